@@ -1,0 +1,328 @@
+"""The scenario format: what a trainer or analyst writes in `scenarios/*.yaml`.
+
+Everything the engine models is read from here, so a number can be sourced,
+questioned and patched by a reform without touching code. The models are
+strict (unknown keys are errors) and frozen (a loaded scenario never changes;
+reforms produce a new one). Cross-references between sections are checked in
+`references.py`, not here, so that every problem can be reported at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from sim.scenario.evacuation import EvacuationConfig
+from sim.scenario.types import (
+    Cited,
+    Distribution,
+    Duration,
+    Identifier,
+    Probability,
+    Strict,
+    Window,
+)
+
+
+class Metadata(Cited):
+    """What the exercise is, when it starts and how long it may run."""
+
+    id: Identifier
+    """Short id used in results, e.g. `sakishima`."""
+    title: str
+    """Title shown on the briefing screen and in reports."""
+    description: str = ""
+    """One paragraph: the situation and what the exercise is for."""
+    start: datetime
+    """Calendar time of T+0, ISO 8601 in quotes, e.g. `"2027-04-05T06:00:00+09:00"`."""
+    horizon: Duration
+    """How far the simulation runs at most, e.g. `21d`."""
+    objectives: list[str] = []
+    """Exercise objectives (HSEEP): what the players should demonstrate."""
+
+
+class AgencyKind(StrEnum):
+    executive = "executive"
+    secretariat = "secretariat"
+    ministry = "ministry"
+    military = "military"
+    coast_guard = "coast_guard"
+    prefecture = "prefecture"
+    municipality = "municipality"
+    host_prefecture = "host_prefecture"
+    ally = "ally"
+    alliance = "alliance"
+    operator = "operator"
+
+
+class Agency(Cited):
+    """An organisation that receives, handles and passes on messages and owns decisions."""
+
+    id: Identifier
+    name: str
+    """Full name, e.g. `Okinawa Prefectural Government`."""
+    kind: AgencyKind
+    parent: Identifier | None = None
+    """Next agency up the chain of command (`null` at the top)."""
+    staff: int = Field(default=2, ge=1)
+    """Messages the agency can handle at the same time."""
+    handling: Distribution = Field(default_factory=lambda: {"kind": "fixed", "value": 10.0})
+    """Time to read, decide what to do with and pass on one message."""
+    hours: Window = Field(default_factory=Window)
+    """Working hours in which messages are handled; default around the clock."""
+    role: str | None = None
+    """Role title for the player who may act for this agency, e.g. `Governor of Okinawa`."""
+
+
+class Channel(Cited):
+    """A direct line between two agencies; without one, messages climb the hierarchy."""
+
+    from_: Identifier = Field(alias="from")
+    to: Identifier
+    latency: Distribution
+    """Transmission time of one message."""
+    reliability: Probability = 1.0
+    """Chance a message gets through on one try; a failed try is resent after `retry`."""
+    retry: Duration = 30.0
+    """Wait before resending a message that did not get through."""
+    both_ways: bool = True
+    """The same line also carries messages from `to` back to `from`."""
+
+
+class Routing(Cited):
+    """How messages travel between agencies that share no direct channel."""
+
+    hierarchy_latency: Distribution = Field(default_factory=lambda: {"kind": "fixed", "value": 30.0})
+    """Latency of one hop up or down the chain of command where no channel is declared."""
+
+
+class Condition(Strict):
+    """A fact an agency must know: a decision taken (with one of `options`) or an inject received."""
+
+    decision: Identifier | None = None
+    inject: Identifier | None = None
+    options: list[Identifier] | None = None
+    """Only these outcomes satisfy the condition; default any outcome."""
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> Condition:
+        if (self.decision is None) == (self.inject is None):
+            raise ValueError("give exactly one of 'decision' or 'inject'")
+        if self.inject is not None and self.options is not None:
+            raise ValueError("'options' applies only to a decision")
+        return self
+
+
+class DecisionOption(Cited):
+    id: Identifier
+    label: str
+    """How the option reads to the player."""
+    probability: Annotated[float, Field(ge=0)] = 1.0
+    """Relative weight with which the modelled policy chooses this option."""
+
+
+class Decision(Cited):
+    """A point where an agency must choose; a human role or the modelled policy answers."""
+
+    id: Identifier
+    title: str
+    """The question, e.g. `Recognise an armed-attack-anticipated situation?`"""
+    owner: Identifier
+    """Agency that takes the decision (and the role that plays it)."""
+    requires: list[Condition] = []
+    """Facts the owner must know first (all of them); they reach it as messages."""
+    skip_if: list[Condition] = []
+    """If the owner knows any of these when the decision comes up, it is not needed."""
+    delay: Distribution
+    """Modelled time from the decision coming up to the answer."""
+    options: list[DecisionOption] = Field(min_length=1)
+    notify: list[Identifier] = []
+    """Agencies told of the outcome besides the owners of dependent decisions."""
+    expected: str | None = None
+    """What the exercise design expects (shown to evaluators, used in the AAR)."""
+    expected_within: Duration | None = None
+    """Expected time from the decision coming up to the answer, for P/S/M/U ratings."""
+
+    @model_validator(mode="after")
+    def _unique_options(self) -> Decision:
+        ids = [o.id for o in self.options]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"option ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
+        if sum(o.probability for o in self.options) <= 0:
+            raise ValueError("at least one option needs a probability above 0")
+        return self
+
+
+# --------------------------------------------------------------------------
+# Inject effects: what an inject does to the modelled world besides telling
+# agencies something. The evacuation and comms models interpret them.
+# --------------------------------------------------------------------------
+
+
+class ClosureEffect(Cited):
+    """Weather or damage closes air and/or sea legs at some places for a while."""
+
+    kind: Literal["closure"]
+    mode: Literal["air", "sea", "all"] = "all"
+    places: list[Identifier] = []
+    """Islands/hubs affected (municipality or hub ids); empty means all."""
+    duration: Duration
+
+
+class ComplianceEffect(Cited):
+    """Disinformation or panic changes how fast people turn up to register."""
+
+    kind: Literal["compliance"]
+    factor: Annotated[float, Field(gt=0)]
+    """Multiplier on the registration rate, e.g. 0.6 for a 40 % slow-down."""
+    duration: Duration
+
+
+class ChannelDisruptionEffect(Cited):
+    """A cyberattack slows every message to or from some agencies."""
+
+    kind: Literal["channel_disruption"]
+    agencies: list[Identifier] = Field(min_length=1)
+    factor: Annotated[float, Field(ge=1)]
+    """Multiplier on channel latency, e.g. 4 for four times slower."""
+    duration: Duration
+
+
+class ReinforcementEffect(Cited):
+    """SDF/US reinforcement flights that need apron stands at an evacuation hub."""
+
+    kind: Literal["reinforcement"]
+    hub: Identifier
+    flights: int = Field(ge=1)
+    stand_time: Duration = 90.0
+    """Time one reinforcement flight holds a stand."""
+
+
+Effect = Annotated[
+    ClosureEffect | ComplianceEffect | ChannelDisruptionEffect | ReinforcementEffect,
+    Field(discriminator="kind"),
+]
+
+
+class Inject(Cited):
+    """One row of the Master Scenario Events List (HSEEP MSEL)."""
+
+    id: Identifier
+    """Control number, e.g. `m01`."""
+    at: Duration | None = None
+    """Scenario time at which the inject fires, e.g. `1d6h`."""
+    trigger: Condition | None = None
+    """Or: fire when this decision is taken (anywhere), after `delay`."""
+    delay: Duration = 0.0
+    """Wait after the trigger before firing."""
+    on_demand: bool = False
+    """Held in the library for the facilitator to fire by hand; never scheduled."""
+    from_: str = Field(default="simcell", alias="from")
+    """Who sends it (an agency id or `simcell`, the exercise control cell)."""
+    to: list[Identifier] = Field(min_length=1)
+    """Agencies that receive it."""
+    method: str = "phone"
+    """How it arrives: phone, email, news, liaison officer, ..."""
+    synopsis: str
+    """What the players are told."""
+    expected_action: str = ""
+    """What the players are expected to do (MSEL 'expected player action')."""
+    objective: str | None = None
+    """Exercise objective / core capability this inject tests."""
+    controller: str | None = None
+    """Responsible controller."""
+    contingency: bool = False
+    """A contingency inject, held back unless play needs it."""
+    notes: str | None = None
+    effects: list[Effect] = []
+
+    @model_validator(mode="after")
+    def _timing(self) -> Inject:
+        timed = (self.at is not None) + (self.trigger is not None)
+        if self.on_demand and timed:
+            raise ValueError("an on_demand inject has neither 'at' nor 'trigger'")
+        if not self.on_demand and timed != 1:
+            raise ValueError("give exactly one of 'at' or 'trigger' (or set on_demand: true)")
+        return self
+
+
+class Patch(Strict):
+    """Set one value in the scenario. Paths are dotted; list items are named by their id:
+    `decisions.basic_response_policy.delay` or `channels.0.latency`."""
+
+    path: str = Field(min_length=1)
+    value: Any
+
+
+class Reform(Cited):
+    """A named overlay that changes how coordination works, applied before a run."""
+
+    id: Identifier
+    title: str
+    description: str = ""
+    patches: list[Patch] = Field(min_length=1)
+
+
+class Milestone(Strict):
+    """A span between two decisions, reported as a metric in hours."""
+
+    start: Identifier
+    """Decision whose taking starts the clock."""
+    end: Identifier
+    """Decision whose outcome ends it."""
+    delivered_to: Identifier | None = None
+    """End when `end`'s outcome reaches this agency rather than when it is taken."""
+    end_options: list[Identifier] | None = None
+    """Only these outcomes of `end` count."""
+
+
+class HandoverConfig(Cited):
+    """JCG under MoD control (SDF Act Art. 80): the decision chain and what it unlocks."""
+
+    span: Milestone
+    """From the trigger (defence-operation order) to JCG units working under MoD direction."""
+    lifted_by: Identifier | None = None
+    """Decision that lifts control (Art. 80(3))."""
+    evacuation_vessels: int = Field(default=0, ge=0)
+    """11th Region vessels assigned to evacuation support once under control."""
+    passengers_per_vessel: int = Field(default=0, ge=0)
+    """Evacuees one vessel carries per trip."""
+    from_hub: Identifier | None = None
+    """Hub whose sea lift the vessels reinforce."""
+
+
+class ConsultationConfig(Cited):
+    """US-Japan prior consultation: the request, Japan's answer and what waits on it."""
+
+    span: Milestone
+    """From the US request until Japan's answer reaches the US side."""
+
+
+class Scenario(Cited):
+    """A complete exercise: world, decision chains, MSEL and reforms."""
+
+    scenario: Metadata
+    routing: Routing = Field(default_factory=Routing)
+    agencies: list[Agency] = Field(min_length=1)
+    channels: list[Channel] = []
+    decisions: list[Decision] = []
+    injects: list[Inject] = []
+    reforms: list[Reform] = []
+    evacuation: EvacuationConfig | None = None
+    handover: HandoverConfig | None = None
+    consultation: ConsultationConfig | None = None
+
+    def agency(self, agency_id: str) -> Agency:
+        return next(a for a in self.agencies if a.id == agency_id)
+
+    def decision(self, decision_id: str) -> Decision:
+        return next(d for d in self.decisions if d.id == decision_id)
+
+    def inject(self, inject_id: str) -> Inject:
+        return next(i for i in self.injects if i.id == inject_id)
+
+    def reform(self, reform_id: str) -> Reform:
+        return next(r for r in self.reforms if r.id == reform_id)
