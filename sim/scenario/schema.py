@@ -20,6 +20,7 @@ from sim.scenario.types import (
     Cited,
     Distribution,
     Duration,
+    Fixed,
     Identifier,
     Probability,
     Strict,
@@ -69,7 +70,7 @@ class Agency(Cited):
     """Next agency up the chain of command (`null` at the top)."""
     staff: int = Field(default=2, ge=1)
     """Messages the agency can handle at the same time."""
-    handling: Distribution = Field(default_factory=lambda: {"kind": "fixed", "value": 10.0})
+    handling: Distribution = Field(default_factory=lambda: Fixed(value=10.0))
     """Time to read, decide what to do with and pass on one message."""
     hours: Window = Field(default_factory=Window)
     """Working hours in which messages are handled; default around the clock."""
@@ -80,6 +81,8 @@ class Agency(Cited):
 class Channel(Cited):
     """A direct line between two agencies; without one, messages climb the hierarchy."""
 
+    id: Identifier | None = None
+    """Optional name, so a reform can patch `channels.<id>.latency`."""
     from_: Identifier = Field(alias="from")
     to: Identifier
     latency: Distribution
@@ -95,7 +98,7 @@ class Channel(Cited):
 class Routing(Cited):
     """How messages travel between agencies that share no direct channel."""
 
-    hierarchy_latency: Distribution = Field(default_factory=lambda: {"kind": "fixed", "value": 30.0})
+    hierarchy_latency: Distribution = Field(default_factory=lambda: Fixed(value=30.0))
     """Latency of one hop up or down the chain of command where no channel is declared."""
 
 

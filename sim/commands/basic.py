@@ -1,0 +1,133 @@
+"""`ttx validate`, `ttx schema` and `ttx run`: the headless basics."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from sim.cli import print_json, scenario_argument
+from sim.engine.clock import format_hours
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    validate = subparsers.add_parser(
+        "validate",
+        help="check scenario files",
+        description="Check scenario files. Prints FILE:LINE:COL: field.path: message per problem on "
+        "stderr and exits 2 if any file is invalid.",
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    validate.set_defaults(handler=run_validate)
+
+    schema = subparsers.add_parser(
+        "schema",
+        help="print the scenario JSON Schema",
+        description="Print the JSON Schema of scenario files, for editor completion "
+        "(yaml-language-server: $schema=...).",
+    )
+    schema.set_defaults(handler=run_schema)
+
+    run = subparsers.add_parser(
+        "run",
+        help="run one scenario headless",
+        description="Run a scenario once with modelled decision makers and print a summary "
+        "(or one JSON object with --json).",
+    )
+    scenario_argument(run)
+    run.add_argument("--seed", type=int, default=1, help="master random seed (default 1)")
+    run.add_argument("--until", type=float, default=None, metavar="HOURS",
+                     help="stop after this many simulated hours (default: the scenario horizon)")
+    run.add_argument("--reform", action="append", default=[], metavar="NAME",
+                     help="apply a named reform overlay (repeatable)")
+    run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    run.add_argument("--events", metavar="PATH", help="also write the event log as JSON lines to PATH")
+    run.set_defaults(handler=run_run)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from sim.scenario.loader import ScenarioError, load_scenario
+
+    status = 0
+    for file in args.files:
+        try:
+            scenario = load_scenario(file)
+        except ScenarioError as error:
+            print(str(error), file=sys.stderr)
+            status = 2
+        else:
+            print(f"{file}: ok ({len(scenario.agencies)} agencies, {len(scenario.decisions)} decisions, "
+                  f"{len(scenario.injects)} injects, {len(scenario.reforms)} reforms)")
+    return status
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    from sim.scenario.schema import Scenario
+
+    print(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+    return 0
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from sim.scenario.bundled import resolve
+    from sim.scenario.loader import load_scenario
+    from sim.simulation import Simulation
+
+    scenario = load_scenario(resolve(args.file), reforms=args.reform)
+    simulation = Simulation(scenario, seed=args.seed, reforms=args.reform)
+    if args.until is not None:
+        simulation.advance(args.until * 60.0)
+        result = simulation.result()
+    else:
+        result = simulation.run()
+    if args.events:
+        with open(args.events, "w", encoding="utf-8") as out:
+            for event in result.events:
+                out.write(event.to_json() + "\n")
+    if args.json:
+        print_json(result.summary())
+    else:
+        print(render_summary(result, simulation))
+    return 0
+
+
+def render_summary(result, simulation) -> str:
+    """A readable summary of one run for the terminal."""
+    metrics = result.metrics
+    evacuation = metrics["evacuation"]
+    lines = [
+        f"{simulation.scenario.scenario.title}",
+        f"  seed {result.seed}   reforms: {', '.join(result.reforms) or 'none'}   "
+        f"simulated to {simulation.clock.label(simulation.now)}   {len(result.events):,} events",
+        "",
+    ]
+    if evacuation.get("population") is not None:
+        lines += [
+            "Evacuation",
+            f"  evacuated            {evacuation['evacuated']:,} of {evacuation['population']:,}",
+            f"  movement starts      {_hours(evacuation.get('start_hours'))} after T+0",
+            f"  completion           {_hours(evacuation.get('completion_hours'))} after movement start",
+            f"  last host arrival    {_hours(evacuation.get('arrival_hours'))} after movement start",
+        ]
+        for island, figures in (evacuation.get("by_island") or {}).items():
+            lines.append(
+                f"    {island:<14} {figures.get('evacuated', 0):>7,} of {figures.get('population', 0):>7,}"
+                f"   done at {_hours(figures.get('completion_hours'))}"
+            )
+        lines.append("")
+    lines += [
+        "Seams",
+        f"  JCG under MoD control     {_hours(metrics['handover']['transfer_hours'])} after the defence-operation order",
+        f"  prior consultation        {_hours(metrics['consultation']['decision_hours'])} from US request to answer"
+        + (f" ({metrics['consultation']['answer']})" if metrics["consultation"].get("answer") else ""),
+        "",
+        "Decisions (hours after T+0)",
+    ]
+    for decision_id, row in metrics["decisions"].items():
+        when = "-" if row["taken_hours"] is None else f"{row['taken_hours']:.1f}"
+        lines.append(f"  {decision_id:<34} {row['status']:<8} {when:>7}  {row['option'] or ''}")
+    return "\n".join(lines)
+
+
+def _hours(value: float | None) -> str:
+    return format_hours(None if value is None else value * 60.0)

@@ -1,0 +1,749 @@
+"""Read a scenario file into a `Scenario`, or explain exactly what is wrong with it.
+
+Rule kept here (style.md 2.1.4): every problem names the file, the line, the
+column and the field, one line each, as `FILE:LINE:COL: field.path: message`,
+and *all* problems are reported at once: YAML structure first, then the
+pydantic schema and the cross-references (`references.py`) together, sorted by
+line. Nothing here raises anything but `ScenarioError` for a bad file.
+
+Pipeline::
+
+    bytes --decode--> text --_PositionLoader--> (raw dict, Positions)
+          --Scenario.model_validate + check_references--> Scenario
+          --apply_reforms (reforms.py) + validate again--> Scenario
+
+YAML dialect (decided here, documented in the scenario authoring guide):
+
+* No implicit timestamps: `2027-04-05` stays the string `"2027-04-05"`;
+  pydantic parses it where a field wants a datetime, and reports a bad date
+  with its position instead of crashing in the YAML constructor.
+* No sexagesimal numbers: `21:00` stays the string `"21:00"` (not 1260).
+* Booleans are only `true`/`false` (any case YAML 1.1 allows). `yes`, `no`,
+  `on` and `off` stay strings, so an option `id: no` or a key `on:` keeps its
+  text. Boolean fields still accept them because pydantic's (lax) bool parsing
+  reads `"yes"`/`"no"`/`"on"`/`"off"`.
+* Duplicate keys in one mapping are problems (the first value is kept so the
+  rest of the file can still be checked).
+* Aliases are resolved once and shared; merge keys (`<<`) are supported.
+
+Path convention: `Problem.path` is the dotted path of keys and *list indices*
+as they appear in the file, e.g. `agencies.3.parent`, the same as pydantic's
+error locations (list items are never named by their `id` here; the line
+number already shows which one). Reform patch paths (`reforms.py`) may name
+list items by id; that is a different, user-written notation.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import difflib
+import re
+import types
+import typing
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario.schema import Scenario
+
+PathTuple = tuple[Any, ...]
+"""A path into the raw data: mapping keys and list indices."""
+
+# ---------------------------------------------------------------------------
+# Problems
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a scenario file, at a 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+    path: str
+    """Dotted field path (`agencies.3.parent`); empty for file-level problems."""
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}:"
+        return f"{where} {self.path}: {self.message}" if self.path else f"{where} {self.message}"
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be loaded; `problems` lists every reason, sorted by position."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: list[Problem] = sorted(problems, key=lambda p: (p.file, p.line, p.col, p.path, p.message))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+def dotted(path: Sequence[Any]) -> str:
+    """`('agencies', 3, 'parent')` -> `agencies.3.parent`."""
+    return ".".join(str(part) for part in path)
+
+
+def suggest(word: Any, candidates: Iterator[Any] | Sequence[Any]) -> str:
+    """` (did you mean 'X'?)` when difflib finds a close match, else ``."""
+    if not isinstance(word, str):
+        return ""
+    pool = sorted({c for c in candidates if isinstance(c, str) and c != word})
+    close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# ---------------------------------------------------------------------------
+# Positions
+# ---------------------------------------------------------------------------
+
+
+class Positions:
+    """1-based (line, col) of every mapping key and every value, by raw path.
+
+    `value(path)` is where the value starts (for a block mapping, its first
+    key; for a list item, the item after `- `); `key(path)` is where the key
+    naming it starts (list items have no key: their value position is used).
+    `nearest(path)` falls back to the closest recorded ancestor.
+    """
+
+    def __init__(self, filename: str = "<string>") -> None:
+        self.filename = filename
+        self.values: dict[PathTuple, tuple[int, int]] = {}
+        self.keys: dict[PathTuple, tuple[int, int]] = {}
+
+    def value(self, path: Sequence[Any]) -> tuple[int, int] | None:
+        return self.values.get(tuple(path))
+
+    def key(self, path: Sequence[Any]) -> tuple[int, int] | None:
+        path = tuple(path)
+        return self.keys.get(path) or self.values.get(path)
+
+    def nearest(self, path: Sequence[Any], *, key: bool = False) -> tuple[int, int]:
+        """Position of `path` (its key if `key`), else of its nearest recorded ancestor."""
+        path = tuple(path)
+        while True:
+            found = self.key(path) if key else self.values.get(path)
+            if found is not None:
+                return found
+            if not path:
+                return (1, 1)
+            path = path[:-1]
+            key = True  # an ancestor is best shown by the key that names it
+
+    def problem(self, path: Sequence[Any], message: str, *, key: bool = False) -> Problem:
+        line, col = self.nearest(path, key=key)
+        return Problem(self.filename, line, col, dotted(path), message)
+
+    def rerooted(self, source: Sequence[Any], target: Sequence[Any]) -> Positions:
+        """A copy where everything under `target` is positioned as under `source`.
+
+        Used after a reform patch copies the value at `source` (in the reform)
+        to `target` (in the scenario): errors in the patched value point at the
+        reform's text.
+        """
+        source, target = tuple(source), tuple(target)
+        copy = Positions(self.filename)
+        for table, new in ((self.values, copy.values), (self.keys, copy.keys)):
+            for path, pos in table.items():
+                if path[: len(target)] != target:
+                    new[path] = pos
+            for path, pos in table.items():
+                if path[: len(source)] == source:
+                    new[target + path[len(source):]] = pos
+        return copy
+
+
+class _LineIndex:
+    """Char offset -> 1-based (line, col), counting only `\\n` as a line break (as editors do)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        # A position after the final newline is shown at the end of the last real line.
+        self.last_line = len(self.starts) - 1 if len(self.starts) > 1 and text.endswith("\n") else len(self.starts)
+
+    def at(self, offset: int) -> tuple[int, int]:
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect.bisect_right(self.starts, offset)
+        if line > self.last_line:
+            line = self.last_line
+            return line, len(self.text) - self.starts[line - 1]  # just after the last char, before `\n`
+        return line, offset - self.starts[line - 1] + 1
+
+    def mark(self, mark: yaml.Mark | None) -> tuple[int, int]:
+        if mark is None:
+            return (1, 1)
+        return self.at(mark.index)
+
+
+# ---------------------------------------------------------------------------
+# YAML
+# ---------------------------------------------------------------------------
+
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(
+    r"""^(?:[-+]?0b[0-1_]+
+    |[-+]?0[0-7_]+
+    |[-+]?(?:0|[1-9][0-9_]*)
+    |[-+]?0x[0-9a-fA-F_]+)$""",
+    re.X,
+)
+_FLOAT = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+_REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"}
+
+
+class ScenarioYamlLoader(yaml.SafeLoader):
+    """SafeLoader with the scenario dialect: no timestamps, no base-60, only true/false booleans.
+
+    Use `parse_yaml` to build plain Python objects with positions; the
+    constructor here is only used for single scalars.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+ScenarioYamlLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+ScenarioYamlLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+ScenarioYamlLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _Builder:
+    """Turn a composed YAML node tree into dicts/lists/scalars, recording positions."""
+
+    def __init__(self, loader: ScenarioYamlLoader, lines: _LineIndex, filename: str) -> None:
+        self.loader = loader
+        self.lines = lines
+        self.positions = Positions(filename)
+        self.problems: list[Problem] = []
+        self.built: dict[int, Any] = {}
+        self.active: set[int] = set()
+
+    def problem(self, mark: yaml.Mark | None, path: PathTuple, message: str) -> None:
+        line, col = self.lines.mark(mark)
+        self.problems.append(Problem(self.positions.filename, line, col, dotted(path), message))
+
+    def build(self, node: yaml.Node, path: PathTuple) -> Any:
+        if id(node) in self.built:  # an alias: share the object, keep the alias's own position
+            return self.built[id(node)]
+        if id(node) in self.active:
+            self.problem(node.start_mark, path, "an alias refers to the mapping or list that contains it")
+            return None
+        self.positions.values[path] = self.lines.mark(node.start_mark)
+        if isinstance(node, yaml.ScalarNode):
+            value = self.scalar(node, path)
+        else:
+            self.active.add(id(node))
+            try:
+                if isinstance(node, yaml.MappingNode):
+                    if node.tag not in (_MAP_TAG, "tag:yaml.org,2002:set"):
+                        self.problem(node.start_mark, path, f"unsupported YAML tag {node.tag!r}")
+                    value = self.mapping(node, path)
+                else:
+                    if node.tag != _SEQ_TAG:
+                        self.problem(node.start_mark, path, f"unsupported YAML tag {node.tag!r}")
+                    value = [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+            finally:
+                self.active.discard(id(node))
+        self.built[id(node)] = value
+        return value
+
+    def scalar(self, node: yaml.ScalarNode, path: PathTuple) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None) or node.start_mark
+            self.problem(mark, path, f"cannot read value: {getattr(error, 'problem', None) or error}")
+        except (ValueError, TypeError, OverflowError) as error:
+            self.problem(node.start_mark, path, f"cannot read value {node.value!r}: {error}")
+        return None
+
+    def mapping(self, node: yaml.MappingNode, path: PathTuple) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        first_seen: dict[Any, yaml.Node] = {}
+        merges: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merges.append((key_node, value_node))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(key_node.start_mark, path, "a key must be plain text, not a mapping or a list")
+                continue
+            key = self.scalar(key_node, path)
+            try:
+                hash(key)
+            except TypeError:
+                self.problem(key_node.start_mark, path, f"a key must be plain text, got {key_node.value!r}")
+                continue
+            if key in first_seen:
+                line, _ = self.lines.mark(first_seen[key].start_mark)
+                self.problem(key_node.start_mark, (*path, key), f"duplicate key {key!r} (first defined at line {line})")
+                continue
+            first_seen[key] = key_node
+            self.positions.keys[(*path, key)] = self.lines.mark(key_node.start_mark)
+            result[key] = self.build(value_node, (*path, key))
+        for key_node, value_node in merges:
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    self.problem(source.start_mark, path, "'<<' merges only mappings")
+                    continue
+                merged = self.build(source, (*path, "<<"))
+                for key, value in (merged or {}).items():
+                    if key not in result:
+                        result[key] = value
+                        self.positions.keys[(*path, key)] = self.lines.mark(key_node.start_mark)
+                        self.positions.values.setdefault((*path, key), self.lines.mark(key_node.start_mark))
+        return result
+
+
+def _decode(data: bytes, filename: str) -> str:
+    """Bytes -> text: UTF-8 (with or without BOM) or BOM-marked UTF-16/32."""
+    for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            break
+    else:
+        encoding = "utf-8"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1:].decode(encoding, errors="replace")) + 1
+        byte = data[error.start: error.start + 1].hex()
+        raise ScenarioError([Problem(filename, line, col, "",
+                                     f"not a text file: byte 0x{byte} at offset {error.start} is not valid "
+                                     f"{encoding.upper().removesuffix('-SIG')}")]) from None
+
+
+def _parse(text: str, filename: str) -> tuple[Any, Positions, list[Problem]]:
+    """YAML text -> (raw data, positions, problems). Raises ScenarioError if nothing can be built."""
+    lines = _LineIndex(text)
+
+    def fail(mark_or_pos: yaml.Mark | tuple[int, int] | None, message: str) -> ScenarioError:
+        line, col = mark_or_pos if isinstance(mark_or_pos, tuple) else lines.mark(mark_or_pos)
+        return ScenarioError([Problem(filename, line, col, "", message)])
+
+    loader: ScenarioYamlLoader | None = None
+    try:
+        loader = ScenarioYamlLoader(text)
+        node = loader.get_single_node()
+        if node is None:
+            raise fail((1, 1), "the file is empty; expected a scenario mapping (scenario:, agencies:, ...)")
+        builder = _Builder(loader, lines, filename)
+        raw = builder.build(node, ())
+    except yaml.reader.ReaderError as error:
+        raise fail(lines.at(error.position),
+                   f"not a text file: control character U+{error.character:04X} is not allowed in YAML") from None
+    except yaml.MarkedYAMLError as error:
+        message = str(error.problem or "invalid YAML")
+        if "'\\t'" in message:
+            message = "a tab character; YAML is indented with spaces, not tabs"
+        elif message.startswith("but ") and error.context:
+            message = f"{error.context}, {message}"
+        elif error.context:
+            message = f"{message} ({error.context}"
+            if error.context_mark is not None and error.context_mark.index != getattr(error.problem_mark, "index", None):
+                message += f" at line {lines.mark(error.context_mark)[0]}"
+            message += ")"
+        raise fail(error.problem_mark or error.context_mark, f"YAML syntax error: {message}") from None
+    except yaml.YAMLError as error:
+        raise fail((1, 1), f"YAML error: {error}") from None
+    except RecursionError:
+        raise fail((1, 1), "the YAML is nested too deeply") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if not isinstance(raw, dict):
+        line, col = builder.positions.values.get((), (1, 1))
+        raise ScenarioError([Problem(filename, line, col, "",
+                                     f"expected a mapping of scenario sections (scenario:, agencies:, ...) "
+                                     f"at the top level, got {_describe(raw)}")])
+    return raw, builder.positions, builder.problems
+
+
+def load_raw(text: str, filename: str = "<string>") -> tuple[dict[str, Any], Positions]:
+    """Parse scenario YAML into a plain mapping plus the position of every key and value.
+
+    Raises:
+        ScenarioError: the text is not YAML, not a mapping, or repeats a key.
+    """
+    raw, positions, problems = _parse(text, filename)
+    if problems:
+        raise ScenarioError(problems)
+    return raw, positions
+
+
+# ---------------------------------------------------------------------------
+# Schema errors -> problems
+# ---------------------------------------------------------------------------
+
+
+def _describe(value: Any) -> str:
+    """A short phrase for a YAML value in a message."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _raw_path(raw: Any, loc: Sequence[Any]) -> tuple[PathTuple, list[Any]]:
+    """Follow a pydantic `loc` through the raw data.
+
+    Returns the part that exists in the raw data (tags such as `lognormal` or
+    `function-after[...]` dropped) and the trailing parts that do not.
+    """
+    node, path, rest = raw, [], []
+    for part in loc:
+        if rest:
+            rest.append(part)
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            path.append(part)
+        elif isinstance(part, str) and (part in _TAG_NAMES or "[" in part):
+            continue  # a union tag or validator name: not in the YAML
+        else:
+            rest.append(part)
+    return tuple(path), rest
+
+
+def _tag_names() -> set[str]:
+    names: set[str] = set()
+    for cls in _all_models(Scenario):
+        kind = cls.model_fields.get("kind")
+        if kind is not None:
+            for arg in typing.get_args(kind.annotation):
+                if isinstance(arg, str):
+                    names.add(arg)
+    return names | {"str", "int", "float", "bool", "none", "list", "dict"}
+
+
+def _all_models(root: type[BaseModel]) -> list[type[BaseModel]]:
+    seen: list[type[BaseModel]] = []
+    stack = [root]
+    while stack:
+        cls = stack.pop()
+        if cls in seen:
+            continue
+        seen.append(cls)
+        for field in cls.model_fields.values():
+            stack.extend(_models_in(field.annotation))
+    return seen
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """Every BaseModel class an annotation can hold (through Annotated, unions, list, dict)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _models_in(args[0])
+    if origin is dict:
+        return _models_in(args[1]) if len(args) == 2 else []
+    out: list[type[BaseModel]] = []
+    if origin in (typing.Union, types.UnionType, list, tuple, set, frozenset, Sequence):
+        for arg in args:
+            out.extend(m for m in _models_in(arg) if m not in out)
+    return out
+
+
+def _kind_of(cls: type[BaseModel]) -> set[str]:
+    field = cls.model_fields.get("kind")
+    if field is None:
+        return set()
+    return {a for a in typing.get_args(field.annotation) if isinstance(a, str)}
+
+
+def _pick(candidates: list[type[BaseModel]], value: Any) -> list[type[BaseModel]]:
+    """Narrow a union of models by the raw `kind:` (bare values mean `fixed`)."""
+    if len(candidates) <= 1:
+        return candidates
+    if isinstance(value, dict):
+        kind = value.get("kind") if isinstance(value.get("kind"), str) else None
+    else:
+        kind = "fixed" if isinstance(value, str | int | float) and not isinstance(value, bool) else None
+    chosen = [c for c in candidates if kind in _kind_of(c)]
+    return chosen or candidates
+
+
+def field_key(name: str, field: Any) -> str:
+    """The key a field is written with in YAML (its alias, e.g. `from`)."""
+    return field.alias or name
+
+
+def model_at(raw: Any, path: Sequence[Any], root: type[BaseModel] = Scenario) -> list[type[BaseModel]]:
+    """The model class(es) that validate the mapping at `path` in the raw data.
+
+    Walks the pydantic fields along the path (lists, optionals, Annotated and
+    discriminated unions by the raw `kind` value). Empty if `path` does not
+    lead to a model.
+    """
+    annotation: Any = root
+    node = raw
+    for part in path:
+        models = _pick(_direct_models(annotation), node)
+        if models and isinstance(part, str):
+            annotation = None
+            for cls in models:
+                for name, field in cls.model_fields.items():
+                    if part in (name, field_key(name, field)):
+                        annotation = field.annotation
+                        break
+                if annotation is not None:
+                    break
+        elif isinstance(part, int):
+            annotation = _item_type(annotation)
+        else:
+            annotation = _value_type(annotation)
+        if annotation is None:
+            return []
+        node = _get(node, (part,))
+    return _pick(_direct_models(annotation), node)
+
+
+def _strip(annotation: Any) -> list[Any]:
+    """Annotated/Union -> the plain alternatives (None dropped)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _strip(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        out = []
+        for arg in typing.get_args(annotation):
+            out.extend(_strip(arg))
+        return out
+    return [] if annotation is type(None) else [annotation]
+
+
+def _direct_models(annotation: Any) -> list[type[BaseModel]]:
+    return [a for a in _strip(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+
+
+def _item_type(annotation: Any) -> Any:
+    for alt in _strip(annotation):
+        if typing.get_origin(alt) in (list, tuple, set, frozenset, Sequence):
+            args = typing.get_args(alt)
+            return args[0] if args else Any
+    return None
+
+
+def _value_type(annotation: Any) -> Any:
+    for alt in _strip(annotation):
+        if typing.get_origin(alt) in (dict, Mapping):
+            args = typing.get_args(alt)
+            return args[1] if len(args) == 2 else Any
+    return None
+
+
+def allowed_keys(raw: Any, path: Sequence[Any]) -> list[str]:
+    """Keys the schema accepts in the mapping at `path` (aliases, e.g. `from`)."""
+    keys: list[str] = []
+    for cls in model_at(raw, path):
+        keys.extend(field_key(n, f) for n, f in cls.model_fields.items() if field_key(n, f) not in keys)
+    return keys
+
+
+_QUOTED = re.compile(r"'([^']*)'")
+_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+def _schema_problem(error: Mapping[str, Any], raw: Any, positions: Positions) -> Problem | None:
+    """One pydantic error -> one Problem at the right place with a short human message."""
+    kind = error["type"]
+    msg = str(error["msg"])
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    path, rest = _raw_path(raw, error["loc"])
+    if kind == "missing":
+        field = rest[-1] if rest else (error["loc"][-1] if error["loc"] else "?")
+        return positions.problem(path, f"field required: {field!r}", key=True)
+    if kind in ("extra_forbidden", "invalid_key"):
+        if rest:  # should not happen: the key is in the raw data
+            path = (*path, *rest)
+        key = path[-1] if path else value
+        allowed = allowed_keys(raw, path[:-1])
+        hint = suggest(key, allowed)
+        if not hint and allowed and len(allowed) <= 12:
+            hint = f"; expected one of: {', '.join(allowed)}"
+        text = f"unknown key {key!r}{hint}" if kind == "extra_forbidden" else f"a key must be text, got {key!r}"
+        return positions.problem(path, text, key=True)
+    if kind == "value_error" and str(msg).startswith("Value error, option ids repeat"):
+        return None  # references.py reports each repeated option id at its own line
+    if kind == "union_tag_invalid":
+        expected = _QUOTED.findall(str(ctx.get("expected_tags", "")))
+        tag = ctx.get("tag")
+        sub = (*path, "kind") if isinstance(_get(raw, path), dict) and "kind" in _get(raw, path) else path
+        return positions.problem(sub, f"unknown kind {tag!r}{suggest(tag, expected)}; expected one of: {', '.join(expected)}")
+    if kind == "union_tag_not_found":
+        expected = sorted({k for cls in model_at(raw, path) for k in _kind_of(cls)}) or []
+        discriminator = _QUOTED.findall(str(ctx.get("discriminator", "'kind'")))
+        name = discriminator[0] if discriminator else "kind"
+        tail = f" (one of: {', '.join(expected)})" if expected else ""
+        return positions.problem(path, f"field required: {name!r}{tail}", key=True)
+    if kind in ("enum", "literal_error"):
+        expected = _QUOTED.findall(str(ctx.get("expected", "")))
+        shown = ", ".join(expected) if len(expected) <= 12 else ", ".join(expected[:12]) + ", ..."
+        return positions.problem(path, f"unknown value {_describe(value)}{suggest(value, expected)}; expected one of: {shown}")
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == _ID_PATTERN:
+        return positions.problem(path, f"expected an id of lower-case letters, digits and '_' starting with a letter, "
+                                       f"got {_describe(value)}")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return positions.problem(path, f"expected a mapping, got {_describe(value)}")
+    for prefix in ("Value error, ", "Assertion failed, "):
+        msg = msg.removeprefix(prefix)
+    msg = msg.replace("Input should be ", "expected ")
+    for redundant in (", unable to parse string as an integer", ", unable to parse string as a number"):
+        msg = msg.replace(redundant, "")
+    if kind.endswith(("_type", "_parsing")) or kind.startswith(("greater_than", "less_than", "multiple_of")):
+        msg = f"{msg}, got {_describe(value)}"
+    return positions.problem(path, msg)
+
+
+def _get(raw: Any, path: Sequence[Any]) -> Any:
+    node = raw
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+_TAG_NAMES = _tag_names()
+
+
+def _misspelt_required(entries: list[Any], raw: Any, positions: Positions) -> list[Problem]:
+    """`missing` problems already explained by an unknown key that suggests the field (`ownr` -> `owner`)."""
+    unknown: dict[PathTuple, list[Any]] = {}
+    for entry in entries:
+        if entry["type"] == "extra_forbidden":
+            path, _ = _raw_path(raw, entry["loc"])
+            if path:
+                unknown.setdefault(path[:-1], []).append(path[-1])
+    covered = []
+    for entry in entries:
+        if entry["type"] != "missing":
+            continue
+        path, rest = _raw_path(raw, entry["loc"])
+        field = rest[-1] if rest else None
+        keys = [k for k in unknown.get(path, []) if isinstance(k, str)]
+        if isinstance(field, str) and keys and difflib.get_close_matches(field, keys, n=1, cutoff=0.6):
+            problem = _schema_problem(entry, raw, positions)
+            if problem is not None:
+                covered.append(problem)
+    return covered
+
+
+def _validate(raw: dict[str, Any], positions: Positions) -> tuple[Scenario | None, list[Problem]]:
+    """Schema + cross-reference problems for one raw scenario, all collected."""
+    from sim.scenario.references import check_references
+
+    problems: list[Problem] = []
+    suggested: list[Problem] = []
+    scenario: Scenario | None = None
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as error:
+        entries = error.errors(include_url=False)
+        suggested = _misspelt_required(entries, raw, positions)
+        for entry in entries:
+            problem = _schema_problem(entry, raw, positions)
+            if problem is not None and problem not in problems:
+                problems.append(problem)
+    problems = [p for p in problems if p not in suggested]
+    problems.extend(p for p in check_references(raw, positions) if p not in problems)
+    return scenario, problems
+
+
+# ---------------------------------------------------------------------------
+# Public entry points
+# ---------------------------------------------------------------------------
+
+
+def load_scenario_text(text: str, filename: str = "<string>", reforms: Sequence[str] = ()) -> Scenario:
+    """Validate scenario YAML text, then apply the named reforms in order.
+
+    Args:
+        text: the YAML.
+        filename: shown in problems.
+        reforms: ids of `reforms:` entries to apply, in order.
+
+    Returns:
+        The validated `Scenario` (with the reforms' patches applied).
+
+    Raises:
+        ScenarioError: every problem found, one per line.
+    """
+    from sim.scenario.reforms import apply_reforms_positioned
+
+    raw, positions, problems = _parse(text, filename)
+    scenario, more = _validate(raw, positions)
+    problems.extend(more)
+    if problems or scenario is None:
+        raise ScenarioError(problems or [Problem(filename, 1, 1, "", "invalid scenario")])
+    if not reforms:
+        return scenario
+    patched, patched_positions = apply_reforms_positioned(raw, reforms, positions)
+    scenario, problems = _validate(patched, patched_positions)
+    if problems or scenario is None:
+        names = ", ".join(repr(n) for n in reforms)
+        label = f"after reform {names}" if len(reforms) == 1 else f"after reforms {names}"
+        raise ScenarioError([Problem(p.file, p.line, p.col, p.path, f"{p.message} ({label})") for p in problems]
+                            or [Problem(filename, 1, 1, "", f"invalid scenario ({label})")])
+    return scenario
+
+
+def load_scenario(path: str | Path, reforms: Sequence[str] = ()) -> Scenario:
+    """Load and validate a scenario file, then apply the named reforms.
+
+    Raises:
+        ScenarioError: the file is missing, unreadable or invalid; every problem, one per line.
+    """
+    filename = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([Problem(filename, 1, 1, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem(filename, 1, 1, "", "is a directory, not a scenario file")]) from None
+    except OSError as error:
+        raise ScenarioError([Problem(filename, 1, 1, "", f"cannot read file: {error.strerror or error}")]) from None
+    return load_scenario_text(_decode(data, filename), filename, reforms)
+
+
+def load_scenario_bytes(data: bytes, filename: str = "<bytes>", reforms: Sequence[str] = ()) -> Scenario:
+    """`load_scenario_text` for undecoded file contents (UTF-8, or UTF-16/32 with a BOM)."""
+    return load_scenario_text(_decode(data, filename), filename, reforms)
