@@ -94,6 +94,17 @@ def print_json(payload: object) -> None:
     print(json.dumps(payload, indent=None, sort_keys=False))
 
 
+def non_negative_hours(text: str) -> float:
+    """argparse type: a finite number of hours, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of hours, got {text!r}") from None
+    if not (value >= 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number of hours >= 0, got {text!r}")
+    return value
+
+
 def scenario_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "file",

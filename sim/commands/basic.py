@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from sim.cli import print_json, scenario_argument
+from sim.cli import non_negative_hours, print_json, scenario_argument
 from sim.engine.clock import format_hours
 
 
@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Print the JSON Schema of scenario files, for editor completion "
         "(yaml-language-server: $schema=...).",
     )
+    schema.add_argument("--markdown", action="store_true", help="print the field reference as Markdown instead")
     schema.set_defaults(handler=run_schema)
 
     run = subparsers.add_parser(
@@ -36,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     scenario_argument(run)
     run.add_argument("--seed", type=int, default=1, help="master random seed (default 1)")
-    run.add_argument("--until", type=float, default=None, metavar="HOURS",
+    run.add_argument("--until", type=non_negative_hours, default=None, metavar="HOURS",
                      help="stop after this many simulated hours (default: the scenario horizon)")
     run.add_argument("--reform", action="append", default=[], metavar="NAME",
                      help="apply a named reform overlay (repeatable)")
@@ -62,6 +63,11 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_schema(args: argparse.Namespace) -> int:
+    if args.markdown:
+        from sim.scenario.reference import markdown
+
+        print(markdown())
+        return 0
     from sim.scenario.schema import Scenario
 
     print(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))

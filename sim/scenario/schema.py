@@ -121,6 +121,7 @@ class Condition(Strict):
 
 class DecisionOption(Cited):
     id: Identifier
+    """Option id, used in conditions (`options: [yes]`)."""
     label: str
     """How the option reads to the player."""
     probability: Annotated[float, Field(ge=0)] = 1.0
@@ -257,7 +258,9 @@ class Patch(Strict):
     `decisions.basic_response_policy.delay` or `channels.0.latency`."""
 
     path: str = Field(min_length=1)
+    """Dotted path into the scenario, list items by id: `channels.acg_nss.latency`."""
     value: Any
+    """The new value (replaces the whole value at the path)."""
 
 
 class Reform(Cited):
@@ -308,15 +311,25 @@ class Scenario(Cited):
     """A complete exercise: world, decision chains, MSEL and reforms."""
 
     scenario: Metadata
+    """Identity, calendar start, horizon and objectives."""
     routing: Routing = Field(default_factory=Routing)
+    """How messages travel where no channel is declared."""
     agencies: list[Agency] = Field(min_length=1)
+    """Every organisation in play, with its place in the chain of command."""
     channels: list[Channel] = []
+    """Direct lines between agencies."""
     decisions: list[Decision] = []
+    """Decision points and their modelled policies."""
     injects: list[Inject] = []
+    """The MSEL: scheduled, triggered and on-demand injects."""
     reforms: list[Reform] = []
+    """Named overlays an analyst can apply with `--reform`."""
     evacuation: EvacuationConfig | None = None
+    """The Sakishima evacuation model (omit for exercises without one)."""
     handover: HandoverConfig | None = None
+    """JCG under MoD control: what to measure and what it unlocks."""
     consultation: ConsultationConfig | None = None
+    """US-Japan prior consultation: what to measure."""
 
     def agency(self, agency_id: str) -> Agency:
         return next(a for a in self.agencies if a.id == agency_id)
