@@ -119,7 +119,7 @@ class Island(Cited):
     """Desks, each registering one bus load at a time."""
     registration_time: Distribution
     """Per person per desk (QR scan, hazardous-goods check)."""
-    buses: Count
+    buses: PositiveInt
     """Large buses in the shuttle."""
     bus_seats: PositiveInt = 50
     """People per bus load."""
@@ -204,7 +204,7 @@ class SeaHub(Cited):
     turnaround: Duration
     """At each end."""
     headway: Duration = 0.0
-    """Minimum time between two departures from this port."""
+    """Minimum time between two departures of the same vessel group (its timetable)."""
     departures: Window = Field(default_factory=Window)
     max_wait: Duration = 720.0
     """Longest a ship waits for a full load once someone is aboard."""
@@ -298,8 +298,10 @@ class EvacuationConfig(Cited):
             for share in m.hosts:
                 if share.prefecture not in hosts:
                     problems.append(f"municipality {m.id!r}: host {share.prefecture!r} is not in hosts")
-            if m.hub_island != m.id and not any(f.origin == m.id for f in self.feeders):
-                problems.append(f"municipality {m.id!r}: no feeder from it to {m.hub_island!r}")
+            if m.hub_island != m.id and not any(
+                f.origin == m.id and f.destination == m.hub_island and f.count > 0 for f in self.feeders
+            ):
+                problems.append(f"municipality {m.id!r}: no feeder vehicle from it to {m.hub_island!r}")
         for f in self.feeders:
             if f.origin not in municipalities:
                 problems.append(f"feeder {f.id!r}: origin {f.origin!r} is not a municipality")
@@ -310,9 +312,15 @@ class EvacuationConfig(Cited):
                 problems.append(f"hub {hub.id!r}: island {hub.island!r} is not an island")
             if hub.destination not in arrivals:
                 problems.append(f"hub {hub.id!r}: destination {hub.destination!r} is not an arrival node")
+        seats = {i.id: i.bus_seats for i in self.islands}
         for island in islands:
             if not any(h.island == island and h.mode == "air" for h in self.hubs):
                 problems.append(f"island {island!r} has no air hub")
+        for hub in self.hubs:
+            if hub.mode == "air" and not any(a.count for a in hub.fleet):
+                problems.append(f"hub {hub.id!r}: the fleet has no aircraft")
+            if hub.mode == "air" and hub.island in seats and hub.terminal_capacity < seats[hub.island]:
+                problems.append(f"hub {hub.id!r}: terminal_capacity is below one bus load ({seats[hub.island]})")
         if problems:
             raise ValueError("; ".join(problems))
         return self

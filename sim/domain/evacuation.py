@@ -1,0 +1,930 @@
+"""The Sakishima evacuation as vehicle loads and cohorts.
+
+People are integer counts per (municipality, class) held in a `Ledger` of
+places; nothing here is one process per person. What moves them are the
+vehicles the plan names, each a small SimPy process that cycles: feeder ships
+and aircraft (outer island -> hub island), buses (registration centre ->
+airport), evacuation aircraft drawn from a per-hub pool that must get an apron
+stand (a `simpy.PriorityResource` shared with SDF/US reinforcement flights),
+ships to Kagoshima, and an hourly step for turnout, onward travel in Kyushu
+and sampling.
+
+Rules kept here:
+- conservation: every move goes through `Ledger.move`, so a person is always
+  in exactly one place (tests assert it at every sample);
+- the sourced figures are what is configured: an airport's stand time is
+  derived from its departure window and its flights per stand per day, so a
+  reform that patches `flights_per_stand_per_day` changes capacity the way
+  the plan describes it;
+- aircraft are reused: a flight that waits for weather or a stand delays every
+  later departure of that airframe (the JTA cascade, domain facts 1.7);
+- cheap: registration desks and security lanes are service banks that book a
+  whole bus load (n x per-person time) arithmetically, and buses are a counted
+  pool driven by callbacks, so a full run costs a few thousand SimPy events.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from sim.domain.ledger import Groups, Ledger, Queue, apportion, split
+from sim.engine.streams import RandomStreams
+from sim.events import Kind
+from sim.scenario.evacuation import (
+    AirHub,
+    EvacuationConfig,
+    FeederVehicle,
+    Municipality,
+    PersonClass,
+    SeaHub,
+    StandPriority,
+    VesselGroup,
+)
+from sim.scenario.types import Window
+
+DAY = 1440.0
+EPS = 1e-6
+RESIDENT, TOURIST, CARE = PersonClass.resident.value, PersonClass.tourist.value, PersonClass.care.value
+
+Emit = Callable[..., Any]
+
+
+# ---------------------------------------------------------------------------
+# Time-of-day helpers (SimPy time is minutes since local midnight of D-day)
+# ---------------------------------------------------------------------------
+
+
+def next_in_window(t: float, open_at: float, close_at: float) -> float:
+    """Earliest time >= t whose time of day lies in [open_at, close_at] (both inclusive)."""
+    if close_at - open_at >= DAY:
+        return t
+    day = math.floor(t / DAY)
+    tod = t - day * DAY
+    if tod < open_at:
+        return day * DAY + open_at
+    if tod <= close_at + EPS:
+        return t
+    return (day + 1) * DAY + open_at
+
+
+def window_bounds(window: Window) -> tuple[float, float]:
+    return (0.0, DAY) if window.always_open else (window.open, window.close)
+
+
+def overlap_minutes(t1: float, t2: float, open_at: float, close_at: float) -> float:
+    """Minutes of [t1, t2) that fall inside the daily window [open_at, close_at)."""
+    if t2 <= t1:
+        return 0.0
+    if close_at - open_at >= DAY:
+        return t2 - t1
+    total = 0.0
+    day = math.floor(t1 / DAY)
+    while day * DAY < t2:
+        lo = max(t1, day * DAY + open_at)
+        hi = min(t2, day * DAY + close_at)
+        if hi > lo:
+            total += hi - lo
+        day += 1
+    return total
+
+
+class ServiceBank:
+    """Parallel servers (desks, lanes) booked one batch at a time.
+
+    A batch of n people occupies one server for n x per-person time, the
+    earliest-free server first; the finish time is computed, not simulated,
+    so a bus load costs no SimPy events here. Service starts only inside the
+    daily `hours`.
+    """
+
+    __slots__ = ("_free", "_open", "_close")
+
+    def __init__(self, servers: int, hours: Window | None = None) -> None:
+        self._free = [0.0] * max(1, servers)
+        self._open, self._close = window_bounds(hours) if hours is not None else (0.0, DAY)
+
+    def serve(self, arrive: float, work: float) -> float:
+        free = heapq.heappop(self._free)
+        start = max(arrive, free)
+        start = next_in_window(start, self._open, self._close - EPS) if self._close - self._open < DAY else start
+        finish = start + work
+        heapq.heappush(self._free, finish)
+        return finish
+
+
+class Signal:
+    """Wake every process waiting for "something changed" at once."""
+
+    __slots__ = ("_waiters",)
+
+    def __init__(self) -> None:
+        self._waiters: list[simpy.Event] = []
+
+    def wait(self, env: simpy.Environment) -> simpy.Event:
+        event = env.event()
+        self._waiters.append(event)
+        return event
+
+    def fire(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for event in waiters:
+            if not event.triggered:
+                event.succeed()
+
+
+@dataclass(slots=True)
+class Leg:
+    """A route that weather can close: a feeder, an air hub or a sea hub."""
+
+    id: str
+    mode: str
+    places: frozenset[str]
+    closed_until: float = -math.inf
+
+    def open_at(self, t: float) -> float:
+        return max(t, self.closed_until)
+
+
+# ---------------------------------------------------------------------------
+# Live state of hubs and islands
+# ---------------------------------------------------------------------------
+
+
+class AirHubState:
+    """One airport: stands, pool of aircraft, security lanes, terminal pull."""
+
+    def __init__(self, env: simpy.Environment, cfg: AirHub, dest_window: Window) -> None:
+        self.cfg = cfg
+        self.id = cfg.id
+        open_at, close_at = window_bounds(cfg.hours)
+        d_open, d_close = window_bounds(dest_window)
+        # A departure must also arrive inside the destination's hours.
+        self.dep_open = max(open_at, d_open - cfg.block_time)
+        self.dep_close = min(close_at, d_close - cfg.block_time)
+        if self.dep_close <= self.dep_open:
+            raise ValueError(f"hub {cfg.id!r}: no departure time reaches {cfg.destination!r} in its hours")
+        self.stand_time = (self.dep_close - self.dep_open) / cfg.flights_per_stand_per_day
+        self.latest_stand = self.dep_close - self.stand_time + EPS
+        self.open, self.close = open_at, close_at
+        self.stands = simpy.PriorityResource(env, capacity=cfg.stands)
+        first = cfg.priority is StandPriority.evacuation_first
+        self.evacuation_priority = 0 if first else 1
+        self.military_priority = 1 if first else 0
+        self.lanes = ServiceBank(cfg.security_lanes, cfg.hours)
+        self.airside = Queue(f"airside:{cfg.id}")
+        self.landside = f"landside:{cfg.id}"
+        self.transit = f"leg:{cfg.id}"
+        self.demand = Signal()
+        self.reserved: dict[int, int] = {}
+        self.flights = 0
+        self.people = 0
+        self.daily: dict[int, int] = {}
+
+
+class SeaHubState:
+    """One port: a queue of people who cannot fly and the ships serving it."""
+
+    def __init__(self, cfg: SeaHub) -> None:
+        self.cfg = cfg
+        self.id = cfg.id
+        self.queue = Queue(f"seaq:{cfg.id}")
+        self.transit = f"leg:{cfg.id}"
+        self.vessels = sum(v.count for v in cfg.vessels)
+        self.next_slot: dict[str, float] = {}
+        """Per vessel group: earliest next departure (the headway is a group's timetable)."""
+        self.flights = 0
+        self.people = 0
+        self.daily: dict[int, int] = {}
+
+
+class IslandState:
+    """A hub island's landside: registration queue, desks and the bus pool."""
+
+    def __init__(self, island_id: str, desks: int, buses: int, seats: int) -> None:
+        self.id = island_id
+        self.reg = Queue(f"reg:{island_id}")
+        self.desks = ServiceBank(desks)
+        self.idle_buses = buses
+        self.seats = seats
+        self.air: list[AirHubState] = []
+        self.sea: SeaHubState | None = None
+        self.feeds: list[str] = []
+        """Municipalities whose people come through this island."""
+
+
+@dataclass(slots=True)
+class MunicipalityState:
+    cfg: Municipality
+    started_at: float | None = None
+    last_turnout: float = 0.0
+    carry: float = 0.0
+    completed_at: float | None = None
+    """Last of its people left the Sakishima islands."""
+    cleared_at: float | None = None
+    """Last of its people left its own island (for outer islands: boarded a feeder)."""
+
+
+# ---------------------------------------------------------------------------
+# What the console sees
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MunicipalityView:
+    id: str
+    name: str
+    population: int
+    at_home: int
+    at_port_or_airport: int
+    in_transit: int
+    arrived_kyushu: int
+    at_host: int
+    gone_home: int
+    started: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EvacuationView:
+    """A snapshot for the console: where everyone is, per municipality and in total."""
+
+    municipalities: tuple[MunicipalityView, ...]
+    total: MunicipalityView
+    moved_last_24h: int
+    """People who left the islands in the last 24 h."""
+    started: bool
+    complete: bool
+
+
+# ---------------------------------------------------------------------------
+# The model
+# ---------------------------------------------------------------------------
+
+
+class Evacuation:
+    """Moves the Sakishima population off the islands and on to the host prefectures."""
+
+    def __init__(self, env: simpy.Environment, config: EvacuationConfig, streams: RandomStreams, emit: Emit) -> None:
+        self.env = env
+        self.config = config
+        self.streams = streams
+        self.emit = emit
+        self.t0 = env.now
+        self.compliance = 1.0
+        self.voluntary = False
+        self._voluntary_last = env.now
+        self._voluntary_carry = 0.0
+        self.first_start: float | None = None
+        self.completed_at: float | None = None
+        self.arrived_at: float | None = None
+        self._series: dict[str, list] = {"hours": [], "remaining": [], "at_host": []}
+
+        self.municipalities = {m.id: MunicipalityState(m) for m in config.municipalities}
+        self._hosts = {h.id: h for h in config.hosts}
+        self._arrivals = {a.id: a for a in config.arrivals}
+        self.ledger = Ledger(self._population(), lambda g: f"home:{g[0]}", lambda: env.now)
+        self._add_places()
+        self._quota = self._host_quotas()
+        self._lodging = {h.id: simpy.Container(env, capacity=max(1, h.lodging), init=h.lodging) for h in config.hosts}
+        self._transfers: dict[str, deque[tuple[float, Groups]]] = {h.id: deque() for h in config.hosts}
+        self._homebound: deque[tuple[float, Groups]] = deque()
+        self._ports = {m: Queue(f"port:{m}") for m in self.municipalities if self._is_outer(m)}
+
+        self.islands = {
+            i.id: IslandState(i.id, i.registration_desks, i.buses, i.bus_seats) for i in config.islands
+        }
+        self._island_cfg = {i.id: i for i in config.islands}
+        for m in config.municipalities:
+            self.islands[m.hub_island].feeds.append(m.id)
+        self.legs: dict[str, Leg] = {}
+        self.air_hubs: dict[str, AirHubState] = {}
+        self.sea_hubs: dict[str, SeaHubState] = {}
+        for hub in config.hubs:
+            self._add_hub(hub)
+        for feeder in config.feeders:
+            self.legs[feeder.id] = Leg(
+                feeder.id, feeder.mode, frozenset({feeder.id, feeder.origin, feeder.destination})
+            )
+            for k in range(feeder.count):
+                env.process(self._feeder(feeder, f"{feeder.id}.{k + 1}"))
+        env.process(self._ticker())
+        if config.weather.typhoon_daily_probability > 0:
+            env.process(self._weather())
+
+    # -- construction --------------------------------------------------------
+    def _population(self) -> Groups:
+        groups: Groups = {}
+        for m in self.config.municipalities:
+            care = round(m.residents * m.care_share)
+            for cls, n in ((RESIDENT, m.residents - care), (CARE, care), (TOURIST, m.tourists)):
+                if n:
+                    groups[(m.id, cls)] = n
+        return groups
+
+    def _is_outer(self, municipality: str) -> bool:
+        return self.municipalities[municipality].cfg.hub_island != municipality
+
+    def _add_places(self) -> None:
+        add = self.ledger.add_place
+        for m in self.municipalities:
+            add(f"home:{m}", "at_home", off_islands=False)
+            if self._is_outer(m):
+                add(f"port:{m}", "at_port_or_airport", off_islands=False)
+        for f in self.config.feeders:
+            add(f"feeder:{f.id}", "in_transit", off_islands=False)
+        for i in self.config.islands:
+            add(f"reg:{i.id}", "at_port_or_airport", off_islands=False)
+        for h in self.config.hubs:
+            if isinstance(h, AirHub):
+                add(f"landside:{h.id}", "at_port_or_airport", off_islands=False)
+                add(f"airside:{h.id}", "at_port_or_airport", off_islands=False)
+            else:
+                add(f"seaq:{h.id}", "at_port_or_airport", off_islands=False)
+            add(f"leg:{h.id}", "in_transit", off_islands=True)
+        for a in self.config.arrivals:
+            add(f"node:{a.id}", "arrived_kyushu", off_islands=True)
+        for p in self.config.hosts:
+            add(f"transfer:{p.id}", "arrived_kyushu", off_islands=True)
+            add(f"reception:{p.id}", "arrived_kyushu", off_islands=True)
+            add(f"host:{p.id}", "at_host", off_islands=True)
+        add("homebound", "arrived_kyushu", off_islands=True)
+        add("gone_home", "gone_home", off_islands=True)
+
+    def _host_quotas(self) -> dict[str, dict[str, int]]:
+        """Residents (incl. care) each host prefecture takes from each municipality."""
+        quotas = {}
+        for m in self.config.municipalities:
+            weights: dict[str, float] = {}
+            for share in m.hosts:
+                weights[share.prefecture] = weights.get(share.prefecture, 0) + share.residents
+            quotas[m.id] = apportion(m.residents, weights)
+        return quotas
+
+    def _add_hub(self, hub: AirHub | SeaHub) -> None:
+        island = self.islands[hub.island]
+        self.legs[hub.id] = Leg(hub.id, hub.mode, frozenset({hub.id, hub.island}))
+        if isinstance(hub, AirHub):
+            state = AirHubState(self.env, hub, self._arrivals[hub.destination].hours)
+            self.air_hubs[hub.id] = state
+            island.air.append(state)
+            for n, (aircraft, seats) in enumerate(self._interleaved_fleet(hub)):
+                self.env.process(self._aircraft(state, island, seats, f"{hub.id}.{aircraft}.{n + 1}"))
+        else:
+            state = SeaHubState(hub)
+            self.sea_hubs[hub.id] = state
+            island.sea = island.sea or state
+            for group in hub.vessels:
+                self._launch_vessels(state, island, group)
+
+    @staticmethod
+    def _interleaved_fleet(hub: AirHub) -> list[tuple[str, int]]:
+        """Aircraft in an order that spreads the types evenly, so every day flies the pool's mix."""
+        slots = []
+        for a in hub.fleet:
+            for i in range(a.count):
+                slots.append(((i + 0.5) / a.count, a.id, a.seats))
+        return [(aid, seats) for _, aid, seats in sorted(slots)]
+
+    def _launch_vessels(self, hub: SeaHubState, island: IslandState, group: VesselGroup) -> None:
+        for k in range(group.count):
+            self.env.process(self._vessel(hub, island, group, f"{hub.id}.{group.id}.{k + 1}"))
+
+    # -- engine interface ------------------------------------------------------
+    def start_voluntary_departures(self) -> None:
+        """Tourists begin leaving on commercial services until their island's movement starts."""
+        if not self.voluntary:
+            self.voluntary = True
+            self._voluntary_last = self.env.now
+
+    def start_movement(self, municipality_id: str) -> None:
+        """Implementation guidelines issued: this municipality's people start to move (idempotent)."""
+        state = self.municipalities.get(municipality_id)
+        if state is None:
+            raise ValueError(f"unknown municipality {municipality_id!r}")
+        if state.started_at is not None:
+            return
+        now = self.env.now
+        state.started_at = now
+        state.last_turnout = now
+        if self.first_start is None:
+            self.first_start = now
+        self.emit(Kind.movement_started, municipality_id, None, municipality=municipality_id,
+                  people=self.ledger.total(f"home:{municipality_id}"))
+
+    def close(self, mode: str, places: list[str], duration: float) -> None:
+        """Close matching legs for `duration` minutes (weather, damage)."""
+        until = self.env.now + duration
+        wanted = set(places)
+        closed = []
+        for leg in self.legs.values():
+            if mode not in ("all", leg.mode):
+                continue
+            if wanted and not (wanted & leg.places):
+                continue
+            leg.closed_until = max(leg.closed_until, until)
+            closed.append(leg.id)
+        self.emit(Kind.leg_closed, "weather", None, mode=mode, places=sorted(wanted), legs=closed,
+                  hours=round(duration / 60.0, 4))
+        if closed:
+            reopen = self.env.timeout(duration)
+            reopen.callbacks.append(lambda _e, legs=tuple(closed): self._reopened(legs))
+
+    def _reopened(self, legs: tuple[str, ...]) -> None:
+        now = self.env.now
+        opened = [leg for leg in legs if self.legs[leg].closed_until <= now + EPS]
+        if opened:
+            self.emit(Kind.leg_reopened, "weather", None, legs=opened)
+
+    def set_compliance(self, factor: float, duration: float) -> None:
+        """Multiply the rate at which people turn up, for `duration` minutes."""
+        self.compliance *= factor
+        self.emit(Kind.compliance_changed, "population", None, factor=factor, compliance=round(self.compliance, 6))
+
+        def restore(_event: simpy.Event) -> None:
+            self.compliance /= factor
+            self.emit(Kind.compliance_changed, "population", None, factor=1.0 / factor,
+                      compliance=round(self.compliance, 6))
+
+        self.env.timeout(duration).callbacks.append(restore)
+
+    def reinforce(self, hub_id: str, flights: int, stand_time: float) -> None:
+        """SDF/US reinforcement flights that each hold a stand at the hub for `stand_time`."""
+        hub = self._air_hub(hub_id)
+        for k in range(flights):
+            self.env.process(self._reinforcement(hub, stand_time, k + 1))
+
+    def add_vessels(self, hub_id: str, count: int, passengers_per_trip: int) -> None:
+        """Ships (e.g. JCG under MoD control) join a hub's sea lift and carry whoever waits."""
+        hub = self._sea_hub(hub_id)
+        applied = hub is not None and count > 0 and passengers_per_trip > 0
+        if applied:
+            island = self.islands[hub.cfg.island]
+            hub.vessels += count
+            group = VesselGroup(id="assigned", count=count, passengers_per_trip=passengers_per_trip, takes_anyone=True)
+            self._launch_vessels(hub, island, group)
+        self.emit(Kind.vessels_assigned, "jcg", hub.id if hub else hub_id, count=count,
+                  passengers_per_trip=passengers_per_trip, applied=applied)
+
+    def _air_hub(self, hub_id: str) -> AirHubState:
+        if hub_id in self.air_hubs:
+            return self.air_hubs[hub_id]
+        island = self._island_of(hub_id)
+        if island is not None and island.air:
+            return island.air[0]
+        raise ValueError(f"no air hub {hub_id!r}")
+
+    def _sea_hub(self, hub_id: str) -> SeaHubState | None:
+        if hub_id in self.sea_hubs:
+            return self.sea_hubs[hub_id]
+        island = self._island_of(hub_id)
+        return island.sea if island is not None else None
+
+    def _island_of(self, place: str) -> IslandState | None:
+        if place in self.islands:
+            return self.islands[place]
+        if place in self.air_hubs:
+            return self.islands[self.air_hubs[place].cfg.island]
+        if place in self.municipalities:
+            return self.islands[self.municipalities[place].cfg.hub_island]
+        return None
+
+    # -- flows between places ------------------------------------------------------
+    def _incoming(self, island: IslandState) -> int:
+        """People of started municipalities still on their way to this island's registration."""
+        ledger = self.ledger
+        total = 0
+        for m in island.feeds:
+            if self.municipalities[m].started_at is not None:
+                total += ledger.total(f"home:{m}")
+            if m in self._ports:
+                total += ledger.total(f"port:{m}")
+        for f in self.config.feeders:
+            if f.destination == island.id:
+                total += ledger.total(f"feeder:{f.id}")
+        return total
+
+    def _join_island(self, island: IslandState, groups: Groups, src: str) -> None:
+        """People reach a hub island: care cases go to the sea lift if one sails, the rest register."""
+        sea = island.sea
+        if sea is not None and sea.vessels > 0:
+            by_sea = {g: n for g, n in groups.items() if g[1] == CARE}
+            if by_sea:
+                groups = {g: n for g, n in groups.items() if g[1] != CARE}
+                self.ledger.move(by_sea, src, sea.queue.place)
+                sea.queue.put(by_sea)
+        if groups:
+            self.ledger.move(groups, src, island.reg.place)
+            island.reg.put(groups)
+            self._dispatch_buses(island)
+
+    def _dispatch_buses(self, island: IslandState) -> None:
+        """Send idle buses with registered loads to the airport with the most room."""
+        env, ledger = self.env, self.ledger
+        while island.idle_buses > 0 and island.reg.total > 0:
+            want = min(island.seats, island.reg.total)
+            best, best_room = None, -1.0
+            for hub in island.air:
+                room = hub.cfg.terminal_capacity - ledger.total(hub.landside) - hub.airside.total
+                if room >= want and room / hub.cfg.terminal_capacity > best_room:
+                    best, best_room = hub, room / hub.cfg.terminal_capacity
+            if best is None:
+                return
+            hub = best
+            groups = island.reg.take(want)
+            ledger.move(groups, island.reg.place, hub.landside)
+            island.idle_buses -= 1
+            weighted = sum(n * (self.config.care_factor if g[1] == CARE else 1.0) for g, n in groups.items())
+            cfg_island = self._island_cfg[island.id]
+            registered = island.desks.serve(env.now, weighted * self.streams.sample(
+                cfg_island.registration_time, f"evacuation.registration.{island.id}"))
+            at_airport = registered + hub.cfg.bus_time
+            cleared = hub.lanes.serve(at_airport, weighted * self.streams.sample(
+                hub.cfg.security_time, f"evacuation.security.{hub.id}"))
+            env.timeout(cleared - env.now).callbacks.append(
+                lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups))
+            env.timeout(at_airport + hub.cfg.bus_time - env.now).callbacks.append(
+                lambda _e, island=island: self._bus_back(island))
+            hub.demand.fire()
+
+    def _cleared_security(self, hub: AirHubState, groups: Groups) -> None:
+        self.ledger.move(groups, hub.landside, hub.airside.place)
+        hub.airside.put(groups)
+
+    def _bus_back(self, island: IslandState) -> None:
+        island.idle_buses += 1
+        self._dispatch_buses(island)
+
+    def _check_cleared(self, municipality: str) -> None:
+        state = self.municipalities[municipality]
+        if (state.cleared_at is None and state.started_at is not None
+                and self.ledger.total(f"home:{municipality}") + self.ledger.total(f"port:{municipality}") == 0):
+            state.cleared_at = self.env.now
+
+    def _left_islands(self, groups: Groups) -> None:
+        """Record municipality and overall completion after people left the islands."""
+        now = self.env.now
+        for m in {g[0] for g in groups}:
+            state = self.municipalities[m]
+            if state.completed_at is None and self.ledger.on_islands[m] == 0:
+                state.completed_at = now
+                if state.cleared_at is None:
+                    state.cleared_at = now
+        if self.completed_at is None and self.ledger.on_islands_total == 0:
+            self.completed_at = now
+            self.emit(Kind.evacuation_completed, "evacuation", None, people=sum(self.ledger.population.values()),
+                      hours=None if self.first_start is None else round((now - self.first_start) / 60.0, 4))
+
+    # -- vehicles ------------------------------------------------------------------
+    def _feeder(self, f: FeederVehicle, name: str):
+        """A feeder ship or aircraft: load at the outer island, unload at the hub island, return."""
+        env, ledger = self.env, self.ledger
+        queue = self._ports[f.origin]
+        leg = self.legs[f.id]
+        island = self.islands[f.destination]
+        open_at, close_at = window_bounds(f.departures)
+        while True:
+            while queue.total == 0:
+                yield queue.wait(env)
+            ready = env.now
+            while (queue.total < f.capacity and ledger.total(f"home:{f.origin}") > 0
+                   and self.municipalities[f.origin].started_at is not None
+                   and env.now - ready < f.max_wait):
+                yield queue.wait(env) | env.timeout(ready + f.max_wait - env.now)
+            depart = next_in_window(leg.open_at(env.now), open_at, close_at)
+            if depart > env.now:
+                yield env.timeout(depart - env.now)
+                continue
+            groups = queue.take(f.capacity)
+            people = ledger.move(groups, queue.place, f"feeder:{f.id}")
+            self._check_cleared(f.origin)
+            self.emit(Kind.departed, name, f.destination, leg=f.id, vehicle=name, people=people)
+            yield env.timeout(f.travel_time)
+            self._join_island(island, groups, f"feeder:{f.id}")
+            self.emit(Kind.arrived, name, f.destination, leg=f.id, vehicle=name, people=people)
+            back = next_in_window(leg.open_at(env.now + f.turnaround), open_at, close_at)
+            yield env.timeout(back + f.travel_time + f.turnaround - env.now)
+
+    def _stand_start(self, hub: AirHubState, t: float) -> tuple[float, int]:
+        """Earliest time >= t a flight may take a stand and still leave in the window, under the daily cap."""
+        cap = hub.cfg.max_flights_per_day
+        while True:
+            day = math.floor(t / DAY)
+            tod = t - day * DAY
+            if tod < hub.dep_open:
+                t, tod = day * DAY + hub.dep_open, hub.dep_open
+            if tod > hub.latest_stand or (cap is not None and hub.reserved.get(day, 0) >= cap):
+                t = (day + 1) * DAY + hub.dep_open
+                continue
+            return t, day
+
+    def _aircraft(self, hub: AirHubState, island: IslandState, seats: int, name: str):
+        """One airframe of the hub's pool: stand, board, fly out, turn round, fly back, again."""
+        env, ledger, cfg = self.env, self.ledger, hub.cfg
+        leg = self.legs[hub.id]
+        dest = self._arrivals[cfg.destination]
+        d_open, d_close = window_bounds(dest.hours)
+        while True:
+            while ledger.total(hub.landside) + hub.airside.total == 0:
+                yield hub.demand.wait(env)
+            start, day = self._stand_start(hub, env.now)
+            if start > env.now:
+                yield env.timeout(start - env.now)
+                continue
+            hub.reserved[day] = hub.reserved.get(day, 0) + 1
+            with hub.stands.request(priority=hub.evacuation_priority) as stand:
+                yield stand
+                if env.now - day * DAY > hub.latest_stand:
+                    hub.reserved[day] -= 1
+                    continue
+                yield env.timeout(hub.stand_time)
+                deadline = min(env.now + cfg.boarding_hold, day * DAY + hub.dep_close)
+                while (hub.airside.total < seats and env.now < deadline
+                       and (island.reg.total > 0 or ledger.total(hub.landside) > 0 or self._incoming(island) > 0)):
+                    yield hub.airside.wait(env) | env.timeout(deadline - env.now)
+                if leg.closed_until > env.now:
+                    yield env.timeout(leg.closed_until - env.now)
+                    while leg.closed_until > env.now:
+                        yield env.timeout(leg.closed_until - env.now)
+                if env.now > day * DAY + hub.dep_close + EPS or hub.airside.total == 0:
+                    hub.reserved[day] -= 1
+                    continue
+                groups = hub.airside.take(seats)
+                people = ledger.move(groups, hub.airside.place, hub.transit)
+            self._count_trip(hub, people)
+            self._left_islands(groups)
+            self._dispatch_buses(island)
+            self.emit(Kind.departed, name, cfg.destination, leg=hub.id, vehicle=name, people=people)
+            yield env.timeout(cfg.block_time)
+            self._land(cfg.destination, groups, hub.transit)
+            self.emit(Kind.arrived, name, cfg.destination, leg=hub.id, vehicle=name, people=people)
+            back = env.now + cfg.turnaround
+            for _ in range(30):
+                back = next_in_window(leg.open_at(back), d_open, d_close)
+                home_at = back + cfg.block_time
+                if next_in_window(home_at, hub.open, hub.close) == home_at:
+                    break
+                back = next_in_window(home_at, hub.open, hub.close) - cfg.block_time
+            yield env.timeout(back + cfg.block_time - env.now)
+
+    def _count_trip(self, hub: AirHubState | SeaHubState, people: int) -> None:
+        hub.flights += 1
+        hub.people += people
+        day = math.floor(self.env.now / DAY)
+        hub.daily[day] = hub.daily.get(day, 0) + people
+
+    def _vessel(self, hub: SeaHubState, island: IslandState, group: VesselGroup, name: str):
+        """A ship of the sea lift: wait for a load, sail at the next free slot, return."""
+        env, ledger, cfg = self.env, self.ledger, hub.cfg
+        leg = self.legs[hub.id]
+        open_at, close_at = window_bounds(cfg.departures)
+        capacity = group.passengers_per_trip
+
+        def waiting() -> int:
+            return hub.queue.total + (island.reg.total if group.takes_anyone else 0)
+
+        while True:
+            while waiting() == 0:
+                events = [hub.queue.wait(env)] + ([island.reg.wait(env)] if group.takes_anyone else [])
+                yield env.any_of(events)
+            ready = env.now
+            while waiting() < capacity and self._incoming(island) > 0 and env.now - ready < cfg.max_wait:
+                events = [hub.queue.wait(env), env.timeout(ready + cfg.max_wait - env.now)]
+                if group.takes_anyone:
+                    events.append(island.reg.wait(env))
+                yield env.any_of(events)
+            slot = hub.next_slot.get(group.id, -math.inf)
+            depart = next_in_window(leg.open_at(max(env.now, slot)), open_at, close_at)
+            hub.next_slot[group.id] = depart + cfg.headway
+            if depart > env.now:
+                yield env.timeout(depart - env.now)
+            while leg.closed_until > env.now:
+                yield env.timeout(leg.closed_until - env.now)
+            groups = hub.queue.take(capacity)
+            people = ledger.move(groups, hub.queue.place, hub.transit)
+            if group.takes_anyone and people < capacity and island.reg.total:
+                extra = island.reg.take(capacity - people)
+                people += ledger.move(extra, island.reg.place, hub.transit)
+                for g, n in extra.items():
+                    groups[g] = groups.get(g, 0) + n
+            if people == 0:
+                continue
+            self._count_trip(hub, people)
+            self._left_islands(groups)
+            self.emit(Kind.departed, name, cfg.destination, leg=hub.id, vehicle=name, people=people)
+            yield env.timeout(cfg.voyage_time)
+            self._land(cfg.destination, groups, hub.transit)
+            self.emit(Kind.arrived, name, cfg.destination, leg=hub.id, vehicle=name, people=people)
+            yield env.timeout(cfg.turnaround + cfg.voyage_time + cfg.turnaround)
+
+    def _reinforcement(self, hub: AirHubState, stand_time: float, n: int):
+        """An SDF/US flight that needs a stand at an evacuation airport."""
+        with hub.stands.request(priority=hub.military_priority) as stand:
+            yield stand
+            self.emit(Kind.reinforcement_landed, "reinforcement", hub.id, hub=hub.id, flight=n,
+                      hours_on_stand=round(stand_time / 60.0, 4))
+            yield self.env.timeout(stand_time)
+
+    def _land(self, node: str, groups: Groups, src: str) -> None:
+        self.ledger.move(groups, src, f"node:{node}")
+
+    # -- hourly step -------------------------------------------------------------
+    def _ticker(self):
+        """Turnout, voluntary departures, onward travel and sampling, once per tick."""
+        tick = self.config.tick
+        while True:
+            now = self.env.now
+            self._turnout(now)
+            if self.voluntary:
+                self._voluntary_departures(now)
+            self._onward(now)
+            self._sample(now)
+            if self.arrived_at is not None:
+                return
+            yield self.env.timeout(tick)
+
+    def _turnout(self, now: float) -> None:
+        ledger = self.ledger
+        for state in self.municipalities.values():
+            if state.started_at is None:
+                continue
+            m = state.cfg
+            home = f"home:{m.id}"
+            open_at, close_at = window_bounds(m.turnout.hours)
+            minutes = overlap_minutes(state.last_turnout, now, open_at, close_at)
+            state.last_turnout = now
+            if ledger.total(home) == 0:
+                continue
+            amount = m.turnout.per_hour * minutes / 60.0 * self.compliance + state.carry
+            n = int(amount)
+            state.carry = amount - n
+            groups = split(ledger.groups(home), n)
+            if not groups:
+                continue
+            if self._is_outer(m.id):
+                port = self._ports[m.id]
+                ledger.move(groups, home, port.place)
+                port.put(groups)
+            else:
+                self._join_island(self.islands[m.hub_island], groups, home)
+
+    def _voluntary_departures(self, now: float) -> None:
+        cfg = self.config.tourists
+        open_at, close_at = window_bounds(cfg.voluntary_hours)
+        length = close_at - open_at
+        minutes = overlap_minutes(self._voluntary_last, now, open_at, close_at)
+        self._voluntary_last = now
+        if cfg.voluntary_per_day <= 0 or minutes <= 0:
+            return
+        tourists = {
+            m: self.ledger.counts[f"home:{m}"].get((m, TOURIST), 0)
+            for m, s in self.municipalities.items()
+            if s.started_at is None
+        }
+        if not any(tourists.values()):
+            return
+        amount = cfg.voluntary_per_day * minutes / length + self._voluntary_carry
+        n = min(int(amount), sum(tourists.values()))
+        self._voluntary_carry = amount - int(amount)
+        for m, k in apportion(n, tourists).items():
+            groups = {(m, TOURIST): min(k, tourists[m])}
+            self.ledger.move(groups, f"home:{m}", "gone_home")
+            self._left_islands(groups)
+
+    def _onward(self, now: float) -> None:
+        """Stage C: arrival nodes -> onward transfer -> reception -> lodging; tourists go home."""
+        ledger = self.ledger
+        for node in self._arrivals:
+            place = f"node:{node}"
+            if ledger.total(place) == 0:
+                continue
+            for group, n in ledger.groups(place).items():
+                if group[1] == TOURIST:
+                    ledger.move({group: n}, place, "homebound")
+                    self._homebound.append((now + self.config.tourists.home_time, {group: n}))
+                    continue
+                quota = self._quota[group[0]]
+                for prefecture, k in apportion(n, quota).items():
+                    quota[prefecture] -= k
+                    ledger.move({group: k}, place, f"transfer:{prefecture}")
+                    self._transfers[prefecture].append((now + self._hosts[prefecture].transfer_time, {group: k}))
+        for prefecture, line in self._transfers.items():
+            while line and line[0][0] <= now + EPS:
+                _, groups = line.popleft()
+                ledger.move(groups, f"transfer:{prefecture}", f"reception:{prefecture}")
+            waiting = ledger.total(f"reception:{prefecture}")
+            lodging = self._lodging[prefecture]
+            admit = min(waiting, int(lodging.level))
+            if admit > 0:
+                lodging.get(admit)
+                groups = split(ledger.groups(f"reception:{prefecture}"), admit)
+                ledger.move(groups, f"reception:{prefecture}", f"host:{prefecture}")
+                self.emit(Kind.reached_host, "reception", prefecture, prefecture=prefecture, people=admit)
+        while self._homebound and self._homebound[0][0] <= now + EPS:
+            _, groups = self._homebound.popleft()
+            ledger.move(groups, "homebound", "gone_home")
+        if self.arrived_at is None and self.first_start is not None and self._all_arrived():
+            self.arrived_at = now
+
+    def _all_arrived(self) -> bool:
+        return all(
+            c["at_host"] + c["gone_home"] == self.municipalities[m].cfg.population
+            for m, c in self.ledger.by_category.items()
+        )
+
+    def _sample(self, now: float) -> None:
+        series = self._series
+        series["hours"].append(round((now - self.t0) / 60.0, 4))
+        series["remaining"].append(self.ledger.on_islands_total)
+        series["at_host"].append(sum(c["at_host"] for c in self.ledger.by_category.values()))
+
+    def _weather(self):
+        """Random typhoons: once a day, with the configured probability, close legs."""
+        cfg = self.config.weather
+        rng = self.streams.stream("evacuation.weather")
+        while self.arrived_at is None:
+            yield self.env.timeout(DAY)
+            if rng.random() < cfg.typhoon_daily_probability:
+                self.close(cfg.mode, list(cfg.places), self.streams.sample(cfg.duration, "evacuation.weather.duration"))
+
+    # -- reading the state -----------------------------------------------------------
+    @property
+    def complete(self) -> bool:
+        """Everyone has left the islands."""
+        return self.ledger.on_islands_total == 0
+
+    def view(self) -> EvacuationView:
+        rows = []
+        for m, state in self.municipalities.items():
+            c = self.ledger.by_category.get(m) or dict.fromkeys(
+                ("at_home", "at_port_or_airport", "in_transit", "arrived_kyushu", "at_host", "gone_home"), 0)
+            rows.append(MunicipalityView(m, state.cfg.name, state.cfg.population, c["at_home"],
+                                         c["at_port_or_airport"], c["in_transit"], c["arrived_kyushu"],
+                                         c["at_host"], c["gone_home"], state.started_at is not None))
+        total = MunicipalityView(
+            "total", "Total", *(sum(getattr(r, f) for r in rows) for f in (
+                "population", "at_home", "at_port_or_airport", "in_transit", "arrived_kyushu", "at_host",
+                "gone_home")),
+            self.first_start is not None,
+        )
+        since = self.env.now - DAY
+        moved = 0
+        for t, _m, n in reversed(self.ledger.departures):
+            if t <= since:
+                break
+            moved += n
+        return EvacuationView(tuple(rows), total, moved, self.first_start is not None, self.complete)
+
+    def metrics(self) -> dict[str, Any]:
+        """JSON-able results; hours count from the first `start_movement` unless named otherwise."""
+        start = self.first_start
+
+        def hours(t: float | None, origin: float | None = start) -> float | None:
+            return None if t is None or origin is None else round((t - origin) / 60.0, 4)
+
+        population = sum(self.ledger.population.values())
+        by_island = {}
+        for m, state in self.municipalities.items():
+            by_island[m] = {
+                "population": state.cfg.population,
+                "evacuated": state.cfg.population - self.ledger.on_islands[m] if m in self.ledger.on_islands else 0,
+                "start_hours": hours(state.started_at, self.t0),
+                "completion_hours": hours(state.completed_at) if state.started_at is not None else None,
+                "cleared_hours": hours(state.cleared_at, state.started_at),
+            }
+        per_day: list[int] = []
+        if start is not None:
+            for t, _m, n in self.ledger.departures:
+                if t < start:
+                    continue
+                day = int((t - start) // DAY)
+                per_day.extend([0] * (day + 1 - len(per_day)))
+                per_day[day] += n
+        hubs = {}
+        for hub in [*self.air_hubs.values(), *self.sea_hubs.values()]:
+            days = sorted(hub.daily)
+            daily = [hub.daily.get(d, 0) for d in range(days[0], days[-1] + 1)] if days else []
+            full = daily[1:-1]
+            hubs[hub.id] = {
+                "mode": hub.cfg.mode,
+                "flights": hub.flights,
+                "people": hub.people,
+                "daily": daily,
+                "mean_per_full_day": round(sum(full) / len(full), 1) if full else None,
+            }
+        return {
+            "population": population,
+            "evacuated": population - self.ledger.on_islands_total,
+            "completion_hours": hours(self.completed_at),
+            "start_hours": hours(start, self.t0),
+            "arrival_hours": hours(self.arrived_at),
+            "by_island": by_island,
+            "per_day": per_day,
+            "hubs": hubs,
+            "series": {k: list(v) for k, v in self._series.items()},
+        }

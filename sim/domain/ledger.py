@@ -1,0 +1,210 @@
+"""Where every evacuee is: a ledger of places holding integer cohorts.
+
+Rule kept here: people are never created or lost. Every move is
+`ledger.move(groups, src, dst)`, which takes the same counts out of one place
+and puts them into another, so at every instant each person is in exactly one
+place. A count that would go negative is a model bug and raises at once.
+
+A cohort (`Group`) is a (municipality, class) pair; `Groups` maps cohorts to
+head counts. Queues on top of places keep first-come-first-served order.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+Group = tuple[str, str]
+"""(municipality id, person class)."""
+Groups = dict[Group, int]
+
+CATEGORIES = ("at_home", "at_port_or_airport", "in_transit", "arrived_kyushu", "at_host", "gone_home")
+
+
+class LedgerError(AssertionError):
+    """A move would make a count negative: the model lost track of people."""
+
+
+@dataclass(slots=True)
+class Place:
+    """One place people can be: a home island, a queue, a leg in transit, a host."""
+
+    name: str
+    category: str
+    """One of `CATEGORIES`, for the console view."""
+    off_islands: bool
+    """People here have left the Sakishima islands."""
+    total: int = 0
+
+
+class Ledger:
+    """Counts per place and cohort, with running totals the view and metrics read."""
+
+    def __init__(self, population: Groups, home_of: Callable[[Group], str], now: Callable[[], float]) -> None:
+        self.population: Groups = dict(population)
+        self.places: dict[str, Place] = {}
+        self.counts: dict[str, Groups] = {}
+        self._now = now
+        self.by_category: dict[str, dict[str, int]] = {}
+        self.on_islands: dict[str, int] = {}
+        self.on_islands_total = 0
+        self.departures: list[tuple[float, str, int]] = []
+        """(time, municipality, people) each time people leave the islands."""
+        for group in population:
+            municipality = group[0]
+            self.by_category.setdefault(municipality, dict.fromkeys(CATEGORIES, 0))
+            self.on_islands.setdefault(municipality, 0)
+        for group, n in population.items():
+            place = self.add_place(home_of(group), "at_home", off_islands=False)
+            self.counts[place.name][group] = self.counts[place.name].get(group, 0) + n
+            place.total += n
+            self.by_category[group[0]]["at_home"] += n
+            self.on_islands[group[0]] += n
+            self.on_islands_total += n
+
+    def add_place(self, name: str, category: str, *, off_islands: bool) -> Place:
+        place = self.places.get(name)
+        if place is None:
+            place = self.places[name] = Place(name, category, off_islands)
+            self.counts[name] = {}
+        return place
+
+    def total(self, name: str) -> int:
+        return self.places[name].total
+
+    def groups(self, name: str) -> Groups:
+        return {g: n for g, n in self.counts[name].items() if n}
+
+    def move(self, groups: Groups, src: str, dst: str) -> int:
+        """Move `groups` from `src` to `dst`; returns the number of people moved."""
+        source, target = self.places[src], self.places[dst]
+        out, into = self.counts[src], self.counts[dst]
+        crossing = source.off_islands != target.off_islands
+        moved = 0
+        for group, n in groups.items():
+            if n <= 0:
+                if n < 0:
+                    raise LedgerError(f"negative move of {n} {group} from {src} to {dst}")
+                continue
+            left = out.get(group, 0) - n
+            if left < 0:
+                raise LedgerError(f"{src} holds {out.get(group, 0)} {group}, cannot move {n} to {dst}")
+            out[group] = left
+            into[group] = into.get(group, 0) + n
+            categories = self.by_category[group[0]]
+            categories[source.category] -= n
+            categories[target.category] += n
+            if crossing:
+                self._cross(group[0], n if target.off_islands else -n)
+            moved += n
+        source.total -= moved
+        target.total += moved
+        return moved
+
+    def _cross(self, municipality: str, leaving: int) -> None:
+        self.on_islands[municipality] -= leaving
+        self.on_islands_total -= leaving
+        if leaving > 0:
+            self.departures.append((self._now(), municipality, leaving))
+
+    def check(self) -> None:
+        """Assert the conservation invariants (tests call this; the model does not need to)."""
+        seen: Groups = {}
+        for name, groups in self.counts.items():
+            total = 0
+            for group, n in groups.items():
+                if n < 0:
+                    raise LedgerError(f"negative count {n} of {group} at {name}")
+                seen[group] = seen.get(group, 0) + n
+                total += n
+            if total != self.places[name].total:
+                raise LedgerError(f"{name}: total {self.places[name].total} != sum {total}")
+        for group, n in self.population.items():
+            if seen.get(group, 0) != n:
+                raise LedgerError(f"{group}: {seen.get(group, 0)} counted, population {n}")
+        for municipality, categories in self.by_category.items():
+            if any(v < 0 for v in categories.values()):
+                raise LedgerError(f"{municipality}: negative category count {categories}")
+
+
+def split(groups: Groups, n: int) -> Groups:
+    """Take `n` people from `groups` in proportion to its counts (largest remainder)."""
+    total = sum(groups.values())
+    if n >= total:
+        return {g: c for g, c in groups.items() if c}
+    if n <= 0:
+        return {}
+    shares = {g: c * n / total for g, c in groups.items()}
+    taken = {g: int(s) for g, s in shares.items()}
+    short = n - sum(taken.values())
+    for g in sorted(shares, key=lambda g: (taken[g] - shares[g], g))[:short]:
+        taken[g] += 1
+    return {g: c for g, c in taken.items() if c}
+
+
+def apportion(n: int, weights: dict[str, float]) -> dict[str, int]:
+    """Split `n` into integers proportional to `weights` (largest remainder, ties by key)."""
+    total = sum(weights.values())
+    if n <= 0 or total <= 0:
+        return {}
+    shares = {k: n * w / total for k, w in weights.items()}
+    out = {k: int(s) for k, s in shares.items()}
+    short = n - sum(out.values())
+    for k in sorted(shares, key=lambda k: (out[k] - shares[k], k))[:short]:
+        out[k] += 1
+    return {k: v for k, v in out.items() if v}
+
+
+class Queue:
+    """First-come-first-served order over one ledger place.
+
+    The ledger keeps the counts; the queue only remembers the order in which
+    cohorts arrived, so a load is taken from the front.
+    """
+
+    __slots__ = ("place", "_chunks", "_waiters", "total")
+
+    def __init__(self, place: str) -> None:
+        self.place = place
+        self._chunks: deque[list] = deque()
+        self._waiters: list = []
+        self.total = 0
+
+    def put(self, groups: Groups) -> None:
+        """Record that `groups` joined the back (after the ledger moved them here)."""
+        added = 0
+        for group, n in groups.items():
+            if n > 0:
+                self._chunks.append([group, n])
+                added += n
+        if added:
+            self.total += added
+            self.wake()
+
+    def take(self, n: int) -> Groups:
+        """Remove up to `n` people from the front; the caller moves them in the ledger."""
+        out: Groups = {}
+        chunks = self._chunks
+        while n > 0 and chunks:
+            chunk = chunks[0]
+            k = chunk[1] if chunk[1] <= n else n
+            out[chunk[0]] = out.get(chunk[0], 0) + k
+            chunk[1] -= k
+            n -= k
+            self.total -= k
+            if chunk[1] == 0:
+                chunks.popleft()
+        return out
+
+    def wait(self, env):
+        """An event that fires the next time people join this queue."""
+        event = env.event()
+        self._waiters.append(event)
+        return event
+
+    def wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for event in waiters:
+            if not event.triggered:
+                event.succeed()
