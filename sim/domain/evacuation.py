@@ -197,6 +197,8 @@ class SeaHubState:
         self.queue = Queue(f"seaq:{cfg.id}")
         self.transit = f"leg:{cfg.id}"
         self.vessels = sum(v.count for v in cfg.vessels)
+        self.planned_vessels = self.vessels
+        """Ships the plan provides; only these make care cases wait for the sea lift."""
         self.next_slot: dict[str, float] = {}
         """Per vessel group: earliest next departure (the headway is a group's timetable)."""
         self.flights = 0
@@ -510,9 +512,11 @@ class Evacuation:
         return total
 
     def _join_island(self, island: IslandState, groups: Groups, src: str) -> None:
-        """People reach a hub island: care cases go to the sea lift if one sails, the rest register."""
+        """People reach a hub island: care cases go to the sea lift if the plan has ships for
+        it; ships assigned later (JCG under MoD control) take whoever waits, so they never
+        strand care cases that would otherwise have flown."""
         sea = island.sea
-        if sea is not None and sea.vessels > 0:
+        if sea is not None and sea.planned_vessels > 0:
             by_sea = {g: n for g, n in groups.items() if g[1] == CARE}
             if by_sea:
                 groups = {g: n for g, n in groups.items() if g[1] != CARE}
