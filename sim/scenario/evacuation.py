@@ -23,6 +23,7 @@ from sim.scenario.types import (
     Identifier,
     Probability,
     Strict,
+    Uniform,
     Window,
 )
 
@@ -248,7 +249,7 @@ class Weather(Cited):
 
     typhoon_daily_probability: Probability = 0.0
     """Chance per day that a typhoon closes legs; 0 for the plan's "normal weather"."""
-    duration: Distribution = Field(default_factory=lambda: {"kind": "uniform", "low": 960.0, "high": 2880.0})
+    duration: Distribution = Field(default_factory=lambda: Uniform(kind="uniform", low=960.0, high=2880.0))
     """How long a typhoon keeps legs closed."""
     mode: Literal["air", "sea", "all"] = "all"
     places: list[Identifier] = []

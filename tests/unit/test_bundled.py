@@ -1,0 +1,48 @@
+"""Every bundled scenario loads and runs with each of its reforms, and the
+generated reference files in docs/ match the schema."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sim.scenario.loader import load_scenario
+from sim.scenario.reference import markdown
+from sim.scenario.schema import Scenario
+from sim.simulation import Simulation
+from tests.conftest import ROOT
+
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+CASES = [(path, reform.id) for path in SCENARIOS for reform in load_scenario(path).reforms] + [
+    (path, None) for path in SCENARIOS
+]
+
+
+@pytest.mark.parametrize(("path", "reform"), CASES, ids=lambda v: getattr(v, "name", v))
+def test_bundled_scenario_runs(path, reform):
+    scenario = load_scenario(path, reforms=[reform] if reform else [])
+    result = Simulation(scenario, seed=1, reforms=[reform] if reform else []).run()
+    evacuation = result.metrics["evacuation"]
+    if evacuation["population"] is not None:
+        assert 0 <= evacuation["evacuated"] <= evacuation["population"]
+    assert result.events[-1].time <= scenario.scenario.horizon
+
+
+def test_every_number_block_is_sourced_or_assumed():
+    """Each agency, channel, decision and reform in the bundled scenario says where its numbers come from."""
+    scenario = load_scenario(ROOT / "scenarios" / "sakishima.yaml")
+    blocks = [*scenario.agencies, *scenario.channels, *scenario.decisions, *scenario.reforms]
+    missing = [getattr(b, "id", None) for b in blocks if not (b.source or b.assumption)]
+    assert missing == []
+
+
+def test_generated_schema_is_up_to_date():
+    """docs/scenario.schema.json is what `ttx schema` prints (regenerate it if this fails)."""
+    committed = json.loads((ROOT / "docs" / "scenario.schema.json").read_text())
+    assert committed == Scenario.model_json_schema(by_alias=True)
+
+
+def test_generated_reference_is_up_to_date():
+    """docs/scenario-reference.md is what `ttx schema --markdown` prints."""
+    assert (ROOT / "docs" / "scenario-reference.md").read_text().strip() == markdown().strip()
