@@ -7,19 +7,15 @@ the folder sits next to `sim/`.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 DEFAULT_SCENARIO = "sakishima.yaml"
 
 
 def bundled_dir() -> Path:
-    try:
-        folder = Path(str(resources.files("sim.bundled")))
-        if (folder / DEFAULT_SCENARIO).is_file():
-            return folder
-    except ModuleNotFoundError:
-        pass
+    installed = Path(__file__).resolve().parents[1] / "bundled"
+    if (installed / DEFAULT_SCENARIO).is_file():
+        return installed
     return Path(__file__).resolve().parents[2] / "scenarios"
 
 
