@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -444,10 +444,7 @@ class Simulation:
     def _evacuation_metrics(self) -> dict[str, Any]:
         if self._evacuation is None:
             return {"population": None, "evacuated": None, "completion_hours": None, "by_island": {}}
-        metrics = dict(self._evacuation.metrics())
-        started = next((e.time for e in self._bus.log if e.kind is Kind.movement_started), None)
-        metrics["start_hours"] = None if started is None else round(started / 60.0, 4)
-        return metrics
+        return self._evacuation.metrics()
 
     def result(self) -> RunResult:
         return RunResult(
@@ -459,6 +456,3 @@ class Simulation:
             metrics=self.metrics(),
         )
 
-
-def view_as_dict(view: WorldView) -> dict[str, Any]:
-    return asdict(view)

@@ -167,8 +167,7 @@ class Network:
         here = message.origin
         for hop in message.route:
             yield from self._transmit(here, hop, message)
-            onward = hop if hop == message.destination else None
-            yield from self._handle(hop, message.fact, relay=onward is None)
+            yield from self._handle(hop, message.fact, relay=hop != message.destination)
             here = hop
         self._learn(message.destination, message.fact)
 
