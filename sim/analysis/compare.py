@@ -1,0 +1,169 @@
+"""Baseline-versus-reform comparison: the `ttx compare --json` payload and its table.
+
+Pure functions over a `ReplicationSet`. The payload shape is the contract of
+design.md::
+
+    {"replications": N,
+     "metrics": {"evacuation.completion_hours": {
+         "baseline": {"mean", "sd", "ci95": [lo, hi], "n", "missing"},
+         "REFORM":   {..., "difference": {"mean", "sd", "ci95", "n",
+                                          "better_share", "worse_share"}}}, ...}}
+
+`difference` is REFORM minus baseline, paired replication by replication;
+`better_share` is the share of pairs in which the reform did strictly better
+(shorter for durations). Values that did not happen are counted in `missing`
+and left out; a difference uses only pairs where both arms have the value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sim.analysis.replications import ReplicationSet
+from sim.analysis.stats import (
+    lower_is_better,
+    paired_difference,
+    replications_for_half_width,
+    summarize,
+    t_quantile,
+)
+
+HEADLINE_METRICS = (
+    "evacuation.completion_hours",
+    "evacuation.start_hours",
+    "evacuation.finished_hours",
+    "evacuation.arrival_hours",
+    "evacuation.evacuated",
+    "handover.transfer_hours",
+    "consultation.decision_hours",
+)
+"""Shown on the terminal and first in the JSON; every other numeric metric follows."""
+
+
+def ordered_metrics(names: Sequence[str], first: Sequence[str] = HEADLINE_METRICS) -> list[str]:
+    head = [m for m in first if m in names]
+    return head + [m for m in names if m not in head]
+
+
+def compare(rs: ReplicationSet, metrics: Sequence[str] | None = None, digits: int | None = 4) -> dict[str, Any]:
+    """The design.md payload for every metric (or the given ones), first arm = reference."""
+    names = ordered_metrics(rs.metric_names()) if metrics is None else list(metrics)
+    reference, *others = rs.arm_names
+    out: dict[str, Any] = {}
+    for metric in names:
+        base_values = rs.values(reference, metric)
+        entry: dict[str, Any] = {reference: summarize(base_values).as_dict(digits)}
+        direction = lower_is_better(metric)
+        for arm in others:
+            values = rs.values(arm, metric)
+            row = summarize(values).as_dict(digits)
+            row["difference"] = paired_difference(base_values, values, direction).as_dict(digits)
+            entry[arm] = row
+        out[metric] = entry
+    return {"replications": rs.replications, "metrics": out}
+
+
+def widest_half_width(rs: ReplicationSet, metric: str) -> float | None:
+    """The widest 95% half-width among the arms' means and the paired differences.
+
+    None while any of them is undefined (fewer than two values).
+    """
+    reference, *others = rs.arm_names
+    base = rs.values(reference, metric)
+    widths = [summarize(base).half_width]
+    for arm in others:
+        values = rs.values(arm, metric)
+        widths.append(summarize(values).half_width)
+        widths.append(paired_difference(base, values, None).half_width)
+    if any(w is None for w in widths):
+        return None
+    return max(widths)
+
+
+def next_batch(rs: ReplicationSet, metric: str, target: float, minimum: int, maximum_total: int) -> int:
+    """How many replications to add to reach half-width `target` (0 when reached or capped).
+
+    Estimates the need from the widest interval's sd, adds at least `minimum`
+    (so a noisy early estimate cannot stall the loop) and never goes past
+    `maximum_total`.
+    """
+    n = rs.replications
+    room = maximum_total - n
+    if room <= 0:
+        return 0
+    width = widest_half_width(rs, metric)
+    if width is not None and width <= target:
+        return 0
+    if width is None:
+        return min(room, max(minimum, n))
+    sd = width * math.sqrt(n) / _t(n)
+    needed = replications_for_half_width(sd, target, n) - n
+    return min(room, max(minimum, math.ceil(needed * 1.1)))
+
+
+def _t(n: int) -> float:
+    return t_quantile(0.975, max(1, n - 1))
+
+
+# ---------------------------------------------------------------------------
+# Terminal table
+# ---------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, width: int = 8, digits: int = 1) -> str:
+    if value is None:
+        return f"{'-':>{width}}"
+    if abs(value) >= 10_000:
+        return f"{value:>{width},.0f}"
+    return f"{value:>{width}.{digits}f}"
+
+
+def _interval(ci: Sequence[float] | None, digits: int = 1) -> str:
+    if ci is None:
+        return f"{'-':<20}"
+    return f"[{_fmt(ci[0], 0, digits).strip()}, {_fmt(ci[1], 0, digits).strip()}]".ljust(20)
+
+
+def render_table(payload: dict[str, Any], metrics: Sequence[str] | None = None,
+                 title: str = "", label: Callable[[str], str] | None = None,
+                 requested: Sequence[str] = ()) -> str:
+    """The summary table for the terminal: one block per metric, one line per arm.
+
+    `requested` metrics that are not in the payload are named in a last line.
+    """
+    table = payload["metrics"]
+    candidates = [m for m in (metrics or HEADLINE_METRICS) if m in table]
+    names = [m for m in candidates if any(row["n"] for row in table[m].values())]
+    never = [m for m in candidates if m not in names]
+    arms = {arm for m in names for arm in table[m]}
+    width = max([len(label(a) if label else a) for a in arms] + [8]) + 2
+    lines = []
+    if title:
+        lines += [title, ""]
+    header = (f"  {'arm':<{width}}{'mean':>8}{'sd':>8}  {'95% CI':<20}{'n':>6}{'miss':>6}   "
+              f"{'difference vs first arm [95% CI]':<34}{'better':>7}")
+    lines.append(header)
+    for metric in names:
+        unit = " (hours)" if metric.endswith("_hours") else ""
+        lines.append(f"{metric}{unit}")
+        for arm, row in table[metric].items():
+            name = label(arm) if label else arm
+            text = (f"  {name:<{width}}{_fmt(row['mean'])}{_fmt(row['sd'])}  {_interval(row['ci95'])}"
+                    f"{row['n']:>6}{row['missing']:>6}")
+            diff = row.get("difference")
+            if diff is not None:
+                if diff["mean"] is None:
+                    shown = "-"
+                else:
+                    shown = f"{diff['mean']:+.1f} " + (_interval(diff["ci95"]).strip() if diff["ci95"] else "")
+                share = "-" if diff["better_share"] is None else f"{100 * diff['better_share']:.0f}%"
+                text += f"   {shown:<34}{share:>7}"
+            lines.append(text.rstrip())
+    if never:
+        lines.append(f"(did not happen in any replication: {', '.join(never)})")
+    missing = [m for m in requested if m not in table]
+    if missing:
+        lines.append(f"(no such metric in the results: {', '.join(missing)})")
+    return "\n".join(lines)

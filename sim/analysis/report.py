@@ -1,0 +1,672 @@
+"""The after-action report and improvement plan (HSEEP AAR/IP) of one session.
+
+Pure functions over a run's record: the scenario, the event stream, the inputs
+and the metrics. Nothing here runs the engine (design.md: `sim.analysis` is
+engine-free); `ttx report` rebuilds the record from the journal first.
+
+Ratings (HSEEP P/S/M/U) are derived, not judged, and the report says how:
+
+* A **decision** with `expected_within` is rated on the time from coming up to
+  the answer (`waited`): on time -> **P**; late, up to `late_factor` (2x) the
+  expected time -> **S**; later -> **M**; came up but never answered -> **U**.
+  Without a time standard, answered -> **P**. Not required (`skip_if`) and
+  never reached are shown but not rated.
+* An **inject** with an expected player action is rated from the decisions it
+  sets off (those whose `requires` names it): the worst of their ratings.
+  Injects not fired are "not played"; fired injects no decision measures are
+  left for the evaluator.
+* An evaluator can set or override any rating from the console with a note
+  holding a tag such as `[m07 S]` or `[consultation_answer P]`; every note
+  naming a row's id is listed with that row.
+
+Capability (objective) ratings are the worst rating of their rows, a
+deliberately conservative summary for the evaluator to revise.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.events import SimEvent
+    from sim.scenario.schema import Scenario
+    from sim.simulation import Input
+
+__all__ = ["Aar", "PlanItem", "Rating", "Row", "build_aar", "improvement_plan_csv", "rate_decision",
+           "render_html", "render_markdown", "write_report"]
+
+RATINGS = {
+    "P": "Performed without challenges",
+    "S": "Performed with some challenges",
+    "M": "Performed with major challenges",
+    "U": "Unable to be performed",
+}
+_ORDER = {"P": 0, "S": 1, "M": 2, "U": 3}
+_COLOURS = {"P": "#2e7d32", "S": "#f9a825", "M": "#ef6c00", "U": "#c62828", "": "#9e9e9e"}
+DEFAULT_CAPABILITY = "Operational Coordination"
+"""HSEEP core capability for decision chains with no inject objective of their own."""
+_TAG_RE = re.compile(r"\[\s*([a-z][a-z0-9_]*)\s*[:=]?\s*([PSMU])\s*\]")
+
+Rating = str  # "P" | "S" | "M" | "U" | "" (not rated)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One expected-versus-actual line of the AAR."""
+
+    kind: str  # "decision" | "inject"
+    id: str
+    title: str
+    capability: str
+    owner: str
+    expected: str
+    actual: str
+    rating: Rating
+    reason: str
+    came_up: float | None = None
+    taken: float | None = None
+    waited: float | None = None
+    """Minutes from coming up to the answer."""
+    expected_within: float | None = None
+    by: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PlanItem:
+    """One improvement-plan line (HSEEP IP matrix)."""
+
+    capability: str
+    issue: str
+    corrective_action: str
+    element: str
+    organisation: str
+    poc: str = ""
+    start: str = ""
+    completion: str = ""
+
+
+@dataclass(slots=True)
+class Aar:
+    title: str
+    scenario_id: str
+    description: str
+    start: datetime
+    seed: int
+    reforms: tuple[str, ...]
+    human_roles: tuple[str, ...]
+    session: dict[str, Any]
+    objectives: list[str]
+    capabilities: list[tuple[str, Rating, list[str]]]
+    timeline: list[tuple[float, str, str, str]]
+    rows: list[Row]
+    notes: list[tuple[float, str, str]]
+    metrics: dict[str, Any]
+    end: float
+    plan: list[PlanItem] = field(default_factory=list)
+    agency_names: dict[str, str] = field(default_factory=dict)
+    series: list[tuple[float, float]] | None = None
+
+    def label(self, minutes: float | None) -> str:
+        """`D+1 06:00` (calendar day of T+0 is D+0), as the console shows time."""
+        if minutes is None:
+            return "-"
+        when = self.start + timedelta(minutes=minutes)
+        day = (when.date() - self.start.date()).days
+        return f"D+{day} {when:%H:%M}"
+
+
+# ---------------------------------------------------------------------------
+# Building
+# ---------------------------------------------------------------------------
+
+
+def rate_decision(status: str, waited: float | None, expected_within: float | None,
+                  late_factor: float = 2.0) -> tuple[Rating, str]:
+    """P/S/M/U and the reason, from a decision's outcome and timing (minutes)."""
+    if status == "taken":
+        if expected_within is None or waited is None:
+            return "P", "done (no time standard)"
+        if waited <= expected_within:
+            return "P", f"done on time ({_h(waited)} <= {_h(expected_within)})"
+        if waited <= late_factor * expected_within:
+            return "S", f"late ({_h(waited)} > {_h(expected_within)})"
+        return "M", f"very late ({_h(waited)} > {late_factor:g} x {_h(expected_within)})"
+    if status == "pending":
+        return "U", "not done: came up, never answered"
+    if status == "skipped":
+        return "", "not required (skip condition held)"
+    return "", "not reached (its prerequisites never happened)"
+
+
+def _h(minutes: float | None) -> str:
+    return "-" if minutes is None else f"{minutes / 60:.1f} h"
+
+
+def _worst(ratings: Iterable[Rating]) -> Rating:
+    rated = [r for r in ratings if r in _ORDER]
+    return max(rated, key=_ORDER.__getitem__) if rated else ""
+
+
+def build_aar(
+    scenario: Scenario,
+    events: Sequence[SimEvent],
+    inputs: Sequence[Input] = (),
+    metrics: Mapping[str, Any] | None = None,
+    *,
+    seed: int = 1,
+    reforms: Sequence[str] = (),
+    human_roles: Sequence[str] = (),
+    session: Mapping[str, Any] | None = None,
+    late_factor: float = 2.0,
+    end: float | None = None,
+) -> Aar:
+    """Assemble the AAR from a run's record. `session` adds overview lines (journal path, version...)."""
+    metrics = dict(metrics or {})
+    meta = scenario.scenario
+    names = {a.id: a.name for a in scenario.agencies}
+    end = max([e.time for e in events] + ([end] if end is not None else []), default=0.0)
+    notes = [(e.time, e.source, str(e.data.get("text", ""))) for e in events if str(e.kind) == "note_added"]
+    tags: dict[str, tuple[Rating, str]] = {}
+    for time, author, text in notes:
+        for ident, rating in _TAG_RE.findall(text):
+            tags[ident] = (rating, f"rated {rating} by {author} at {_label(meta.start, time)}")
+
+    def notes_for(ident: str) -> tuple[str, ...]:
+        pattern = re.compile(rf"\b{re.escape(ident)}\b")
+        return tuple(f"{_label(meta.start, t)} {a}: {x}" for t, a, x in notes if pattern.search(x))
+
+    # decision outcomes from the event stream
+    came_up: dict[str, float] = {}
+    outcome: dict[str, SimEvent] = {}
+    for event in events:
+        kind = str(event.kind)
+        if kind == "decision_pending" and event.target:
+            came_up.setdefault(event.target, event.time)
+        elif kind in ("decision_taken", "decision_skipped") and event.target:
+            outcome.setdefault(event.target, event)
+            came_up.setdefault(event.target, event.time - float(event.data.get("waited", 0.0)))
+    fired = {}
+    for event in events:
+        if str(event.kind) == "inject_fired":
+            fired.setdefault(event.data.get("inject"), event)
+
+    inject_objective = {i.id: i.objective for i in scenario.injects if i.objective}
+    decision_rows: dict[str, Row] = {}
+    humans = set(human_roles)
+    for decision in scenario.decisions:
+        done = outcome.get(decision.id)
+        if done is not None:
+            status = "taken" if str(done.kind) == "decision_taken" else "skipped"
+        elif decision.id in came_up:
+            status = "pending"
+        else:
+            status = "waiting"
+        interesting = decision.expected or decision.expected_within is not None or decision.owner in humans
+        if not interesting:
+            continue
+        waited = float(done.data.get("waited", 0.0)) if done is not None else None
+        rating, reason = rate_decision(status, waited, decision.expected_within, late_factor)
+        if decision.id in tags:
+            rating, reason = tags[decision.id][0], f"{tags[decision.id][1]} (derived: {reason})"
+        capability = next((inject_objective[c.inject] for c in decision.requires
+                           if c.inject and c.inject in inject_objective), DEFAULT_CAPABILITY)
+        if done is not None and status == "taken":
+            actual = (f"{done.data.get('label', done.data.get('option'))} at {_label(meta.start, done.time)}, "
+                      f"{_h(waited)} after it came up ({done.data.get('by')})")
+        elif status == "pending":
+            actual = f"came up at {_label(meta.start, came_up[decision.id])}; no answer by {_label(meta.start, end)}"
+        elif status == "skipped":
+            actual = "not required"
+        else:
+            actual = "never came up"
+        expected = decision.expected or ""
+        if decision.expected_within is not None:
+            expected = (expected + " " if expected else "") + f"(within {_h(decision.expected_within)})"
+        decision_rows[decision.id] = Row(
+            "decision", decision.id, decision.title, capability, decision.owner, expected, actual, rating, reason,
+            came_up.get(decision.id), done.time if done is not None else None, waited, decision.expected_within,
+            str(done.data.get("by")) if done is not None else None, notes_for(decision.id),
+        )
+
+    inject_rows: list[Row] = []
+    for inject in scenario.injects:
+        if not inject.expected_action:
+            continue
+        linked = [d for d in scenario.decisions if any(c.inject == inject.id for c in [*d.requires, *d.skip_if])]
+        event = fired.get(inject.id)
+        if event is None:
+            rating, reason, actual = "", "not played (not fired)", "not fired"
+        else:
+            linked_ratings = []
+            for decision in linked:
+                row = decision_rows.get(decision.id)
+                if row is None:
+                    done = outcome.get(decision.id)
+                    status = ("taken" if done is not None and str(done.kind) == "decision_taken" else
+                              "skipped" if done is not None else "pending" if decision.id in came_up else "waiting")
+                    waited = float(done.data.get("waited", 0.0)) if done is not None else None
+                    linked_ratings.append((decision.id, *rate_decision(status, waited, decision.expected_within,
+                                                                       late_factor)))
+                else:
+                    linked_ratings.append((decision.id, row.rating, row.reason))
+            rating = _worst(r for _, r, _ in linked_ratings)
+            if linked_ratings:
+                reason = "; ".join(f"{d}: {r or '-'} {why}" for d, r, why in linked_ratings)
+            else:
+                reason = "no modelled decision measures this action: evaluator to rate"
+            actual = f"fired at {_label(meta.start, event.time)}" + (" (by hand)" if event.data.get("manual") else "")
+        if inject.id in tags:
+            rating, reason = tags[inject.id][0], f"{tags[inject.id][1]} (derived: {reason})"
+        inject_rows.append(Row(
+            "inject", inject.id, inject.synopsis, inject.objective or DEFAULT_CAPABILITY, ", ".join(inject.to),
+            inject.expected_action, actual, rating, reason, event.time if event is not None else None,
+            notes=notes_for(inject.id),
+        ))
+    rows = sorted([*inject_rows, *decision_rows.values()],
+                  key=lambda r: (r.came_up if r.came_up is not None else float("inf"), r.kind != "inject", r.id))
+
+    capabilities: dict[str, list[Row]] = {}
+    for row in rows:
+        capabilities.setdefault(row.capability, []).append(row)
+    capability_table = [(name, _worst(r.rating for r in group), [r.id for r in group])
+                        for name, group in capabilities.items()]
+
+    timeline: list[tuple[float, str, str, str]] = []
+    titles = {d.id: d.title for d in scenario.decisions}
+    for event in events:
+        kind = str(event.kind)
+        if kind == "inject_fired":
+            timeline.append((event.time, "inject", f"{event.data.get('inject')}: {event.data.get('synopsis', '')}",
+                             "facilitator" if event.data.get("manual") else "MSEL"))
+        elif kind == "decision_taken":
+            timeline.append((event.time, "decision",
+                             f"{event.target}: {titles.get(event.target or '', '')} -> {event.data.get('label')}",
+                             str(event.data.get("by"))))
+        elif kind == "decision_pending" and event.data.get("human"):
+            timeline.append((event.time, "pending", f"{event.target}: {titles.get(event.target or '', '')}",
+                             names.get(event.source, event.source)))
+        elif kind == "note_added":
+            timeline.append((event.time, "note", str(event.data.get("text", "")), event.source))
+        elif kind in ("movement_started", "evacuation_completed"):
+            timeline.append((event.time, kind.replace("_", " "), event.target or event.source, event.source))
+
+    aar = Aar(
+        title=meta.title, scenario_id=meta.id, description=meta.description, start=meta.start, seed=seed,
+        reforms=tuple(reforms), human_roles=tuple(human_roles), session=dict(session or {}),
+        objectives=list(meta.objectives), capabilities=capability_table, timeline=timeline, rows=rows,
+        notes=notes, metrics=metrics, end=end, agency_names=names,
+        series=_series(metrics),
+    )
+    aar.plan = _plan(aar)
+    return aar
+
+
+def _label(start: datetime, minutes: float) -> str:
+    when = start + timedelta(minutes=minutes)
+    return f"D+{(when.date() - start.date()).days} {when:%H:%M}"
+
+
+def _series(metrics: Mapping[str, Any]) -> list[tuple[float, float]] | None:
+    """`metrics.evacuation.series` as (hours, evacuated) points, in any of the shapes
+    an engine may give: [[h, n], ...], [{"hours": h, "evacuated": n}, ...], {"hours": [...], "evacuated": [...]}."""
+    raw = (metrics.get("evacuation") or {}).get("series") if isinstance(metrics.get("evacuation"), Mapping) else None
+    if not raw:
+        return None
+    try:
+        if isinstance(raw, Mapping):
+            xs = raw.get("hours") or raw.get("time") or raw.get("t")
+            ys = raw.get("evacuated") or raw.get("count") or raw.get("n")
+            return [(float(x), float(y)) for x, y in zip(xs, ys, strict=False)]
+        points = []
+        for item in raw:
+            if isinstance(item, Mapping):
+                x = item.get("hours", item.get("time"))
+                y = item.get("evacuated", item.get("count"))
+            else:
+                x, y = item[0], item[1]
+            points.append((float(x), float(y)))
+        return points
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+_ELEMENT = {"decision": "Planning", "inject": "Organization"}
+
+
+def _plan(aar: Aar) -> list[PlanItem]:
+    items = []
+    for row in aar.rows:
+        if row.rating not in ("S", "M", "U"):
+            continue
+        owner = aar.agency_names.get(row.owner, row.owner)
+        if row.kind == "decision":
+            if row.rating == "U":
+                issue = f"'{row.title}' came up but was not answered before the end of play."
+                action = (f"Assign and rehearse the decision '{row.id}' at {owner}; pre-draft the options and the "
+                          f"authority to decide by telephone or circulated document.")
+            else:
+                issue = (f"'{row.title}' took {_h(row.waited)} against an expected {_h(row.expected_within)}.")
+                action = (f"Shorten the time to decide '{row.id}' below {_h(row.expected_within)}: standing "
+                          f"procedure, delegated authority or a pre-agreed trigger at {owner}.")
+        else:
+            if not row.reason.startswith(("rated", "no modelled")):
+                continue  # rated from its decisions, which have their own plan items
+            owner = ", ".join(aar.agency_names.get(a.strip(), a.strip()) for a in row.owner.split(","))
+            issue = f"Inject {row.id} ({row.capability}): expected '{row.expected}' - {row.reason}."
+            action = f"Review the procedures behind: {row.expected}"
+        if row.notes:
+            issue += " Observer: " + " | ".join(row.notes)
+        items.append(PlanItem(row.capability, issue, action, _ELEMENT[row.kind], owner))
+    return items
+
+
+# ---------------------------------------------------------------------------
+# Plots (matplotlib, imported only here)
+# ---------------------------------------------------------------------------
+
+
+def _figures(aar: Aar) -> dict[str, Any]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figures: dict[str, Any] = {}
+    plt.rcParams.update({"font.size": 9, "svg.fonttype": "none", "axes.spines.top": False,
+                         "axes.spines.right": False})
+    timed = [r for r in aar.rows if r.kind == "decision" and r.came_up is not None]
+    if timed:
+        timed = sorted(timed, key=lambda r: r.came_up or 0.0)
+        fig, ax = plt.subplots(figsize=(8.5, 0.32 * len(timed) + 1.3))
+        for y, row in enumerate(timed):
+            start = (row.came_up or 0.0) / 60
+            stop = (row.taken if row.taken is not None else aar.end) / 60
+            ax.barh(y, max(stop - start, 0.05), left=start, color=_COLOURS[row.rating], height=0.6,
+                    hatch=None if row.taken is not None else "//", edgecolor="white")
+            if row.expected_within is not None:
+                ax.plot([start + row.expected_within / 60] * 2, [y - 0.4, y + 0.4], color="black", lw=1.2)
+        ax.set_yticks(range(len(timed)), [r.id for r in timed])
+        ax.invert_yaxis()
+        ax.set_xlabel("hours after T+0 (bar: came up -> answered; tick: expected by)")
+        ax.set_title("Decision timeline")
+        fig.tight_layout()
+        figures["decision_timeline"] = fig
+
+        fig, ax = plt.subplots(figsize=(8.5, 0.32 * len(timed) + 1.3))
+        for y, row in enumerate(timed):
+            waited = (row.waited if row.waited is not None else aar.end - (row.came_up or 0.0)) / 60
+            ax.barh(y, waited, color=_COLOURS[row.rating], height=0.6)
+            if row.expected_within is not None:
+                ax.plot([row.expected_within / 60] * 2, [y - 0.4, y + 0.4], color="black", lw=1.2)
+            ax.text(waited, y, f" {waited:.1f} h {row.rating}", va="center", fontsize=8)
+        ax.set_yticks(range(len(timed)), [r.id for r in timed])
+        ax.invert_yaxis()
+        ax.set_xlabel("hours from coming up to the answer (tick: expected within)")
+        ax.set_title("Decision latencies")
+        fig.tight_layout()
+        figures["decision_latencies"] = fig
+    if aar.series:
+        fig, ax = plt.subplots(figsize=(8.5, 3.2))
+        xs, ys = zip(*aar.series, strict=True)
+        ax.step(xs, ys, where="post", color="#1f3a5f")
+        population = (aar.metrics.get("evacuation") or {}).get("population")
+        if population:
+            ax.axhline(population, color="#9e9e9e", ls="--", lw=1)
+        ax.set_xlabel("hours after T+0")
+        ax.set_ylabel("people evacuated")
+        ax.set_title("Evacuation curve")
+        fig.tight_layout()
+        figures["evacuation_curve"] = fig
+    return figures
+
+
+def _plots(aar: Aar, fmt: str) -> dict[str, str]:
+    """name -> inline SVG text (fmt 'svg') or base64 PNG (fmt 'png')."""
+    import matplotlib.pyplot as plt
+
+    out = {}
+    for name, fig in _figures(aar).items():
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=fmt, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
+        plt.close(fig)
+        data = buffer.getvalue()
+        if fmt == "svg":
+            text = data.decode("utf-8")
+            out[name] = text[text.index("<svg"):]
+        else:
+            out[name] = base64.b64encode(data).decode("ascii")
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------
+
+_PLOT_TITLES = {"evacuation_curve": "Evacuation curve", "decision_timeline": "Decision timeline",
+                "decision_latencies": "Decision latencies"}
+
+
+def _overview(aar: Aar) -> list[tuple[str, str]]:
+    lines = [
+        ("Exercise name", aar.title),
+        ("Scenario", aar.scenario_id),
+        ("Scope", aar.description),
+        ("STARTEX (T+0)", aar.start.strftime("%Y-%m-%d %H:%M %z")),
+        ("Play reached", f"{aar.label(aar.end)} ({aar.end / 60:.1f} h of scenario time)"),
+        ("Seed", str(aar.seed)),
+        ("Reforms", ", ".join(aar.reforms) or "none (baseline)"),
+        ("Roles played by people", ", ".join(f"{aar.agency_names.get(r, r)} ({r})" for r in aar.human_roles)
+         or "none (modelled decision makers)"),
+    ]
+    lines += [(key, str(value)) for key, value in aar.session.items()]
+    return lines
+
+
+def _key_metrics(aar: Aar) -> list[tuple[str, str]]:
+    m = aar.metrics
+    evac = m.get("evacuation") or {}
+    rows = []
+    if evac.get("population") is not None:
+        rows += [("Evacuated", f"{evac.get('evacuated'):,} of {evac.get('population'):,}"),
+                 ("Movement start (after T+0)", _hh(evac.get("start_hours"))),
+                 ("Evacuation completion (after movement start)", _hh(evac.get("completion_hours"))),
+                 ("Last host arrival (after movement start)", _hh(evac.get("arrival_hours")))]
+    if m.get("handover"):
+        rows.append(("JCG under MoD control (after the defence-operation order)", _hh(m["handover"].get("transfer_hours"))))
+    if m.get("consultation"):
+        answer = m["consultation"].get("answer")
+        rows.append(("Prior consultation: request to answer",
+                     _hh(m["consultation"].get("decision_hours")) + (f" (answer: {answer})" if answer else "")))
+    rated = [r.rating for r in aar.rows if r.rating]
+    rows.append(("Ratings", ", ".join(f"{k}: {rated.count(k)}" for k in "PSMU")))
+    return rows
+
+
+def _hh(value: float | None) -> str:
+    return "did not happen" if value is None else f"{value:.1f} h"
+
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK JP",sans-serif;
+color:#1d2733;max-width:1100px;margin:0 auto;padding:24px 28px;background:#fff}
+h1{font-size:24px;margin:0 0 2px;color:#1f3a5f}h2{font-size:18px;color:#1f3a5f;border-bottom:2px solid #1f3a5f;
+padding-bottom:3px;margin-top:30px}.sub{color:#5a6b7d;margin:0 0 14px}
+table{border-collapse:collapse;width:100%;margin:8px 0 12px;font-size:13px}
+th,td{border:1px solid #d5dbe2;padding:5px 7px;text-align:left;vertical-align:top}
+th{background:#eef2f6;font-weight:600}tr:nth-child(even) td{background:#fafbfc}
+table.kv th{width:28%}.r{display:inline-block;min-width:22px;text-align:center;font-weight:700;color:#fff;
+border-radius:3px;padding:1px 6px}.r-P{background:#2e7d32}.r-S{background:#f9a825;color:#222}
+.r-M{background:#ef6c00}.r-U{background:#c62828}.r-{background:#9e9e9e}
+.small{font-size:12px;color:#5a6b7d}.nowrap{white-space:nowrap}figure{margin:12px 0}
+figure svg{width:100%;max-width:940px;height:auto}figcaption{font-size:12px;color:#5a6b7d}
+.banner{background:#1f3a5f;color:#fff;padding:4px 10px;font-size:12px;letter-spacing:.04em;margin-bottom:14px}
+@media print{h2{break-after:avoid}tr{break-inside:avoid}}
+"""
+
+
+def _badge(rating: Rating) -> str:
+    title = RATINGS.get(rating, "not rated")
+    return f'<span class="r r-{rating}" title="{title}">{rating or "–"}</span>'
+
+
+def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
+    """The AAR/IP as one self-contained HTML file (inline CSS and SVG plots)."""
+    e = html.escape
+    plots = _plots(aar, "svg") if plots is None else plots
+    out: list[str] = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>AAR/IP - {e(aar.title)}</title>", f"<style>{_CSS}</style></head><body>",
+        '<div class="banner">AFTER-ACTION REPORT / IMPROVEMENT PLAN (HSEEP) - generated by ttx</div>',
+        f"<h1>{e(aar.title)}</h1>",
+        f'<p class="sub">After-Action Report / Improvement Plan · scenario <b>{e(aar.scenario_id)}</b> · '
+        f"seed {aar.seed} · report generated {datetime.now():%Y-%m-%d %H:%M}</p>",
+        "<h2>1. Exercise overview</h2>", '<table class="kv">',
+    ]
+    out += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _overview(aar)]
+    out.append("</table>")
+    out.append("<h2>2. Objectives and core capabilities</h2>")
+    if aar.objectives:
+        out.append("<ol>" + "".join(f"<li>{e(o)}</li>" for o in aar.objectives) + "</ol>")
+    out.append("<table><tr><th>Objective / core capability</th><th>Rating</th><th>Rated items</th></tr>")
+    out += [f"<tr><td>{e(name)}</td><td>{_badge(r)}</td><td>{e(', '.join(ids))}</td></tr>"
+            for name, r, ids in aar.capabilities]
+    out.append("</table>")
+    out.append("<h2>3. Timeline of injects and decisions</h2>")
+    out.append("<table><tr><th>Time</th><th>Type</th><th>What</th><th>By</th></tr>")
+    out += [f'<tr><td class="nowrap">{aar.label(t)}</td><td>{e(k)}</td><td>{e(w)}</td><td>{e(b)}</td></tr>'
+            for t, k, w, b in aar.timeline]
+    out.append("</table>")
+    out.append("<h2>4. Expected versus actual</h2>")
+    out.append('<p class="small">' + " · ".join(f"{_badge(k)} {e(v)}" for k, v in RATINGS.items())
+               + f" · {_badge('')} not rated. Decisions: on time P, up to 2x the expected time S, later M, "
+               "never answered U. Injects: worst rating of the decisions they set off.</p>")
+    out.append("<table><tr><th>ID</th><th>Item</th><th>Expected</th><th>Actual</th><th>Rating</th>"
+               "<th>Why</th></tr>")
+    for row in aar.rows:
+        notes = "".join(f'<div class="small">Note: {e(n)}</div>' for n in row.notes)
+        owner = aar.agency_names.get(row.owner, row.owner)
+        out.append(
+            f'<tr><td class="nowrap">{e(row.id)}<div class="small">{e(row.kind)}</div></td>'
+            f'<td>{e(row.title)}<div class="small">{e(owner)} · {e(row.capability)}</div></td>'
+            f"<td>{e(row.expected)}</td><td>{e(row.actual)}{notes}</td><td>{_badge(row.rating)}</td>"
+            f'<td class="small">{e(row.reason)}</td></tr>')
+    out.append("</table>")
+    out.append("<h2>5. Observer notes</h2>")
+    if aar.notes:
+        out.append("<table><tr><th>Time</th><th>Author</th><th>Note</th></tr>")
+        out += [f'<tr><td class="nowrap">{aar.label(t)}</td><td>{e(a)}</td><td>{e(x)}</td></tr>'
+                for t, a, x in aar.notes]
+        out.append("</table>")
+    else:
+        out.append("<p>No notes were recorded.</p>")
+    out.append("<h2>6. Metrics and plots</h2>")
+    out.append('<table class="kv">' + "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>"
+                                              for k, v in _key_metrics(aar)) + "</table>")
+    if "evacuation_curve" not in plots:
+        out.append('<p class="small">No evacuation curve: this run has no evacuation series.</p>')
+    for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
+        if name in plots:
+            out.append(f"<figure>{plots[name]}<figcaption>{_PLOT_TITLES[name]}. Colours: rating "
+                       "(green P, yellow S, orange M, red U, grey not rated).</figcaption></figure>")
+    out.append("<h2>7. Improvement plan</h2>")
+    if aar.plan:
+        out.append("<table><tr><th>Core capability</th><th>Issue / area for improvement</th>"
+                   "<th>Corrective action</th><th>Capability element</th><th>Primary responsible organisation</th>"
+                   "<th>POC</th><th>Start</th><th>Completion</th></tr>")
+        out += [f"<tr><td>{e(p.capability)}</td><td>{e(p.issue)}</td><td>{e(p.corrective_action)}</td>"
+                f"<td>{e(p.element)}</td><td>{e(p.organisation)}</td><td>{e(p.poc)}</td><td>{e(p.start)}</td>"
+                f"<td>{e(p.completion)}</td></tr>" for p in aar.plan]
+        out.append("</table>")
+    else:
+        out.append("<p>No item rated S, M or U: nothing to improve on this record.</p>")
+    out.append('<p class="small">Ratings are derived from the MSEL and the decision standards of the scenario; '
+               "the evaluation team reviews and revises them before the after-action meeting.</p>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
+    """The AAR/IP as Markdown; plots embedded as base64 PNG data URIs."""
+    plots = _plots(aar, "png") if plots is None else plots
+    out = [f"# {aar.title}", "", "*After-Action Report / Improvement Plan (HSEEP), generated by ttx*", "",
+           "## 1. Exercise overview", "", "| | |", "|---|---|"]
+    out += [f"| **{_md(k)}** | {_md(v)} |" for k, v in _overview(aar)]
+    out += ["", "## 2. Objectives and core capabilities", ""]
+    out += [f"{i}. {o}" for i, o in enumerate(aar.objectives, 1)]
+    out += ["", "| Objective / core capability | Rating | Rated items |", "|---|---|---|"]
+    out += [f"| {_md(n)} | {r or '-'} | {_md(', '.join(ids))} |" for n, r, ids in aar.capabilities]
+    out += ["", "## 3. Timeline of injects and decisions", "", "| Time | Type | What | By |", "|---|---|---|---|"]
+    out += [f"| {aar.label(t)} | {_md(k)} | {_md(w)} | {_md(b)} |" for t, k, w, b in aar.timeline]
+    out += ["", "## 4. Expected versus actual", "",
+            "Ratings: " + "; ".join(f"**{k}** {v}" for k, v in RATINGS.items()) + "; **-** not rated.", "",
+            "| ID | Item | Expected | Actual | Rating | Why |", "|---|---|---|---|---|---|"]
+    for row in aar.rows:
+        actual = row.actual + "".join(f" (note: {n})" for n in row.notes)
+        out.append(f"| {row.id} ({row.kind}) | {_md(row.title)} | {_md(row.expected)} | {_md(actual)} | "
+                   f"**{row.rating or '-'}** | {_md(row.reason)} |")
+    out += ["", "## 5. Observer notes", ""]
+    if aar.notes:
+        out += ["| Time | Author | Note |", "|---|---|---|"]
+        out += [f"| {aar.label(t)} | {_md(a)} | {_md(x)} |" for t, a, x in aar.notes]
+    else:
+        out.append("No notes were recorded.")
+    out += ["", "## 6. Metrics and plots", "", "| Metric | Value |", "|---|---|"]
+    out += [f"| {_md(k)} | {_md(v)} |" for k, v in _key_metrics(aar)]
+    out.append("")
+    for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
+        if name in plots:
+            out += [f"![{_PLOT_TITLES[name]}](data:image/png;base64,{plots[name]})", ""]
+    out += ["## 7. Improvement plan", ""]
+    if aar.plan:
+        out += ["| Core capability | Issue / area for improvement | Corrective action | Capability element | "
+                "Primary responsible organisation | POC | Start | Completion |", "|---|---|---|---|---|---|---|---|"]
+        out += [f"| {_md(p.capability)} | {_md(p.issue)} | {_md(p.corrective_action)} | {_md(p.element)} | "
+                f"{_md(p.organisation)} | {_md(p.poc)} | {_md(p.start)} | {_md(p.completion)} |" for p in aar.plan]
+    else:
+        out.append("No item rated S, M or U.")
+    return "\n".join(out) + "\n"
+
+
+PLAN_HEADERS = ["Core Capability", "Issue/Area for Improvement", "Corrective Action", "Capability Element",
+                "Primary Responsible Organization", "Organization POC", "Start Date", "Completion Date"]
+
+
+def improvement_plan_csv(aar: Aar) -> str:
+    """The improvement plan matrix as CSV (HSEEP IP column order)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(PLAN_HEADERS)
+    for p in aar.plan:
+        writer.writerow([p.capability, p.issue, p.corrective_action, p.element, p.organisation, p.poc, p.start,
+                         p.completion])
+    return buffer.getvalue()
+
+
+def write_report(aar: Aar, out: str | Path) -> list[Path]:
+    """Write `out` (.html/.htm or .md) and `<stem>-improvement-plan.csv` beside it; return both paths."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix in (".html", ".htm"):
+        text = render_html(aar)
+    elif suffix in (".md", ".markdown"):
+        text = render_markdown(aar)
+    else:
+        raise ValueError(f"cannot write {out.name}: use a .html or .md file")
+    out.write_text(text, encoding="utf-8")
+    plan = out.with_name(f"{out.stem}-improvement-plan.csv")
+    plan.write_text(improvement_plan_csv(aar), encoding="utf-8-sig", newline="")
+    return [out, plan]

@@ -1,0 +1,431 @@
+"""`ttx compare` and `ttx sweep`: many paired replications, statistics, plots.
+
+This module is the one place where the analysis meets the engine: `run_chunk`
+(the worker every backend calls) builds `Simulation`s and hands back compact
+records; everything else lives in `sim.analysis`, which never imports the
+engine. Top-level imports stay light (argparse and `sim.cli` only): numpy,
+matplotlib, pyarrow and Dask are imported when a command needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from sim.cli import UsageError, print_json, scenario_argument
+
+DEFAULT_REPLICATIONS = 100
+DEFAULT_PRECISION_METRIC = "evacuation.completion_hours"
+EXIT_INTERRUPTED = 130
+
+
+# ---------------------------------------------------------------------------
+# The worker (runs in worker processes / on Dask workers)
+# ---------------------------------------------------------------------------
+
+_SCENARIOS: dict[str, Any] = {}
+"""Parsed scenarios per arm key, so a worker parses each arm once."""
+
+
+def replication_seed(master_seed: int, index: int) -> int:
+    """The seed of replication `index`: the same for every arm (common random numbers)."""
+    from sim.engine.streams import derive_seed
+
+    return derive_seed(master_seed, f"replication:{index}")
+
+
+def _scenario_for(arm) -> Any:
+    scenario = _SCENARIOS.get(arm.key)
+    if scenario is None:
+        from sim.scenario.loader import load_scenario_text
+
+        scenario = _SCENARIOS[arm.key] = load_scenario_text(arm.scenario_text, arm.filename, arm.reforms)
+    return scenario
+
+
+def evacuation_curve(evacuation: dict[str, Any] | None, grid: list[float]) -> tuple[float, ...] | None:
+    """People still to move at each grid hour (after T+0), from the run's series."""
+    from sim.analysis.replications import resample_step
+
+    if not evacuation:
+        return None
+    series = evacuation.get("series") or {}
+    hours, remaining = series.get("hours") or [], series.get("remaining") or []
+    if not hours or len(hours) != len(remaining):
+        return None
+    before = evacuation.get("population")
+    return resample_step(hours, remaining, grid, remaining[0] if before is None else before)
+
+
+def run_chunk(task) -> list:
+    """Run replications `task.indices` of every arm; return one `Record` per run."""
+    from sim.analysis.replications import Record, curve_grid, derived_metrics, flatten_metrics
+    from sim.simulation import Simulation
+
+    records = []
+    scenarios = [(arm, _scenario_for(arm)) for arm in task.arms]
+    for index in task.indices:
+        seed = replication_seed(task.master_seed, index)
+        for arm, scenario in scenarios:
+            result = Simulation(scenario, seed=seed, reforms=arm.reforms).run()
+            grid = curve_grid(scenario.scenario.horizon / 60.0, task.curve_step_hours)
+            curve = evacuation_curve(result.metrics.get("evacuation"), grid)
+            flat = flatten_metrics(result.metrics)
+            flat.update(derived_metrics(flat))
+            records.append(Record(arm.name, index, seed, flat, curve, len(result.events)))
+    return records
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def _common_arguments(parser: argparse.ArgumentParser) -> None:
+    scenario_argument(parser)
+    parser.add_argument("--replications", "-n", type=_positive_int, default=DEFAULT_REPLICATIONS, metavar="N",
+                        help=f"paired replications per arm (default {DEFAULT_REPLICATIONS})")
+    parser.add_argument("--seed", type=int, default=1, help="master seed; replication k uses a seed derived "
+                        "from it, the same in every arm (default 1)")
+    parser.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="J",
+                        help="parallel workers (default: all local cores; 1 runs in this process)")
+    parser.add_argument("--backend", choices=("local", "dask"), default="local",
+                        help="local processes (default) or a Dask distributed cluster (extra ttx[cluster])")
+    parser.add_argument("--scheduler", metavar="ADDR", default=None,
+                        help="Dask scheduler address, e.g. tcp://host:8786 (default: start a local cluster)")
+    parser.add_argument("--json", action="store_true", help="print the results as one JSON object on stdout")
+    parser.add_argument("--plot", metavar="PATH", type=Path, default=None,
+                        help="write an overview figure to PATH (.png, .svg or .pdf)")
+    parser.add_argument("--out", metavar="DIR", type=Path, default=None,
+                        help="write replications.csv/.parquet, curves, summary.json, figures and "
+                        "manifest.json into DIR")
+    parser.add_argument("--no-plots", action="store_true", help="with --out, write tables only (no matplotlib)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    compare = subparsers.add_parser(
+        "compare",
+        help="baseline vs reforms over paired replications",
+        description="Run the baseline and each reform over the same N paired replications (common random "
+        "numbers) and report, per metric, mean, sd and 95%% CI per arm, and each reform's paired "
+        "difference from the baseline with its CI and the share of replications where it did better.",
+    )
+    _common_arguments(compare)
+    compare.add_argument("--reform", action="append", default=[], metavar="NAME",
+                         help="a reform arm (repeatable); join names with + for a combined arm, e.g. a+b")
+    compare.add_argument("--precision", metavar="WIDTH", default=None,
+                         help="add replications until every 95%% CI of --metric is at most this wide "
+                         "on each side, e.g. 2h or 90m (hours metrics) or a plain number")
+    compare.add_argument("--metric", default=None, metavar="NAME",
+                         help=f"metric for --precision, also shown in the table (default {DEFAULT_PRECISION_METRIC})")
+    compare.add_argument("--max-replications", type=_positive_int, default=5000, metavar="N",
+                         help="cap for --precision (default 5000)")
+    compare.set_defaults(handler=run_compare)
+
+    sweep = subparsers.add_parser(
+        "sweep",
+        help="replications over a grid of scenario parameter values",
+        description="Run N paired replications at every value of one or more scenario parameters and "
+        "report each metric's mean and 95%% CI per point, with the paired difference from the first point.",
+    )
+    _common_arguments(sweep)
+    sweep.add_argument("--param", action="append", default=[], metavar="PATH=V1,V2,...", required=True,
+                       help="a scenario value by dotted path (list items by id) and the values to try, "
+                       "e.g. decisions.us_request_consultation.delay=2h,6h,12h (repeatable: full grid)")
+    sweep.add_argument("--reform", action="append", default=[], metavar="NAME",
+                       help="apply this reform at every point (repeatable)")
+    sweep.add_argument("--metric", action="append", default=[], metavar="NAME",
+                       help="metric for the table and the plot (repeatable; default: the headline metrics)")
+    sweep.set_defaults(handler=run_sweep)
+
+
+# ---------------------------------------------------------------------------
+# Shared plumbing
+# ---------------------------------------------------------------------------
+
+
+def _read_scenario(file: Path | None) -> tuple[Path, str]:
+    from sim.scenario.bundled import resolve
+    from sim.scenario.loader import Problem, ScenarioError, _decode
+
+    path = resolve(file)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([Problem(str(path), 1, 1, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem(str(path), 1, 1, "", "is a directory, not a scenario file")]) from None
+    except OSError as error:
+        raise ScenarioError([Problem(str(path), 1, 1, "", f"cannot read file: {error.strerror or error}")]) from None
+    return path, _decode(data, str(path))
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    from sim.analysis.plots import PlotError, require_matplotlib
+
+    if args.plot is not None or (args.out is not None and not args.no_plots):
+        try:
+            require_matplotlib()
+        except PlotError as error:
+            raise UsageError(str(error)) from None
+    if args.plot is not None and args.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise UsageError(f"--plot {args.plot}: use a .png, .svg or .pdf file name")
+    if args.out is not None:
+        if args.out.exists() and not args.out.is_dir():
+            raise UsageError(f"--out {args.out}: exists and is not a directory")
+        args.out.mkdir(parents=True, exist_ok=True)
+
+
+def _backend(args: argparse.Namespace):
+    from sim.analysis.backends import BackendError, make_backend
+
+    if args.scheduler and args.backend != "dask":
+        raise UsageError("--scheduler needs --backend dask")
+    try:
+        return make_backend(args.backend, args.jobs, args.scheduler)
+    except BackendError as error:
+        raise UsageError(str(error)) from None
+
+
+def _precision_target(text: str, metric: str) -> float:
+    from sim.scenario.types import parse_duration
+
+    text = text.strip()
+    try:
+        if metric.endswith("_hours") and any(c.isalpha() for c in text):
+            value = parse_duration(text) / 60.0
+        else:
+            value = float(text)
+    except ValueError:
+        raise UsageError(f"--precision {text!r}: expected a width such as 2h, 90m or 0.5") from None
+    if value <= 0:
+        raise UsageError(f"--precision {text!r}: must be more than zero")
+    return value
+
+
+def _run(args, arms, backend, progress, precision=None):
+    """Run the requested replications (and, with `precision`, more in batches)."""
+    from sim.analysis.compare import next_batch, widest_half_width
+    from sim.analysis.replications import run_replications
+
+    kwargs = {"master_seed": args.seed, "runner": run_chunk, "backend": backend, "progress": progress}
+    rs = run_replications(arms, range(args.replications), **kwargs)
+    if precision is None or rs.interrupted:
+        return rs, None
+    metric, target, cap = precision
+    while not rs.interrupted:
+        more = next_batch(rs, metric, target, minimum=max(10, 2 * backend.workers), maximum_total=cap)
+        if more <= 0:
+            break
+        start = max(rs.indices) + 1
+        rs = run_replications(arms, range(start, start + more), into=rs, **kwargs)
+    width = widest_half_width(rs, metric)
+    reached = width is not None and width <= target
+    return rs, {"metric": metric, "target_half_width": target, "half_width": width, "reached": reached,
+                "max_replications": cap}
+
+
+def _write_outputs(args, rs, payload, table_text, scenario_path, scenario_text, scenario_id, backend, started,
+                   command, figures, extra) -> list[str]:
+    from sim.analysis import outputs
+
+    out: Path = args.out
+    metrics = [m for m in payload["metrics"]]
+    files = [outputs.write_replications_csv(rs, out / "replications.csv", metrics).name]
+    parquet = outputs.write_replications_parquet(rs, out / "replications.parquet", metrics)
+    if parquet is not None:
+        files.append(parquet.name)
+    else:
+        extra = {**extra, "parquet": "skipped: pyarrow is not installed (extra ttx[analysis])"}
+    files.append(outputs.write_json(payload, out / "summary.json").name)
+    (out / "summary.txt").write_text(table_text + "\n", encoding="utf-8")
+    files.append("summary.txt")
+    if figures is not None:
+        files += figures(out)
+    files.append("manifest.json")
+    manifest = outputs.manifest(rs, command=command, argv=sys.argv, scenario_path=str(scenario_path),
+                                scenario_text=scenario_text, scenario_id=scenario_id, backend=backend.name,
+                                workers=backend.workers, started=started, files=files,
+                                extra={"arguments": _jsonable(vars(args)), **extra})
+    outputs.write_json(manifest, out / "manifest.json")
+    return files
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in values.items():
+        if key == "handler" or callable(value):
+            continue
+        out[key] = str(value) if isinstance(value, Path) else value
+    return out
+
+
+def _finish(args, rs, progress, note="") -> int:
+    if rs.interrupted:
+        progress.finish(note)
+        where = f" in {args.out}" if args.out else ""
+        print(f"ttx: interrupted; kept the {rs.replications} finished replications{where}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    progress.finish(note)
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# ttx compare
+# ---------------------------------------------------------------------------
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from sim.analysis.compare import HEADLINE_METRICS, compare, render_table
+    from sim.analysis.outputs import curve_summary
+    from sim.analysis.progress import Progress
+    from sim.analysis.replications import BASELINE, Arm
+    from sim.scenario.loader import load_scenario_text
+
+    started = datetime.now().astimezone()
+    _check_outputs(args)
+    path, text = _read_scenario(args.file)
+    base = load_scenario_text(text, str(path))
+    arms = [Arm(BASELINE, text, str(path))]
+    for name in dict.fromkeys(args.reform):
+        reforms = tuple(part.strip() for part in name.split("+") if part.strip())
+        if not reforms:
+            raise UsageError(f"--reform {name!r}: give a reform name")
+        if name == BASELINE:
+            raise UsageError("--reform baseline: the baseline arm is always run; name a reform")
+        load_scenario_text(text, str(path), reforms)  # unknown reform -> ScenarioError (exit 2)
+        arms.append(Arm(name, text, str(path), reforms))
+    metric = args.metric or DEFAULT_PRECISION_METRIC
+    precision = None
+    if args.precision is not None:
+        precision = (metric, _precision_target(args.precision, metric), max(args.max_replications, args.replications))
+
+    progress = Progress(f"paired replications x {len(arms)} arms", enabled=not args.quiet)
+    with _backend(args) as backend:
+        rs, reached = _run(args, arms, backend, progress, precision)
+    if rs.replications == 0:
+        _finish(args, rs, progress)
+        return EXIT_INTERRUPTED if rs.interrupted else 1
+
+    payload = compare(rs)
+    payload = {"scenario": base.scenario.id, "seed": args.seed, **payload}
+    if reached is not None:
+        payload["precision"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in reached.items()}
+    if rs.interrupted:
+        payload["interrupted"] = True
+    shown = list(HEADLINE_METRICS) + ([metric] if metric not in HEADLINE_METRICS else [])
+    title = (f"{base.scenario.title}: {rs.replications} paired replications per arm, master seed {args.seed}"
+             + (" (interrupted)" if rs.interrupted else ""))
+    table = render_table(payload, shown, title, requested=[args.metric] if args.metric else [])
+
+    curves = curve_summary(rs)
+    if args.out is not None:
+        from sim.analysis import outputs
+
+        def figures(out: Path) -> list[str]:
+            files = [outputs.write_curves_csv(curves, out / "curves.csv").name] if curves else []
+            if not args.no_plots:
+                from sim.analysis.plots import comparison_figures
+
+                files += [p.name for p in comparison_figures(rs, payload, curves, out, shown)]
+            return files
+
+        _write_outputs(args, rs, payload, table, path, text, base.scenario.id, backend, started, "compare",
+                       figures, {"precision": payload.get("precision")})
+    if args.plot is not None:
+        from sim.analysis.plots import overview_figure
+
+        overview_figure(rs, payload, curves, args.plot)
+    if args.json:
+        print_json(payload)
+    else:
+        print(table)
+        if reached is not None and not reached["reached"]:
+            print(f"\nprecision: {metric} did not reach ±{reached['target_half_width']:g} within "
+                  f"{rs.replications} replications (widest half-width "
+                  f"{'-' if reached['half_width'] is None else format(reached['half_width'], '.2f')})")
+    return _finish(args, rs, progress)
+
+
+# ---------------------------------------------------------------------------
+# ttx sweep
+# ---------------------------------------------------------------------------
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from sim.analysis.compare import HEADLINE_METRICS, compare, render_table
+    from sim.analysis.progress import Progress
+    from sim.analysis.sweep import SweepError, build_points, parse_param
+    from sim.scenario.loader import load_scenario_text
+
+    started = datetime.now().astimezone()
+    _check_outputs(args)
+    path, text = _read_scenario(args.file)
+    base = load_scenario_text(text, str(path), args.reform)
+    try:
+        params = [parse_param(spec) for spec in args.param]
+        arms = build_points(text, str(path), params, args.reform)
+    except SweepError as error:
+        raise UsageError(str(error)) from None
+
+    progress = Progress(f"paired replications x {len(arms)} points", enabled=not args.quiet)
+    with _backend(args) as backend:
+        rs, _ = _run(args, arms, backend, progress)
+    if rs.replications == 0:
+        _finish(args, rs, progress)
+        return EXIT_INTERRUPTED if rs.interrupted else 1
+
+    comparison = compare(rs)
+    points = [
+        {"name": arm.name, "settings": [[p, v] for p, v in arm.settings],
+         "settings_text": [[p.path, t] for p, t in zip(params, arm.setting_texts, strict=True)]}
+        for arm in arms
+    ]
+    payload = {"scenario": base.scenario.id, "seed": args.seed, "reforms": list(args.reform),
+               "parameters": [p.path for p in params], "points": [{"name": p["name"],
+                                                                   "settings": dict(p["settings"])} for p in points],
+               **comparison}
+    if rs.interrupted:
+        payload["interrupted"] = True
+    shown = args.metric or [m for m in HEADLINE_METRICS if m in comparison["metrics"]]
+    title = (f"{base.scenario.title}: sweep of {', '.join(p.path for p in params)}; "
+             f"{rs.replications} paired replications per point, master seed {args.seed}"
+             + (" (interrupted)" if rs.interrupted else ""))
+    table = render_table(payload, shown, title, requested=args.metric)
+
+    if args.out is not None:
+        def figures(out: Path) -> list[str]:
+            if args.no_plots:
+                return []
+            from sim.analysis.plots import sweep_figure
+
+            return [p.name for p in sweep_figure(points, payload, shown, out / "sweep")]
+
+        _write_outputs(args, rs, payload, table, path, text, base.scenario.id, backend, started, "sweep", figures,
+                       {"parameters": [{"path": p.path, "values": list(p.texts)} for p in params]})
+    if args.plot is not None:
+        from sim.analysis.plots import sweep_figure
+
+        sweep_figure(points, payload, shown, args.plot, formats=None)
+    if args.json:
+        print_json(payload)
+    else:
+        print(table)
+    return _finish(args, rs, progress)

@@ -1,0 +1,188 @@
+"""`ttx compare` and `ttx sweep` from the command line: JSON contract, outputs, errors."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+MINIMAL = str(ROOT / "tests" / "data" / "minimal.yaml")
+DECISION = "decisions.evacuation_order.taken_hours"
+
+
+def _json(capsys, argv):
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_compare_json_has_the_design_shape(capsys):
+    """`--json` prints {replications, metrics: {m: {baseline: {...}, REFORM: {..., difference}}}}."""
+    payload = _json(capsys, ["compare", MINIMAL, "--reform", "fast_instruction", "-n", "12", "-j", "1", "--json"])
+    assert payload["replications"] == 12
+    entry = payload["metrics"][DECISION]
+    assert set(entry) == {"baseline", "fast_instruction"}
+    for key in ("mean", "sd", "ci95", "n"):
+        assert key in entry["baseline"]
+    diff = entry["fast_instruction"]["difference"]
+    assert {"mean", "ci95", "better_share"} <= set(diff)
+    assert diff["ci95"][1] < 0  # the reform shortens this chain: the interval excludes 0
+    assert diff["better_share"] == 1.0
+    # a metric that never happened is null with its count of missing, never a number
+    handover = payload["metrics"]["handover.transfer_hours"]["baseline"]
+    assert handover == {"mean": None, "sd": None, "ci95": None, "n": 0, "missing": 12}
+
+
+def test_compare_jobs_1_and_2_print_identical_json(capsys):
+    """`--jobs 1` and `--jobs 2` give byte-identical JSON for the same seed."""
+    argv = ["compare", MINIMAL, "--reform", "fast_instruction", "-n", "10", "--seed", "4", "--json", "-q"]
+    one = _json(capsys, [*argv, "--jobs", "1"])
+    two = _json(capsys, [*argv, "--jobs", "2"])
+    assert one == two
+
+
+def test_compare_out_writes_tables_figures_and_manifest(tmp_path, capsys):
+    """--out writes the per-replication table, summary, figures and a manifest that names the inputs."""
+    pytest.importorskip("matplotlib", reason="optional extra ttx[analysis] not installed")
+    out = tmp_path / "results"
+    plot = tmp_path / "overview.svg"
+    assert main(["compare", MINIMAL, "--reform", "fast_instruction", "-n", "6", "-j", "1", "--seed", "9",
+                 "--metric", DECISION, "--out", str(out), "--plot", str(plot), "-q"]) == 0
+    table = capsys.readouterr().out
+    assert DECISION in table
+    assert "did not happen in any replication" in table
+    lines = (out / "replications.csv").read_text().splitlines()
+    assert lines[0].startswith("replication,seed,arm,events,")
+    assert len(lines) == 1 + 2 * 6
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["master_seed"] == 9
+    assert manifest["replications"] == 6
+    assert [a["name"] for a in manifest["arms"]] == ["baseline", "fast_instruction"]
+    assert manifest["arms"][1]["reforms"] == ["fast_instruction"]
+    assert len(manifest["scenario"]["sha256"]) == 64
+    assert set(manifest["replication_seeds"]) == {str(k) for k in range(6)}
+    assert "simpy" in manifest["packages"]
+    for name in manifest["files"]:
+        assert (out / name).exists(), name
+    assert (out / "differences.png").exists() and (out / "differences.svg").exists()
+    assert plot.read_text().startswith("<?xml")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["replications"] == 6
+
+
+def test_compare_parquet_matches_csv(tmp_path, capsys):
+    """With pyarrow installed, the Parquet table holds the same rows, nulls kept as nulls."""
+    pq = pytest.importorskip("pyarrow.parquet", reason="optional pyarrow not installed")
+    out = tmp_path / "r"
+    assert main(["compare", MINIMAL, "-n", "4", "-j", "1", "--out", str(out), "--no-plots", "-q"]) == 0
+    capsys.readouterr()
+    table = pq.read_table(out / "replications.parquet")
+    assert table.num_rows == 4
+    assert table.column("handover.transfer_hours").null_count == 4
+
+
+def test_compare_precision_adds_replications_until_narrow(capsys):
+    """--precision keeps adding batches until the widest 95% half-width is small enough."""
+    payload = _json(capsys, ["compare", MINIMAL, "--reform", "fast_instruction", "-n", "5", "-j", "1",
+                             "--precision", "1.5h", "--metric", DECISION, "--max-replications", "400", "--json"])
+    precision = payload["precision"]
+    assert precision["reached"] is True
+    assert precision["half_width"] <= 1.5
+    assert payload["replications"] > 5
+    row = payload["metrics"][DECISION]["baseline"]
+    assert (row["ci95"][1] - row["ci95"][0]) / 2 <= 1.5
+
+
+def test_compare_precision_stops_at_the_cap(capsys):
+    """An unreachable precision stops at --max-replications and says so."""
+    payload = _json(capsys, ["compare", MINIMAL, "-n", "4", "-j", "1", "--precision", "0.001",
+                             "--metric", DECISION, "--max-replications", "12", "--json", "-q"])
+    assert payload["replications"] == 12
+    assert payload["precision"]["reached"] is False
+
+
+def test_sweep_json_table_and_plot(tmp_path, capsys):
+    """A sweep runs every value with the same seeds; the table and plot come out."""
+    pytest.importorskip("matplotlib", reason="optional extra ttx[analysis] not installed")
+    plot = tmp_path / "sweep.png"
+    payload = _json(capsys, ["sweep", MINIMAL, "--param", "decisions.evacuation_instruction.delay=30m,2h,4h",
+                             "-n", "6", "-j", "1", "--metric", DECISION, "--json", "--plot", str(plot)])
+    assert [p["name"] for p in payload["points"]] == ["delay=30m", "delay=2h", "delay=4h"]
+    means = [payload["metrics"][DECISION][p]["mean"] for p in ("delay=30m", "delay=2h", "delay=4h")]
+    assert means[0] < means[1] < means[2]
+    assert payload["metrics"][DECISION]["delay=2h"]["difference"]["mean"] == pytest.approx(1.5, abs=1e-3)
+    assert plot.stat().st_size > 1000
+    assert main(["sweep", MINIMAL, "--param", "decisions.evacuation_instruction.delay=30m,2h", "-n", "3",
+                 "-j", "1", "--metric", DECISION, "-q"]) == 0
+    assert "delay=30m" in capsys.readouterr().out
+
+
+def test_sweep_grid_of_two_params(capsys):
+    """Two --param options give the full grid of points."""
+    payload = _json(capsys, ["sweep", MINIMAL, "--param", "decisions.evacuation_instruction.delay=1h,2h",
+                             "--param", "agencies.fdma.handling=5m,30m", "-n", "2", "-j", "1", "--json", "-q"])
+    assert len(payload["points"]) == 4
+    assert payload["points"][0]["settings"] == {"decisions.evacuation_instruction.delay": "1h",
+                                                "agencies.fdma.handling": "5m"}
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["compare", MINIMAL, "--reform", "no_such_reform", "-n", "2"], "unknown reform"),
+    (["sweep", MINIMAL, "--param", "decisions.nope.delay=1h", "-n", "2"], "does not exist"),
+    (["sweep", MINIMAL, "--param", "decisions.evacuation_instruction.delay=banana", "-n", "2"],
+     "makes the scenario invalid"),
+    (["sweep", MINIMAL, "--param", "decisions.evacuation_instruction.delay", "-n", "2"], "expected PATH=V1"),
+    (["compare", MINIMAL, "--scheduler", "tcp://x:1", "-n", "2"], "--scheduler needs --backend dask"),
+    (["compare", MINIMAL, "--precision", "fast", "-n", "2"], "--precision"),
+    (["compare", MINIMAL, "-n", "0"], "at least 1"),
+])
+def test_bad_input_exits_2_with_one_sentence(capsys, argv, message):
+    """Bad input exits 2 with a clear message on stderr and no traceback."""
+    with pytest.raises(SystemExit) as exit_info:
+        code = main(argv)
+        raise SystemExit(code)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_missing_matplotlib_is_one_sentence(tmp_path):
+    """Without matplotlib, --plot fails before running, naming the extra to install."""
+    code = ("import sys; sys.modules['matplotlib'] = None; from sim.cli import main; "
+            f"sys.exit(main(['compare', {MINIMAL!r}, '-n', '2', '--plot', {str(tmp_path / 'x.png')!r}]))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert "ttx[analysis]" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_analysis_modules_never_import_the_engine():
+    """sim/analysis imports neither simpy, sim.engine, sim.domain nor sim.simulation (style.md 2.9)."""
+    forbidden = ("simpy", "sim.engine", "sim.domain", "sim.simulation", "textual", "rich", "tui")
+    mine = ("backends", "compare", "outputs", "plots", "progress", "replications", "stats", "sweep")
+    for path in [ROOT / "sim" / "analysis" / f"{name}.py" for name in mine]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert not any(name == f or name.startswith(f + ".") for f in forbidden), f"{path.name}: {name}"
+
+
+def test_building_the_parser_loads_no_heavy_library():
+    """`ttx --help` and friends stay light: no numpy, matplotlib, pyarrow or dask at import."""
+    code = ("import sys; from sim.cli import build_parser; build_parser(); "
+            "heavy = sorted(m for m in ('numpy', 'matplotlib', 'pyarrow', 'dask', 'distributed') "
+            "if m in sys.modules); print(heavy); sys.exit(1 if heavy else 0)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr

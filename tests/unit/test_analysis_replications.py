@@ -1,0 +1,165 @@
+"""Paired replications: CRN seeds, chunking, backends give identical numbers, Ctrl-C keeps results.
+
+The dask test needs the optional `cluster` extra: it is skipped (with a reason)
+only when `distributed` is not installed, and runs whenever it is.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sim.analysis.backends import InlineBackend, ProcessBackend, make_backend
+from sim.analysis.replications import (
+    Arm,
+    Record,
+    ReplicationSet,
+    chunk_indices,
+    curve_grid,
+    derived_metrics,
+    flatten_metrics,
+    run_replications,
+)
+from sim.commands.analysis import replication_seed, run_chunk
+
+ROOT = Path(__file__).resolve().parents[2]
+MINIMAL = ROOT / "tests" / "data" / "minimal.yaml"
+
+
+def _arms() -> list[Arm]:
+    text = MINIMAL.read_text(encoding="utf-8")
+    return [Arm("baseline", text, str(MINIMAL)), Arm("fast_instruction", text, str(MINIMAL), ("fast_instruction",))]
+
+
+def _numbers(rs: ReplicationSet) -> list[tuple]:
+    return [(r.arm, r.index, r.seed, sorted(r.metrics.items(), key=lambda kv: kv[0]), r.events) for r in rs.records]
+
+
+def test_flatten_keeps_numbers_and_nulls_only():
+    """Numeric leaves become dotted names; None stays None; strings, bools and series go."""
+    flat = flatten_metrics({
+        "evacuation": {"population": 10, "completion_hours": None, "series": {"hours": [0, 1]},
+                       "by_island": {"a": {"evacuated": 4}}},
+        "consultation": {"decision_hours": 2.5, "answer": "yes"},
+        "flag": True,
+    })
+    assert flat == {"evacuation.population": 10, "evacuation.completion_hours": None,
+                    "evacuation.by_island.a.evacuated": 4, "consultation.decision_hours": 2.5}
+
+
+def test_derived_finished_hours_is_start_plus_completion_or_none():
+    """Islands cleared after T+0 = movement start + completion; None when either is missing."""
+    assert derived_metrics({"evacuation.start_hours": 10.0, "evacuation.completion_hours": 5.5}) == {
+        "evacuation.finished_hours": 15.5}
+    assert derived_metrics({"evacuation.start_hours": 10.0, "evacuation.completion_hours": None}) == {
+        "evacuation.finished_hours": None}
+    assert derived_metrics({}) == {}
+
+
+def test_chunks_and_grid():
+    """Chunks cover every index once, in order; the curve grid spans the horizon."""
+    assert chunk_indices([0, 1, 2, 3, 4], 2) == [(0, 1), (2, 3), (4,)]
+    assert curve_grid(3.0, 1.0) == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_replication_k_uses_the_same_seed_in_every_arm():
+    """Common random numbers: replication k of every arm runs with one derived seed."""
+    rs = run_replications(_arms(), range(3), master_seed=7, runner=run_chunk, backend=InlineBackend())
+    for k in range(3):
+        seeds = {r.seed for r in rs.records if r.index == k}
+        assert seeds == {replication_seed(7, k)}
+    assert len({replication_seed(7, k) for k in range(3)}) == 3
+
+
+def test_reform_shortens_its_decision_in_every_pair():
+    """A reform that only shortens one delay never makes that decision later (CRN pairs)."""
+    rs = run_replications(_arms(), range(8), master_seed=1, runner=run_chunk, backend=InlineBackend())
+    base = rs.values("baseline", "decisions.evacuation_instruction.taken_hours")
+    fast = rs.values("fast_instruction", "decisions.evacuation_instruction.taken_hours")
+    pairs = [(b, f) for b, f in zip(base, fast, strict=True) if b is not None and f is not None]
+    assert pairs
+    assert all(f < b for b, f in pairs)
+
+
+def test_jobs_1_and_jobs_2_give_identical_numbers():
+    """The same seeds give the same records in one process and on a two-process pool."""
+    arms = _arms()
+    one = run_replications(arms, range(12), master_seed=3, runner=run_chunk, backend=InlineBackend())
+    with ProcessBackend(2) as pool:
+        two = run_replications(arms, range(12), master_seed=3, runner=run_chunk, backend=pool, chunk_size=2)
+    assert _numbers(one) == _numbers(two)
+    assert one.indices == list(range(12))
+
+
+def test_dask_backend_gives_identical_numbers():
+    """A local Dask cluster gives the same records as one process (needs the cluster extra)."""
+    pytest.importorskip("distributed", reason="optional extra ttx[cluster] (dask.distributed) not installed")
+    arms = _arms()
+    one = run_replications(arms, range(6), master_seed=5, runner=run_chunk, backend=InlineBackend())
+    with make_backend("dask", jobs=2) as dask:
+        other = run_replications(arms, range(6), master_seed=5, runner=run_chunk, backend=dask, chunk_size=2)
+    assert _numbers(one) == _numbers(other)
+
+
+def test_interrupt_keeps_the_finished_chunks():
+    """Ctrl-C during a run keeps every finished chunk as complete pairs and flags the set."""
+    calls = []
+
+    def runner(task):
+        calls.append(task.indices)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return [Record(arm.name, k, k, {"x": float(k)}) for k in task.indices for arm in task.arms]
+
+    rs = run_replications(_arms(), range(10), master_seed=1, runner=runner, backend=InlineBackend(), chunk_size=2)
+    assert rs.interrupted
+    assert rs.indices == [0, 1, 2, 3]
+    assert rs.values("fast_instruction", "x") == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_incomplete_pairs_are_left_out():
+    """A replication finished in only one arm is not part of the results."""
+    rs = ReplicationSet((Arm("a", ""), Arm("b", "")), 1)
+    rs.add([Record("a", 0, 1, {"x": 1.0}), Record("b", 0, 1, {"x": 2.0}), Record("a", 1, 2, {"x": 3.0})])
+    assert rs.indices == [0]
+    assert rs.values("a", "x") == [1.0]
+
+
+def test_ctrl_c_on_the_command_line_writes_partial_results(tmp_path):
+    """SIGINT to `ttx compare --jobs 2` exits 130 and leaves a manifest of the finished replications."""
+    out = tmp_path / "run"
+    code = "import sys; from sim.cli import main; sys.exit(main())"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "compare", str(MINIMAL), "--reform", "fast_instruction", "-n", "200000",
+         "--jobs", "2", "--out", str(out), "--no-plots", "--json"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(3.0)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted; kept the" in stderr
+    assert "Traceback" not in stderr
+    import json
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["interrupted"] is True
+    assert 0 < manifest["replications"] < 200000
+    assert json.loads(stdout)["interrupted"] is True
+    assert (out / "replications.csv").read_text().count("\n") == 2 * manifest["replications"] + 1
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="Linux core count")
+def test_default_backend_uses_all_cores():
+    """Without --jobs the local backend uses every available core."""
+    backend = make_backend("local")
+    try:
+        assert backend.workers == len(os.sched_getaffinity(0))
+    finally:
+        backend.close()
