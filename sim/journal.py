@@ -88,7 +88,7 @@ CREATE TABLE IF NOT EXISTS inputs (
     sim_time REAL NOT NULL,
     wall_time REAL NOT NULL,
     model_index INTEGER UNIQUE,
-    events_before INTEGER,
+    steps_before INTEGER,
     payload TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS events (
@@ -161,13 +161,13 @@ class Entry:
     sim_time: float
     wall_time: float
     payload: dict[str, Any]
-    events_before: int | None = None
-    """Length of the event log just before the input was applied (None if unknown)."""
+    steps_before: int | None = None
+    """Model events processed before the input was applied (`Input.steps_before`)."""
 
     def as_input(self) -> Input:
         from sim.simulation import Input
 
-        return Input(self.sim_time, self.kind, self.payload)
+        return Input(self.sim_time, self.kind, self.payload, self.steps_before)
 
 
 # ---------------------------------------------------------------------------
@@ -415,14 +415,13 @@ class Journal:
                     self._set("reached", now)
         self._last_commit = time.monotonic()
 
-    def record(self, item: Input, wall_time: float | None = None, *, events_before: int | None = None) -> None:
+    def record(self, item: Input, wall_time: float | None = None) -> None:
         """Journal one input and commit at once (with every event buffered before it).
 
         Model inputs (`inject`, `decision`, `note`) must be recorded in the order
-        the simulation took them. `events_before` is the length of the event log
-        just before the input was applied; the `apply`/`decide`/`note` wrappers
-        below fill it in, and replay uses it to tell whether the session advanced
-        the clock between two inputs at the same instant.
+        the simulation took them; `item.steps_before` says exactly where in the
+        run each was applied, so replay is exact even for several inputs at one
+        instant.
         """
         if item.kind not in MODEL_KINDS | CONSOLE_KINDS:
             raise ValueError(f"unknown input kind {item.kind!r}")
@@ -432,9 +431,9 @@ class Journal:
             self._db.execute("BEGIN IMMEDIATE")
             self._write_events()
             self._db.execute(
-                "INSERT INTO inputs (kind, sim_time, wall_time, model_index, events_before, payload) "
+                "INSERT INTO inputs (kind, sim_time, wall_time, model_index, steps_before, payload) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (item.kind, float(item.time), wall, model_index, events_before,
+                (item.kind, float(item.time), wall, model_index, item.steps_before,
                  json.dumps(item.payload, sort_keys=True)),
             )
             self._set("closed", False)
@@ -445,45 +444,33 @@ class Journal:
     # -- the preferred way to give inputs: apply to the simulation and journal in one call
     def apply(self, simulation: Simulation, inject: Any) -> SimEvent:
         """`simulation.apply(inject)`, journaled and committed before returning."""
-        mark = len(simulation.events)
         event = simulation.apply(inject)
-        self._record_new(simulation, mark)
+        self.sync(simulation)
         return event
 
     def decide(self, simulation: Simulation, decision_id: str, option: str, role: str) -> None:
         """`simulation.decide(...)`, journaled (nothing is recorded if it raises DecisionError)."""
-        mark = len(simulation.events)
         simulation.decide(decision_id, option, role)
-        self._record_new(simulation, mark)
+        self.sync(simulation)
 
     def note(self, simulation: Simulation, text: str, author: str = "facilitator") -> SimEvent:
         """`simulation.note(...)`, journaled."""
-        mark = len(simulation.events)
         event = simulation.note(text, author)
-        self._record_new(simulation, mark)
+        self.sync(simulation)
         return event
-
-    def _record_new(self, simulation: Simulation, mark: int) -> None:
-        fresh = simulation.inputs[self._model_count:]
-        for index, item in enumerate(fresh):
-            self.record(item, events_before=mark if index == len(fresh) - 1 else None)
 
     def observer(self, simulation: Simulation):
         """A callback for the console's `Session.observers` (tui/session.py `SessionInput`).
 
-        Model inputs are taken from `simulation.inputs` (canonical payloads);
-        `pause`/`resume`/`speed` become console entries. If the item carries an
-        `events_before` attribute (event-log length before the input), it is kept
-        for exact same-instant replay.
+        Model inputs are taken from `simulation.inputs` (canonical payloads, with
+        their exact position in the run); `pause`/`resume`/`speed` become console
+        entries.
         """
 
         def observe(item: Any) -> None:
             kind = item.kind
             if kind in MODEL_KINDS:
-                before = getattr(item, "events_before", None)
-                fresh = simulation.inputs[self._model_count:]
-                for index, entry in enumerate(fresh):
-                    self.record(entry, events_before=before if index == len(fresh) - 1 else None)
+                self.sync(simulation)
             elif kind in ("pause", "resume"):
                 self.record_console("pause", item.sim_time, paused=kind == "pause")
             elif kind == "speed":
@@ -492,10 +479,7 @@ class Journal:
         return observe
 
     def sync(self, simulation: Simulation, wall_time: float | None = None) -> int:
-        """Record every input `simulation` took since the last sync; returns how many.
-
-        A fallback for front ends that call the simulation directly: it cannot
-        know `events_before`, so prefer `journal.apply/decide/note`."""
+        """Record every input `simulation` took since the last sync; returns how many."""
         fresh = simulation.inputs[self._model_count:]
         for item in fresh:
             self.record(item, wall_time)
@@ -531,7 +515,7 @@ class Journal:
         """Every journaled input in order; `console=False` keeps only model inputs."""
         where = "" if console else " WHERE model_index IS NOT NULL"
         rows = self._db.execute(
-            f"SELECT n, kind, sim_time, wall_time, payload, events_before FROM inputs{where} ORDER BY n")
+            f"SELECT n, kind, sim_time, wall_time, payload, steps_before FROM inputs{where} ORDER BY n")
         return [Entry(n, kind, t, wall, json.loads(payload), before) for n, kind, t, wall, payload, before in rows]
 
     def inputs(self) -> list[Input]:
@@ -593,30 +577,8 @@ class Journal:
 
 
 def replay_entry(simulation: Simulation, entry: Entry) -> None:
-    """Re-apply one journaled model input exactly as the session applied it.
-
-    Like `Simulation.replay_input`, but exact for several inputs at the same
-    instant: the clock is advanced only if the session advanced it before this
-    input (a later time, or more events already in the log than the re-run has).
-    `replay_input` always advances, which would run the same-instant events of a
-    human decision (its answer) before a note or inject the session gave right
-    after it.
-    """
-    from sim.scenario.schema import Inject
-
-    if entry.sim_time > simulation.now:
-        simulation.advance(entry.sim_time)
-    elif entry.events_before is not None and len(simulation.events) < entry.events_before:
-        simulation.advance(simulation.now)
-    payload = entry.payload
-    if entry.kind == "inject":
-        simulation.apply(Inject.model_validate(payload))
-    elif entry.kind == "decision":
-        simulation.decide(payload["decision"], payload["option"], payload["role"])
-    elif entry.kind == "note":
-        simulation.note(payload["text"], payload["author"])
-    else:
-        raise ValueError(f"unknown input kind {entry.kind!r}")
+    """Re-apply one journaled model input exactly where the session applied it."""
+    simulation.replay_input(entry.as_input())
 
 
 def start_session(

@@ -48,6 +48,29 @@ class Input:
     time: float
     kind: str  # "inject" | "decision" | "note"
     payload: dict[str, Any]
+    steps_before: int | None = None
+    """SimPy events processed before the input was applied: where exactly, within
+    an instant, the person acted. None (hand-written scripts) means after every
+    event due at `time`."""
+
+
+class _CountingEnvironment(simpy.Environment):
+    """Counts the model events SimPy has processed, so a replay can stop at exactly
+    the point where a person acted, even between two events of the same instant.
+
+    `run(until=...)` adds bookkeeping events that depend on how a run was sliced:
+    its stop event raises out of `step()` (never counted), and SimPy 4.1
+    reschedules that event at priority -1 to finish its callbacks when the run
+    resumes. Those carry the only negative priority SimPy uses and are skipped.
+    """
+
+    steps = 0
+
+    def step(self) -> None:
+        bookkeeping = bool(self._queue) and self._queue[0][1] < 0
+        super().step()
+        if not bookkeeping:
+            self.steps += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +178,7 @@ class Simulation:
         self.reforms = tuple(reforms)
         self.clock = Clock(scenario.scenario.start)
         self.horizon = scenario.scenario.horizon
-        self._env = simpy.Environment(initial_time=self.clock.offset)
+        self._env = _CountingEnvironment(initial_time=self.clock.offset)
         self._bus = EventBus(self._now, list(sinks))
         self._streams = RandomStreams(seed)
         self._inputs: list[Input] = []
@@ -245,7 +268,7 @@ class Simulation:
     # -- inputs ---------------------------------------------------------------
     def apply(self, inject: Inject) -> SimEvent:
         """Fire an inject now (from the MSEL, the library or built ad hoc)."""
-        self._inputs.append(Input(self.now, "inject", inject.model_dump(mode="json", by_alias=True, exclude_none=True)))
+        self._record_input("inject", inject.model_dump(mode="json", by_alias=True, exclude_none=True))
         return self._fire(inject, manual=True)
 
     def decide(self, decision_id: str, option: str, role: str) -> None:
@@ -254,17 +277,43 @@ class Simulation:
         Raises:
             DecisionError: unknown decision, not pending, wrong role or option.
         """
+        steps = self._env.steps
         self._board.decide(decision_id, option, role)
-        self._inputs.append(Input(self.now, "decision", {"decision": decision_id, "option": option, "role": role}))
+        self._record_input("decision", {"decision": decision_id, "option": option, "role": role}, steps)
 
     def note(self, text: str, author: str = "facilitator") -> SimEvent:
         """An observation, timestamped and kept in the event log and the inputs."""
-        self._inputs.append(Input(self.now, "note", {"text": text, "author": author}))
+        self._record_input("note", {"text": text, "author": author})
         return self._bus.emit(Kind.note_added, author, None, text=text)
 
+    def _record_input(self, kind: str, payload: dict[str, Any], steps: int | None = None) -> None:
+        steps = self._env.steps if steps is None else steps
+        self._inputs.append(Input(self.now, kind, payload, steps))
+
     def replay_input(self, item: Input) -> None:
-        """Advance to a recorded input's time and apply it exactly as it was applied."""
-        self.advance(item.time)
+        """Bring the run to exactly where a recorded input was applied, then apply it.
+
+        With `steps_before`, replay processes exactly as many SimPy events as the
+        session had, so several inputs at one instant (a decision, then a note)
+        keep their order relative to the model's own events. Without it, the input
+        comes after every event due at its time.
+
+        Raises:
+            ValueError: the recorded position lies beyond what this run can reach
+                (the journal does not belong to this scenario and seed).
+        """
+        if item.steps_before is None:
+            self.advance(item.time)
+        else:
+            while self._env.steps < item.steps_before:
+                if self._env.peek() > self.clock.to_env(item.time):
+                    raise ValueError(
+                        f"replay diverged: the session had processed {item.steps_before} model events "
+                        f"by {self.clock.label(item.time)}, this run only {self._env.steps}"
+                    )
+                self._env.step()
+            if item.time > self.now:
+                self._env.run(until=self.clock.to_env(item.time))
         if item.kind == "inject":
             self.apply(Inject.model_validate(item.payload))
         elif item.kind == "decision":
