@@ -116,5 +116,7 @@ def scenario_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+if __name__ == "__main__":  # `python -m sim.cli`: run the imported module, so its exception classes match
+    from sim.cli import main as _main
+
+    raise SystemExit(_main())

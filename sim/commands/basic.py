@@ -43,6 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="apply a named reform overlay (repeatable)")
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     run.add_argument("--events", metavar="PATH", help="also write the event log as JSON lines to PATH")
+    run.add_argument("--journal", metavar="FILE", nargs="?", const="", default=None,
+                     help="record the run in a session journal (SQLite); without FILE, in the sessions folder")
     run.set_defaults(handler=run_run)
 
 
@@ -79,13 +81,27 @@ def run_run(args: argparse.Namespace) -> int:
     from sim.scenario.loader import load_scenario
     from sim.simulation import Simulation
 
-    scenario = load_scenario(resolve(args.file), reforms=args.reform)
-    simulation = Simulation(scenario, seed=args.seed, reforms=args.reform)
+    journal = None
+    if args.journal is not None:
+        from sim.cli import UsageError
+        from sim.journal import JournalError, start_session
+
+        try:
+            simulation, journal = start_session(resolve(args.file), seed=args.seed, reforms=args.reform,
+                                                journal_path=args.journal or None, mode="run")
+        except JournalError as error:
+            raise UsageError(str(error)) from None
+    else:
+        scenario = load_scenario(resolve(args.file), reforms=args.reform)
+        simulation = Simulation(scenario, seed=args.seed, reforms=args.reform)
     if args.until is not None:
         simulation.advance(args.until * 60.0)
         result = simulation.result()
     else:
         result = simulation.run()
+    if journal is not None:
+        journal.close(simulation.now)
+        print(f"journal: {journal.path}", file=sys.stderr)
     if args.events:
         with open(args.events, "w", encoding="utf-8") as out:
             for event in result.events:
