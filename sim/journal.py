@@ -736,6 +736,10 @@ def script_roles(script: Iterable[Input]) -> set[str]:
     return {item.payload.get("owner") or item.payload["role"] for item in script} - {None, "facilitator"}
 
 
+TIME_TOLERANCE = 1e-6
+"""Minutes within which two scenario times count as the same instant."""
+
+
 def apply_script(simulation: Simulation, script: Sequence[Input], *, timing: str = "waited",
                  until: float | None = None) -> list[Input]:
     """Run `simulation` to `until` (default: its horizon), answering scripted decisions.
@@ -768,13 +772,16 @@ def apply_script(simulation: Simulation, script: Sequence[Input], *, timing: str
 
     while True:
         due = {d: t for d, t in due_times().items() if t <= end}
-        ready = sorted((t, d) for d, t in due.items() if t <= simulation.now)
+        # Times are compared with a tolerance: scenario minutes are derived from SimPy
+        # time by a subtraction, so `now` can sit one rounding step below a due time
+        # that advance() has in fact reached.
+        ready = sorted((t, d) for d, t in due.items() if t <= simulation.now + TIME_TOLERANCE)
         for _, decision_id in ready:
             item = todo.pop(decision_id)
             simulation.decide(decision_id, item.payload["option"], item.payload["role"])
         if ready:
             continue
-        if simulation.now >= end:
+        if simulation.now >= end - TIME_TOLERANCE:
             break
         next_event = simulation.next_event_time()
         simulation.advance(min([*due.values(), *([next_event] if next_event is not None else []), end]))

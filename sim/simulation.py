@@ -224,7 +224,7 @@ class Simulation:
 
     @property
     def finished(self) -> bool:
-        return self.now >= self.horizon
+        return self._env.now >= self.clock.to_env(self.horizon)  # SimPy time: exact after advance(horizon)
 
     @property
     def events(self) -> Sequence[SimEvent]:
@@ -246,11 +246,10 @@ class Simulation:
         """Run every event due at or before `until` (scenario minutes, capped at the
         horizon) and return the events emitted. Never blocks: a decision waiting for
         a person simply stays pending."""
-        until = min(until, self.horizon)
         mark = len(self._bus.log)
-        if until > self.now:
-            self._env.run(until=self.clock.to_env(until))
-        target = self.clock.to_env(until)
+        target = self.clock.to_env(min(until, self.horizon))  # compare in SimPy time: no rounding gap
+        if target > self._env.now:
+            self._env.run(until=target)
         while self._env.peek() <= target:
             self._env.step()
         return self._bus.log[mark:]
@@ -312,7 +311,7 @@ class Simulation:
                         f"by {self.clock.label(item.time)}, this run only {self._env.steps}"
                     )
                 self._env.step()
-            if item.time > self.now:
+            if self.clock.to_env(item.time) > self._env.now:
                 self._env.run(until=self.clock.to_env(item.time))
         if item.kind == "inject":
             self.apply(Inject.model_validate(item.payload))

@@ -49,6 +49,9 @@ class Arm:
     """Sweep parameters of this arm, as (path, value) pairs (already in the text)."""
     setting_texts: tuple[str, ...] = ()
     """The sweep values as the user wrote them (`2h`), in `settings` order."""
+    decision_script: tuple[tuple[float, str], ...] = ()
+    """Decisions people took in a recorded session, as (time, JSON payload) pairs:
+    replayed on every seed instead of the modelled policy for their roles."""
 
     @property
     def key(self) -> str:

@@ -69,13 +69,49 @@ def run_chunk(task) -> list:
     for index in task.indices:
         seed = replication_seed(task.master_seed, index)
         for arm, scenario in scenarios:
-            result = Simulation(scenario, seed=seed, reforms=arm.reforms).run()
+            result = _run_arm(arm, scenario, seed, Simulation)
             grid = curve_grid(scenario.scenario.horizon / 60.0, task.curve_step_hours)
             curve = evacuation_curve(result.metrics.get("evacuation"), grid)
             flat = flatten_metrics(result.metrics)
             flat.update(derived_metrics(flat))
             records.append(Record(arm.name, index, seed, flat, curve, len(result.events)))
     return records
+
+
+def _run_arm(arm, scenario, seed: int, simulation_class):
+    """One replication of one arm; a session arm answers its scripted decisions."""
+    if not arm.decision_script:
+        return simulation_class(scenario, seed=seed, reforms=arm.reforms).run()
+    import json
+
+    from sim.journal import apply_script, script_roles
+    from sim.simulation import Input
+
+    script = [Input(time, "decision", json.loads(payload)) for time, payload in arm.decision_script]
+    simulation = simulation_class(scenario, seed=seed, reforms=arm.reforms, human_roles=script_roles(script))
+    apply_script(simulation, script)
+    return simulation.result()
+
+
+def _session_arm(journal_path: Path, fallback_text: str, fallback_path: str):
+    """The `session` arm of `ttx compare --decisions`: the class's decisions on the
+    session's own scenario text."""
+    import json
+
+    from sim.analysis.replications import Arm
+    from sim.journal import Journal, JournalError, decision_script
+
+    try:
+        with Journal.open(journal_path) as journal:
+            info = journal.info
+        script = decision_script(journal_path)
+    except (JournalError, OSError) as error:
+        raise UsageError(f"--decisions {journal_path}: {error}") from None
+    if not script:
+        raise UsageError(f"--decisions {journal_path}: the session holds no decisions taken by people")
+    text = info.scenario_text or fallback_text
+    pairs = tuple((item.time, json.dumps(item.payload, sort_keys=True)) for item in script)
+    return Arm("session", text, info.scenario_path or fallback_path, tuple(info.reforms), decision_script=pairs)
 
 
 # ---------------------------------------------------------------------------
@@ -126,6 +162,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _common_arguments(compare)
     compare.add_argument("--reform", action="append", default=[], metavar="NAME",
                          help="a reform arm (repeatable); join names with + for a combined arm, e.g. a+b")
+    compare.add_argument("--decisions", type=Path, default=None, metavar="JOURNAL",
+                         help="add a 'session' arm: the decisions people took in a recorded session "
+                         "(ttx play / ttx run --journal), replayed on every seed with their own delays")
     compare.add_argument("--precision", metavar="WIDTH", default=None,
                          help="add replications until every 95%% CI of --metric is at most this wide "
                          "on each side, e.g. 2h or 90m (hours metrics) or a plain number")
@@ -310,6 +349,11 @@ def run_compare(args: argparse.Namespace) -> int:
             raise UsageError("--reform baseline: the baseline arm is always run; name a reform")
         load_scenario_text(text, str(path), reforms)  # unknown reform -> ScenarioError (exit 2)
         arms.append(Arm(name, text, str(path), reforms))
+    if args.decisions is not None:
+        session = _session_arm(args.decisions, text, str(path))
+        if args.file is None:  # compare the class with the modelled policy on the session's own scenario
+            arms[0] = Arm(BASELINE, session.scenario_text, session.filename, session.reforms)
+        arms.append(session)
     metric = args.metric or DEFAULT_PRECISION_METRIC
     precision = None
     if args.precision is not None:

@@ -108,7 +108,7 @@ class DecisionBoard:
         self.emit(Kind.decision_pending, spec.owner, spec.id, title=spec.title, human=human)
         if human:
             state.answer = self.env.event()
-            self.env.process(self._await_human(state))
+            self.env.process(self._await_human(state, state.answer))
         else:
             self.env.process(self._policy(state))
 
@@ -122,8 +122,10 @@ class DecisionBoard:
         option = rng.choices(spec.options, weights=[o.probability for o in spec.options])[0]
         self._take(state, option.id, "policy")
 
-    def _await_human(self, state: DecisionState):
-        option, role = yield state.answer
+    def _await_human(self, state: DecisionState, answer: simpy.Event):
+        # The event is passed in: a person may answer in the same instant, before
+        # this process first runs and after `decide()` has cleared `state.answer`.
+        option, role = yield answer
         self._take(state, option, f"human:{role}")
 
     def decide(self, decision_id: str, option: str, role: str) -> None:

@@ -186,3 +186,24 @@ def test_building_the_parser_loads_no_heavy_library():
             "if m in sys.modules); print(heavy); sys.exit(1 if heavy else 0)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compare_decisions_adds_a_session_arm(capsys, tmp_path):
+    """`--decisions JOURNAL` replays a class's choices on every seed as a 'session' arm."""
+    from sim.journal import start_session
+
+    simulation, journal = start_session(MINIMAL, seed=3, human_roles={"cabinet"},
+                                        journal_path=tmp_path / "class.sqlite", mode="play")
+    while not simulation.finished:
+        simulation.advance(simulation.now + 60)
+        for decision in simulation.view().decisions:
+            if decision.status == "pending" and decision.human:
+                journal.decide(simulation, decision.id, "no", decision.owner)
+    journal.close(simulation.now)
+    code = main(["compare", "--decisions", str(tmp_path / "class.sqlite"), "-n", "6", "-j", "1", "--json", "-q"])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0
+    # The class always answered "no", so the instruction that needs "yes" never comes in the session arm.
+    taken = payload["metrics"]["decisions.evacuation_instruction.taken_hours"]
+    assert taken["baseline"]["n"] > 0
+    assert taken["session"]["n"] == 0

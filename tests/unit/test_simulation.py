@@ -140,3 +140,24 @@ def test_inbox_holds_only_what_the_agency_learned(sakishima):
 def test_unknown_human_role_is_rejected(minimal):
     with pytest.raises(ValueError, match="unknown role"):
         Simulation(minimal, human_roles={"atlantis"})
+
+
+def test_advance_reaches_awkward_times_exactly(minimal):
+    """Scenario times that do not survive the SimPy offset exactly still count as reached."""
+    sim = Simulation(minimal, seed=1)
+    until = 831.9736852329436  # (until + offset) - offset != until in floating point
+    sim.advance(until)
+    assert sim.now == pytest.approx(until, abs=1e-9)
+    sim.advance(until)  # a repeated target is a no-op, never a SimPy error
+    sim.advance(minimal.scenario.horizon)
+    assert sim.finished
+
+
+def test_answer_in_the_instant_a_decision_comes_up(minimal):
+    """A person may answer before the engine has even started waiting for them."""
+    sim = Simulation(minimal, seed=1, human_roles={"cabinet"})
+    while not any(d.status == "pending" for d in sim.view().decisions):
+        sim.step()
+    sim.decide("recognise_situation", "yes", "cabinet")
+    sim.advance(sim.now + 1)
+    assert sim.view().decisions[0].status == "taken"
