@@ -84,3 +84,14 @@ def test_schema_is_json_with_the_sections(capsys):
     code, out, _ = _run(capsys, "schema")
     schema = json.loads(out)
     assert code == 0 and {"scenario", "agencies", "decisions", "injects", "reforms"} <= schema["properties"].keys()
+
+
+def test_cli_reference_lists_every_command():
+    """docs/cli.md has a section for every registered subcommand."""
+    from sim.cli import build_parser
+    from tests.conftest import ROOT
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    text = (ROOT / "docs" / "cli.md").read_text()
+    assert [c for c in commands if f"## `ttx {c}`" not in text] == []
