@@ -325,7 +325,8 @@ class Simulation:
     # -- injects -------------------------------------------------------------
     def _fire_at(self, inject: Inject, when: float):
         yield self._env.timeout(max(0.0, when - self.now))
-        self._fire(inject, manual=False)
+        if inject.id not in self._fired:  # fired early by hand: "fire now" replaces the schedule
+            self._fire(inject, manual=False)
 
     def _fire(self, inject: Inject, *, manual: bool) -> SimEvent:
         event = self._bus.emit(

@@ -90,10 +90,13 @@ class Session:
         self._record("inject", inject=inject.model_dump(mode="json", by_alias=True, exclude_none=True))
         return event
 
-    def decide(self, decision_id: str, option: str, role: str) -> None:
-        """Answer a pending decision (raises `DecisionError`)."""
+    def decide(self, decision_id: str, option: str, role: str) -> list[SimEvent]:
+        """Answer a pending decision (raises `DecisionError`); the model takes it at
+        this same instant. Returns the events that produced."""
+        mark = len(self.sim.events)
         self.sim.decide(decision_id, option, role)
         self._record("decision", decision=decision_id, option=option, role=role)
+        return list(self.sim.events[mark:])
 
     def note(self, text: str, author: str = FACILITATOR) -> SimEvent:
         event = self.sim.note(text, author)

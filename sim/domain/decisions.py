@@ -123,10 +123,9 @@ class DecisionBoard:
         self._take(state, option.id, "policy")
 
     def _await_human(self, state: DecisionState, answer: simpy.Event):
-        # The event is passed in: a person may answer in the same instant, before
-        # this process first runs and after `decide()` has cleared `state.answer`.
-        option, role = yield answer
-        self._take(state, option, f"human:{role}")
+        """The engine's side of a person's decision: it simply waits. `decide()` takes
+        the decision at once and then releases this process."""
+        yield answer
 
     def decide(self, decision_id: str, option: str, role: str) -> None:
         """A person answers a pending decision; it is taken at the current time."""
@@ -140,12 +139,10 @@ class DecisionBoard:
         if option not in {o.id for o in state.spec.options}:
             known = ", ".join(o.id for o in state.spec.options)
             raise DecisionError(f"decision '{decision_id}' has no option '{option}' (options: {known})")
-        if state.answer is None:  # modelled policy was deliberating: the person overrides it now
-            self._take(state, option, f"human:{role}")
-        else:
-            state.answer.succeed((option, role))
+        self._take(state, option, f"human:{role}")  # a modelled policy still deliberating sees it and stops
+        if state.answer is not None:
+            state.answer.succeed()
             state.answer = None
-            state.status = "answered"
 
     def _take(self, state: DecisionState, option: str, by: str) -> None:
         state.status = "taken"

@@ -161,3 +161,23 @@ def test_answer_in_the_instant_a_decision_comes_up(minimal):
     sim.decide("recognise_situation", "yes", "cabinet")
     sim.advance(sim.now + 1)
     assert sim.view().decisions[0].status == "taken"
+
+
+def test_decide_takes_the_decision_at_once(minimal):
+    """A person's answer is taken in the same call: no intermediate state for the UI."""
+    sim = Simulation(minimal, seed=1, human_roles={"cabinet"})
+    sim.advance(60)
+    sim.decide("recognise_situation", "yes", "cabinet")
+    assert next(d for d in sim.view().decisions if d.id == "recognise_situation").status == "taken"
+    assert any(e.kind is Kind.decision_taken and e.target == "recognise_situation" for e in sim.events)
+
+
+def test_firing_a_scheduled_inject_early_replaces_its_schedule(sakishima):
+    """'Fire now' on an MSEL inject fires it once, now, not again at its scheduled time."""
+    sim = Simulation(sakishima, seed=1)
+    m04 = sakishima.inject("m04")
+    sim.advance(60)
+    sim.apply(m04)
+    sim.advance(m04.at + 60)
+    fired = [e for e in sim.events if e.kind is Kind.inject_fired and e.data["inject"] == "m04"]
+    assert [e.time for e in fired] == [60]

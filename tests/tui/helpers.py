@@ -1,0 +1,13 @@
+"""Test helpers for the console (kept out of conftest so tests can import them)."""
+
+from __future__ import annotations
+
+
+async def until(pilot, predicate, timeout: float = 5.0) -> None:
+    """Let the app run until `predicate()` holds (never a bare sleep in an assert)."""
+    waited = 0.0
+    while not predicate():
+        await pilot.pause(0.02)
+        waited += 0.02
+        if waited > timeout:
+            raise AssertionError("condition not reached in time")

@@ -1,0 +1,33 @@
+"""`ttx play` wiring: bad input exits 2, and the CLI does not load Textual to parse."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from sim.cli import main
+
+pytestmark = pytest.mark.tui
+
+
+def test_play_unknown_role_is_bad_input(capsys):
+    """An unknown --role is a usage error: exit 2 and one line on stderr."""
+    assert main(["play", "--role", "atlantis"]) == 2
+    assert "unknown role 'atlantis'" in capsys.readouterr().err
+
+
+def test_play_bad_scenario_is_bad_input(tmp_path, capsys):
+    """A scenario that does not load exits 2 with the loader's message."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: [\n")
+    assert main(["play", str(bad)]) == 2
+    assert capsys.readouterr().err.strip()
+
+
+def test_help_does_not_import_textual():
+    """Registering `play` keeps Textual out of `ttx --help`."""
+    code = "import sys; from sim.cli import build_parser; build_parser(); print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

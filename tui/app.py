@@ -1,0 +1,106 @@
+"""`TabletopApp`: holds the scenario, the Simulation (once the briefing is done)
+and the Session; screens drive them. Build one with `make_app()`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding
+
+from sim.scenario.schema import Scenario
+from sim.simulation import Simulation
+from tui.screens.briefing import BriefingScreen
+from tui.screens.modals import ConfirmModal, HelpModal
+from tui.session import FACILITATOR, Session, SessionInput
+
+
+class TabletopApp(App):
+    """The facilitator console."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "ttx"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [Binding("ctrl+c", "quit_confirmed", "Quit", show=False, priority=True)]
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int = 1,
+        roles: tuple[str, ...] = (),
+        pause_on_decision: bool = True,
+        show_wall_clock: bool = True,
+        observers: Iterable[Callable[[SessionInput], None]] = (),
+        skip_briefing: bool = False,
+    ) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.seed = seed
+        self.roles = roles
+        self.pause_on_decision = pause_on_decision
+        self.show_wall_clock = show_wall_clock
+        """Off in tests and snapshots: wall-clock text is never deterministic."""
+        self.observers = list(observers)
+        """Callables that receive every `SessionInput` (the journal hooks in here)."""
+        self.skip_briefing = skip_briefing
+        self.session: Session | None = None
+        self.human_roles: frozenset[str] = frozenset(roles)
+
+    @property
+    def sim(self) -> Simulation | None:
+        return None if self.session is None else self.session.sim
+
+    def on_mount(self) -> None:
+        self.title = self.scenario.scenario.title
+        if self.skip_briefing:
+            self.start_exercise(self.roles)
+        else:
+            self.push_screen(BriefingScreen(self.scenario, self.roles, self.seed))
+
+    @on(BriefingScreen.Started)
+    def _started(self, message: BriefingScreen.Started) -> None:
+        self.start_exercise(message.human_roles)
+
+    def start_exercise(self, human_roles: tuple[str, ...]) -> None:
+        """Build the Simulation with the chosen human roles and open the exercise screen."""
+        from tui.screens.exercise import ExerciseScreen
+
+        self.human_roles = frozenset(human_roles)
+        sim = Simulation(self.scenario, seed=self.seed, human_roles=human_roles)
+        self.session = Session(sim, pause_on_decision=self.pause_on_decision, observers=self.observers)
+        viewer = self.roles[0] if self.roles and self.roles[0] in self.human_roles else FACILITATOR
+        screen = ExerciseScreen(self.session, viewer=viewer)
+        if self.screen_stack and isinstance(self.screen, BriefingScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpModal())
+
+    def action_quit_confirmed(self) -> None:
+        if isinstance(self.screen, ConfirmModal):
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmModal("Quit?", "End the session and leave the console?", yes="Quit", no="Stay"), done)
+
+
+def make_app(
+    scenario_path: str | Path | None = None,
+    *,
+    seed: int = 1,
+    roles: tuple[str, ...] = (),
+    **kwargs,
+) -> TabletopApp:
+    """Load a scenario (default: the bundled one) and build the app (Posting's `make_posting`)."""
+    from sim.scenario.bundled import resolve
+    from sim.scenario.loader import load_scenario
+
+    return TabletopApp(load_scenario(resolve(scenario_path)), seed=seed, roles=roles, **kwargs)

@@ -1,0 +1,81 @@
+"""Plain-text descriptions of engine records for the console (no Textual here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.events import Kind, SimEvent
+from sim.scenario.schema import Scenario
+
+
+def short_label(label: str) -> str:
+    """`D+1 06:00` stays as is; kept as a hook for narrower renderings."""
+    return label
+
+
+def fact_text(scenario: Scenario, fact: str, option: str | None = None) -> str:
+    """What a fact id means: an inject's synopsis or a decision's title and outcome."""
+    try:
+        decision = scenario.decision(fact)
+    except StopIteration:
+        decision = None
+    if decision is not None:
+        label = next((o.label for o in decision.options if o.id == option), option)
+        return f"{decision.title} -> {label}" if label else decision.title
+    try:
+        return scenario.inject(fact).synopsis
+    except StopIteration:
+        return fact
+
+
+def agency_name(scenario: Scenario, agency_id: str | None) -> str:
+    if agency_id is None:
+        return ""
+    try:
+        return scenario.agency(agency_id).name
+    except StopIteration:
+        return agency_id
+
+
+def describe(event: SimEvent, scenario: Scenario) -> str:
+    """One line for the event log."""
+    d: dict[str, Any] = event.data
+    k = event.kind
+    if k is Kind.run_started:
+        humans = ", ".join(d.get("humans") or []) or "none"
+        return f"Run started: seed {d.get('seed')}, human roles: {humans}"
+    if k is Kind.inject_fired:
+        how = " (fired by hand)" if d.get("manual") else ""
+        return f"INJECT {d.get('inject')}{how} to {', '.join(d.get('to', []))}: {d.get('synopsis', '')}"
+    if k is Kind.message_sent:
+        return f"{event.source} -> {event.target}: sends {d.get('fact')}"
+    if k is Kind.message_lost:
+        return f"{event.source} -> {event.target}: {d.get('fact')} lost, retry in {d.get('retry_after')} min"
+    if k is Kind.message_delivered:
+        return f"{event.source} -> {event.target}: {d.get('fact')} delivered"
+    if k is Kind.message_handled:
+        relay = " (relayed)" if d.get("relay") else ""
+        return f"{event.source} handled {d.get('fact')}{relay}"
+    if k is Kind.decision_pending:
+        who = "a PERSON" if d.get("human") else "the model"
+        return f"DECISION UP for {event.source} ({who}): {d.get('title', event.target)}"
+    if k is Kind.decision_taken:
+        return f"DECIDED {event.target}: {d.get('label', d.get('option'))} (by {d.get('by')}, waited {float(d.get('waited') or 0) / 60:.1f} h)"
+    if k is Kind.decision_skipped:
+        return f"Not required: {event.target}"
+    if k is Kind.note_added:
+        return f"NOTE [{event.source}] {d.get('text', '')}"
+    rest = ", ".join(f"{key}={value}" for key, value in d.items())
+    target = f" -> {event.target}" if event.target else ""
+    return f"{k.value} {event.source}{target} {rest}".strip()
+
+
+def involves(event: SimEvent, agency_id: str) -> bool:
+    """Whether an event is about an agency (for the log filter)."""
+    if event.source == agency_id or event.target == agency_id:
+        return True
+    return event.kind is Kind.inject_fired and agency_id in event.data.get("to", ())
+
+
+def hours(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} h"

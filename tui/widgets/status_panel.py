@@ -1,0 +1,63 @@
+"""Handover (JCG under MoD control) and prior-consultation status, plus decision counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from sim.scenario.schema import Milestone, Scenario
+from sim.simulation import DecisionView, WorldView
+
+
+def milestone_status(span: Milestone | None, decisions: dict[str, DecisionView], hours: float | None,
+                     label: Callable[[float], str]) -> Text:
+    if span is None:
+        return Text("not in this scenario", style="dim")
+    start, end = decisions.get(span.start), decisions.get(span.end)
+    if hours is not None:
+        return Text(f"done in {hours:.1f} h", style="bold green")
+    if start is None or start.status != "taken":
+        status = start.status if start else "?"
+        return Text(f"not started ({span.start}: {status})", style="dim")
+    assert start.taken_at is not None
+    if end is not None and end.status in ("taken", "skipped"):
+        return Text(f"{span.end}: {end.option} since {label(end.taken_at or 0)} (delivery pending)", style="yellow")
+    where = f"{span.end}: {end.status}" if end else span.end
+    return Text(f"running since {label(start.taken_at)} ({where})", style="yellow")
+
+
+class StatusPanel(Static):
+    DEFAULT_CSS = """
+    StatusPanel { height: auto; }
+    """
+
+    def show(self, scenario: Scenario, view: WorldView, label: Callable[[float], str]) -> None:
+        decisions = {d.id: d for d in view.decisions}
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        table.add_row(
+            "JCG handover",
+            milestone_status(scenario.handover.span if scenario.handover else None, decisions, view.handover_hours, label),
+        )
+        table.add_row(
+            "Consultation",
+            milestone_status(
+                scenario.consultation.span if scenario.consultation else None, decisions, view.consultation_hours, label
+            ),
+        )
+        counts: dict[str, int] = {}
+        for d in view.decisions:
+            counts[d.status] = counts.get(d.status, 0) + 1
+        human = sum(1 for d in view.decisions if d.status == "pending" and d.human)
+        summary = Text(
+            f"{counts.get('taken', 0)} taken, {counts.get('pending', 0)} pending"
+            f" ({human} for a person), {counts.get('waiting', 0)} waiting, {counts.get('skipped', 0)} not needed"
+        )
+        if human:
+            summary.stylize("bold yellow")
+        table.add_row("Decisions", summary)
+        self.update(table)
