@@ -93,6 +93,31 @@ def per_run(scenario, seeds):
     return sum(times) / len(times), sum(counts) / len(counts), results
 
 
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def machine_ceiling(n: int = 3_000_000, tasks: int = 8) -> float:
+    """How much two processes can gain here at all: the same CPU-bound loop run
+    `tasks` times in one process and then on two. A shared or throttled host
+    shows up as a ceiling well below 2."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    start = time.perf_counter()
+    for _ in range(tasks):
+        _spin(n)
+    one = time.perf_counter() - start
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_spin, [1000, 1000]))  # start the workers first
+        start = time.perf_counter()
+        list(pool.map(_spin, [n] * tasks))
+        two = time.perf_counter() - start
+    return one / two
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", nargs="?", default=None)
@@ -117,6 +142,7 @@ def main():
     print(f"1 process : {r1:8.1f} replications/s ({args.n} in {t1:.2f} s)")
     print(f"2 processes: {r2:8.1f} replications/s ({args.n} in {t2:.2f} s)")
     print(f"speed-up on 2 processes: {r2 / r1:.2f}x")
+    print(f"ceiling on this machine (pure-Python loop, 1 vs 2 processes): {machine_ceiling():.2f}x")
 
     if args.paired:
         arms = [*base, Arm(args.reform, text, str(path), (args.reform,))]
