@@ -227,6 +227,11 @@ class Simulation:
         return self._env.now >= self.clock.to_env(self.horizon)  # SimPy time: exact after advance(horizon)
 
     @property
+    def human_roles(self) -> frozenset[str]:
+        """Agencies whose decisions a person takes."""
+        return frozenset(self._human_roles)
+
+    @property
     def events(self) -> Sequence[SimEvent]:
         return self._bus.log
 

@@ -17,6 +17,10 @@ from tui.screens.modals import ConfirmModal, HelpModal
 from tui.session import FACILITATOR, Session, SessionInput
 
 
+Starter = Callable[[tuple[str, ...]], tuple[Simulation, list[Callable[[SessionInput], None]], str | None]]
+"""Given the human roles: the Simulation, extra input observers, and where the session is recorded."""
+
+
 class TabletopApp(App):
     """The facilitator console."""
 
@@ -35,6 +39,7 @@ class TabletopApp(App):
         show_wall_clock: bool = True,
         observers: Iterable[Callable[[SessionInput], None]] = (),
         skip_briefing: bool = False,
+        start: Starter | None = None,
     ) -> None:
         super().__init__()
         self.scenario = scenario
@@ -46,6 +51,9 @@ class TabletopApp(App):
         self.observers = list(observers)
         """Callables that receive every `SessionInput` (the journal hooks in here)."""
         self.skip_briefing = skip_briefing
+        self.start = start
+        """Builds the run for the chosen human roles (the journaled one in `ttx play`);
+        by default a plain `Simulation`."""
         self.session: Session | None = None
         self.human_roles: frozenset[str] = frozenset(roles)
 
@@ -69,8 +77,14 @@ class TabletopApp(App):
         from tui.screens.exercise import ExerciseScreen
 
         self.human_roles = frozenset(human_roles)
-        sim = Simulation(self.scenario, seed=self.seed, human_roles=human_roles)
-        self.session = Session(sim, pause_on_decision=self.pause_on_decision, observers=self.observers)
+        if self.start is None:
+            sim, observers, record = Simulation(self.scenario, seed=self.seed, human_roles=human_roles), [], None
+        else:
+            sim, observers, record = self.start(tuple(human_roles))
+        self.session = Session(sim, pause_on_decision=self.pause_on_decision, observers=[*self.observers, *observers])
+        if record:
+            self.sub_title = f"session journal: {record}"
+            self.notify(f"Session journal: {record}", title="Recording", timeout=8)
         viewer = self.roles[0] if self.roles and self.roles[0] in self.human_roles else FACILITATOR
         screen = ExerciseScreen(self.session, viewer=viewer)
         if self.screen_stack and isinstance(self.screen, BriefingScreen):

@@ -28,6 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="ROLE",
         help="agency id played by a person (repeatable); the first is the initial role view",
     )
+    play.add_argument("--journal", metavar="FILE", default=None,
+                      help="where to record the session (default: a new file in the sessions folder)")
+    play.add_argument("--resume", metavar="FILE", default=None,
+                      help="resume a recorded session exactly where it stopped (after a crash or quit)")
     play.add_argument(
         "--no-pause-on-decision",
         dest="pause_on_decision",
@@ -39,24 +43,66 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_play(args: argparse.Namespace) -> int:
     from sim.cli import UsageError
+    from sim.journal import JournalError, ReplayDivergence, resume, start_session
     from sim.scenario.bundled import resolve
     from sim.scenario.loader import load_scenario
 
-    scenario = load_scenario(resolve(args.file))  # ScenarioError -> exit 2 (sim.cli)
-    known = {a.id for a in scenario.agencies}
-    unknown = [role for role in args.role if role not in known]
-    if unknown:
-        raise UsageError(
-            f"unknown role {', '.join(repr(r) for r in unknown)}; "
-            f"roles are agency ids such as {', '.join(sorted(a.id for a in scenario.agencies if a.role)[:6])}"
-        )
+    journals = []
+
+    if args.resume is not None:
+        try:
+            simulation, journal = resume(args.resume)
+        except (JournalError, ReplayDivergence, OSError) as error:
+            raise UsageError(f"cannot resume {args.resume}: {error}") from None
+        journals.append(journal)
+        scenario = simulation.scenario
+        roles = tuple(sorted(simulation.human_roles))
+
+        def start(_human_roles):
+            return simulation, [journal.observer(simulation)], str(journal.path)
+
+        seed = simulation.seed
+    else:
+        path = resolve(args.file)
+        scenario = load_scenario(path)  # ScenarioError -> exit 2 (sim.cli)
+        known = {a.id for a in scenario.agencies}
+        unknown = [role for role in args.role if role not in known]
+        if unknown:
+            raise UsageError(
+                f"unknown role {', '.join(repr(r) for r in unknown)}; "
+                f"roles are agency ids such as {', '.join(sorted(a.id for a in scenario.agencies if a.role)[:6])}"
+            )
+        roles = tuple(dict.fromkeys(args.role))
+        seed = args.seed
+
+        def start(human_roles):
+            try:
+                simulation, journal = start_session(path, seed=seed, human_roles=human_roles,
+                                                    journal_path=args.journal, mode="play")
+            except JournalError as error:  # keep playing; say so loudly
+                from sim.simulation import Simulation
+
+                return Simulation(scenario, seed=seed, human_roles=human_roles), [], f"NOT RECORDED ({error})"
+            journals.append(journal)
+            return simulation, [journal.observer(simulation)], str(journal.path)
+
     from tui.app import TabletopApp
 
     app = TabletopApp(
         scenario,
-        seed=args.seed,
-        roles=tuple(dict.fromkeys(args.role)),
+        seed=seed,
+        roles=roles,
         pause_on_decision=args.pause_on_decision,
+        skip_briefing=args.resume is not None,
+        start=start,
     )
-    app.run()
+    clean = False
+    try:
+        app.run()
+        clean = True
+    finally:
+        now = app.sim.now if app.sim is not None else None
+        for journal in journals:
+            journal.close(now, finished=clean)
+            print(f"session journal: {journal.path}  (resume with: ttx play --resume {journal.path})")
     return 0

@@ -316,3 +316,35 @@ async def test_journal_hook_sees_every_input(make):
         app.session.note("hello")
         kinds = [item.kind for item in seen]
         assert kinds[:4] == ["resume", "pause", "speed", "note"]
+
+
+async def test_console_session_is_journaled_and_resumes_exactly(make, tmp_path):
+    """`ttx play` records every console input as it happens; resuming the journal
+    rebuilds the same run, and `ttx replay` finds it identical."""
+    from sim.journal import replay, resume, start_session
+    from sim.scenario.bundled import default_scenario
+
+    journals = []
+
+    def journaled(human_roles):
+        simulation, journal = start_session(default_scenario(), human_roles=human_roles,
+                                            journal_path=tmp_path / "s.sqlite")
+        journals.append(journal)
+        return simulation, [journal.observer(simulation)], str(journal.path)
+
+    app = make(start=journaled)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        for _ in range(6):
+            await pilot.press("n")
+        await pilot.press("i", "enter", "y")  # fire m06 now
+        await pilot.pause()
+        live = [e.to_json() for e in app.sim.events]
+        now = app.sim.now
+    journal = journals[0]
+    journal.close(now, finished=False)  # as after a crash: nothing more is written
+    resumed, reopened = resume(journal.path)
+    assert [e.to_json() for e in resumed.events] == live
+    assert [i.kind for i in resumed.inputs] == ["inject"]
+    reopened.close(resumed.now)
+    assert replay(journal.path).identical
