@@ -45,7 +45,8 @@ class Cited(Strict):
     """Why a number that no source gives was chosen (calibration, analogy, ...)."""
 
 
-_DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)d)?\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*$")
+_NUMBER = r"(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
+_DURATION_RE = re.compile(rf"^\s*(?:{_NUMBER}d)?\s*(?:{_NUMBER}h)?\s*(?:{_NUMBER}m)?\s*$")
 
 
 def parse_duration(value: Any) -> float:
@@ -70,7 +71,7 @@ def parse_duration(value: Any) -> float:
 def format_duration(minutes: float) -> str:
     """Inverse of `parse_duration` for dumping scenarios: `1d6h30m`."""
     if minutes != int(minutes):
-        return f"{minutes:g}m"
+        return f"{minutes!r}m"  # repr: the shortest text that reads back to the same float
     minutes = int(minutes)
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)

@@ -162,3 +162,15 @@ def test_schema_aliases_from_and_mean() -> None:
     dumped = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     assert dumped["channels"][0]["from"] == "cabinet"
     assert dumped["decisions"][2]["delay"] == {"kind": "exponential", "mean": "4h"}
+
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+
+@given(st.floats(min_value=0, max_value=1e7, allow_nan=False, allow_infinity=False))
+def test_duration_dump_reads_back_exactly(minutes):
+    """A duration written by a scenario dump reads back to the same float (no lost digits)."""
+    from sim.scenario.types import format_duration, parse_duration
+
+    assert parse_duration(format_duration(minutes)) == minutes
