@@ -104,8 +104,30 @@ def t_quantile(p: float, df: float) -> float:
 # ---------------------------------------------------------------------------
 
 
+class _Interval:
+    """Shared reading of a mean with its 95 % interval (Summary and Difference)."""
+
+    __slots__ = ()
+    mean: float | None
+    sd: float | None
+    ci95: tuple[float, float] | None
+    n: int
+
+    @property
+    def half_width(self) -> float | None:
+        return None if self.ci95 is None else (self.ci95[1] - self.ci95[0]) / 2.0
+
+    def _interval_dict(self, digits: int | None) -> dict:
+        return {
+            "mean": _round(self.mean, digits),
+            "sd": _round(self.sd, digits),
+            "ci95": None if self.ci95 is None else [_round(v, digits) for v in self.ci95],
+            "n": self.n,
+        }
+
+
 @dataclass(frozen=True, slots=True)
-class Summary:
+class Summary(_Interval):
     """Mean, standard deviation and 95% t-interval of the values that happened."""
 
     n: int
@@ -114,22 +136,12 @@ class Summary:
     sd: float | None
     ci95: tuple[float, float] | None
 
-    @property
-    def half_width(self) -> float | None:
-        return None if self.ci95 is None else (self.ci95[1] - self.ci95[0]) / 2.0
-
     def as_dict(self, digits: int | None = 4) -> dict:
-        return {
-            "mean": _round(self.mean, digits),
-            "sd": _round(self.sd, digits),
-            "ci95": None if self.ci95 is None else [_round(v, digits) for v in self.ci95],
-            "n": self.n,
-            "missing": self.missing,
-        }
+        return {**self._interval_dict(digits), "missing": self.missing}
 
 
 @dataclass(frozen=True, slots=True)
-class Difference:
+class Difference(_Interval):
     """A paired difference (reform minus baseline) over replications where both happened."""
 
     n: int
@@ -141,16 +153,9 @@ class Difference:
     metric has no better direction (a count such as `population`)."""
     worse_share: float | None
 
-    @property
-    def half_width(self) -> float | None:
-        return None if self.ci95 is None else (self.ci95[1] - self.ci95[0]) / 2.0
-
     def as_dict(self, digits: int | None = 4) -> dict:
         return {
-            "mean": _round(self.mean, digits),
-            "sd": _round(self.sd, digits),
-            "ci95": None if self.ci95 is None else [_round(v, digits) for v in self.ci95],
-            "n": self.n,
+            **self._interval_dict(digits),
             "better_share": _round(self.better_share, digits),
             "worse_share": _round(self.worse_share, digits),
         }
