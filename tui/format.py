@@ -65,6 +65,17 @@ def describe(event: SimEvent, scenario: Scenario) -> str:
         return f"Not required: {event.target}"
     if k is Kind.note_added:
         return f"NOTE [{event.source}] {d.get('text', '')}"
+    if k is Kind.movement_started:
+        return f"MOVEMENT STARTS: {event.source}, {d.get('people', 0):,} people"
+    if k in (Kind.departed, Kind.arrived):
+        verb = "left for" if k is Kind.departed else "reached"
+        return f"{d.get('vehicle', event.source)} {verb} {event.target} with {d.get('people', 0):,} people"
+    if k is Kind.leg_closed:
+        return f"CLOSED ({d.get('mode')}): {', '.join(d.get('legs') or []) or 'no leg'}"
+    if k is Kind.leg_reopened:
+        return f"Reopened: {', '.join(d.get('legs') or [])}"
+    if k is Kind.evacuation_completed:
+        return f"EVACUATION COMPLETE: {d.get('people', 0):,} people off the islands"
     rest = ", ".join(f"{key}={value}" for key, value in d.items())
     target = f" -> {event.target}" if event.target else ""
     return f"{k.value} {event.source}{target} {rest}".strip()

@@ -31,3 +31,15 @@ def test_help_does_not_import_textual():
     code = "import sys; from sim.cli import build_parser; build_parser(); print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_event_log_lines_read_as_sentences(sakishima):
+    """Evacuation events read as sentences in the log, not raw key=value pairs."""
+    from sim.simulation import Simulation
+    from tui.format import describe
+
+    sim = Simulation(sakishima, seed=1)
+    sim.advance(12_000)
+    lines = {e.kind.value: describe(e, sakishima) for e in sim.events}
+    assert lines["movement_started"].startswith("MOVEMENT STARTS:")
+    assert " people" in lines["departed"] and "=" not in lines["departed"]
