@@ -596,19 +596,11 @@ def start_session(
     Raises:
         ScenarioError: bad scenario or reform. JournalError: the journal cannot be created.
     """
-    from sim.scenario.loader import load_scenario, load_scenario_bytes
+    from sim.scenario.loader import load_scenario_text, read_scenario_text
     from sim.simulation import Simulation
 
-    try:
-        data = Path(scenario_path).read_bytes()
-    except OSError:
-        load_scenario(scenario_path)  # raises the standard positioned ScenarioError
-        raise
-    scenario = load_scenario_bytes(data, str(scenario_path), reforms)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("utf-16")
+    text = read_scenario_text(scenario_path)
+    scenario = load_scenario_text(text, str(scenario_path), reforms)
     roles = sorted(set(human_roles))
     journal = Journal.create(journal_path, scenario_text=text, scenario_path=scenario_path, seed=seed,
                              reforms=reforms, human_roles=roles, mode=mode)

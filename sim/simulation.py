@@ -204,6 +204,11 @@ class Simulation:
 
             self._evacuation = Evacuation(self._env, scenario.evacuation, self._streams, self._bus.emit)
         self._movement_triggers = self._movement_triggers_of(scenario)
+        handover = scenario.handover
+        self._vessels_pending = bool(
+            handover and self._evacuation is not None and handover.evacuation_vessels and handover.from_hub
+        )
+        """JCG vessels still to join the sea lift once the handover completes."""
         self._bus.emit(Kind.run_started, "engine", None, scenario=scenario.scenario.id, seed=seed,
                        reforms=list(self.reforms), humans=sorted(self._human_roles))
         for inject in scenario.injects:
@@ -364,6 +369,11 @@ class Simulation:
     # -- decisions -------------------------------------------------------------
     def _learned(self, agency_id: str, fact: Fact) -> None:
         self._board.review(agency_id)
+        if self._vessels_pending and self._milestone_hours(self.scenario.handover.span) is not None:
+            # JCG units now work under MoD direction: the moment the handover metric ends.
+            self._vessels_pending = False
+            handover = self.scenario.handover
+            self._evacuation.add_vessels(handover.from_hub, handover.evacuation_vessels, handover.passengers_per_vessel)
 
     @staticmethod
     def _movement_triggers_of(scenario: Scenario) -> dict[str, list[tuple[str, list[str] | None]]]:
@@ -385,21 +395,6 @@ class Simulation:
             for municipality, options in self._movement_triggers.get(decision_id, ()):
                 if options is None or option in options:
                     self._evacuation.start_movement(municipality)
-        handover = self.scenario.handover
-        if (
-            handover is not None
-            and self._evacuation is not None
-            and decision_id == handover.span.end
-            and handover.evacuation_vessels
-            and handover.from_hub
-            and self._milestone_open(handover.span)
-        ):
-            self._evacuation.add_vessels(handover.from_hub, handover.evacuation_vessels, handover.passengers_per_vessel)
-
-    def _milestone_open(self, span: Milestone) -> bool:
-        start = self._board.states[span.start]
-        end = self._board.states[span.end]
-        return start.status == "taken" and (span.end_options is None or end.option in span.end_options)
 
     def _milestone_hours(self, span: Milestone | None) -> float | None:
         """Hours from `start` being taken to `end` being taken (or reaching `delivered_to`)."""

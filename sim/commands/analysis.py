@@ -198,18 +198,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _read_scenario(file: Path | None) -> tuple[Path, str]:
     from sim.scenario.bundled import resolve
-    from sim.scenario.loader import Problem, ScenarioError, _decode
+    from sim.scenario.loader import read_scenario_text
 
     path = resolve(file)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError([Problem(str(path), 1, 1, "", "file not found")]) from None
-    except IsADirectoryError:
-        raise ScenarioError([Problem(str(path), 1, 1, "", "is a directory, not a scenario file")]) from None
-    except OSError as error:
-        raise ScenarioError([Problem(str(path), 1, 1, "", f"cannot read file: {error.strerror or error}")]) from None
-    return path, _decode(data, str(path))
+    return path, read_scenario_text(path)
 
 
 def _check_outputs(args: argparse.Namespace) -> None:

@@ -37,8 +37,6 @@ class Message:
     origin: str
     destination: str
     route: list[str]
-    sent_at: float
-    seq: int = 0
 
 
 @dataclass(slots=True)
@@ -79,7 +77,6 @@ class Network:
         self._disrupted: dict[str, tuple[float, float]] = {}
         self._routes: dict[tuple[str, str], list[str]] = {}
         self._graph: dict[str, list[tuple[str, float]]] | None = None
-        self._sent = 0
 
     # -- routing ---------------------------------------------------------
     def _links(self) -> dict[str, list[tuple[str, float]]]:
@@ -154,8 +151,7 @@ class Network:
         if origin == destination:
             self._learn(destination, fact)
             return
-        self._sent += 1
-        message = Message(fact, origin, destination, self.route(origin, destination), self.now(), self._sent)
+        message = Message(fact, origin, destination, self.route(origin, destination))
         self.emit(Kind.message_sent, origin, destination, fact=fact.id, option=fact.option, via=message.route[:-1])
         self.env.process(self._carry(message))
 

@@ -732,6 +732,16 @@ def load_scenario(path: str | Path, reforms: Sequence[str] = ()) -> Scenario:
     Raises:
         ScenarioError: the file is missing, unreadable or invalid; every problem, one per line.
     """
+    return load_scenario_text(read_scenario_text(path), str(path), reforms)
+
+
+def read_scenario_text(path: str | Path) -> str:
+    """A scenario file's text (UTF-8, or UTF-16/32 with a BOM), for callers that keep
+    the text itself (journals, replication arms) as well as loading it.
+
+    Raises:
+        ScenarioError: the file is missing, a directory, unreadable or not text.
+    """
     filename = str(path)
     try:
         data = Path(path).read_bytes()
@@ -741,7 +751,7 @@ def load_scenario(path: str | Path, reforms: Sequence[str] = ()) -> Scenario:
         raise ScenarioError([Problem(filename, 1, 1, "", "is a directory, not a scenario file")]) from None
     except OSError as error:
         raise ScenarioError([Problem(filename, 1, 1, "", f"cannot read file: {error.strerror or error}")]) from None
-    return load_scenario_text(_decode(data, filename), filename, reforms)
+    return _decode(data, filename)
 
 
 def load_scenario_bytes(data: bytes, filename: str = "<bytes>", reforms: Sequence[str] = ()) -> Scenario:
