@@ -19,9 +19,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.domain.evacuation import Evacuation  # noqa: E402
-from sim.engine.streams import RandomStreams  # noqa: E402
-from sim.scenario.evacuation import EvacuationConfig  # noqa: E402
+from sim.domain.evacuation import Evacuation
+from sim.engine.streams import RandomStreams
+from sim.scenario.evacuation import EvacuationConfig
 
 PART = Path(__file__).resolve().parents[1] / "scenarios" / "sakishima.yaml"
 START = 360.0
@@ -61,8 +61,10 @@ def main(runs: int = 5) -> None:
     metrics = model.metrics()
     print(f"population        {metrics['population']:,}")
     print(f"completion        {metrics['completion_hours']:.1f} h")
-    print(f"time per run      {statistics.median(times) * 1000:.1f} ms (median of {runs}; "
-          f"min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f})")
+    print(
+        f"time per run      {statistics.median(times) * 1000:.1f} ms (median of {runs}; "
+        f"min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f})"
+    )
     print(f"simpy events      {counting.steps:,}")
     print(f"emitted events    {emitted:,}")
 

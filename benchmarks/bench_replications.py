@@ -147,17 +147,21 @@ def main():
     if args.paired:
         arms = [*base, Arm(args.reform, text, str(path), (args.reform,))]
         with ProcessBackend(2) as pool:
-            tp, rs = throughput(arms, args.paired, pool)
-        print(f"{args.paired} paired replications (baseline + {args.reform}) on 2 processes: {tp:.1f} s "
-              f"({2 * args.paired / tp:.1f} runs/s)")
+            tp, _rs = throughput(arms, args.paired, pool)
+        print(
+            f"{args.paired} paired replications (baseline + {args.reform}) on 2 processes: {tp:.1f} s "
+            f"({2 * args.paired / tp:.1f} runs/s)"
+        )
 
     seeds = [replication_seed(1, k) for k in range(10)]
     per, scheduled, results = per_run(scenario, seeds)
     bare = bare_simpy(int(scheduled))
     log = sum(len(r.events) for r in results) / len(results)
     print(f"time per replication: {1000 * per:.1f} ms; {scheduled:,.0f} SimPy events, {log:,.0f} logged events")
-    print(f"bare SimPy loop with {scheduled:,.0f} events: {1000 * bare:.2f} ms -> model costs {per / bare:.0f}x "
-          f"the bare kernel ({1e6 * per / scheduled:.1f} us per event vs {1e6 * bare / scheduled:.2f} us)")
+    print(
+        f"bare SimPy loop with {scheduled:,.0f} events: {1000 * bare:.2f} ms -> model costs {per / bare:.0f}x "
+        f"the bare kernel ({1e6 * per / scheduled:.1f} us per event vs {1e6 * bare / scheduled:.2f} us)"
+    )
 
     if scenario.evacuation is not None:
         big = load_scenario_text(scaled_text(text, str(path), 10), f"{path} x10")
@@ -167,9 +171,11 @@ def main():
         def flights(result):
             return sum(h.get("flights", 0) for h in result.metrics["evacuation"].get("hubs", {}).values())
 
-        print(f"10x population ({people[0]:,} -> {people[1]:,} people): {1000 * big_per:.1f} ms per replication, "
-              f"{big_per / per:.2f}x the default; SimPy events {scheduled:,.0f} -> {big_scheduled:,.0f}; "
-              f"vehicle trips {flights(results[0]):,} -> {flights(big_results[0]):,}")
+        print(
+            f"10x population ({people[0]:,} -> {people[1]:,} people): {1000 * big_per:.1f} ms per replication, "
+            f"{big_per / per:.2f}x the default; SimPy events {scheduled:,.0f} -> {big_scheduled:,.0f}; "
+            f"vehicle trips {flights(results[0]):,} -> {flights(big_results[0]):,}"
+        )
     else:
         print("10x population: skipped (the scenario has no evacuation section)")
 

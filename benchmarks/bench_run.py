@@ -19,9 +19,9 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.scenario.bundled import default_scenario  # noqa: E402
-from sim.scenario.loader import load_scenario  # noqa: E402
-from sim.simulation import Simulation  # noqa: E402
+from sim.scenario.bundled import default_scenario
+from sim.scenario.loader import load_scenario
+from sim.simulation import Simulation
 
 
 def count_simpy_events(scenario) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""ttx engine: load a scenario, run it, read its events and metrics.
+"""ttxsim engine: load a scenario, run it, read its events and metrics.
 
 The public surface is small on purpose; the console and the CLI use only this.
 `import sim` never loads a UI library (tests/test_architecture.py checks it).

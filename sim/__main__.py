@@ -1,4 +1,4 @@
-"""`python -m sim ...` is `ttx ...` (useful where another package's `ttx` shadows ours)."""
+"""`python -m sim ...` is `ttxsim ...`, for environments where the script is not on PATH."""
 
 from sim.cli import main
 

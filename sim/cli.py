@@ -1,11 +1,11 @@
-"""The `ttx` command: the headless front end and the entry to every other one.
+"""The `ttxsim` command: the headless front end and the entry to every other one.
 
 Contract (design.md): results on stdout, diagnostics on stderr; exit 0 when
 all went well, 1 when a run failed, 2 on bad input (a bad scenario, an unknown
 reform, a wrong flag). Errors are one clear sentence each, never a traceback
 unless `--debug` is given. Subcommands that need heavy imports (Textual,
 matplotlib, Dask) live in their own modules and import those only when run,
-so `ttx validate` stays fast and `import sim` never loads the UI.
+so `ttxsim validate` stays fast and `import sim` never loads the UI.
 """
 
 from __future__ import annotations
@@ -34,15 +34,15 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse exits 2 already; keep one clear line
-        self.exit(EXIT_BAD_INPUT, f"ttx: {message}\n(see 'ttx --help')\n")
+        self.exit(EXIT_BAD_INPUT, f"ttxsim: {message}\n(see 'ttxsim --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="ttx",
+        prog="ttxsim",
         description=(
             "Crisis-coordination tabletop exercise simulator. Runs the bundled Sakishima "
-            "scenario by default; see 'ttx COMMAND --help'."
+            "scenario by default; see 'ttxsim COMMAND --help'."
         ),
     )
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
@@ -76,17 +76,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         if args.debug:
             raise
-        print(f"ttx: {error}", file=sys.stderr)
+        print(f"ttxsim: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("ttx: interrupted", file=sys.stderr)
+        print("ttxsim: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as error:  # noqa: BLE001 - the contract: one sentence, not a traceback
+    except Exception as error:
         if args.debug:
             raise
-        print(f"ttx: {type(error).__name__}: {error} (run with --debug for details)", file=sys.stderr)
+        print(f"ttxsim: {type(error).__name__}: {error} (run with --debug for details)", file=sys.stderr)
         return EXIT_FAILURE
 
 

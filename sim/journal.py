@@ -1,7 +1,7 @@
 """The session journal: a crash-safe SQLite record of one exercise session.
 
 A trainer must never lose a session. Every front end that lets people play
-(`ttx play`, `ttx run --journal`) writes one SQLite file holding what is
+(`ttxsim play`, `ttxsim run --journal`) writes one SQLite file holding what is
 needed to rebuild the run exactly (design.md, "Determinism"):
 
 * the scenario text and its SHA-256, the seed, the reforms, the human roles
@@ -31,6 +31,7 @@ Front-end use::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -72,7 +73,7 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 1
-APPLICATION_ID = 0x74747831  # "ttx1": marks a file as a ttx journal (PRAGMA application_id)
+APPLICATION_ID = 0x74747831  # "ttx1": marks a file as a ttxsim journal (PRAGMA application_id)
 MODEL_KINDS = frozenset({"inject", "decision", "note"})
 """Inputs that change the run; `replay_entry` re-applies them."""
 CONSOLE_KINDS = frozenset({"pause", "speed"})
@@ -101,7 +102,7 @@ CREATE TABLE IF NOT EXISTS events (
 
 
 class JournalError(Exception):
-    """A file that is not a readable ttx journal (missing, corrupt, tampered, other format)."""
+    """A file that is not a readable ttxsim journal (missing, corrupt, tampered, other format)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +116,11 @@ class Divergence:
     """Re-run event (JSON) or None when the re-run ended first."""
 
     def describe(self) -> str:
-        return (f"first divergence at event {self.index}:\n"
-                f"  journal: {self.expected if self.expected is not None else '(no more events)'}\n"
-                f"  re-run:  {self.actual if self.actual is not None else '(no more events)'}")
+        return (
+            f"first divergence at event {self.index}:\n"
+            f"  journal: {self.expected if self.expected is not None else '(no more events)'}\n"
+            f"  re-run:  {self.actual if self.actual is not None else '(no more events)'}"
+        )
 
 
 class ReplayDivergence(JournalError):
@@ -143,7 +146,7 @@ class SessionInfo:
     human_roles: tuple[str, ...]
     version: str
     mode: str
-    """`play` (console) or `run` (headless `ttx run --journal`)."""
+    """`play` (console) or `run` (headless `ttxsim run --journal`)."""
     created: float
     """Wall time (Unix seconds) when the journal was created."""
     reached: float | None
@@ -176,7 +179,7 @@ class Entry:
 
 
 def default_sessions_dir() -> Path:
-    """`<user data dir>/ttx/sessions`: platformdirs when installed, else XDG_DATA_HOME
+    """`<user data dir>/ttxsim/sessions`: platformdirs when installed, else XDG_DATA_HOME
     (or `~/.local/share`). `TTX_SESSIONS_DIR` overrides both."""
     override = os.environ.get("TTX_SESSIONS_DIR")
     if override:
@@ -185,8 +188,8 @@ def default_sessions_dir() -> Path:
         from platformdirs import user_data_path
     except ImportError:
         base = os.environ.get("XDG_DATA_HOME") or (Path.home() / ".local" / "share")
-        return Path(base) / "ttx" / "sessions"
-    return user_data_path("ttx", appauthor=False) / "sessions"
+        return Path(base) / "ttxsim" / "sessions"
+    return user_data_path("ttxsim", appauthor=False) / "sessions"
 
 
 def default_journal_path(scenario_id: str, seed: int, *, folder: Path | None = None) -> Path:
@@ -206,8 +209,8 @@ def _package_version() -> str:
     try:
         from importlib.metadata import version
 
-        return version("ttx")
-    except Exception:  # noqa: BLE001 - not installed (source checkout)
+        return version("ttxsim")
+    except Exception:
         import sim
 
         return getattr(sim, "__version__", "unknown")
@@ -322,7 +325,7 @@ class Journal:
         """Open an existing journal for reading (and appending, when resuming).
 
         Raises:
-            JournalError: missing file, not a ttx journal, or scenario text that does not match its hash.
+            JournalError: missing file, not a ttxsim journal, or scenario text that does not match its hash.
         """
         path = Path(path)
         if not path.is_file():
@@ -332,13 +335,15 @@ class Journal:
             app_id = connection.execute("PRAGMA application_id").fetchone()[0]
             version = connection.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as error:
-            raise JournalError(f"{path}: not a ttx journal ({error})") from None
+            raise JournalError(f"{path}: not a ttxsim journal ({error})") from None
         if app_id != APPLICATION_ID:
             connection.close()
-            raise JournalError(f"{path}: not a ttx journal")
+            raise JournalError(f"{path}: not a ttxsim journal")
         if version > FORMAT_VERSION:
             connection.close()
-            raise JournalError(f"{path}: journal format {version} is newer than this ttx understands ({FORMAT_VERSION})")
+            raise JournalError(
+                f"{path}: journal format {version} is newer than this ttxsim understands ({FORMAT_VERSION})"
+            )
         journal = cls(connection, path)
         info = journal.info
         if _sha256(info.scenario_text) != info.scenario_sha256:
@@ -433,8 +438,14 @@ class Journal:
             self._db.execute(
                 "INSERT INTO inputs (kind, sim_time, wall_time, model_index, steps_before, payload) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (item.kind, float(item.time), wall, model_index, item.steps_before,
-                 json.dumps(item.payload, sort_keys=True)),
+                (
+                    item.kind,
+                    float(item.time),
+                    wall,
+                    model_index,
+                    item.steps_before,
+                    json.dumps(item.payload, sort_keys=True),
+                ),
             )
             self._set("closed", False)
         if model_index is not None:
@@ -480,7 +491,7 @@ class Journal:
 
     def sync(self, simulation: Simulation, wall_time: float | None = None) -> int:
         """Record every input `simulation` took since the last sync; returns how many."""
-        fresh = simulation.inputs[self._model_count:]
+        fresh = simulation.inputs[self._model_count :]
         for item in fresh:
             self.record(item, wall_time)
         return len(fresh)
@@ -503,10 +514,8 @@ class Journal:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._set("closed", True)
-        try:
+        with contextlib.suppress(sqlite3.Error):
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error:
-            pass
         self._db.close()
         self._db = None  # type: ignore[assignment]
 
@@ -515,7 +524,8 @@ class Journal:
         """Every journaled input in order; `console=False` keeps only model inputs."""
         where = "" if console else " WHERE model_index IS NOT NULL"
         rows = self._db.execute(
-            f"SELECT n, kind, sim_time, wall_time, payload, steps_before FROM inputs{where} ORDER BY n")
+            f"SELECT n, kind, sim_time, wall_time, payload, steps_before FROM inputs{where} ORDER BY n"
+        )
         return [Entry(n, kind, t, wall, json.loads(payload), before) for n, kind, t, wall, payload, before in rows]
 
     def inputs(self) -> list[Input]:
@@ -536,8 +546,9 @@ class Journal:
         info = self.info
         return load_scenario_text(info.scenario_text, info.scenario_path or str(self.path), info.reforms)
 
-    def simulation(self, *, sinks: Sequence[Any] = (), seed: int | None = None,
-                   human_roles: Iterable[str] | None = None) -> Simulation:
+    def simulation(
+        self, *, sinks: Sequence[Any] = (), seed: int | None = None, human_roles: Iterable[str] | None = None
+    ) -> Simulation:
         """A fresh (not yet replayed) `Simulation` configured like the session."""
         from sim.simulation import Simulation
 
@@ -602,8 +613,15 @@ def start_session(
     text = read_scenario_text(scenario_path)
     scenario = load_scenario_text(text, str(scenario_path), reforms)
     roles = sorted(set(human_roles))
-    journal = Journal.create(journal_path, scenario_text=text, scenario_path=scenario_path, seed=seed,
-                             reforms=reforms, human_roles=roles, mode=mode)
+    journal = Journal.create(
+        journal_path,
+        scenario_text=text,
+        scenario_path=scenario_path,
+        seed=seed,
+        reforms=reforms,
+        human_roles=roles,
+        mode=mode,
+    )
     simulation = Simulation(scenario, seed=seed, human_roles=roles, reforms=reforms, sinks=[journal.sink, *sinks])
     return simulation, journal
 
@@ -692,7 +710,7 @@ def replay(path: str | Path) -> ReplayReport:
 
 
 # ---------------------------------------------------------------------------
-# Play once, replicate many: a class's decisions as a script (ttx compare --decisions)
+# Play once, replicate many: a class's decisions as a script (ttxsim compare --decisions)
 # ---------------------------------------------------------------------------
 
 
@@ -732,8 +750,9 @@ TIME_TOLERANCE = 1e-6
 """Minutes within which two scenario times count as the same instant."""
 
 
-def apply_script(simulation: Simulation, script: Sequence[Input], *, timing: str = "waited",
-                 until: float | None = None) -> list[Input]:
+def apply_script(
+    simulation: Simulation, script: Sequence[Input], *, timing: str = "waited", until: float | None = None
+) -> list[Input]:
     """Run `simulation` to `until` (default: its horizon), answering scripted decisions.
 
     `timing="waited"`: each scripted decision is answered `waited` minutes after it

@@ -48,25 +48,67 @@ from sim.scenario.loader import Problem, ScenarioError
 if TYPE_CHECKING:
     from sim.scenario.schema import Inject, Scenario
 
-__all__ = ["COLUMNS", "MselError", "export_msel", "format_scenario_time", "import_msel",
-           "parse_scenario_time", "read_sheet", "replace_injects_block", "rows_to_injects"]
+__all__ = [
+    "COLUMNS",
+    "MselError",
+    "export_msel",
+    "format_scenario_time",
+    "import_msel",
+    "parse_scenario_time",
+    "read_sheet",
+    "replace_injects_block",
+    "rows_to_injects",
+]
 
 # (field, header, aliases) in sheet order; the first eleven are the HSEEP/FEMA template.
 COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("id", "Control Number", ("control no", "control #", "msel #", "msel no", "msel number", "inject #",
-                              "inject no", "inject number", "event #", "event no", "event number", "id", "#", "no")),
-    ("time", "Scenario Time", ("designated scenario time", "time", "exercise time", "scenario time (d+h+m)",
-                               "inject time", "at")),
+    (
+        "id",
+        "Control Number",
+        (
+            "control no",
+            "control #",
+            "msel #",
+            "msel no",
+            "msel number",
+            "inject #",
+            "inject no",
+            "inject number",
+            "event #",
+            "event no",
+            "event number",
+            "id",
+            "#",
+            "no",
+        ),
+    ),
+    (
+        "time",
+        "Scenario Time",
+        ("designated scenario time", "time", "exercise time", "scenario time (d+h+m)", "inject time", "at"),
+    ),
     ("from", "From", ("sender", "from (sender)")),
     ("to", "To", ("recipient", "recipients", "to (player)", "player")),
-    ("method", "Method", ("inject mode", "mode", "method/channel", "method / channel", "channel",
-                          "delivery method", "inject method")),
-    ("synopsis", "Synopsis", ("event synopsis", "event description", "description", "inject", "message",
-                              "inject / message", "event")),
-    ("expected_action", "Expected Player Action", ("expected action", "expected player actions",
-                                                   "expected outcome", "player action")),
-    ("objective", "Objective / Core Capability", ("objective", "core capability", "objective/core capability",
-                                                  "objectives / core capabilities", "capability")),
+    (
+        "method",
+        "Method",
+        ("inject mode", "mode", "method/channel", "method / channel", "channel", "delivery method", "inject method"),
+    ),
+    (
+        "synopsis",
+        "Synopsis",
+        ("event synopsis", "event description", "description", "inject", "message", "inject / message", "event"),
+    ),
+    (
+        "expected_action",
+        "Expected Player Action",
+        ("expected action", "expected player actions", "expected outcome", "player action"),
+    ),
+    (
+        "objective",
+        "Objective / Core Capability",
+        ("objective", "core capability", "objective/core capability", "objectives / core capabilities", "capability"),
+    ),
     ("controller", "Responsible Controller", ("controller", "responsible controller(s)")),
     ("contingency", "Contingency", ("contingency flag", "contingency inject", "contingency (y/n)")),
     ("notes", "Notes", ("remarks", "comments", "note")),
@@ -106,8 +148,9 @@ class MselError(ScenarioError):
 # Scenario time
 # ---------------------------------------------------------------------------
 
-_DHM_RE = re.compile(r"^(?:D\s*\+\s*(\d+(?:\.\d+)?))?\s*(?:H\s*\+\s*(\d+(?:\.\d+)?))?\s*(?:M\s*\+\s*(\d+(?:\.\d+)?))?$",
-                     re.IGNORECASE)
+_DHM_RE = re.compile(
+    r"^(?:D\s*\+\s*(\d+(?:\.\d+)?))?\s*(?:H\s*\+\s*(\d+(?:\.\d+)?))?\s*(?:M\s*\+\s*(\d+(?:\.\d+)?))?$", re.IGNORECASE
+)
 _HHMM_RE = re.compile(r"^(\d+):([0-5]?\d(?:\.\d+)?)$")
 
 
@@ -263,7 +306,7 @@ def read_sheet(path: str | Path) -> list[list[str]]:
             raise MselError([Problem(str(path), 1, 1, "", str(error))]) from None
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as error:  # noqa: BLE001 - zip/xml errors of a broken file
+        except Exception as error:
             raise MselError([Problem(str(path), 1, 1, "", f"not a readable XLSX workbook ({error})")]) from None
         sheet = book["MSEL"] if "MSEL" in book.sheetnames else book.worksheets[0]
         rows = [[_xlsx_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
@@ -304,7 +347,7 @@ def _structured(text: str) -> Any:
     from sim.scenario.loader import ScenarioYamlLoader
 
     try:
-        return yaml.load(text, Loader=ScenarioYamlLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=ScenarioYamlLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ValueError(f"not valid JSON/YAML: {mark}") from None
@@ -321,7 +364,11 @@ class _Agencies:
     """Resolve what people type in From/To (id, full name or role title) to agency ids."""
 
     def __init__(self, scenario: Scenario | Sequence[Any] | None) -> None:
-        self.lookup: dict[str, str] = {"simcell": "simcell", "sim cell": "simcell", "simcell (exercise control)": "simcell"}
+        self.lookup: dict[str, str] = {
+            "simcell": "simcell",
+            "sim cell": "simcell",
+            "simcell (exercise control)": "simcell",
+        }
         agencies = getattr(scenario, "agencies", scenario) or []
         for agency in agencies:
             item = agency if isinstance(agency, dict) else agency.model_dump()
@@ -336,8 +383,9 @@ class _Agencies:
         return self.lookup.get(_norm(value), _identifier(value) if value else value)
 
 
-def rows_to_injects(rows: Sequence[Sequence[str]], filename: str = "<sheet>",
-                    scenario: Scenario | None = None) -> list[Inject]:
+def rows_to_injects(
+    rows: Sequence[Sequence[str]], filename: str = "<sheet>", scenario: Scenario | None = None
+) -> list[Inject]:
     """Validate sheet rows (header first) into injects; all problems at once, by row and column.
 
     `scenario`, when given, lets From/To name agencies by full name or role title.
@@ -348,8 +396,9 @@ def rows_to_injects(rows: Sequence[Sequence[str]], filename: str = "<sheet>",
     return _rows_to_injects(rows, filename, scenario)[0]
 
 
-def _rows_to_injects(rows: Sequence[Sequence[str]], filename: str,
-                     scenario: Scenario | Sequence[Any] | None) -> tuple[list[Inject], list[int]]:
+def _rows_to_injects(
+    rows: Sequence[Sequence[str]], filename: str, scenario: Scenario | Sequence[Any] | None
+) -> tuple[list[Inject], list[int]]:
     from pydantic import ValidationError
 
     from sim.scenario.schema import Inject
@@ -364,20 +413,40 @@ def _rows_to_injects(rows: Sequence[Sequence[str]], filename: str,
         name = _HEADER_LOOKUP.get(_norm(title))
         if name is None:
             if str(title).strip():
-                problems.append(Problem(filename, header_index + 1, index + 1,
-                                        f"column {_column_letter(index)} ({title})",
-                                        "unknown column; expected one of: " + ", ".join(HEADERS)))
+                problems.append(
+                    Problem(
+                        filename,
+                        header_index + 1,
+                        index + 1,
+                        f"column {_column_letter(index)} ({title})",
+                        "unknown column; expected one of: " + ", ".join(HEADERS),
+                    )
+                )
             continue
         if name in columns:
-            problems.append(Problem(filename, header_index + 1, index + 1, f"column {_column_letter(index)} ({title})",
-                                    f"repeats column {_column_letter(columns[name])}"))
+            problems.append(
+                Problem(
+                    filename,
+                    header_index + 1,
+                    index + 1,
+                    f"column {_column_letter(index)} ({title})",
+                    f"repeats column {_column_letter(columns[name])}",
+                )
+            )
             continue
         columns[name] = index
     for required in ("id", "to", "synopsis"):
         if required not in columns:
             header_name = next(h for n, h, _ in COLUMNS if n == required)
-            problems.append(Problem(filename, header_index + 1, 1, "header",
-                                    f"no '{header_name}' column (the header row is row {header_index + 1})"))
+            problems.append(
+                Problem(
+                    filename,
+                    header_index + 1,
+                    1,
+                    "header",
+                    f"no '{header_name}' column (the header row is row {header_index + 1})",
+                )
+            )
     if problems:
         raise MselError(problems)
     agencies = _Agencies(scenario)
@@ -399,7 +468,7 @@ def _rows_to_injects(rows: Sequence[Sequence[str]], filename: str,
 
         def fail(name: str, message: str, line: int = line) -> None:
             col = columns.get(name, 0) + 1
-            row_problems.append(Problem(filename, line, col, f"row {line}, {titles.get(name, name)}", message))
+            row_problems.append(Problem(filename, line, col, f"row {line}, {titles.get(name, name)}", message))  # noqa: B023 - called within this iteration only
 
         raw["id"] = _identifier(cell("id"))
         when = cell("time").strip()
@@ -461,8 +530,15 @@ def _rows_to_injects(rows: Sequence[Sequence[str]], filename: str,
     first_row: dict[str, int] = {}
     for inject, line in zip(injects, rows_of, strict=True):
         if inject.id in first_row:
-            problems.append(Problem(filename, line, columns["id"] + 1, f"row {line}, {titles['id']}",
-                                    f"control number {inject.id!r} repeats row {first_row[inject.id]}"))
+            problems.append(
+                Problem(
+                    filename,
+                    line,
+                    columns["id"] + 1,
+                    f"row {line}, {titles['id']}",
+                    f"control number {inject.id!r} repeats row {first_row[inject.id]}",
+                )
+            )
         first_row.setdefault(inject.id, line)
     if problems:
         raise MselError(problems)
@@ -488,8 +564,25 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 _FlowDumper.add_representer(str, _represent_str)
 
-_KEY_ORDER = ("id", "at", "trigger", "delay", "on_demand", "from", "to", "method", "synopsis", "expected_action",
-              "objective", "controller", "contingency", "notes", "source", "assumption", "effects")
+_KEY_ORDER = (
+    "id",
+    "at",
+    "trigger",
+    "delay",
+    "on_demand",
+    "from",
+    "to",
+    "method",
+    "synopsis",
+    "expected_action",
+    "objective",
+    "controller",
+    "contingency",
+    "notes",
+    "source",
+    "assumption",
+    "effects",
+)
 
 
 def dump_injects_block(injects: Iterable[Inject]) -> str:
@@ -509,8 +602,9 @@ def dump_injects_block(injects: Iterable[Inject]) -> str:
         data["synopsis"] = inject.synopsis
         ordered = {key: data[key] for key in _KEY_ORDER if key in data}
         ordered.update({k: v for k, v in data.items() if k not in ordered})
-        text = yaml.dump([ordered], Dumper=_FlowDumper, default_flow_style=None, sort_keys=False,
-                         allow_unicode=True, width=math.inf)
+        text = yaml.dump(
+            [ordered], Dumper=_FlowDumper, default_flow_style=None, sort_keys=False, allow_unicode=True, width=math.inf
+        )
         # yaml.dump gives "- id: m01\n  at: ...": keep block style per inject for readability
         body = text.rstrip("\n").splitlines()
         lines.extend("  " + line for line in body)
@@ -557,9 +651,11 @@ def import_msel(sheet: str | Path, into: str | Path | None = None) -> list[Injec
         try:
             original = Path(into).read_text(encoding="utf-8-sig")
         except OSError as error:
-            raise ScenarioError([_Problem(str(into), 1, 1, "", f"cannot read file: {error.strerror or error}")]) from None
+            raise ScenarioError(
+                [_Problem(str(into), 1, 1, "", f"cannot read file: {error.strerror or error}")]
+            ) from None
         try:
-            raw = yaml.load(original, Loader=ScenarioYamlLoader)  # noqa: S506 - a SafeLoader subclass
+            raw = yaml.load(original, Loader=ScenarioYamlLoader)
         except yaml.YAMLError:
             raw = None
         agencies = raw.get("agencies") if isinstance(raw, dict) and isinstance(raw.get("agencies"), list) else None
@@ -576,8 +672,9 @@ def import_msel(sheet: str | Path, into: str | Path | None = None) -> list[Injec
     return injects
 
 
-def _map_problems(problems: Sequence[Problem], text: str, rows: Sequence[Sequence[str]], filename: str,
-                  sheet_rows: Sequence[int]) -> list[Problem]:
+def _map_problems(
+    problems: Sequence[Problem], text: str, rows: Sequence[Sequence[str]], filename: str, sheet_rows: Sequence[int]
+) -> list[Problem]:
     """Point problems inside the new `injects:` block back at the sheet's row and column."""
     header = next(row for row in rows if any(str(c).strip() for c in row))
     columns = {_HEADER_LOOKUP.get(_norm(title)): i for i, title in enumerate(header)}
@@ -591,6 +688,7 @@ def _map_problems(problems: Sequence[Problem], text: str, rows: Sequence[Sequenc
         field = {"at": "time", "on_demand": "time"}.get(match.group(2) or "id", match.group(2) or "id")
         col = columns.get(field, columns.get("id", 0)) or 0
         title = header[col] if col < len(header) else field
-        mapped.append(Problem(filename, line, col + 1, f"row {line}, column {_column_letter(col)} ({title})",
-                              problem.message))
+        mapped.append(
+            Problem(filename, line, col + 1, f"row {line}, column {_column_letter(col)} ({title})", problem.message)
+        )
     return mapped

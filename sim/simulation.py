@@ -140,7 +140,7 @@ class RunResult:
     metrics: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        """The JSON shape of `ttx run --json` (design.md)."""
+        """The JSON shape of `ttxsim run --json` (design.md)."""
         return {
             "scenario": self.scenario,
             "seed": self.seed,
@@ -209,8 +209,15 @@ class Simulation:
             handover and self._evacuation is not None and handover.evacuation_vessels and handover.from_hub
         )
         """JCG vessels still to join the sea lift once the handover completes."""
-        self._bus.emit(Kind.run_started, "engine", None, scenario=scenario.scenario.id, seed=seed,
-                       reforms=list(self.reforms), humans=sorted(self._human_roles))
+        self._bus.emit(
+            Kind.run_started,
+            "engine",
+            None,
+            scenario=scenario.scenario.id,
+            seed=seed,
+            reforms=list(self.reforms),
+            humans=sorted(self._human_roles),
+        )
         for inject in scenario.injects:
             if inject.at is not None:
                 self._env.process(self._fire_at(inject, inject.at))
@@ -340,8 +347,13 @@ class Simulation:
 
     def _fire(self, inject: Inject, *, manual: bool) -> SimEvent:
         event = self._bus.emit(
-            Kind.inject_fired, inject.from_, None, inject=inject.id, to=list(inject.to),
-            synopsis=inject.synopsis, manual=manual,
+            Kind.inject_fired,
+            inject.from_,
+            None,
+            inject=inject.id,
+            to=list(inject.to),
+            synopsis=inject.synopsis,
+            manual=manual,
         )
         self._fired.setdefault(inject.id, self.now)
         fact = Fact("inject", inject.id)
@@ -427,16 +439,29 @@ class Simulation:
             pending_by_owner.setdefault(state.spec.owner, []).append(state.spec.id)
         agencies = tuple(
             AgencyView(
-                a.spec.id, a.spec.name, str(a.spec.kind), a.spec.parent, a.spec.role, a.spec.staff,
-                a.queued, tuple(pending_by_owner.get(a.spec.id, ())),
+                a.spec.id,
+                a.spec.name,
+                str(a.spec.kind),
+                a.spec.parent,
+                a.spec.role,
+                a.spec.staff,
+                a.queued,
+                tuple(pending_by_owner.get(a.spec.id, ())),
             )
             for a in self._network.agencies.values()
         )
         decisions = tuple(
             DecisionView(
-                s.spec.id, s.spec.title, s.spec.owner, s.status,
+                s.spec.id,
+                s.spec.title,
+                s.spec.owner,
+                s.status,
                 tuple((o.id, o.label) for o in s.spec.options),
-                s.option, s.came_up_at, s.taken_at, s.by, s.spec.expected,
+                s.option,
+                s.came_up_at,
+                s.taken_at,
+                s.by,
+                s.spec.expected,
                 s.spec.owner in self._human_roles,
             )
             for s in self._board.states.values()
@@ -504,4 +529,3 @@ class Simulation:
             inputs=tuple(self._inputs),
             metrics=self.metrics(),
         )
-

@@ -48,8 +48,13 @@ def act(sim, journal) -> None:
     """Everything due at the current slice boundary that has not been done yet."""
     now = sim.now
     for decision in sim.view().decisions:
-        if (decision.human and decision.status == "pending" and decision.id not in NEVER_ANSWERED
-                and decision.came_up_at is not None and now - decision.came_up_at >= think_time(decision.id)):
+        if (
+            decision.human
+            and decision.status == "pending"
+            and decision.id not in NEVER_ANSWERED
+            and decision.came_up_at is not None
+            and now - decision.came_up_at >= think_time(decision.id)
+        ):
             journal.decide(sim, decision.id, decision.options[0][0], decision.owner)
     fired = {i.id for i in sim.view().injects if i.fired_at is not None}
     for at, inject_id in INJECTS:

@@ -1,4 +1,4 @@
-"""The facilitator console (`ttx play`): a Textual front end over `sim.Simulation`.
+"""The facilitator console (`ttxsim play`): a Textual front end over `sim.Simulation`.
 
 Importing `tui` does not import Textual; `tui.app` does.
 """

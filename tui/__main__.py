@@ -1,4 +1,4 @@
-"""`python -m tui [FILE] [--seed N] [--role ROLE]...`: same as `ttx play`."""
+"""`python -m tui [FILE] [--seed N] [--role ROLE]...`: same as `ttxsim play`."""
 
 from __future__ import annotations
 

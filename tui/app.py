@@ -16,7 +16,6 @@ from tui.screens.briefing import BriefingScreen
 from tui.screens.modals import ConfirmModal, HelpModal
 from tui.session import FACILITATOR, Session, SessionInput
 
-
 Starter = Callable[[tuple[str, ...]], tuple[Simulation, list[Callable[[SessionInput], None]], str | None]]
 """Given the human roles: the Simulation, extra input observers, and where the session is recorded."""
 
@@ -25,7 +24,7 @@ class TabletopApp(App):
     """The facilitator console."""
 
     CSS_PATH = "app.tcss"
-    TITLE = "ttx"
+    TITLE = "ttxsim"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding("ctrl+c", "quit_confirmed", "Quit", show=False, priority=True)]
 
@@ -52,7 +51,7 @@ class TabletopApp(App):
         """Callables that receive every `SessionInput` (the journal hooks in here)."""
         self.skip_briefing = skip_briefing
         self.start = start
-        """Builds the run for the chosen human roles (the journaled one in `ttx play`);
+        """Builds the run for the chosen human roles (the journaled one in `ttxsim play`);
         by default a plain `Simulation`."""
         self.session: Session | None = None
         self.human_roles: frozenset[str] = frozenset(roles)

@@ -1,5 +1,5 @@
-"""`ttx play`: the facilitator console. Textual is imported only when it runs,
-so `ttx --help` and `ttx validate` stay fast."""
+"""`ttxsim play`: the facilitator console. Textual is imported only when it runs,
+so `ttxsim --help` and `ttxsim validate` stay fast."""
 
 from __future__ import annotations
 
@@ -28,10 +28,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="ROLE",
         help="agency id played by a person (repeatable); the first is the initial role view",
     )
-    play.add_argument("--journal", metavar="FILE", default=None,
-                      help="where to record the session (default: a new file in the sessions folder)")
-    play.add_argument("--resume", metavar="FILE", default=None,
-                      help="resume a recorded session exactly where it stopped (after a crash or quit)")
+    play.add_argument(
+        "--journal",
+        metavar="FILE",
+        default=None,
+        help="where to record the session (default: a new file in the sessions folder)",
+    )
+    play.add_argument(
+        "--resume",
+        metavar="FILE",
+        default=None,
+        help="resume a recorded session exactly where it stopped (after a crash or quit)",
+    )
     play.add_argument(
         "--no-pause-on-decision",
         dest="pause_on_decision",
@@ -77,8 +85,9 @@ def run_play(args: argparse.Namespace) -> int:
 
         def start(human_roles):
             try:
-                simulation, journal = start_session(path, seed=seed, human_roles=human_roles,
-                                                    journal_path=args.journal, mode="play")
+                simulation, journal = start_session(
+                    path, seed=seed, human_roles=human_roles, journal_path=args.journal, mode="play"
+                )
             except JournalError as error:  # keep playing; say so loudly
                 from sim.simulation import Simulation
 
@@ -104,5 +113,5 @@ def run_play(args: argparse.Namespace) -> int:
         now = app.sim.now if app.sim is not None else None
         for journal in journals:
             journal.close(now, finished=clean)
-            print(f"session journal: {journal.path}  (resume with: ttx play --resume {journal.path})")
+            print(f"session journal: {journal.path}  (resume with: ttxsim play --resume {journal.path})")
     return 0

@@ -101,7 +101,7 @@ class DaskBackend:
     """Chunks on a Dask distributed cluster: `scheduler` address, or a local cluster.
 
     Needs the `cluster` extra (`dask[distributed]`). Workers must be able to
-    import `sim` (same ttx version as the client).
+    import `sim` (same ttxsim version as the client).
     """
 
     name = "dask"
@@ -113,8 +113,7 @@ class DaskBackend:
             from distributed import Client, LocalCluster
         except ImportError:
             raise BackendError(
-                "the dask backend needs dask.distributed: install the cluster extra, "
-                "e.g. pip install 'ttx[cluster]'"
+                "the dask backend needs dask.distributed: install the cluster extra, e.g. pip install 'ttxsim[cluster]'"
             ) from None
         self._cluster = None
         try:

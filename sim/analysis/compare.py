@@ -1,4 +1,4 @@
-"""Baseline-versus-reform comparison: the `ttx compare --json` payload and its table.
+"""Baseline-versus-reform comparison: the `ttxsim compare --json` payload and its table.
 
 Pure functions over a `ReplicationSet`. The payload shape is the contract of
 design.md::
@@ -126,9 +126,13 @@ def _interval(ci: Sequence[float] | None, digits: int = 1) -> str:
     return f"[{_fmt(ci[0], 0, digits).strip()}, {_fmt(ci[1], 0, digits).strip()}]".ljust(20)
 
 
-def render_table(payload: dict[str, Any], metrics: Sequence[str] | None = None,
-                 title: str = "", label: Callable[[str], str] | None = None,
-                 requested: Sequence[str] = ()) -> str:
+def render_table(
+    payload: dict[str, Any],
+    metrics: Sequence[str] | None = None,
+    title: str = "",
+    label: Callable[[str], str] | None = None,
+    requested: Sequence[str] = (),
+) -> str:
     """The summary table for the terminal: one block per metric, one line per arm.
 
     `requested` metrics that are not in the payload are named in a last line.
@@ -142,16 +146,20 @@ def render_table(payload: dict[str, Any], metrics: Sequence[str] | None = None,
     lines = []
     if title:
         lines += [title, ""]
-    header = (f"  {'arm':<{width}}{'mean':>8}{'sd':>8}  {'95% CI':<20}{'n':>6}{'miss':>6}   "
-              f"{'difference vs first arm [95% CI]':<34}{'better':>7}")
+    header = (
+        f"  {'arm':<{width}}{'mean':>8}{'sd':>8}  {'95% CI':<20}{'n':>6}{'miss':>6}   "
+        f"{'difference vs first arm [95% CI]':<34}{'better':>7}"
+    )
     lines.append(header)
     for metric in names:
         unit = " (hours)" if metric.endswith("_hours") else ""
         lines.append(f"{metric}{unit}")
         for arm, row in table[metric].items():
             name = label(arm) if label else arm
-            text = (f"  {name:<{width}}{_fmt(row['mean'])}{_fmt(row['sd'])}  {_interval(row['ci95'])}"
-                    f"{row['n']:>6}{row['missing']:>6}")
+            text = (
+                f"  {name:<{width}}{_fmt(row['mean'])}{_fmt(row['sd'])}  {_interval(row['ci95'])}"
+                f"{row['n']:>6}{row['missing']:>6}"
+            )
             diff = row.get("difference")
             if diff is not None:
                 if diff["mean"] is None:

@@ -25,7 +25,7 @@ from typing import Any
 from sim.analysis.replications import ReplicationSet
 from sim.analysis.stats import quantile
 
-PACKAGES = ("ttx", "simpy", "pydantic", "pyyaml", "numpy", "matplotlib", "pyarrow", "dask", "distributed")
+PACKAGES = ("ttxsim", "simpy", "pydantic", "pyyaml", "numpy", "matplotlib", "pyarrow", "dask", "distributed")
 BAND = (0.05, 0.95)
 """The curve band: 90% of replications lie inside it."""
 
@@ -90,8 +90,16 @@ def _rows(rs: ReplicationSet, metrics: Sequence[str]) -> tuple[list[str], list[l
         if r.index not in keep:
             continue
         arm_settings = settings[r.arm]
-        rows.append([r.index, r.seed, r.arm, *[_cell(arm_settings.get(p)) for p in setting_paths], r.events,
-                     *[r.metrics.get(m) for m in metrics]])
+        rows.append(
+            [
+                r.index,
+                r.seed,
+                r.arm,
+                *[_cell(arm_settings.get(p)) for p in setting_paths],
+                r.events,
+                *[r.metrics.get(m) for m in metrics],
+            ]
+        )
     return header, rows
 
 
@@ -177,7 +185,7 @@ def manifest(
             {
                 "name": arm.name,
                 "reforms": list(arm.reforms),
-                "settings": {path: value for path, value in arm.settings},
+                "settings": dict(arm.settings),
                 "scenario_sha256": sha256_text(arm.scenario_text),
             }
             for arm in rs.arms

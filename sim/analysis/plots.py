@@ -22,7 +22,7 @@ from typing import Any
 
 from sim.analysis.replications import ReplicationSet
 
-EXTRA_HINT = "install the analysis extra, e.g. pip install 'ttx[analysis]'"
+EXTRA_HINT = "install the analysis extra, e.g. pip install 'ttxsim[analysis]'"
 
 LABELS = {
     "evacuation.completion_hours": "Evacuation completion (h after movement start)",
@@ -44,8 +44,10 @@ def require_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise PlotError(f"plots need matplotlib, which is not installed: {EXTRA_HINT} "
-                        "(or leave out --plot/--out, or add --no-plots)") from None
+        raise PlotError(
+            f"plots need matplotlib, which is not installed: {EXTRA_HINT} "
+            "(or leave out --plot/--out, or add --no-plots)"
+        ) from None
 
 
 def _pyplot():
@@ -55,16 +57,18 @@ def _pyplot():
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({
-        "figure.dpi": 110,
-        "savefig.dpi": 130,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "font.size": 9.5,
-        "svg.hashsalt": "ttx",  # stable SVG ids: the same data give the same file
-    })
+    plt.rcParams.update(
+        {
+            "figure.dpi": 110,
+            "savefig.dpi": 130,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "font.size": 9.5,
+            "svg.hashsalt": "ttx",  # stable SVG ids: the same data give the same file
+        }
+    )
     return plt
 
 
@@ -113,8 +117,15 @@ def draw_curves(ax, curves: dict[str, dict[str, Any]], colors: dict[str, Any]) -
         for edge in ("p05", "p95"):
             ax.step(hours, curve[edge], where="post", color=color, linewidth=0.7, alpha=0.7, linestyle="--")
         same = f", same as {twin}" if twin else ""
-        ax.step(hours, curve["median"], where="post", color=color, linewidth=2.0,
-                linestyle=(0, (4, 3)) if twin else "-", label=f"{arm} (n={curve['n']}{same})")
+        ax.step(
+            hours,
+            curve["median"],
+            where="post",
+            color=color,
+            linewidth=2.0,
+            linestyle=(0, (4, 3)) if twin else "-",
+            label=f"{arm} (n={curve['n']}{same})",
+        )
         # where the slowest 5% reach zero bounds the interesting part of the x axis
         done = next((h for h, v in zip(hours, curve["p95"], strict=True) if v <= 0), hours[-1])
         last = max(last, done)
@@ -137,8 +148,15 @@ def draw_box(ax, rs: ReplicationSet, metric: str, colors: dict[str, Any], payloa
         return False
     positions = list(range(len(arms)))[::-1]
     plotted = [(d if d else [float("nan")]) for d in data]
-    box = ax.boxplot(plotted, positions=positions, vert=False, widths=0.5, patch_artist=True,
-                     showfliers=True, flierprops={"markersize": 2.5, "alpha": 0.4})
+    box = ax.boxplot(
+        plotted,
+        positions=positions,
+        vert=False,
+        widths=0.5,
+        patch_artist=True,
+        showfliers=True,
+        flierprops={"markersize": 2.5, "alpha": 0.4},
+    )
     for patch, arm in zip(box["boxes"], arms, strict=True):
         patch.set_facecolor((*colors[arm][:3], 0.35))
         patch.set_edgecolor(colors[arm])
@@ -152,8 +170,14 @@ def draw_box(ax, rs: ReplicationSet, metric: str, colors: dict[str, Any], payloa
             if row["ci95"]:
                 ax.plot(row["ci95"], [y + 0.36] * 2, color=colors[arm], linewidth=2)
             missing = f", {row['missing']} missing" if row["missing"] else ""
-            ax.annotate(f"mean {row['mean']:.1f} h{missing}", (row["mean"], y + 0.36), xytext=(6, 2),
-                        textcoords="offset points", fontsize=8, va="bottom")
+            ax.annotate(
+                f"mean {row['mean']:.1f} h{missing}",
+                (row["mean"], y + 0.36),
+                xytext=(6, 2),
+                textcoords="offset points",
+                fontsize=8,
+                va="bottom",
+            )
     ax.set_yticks(positions, arms)
     ax.set_ylim(-0.6, len(arms) - 0.1)
     ax.set_xlabel("hours")
@@ -182,8 +206,15 @@ def draw_histograms(ax, rs: ReplicationSet, metric: str, colors: dict[str, Any])
         ys = [0.0, *[(i + 1) / n for i in range(n)]]
         missing = len(rs.values(arm, metric)) - n
         note = (f", {missing} never" if missing else "") + (f", same as {twin}" if twin else "")
-        ax.step(xs, ys, where="post", color=colors[arm], linewidth=1.6, linestyle=(0, (4, 3)) if twin else "-",
-                label=f"{arm} (median {_median(vals):.1f} h, n={n}{note})")
+        ax.step(
+            xs,
+            ys,
+            where="post",
+            color=colors[arm],
+            linewidth=1.6,
+            linestyle=(0, (4, 3)) if twin else "-",
+            label=f"{arm} (median {_median(vals):.1f} h, n={n}{note})",
+        )
     ax.axhline(0.5, color="0.6", linewidth=0.7, linestyle=":")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("hours")
@@ -204,13 +235,12 @@ def draw_differences(ax, payload: dict[str, Any], metrics: Sequence[str], colors
         _empty(ax, "no paired differences (no reform, or no values)")
         return False
     ys = list(range(len(rows)))[::-1]
-    for y, (metric, arm, diff) in zip(ys, rows, strict=True):
+    for y, (_metric, arm, diff) in zip(ys, rows, strict=True):
         ci = diff["ci95"] or [diff["mean"], diff["mean"]]
         ax.plot(ci, [y, y], color=colors.get(arm, "black"), linewidth=2.5)
         ax.plot(diff["mean"], y, "o", color=colors.get(arm, "black"), markersize=5)
         share = "" if diff["better_share"] is None else f"  better in {100 * diff['better_share']:.0f}%"
-        ax.annotate(f"{diff['mean']:+.1f} h{share}", (ci[1], y), xytext=(5, -3), textcoords="offset points",
-                    fontsize=8)
+        ax.annotate(f"{diff['mean']:+.1f} h{share}", (ci[1], y), xytext=(5, -3), textcoords="offset points", fontsize=8)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(ys, [f"{arm}\n{metric}" for metric, arm, _ in rows], fontsize=8)
     ax.set_xlabel("difference from baseline, hours (negative = reform faster); 95% CI")
@@ -223,8 +253,13 @@ def draw_differences(ax, payload: dict[str, Any], metrics: Sequence[str], colors
 # ---------------------------------------------------------------------------
 
 
-def comparison_figures(rs: ReplicationSet, payload: dict[str, Any], curves: dict[str, dict[str, Any]],
-                       out_dir: Path, metrics: Sequence[str]) -> list[Path]:
+def comparison_figures(
+    rs: ReplicationSet,
+    payload: dict[str, Any],
+    curves: dict[str, dict[str, Any]],
+    out_dir: Path,
+    metrics: Sequence[str],
+) -> list[Path]:
     """Write every comparison figure (PNG + SVG) into `out_dir`; return the paths."""
     plt = _pyplot()
     colors = _colors(rs.arm_names)
@@ -243,8 +278,10 @@ def comparison_figures(rs: ReplicationSet, payload: dict[str, Any], curves: dict
         plt.close(fig)
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    drawn = [draw_histograms(axes[0], rs, "handover.transfer_hours", colors),
-             draw_histograms(axes[1], rs, "consultation.decision_hours", colors)]
+    drawn = [
+        draw_histograms(axes[0], rs, "handover.transfer_hours", colors),
+        draw_histograms(axes[1], rs, "consultation.decision_hours", colors),
+    ]
     if any(drawn):
         fig.suptitle("Seams: distribution over replications (empirical CDF)", x=0.01, ha="left", fontsize=10.5)
         fig.tight_layout()
@@ -262,8 +299,7 @@ def comparison_figures(rs: ReplicationSet, payload: dict[str, Any], curves: dict
     return written
 
 
-def overview_figure(rs: ReplicationSet, payload: dict[str, Any], curves: dict[str, dict[str, Any]],
-                    path: Path) -> Path:
+def overview_figure(rs: ReplicationSet, payload: dict[str, Any], curves: dict[str, dict[str, Any]], path: Path) -> Path:
     """`--plot PATH`: curves, completion and both seams on one page (format from the suffix)."""
     plt = _pyplot()
     colors = _colors(rs.arm_names)
@@ -280,8 +316,13 @@ def overview_figure(rs: ReplicationSet, payload: dict[str, Any], curves: dict[st
     return path
 
 
-def sweep_figure(points: list[dict[str, Any]], payload: dict[str, Any], metrics: Sequence[str],
-                 stem_or_path: Path, formats: Sequence[str] | None = ("png", "svg")) -> list[Path]:
+def sweep_figure(
+    points: list[dict[str, Any]],
+    payload: dict[str, Any],
+    metrics: Sequence[str],
+    stem_or_path: Path,
+    formats: Sequence[str] | None = ("png", "svg"),
+) -> list[Path]:
     """Mean and 95% CI of each metric against the first swept parameter.
 
     With several parameters, one line per combination of the others.
@@ -311,8 +352,7 @@ def sweep_figure(points: list[dict[str, Any]], payload: dict[str, Any], metrics:
                 lows.append(row["mean"] - ci[0])
                 highs.append(ci[1] - row["mean"])
             if xs:
-                ax.errorbar(xs, ys, yerr=[lows, highs], marker="o", capsize=4, color=cycle(g % 10),
-                            label=rest or None)
+                ax.errorbar(xs, ys, yerr=[lows, highs], marker="o", capsize=4, color=cycle(g % 10), label=rest or None)
         if not numeric:
             ax.set_xticks(range(len(texts)), texts)
         ax.set_xlabel(first)
@@ -323,8 +363,7 @@ def sweep_figure(points: list[dict[str, Any]], payload: dict[str, Any], metrics:
     fig.tight_layout()
     if formats is None:
         fmt = stem_or_path.suffix.lstrip(".").lower() or "png"
-        fig.savefig(stem_or_path, format=fmt, bbox_inches="tight",
-                    metadata={"Date": None} if fmt == "svg" else None)
+        fig.savefig(stem_or_path, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
         plt.close(fig)
         return [stem_or_path]
     return save(fig, stem_or_path, formats)

@@ -15,8 +15,9 @@ from typing import TextIO
 class Progress:
     """Callable as `progress(done, planned)`; `finish(note)` prints the final line."""
 
-    def __init__(self, label: str = "replications", stream: TextIO | None = None,
-                 enabled: bool = True, live: bool | None = None) -> None:
+    def __init__(
+        self, label: str = "replications", stream: TextIO | None = None, enabled: bool = True, live: bool | None = None
+    ) -> None:
         self.label = label
         self.stream = stream or sys.stderr
         self.enabled = enabled
@@ -37,12 +38,13 @@ class Progress:
     def line(self, width: int = 30) -> str:
         elapsed = time.perf_counter() - self.started
         share = self.done / self.planned if self.planned else 0.0
-        filled = int(round(share * width))
+        filled = round(share * width)
         rate = self.done / elapsed if elapsed > 0 else 0.0
         eta = (self.planned - self.done) / rate if rate > 0 else None
         eta_text = "" if eta is None or self.done >= self.planned else f"  ETA {_duration(eta)}"
-        return (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.planned} {self.label}"
-                f"  {rate:.1f}/s{eta_text}")
+        return (
+            f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.planned} {self.label}  {rate:.1f}/s{eta_text}"
+        )
 
     def finish(self, note: str = "") -> None:
         if not self.enabled:

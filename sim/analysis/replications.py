@@ -181,12 +181,13 @@ def derived_metrics(flat: dict[str, float | None]) -> dict[str, float | None]:
 
 def curve_grid(horizon_hours: float, step_hours: float) -> list[float]:
     """Hours after T+0 at which curves are sampled: 0, step, ..., up to the horizon."""
-    count = int(math.floor(horizon_hours / step_hours + 1e-9)) + 1
+    count = math.floor(horizon_hours / step_hours + 1e-9) + 1
     return [round(i * step_hours, 6) for i in range(count)]
 
 
-def resample_step(hours: Sequence[float], values: Sequence[float], grid: Sequence[float],
-                  before: float) -> tuple[float, ...]:
+def resample_step(
+    hours: Sequence[float], values: Sequence[float], grid: Sequence[float], before: float
+) -> tuple[float, ...]:
     """A step series (value changes at `hours[i]`) read at every grid time.
 
     Args:
@@ -206,7 +207,7 @@ def resample_step(hours: Sequence[float], values: Sequence[float], grid: Sequenc
 
 
 def chunk_indices(indices: Sequence[int], chunk_size: int) -> list[tuple[int, ...]]:
-    return [tuple(indices[i:i + chunk_size]) for i in range(0, len(indices), chunk_size)]
+    return [tuple(indices[i : i + chunk_size]) for i in range(0, len(indices), chunk_size)]
 
 
 def default_chunk_size(replications: int, workers: int, arms: int) -> int:

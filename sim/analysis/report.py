@@ -2,7 +2,7 @@
 
 Pure functions over a run's record: the scenario, the event stream, the inputs
 and the metrics. Nothing here runs the engine (design.md: `sim.analysis` is
-engine-free); `ttx report` rebuilds the record from the journal first.
+engine-free); `ttxsim report` rebuilds the record from the journal first.
 
 Ratings (HSEEP P/S/M/U) are derived, not judged, and the report says how:
 
@@ -41,8 +41,18 @@ if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
     from sim.simulation import Input
 
-__all__ = ["Aar", "PlanItem", "Rating", "Row", "build_aar", "improvement_plan_csv", "rate_decision",
-           "render_html", "render_markdown", "write_report"]
+__all__ = [
+    "Aar",
+    "PlanItem",
+    "Rating",
+    "Row",
+    "build_aar",
+    "improvement_plan_csv",
+    "rate_decision",
+    "render_html",
+    "render_markdown",
+    "write_report",
+]
 
 RATINGS = {
     "P": "Performed without challenges",
@@ -130,8 +140,9 @@ class Aar:
 # ---------------------------------------------------------------------------
 
 
-def rate_decision(status: str, waited: float | None, expected_within: float | None,
-                  late_factor: float = 2.0) -> tuple[Rating, str]:
+def rate_decision(
+    status: str, waited: float | None, expected_within: float | None, late_factor: float = 2.0
+) -> tuple[Rating, str]:
     """P/S/M/U and the reason, from a decision's outcome and timing (minutes)."""
     if status == "taken":
         if expected_within is None or waited is None:
@@ -218,11 +229,15 @@ def build_aar(
         rating, reason = rate_decision(status, waited, decision.expected_within, late_factor)
         if decision.id in tags:
             rating, reason = tags[decision.id][0], f"{tags[decision.id][1]} (derived: {reason})"
-        capability = next((inject_objective[c.inject] for c in decision.requires
-                           if c.inject and c.inject in inject_objective), DEFAULT_CAPABILITY)
+        capability = next(
+            (inject_objective[c.inject] for c in decision.requires if c.inject and c.inject in inject_objective),
+            DEFAULT_CAPABILITY,
+        )
         if done is not None and status == "taken":
-            actual = (f"{done.data.get('label', done.data.get('option'))} at {_label(meta.start, done.time)}, "
-                      f"{_h(waited)} after it came up ({done.data.get('by')})")
+            actual = (
+                f"{done.data.get('label', done.data.get('option'))} at {_label(meta.start, done.time)}, "
+                f"{_h(waited)} after it came up ({done.data.get('by')})"
+            )
         elif status == "pending":
             actual = f"came up at {_label(meta.start, came_up[decision.id])}; no answer by {_label(meta.start, end)}"
         elif status == "skipped":
@@ -233,9 +248,21 @@ def build_aar(
         if decision.expected_within is not None:
             expected = (expected + " " if expected else "") + f"(within {_h(decision.expected_within)})"
         decision_rows[decision.id] = Row(
-            "decision", decision.id, decision.title, capability, decision.owner, expected, actual, rating, reason,
-            came_up.get(decision.id), done.time if done is not None else None, waited, decision.expected_within,
-            str(done.data.get("by")) if done is not None else None, notes_for(decision.id),
+            "decision",
+            decision.id,
+            decision.title,
+            capability,
+            decision.owner,
+            expected,
+            actual,
+            rating,
+            reason,
+            came_up.get(decision.id),
+            done.time if done is not None else None,
+            waited,
+            decision.expected_within,
+            str(done.data.get("by")) if done is not None else None,
+            notes_for(decision.id),
         )
 
     inject_rows: list[Row] = []
@@ -252,11 +279,19 @@ def build_aar(
                 row = decision_rows.get(decision.id)
                 if row is None:
                     done = outcome.get(decision.id)
-                    status = ("taken" if done is not None and str(done.kind) == "decision_taken" else
-                              "skipped" if done is not None else "pending" if decision.id in came_up else "waiting")
+                    status = (
+                        "taken"
+                        if done is not None and str(done.kind) == "decision_taken"
+                        else "skipped"
+                        if done is not None
+                        else "pending"
+                        if decision.id in came_up
+                        else "waiting"
+                    )
                     waited = float(done.data.get("waited", 0.0)) if done is not None else None
-                    linked_ratings.append((decision.id, *rate_decision(status, waited, decision.expected_within,
-                                                                       late_factor)))
+                    linked_ratings.append(
+                        (decision.id, *rate_decision(status, waited, decision.expected_within, late_factor))
+                    )
                 else:
                     linked_ratings.append((decision.id, row.rating, row.reason))
             rating = _worst(r for _, r, _ in linked_ratings)
@@ -267,44 +302,86 @@ def build_aar(
             actual = f"fired at {_label(meta.start, event.time)}" + (" (by hand)" if event.data.get("manual") else "")
         if inject.id in tags:
             rating, reason = tags[inject.id][0], f"{tags[inject.id][1]} (derived: {reason})"
-        inject_rows.append(Row(
-            "inject", inject.id, inject.synopsis, inject.objective or DEFAULT_CAPABILITY, ", ".join(inject.to),
-            inject.expected_action, actual, rating, reason, event.time if event is not None else None,
-            notes=notes_for(inject.id),
-        ))
-    rows = sorted([*inject_rows, *decision_rows.values()],
-                  key=lambda r: (r.came_up if r.came_up is not None else float("inf"), r.kind != "inject", r.id))
+        inject_rows.append(
+            Row(
+                "inject",
+                inject.id,
+                inject.synopsis,
+                inject.objective or DEFAULT_CAPABILITY,
+                ", ".join(inject.to),
+                inject.expected_action,
+                actual,
+                rating,
+                reason,
+                event.time if event is not None else None,
+                notes=notes_for(inject.id),
+            )
+        )
+    rows = sorted(
+        [*inject_rows, *decision_rows.values()],
+        key=lambda r: (r.came_up if r.came_up is not None else float("inf"), r.kind != "inject", r.id),
+    )
 
     capabilities: dict[str, list[Row]] = {}
     for row in rows:
         capabilities.setdefault(row.capability, []).append(row)
-    capability_table = [(name, _worst(r.rating for r in group), [r.id for r in group])
-                        for name, group in capabilities.items()]
+    capability_table = [
+        (name, _worst(r.rating for r in group), [r.id for r in group]) for name, group in capabilities.items()
+    ]
 
     timeline: list[tuple[float, str, str, str]] = []
     titles = {d.id: d.title for d in scenario.decisions}
     for event in events:
         kind = str(event.kind)
         if kind == "inject_fired":
-            timeline.append((event.time, "inject", f"{event.data.get('inject')}: {event.data.get('synopsis', '')}",
-                             "facilitator" if event.data.get("manual") else "MSEL"))
+            timeline.append(
+                (
+                    event.time,
+                    "inject",
+                    f"{event.data.get('inject')}: {event.data.get('synopsis', '')}",
+                    "facilitator" if event.data.get("manual") else "MSEL",
+                )
+            )
         elif kind == "decision_taken":
-            timeline.append((event.time, "decision",
-                             f"{event.target}: {titles.get(event.target or '', '')} -> {event.data.get('label')}",
-                             str(event.data.get("by"))))
+            timeline.append(
+                (
+                    event.time,
+                    "decision",
+                    f"{event.target}: {titles.get(event.target or '', '')} -> {event.data.get('label')}",
+                    str(event.data.get("by")),
+                )
+            )
         elif kind == "decision_pending" and event.data.get("human"):
-            timeline.append((event.time, "pending", f"{event.target}: {titles.get(event.target or '', '')}",
-                             names.get(event.source, event.source)))
+            timeline.append(
+                (
+                    event.time,
+                    "pending",
+                    f"{event.target}: {titles.get(event.target or '', '')}",
+                    names.get(event.source, event.source),
+                )
+            )
         elif kind == "note_added":
             timeline.append((event.time, "note", str(event.data.get("text", "")), event.source))
         elif kind in ("movement_started", "evacuation_completed"):
             timeline.append((event.time, kind.replace("_", " "), event.target or event.source, event.source))
 
     aar = Aar(
-        title=meta.title, scenario_id=meta.id, description=meta.description, start=meta.start, seed=seed,
-        reforms=tuple(reforms), human_roles=tuple(human_roles), session=dict(session or {}),
-        objectives=list(meta.objectives), capabilities=capability_table, timeline=timeline, rows=rows,
-        notes=notes, metrics=metrics, end=end, agency_names=names,
+        title=meta.title,
+        scenario_id=meta.id,
+        description=meta.description,
+        start=meta.start,
+        seed=seed,
+        reforms=tuple(reforms),
+        human_roles=tuple(human_roles),
+        session=dict(session or {}),
+        objectives=list(meta.objectives),
+        capabilities=capability_table,
+        timeline=timeline,
+        rows=rows,
+        notes=notes,
+        metrics=metrics,
+        end=end,
+        agency_names=names,
         series=_series(metrics),
     )
     aar.plan = _plan(aar)
@@ -352,12 +429,16 @@ def _plan(aar: Aar) -> list[PlanItem]:
         if row.kind == "decision":
             if row.rating == "U":
                 issue = f"'{row.title}' came up but was not answered before the end of play."
-                action = (f"Assign and rehearse the decision '{row.id}' at {owner}; pre-draft the options and the "
-                          f"authority to decide by telephone or circulated document.")
+                action = (
+                    f"Assign and rehearse the decision '{row.id}' at {owner}; pre-draft the options and the "
+                    f"authority to decide by telephone or circulated document."
+                )
             else:
-                issue = (f"'{row.title}' took {_h(row.waited)} against an expected {_h(row.expected_within)}.")
-                action = (f"Shorten the time to decide '{row.id}' below {_h(row.expected_within)}: standing "
-                          f"procedure, delegated authority or a pre-agreed trigger at {owner}.")
+                issue = f"'{row.title}' took {_h(row.waited)} against an expected {_h(row.expected_within)}."
+                action = (
+                    f"Shorten the time to decide '{row.id}' below {_h(row.expected_within)}: standing "
+                    f"procedure, delegated authority or a pre-agreed trigger at {owner}."
+                )
         else:
             if not row.reason.startswith(("rated", "no modelled")):
                 continue  # rated from its decisions, which have their own plan items
@@ -382,8 +463,7 @@ def _figures(aar: Aar) -> dict[str, Any]:
     import matplotlib.pyplot as plt
 
     figures: dict[str, Any] = {}
-    plt.rcParams.update({"font.size": 9, "svg.fonttype": "none", "axes.spines.top": False,
-                         "axes.spines.right": False})
+    plt.rcParams.update({"font.size": 9, "svg.fonttype": "none", "axes.spines.top": False, "axes.spines.right": False})
     timed = [r for r in aar.rows if r.kind == "decision" and r.came_up is not None]
     if timed:
         timed = sorted(timed, key=lambda r: r.came_up or 0.0)
@@ -391,8 +471,15 @@ def _figures(aar: Aar) -> dict[str, Any]:
         for y, row in enumerate(timed):
             start = (row.came_up or 0.0) / 60
             stop = (row.taken if row.taken is not None else aar.end) / 60
-            ax.barh(y, max(stop - start, 0.05), left=start, color=_COLOURS[row.rating], height=0.6,
-                    hatch=None if row.taken is not None else "//", edgecolor="white")
+            ax.barh(
+                y,
+                max(stop - start, 0.05),
+                left=start,
+                color=_COLOURS[row.rating],
+                height=0.6,
+                hatch=None if row.taken is not None else "//",
+                edgecolor="white",
+            )
             if row.expected_within is not None:
                 ax.plot([start + row.expected_within / 60] * 2, [y - 0.4, y + 0.4], color="black", lw=1.2)
         ax.set_yticks(range(len(timed)), [r.id for r in timed])
@@ -442,7 +529,7 @@ def _plots(aar: Aar, fmt: str) -> dict[str, str]:
         data = buffer.getvalue()
         if fmt == "svg":
             text = data.decode("utf-8")
-            out[name] = text[text.index("<svg"):]
+            out[name] = text[text.index("<svg") :]
         else:
             out[name] = base64.b64encode(data).decode("ascii")
     return out
@@ -452,8 +539,11 @@ def _plots(aar: Aar, fmt: str) -> dict[str, str]:
 # Rendering
 # ---------------------------------------------------------------------------
 
-_PLOT_TITLES = {"evacuation_curve": "Evacuation curve", "decision_timeline": "Decision timeline",
-                "decision_latencies": "Decision latencies"}
+_PLOT_TITLES = {
+    "evacuation_curve": "Evacuation curve",
+    "decision_timeline": "Decision timeline",
+    "decision_latencies": "Decision latencies",
+}
 
 
 def _overview(aar: Aar) -> list[tuple[str, str]]:
@@ -465,8 +555,11 @@ def _overview(aar: Aar) -> list[tuple[str, str]]:
         ("Play reached", f"{aar.label(aar.end)} ({aar.end / 60:.1f} h of scenario time)"),
         ("Seed", str(aar.seed)),
         ("Reforms", ", ".join(aar.reforms) or "none (baseline)"),
-        ("Roles played by people", ", ".join(f"{aar.agency_names.get(r, r)} ({r})" for r in aar.human_roles)
-         or "none (modelled decision makers)"),
+        (
+            "Roles played by people",
+            ", ".join(f"{aar.agency_names.get(r, r)} ({r})" for r in aar.human_roles)
+            or "none (modelled decision makers)",
+        ),
     ]
     lines += [(key, str(value)) for key, value in aar.session.items()]
     return lines
@@ -477,16 +570,24 @@ def _key_metrics(aar: Aar) -> list[tuple[str, str]]:
     evac = m.get("evacuation") or {}
     rows = []
     if evac.get("population") is not None:
-        rows += [("Evacuated", f"{evac.get('evacuated'):,} of {evac.get('population'):,}"),
-                 ("Movement start (after T+0)", _hh(evac.get("start_hours"))),
-                 ("Evacuation completion (after movement start)", _hh(evac.get("completion_hours"))),
-                 ("Last host arrival (after movement start)", _hh(evac.get("arrival_hours")))]
+        rows += [
+            ("Evacuated", f"{evac.get('evacuated'):,} of {evac.get('population'):,}"),
+            ("Movement start (after T+0)", _hh(evac.get("start_hours"))),
+            ("Evacuation completion (after movement start)", _hh(evac.get("completion_hours"))),
+            ("Last host arrival (after movement start)", _hh(evac.get("arrival_hours"))),
+        ]
     if m.get("handover"):
-        rows.append(("JCG under MoD control (after the defence-operation order)", _hh(m["handover"].get("transfer_hours"))))
+        rows.append(
+            ("JCG under MoD control (after the defence-operation order)", _hh(m["handover"].get("transfer_hours")))
+        )
     if m.get("consultation"):
         answer = m["consultation"].get("answer")
-        rows.append(("Prior consultation: request to answer",
-                     _hh(m["consultation"].get("decision_hours")) + (f" (answer: {answer})" if answer else "")))
+        rows.append(
+            (
+                "Prior consultation: request to answer",
+                _hh(m["consultation"].get("decision_hours")) + (f" (answer: {answer})" if answer else ""),
+            )
+        )
     rated = [r.rating for r in aar.rows if r.rating]
     rows.append(("Ratings", ", ".join(f"{k}: {rated.count(k)}" for k in "PSMU")))
     return rows
@@ -524,13 +625,16 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     e = html.escape
     plots = _plots(aar, "svg") if plots is None else plots
     out: list[str] = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>AAR/IP - {e(aar.title)}</title>", f"<style>{_CSS}</style></head><body>",
-        '<div class="banner">AFTER-ACTION REPORT / IMPROVEMENT PLAN (HSEEP) - generated by ttx</div>',
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>AAR/IP - {e(aar.title)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        '<div class="banner">AFTER-ACTION REPORT / IMPROVEMENT PLAN (HSEEP) - generated by ttxsim</div>',
         f"<h1>{e(aar.title)}</h1>",
         f'<p class="sub">After-Action Report / Improvement Plan · scenario <b>{e(aar.scenario_id)}</b> · '
         f"seed {aar.seed} · report generated {datetime.now():%Y-%m-%d %H:%M}</p>",
-        "<h2>1. Exercise overview</h2>", '<table class="kv">',
+        "<h2>1. Exercise overview</h2>",
+        '<table class="kv">',
     ]
     out += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _overview(aar)]
     out.append("</table>")
@@ -538,20 +642,26 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     if aar.objectives:
         out.append("<ol>" + "".join(f"<li>{e(o)}</li>" for o in aar.objectives) + "</ol>")
     out.append("<table><tr><th>Objective / core capability</th><th>Rating</th><th>Rated items</th></tr>")
-    out += [f"<tr><td>{e(name)}</td><td>{_badge(r)}</td><td>{e(', '.join(ids))}</td></tr>"
-            for name, r, ids in aar.capabilities]
+    out += [
+        f"<tr><td>{e(name)}</td><td>{_badge(r)}</td><td>{e(', '.join(ids))}</td></tr>"
+        for name, r, ids in aar.capabilities
+    ]
     out.append("</table>")
     out.append("<h2>3. Timeline of injects and decisions</h2>")
     out.append("<table><tr><th>Time</th><th>Type</th><th>What</th><th>By</th></tr>")
-    out += [f'<tr><td class="nowrap">{aar.label(t)}</td><td>{e(k)}</td><td>{e(w)}</td><td>{e(b)}</td></tr>'
-            for t, k, w, b in aar.timeline]
+    out += [
+        f'<tr><td class="nowrap">{aar.label(t)}</td><td>{e(k)}</td><td>{e(w)}</td><td>{e(b)}</td></tr>'
+        for t, k, w, b in aar.timeline
+    ]
     out.append("</table>")
     out.append("<h2>4. Expected versus actual</h2>")
-    out.append('<p class="small">' + " · ".join(f"{_badge(k)} {e(v)}" for k, v in RATINGS.items())
-               + f" · {_badge('')} not rated. Decisions: on time P, up to 2x the expected time S, later M, "
-               "never answered U. Injects: worst rating of the decisions they set off.</p>")
-    out.append("<table><tr><th>ID</th><th>Item</th><th>Expected</th><th>Actual</th><th>Rating</th>"
-               "<th>Why</th></tr>")
+    out.append(
+        '<p class="small">'
+        + " · ".join(f"{_badge(k)} {e(v)}" for k, v in RATINGS.items())
+        + f" · {_badge('')} not rated. Decisions: on time P, up to 2x the expected time S, later M, "
+        "never answered U. Injects: worst rating of the decisions they set off.</p>"
+    )
+    out.append("<table><tr><th>ID</th><th>Item</th><th>Expected</th><th>Actual</th><th>Rating</th><th>Why</th></tr>")
     for row in aar.rows:
         notes = "".join(f'<div class="small">Note: {e(n)}</div>' for n in row.notes)
         owner = aar.agency_names.get(row.owner, row.owner)
@@ -559,38 +669,52 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
             f'<tr><td class="nowrap">{e(row.id)}<div class="small">{e(row.kind)}</div></td>'
             f'<td>{e(row.title)}<div class="small">{e(owner)} · {e(row.capability)}</div></td>'
             f"<td>{e(row.expected)}</td><td>{e(row.actual)}{notes}</td><td>{_badge(row.rating)}</td>"
-            f'<td class="small">{e(row.reason)}</td></tr>')
+            f'<td class="small">{e(row.reason)}</td></tr>'
+        )
     out.append("</table>")
     out.append("<h2>5. Observer notes</h2>")
     if aar.notes:
         out.append("<table><tr><th>Time</th><th>Author</th><th>Note</th></tr>")
-        out += [f'<tr><td class="nowrap">{aar.label(t)}</td><td>{e(a)}</td><td>{e(x)}</td></tr>'
-                for t, a, x in aar.notes]
+        out += [
+            f'<tr><td class="nowrap">{aar.label(t)}</td><td>{e(a)}</td><td>{e(x)}</td></tr>' for t, a, x in aar.notes
+        ]
         out.append("</table>")
     else:
         out.append("<p>No notes were recorded.</p>")
     out.append("<h2>6. Metrics and plots</h2>")
-    out.append('<table class="kv">' + "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>"
-                                              for k, v in _key_metrics(aar)) + "</table>")
+    out.append(
+        '<table class="kv">'
+        + "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _key_metrics(aar))
+        + "</table>"
+    )
     if "evacuation_curve" not in plots:
         out.append('<p class="small">No evacuation curve: this run has no evacuation series.</p>')
     for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
         if name in plots:
-            out.append(f"<figure>{plots[name]}<figcaption>{_PLOT_TITLES[name]}. Colours: rating "
-                       "(green P, yellow S, orange M, red U, grey not rated).</figcaption></figure>")
+            out.append(
+                f"<figure>{plots[name]}<figcaption>{_PLOT_TITLES[name]}. Colours: rating "
+                "(green P, yellow S, orange M, red U, grey not rated).</figcaption></figure>"
+            )
     out.append("<h2>7. Improvement plan</h2>")
     if aar.plan:
-        out.append("<table><tr><th>Core capability</th><th>Issue / area for improvement</th>"
-                   "<th>Corrective action</th><th>Capability element</th><th>Primary responsible organisation</th>"
-                   "<th>POC</th><th>Start</th><th>Completion</th></tr>")
-        out += [f"<tr><td>{e(p.capability)}</td><td>{e(p.issue)}</td><td>{e(p.corrective_action)}</td>"
-                f"<td>{e(p.element)}</td><td>{e(p.organisation)}</td><td>{e(p.poc)}</td><td>{e(p.start)}</td>"
-                f"<td>{e(p.completion)}</td></tr>" for p in aar.plan]
+        out.append(
+            "<table><tr><th>Core capability</th><th>Issue / area for improvement</th>"
+            "<th>Corrective action</th><th>Capability element</th><th>Primary responsible organisation</th>"
+            "<th>POC</th><th>Start</th><th>Completion</th></tr>"
+        )
+        out += [
+            f"<tr><td>{e(p.capability)}</td><td>{e(p.issue)}</td><td>{e(p.corrective_action)}</td>"
+            f"<td>{e(p.element)}</td><td>{e(p.organisation)}</td><td>{e(p.poc)}</td><td>{e(p.start)}</td>"
+            f"<td>{e(p.completion)}</td></tr>"
+            for p in aar.plan
+        ]
         out.append("</table>")
     else:
         out.append("<p>No item rated S, M or U: nothing to improve on this record.</p>")
-    out.append('<p class="small">Ratings are derived from the MSEL and the decision standards of the scenario; '
-               "the evaluation team reviews and revises them before the after-action meeting.</p>")
+    out.append(
+        '<p class="small">Ratings are derived from the MSEL and the decision standards of the scenario; '
+        "the evaluation team reviews and revises them before the after-action meeting.</p>"
+    )
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
@@ -602,8 +726,16 @@ def _md(text: str) -> str:
 def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     """The AAR/IP as Markdown; plots embedded as base64 PNG data URIs."""
     plots = _plots(aar, "png") if plots is None else plots
-    out = [f"# {aar.title}", "", "*After-Action Report / Improvement Plan (HSEEP), generated by ttx*", "",
-           "## 1. Exercise overview", "", "| | |", "|---|---|"]
+    out = [
+        f"# {aar.title}",
+        "",
+        "*After-Action Report / Improvement Plan (HSEEP), generated by ttxsim*",
+        "",
+        "## 1. Exercise overview",
+        "",
+        "| | |",
+        "|---|---|",
+    ]
     out += [f"| **{_md(k)}** | {_md(v)} |" for k, v in _overview(aar)]
     out += ["", "## 2. Objectives and core capabilities", ""]
     out += [f"{i}. {o}" for i, o in enumerate(aar.objectives, 1)]
@@ -611,13 +743,21 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     out += [f"| {_md(n)} | {r or '-'} | {_md(', '.join(ids))} |" for n, r, ids in aar.capabilities]
     out += ["", "## 3. Timeline of injects and decisions", "", "| Time | Type | What | By |", "|---|---|---|---|"]
     out += [f"| {aar.label(t)} | {_md(k)} | {_md(w)} | {_md(b)} |" for t, k, w, b in aar.timeline]
-    out += ["", "## 4. Expected versus actual", "",
-            "Ratings: " + "; ".join(f"**{k}** {v}" for k, v in RATINGS.items()) + "; **-** not rated.", "",
-            "| ID | Item | Expected | Actual | Rating | Why |", "|---|---|---|---|---|---|"]
+    out += [
+        "",
+        "## 4. Expected versus actual",
+        "",
+        "Ratings: " + "; ".join(f"**{k}** {v}" for k, v in RATINGS.items()) + "; **-** not rated.",
+        "",
+        "| ID | Item | Expected | Actual | Rating | Why |",
+        "|---|---|---|---|---|---|",
+    ]
     for row in aar.rows:
         actual = row.actual + "".join(f" (note: {n})" for n in row.notes)
-        out.append(f"| {row.id} ({row.kind}) | {_md(row.title)} | {_md(row.expected)} | {_md(actual)} | "
-                   f"**{row.rating or '-'}** | {_md(row.reason)} |")
+        out.append(
+            f"| {row.id} ({row.kind}) | {_md(row.title)} | {_md(row.expected)} | {_md(actual)} | "
+            f"**{row.rating or '-'}** | {_md(row.reason)} |"
+        )
     out += ["", "## 5. Observer notes", ""]
     if aar.notes:
         out += ["| Time | Author | Note |", "|---|---|---|"]
@@ -632,17 +772,31 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
             out += [f"![{_PLOT_TITLES[name]}](data:image/png;base64,{plots[name]})", ""]
     out += ["## 7. Improvement plan", ""]
     if aar.plan:
-        out += ["| Core capability | Issue / area for improvement | Corrective action | Capability element | "
-                "Primary responsible organisation | POC | Start | Completion |", "|---|---|---|---|---|---|---|---|"]
-        out += [f"| {_md(p.capability)} | {_md(p.issue)} | {_md(p.corrective_action)} | {_md(p.element)} | "
-                f"{_md(p.organisation)} | {_md(p.poc)} | {_md(p.start)} | {_md(p.completion)} |" for p in aar.plan]
+        out += [
+            "| Core capability | Issue / area for improvement | Corrective action | Capability element | "
+            "Primary responsible organisation | POC | Start | Completion |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        out += [
+            f"| {_md(p.capability)} | {_md(p.issue)} | {_md(p.corrective_action)} | {_md(p.element)} | "
+            f"{_md(p.organisation)} | {_md(p.poc)} | {_md(p.start)} | {_md(p.completion)} |"
+            for p in aar.plan
+        ]
     else:
         out.append("No item rated S, M or U.")
     return "\n".join(out) + "\n"
 
 
-PLAN_HEADERS = ["Core Capability", "Issue/Area for Improvement", "Corrective Action", "Capability Element",
-                "Primary Responsible Organization", "Organization POC", "Start Date", "Completion Date"]
+PLAN_HEADERS = [
+    "Core Capability",
+    "Issue/Area for Improvement",
+    "Corrective Action",
+    "Capability Element",
+    "Primary Responsible Organization",
+    "Organization POC",
+    "Start Date",
+    "Completion Date",
+]
 
 
 def improvement_plan_csv(aar: Aar) -> str:
@@ -651,8 +805,9 @@ def improvement_plan_csv(aar: Aar) -> str:
     writer = csv.writer(buffer)
     writer.writerow(PLAN_HEADERS)
     for p in aar.plan:
-        writer.writerow([p.capability, p.issue, p.corrective_action, p.element, p.organisation, p.poc, p.start,
-                         p.completion])
+        writer.writerow(
+            [p.capability, p.issue, p.corrective_action, p.element, p.organisation, p.poc, p.start, p.completion]
+        )
     return buffer.getvalue()
 
 

@@ -2,7 +2,7 @@
 
 Rules kept here:
 
-* Pure Python (no numpy, no scipy), so `ttx compare --json` needs no extra.
+* Pure Python (no numpy, no scipy), so `ttxsim compare --json` needs no extra.
   The Student t quantile is computed from the regularised incomplete beta
   function and checked against published tables in the tests.
 * A value that did not happen in a replication (`None`) is left out and

@@ -82,8 +82,7 @@ def point_name(settings: Sequence[tuple[str, str]]) -> str:
     return ",".join(f"{path if use_full else leaf}={text}" for (path, text), leaf in zip(settings, leaves, strict=True))
 
 
-def build_points(scenario_text: str, filename: str, params: Sequence[Param],
-                 reforms: Sequence[str] = ()) -> list[Arm]:
+def build_points(scenario_text: str, filename: str, params: Sequence[Param], reforms: Sequence[str] = ()) -> list[Arm]:
     """One validated arm per point of the grid of `params`, in grid order.
 
     Raises:
@@ -121,9 +120,16 @@ def build_points(scenario_text: str, filename: str, params: Sequence[Param],
         except ScenarioError as error:
             reasons = "; ".join(f"{p.path}: {p.message}" if p.path else p.message for p in error.problems)
             raise SweepError(f"--param {name} makes the scenario invalid: {reasons}") from None
-        arms.append(Arm(name=name, scenario_text=text, filename=label, reforms=(),
-                        settings=tuple((p.path, value) for p, (value, _) in zip(params, combo, strict=True)),
-                        setting_texts=tuple(t for _, t in combo)))
+        arms.append(
+            Arm(
+                name=name,
+                scenario_text=text,
+                filename=label,
+                reforms=(),
+                settings=tuple((p.path, value) for p, (value, _) in zip(params, combo, strict=True)),
+                setting_texts=tuple(t for _, t in combo),
+            )
+        )
     names = [a.name for a in arms]
     if len(set(names)) != len(names):
         raise SweepError("--param values repeat; give each value once")

@@ -1,4 +1,4 @@
-"""`ttx compare` and `ttx sweep`: many paired replications, statistics, plots.
+"""`ttxsim compare` and `ttxsim sweep`: many paired replications, statistics, plots.
 
 This module is the one place where the analysis meets the engine: `run_chunk`
 (the worker every backend calls) builds `Simulation`s and hands back compact
@@ -94,7 +94,7 @@ def _run_arm(arm, scenario, seed: int, simulation_class):
 
 
 def _session_arm(journal_path: Path, fallback_text: str, fallback_path: str):
-    """The `session` arm of `ttx compare --decisions`: the class's decisions on the
+    """The `session` arm of `ttxsim compare --decisions`: the class's decisions on the
     session's own scenario text."""
     import json
 
@@ -131,22 +131,51 @@ def _positive_int(text: str) -> int:
 
 def _common_arguments(parser: argparse.ArgumentParser) -> None:
     scenario_argument(parser)
-    parser.add_argument("--replications", "-n", type=_positive_int, default=DEFAULT_REPLICATIONS, metavar="N",
-                        help=f"paired replications per arm (default {DEFAULT_REPLICATIONS})")
-    parser.add_argument("--seed", type=int, default=1, help="master seed; replication k uses a seed derived "
-                        "from it, the same in every arm (default 1)")
-    parser.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="J",
-                        help="parallel workers (default: all local cores; 1 runs in this process)")
-    parser.add_argument("--backend", choices=("local", "dask"), default="local",
-                        help="local processes (default) or a Dask distributed cluster (extra ttx[cluster])")
-    parser.add_argument("--scheduler", metavar="ADDR", default=None,
-                        help="Dask scheduler address, e.g. tcp://host:8786 (default: start a local cluster)")
+    parser.add_argument(
+        "--replications",
+        "-n",
+        type=_positive_int,
+        default=DEFAULT_REPLICATIONS,
+        metavar="N",
+        help=f"paired replications per arm (default {DEFAULT_REPLICATIONS})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="master seed; replication k uses a seed derived from it, the same in every arm (default 1)",
+    )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=None,
+        metavar="J",
+        help="parallel workers (default: all local cores; 1 runs in this process)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("local", "dask"),
+        default="local",
+        help="local processes (default) or a Dask distributed cluster (extra ttxsim[cluster])",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        default=None,
+        help="Dask scheduler address, e.g. tcp://host:8786 (default: start a local cluster)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object on stdout")
-    parser.add_argument("--plot", metavar="PATH", type=Path, default=None,
-                        help="write an overview figure to PATH (.png, .svg or .pdf)")
-    parser.add_argument("--out", metavar="DIR", type=Path, default=None,
-                        help="write replications.csv/.parquet, curves, summary.json, figures and "
-                        "manifest.json into DIR")
+    parser.add_argument(
+        "--plot", metavar="PATH", type=Path, default=None, help="write an overview figure to PATH (.png, .svg or .pdf)"
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="write replications.csv/.parquet, curves, summary.json, figures and manifest.json into DIR",
+    )
     parser.add_argument("--no-plots", action="store_true", help="with --out, write tables only (no matplotlib)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
@@ -160,18 +189,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "difference from the baseline with its CI and the share of replications where it did better.",
     )
     _common_arguments(compare)
-    compare.add_argument("--reform", action="append", default=[], metavar="NAME",
-                         help="a reform arm (repeatable); join names with + for a combined arm, e.g. a+b")
-    compare.add_argument("--decisions", type=Path, default=None, metavar="JOURNAL",
-                         help="add a 'session' arm: the decisions people took in a recorded session "
-                         "(ttx play / ttx run --journal), replayed on every seed with their own delays")
-    compare.add_argument("--precision", metavar="WIDTH", default=None,
-                         help="add replications until every 95%% CI of --metric is at most this wide "
-                         "on each side, e.g. 2h or 90m (hours metrics) or a plain number")
-    compare.add_argument("--metric", default=None, metavar="NAME",
-                         help=f"metric for --precision, also shown in the table (default {DEFAULT_PRECISION_METRIC})")
-    compare.add_argument("--max-replications", type=_positive_int, default=5000, metavar="N",
-                         help="cap for --precision (default 5000)")
+    compare.add_argument(
+        "--reform",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a reform arm (repeatable); join names with + for a combined arm, e.g. a+b",
+    )
+    compare.add_argument(
+        "--decisions",
+        type=Path,
+        default=None,
+        metavar="JOURNAL",
+        help="add a 'session' arm: the decisions people took in a recorded session "
+        "(ttxsim play / ttxsim run --journal), replayed on every seed with their own delays",
+    )
+    compare.add_argument(
+        "--precision",
+        metavar="WIDTH",
+        default=None,
+        help="add replications until every 95%% CI of --metric is at most this wide "
+        "on each side, e.g. 2h or 90m (hours metrics) or a plain number",
+    )
+    compare.add_argument(
+        "--metric",
+        default=None,
+        metavar="NAME",
+        help=f"metric for --precision, also shown in the table (default {DEFAULT_PRECISION_METRIC})",
+    )
+    compare.add_argument(
+        "--max-replications", type=_positive_int, default=5000, metavar="N", help="cap for --precision (default 5000)"
+    )
     compare.set_defaults(handler=run_compare)
 
     sweep = subparsers.add_parser(
@@ -181,13 +229,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "report each metric's mean and 95%% CI per point, with the paired difference from the first point.",
     )
     _common_arguments(sweep)
-    sweep.add_argument("--param", action="append", default=[], metavar="PATH=V1,V2,...", required=True,
-                       help="a scenario value by dotted path (list items by id) and the values to try, "
-                       "e.g. decisions.us_request_consultation.delay=2h,6h,12h (repeatable: full grid)")
-    sweep.add_argument("--reform", action="append", default=[], metavar="NAME",
-                       help="apply this reform at every point (repeatable)")
-    sweep.add_argument("--metric", action="append", default=[], metavar="NAME",
-                       help="metric for the table and the plot (repeatable; default: the headline metrics)")
+    sweep.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="PATH=V1,V2,...",
+        required=True,
+        help="a scenario value by dotted path (list items by id) and the values to try, "
+        "e.g. decisions.us_request_consultation.delay=2h,6h,12h (repeatable: full grid)",
+    )
+    sweep.add_argument(
+        "--reform", action="append", default=[], metavar="NAME", help="apply this reform at every point (repeatable)"
+    )
+    sweep.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="metric for the table and the plot (repeatable; default: the headline metrics)",
+    )
     sweep.set_defaults(handler=run_sweep)
 
 
@@ -265,32 +325,47 @@ def _run(args, arms, backend, progress, precision=None):
         rs = run_replications(arms, range(start, start + more), into=rs, **kwargs)
     width = widest_half_width(rs, metric)
     reached = width is not None and width <= target
-    return rs, {"metric": metric, "target_half_width": target, "half_width": width, "reached": reached,
-                "max_replications": cap}
+    return rs, {
+        "metric": metric,
+        "target_half_width": target,
+        "half_width": width,
+        "reached": reached,
+        "max_replications": cap,
+    }
 
 
-def _write_outputs(args, rs, payload, table_text, scenario_path, scenario_text, scenario_id, backend, started,
-                   command, figures, extra) -> list[str]:
+def _write_outputs(
+    args, rs, payload, table_text, scenario_path, scenario_text, scenario_id, backend, started, command, figures, extra
+) -> list[str]:
     from sim.analysis import outputs
 
     out: Path = args.out
-    metrics = [m for m in payload["metrics"]]
+    metrics = list(payload["metrics"])
     files = [outputs.write_replications_csv(rs, out / "replications.csv", metrics).name]
     parquet = outputs.write_replications_parquet(rs, out / "replications.parquet", metrics)
     if parquet is not None:
         files.append(parquet.name)
     else:
-        extra = {**extra, "parquet": "skipped: pyarrow is not installed (extra ttx[analysis])"}
+        extra = {**extra, "parquet": "skipped: pyarrow is not installed (extra ttxsim[analysis])"}
     files.append(outputs.write_json(payload, out / "summary.json").name)
     (out / "summary.txt").write_text(table_text + "\n", encoding="utf-8")
     files.append("summary.txt")
     if figures is not None:
         files += figures(out)
     files.append("manifest.json")
-    manifest = outputs.manifest(rs, command=command, argv=sys.argv, scenario_path=str(scenario_path),
-                                scenario_text=scenario_text, scenario_id=scenario_id, backend=backend.name,
-                                workers=backend.workers, started=started, files=files,
-                                extra={"arguments": _jsonable(vars(args)), **extra})
+    manifest = outputs.manifest(
+        rs,
+        command=command,
+        argv=sys.argv,
+        scenario_path=str(scenario_path),
+        scenario_text=scenario_text,
+        scenario_id=scenario_id,
+        backend=backend.name,
+        workers=backend.workers,
+        started=started,
+        files=files,
+        extra={"arguments": _jsonable(vars(args)), **extra},
+    )
     outputs.write_json(manifest, out / "manifest.json")
     return files
 
@@ -308,14 +383,14 @@ def _finish(args, rs, progress, note="") -> int:
     if rs.interrupted:
         progress.finish(note)
         where = f" in {args.out}" if args.out else ""
-        print(f"ttx: interrupted; kept the {rs.replications} finished replications{where}", file=sys.stderr)
+        print(f"ttxsim: interrupted; kept the {rs.replications} finished replications{where}", file=sys.stderr)
         return EXIT_INTERRUPTED
     progress.finish(note)
     return 0
 
 
 # ---------------------------------------------------------------------------
-# ttx compare
+# ttxsim compare
 # ---------------------------------------------------------------------------
 
 
@@ -365,8 +440,9 @@ def run_compare(args: argparse.Namespace) -> int:
     if rs.interrupted:
         payload["interrupted"] = True
     shown = list(HEADLINE_METRICS) + ([metric] if metric not in HEADLINE_METRICS else [])
-    title = (f"{base.scenario.title}: {rs.replications} paired replications per arm, master seed {args.seed}"
-             + (" (interrupted)" if rs.interrupted else ""))
+    title = f"{base.scenario.title}: {rs.replications} paired replications per arm, master seed {args.seed}" + (
+        " (interrupted)" if rs.interrupted else ""
+    )
     table = render_table(payload, shown, title, requested=[args.metric] if args.metric else [])
 
     curves = curve_summary(rs)
@@ -381,8 +457,20 @@ def run_compare(args: argparse.Namespace) -> int:
                 files += [p.name for p in comparison_figures(rs, payload, curves, out, shown)]
             return files
 
-        _write_outputs(args, rs, payload, table, path, text, base.scenario.id, backend, started, "compare",
-                       figures, {"precision": payload.get("precision")})
+        _write_outputs(
+            args,
+            rs,
+            payload,
+            table,
+            path,
+            text,
+            base.scenario.id,
+            backend,
+            started,
+            "compare",
+            figures,
+            {"precision": payload.get("precision")},
+        )
     if args.plot is not None:
         from sim.analysis.plots import overview_figure
 
@@ -392,14 +480,16 @@ def run_compare(args: argparse.Namespace) -> int:
     else:
         print(table)
         if reached is not None and not reached["reached"]:
-            print(f"\nprecision: {metric} did not reach ±{reached['target_half_width']:g} within "
-                  f"{rs.replications} replications (widest half-width "
-                  f"{'-' if reached['half_width'] is None else format(reached['half_width'], '.2f')})")
+            print(
+                f"\nprecision: {metric} did not reach ±{reached['target_half_width']:g} within "
+                f"{rs.replications} replications (widest half-width "
+                f"{'-' if reached['half_width'] is None else format(reached['half_width'], '.2f')})"
+            )
     return _finish(args, rs, progress)
 
 
 # ---------------------------------------------------------------------------
-# ttx sweep
+# ttxsim sweep
 # ---------------------------------------------------------------------------
 
 
@@ -430,23 +520,33 @@ def run_sweep(args: argparse.Namespace) -> int:
 
     comparison = compare(rs)
     points = [
-        {"name": arm.name, "settings": [[p, v] for p, v in arm.settings],
-         "settings_text": [[p.path, t] for p, t in zip(params, arm.setting_texts, strict=True)]}
+        {
+            "name": arm.name,
+            "settings": [[p, v] for p, v in arm.settings],
+            "settings_text": [[p.path, t] for p, t in zip(params, arm.setting_texts, strict=True)],
+        }
         for arm in arms
     ]
-    payload = {"scenario": base.scenario.id, "seed": args.seed, "reforms": list(args.reform),
-               "parameters": [p.path for p in params], "points": [{"name": p["name"],
-                                                                   "settings": dict(p["settings"])} for p in points],
-               **comparison}
+    payload = {
+        "scenario": base.scenario.id,
+        "seed": args.seed,
+        "reforms": list(args.reform),
+        "parameters": [p.path for p in params],
+        "points": [{"name": p["name"], "settings": dict(p["settings"])} for p in points],
+        **comparison,
+    }
     if rs.interrupted:
         payload["interrupted"] = True
     shown = args.metric or [m for m in HEADLINE_METRICS if m in comparison["metrics"]]
-    title = (f"{base.scenario.title}: sweep of {', '.join(p.path for p in params)}; "
-             f"{rs.replications} paired replications per point, master seed {args.seed}"
-             + (" (interrupted)" if rs.interrupted else ""))
+    title = (
+        f"{base.scenario.title}: sweep of {', '.join(p.path for p in params)}; "
+        f"{rs.replications} paired replications per point, master seed {args.seed}"
+        + (" (interrupted)" if rs.interrupted else "")
+    )
     table = render_table(payload, shown, title, requested=args.metric)
 
     if args.out is not None:
+
         def figures(out: Path) -> list[str]:
             if args.no_plots:
                 return []
@@ -454,8 +554,20 @@ def run_sweep(args: argparse.Namespace) -> int:
 
             return [p.name for p in sweep_figure(points, payload, shown, out / "sweep")]
 
-        _write_outputs(args, rs, payload, table, path, text, base.scenario.id, backend, started, "sweep", figures,
-                       {"parameters": [{"path": p.path, "values": list(p.texts)} for p in params]})
+        _write_outputs(
+            args,
+            rs,
+            payload,
+            table,
+            path,
+            text,
+            base.scenario.id,
+            backend,
+            started,
+            "sweep",
+            figures,
+            {"parameters": [{"path": p.path, "values": list(p.texts)} for p in params]},
+        )
     if args.plot is not None:
         from sim.analysis.plots import sweep_figure
 

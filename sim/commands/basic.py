@@ -1,4 +1,4 @@
-"""`ttx validate`, `ttx schema` and `ttx run`: the headless basics."""
+"""`ttxsim validate`, `ttxsim schema` and `ttxsim run`: the headless basics."""
 
 from __future__ import annotations
 
@@ -37,14 +37,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     scenario_argument(run)
     run.add_argument("--seed", type=int, default=1, help="master random seed (default 1)")
-    run.add_argument("--until", type=non_negative_hours, default=None, metavar="HOURS",
-                     help="stop after this many simulated hours (default: the scenario horizon)")
-    run.add_argument("--reform", action="append", default=[], metavar="NAME",
-                     help="apply a named reform overlay (repeatable)")
+    run.add_argument(
+        "--until",
+        type=non_negative_hours,
+        default=None,
+        metavar="HOURS",
+        help="stop after this many simulated hours (default: the scenario horizon)",
+    )
+    run.add_argument(
+        "--reform", action="append", default=[], metavar="NAME", help="apply a named reform overlay (repeatable)"
+    )
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     run.add_argument("--events", metavar="PATH", help="also write the event log as JSON lines to PATH")
-    run.add_argument("--journal", metavar="FILE", nargs="?", const="", default=None,
-                     help="record the run in a session journal (SQLite); without FILE, in the sessions folder")
+    run.add_argument(
+        "--journal",
+        metavar="FILE",
+        nargs="?",
+        const="",
+        default=None,
+        help="record the run in a session journal (SQLite); without FILE, in the sessions folder",
+    )
     run.set_defaults(handler=run_run)
 
 
@@ -59,8 +71,10 @@ def run_validate(args: argparse.Namespace) -> int:
             print(str(error), file=sys.stderr)
             status = 2
         else:
-            print(f"{file}: ok ({len(scenario.agencies)} agencies, {len(scenario.decisions)} decisions, "
-                  f"{len(scenario.injects)} injects, {len(scenario.reforms)} reforms)")
+            print(
+                f"{file}: ok ({len(scenario.agencies)} agencies, {len(scenario.decisions)} decisions, "
+                f"{len(scenario.injects)} injects, {len(scenario.reforms)} reforms)"
+            )
     return status
 
 
@@ -87,8 +101,9 @@ def run_run(args: argparse.Namespace) -> int:
         from sim.journal import JournalError, start_session
 
         try:
-            simulation, journal = start_session(resolve(args.file), seed=args.seed, reforms=args.reform,
-                                                journal_path=args.journal or None, mode="run")
+            simulation, journal = start_session(
+                resolve(args.file), seed=args.seed, reforms=args.reform, journal_path=args.journal or None, mode="run"
+            )
         except JournalError as error:
             raise UsageError(str(error)) from None
     else:

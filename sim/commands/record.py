@@ -1,7 +1,7 @@
-"""`ttx replay`, `ttx report`, `ttx msel export|import` and `ttx journal`: the exercise record.
+"""`ttxsim replay`, `ttxsim report`, `ttxsim msel export|import` and `ttxsim journal`: the exercise record.
 
 Heavy imports (sqlite3 journal code, matplotlib, openpyxl) happen inside the
-handlers, so `ttx --help` and `ttx validate` stay fast.
+handlers, so `ttxsim --help` and `ttxsim validate` stay fast.
 """
 
 from __future__ import annotations
@@ -33,8 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     report.add_argument("journal", type=Path, metavar="FILE", help="session journal (.ttxj)")
     report.add_argument("--out", type=Path, required=True, metavar="PATH", help="aar.html or aar.md")
-    report.add_argument("--late-factor", type=float, default=2.0, metavar="X",
-                        help="a decision later than X times its expected time is rated M, not S (default 2)")
+    report.add_argument(
+        "--late-factor",
+        type=float,
+        default=2.0,
+        metavar="X",
+        help="a decision later than X times its expected time is rated M, not S (default 2)",
+    )
     report.set_defaults(handler=run_report)
 
     msel = subparsers.add_parser(
@@ -44,15 +49,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "in the HSEEP/FEMA column order.",
     )
     actions = msel.add_subparsers(dest="msel_command", metavar="ACTION")
-    export = actions.add_parser("export", help="write the scenario's injects to msel.csv or msel.xlsx",
-                                description="Write the scenario's injects to a CSV or XLSX sheet.")
+    export = actions.add_parser(
+        "export",
+        help="write the scenario's injects to msel.csv or msel.xlsx",
+        description="Write the scenario's injects to a CSV or XLSX sheet.",
+    )
     scenario_argument(export)
     export.add_argument("--out", type=Path, required=True, metavar="PATH", help="msel.csv or msel.xlsx")
     export.set_defaults(handler=run_msel_export)
-    load = actions.add_parser("import", help="replace a scenario's injects with a sheet",
-                              description="Read a CSV/XLSX MSEL and, with --into, replace that scenario file's "
-                              "injects: section (the rest of the file is kept as it is). Without --into, only "
-                              "check the sheet.")
+    load = actions.add_parser(
+        "import",
+        help="replace a scenario's injects with a sheet",
+        description="Read a CSV/XLSX MSEL and, with --into, replace that scenario file's "
+        "injects: section (the rest of the file is kept as it is). Without --into, only "
+        "check the sheet.",
+    )
     load.add_argument("sheet", type=Path, metavar="SHEET", help="msel.csv or msel.xlsx")
     load.add_argument("--into", type=Path, default=None, metavar="FILE", help="scenario YAML to update")
     load.set_defaults(handler=run_msel_import)
@@ -91,19 +102,35 @@ def run_replay(args: argparse.Namespace) -> int:
     except JournalError as error:
         raise UsageError(str(error)) from None
     if args.json:
-        print_json({"identical": outcome.identical, "stored_events": outcome.stored,
-                    "replayed_events": outcome.replayed, "inputs": outcome.inputs, "closed": outcome.closed,
-                    "divergence": None if outcome.divergence is None else {
-                        "index": outcome.divergence.index, "journal": outcome.divergence.expected,
-                        "replay": outcome.divergence.actual}})
+        print_json(
+            {
+                "identical": outcome.identical,
+                "stored_events": outcome.stored,
+                "replayed_events": outcome.replayed,
+                "inputs": outcome.inputs,
+                "closed": outcome.closed,
+                "divergence": None
+                if outcome.divergence is None
+                else {
+                    "index": outcome.divergence.index,
+                    "journal": outcome.divergence.expected,
+                    "replay": outcome.divergence.actual,
+                },
+            }
+        )
     if outcome.divergence is not None:
         if not args.json:
             print(f"{args.journal}: NOT identical; {outcome.divergence.describe()}")
         return EXIT_FAILURE
     if not args.json:
-        tail = "" if outcome.closed or outcome.replayed == outcome.stored else (
-            f" (session not closed: the journal holds the first {outcome.stored}, the re-run regenerated "
-            f"{outcome.replayed - outcome.stored} more)")
+        tail = (
+            ""
+            if outcome.closed or outcome.replayed == outcome.stored
+            else (
+                f" (session not closed: the journal holds the first {outcome.stored}, the re-run regenerated "
+                f"{outcome.replayed - outcome.stored} more)"
+            )
+        )
         print(f"{args.journal}: identical: {outcome.stored} events, {outcome.inputs} inputs{tail}")
     return 0
 
@@ -124,14 +151,23 @@ def aar_from_journal(path: Path, late_factor: float = 2.0):
         "Session started": datetime.fromtimestamp(info.created).strftime("%Y-%m-%d %H:%M"),
         "Session ended cleanly": "yes" if info.closed else "no (resumed or crashed)",
         "Inputs": f"{len([e for e in entries if e.kind in ('inject', 'decision', 'note')])} "
-                  f"({pauses} pauses, {sum(1 for e in entries if e.kind == 'speed')} speed changes)",
+        f"({pauses} pauses, {sum(1 for e in entries if e.kind == 'speed')} speed changes)",
         "Replay check": "identical event stream" if outcome.identical else outcome.divergence.describe(),
         "Scenario file": f"{info.scenario_path} (sha256 {info.scenario_sha256[:12]}...)",
-        "ttx version": info.version,
+        "ttxsim version": info.version,
     }
-    return build_aar(simulation.scenario, simulation.events, simulation.inputs, simulation.metrics(),
-                     seed=info.seed, reforms=info.reforms, human_roles=info.human_roles, session=session,
-                     late_factor=late_factor, end=simulation.now)
+    return build_aar(
+        simulation.scenario,
+        simulation.events,
+        simulation.inputs,
+        simulation.metrics(),
+        seed=info.seed,
+        reforms=info.reforms,
+        human_roles=info.human_roles,
+        session=session,
+        late_factor=late_factor,
+        end=simulation.now,
+    )
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -188,30 +224,48 @@ def run_journal(args: argparse.Namespace) -> int:
                     count = len(journal.entries())
             except JournalError:
                 continue
-            rows.append({"path": str(path), "scenario": info.scenario_id, "seed": info.seed,
-                         "created": datetime.fromtimestamp(info.created).isoformat(timespec="seconds"),
-                         "inputs": count, "closed": info.closed})
+            rows.append(
+                {
+                    "path": str(path),
+                    "scenario": info.scenario_id,
+                    "seed": info.seed,
+                    "created": datetime.fromtimestamp(info.created).isoformat(timespec="seconds"),
+                    "inputs": count,
+                    "closed": info.closed,
+                }
+            )
         if args.json:
             print_json({"folder": str(folder), "sessions": rows})
         else:
             print(f"sessions folder: {folder}")
             for row in rows:
                 state = "closed" if row["closed"] else "open/crashed"
-                print(f"  {row['created']}  {row['scenario']:<12} seed {row['seed']:<4} {row['inputs']:>4} inputs "
-                      f"{state:<13} {row['path']}")
+                print(
+                    f"  {row['created']}  {row['scenario']:<12} seed {row['seed']:<4} {row['inputs']:>4} inputs "
+                    f"{state:<13} {row['path']}"
+                )
         return 0
     journal = _open_journal(args.journal)
     with journal:
         info = journal.info
         entries = journal.entries()
         events = len(journal.event_lines())
-    payload = {"path": str(info.path), "scenario": info.scenario_id, "scenario_path": info.scenario_path,
-               "scenario_sha256": info.scenario_sha256, "seed": info.seed, "reforms": list(info.reforms),
-               "human_roles": list(info.human_roles), "version": info.version, "mode": info.mode,
-               "created": datetime.fromtimestamp(info.created).isoformat(timespec="seconds"),
-               "reached_minutes": info.reached, "closed": info.closed, "events": events,
-               "inputs": [{"kind": e.kind, "sim_time": e.sim_time, "wall_time": e.wall_time, **e.payload}
-                          for e in entries]}
+    payload = {
+        "path": str(info.path),
+        "scenario": info.scenario_id,
+        "scenario_path": info.scenario_path,
+        "scenario_sha256": info.scenario_sha256,
+        "seed": info.seed,
+        "reforms": list(info.reforms),
+        "human_roles": list(info.human_roles),
+        "version": info.version,
+        "mode": info.mode,
+        "created": datetime.fromtimestamp(info.created).isoformat(timespec="seconds"),
+        "reached_minutes": info.reached,
+        "closed": info.closed,
+        "events": events,
+        "inputs": [{"kind": e.kind, "sim_time": e.sim_time, "wall_time": e.wall_time, **e.payload} for e in entries],
+    }
     if args.json:
         print_json(payload)
     else:

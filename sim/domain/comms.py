@@ -9,9 +9,9 @@ passing it on. That relay cost is exactly what a coordination reform removes.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
-import heapq
 from typing import Any
 
 import simpy

@@ -104,7 +104,7 @@ class ServiceBank:
     daily `hours`.
     """
 
-    __slots__ = ("_free", "_open", "_close")
+    __slots__ = ("_close", "_free", "_open")
 
     def __init__(self, servers: int, hours: Window | None = None) -> None:
         self._free = [0.0] * max(1, servers)
@@ -298,9 +298,7 @@ class Evacuation:
         self._homebound: deque[tuple[float, Groups]] = deque()
         self._ports = {m: Queue(f"port:{m}") for m in self.municipalities if self._is_outer(m)}
 
-        self.islands = {
-            i.id: IslandState(i.id, i.registration_desks, i.buses, i.bus_seats) for i in config.islands
-        }
+        self.islands = {i.id: IslandState(i.id, i.registration_desks, i.buses, i.bus_seats) for i in config.islands}
         self._island_cfg = {i.id: i for i in config.islands}
         for m in config.municipalities:
             self.islands[m.hub_island].feeds.append(m.id)
@@ -416,8 +414,13 @@ class Evacuation:
         state.last_turnout = now
         if self.first_start is None:
             self.first_start = now
-        self.emit(Kind.movement_started, municipality_id, None, municipality=municipality_id,
-                  people=self.ledger.total(f"home:{municipality_id}"))
+        self.emit(
+            Kind.movement_started,
+            municipality_id,
+            None,
+            municipality=municipality_id,
+            people=self.ledger.total(f"home:{municipality_id}"),
+        )
 
     def close(self, mode: str, places: list[str], duration: float) -> None:
         """Close matching legs for `duration` minutes (weather, damage)."""
@@ -431,8 +434,15 @@ class Evacuation:
                 continue
             leg.closed_until = max(leg.closed_until, until)
             closed.append(leg.id)
-        self.emit(Kind.leg_closed, "weather", None, mode=mode, places=sorted(wanted), legs=closed,
-                  hours=round(duration / 60.0, 4))
+        self.emit(
+            Kind.leg_closed,
+            "weather",
+            None,
+            mode=mode,
+            places=sorted(wanted),
+            legs=closed,
+            hours=round(duration / 60.0, 4),
+        )
         if closed:
             reopen = self.env.timeout(duration)
             reopen.callbacks.append(lambda _e, legs=tuple(closed): self._reopened(legs))
@@ -450,8 +460,9 @@ class Evacuation:
 
         def restore(_event: simpy.Event) -> None:
             self.compliance /= factor
-            self.emit(Kind.compliance_changed, "population", None, factor=1.0 / factor,
-                      compliance=round(self.compliance, 6))
+            self.emit(
+                Kind.compliance_changed, "population", None, factor=1.0 / factor, compliance=round(self.compliance, 6)
+            )
 
         self.env.timeout(duration).callbacks.append(restore)
 
@@ -470,8 +481,14 @@ class Evacuation:
             hub.vessels += count
             group = VesselGroup(id="assigned", count=count, passengers_per_trip=passengers_per_trip, takes_anyone=True)
             self._launch_vessels(hub, island, group)
-        self.emit(Kind.vessels_assigned, "jcg", hub.id if hub else hub_id, count=count,
-                  passengers_per_trip=passengers_per_trip, applied=applied)
+        self.emit(
+            Kind.vessels_assigned,
+            "jcg",
+            hub.id if hub else hub_id,
+            count=count,
+            passengers_per_trip=passengers_per_trip,
+            applied=applied,
+        )
 
     def _air_hub(self, hub_id: str) -> AirHubState:
         if hub_id in self.air_hubs:
@@ -545,15 +562,20 @@ class Evacuation:
             island.idle_buses -= 1
             weighted = sum(n * (self.config.care_factor if g[1] == CARE else 1.0) for g, n in groups.items())
             cfg_island = self._island_cfg[island.id]
-            registered = island.desks.serve(env.now, weighted * self.streams.sample(
-                cfg_island.registration_time, f"evacuation.registration.{island.id}"))
+            registered = island.desks.serve(
+                env.now,
+                weighted * self.streams.sample(cfg_island.registration_time, f"evacuation.registration.{island.id}"),
+            )
             at_airport = registered + hub.cfg.bus_time
-            cleared = hub.lanes.serve(at_airport, weighted * self.streams.sample(
-                hub.cfg.security_time, f"evacuation.security.{hub.id}"))
+            cleared = hub.lanes.serve(
+                at_airport, weighted * self.streams.sample(hub.cfg.security_time, f"evacuation.security.{hub.id}")
+            )
             env.timeout(cleared - env.now).callbacks.append(
-                lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups))
+                lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
+            )
             env.timeout(at_airport + hub.cfg.bus_time - env.now).callbacks.append(
-                lambda _e, island=island: self._bus_back(island))
+                lambda _e, island=island: self._bus_back(island)
+            )
             hub.demand.fire()
 
     def _cleared_security(self, hub: AirHubState, groups: Groups) -> None:
@@ -566,8 +588,11 @@ class Evacuation:
 
     def _check_cleared(self, municipality: str) -> None:
         state = self.municipalities[municipality]
-        if (state.cleared_at is None and state.started_at is not None
-                and self.ledger.total(f"home:{municipality}") + self.ledger.total(f"port:{municipality}") == 0):
+        if (
+            state.cleared_at is None
+            and state.started_at is not None
+            and self.ledger.total(f"home:{municipality}") + self.ledger.total(f"port:{municipality}") == 0
+        ):
             state.cleared_at = self.env.now
 
     def _left_islands(self, groups: Groups) -> None:
@@ -581,8 +606,13 @@ class Evacuation:
                     state.cleared_at = now
         if self.completed_at is None and self.ledger.on_islands_total == 0:
             self.completed_at = now
-            self.emit(Kind.evacuation_completed, "evacuation", None, people=sum(self.ledger.population.values()),
-                      hours=None if self.first_start is None else round((now - self.first_start) / 60.0, 4))
+            self.emit(
+                Kind.evacuation_completed,
+                "evacuation",
+                None,
+                people=sum(self.ledger.population.values()),
+                hours=None if self.first_start is None else round((now - self.first_start) / 60.0, 4),
+            )
 
     # -- vehicles ------------------------------------------------------------------
     def _feeder(self, f: FeederVehicle, name: str):
@@ -596,9 +626,12 @@ class Evacuation:
             while queue.total == 0:
                 yield queue.wait(env)
             ready = env.now
-            while (queue.total < f.capacity and ledger.total(f"home:{f.origin}") > 0
-                   and self.municipalities[f.origin].started_at is not None
-                   and env.now - ready < f.max_wait):
+            while (
+                queue.total < f.capacity
+                and ledger.total(f"home:{f.origin}") > 0
+                and self.municipalities[f.origin].started_at is not None
+                and env.now - ready < f.max_wait
+            ):
                 yield queue.wait(env) | env.timeout(ready + f.max_wait - env.now)
             depart = next_in_window(leg.open_at(env.now), open_at, close_at)
             if depart > env.now:
@@ -648,8 +681,11 @@ class Evacuation:
                     continue
                 yield env.timeout(hub.stand_time)
                 deadline = min(env.now + cfg.boarding_hold, day * DAY + hub.dep_close)
-                while (hub.airside.total < seats and env.now < deadline
-                       and (island.reg.total > 0 or ledger.total(hub.landside) > 0 or self._incoming(island) > 0)):
+                while (
+                    hub.airside.total < seats
+                    and env.now < deadline
+                    and (island.reg.total > 0 or ledger.total(hub.landside) > 0 or self._incoming(island) > 0)
+                ):
                     yield hub.airside.wait(env) | env.timeout(deadline - env.now)
                 if leg.closed_until > env.now:
                     yield env.timeout(leg.closed_until - env.now)
@@ -730,8 +766,14 @@ class Evacuation:
         """An SDF/US flight that needs a stand at an evacuation airport."""
         with hub.stands.request(priority=hub.military_priority) as stand:
             yield stand
-            self.emit(Kind.reinforcement_landed, "reinforcement", hub.id, hub=hub.id, flight=n,
-                      hours_on_stand=round(stand_time / 60.0, 4))
+            self.emit(
+                Kind.reinforcement_landed,
+                "reinforcement",
+                hub.id,
+                hub=hub.id,
+                flight=n,
+                hours_on_stand=round(stand_time / 60.0, 4),
+            )
             yield self.env.timeout(stand_time)
 
     def _land(self, node: str, groups: Groups, src: str) -> None:
@@ -866,14 +908,37 @@ class Evacuation:
         rows = []
         for m, state in self.municipalities.items():
             c = self.ledger.by_category.get(m) or dict.fromkeys(
-                ("at_home", "at_port_or_airport", "in_transit", "arrived_kyushu", "at_host", "gone_home"), 0)
-            rows.append(MunicipalityView(m, state.cfg.name, state.cfg.population, c["at_home"],
-                                         c["at_port_or_airport"], c["in_transit"], c["arrived_kyushu"],
-                                         c["at_host"], c["gone_home"], state.started_at is not None))
+                ("at_home", "at_port_or_airport", "in_transit", "arrived_kyushu", "at_host", "gone_home"), 0
+            )
+            rows.append(
+                MunicipalityView(
+                    m,
+                    state.cfg.name,
+                    state.cfg.population,
+                    c["at_home"],
+                    c["at_port_or_airport"],
+                    c["in_transit"],
+                    c["arrived_kyushu"],
+                    c["at_host"],
+                    c["gone_home"],
+                    state.started_at is not None,
+                )
+            )
         total = MunicipalityView(
-            "total", "Total", *(sum(getattr(r, f) for r in rows) for f in (
-                "population", "at_home", "at_port_or_airport", "in_transit", "arrived_kyushu", "at_host",
-                "gone_home")),
+            "total",
+            "Total",
+            *(
+                sum(getattr(r, f) for r in rows)
+                for f in (
+                    "population",
+                    "at_home",
+                    "at_port_or_airport",
+                    "in_transit",
+                    "arrived_kyushu",
+                    "at_host",
+                    "gone_home",
+                )
+            ),
             self.first_start is not None,
         )
         since = self.env.now - DAY

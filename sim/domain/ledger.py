@@ -163,7 +163,7 @@ class Queue:
     cohorts arrived, so a load is taken from the front.
     """
 
-    __slots__ = ("place", "_chunks", "_waiters", "total")
+    __slots__ = ("_chunks", "_waiters", "place", "total")
 
     def __init__(self, place: str) -> None:
         self.place = place

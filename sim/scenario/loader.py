@@ -157,7 +157,7 @@ class Positions:
                     new[path] = pos
             for path, pos in table.items():
                 if path[: len(source)] == source:
-                    new[target + path[len(source):]] = pos
+                    new[target + path[len(source) :]] = pos
         return copy
 
 
@@ -203,7 +203,12 @@ _FLOAT = re.compile(
     |\.(?:nan|NaN|NAN))$""",
     re.X,
 )
-_REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"}
+_REPLACED = {
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:timestamp",
+}
 
 
 class ScenarioYamlLoader(yaml.SafeLoader):
@@ -319,9 +324,13 @@ class _Builder:
 
 def _decode(data: bytes, filename: str) -> str:
     """Bytes -> text: UTF-8 (with or without BOM) or BOM-marked UTF-16/32."""
-    for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, encoding in (  # noqa: B007 - the loop picks the encoding it breaks on
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             break
     else:
@@ -331,11 +340,20 @@ def _decode(data: bytes, filename: str) -> str:
     except UnicodeDecodeError as error:
         before = data[: error.start]
         line = before.count(b"\n") + 1
-        col = len(before[before.rfind(b"\n") + 1:].decode(encoding, errors="replace")) + 1
-        byte = data[error.start: error.start + 1].hex()
-        raise ScenarioError([Problem(filename, line, col, "",
-                                     f"not a text file: byte 0x{byte} at offset {error.start} is not valid "
-                                     f"{encoding.upper().removesuffix('-SIG')}")]) from None
+        col = len(before[before.rfind(b"\n") + 1 :].decode(encoding, errors="replace")) + 1
+        byte = data[error.start : error.start + 1].hex()
+        raise ScenarioError(
+            [
+                Problem(
+                    filename,
+                    line,
+                    col,
+                    "",
+                    f"not a text file: byte 0x{byte} at offset {error.start} is not valid "
+                    f"{encoding.upper().removesuffix('-SIG')}",
+                )
+            ]
+        ) from None
 
 
 def _parse(text: str, filename: str) -> tuple[Any, Positions, list[Problem]]:
@@ -355,8 +373,10 @@ def _parse(text: str, filename: str) -> tuple[Any, Positions, list[Problem]]:
         builder = _Builder(loader, lines, filename)
         raw = builder.build(node, ())
     except yaml.reader.ReaderError as error:
-        raise fail(lines.at(error.position),
-                   f"not a text file: control character U+{error.character:04X} is not allowed in YAML") from None
+        raise fail(
+            lines.at(error.position),
+            f"not a text file: control character U+{error.character:04X} is not allowed in YAML",
+        ) from None
     except yaml.MarkedYAMLError as error:
         message = str(error.problem or "invalid YAML")
         if "'\\t'" in message:
@@ -365,7 +385,9 @@ def _parse(text: str, filename: str) -> tuple[Any, Positions, list[Problem]]:
             message = f"{error.context}, {message}"
         elif error.context:
             message = f"{message} ({error.context}"
-            if error.context_mark is not None and error.context_mark.index != getattr(error.problem_mark, "index", None):
+            if error.context_mark is not None and error.context_mark.index != getattr(
+                error.problem_mark, "index", None
+            ):
                 message += f" at line {lines.mark(error.context_mark)[0]}"
             message += ")"
         raise fail(error.problem_mark or error.context_mark, f"YAML syntax error: {message}") from None
@@ -378,9 +400,18 @@ def _parse(text: str, filename: str) -> tuple[Any, Positions, list[Problem]]:
             loader.dispose()
     if not isinstance(raw, dict):
         line, col = builder.positions.values.get((), (1, 1))
-        raise ScenarioError([Problem(filename, line, col, "",
-                                     f"expected a mapping of scenario sections (scenario:, agencies:, ...) "
-                                     f"at the top level, got {_describe(raw)}")])
+        raise ScenarioError(
+            [
+                Problem(
+                    filename,
+                    line,
+                    col,
+                    "",
+                    f"expected a mapping of scenario sections (scenario:, agencies:, ...) "
+                    f"at the top level, got {_describe(raw)}",
+                )
+            ]
+        )
     return raw, builder.positions, builder.problems
 
 
@@ -425,10 +456,9 @@ def _raw_path(raw: Any, loc: Sequence[Any]) -> tuple[PathTuple, list[Any]]:
     for part in loc:
         if rest:
             rest.append(part)
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        elif (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             node = node[part]
             path.append(part)
         elif isinstance(part, str) and (part in _TAG_NAMES or "[" in part):
@@ -604,7 +634,9 @@ def _schema_problem(error: Mapping[str, Any], raw: Any, positions: Positions) ->
         expected = _QUOTED.findall(str(ctx.get("expected_tags", "")))
         tag = ctx.get("tag")
         sub = (*path, "kind") if isinstance(_get(raw, path), dict) and "kind" in _get(raw, path) else path
-        return positions.problem(sub, f"unknown kind {tag!r}{suggest(tag, expected)}; expected one of: {', '.join(expected)}")
+        return positions.problem(
+            sub, f"unknown kind {tag!r}{suggest(tag, expected)}; expected one of: {', '.join(expected)}"
+        )
     if kind == "union_tag_not_found":
         expected = sorted({k for cls in model_at(raw, path) for k in _kind_of(cls)}) or []
         discriminator = _QUOTED.findall(str(ctx.get("discriminator", "'kind'")))
@@ -614,10 +646,13 @@ def _schema_problem(error: Mapping[str, Any], raw: Any, positions: Positions) ->
     if kind in ("enum", "literal_error"):
         expected = _QUOTED.findall(str(ctx.get("expected", "")))
         shown = ", ".join(expected) if len(expected) <= 12 else ", ".join(expected[:12]) + ", ..."
-        return positions.problem(path, f"unknown value {_describe(value)}{suggest(value, expected)}; expected one of: {shown}")
+        return positions.problem(
+            path, f"unknown value {_describe(value)}{suggest(value, expected)}; expected one of: {shown}"
+        )
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == _ID_PATTERN:
-        return positions.problem(path, f"expected an id of lower-case letters, digits and '_' starting with a letter, "
-                                       f"got {_describe(value)}")
+        return positions.problem(
+            path, f"expected an id of lower-case letters, digits and '_' starting with a letter, got {_describe(value)}"
+        )
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return positions.problem(path, f"expected a mapping, got {_describe(value)}")
     for prefix in ("Value error, ", "Assertion failed, "):
@@ -633,9 +668,9 @@ def _schema_problem(error: Mapping[str, Any], raw: Any, positions: Positions) ->
 def _get(raw: Any, path: Sequence[Any]) -> Any:
     node = raw
     for part in path:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             node = node[part]
         else:
             return None
@@ -721,8 +756,10 @@ def load_scenario_text(text: str, filename: str = "<string>", reforms: Sequence[
     if problems or scenario is None:
         names = ", ".join(repr(n) for n in reforms)
         label = f"after reform {names}" if len(reforms) == 1 else f"after reforms {names}"
-        raise ScenarioError([Problem(p.file, p.line, p.col, p.path, f"{p.message} ({label})") for p in problems]
-                            or [Problem(filename, 1, 1, "", f"invalid scenario ({label})")])
+        raise ScenarioError(
+            [Problem(p.file, p.line, p.col, p.path, f"{p.message} ({label})") for p in problems]
+            or [Problem(filename, 1, 1, "", f"invalid scenario ({label})")]
+        )
     return scenario
 
 

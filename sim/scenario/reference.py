@@ -106,7 +106,7 @@ def markdown() -> str:
     lines = [
         "# Scenario field reference",
         "",
-        "Generated from the schema by `ttx schema --markdown`; do not edit by hand.",
+        "Generated from the schema by `ttxsim schema --markdown`; do not edit by hand.",
         "Every block also accepts `source:` (a citation) and `assumption:` (why a number was chosen)",
         "where the table lists them. Unknown keys are errors.",
         "",

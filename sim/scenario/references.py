@@ -49,7 +49,9 @@ SIMCELL = "simcell"
 """The exercise control cell: a valid inject sender that is not an agency."""
 
 
-def iter_models(raw: Any, annotation: Any = Scenario, path: PathTuple = ()) -> Iterator[tuple[PathTuple, type[BaseModel], dict[str, Any]]]:
+def iter_models(
+    raw: Any, annotation: Any = Scenario, path: PathTuple = ()
+) -> Iterator[tuple[PathTuple, type[BaseModel], dict[str, Any]]]:
     """Every mapping in `raw` that the schema validates as a model: (path, model class, mapping).
 
     Discriminated unions are resolved by the raw `kind:`; a mapping whose model
@@ -60,7 +62,7 @@ def iter_models(raw: Any, annotation: Any = Scenario, path: PathTuple = ()) -> I
         cls = models[0]
         yield path, cls, raw
         fields = {field_key(name, f): f for name, f in cls.model_fields.items()}
-        fields.update({name: f for name, f in cls.model_fields.items()})
+        fields.update(dict(cls.model_fields.items()))
         for key, value in raw.items():
             if key in fields:
                 yield from iter_models(value, fields[key].annotation, (*path, key))
@@ -138,12 +140,17 @@ class _Checker:
                 continue
             here = (*path, i, "id")
             if item["id"] in first:
-                self.report(here, f"duplicate {noun} id {item['id']!r} (first defined at line {self.line_of(first[item['id']][0])})")
+                self.report(
+                    here,
+                    f"duplicate {noun} id {item['id']!r} (first defined at line {self.line_of(first[item['id']][0])})",
+                )
             else:
                 first[item["id"]] = (here, i)
         return first
 
-    def expect(self, path: PathTuple, value: Any, known: dict[str, Any] | list[str], noun: str, extra: str = "") -> None:
+    def expect(
+        self, path: PathTuple, value: Any, known: dict[str, Any] | list[str], noun: str, extra: str = ""
+    ) -> None:
         if isinstance(value, str) and value not in known:
             self.report(path, f"unknown {noun} {value!r}{suggest(value, list(known))}{extra}")
 
@@ -159,8 +166,11 @@ class _Checker:
         known = self.options[decision]
         for i, option in _str_list(values):
             if option not in known:
-                self.report((*path, i), f"decision {decision!r} has no option {option!r}{suggest(option, known)}; "
-                                        f"its options: {', '.join(known)}")
+                self.report(
+                    (*path, i),
+                    f"decision {decision!r} has no option {option!r}{suggest(option, known)}; "
+                    f"its options: {', '.join(known)}",
+                )
 
     # -- checks ------------------------------------------------------------
 
@@ -189,8 +199,11 @@ class _Checker:
                 self.agency((*path, "to", i), agency)
             sender = data.get("from", data.get("from_"))
             if isinstance(sender, str) and sender != SIMCELL and sender not in self.agencies:
-                self.report((*path, "from"), f"unknown sender {sender!r}"
-                                             f"{suggest(sender, [*self.agencies, SIMCELL])}; expected an agency id or 'simcell'")
+                self.report(
+                    (*path, "from"),
+                    f"unknown sender {sender!r}"
+                    f"{suggest(sender, [*self.agencies, SIMCELL])}; expected an agency id or 'simcell'",
+                )
         elif issubclass(cls, ChannelDisruptionEffect):
             for i, agency in _str_list(data.get("agencies")):
                 self.agency((*path, "agencies", i), agency)
@@ -221,12 +234,14 @@ class _Checker:
                 trail.append(node)
                 node = parent[node][0] if node in parent else None
             if node is not None and node in trail:
-                cycle = trail[trail.index(node):]
+                cycle = trail[trail.index(node) :]
                 first = min(cycle, key=lambda a: parent[a][1])
                 k = cycle.index(first)
                 cycle = cycle[k:] + cycle[:k]
-                self.report(("agencies", parent[first][1], "parent"),
-                            f"the chain of command has a cycle: {' -> '.join([*cycle, first])}")
+                self.report(
+                    ("agencies", parent[first][1], "parent"),
+                    f"the chain of command has a cycle: {' -> '.join([*cycle, first])}",
+                )
             done.update(trail)
 
     def check_requires_cycles(self) -> None:
@@ -282,8 +297,11 @@ class _Checker:
                     allowed = allowed_keys(self.raw, concrete[:-1])
                     if concrete[-1] not in allowed:
                         where_text = ".".join(patch["path"].split(".")[:-1]) or "the top level"
-                        self.report(where, f"path {patch['path']!r} does not exist: no key {concrete[-1]!r} in "
-                                           f"{where_text}{suggest(concrete[-1], [*container, *allowed])}")
+                        self.report(
+                            where,
+                            f"path {patch['path']!r} does not exist: no key {concrete[-1]!r} in "
+                            f"{where_text}{suggest(concrete[-1], [*container, *allowed])}",
+                        )
 
 
 def _cycles(edges: dict[Any, list[tuple[Any, PathTuple]]]) -> Iterator[tuple[list[Any], PathTuple]]:

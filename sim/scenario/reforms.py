@@ -108,15 +108,19 @@ def _find_reforms(raw: dict[str, Any], names: Sequence[str], positions: Position
             found.append((known[name], entries[known[name]]))
             continue
         listing = ", ".join(known) or "none (the scenario has no reforms:)"
-        problems.append(positions.problem(("reforms",), f"unknown reform {name!r}{suggest(name, known)}; known: {listing}",
-                                          key=True))
+        problems.append(
+            positions.problem(
+                ("reforms",), f"unknown reform {name!r}{suggest(name, known)}; known: {listing}", key=True
+            )
+        )
     if problems:
         raise ScenarioError(problems)
     return found
 
 
-def apply_reforms_positioned(raw: dict[str, Any], names: Sequence[str],
-                             positions: Positions) -> tuple[dict[str, Any], Positions]:
+def apply_reforms_positioned(
+    raw: dict[str, Any], names: Sequence[str], positions: Positions
+) -> tuple[dict[str, Any], Positions]:
     """`apply_reforms`, also moving positions so patched values point at the reform's text."""
     patched = copy.deepcopy(raw)
     problems: list[Problem] = []
@@ -141,8 +145,9 @@ def apply_reforms_positioned(raw: dict[str, Any], names: Sequence[str],
     return patched, positions
 
 
-def apply_reforms(raw: dict[str, Any], names: Sequence[str], *, filename: str = "<scenario>",
-                  positions: Positions | None = None) -> dict[str, Any]:
+def apply_reforms(
+    raw: dict[str, Any], names: Sequence[str], *, filename: str = "<scenario>", positions: Positions | None = None
+) -> dict[str, Any]:
     """A deep copy of `raw` with each named reform's patches set, in the order given.
 
     The result is raw data again: validate it (the loader does) before use.

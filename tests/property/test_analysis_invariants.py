@@ -50,8 +50,7 @@ def test_quantile_within_range(values, q):
     assert s[0] - 1e-9 <= quantile(s, q) <= s[-1] + 1e-9
 
 
-@given(st.lists(st.tuples(st.floats(0, 100), st.integers(0, 1000)), max_size=20),
-       st.integers(0, 1000))
+@given(st.lists(st.tuples(st.floats(0, 100), st.integers(0, 1000)), max_size=20), st.integers(0, 1000))
 def test_resample_step_reads_last_value_at_or_before(changes, before):
     """Each grid value is the last change at or before that time (or the initial value)."""
     changes = sorted(changes, key=lambda c: c[0])

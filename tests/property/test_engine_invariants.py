@@ -40,9 +40,12 @@ def test_same_seed_same_log(seed, reforms):
 
 
 @settings(max_examples=15)
-@given(seed=st.integers(0, 2**32 - 1), reforms=REFORM_SETS,
-       slices=st.lists(st.floats(1, 2000), min_size=1, max_size=30),
-       typhoon_at=st.none() | st.floats(0, 10_000))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    reforms=REFORM_SETS,
+    slices=st.lists(st.floats(1, 2000), min_size=1, max_size=30),
+    typhoon_at=st.none() | st.floats(0, 10_000),
+)
 def test_time_never_decreases_and_sequence_is_dense(seed, reforms, slices, typhoon_at):
     """Event times never go backwards, however the run is sliced and whatever is fired."""
     sim = Simulation(_scenario(reforms), seed=seed)
@@ -70,15 +73,23 @@ def test_legal_order_holds(seed, reforms, ceasefire):
         sim.apply(sim.scenario.inject("m10"))
     events = sim.run().events
     order = _taken(events, "defense_operation_order")
-    for step in ("jcg_control_cabinet_decision", "jcg_placed_under_control", "dm_orders_commandant",
-                 "commandant_directs_units", "jcg_control_lifted"):
+    for step in (
+        "jcg_control_cabinet_decision",
+        "jcg_placed_under_control",
+        "dm_orders_commandant",
+        "commandant_directs_units",
+        "jcg_control_lifted",
+    ):
         taken = _taken(events, step)
         if taken is not None:
             assert order is not None and order.data["option"] == "ordered" and order.seq < taken.seq
     sorties = _taken(events, "us_combat_sorties")
     if sorties is not None:
-        answer = next(e for e in events if e.target == "consultation_answer"
-                      and e.kind in (Kind.decision_taken, Kind.decision_skipped))
+        answer = next(
+            e
+            for e in events
+            if e.target == "consultation_answer" and e.kind in (Kind.decision_taken, Kind.decision_skipped)
+        )
         assert answer.data["option"] in {"yes", "conditional", "not_required"}
         assert answer.seq < sorties.seq
 

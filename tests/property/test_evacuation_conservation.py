@@ -61,20 +61,33 @@ def worlds(draw):
     return EvacuationConfig.model_validate(raw)
 
 
-places = st.lists(st.sampled_from(["ishigaki", "miyakojima", "yonaguni", "tarama", "taketomi",
-                                   "ishigaki_air", "ishigaki_sea", "rac_yonaguni"]), max_size=2)
+places = st.lists(
+    st.sampled_from(
+        ["ishigaki", "miyakojima", "yonaguni", "tarama", "taketomi", "ishigaki_air", "ishigaki_sea", "rac_yonaguni"]
+    ),
+    max_size=2,
+)
 injects = st.lists(
     st.one_of(
-        st.tuples(st.just("close"), st.floats(0, 96), st.sampled_from(["air", "sea", "all"]), places,
-                  st.floats(60, 2 * DAY)),
-        st.tuples(st.just("reinforce"), st.floats(0, 96), st.sampled_from(["ishigaki_air", "miyako_air",
-                                                                           "miyakojima"]),
-                  st.integers(1, 6), st.floats(30, 240)),
-        st.tuples(st.just("vessels"), st.floats(0, 96), st.just("ishigaki_sea"), st.integers(1, 2),
-                  st.integers(50, 300)),
+        st.tuples(
+            st.just("close"), st.floats(0, 96), st.sampled_from(["air", "sea", "all"]), places, st.floats(60, 2 * DAY)
+        ),
+        st.tuples(
+            st.just("reinforce"),
+            st.floats(0, 96),
+            st.sampled_from(["ishigaki_air", "miyako_air", "miyakojima"]),
+            st.integers(1, 6),
+            st.floats(30, 240),
+        ),
+        st.tuples(
+            st.just("vessels"), st.floats(0, 96), st.just("ishigaki_sea"), st.integers(1, 2), st.integers(50, 300)
+        ),
         st.tuples(st.just("compliance"), st.floats(0, 96), st.floats(0.2, 2.0), st.floats(60, DAY)),
-        st.tuples(st.just("start"), st.floats(0, 48), st.sampled_from(["ishigaki", "miyakojima", "taketomi",
-                                                                       "yonaguni", "tarama"])),
+        st.tuples(
+            st.just("start"),
+            st.floats(0, 48),
+            st.sampled_from(["ishigaki", "miyakojima", "taketomi", "yonaguni", "tarama"]),
+        ),
     ),
     max_size=6,
 )
@@ -100,8 +113,7 @@ def check(model: Evacuation, population: int) -> None:
     assert sum(p.total for p in model.ledger.places.values()) == population
     view = model.view()
     for row in (*view.municipalities, view.total):
-        parts = (row.at_home, row.at_port_or_airport, row.in_transit, row.arrived_kyushu, row.at_host,
-                 row.gone_home)
+        parts = (row.at_home, row.at_port_or_airport, row.in_transit, row.arrived_kyushu, row.at_host, row.gone_home)
         assert min(parts) >= 0 and sum(parts) == row.population
 
 
@@ -118,6 +130,7 @@ def test_evacuation_conserves_people(config, plan, seed, start_all):
         for m in model.municipalities:
             model.start_movement(m)
     for inject in plan:
+
         def fire(inject=inject):
             yield env.timeout(inject[1] * 60.0)
             apply(model, inject)
@@ -140,7 +153,7 @@ def test_evacuation_conserves_people(config, plan, seed, start_all):
     if model.complete:
         assert metrics["evacuated"] == population
         assert all(v == 0 for v in model.ledger.on_islands.values())
-        for m, row in metrics["by_island"].items():
+        for row in metrics["by_island"].values():
             assert row["evacuated"] == row["population"]
     else:
         assert metrics["completion_hours"] is None

@@ -67,8 +67,28 @@ def _dump(raw: Any) -> str:
     return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
 
 
-_wrong_values = st.sampled_from([None, True, 0, -3, 1.5, "", "zz", "Bad Id", "90 minutes", "25:00", [], ["x"], {},
-                                 {"kind": "nope"}, {"x": 1}, "2027-13-45", ".nan", float("inf")])
+_wrong_values = st.sampled_from(
+    [
+        None,
+        True,
+        0,
+        -3,
+        1.5,
+        "",
+        "zz",
+        "Bad Id",
+        "90 minutes",
+        "25:00",
+        [],
+        ["x"],
+        {},
+        {"kind": "nope"},
+        {"x": 1},
+        "2027-13-45",
+        ".nan",
+        float("inf"),
+    ]
+)
 
 
 @SETTINGS

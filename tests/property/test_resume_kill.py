@@ -33,8 +33,9 @@ def reference(tmp_path_factory):
 def kill_and_resume(path, lines: int, extra_delay: float) -> tuple[bool, int]:
     """Run the session in a subprocess, SIGKILL it after `lines` progress lines (+ a delay), resume it.
     Returns whether the session was cut short (journal not closed) and how many inputs it held then."""
-    process = subprocess.Popen([sys.executable, str(SCRIPT), str(path), "--pace", "0.002"],
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPT), str(path), "--pace", "0.002"], stdout=subprocess.PIPE, text=True
+    )
     for _ in range(lines):
         if not process.stdout.readline():
             break

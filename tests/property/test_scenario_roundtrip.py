@@ -13,9 +13,11 @@ from sim.scenario.schema import Scenario
 
 MINIMAL = Path(__file__).resolve().parents[1] / "data" / "minimal.yaml"
 
+
 def _dump(scenario: Scenario) -> str:
-    return yaml.safe_dump(scenario.model_dump(mode="json", by_alias=True, exclude_none=True),
-                          sort_keys=False, allow_unicode=True)
+    return yaml.safe_dump(
+        scenario.model_dump(mode="json", by_alias=True, exclude_none=True), sort_keys=False, allow_unicode=True
+    )
 
 
 def test_roundtrip_minimal() -> None:

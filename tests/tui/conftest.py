@@ -17,5 +17,3 @@ def make(sakishima):
         return TabletopApp(sakishima, **kwargs)
 
     return build
-
-

@@ -1,4 +1,4 @@
-"""`ttx play` wiring: bad input exits 2, and the CLI does not load Textual to parse."""
+"""`ttxsim play` wiring: bad input exits 2, and the CLI does not load Textual to parse."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_play_bad_scenario_is_bad_input(tmp_path, capsys):
 
 
 def test_help_does_not_import_textual():
-    """Registering `play` keeps Textual out of `ttx --help`."""
+    """Registering `play` keeps Textual out of `ttxsim --help`."""
     code = "import sys; from sim.cli import build_parser; build_parser(); print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

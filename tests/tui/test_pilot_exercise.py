@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers import until
 
 from sim.events import Kind
-from helpers import until
 from tui.screens.briefing import BriefingScreen
 from tui.screens.debrief import DebriefScreen
 from tui.screens.exercise import ExerciseScreen
@@ -319,16 +319,17 @@ async def test_journal_hook_sees_every_input(make):
 
 
 async def test_console_session_is_journaled_and_resumes_exactly(make, tmp_path):
-    """`ttx play` records every console input as it happens; resuming the journal
-    rebuilds the same run, and `ttx replay` finds it identical."""
+    """`ttxsim play` records every console input as it happens; resuming the journal
+    rebuilds the same run, and `ttxsim replay` finds it identical."""
     from sim.journal import replay, resume, start_session
     from sim.scenario.bundled import default_scenario
 
     journals = []
 
     def journaled(human_roles):
-        simulation, journal = start_session(default_scenario(), human_roles=human_roles,
-                                            journal_path=tmp_path / "s.sqlite")
+        simulation, journal = start_session(
+            default_scenario(), human_roles=human_roles, journal_path=tmp_path / "s.sqlite"
+        )
         journals.append(journal)
         return simulation, [journal.observer(simulation)], str(journal.path)
 

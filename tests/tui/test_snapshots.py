@@ -6,8 +6,8 @@ Regenerate with `pytest tests/tui --snapshot-update` and review the SVGs first.
 from __future__ import annotations
 
 import pytest
-
 from helpers import until
+
 from tui.screens.exercise import ExerciseScreen
 from tui.screens.modals import DecisionModal
 

@@ -1,4 +1,4 @@
-"""`ttx compare` and `ttx sweep` from the command line: JSON contract, outputs, errors."""
+"""`ttxsim compare` and `ttxsim sweep` from the command line: JSON contract, outputs, errors."""
 
 from __future__ import annotations
 
@@ -49,11 +49,33 @@ def test_compare_jobs_1_and_2_print_identical_json(capsys):
 
 def test_compare_out_writes_tables_figures_and_manifest(tmp_path, capsys):
     """--out writes the per-replication table, summary, figures and a manifest that names the inputs."""
-    pytest.importorskip("matplotlib", reason="optional extra ttx[analysis] not installed")
+    pytest.importorskip("matplotlib", reason="optional extra ttxsim[analysis] not installed")
     out = tmp_path / "results"
     plot = tmp_path / "overview.svg"
-    assert main(["compare", MINIMAL, "--reform", "fast_instruction", "-n", "6", "-j", "1", "--seed", "9",
-                 "--metric", DECISION, "--out", str(out), "--plot", str(plot), "-q"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                MINIMAL,
+                "--reform",
+                "fast_instruction",
+                "-n",
+                "6",
+                "-j",
+                "1",
+                "--seed",
+                "9",
+                "--metric",
+                DECISION,
+                "--out",
+                str(out),
+                "--plot",
+                str(plot),
+                "-q",
+            ]
+        )
+        == 0
+    )
     table = capsys.readouterr().out
     assert DECISION in table
     assert "did not happen in any replication" in table
@@ -89,8 +111,26 @@ def test_compare_parquet_matches_csv(tmp_path, capsys):
 
 def test_compare_precision_adds_replications_until_narrow(capsys):
     """--precision keeps adding batches until the widest 95% half-width is small enough."""
-    payload = _json(capsys, ["compare", MINIMAL, "--reform", "fast_instruction", "-n", "5", "-j", "1",
-                             "--precision", "1.5h", "--metric", DECISION, "--max-replications", "400", "--json"])
+    payload = _json(
+        capsys,
+        [
+            "compare",
+            MINIMAL,
+            "--reform",
+            "fast_instruction",
+            "-n",
+            "5",
+            "-j",
+            "1",
+            "--precision",
+            "1.5h",
+            "--metric",
+            DECISION,
+            "--max-replications",
+            "400",
+            "--json",
+        ],
+    )
     precision = payload["precision"]
     assert precision["reached"] is True
     assert precision["half_width"] <= 1.5
@@ -101,47 +141,118 @@ def test_compare_precision_adds_replications_until_narrow(capsys):
 
 def test_compare_precision_stops_at_the_cap(capsys):
     """An unreachable precision stops at --max-replications and says so."""
-    payload = _json(capsys, ["compare", MINIMAL, "-n", "4", "-j", "1", "--precision", "0.001",
-                             "--metric", DECISION, "--max-replications", "12", "--json", "-q"])
+    payload = _json(
+        capsys,
+        [
+            "compare",
+            MINIMAL,
+            "-n",
+            "4",
+            "-j",
+            "1",
+            "--precision",
+            "0.001",
+            "--metric",
+            DECISION,
+            "--max-replications",
+            "12",
+            "--json",
+            "-q",
+        ],
+    )
     assert payload["replications"] == 12
     assert payload["precision"]["reached"] is False
 
 
 def test_sweep_json_table_and_plot(tmp_path, capsys):
     """A sweep runs every value with the same seeds; the table and plot come out."""
-    pytest.importorskip("matplotlib", reason="optional extra ttx[analysis] not installed")
+    pytest.importorskip("matplotlib", reason="optional extra ttxsim[analysis] not installed")
     plot = tmp_path / "sweep.png"
-    payload = _json(capsys, ["sweep", MINIMAL, "--param", "decisions.evacuation_instruction.delay=30m,2h,4h",
-                             "-n", "6", "-j", "1", "--metric", DECISION, "--json", "--plot", str(plot)])
+    payload = _json(
+        capsys,
+        [
+            "sweep",
+            MINIMAL,
+            "--param",
+            "decisions.evacuation_instruction.delay=30m,2h,4h",
+            "-n",
+            "6",
+            "-j",
+            "1",
+            "--metric",
+            DECISION,
+            "--json",
+            "--plot",
+            str(plot),
+        ],
+    )
     assert [p["name"] for p in payload["points"]] == ["delay=30m", "delay=2h", "delay=4h"]
     means = [payload["metrics"][DECISION][p]["mean"] for p in ("delay=30m", "delay=2h", "delay=4h")]
     assert means[0] < means[1] < means[2]
     assert payload["metrics"][DECISION]["delay=2h"]["difference"]["mean"] == pytest.approx(1.5, abs=1e-3)
     assert plot.stat().st_size > 1000
-    assert main(["sweep", MINIMAL, "--param", "decisions.evacuation_instruction.delay=30m,2h", "-n", "3",
-                 "-j", "1", "--metric", DECISION, "-q"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                MINIMAL,
+                "--param",
+                "decisions.evacuation_instruction.delay=30m,2h",
+                "-n",
+                "3",
+                "-j",
+                "1",
+                "--metric",
+                DECISION,
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert "delay=30m" in capsys.readouterr().out
 
 
 def test_sweep_grid_of_two_params(capsys):
     """Two --param options give the full grid of points."""
-    payload = _json(capsys, ["sweep", MINIMAL, "--param", "decisions.evacuation_instruction.delay=1h,2h",
-                             "--param", "agencies.fdma.handling=5m,30m", "-n", "2", "-j", "1", "--json", "-q"])
+    payload = _json(
+        capsys,
+        [
+            "sweep",
+            MINIMAL,
+            "--param",
+            "decisions.evacuation_instruction.delay=1h,2h",
+            "--param",
+            "agencies.fdma.handling=5m,30m",
+            "-n",
+            "2",
+            "-j",
+            "1",
+            "--json",
+            "-q",
+        ],
+    )
     assert len(payload["points"]) == 4
-    assert payload["points"][0]["settings"] == {"decisions.evacuation_instruction.delay": "1h",
-                                                "agencies.fdma.handling": "5m"}
+    assert payload["points"][0]["settings"] == {
+        "decisions.evacuation_instruction.delay": "1h",
+        "agencies.fdma.handling": "5m",
+    }
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["compare", MINIMAL, "--reform", "no_such_reform", "-n", "2"], "unknown reform"),
-    (["sweep", MINIMAL, "--param", "decisions.nope.delay=1h", "-n", "2"], "does not exist"),
-    (["sweep", MINIMAL, "--param", "decisions.evacuation_instruction.delay=banana", "-n", "2"],
-     "makes the scenario invalid"),
-    (["sweep", MINIMAL, "--param", "decisions.evacuation_instruction.delay", "-n", "2"], "expected PATH=V1"),
-    (["compare", MINIMAL, "--scheduler", "tcp://x:1", "-n", "2"], "--scheduler needs --backend dask"),
-    (["compare", MINIMAL, "--precision", "fast", "-n", "2"], "--precision"),
-    (["compare", MINIMAL, "-n", "0"], "at least 1"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["compare", MINIMAL, "--reform", "no_such_reform", "-n", "2"], "unknown reform"),
+        (["sweep", MINIMAL, "--param", "decisions.nope.delay=1h", "-n", "2"], "does not exist"),
+        (
+            ["sweep", MINIMAL, "--param", "decisions.evacuation_instruction.delay=banana", "-n", "2"],
+            "makes the scenario invalid",
+        ),
+        (["sweep", MINIMAL, "--param", "decisions.evacuation_instruction.delay", "-n", "2"], "expected PATH=V1"),
+        (["compare", MINIMAL, "--scheduler", "tcp://x:1", "-n", "2"], "--scheduler needs --backend dask"),
+        (["compare", MINIMAL, "--precision", "fast", "-n", "2"], "--precision"),
+        (["compare", MINIMAL, "-n", "0"], "at least 1"),
+    ],
+)
 def test_bad_input_exits_2_with_one_sentence(capsys, argv, message):
     """Bad input exits 2 with a clear message on stderr and no traceback."""
     with pytest.raises(SystemExit) as exit_info:
@@ -155,11 +266,13 @@ def test_bad_input_exits_2_with_one_sentence(capsys, argv, message):
 
 def test_missing_matplotlib_is_one_sentence(tmp_path):
     """Without matplotlib, --plot fails before running, naming the extra to install."""
-    code = ("import sys; sys.modules['matplotlib'] = None; from sim.cli import main; "
-            f"sys.exit(main(['compare', {MINIMAL!r}, '-n', '2', '--plot', {str(tmp_path / 'x.png')!r}]))")
+    code = (
+        "import sys; sys.modules['matplotlib'] = None; from sim.cli import main; "
+        f"sys.exit(main(['compare', {MINIMAL!r}, '-n', '2', '--plot', {str(tmp_path / 'x.png')!r}]))"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 2
-    assert "ttx[analysis]" in result.stderr
+    assert "ttxsim[analysis]" in result.stderr
     assert result.stderr.count("\n") == 1
 
 
@@ -180,10 +293,12 @@ def test_analysis_modules_never_import_the_engine():
 
 
 def test_building_the_parser_loads_no_heavy_library():
-    """`ttx --help` and friends stay light: no numpy, matplotlib, pyarrow or dask at import."""
-    code = ("import sys; from sim.cli import build_parser; build_parser(); "
-            "heavy = sorted(m for m in ('numpy', 'matplotlib', 'pyarrow', 'dask', 'distributed') "
-            "if m in sys.modules); print(heavy); sys.exit(1 if heavy else 0)")
+    """`ttxsim --help` and friends stay light: no numpy, matplotlib, pyarrow or dask at import."""
+    code = (
+        "import sys; from sim.cli import build_parser; build_parser(); "
+        "heavy = sorted(m for m in ('numpy', 'matplotlib', 'pyarrow', 'dask', 'distributed') "
+        "if m in sys.modules); print(heavy); sys.exit(1 if heavy else 0)"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -192,8 +307,9 @@ def test_compare_decisions_adds_a_session_arm(capsys, tmp_path):
     """`--decisions JOURNAL` replays a class's choices on every seed as a 'session' arm."""
     from sim.journal import start_session
 
-    simulation, journal = start_session(MINIMAL, seed=3, human_roles={"cabinet"},
-                                        journal_path=tmp_path / "class.sqlite", mode="play")
+    simulation, journal = start_session(
+        MINIMAL, seed=3, human_roles={"cabinet"}, journal_path=tmp_path / "class.sqlite", mode="play"
+    )
     while not simulation.finished:
         simulation.advance(simulation.now + 60)
         for decision in simulation.view().decisions:

@@ -43,22 +43,34 @@ def _numbers(rs: ReplicationSet) -> list[tuple]:
 
 def test_flatten_keeps_numbers_and_nulls_only():
     """Numeric leaves become dotted names; None stays None; strings, bools and series go."""
-    flat = flatten_metrics({
-        "evacuation": {"population": 10, "completion_hours": None, "series": {"hours": [0, 1]},
-                       "by_island": {"a": {"evacuated": 4}}},
-        "consultation": {"decision_hours": 2.5, "answer": "yes"},
-        "flag": True,
-    })
-    assert flat == {"evacuation.population": 10, "evacuation.completion_hours": None,
-                    "evacuation.by_island.a.evacuated": 4, "consultation.decision_hours": 2.5}
+    flat = flatten_metrics(
+        {
+            "evacuation": {
+                "population": 10,
+                "completion_hours": None,
+                "series": {"hours": [0, 1]},
+                "by_island": {"a": {"evacuated": 4}},
+            },
+            "consultation": {"decision_hours": 2.5, "answer": "yes"},
+            "flag": True,
+        }
+    )
+    assert flat == {
+        "evacuation.population": 10,
+        "evacuation.completion_hours": None,
+        "evacuation.by_island.a.evacuated": 4,
+        "consultation.decision_hours": 2.5,
+    }
 
 
 def test_derived_finished_hours_is_start_plus_completion_or_none():
     """Islands cleared after T+0 = movement start + completion; None when either is missing."""
     assert derived_metrics({"evacuation.start_hours": 10.0, "evacuation.completion_hours": 5.5}) == {
-        "evacuation.finished_hours": 15.5}
+        "evacuation.finished_hours": 15.5
+    }
     assert derived_metrics({"evacuation.start_hours": 10.0, "evacuation.completion_hours": None}) == {
-        "evacuation.finished_hours": None}
+        "evacuation.finished_hours": None
+    }
     assert derived_metrics({}) == {}
 
 
@@ -99,7 +111,7 @@ def test_jobs_1_and_jobs_2_give_identical_numbers():
 
 def test_dask_backend_gives_identical_numbers():
     """A local Dask cluster gives the same records as one process (needs the cluster extra)."""
-    pytest.importorskip("distributed", reason="optional extra ttx[cluster] (dask.distributed) not installed")
+    pytest.importorskip("distributed", reason="optional extra ttxsim[cluster] (dask.distributed) not installed")
     arms = _arms()
     one = run_replications(arms, range(6), master_seed=5, runner=run_chunk, backend=InlineBackend())
     with make_backend("dask", jobs=2) as dask:
@@ -132,13 +144,31 @@ def test_incomplete_pairs_are_left_out():
 
 
 def test_ctrl_c_on_the_command_line_writes_partial_results(tmp_path):
-    """SIGINT to `ttx compare --jobs 2` exits 130 and leaves a manifest of the finished replications."""
+    """SIGINT to `ttxsim compare --jobs 2` exits 130 and leaves a manifest of the finished replications."""
     out = tmp_path / "run"
     code = "import sys; from sim.cli import main; sys.exit(main())"
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, "compare", str(MINIMAL), "--reform", "fast_instruction", "-n", "200000",
-         "--jobs", "2", "--out", str(out), "--no-plots", "--json"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            code,
+            "compare",
+            str(MINIMAL),
+            "--reform",
+            "fast_instruction",
+            "-n",
+            "200000",
+            "--jobs",
+            "2",
+            "--out",
+            str(out),
+            "--no-plots",
+            "--json",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     time.sleep(3.0)
     proc.send_signal(signal.SIGINT)

@@ -38,11 +38,11 @@ def test_every_number_block_is_sourced_or_assumed():
 
 
 def test_generated_schema_is_up_to_date():
-    """docs/scenario.schema.json is what `ttx schema` prints (regenerate it if this fails)."""
+    """docs/scenario.schema.json is what `ttxsim schema` prints (regenerate it if this fails)."""
     committed = json.loads((ROOT / "docs" / "scenario.schema.json").read_text())
     assert committed == Scenario.model_json_schema(by_alias=True)
 
 
 def test_generated_reference_is_up_to_date():
-    """docs/scenario-reference.md is what `ttx schema --markdown` prints."""
+    """docs/scenario-reference.md is what `ttxsim schema --markdown` prints."""
     assert (ROOT / "docs" / "scenario-reference.md").read_text().strip() == markdown().strip()

@@ -25,8 +25,16 @@ def test_validate_bundled_scenario_ok(capsys):
     ("text", "line", "fragment"),
     [
         ("scenario:\n  id: x\n  titel: X\n", 3, "did you mean 'title'"),
-        ("scenario: {id: x, title: X, start: '2027-01-01', horizon: 1d}\nagencies:\n  - {id: a, name: A, kind: ministry, staff: many}\n", 3, "staff"),
-        ("scenario: {id: x, title: X, start: '2027-01-01', horizon: 1d}\nagencies:\n  - {id: cabinet, name: A, kind: ministry}\n  - {id: b, name: B, kind: ministry, parent: cabnet}\n", 4, "did you mean 'cabinet'"),
+        (
+            "scenario: {id: x, title: X, start: '2027-01-01', horizon: 1d}\nagencies:\n  - {id: a, name: A, kind: ministry, staff: many}\n",
+            3,
+            "staff",
+        ),
+        (
+            "scenario: {id: x, title: X, start: '2027-01-01', horizon: 1d}\nagencies:\n  - {id: cabinet, name: A, kind: ministry}\n  - {id: b, name: B, kind: ministry, parent: cabnet}\n",
+            4,
+            "did you mean 'cabinet'",
+        ),
         ("scenario: {id: x\nagencies: []\n", 2, ""),
     ],
     ids=["misspelt-key", "wrong-type", "unknown-agency", "syntax-error"],
@@ -94,4 +102,4 @@ def test_cli_reference_lists_every_command():
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices
     text = (ROOT / "docs" / "cli.md").read_text()
-    assert [c for c in commands if f"## `ttx {c}`" not in text] == []
+    assert [c for c in commands if f"## `ttxsim {c}`" not in text] == []

@@ -153,6 +153,7 @@ def test_evacuation_peacetime_capacity_takes_about_thirteen_days():
 
 def test_evacuation_same_seed_same_results():
     """Same seed: identical metrics and event log; another seed may differ but conserves people."""
+
     def once(seed):
         run = Run(seed=seed)
         run.start()
@@ -243,6 +244,7 @@ def test_evacuation_add_vessels_adds_sea_trips():
 
 def test_evacuation_compliance_slows_turnout():
     """Low compliance keeps people at home longer."""
+
     def at_home_after(factor):
         run = Run()
         run.start()
@@ -273,8 +275,7 @@ def test_evacuation_view_accounts_for_everyone(baseline):
     view = run.model.view()
     assert isinstance(view, EvacuationView)
     for row in (*view.municipalities, view.total):
-        parts = (row.at_home, row.at_port_or_airport, row.in_transit, row.arrived_kyushu, row.at_host,
-                 row.gone_home)
+        parts = (row.at_home, row.at_port_or_airport, row.in_transit, row.arrived_kyushu, row.at_host, row.gone_home)
         assert sum(parts) == row.population and min(parts) >= 0
     assert 15_000 <= view.moved_last_24h <= 22_000
     assert not view.complete and view.started
@@ -288,8 +289,10 @@ def test_evacuation_metrics_are_json_and_events_moderate(baseline):
     assert len(baseline.kinds(Kind.evacuation_completed)) == 1
     assert len(baseline.events) < 5_000
     departed = baseline.kinds(Kind.departed)
-    assert sum(e[4]["people"] for e in departed if e[4]["leg"] in (*PLAN, "ishigaki_sea")) == \
-        baseline.metrics["population"]
+    assert (
+        sum(e[4]["people"] for e in departed if e[4]["leg"] in (*PLAN, "ishigaki_sea"))
+        == baseline.metrics["population"]
+    )
     series = baseline.metrics["series"]
     assert len(series["hours"]) == len(series["remaining"]) == len(series["at_host"])
     assert series["remaining"][-1] == 0

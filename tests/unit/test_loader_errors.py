@@ -1,4 +1,4 @@
-"""Bad scenario files -> the exact lines `ttx validate` prints on stderr.
+"""Bad scenario files -> the exact lines `ttxsim validate` prints on stderr.
 
 Each fixture `tests/data/bad_scenarios/NAME.yaml` has a sibling `NAME.expected`
 with the exact problem lines, as printed when the file is loaded by its path
@@ -67,9 +67,23 @@ def test_loader_bad_fixture_gives_exact_lines(name: str) -> None:
 
 def test_loader_fixture_set_covers_the_brief() -> None:
     """The fixture folder keeps the cases the loader contract promises."""
-    required = {"misspelt_key", "wrong_type", "bad_duration", "unknown_agency", "unknown_decision_in_condition",
-                "command_cycle", "reform_missing_path", "duplicate_id", "duplicate_key", "yaml_syntax", "empty",
-                "not_a_mapping", "binary_junk", "missing_file", "date_stays_string"}
+    required = {
+        "misspelt_key",
+        "wrong_type",
+        "bad_duration",
+        "unknown_agency",
+        "unknown_decision_in_condition",
+        "command_cycle",
+        "reform_missing_path",
+        "duplicate_id",
+        "duplicate_key",
+        "yaml_syntax",
+        "empty",
+        "not_a_mapping",
+        "binary_junk",
+        "missing_file",
+        "date_stays_string",
+    }
     assert required <= set(CASES)
 
 
@@ -106,7 +120,9 @@ def test_loader_only_true_false_are_booleans() -> None:
     """yes/no/on/off stay text; true/false are booleans; pydantic still reads 'yes' for a bool field."""
     raw, _ = load_raw("a: yes\nb: no\nc: on\nd: off\ne: true\nf: False\nno: 1\n")
     assert raw == {"a": "yes", "b": "no", "c": "on", "d": "off", "e": True, "f": False, "no": 1}
-    text = MINIMAL.read_text(encoding="utf-8").replace("    method: email\n", "    method: email\n    contingency: yes\n")
+    text = MINIMAL.read_text(encoding="utf-8").replace(
+        "    method: email\n", "    method: email\n    contingency: yes\n"
+    )
     assert load_scenario_text(text).inject("m02").contingency is True
 
 
@@ -164,13 +180,16 @@ def test_reforms_paths_by_id_index_and_new_key() -> None:
 def test_reforms_apply_deep_copies_and_orders() -> None:
     """apply_reforms leaves the input untouched and applies patches in the order given."""
     raw, _ = load_raw(MINIMAL.read_text(encoding="utf-8"))
-    raw["reforms"].append({"id": "slow", "title": "Slow", "patches": [
-        {"path": "decisions.evacuation_instruction.delay", "value": "5h"}]})
+    raw["reforms"].append(
+        {"id": "slow", "title": "Slow", "patches": [{"path": "decisions.evacuation_instruction.delay", "value": "5h"}]}
+    )
     before = repr(raw)
     assert get_path(apply_reforms(raw, ["fast_instruction", "slow"]), "decisions.evacuation_instruction.delay") == "5h"
     assert get_path(apply_reforms(raw, ["slow", "fast_instruction"]), "decisions.evacuation_instruction.delay") == "30m"
     assert repr(raw) == before
-    with pytest.raises(ScenarioError, match=r"unknown reform 'slo' \(did you mean 'slow'\?\); known: fast_instruction, slow"):
+    with pytest.raises(
+        ScenarioError, match=r"unknown reform 'slo' \(did you mean 'slow'\?\); known: fast_instruction, slow"
+    ):
         apply_reforms(raw, ["slo"])
 
 
@@ -180,7 +199,8 @@ def test_references_work_without_positions() -> None:
     raw["decisions"][0]["owner"] = "cabinett"
     problems = check_references(raw)
     assert [str(p) for p in problems] == [
-        "<scenario>:1:1: decisions.0.owner: unknown agency 'cabinett' (did you mean 'cabinet'?)"]
+        "<scenario>:1:1: decisions.0.owner: unknown agency 'cabinett' (did you mean 'cabinet'?)"
+    ]
     assert check_references(raw, Positions("x"))[0].file == "x"
 
 

@@ -36,7 +36,7 @@ def test_msel_import_into_replaces_only_the_injects_block(sakishima, tmp_path):
     start = before.index("injects:")
     end = next(i for i, line in enumerate(before) if line.startswith("reforms:"))
     assert after[:start] == before[:start]
-    assert after[-(len(before) - end):] == before[end:]
+    assert after[-(len(before) - end) :] == before[end:]
     updated = load_scenario(target)
     assert updated.inject("m01").synopsis == "Changed synopsis."
     assert updated.injects[1:] == sakishima.injects[1:] and updated.decisions == sakishima.decisions
@@ -73,7 +73,9 @@ def test_import_errors_name_row_and_column(tmp_path):
         "Responsible Controller,Contingency,Notes\n"
         "m01,tomorrow,simcell,cabinet,phone,x,,,,N,\n"
         "m02,D+1,simcell,cabinet,phone,y,,,,maybe,\n"
-        "m01,H+2,simcell,,phone,z,,,,N,\n", encoding="utf-8")
+        "m01,H+2,simcell,,phone,z,,,,N,\n",
+        encoding="utf-8",
+    )
     with pytest.raises(MselError) as error:
         import_msel(sheet)
     text = str(error.value)
@@ -96,8 +98,18 @@ def test_unknown_agency_in_into_file_points_at_the_sheet(sakishima, tmp_path):
     assert target.read_text() == DEFAULT_SCENARIO.read_text()
 
 
-@pytest.mark.parametrize("text, minutes", [("D+1 H+3 M+45", 1665), ("T+1d3h45m", 1665), ("T+27:45", 1665),
-                                           ("H+6", 360), ("1d6h", 1800), ("90", 90), ("T+0", 0)])
+@pytest.mark.parametrize(
+    "text, minutes",
+    [
+        ("D+1 H+3 M+45", 1665),
+        ("T+1d3h45m", 1665),
+        ("T+27:45", 1665),
+        ("H+6", 360),
+        ("1d6h", 1800),
+        ("90", 90),
+        ("T+0", 0),
+    ],
+)
 def test_scenario_time_forms(text, minutes):
     assert parse_scenario_time(text) == minutes
 
@@ -105,13 +117,20 @@ def test_scenario_time_forms(text, minutes):
 _ids = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
 _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40)
 _nonempty = _text.filter(lambda s: s != "")
-_minutes = st.one_of(st.integers(0, 30 * 1440).map(float), st.floats(0, 30 * 1440, allow_nan=False).map(lambda x: round(x, 3)))
+_minutes = st.one_of(
+    st.integers(0, 30 * 1440).map(float), st.floats(0, 30 * 1440, allow_nan=False).map(lambda x: round(x, 3))
+)
 
 
 @st.composite
 def injects(draw):
-    data = {"id": draw(_ids), "to": draw(st.lists(_ids, min_size=1, max_size=3)), "synopsis": draw(_text),
-            "method": draw(_nonempty), "expected_action": draw(_text)}
+    data = {
+        "id": draw(_ids),
+        "to": draw(st.lists(_ids, min_size=1, max_size=3)),
+        "synopsis": draw(_text),
+        "method": draw(_nonempty),
+        "expected_action": draw(_text),
+    }
     timing = draw(st.sampled_from(["at", "trigger", "on_demand"]))
     if timing == "at":
         data["at"] = draw(_minutes)
@@ -128,12 +147,18 @@ def injects(draw):
             data[key] = draw(_nonempty)
     data["contingency"] = draw(st.booleans())
     if draw(st.booleans()):
-        data["effects"] = [draw(st.sampled_from([
-            {"kind": "closure", "mode": "air", "places": ["ishigaki"], "duration": "36h"},
-            {"kind": "compliance", "factor": 0.6, "duration": "2d"},
-            {"kind": "channel_disruption", "agencies": ["okinawa_pref"], "factor": 4, "duration": "12h"},
-            {"kind": "reinforcement", "hub": "ishigaki_air", "flights": 12, "stand_time": "90m"},
-        ]))]
+        data["effects"] = [
+            draw(
+                st.sampled_from(
+                    [
+                        {"kind": "closure", "mode": "air", "places": ["ishigaki"], "duration": "36h"},
+                        {"kind": "compliance", "factor": 0.6, "duration": "2d"},
+                        {"kind": "channel_disruption", "agencies": ["okinawa_pref"], "factor": 4, "duration": "12h"},
+                        {"kind": "reinforcement", "hub": "ishigaki_air", "flights": 12, "stand_time": "90m"},
+                    ]
+                )
+            )
+        ]
     return Inject.model_validate(data)
 
 
@@ -143,9 +168,13 @@ def test_msel_round_trip_property(tmp_path_factory, items, suffix):
     """Any list of valid injects survives sheet export and import unchanged."""
     from sim.scenario.schema import Scenario
 
-    scenario = Scenario.model_validate({
-        "scenario": {"id": "x", "title": "x", "start": "2027-04-05T06:00:00+09:00", "horizon": "3d"},
-        "agencies": [{"id": "a", "name": "A", "kind": "executive"}], "injects": items})
+    scenario = Scenario.model_validate(
+        {
+            "scenario": {"id": "x", "title": "x", "start": "2027-04-05T06:00:00+09:00", "horizon": "3d"},
+            "agencies": [{"id": "a", "name": "A", "kind": "executive"}],
+            "injects": items,
+        }
+    )
     sheet = export_msel(scenario, tmp_path_factory.mktemp("msel") / f"m{suffix}")
     assert import_msel(sheet) == items
 

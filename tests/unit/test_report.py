@@ -19,10 +19,19 @@ def aar(tmp_path_factory):
     return aar_from_journal(path)
 
 
-@pytest.mark.parametrize("status, waited, within, rating", [
-    ("taken", 60, 120, "P"), ("taken", 120, 120, "P"), ("taken", 200, 120, "S"), ("taken", 241, 120, "M"),
-    ("taken", 999, None, "P"), ("pending", None, 120, "U"), ("skipped", 0, 120, ""), ("waiting", None, 60, ""),
-])
+@pytest.mark.parametrize(
+    "status, waited, within, rating",
+    [
+        ("taken", 60, 120, "P"),
+        ("taken", 120, 120, "P"),
+        ("taken", 200, 120, "S"),
+        ("taken", 241, 120, "M"),
+        ("taken", 999, None, "P"),
+        ("pending", None, 120, "U"),
+        ("skipped", 0, 120, ""),
+        ("waiting", None, 60, ""),
+    ],
+)
 def test_rate_decision(status, waited, within, rating):
     """On time P, late S, later than twice the standard M, never answered U."""
     assert rate_decision(status, waited, within)[0] == rating
@@ -31,12 +40,12 @@ def test_rate_decision(status, waited, within, rating):
 def test_aar_rows_hold_expected_ratings(aar):
     """The scripted session's known outcomes appear with their ratings."""
     rows = {row.id: row for row in aar.rows}
-    assert rows["situation_assessment"].rating == "P"              # modelled, 20 h within 1 d
-    assert rows["governor_instruction"].rating == "S"              # human, 4.8 h against 3 h
+    assert rows["situation_assessment"].rating == "P"  # modelled, 20 h within 1 d
+    assert rows["governor_instruction"].rating == "S"  # human, 4.8 h against 3 h
     assert rows["governor_instruction"].by == "human:okinawa_pref"
-    assert rows["jcg_control_lifted"].rating == "U"                # came up, never answered
+    assert rows["jcg_control_lifted"].rating == "U"  # came up, never answered
     assert rows["m06"].rating == "S" and "evaluator" in rows["m06"].reason  # [m06 S] tag in a note
-    assert rows["m10"].rating == "U"                               # its decision was not taken
+    assert rows["m10"].rating == "U"  # its decision was not taken
     assert rows["m08"].rating == "" and rows["m08"].actual == "not fired"
     assert any("basic_response_policy" in n for n in rows["basic_response_policy"].notes)
     assert {p.capability for p in aar.plan} >= {"Lifting of control", "Concurrent disaster"}
@@ -45,10 +54,17 @@ def test_aar_rows_hold_expected_ratings(aar):
 def test_aar_renders_html_with_inline_plots(aar, tmp_path):
     html_path, plan_path = write_report(aar, tmp_path / "aar.html")
     html = html_path.read_text(encoding="utf-8")
-    for heading in ("Exercise overview", "Objectives and core capabilities", "Timeline of injects and decisions",
-                    "Expected versus actual", "Observer notes", "Metrics and plots", "Improvement plan"):
+    for heading in (
+        "Exercise overview",
+        "Objectives and core capabilities",
+        "Timeline of injects and decisions",
+        "Expected versus actual",
+        "Observer notes",
+        "Metrics and plots",
+        "Improvement plan",
+    ):
         assert heading in html
-    assert html.count("<svg") >= 2 and "src=\"http" not in html  # one self-contained file
+    assert html.count("<svg") >= 2 and 'src="http' not in html  # one self-contained file
     rows = list(csv.reader(io.StringIO(plan_path.read_text(encoding="utf-8-sig"))))
     assert rows[0][:3] == ["Core Capability", "Issue/Area for Improvement", "Corrective Action"]
     assert len(rows) == len(aar.plan) + 1

@@ -6,6 +6,8 @@ import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from sim.scenario.loader import load_raw
@@ -28,10 +30,20 @@ clock = TypeAdapter(ClockTime)
 distributions = TypeAdapter(Distribution)
 
 
-@pytest.mark.parametrize(("text", "minutes"), [
-    ("90m", 90), ("2h", 120), ("1d6h", 1800), ("1.5h", 90), ("1d6h30m", 1830), (45, 45), (2.5, 2.5), ("0m", 0),
-    (" 3h ", 180),
-])
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("90m", 90),
+        ("2h", 120),
+        ("1d6h", 1800),
+        ("1.5h", 90),
+        ("1d6h30m", 1830),
+        (45, 45),
+        (2.5, 2.5),
+        ("0m", 0),
+        (" 3h ", 180),
+    ],
+)
 def test_schema_duration_parses_units(text: object, minutes: float) -> None:
     """Durations with d/h/m units (or bare minutes) become simulation minutes."""
     assert durations.validate_python(text) == minutes
@@ -81,24 +93,34 @@ def test_schema_distribution_kinds() -> None:
     assert lognormal.sigma == pytest.approx(math.log(3) / 1.2815515655446004)
     exponential = distributions.validate_python({"kind": "exponential", "mean": "2h"})
     assert isinstance(exponential, Exponential) and exponential.mean() == 120
-    mixture = distributions.validate_python({"kind": "mixture", "components": [
-        {"weight": 3, "dist": "10m"}, {"weight": 1, "dist": {"kind": "uniform", "low": "1h", "high": "3h"}}]})
+    mixture = distributions.validate_python(
+        {
+            "kind": "mixture",
+            "components": [
+                {"weight": 3, "dist": "10m"},
+                {"weight": 1, "dist": {"kind": "uniform", "low": "1h", "high": "3h"}},
+            ],
+        }
+    )
     assert isinstance(mixture, Mixture) and mixture.mean() == pytest.approx((3 * 10 + 120) / 4)
     empirical = distributions.validate_python({"kind": "empirical", "values": ["1h", "2h"], "weights": [1, 3]})
     assert empirical.mean() == pytest.approx(105)
 
 
-@pytest.mark.parametrize("bad", [
-    {"kind": "lognormal", "median": "1h", "p90": "30m"},
-    {"kind": "uniform", "low": "2h", "high": "1h"},
-    {"kind": "triangular", "low": "1h", "mode": "3h", "high": "2h"},
-    {"kind": "empirical", "values": []},
-    {"kind": "empirical", "values": ["1h"], "weights": [1, 2]},
-    {"kind": "lognorm", "median": "1h", "p90": "2h"},
-    {"median": "1h"},
-    {"kind": "fixed", "value": "1h", "extra": 1},
-    True,
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"kind": "lognormal", "median": "1h", "p90": "30m"},
+        {"kind": "uniform", "low": "2h", "high": "1h"},
+        {"kind": "triangular", "low": "1h", "mode": "3h", "high": "2h"},
+        {"kind": "empirical", "values": []},
+        {"kind": "empirical", "values": ["1h"], "weights": [1, 2]},
+        {"kind": "lognorm", "median": "1h", "p90": "2h"},
+        {"median": "1h"},
+        {"kind": "fixed", "value": "1h", "extra": 1},
+        True,
+    ],
+)
 def test_schema_distribution_rejects(bad: object) -> None:
     """Inconsistent parameters, unknown kinds, missing kinds and unknown keys are errors."""
     with pytest.raises(ValidationError):
@@ -141,8 +163,11 @@ def test_schema_inject_timing() -> None:
 def test_schema_decision_option_rules() -> None:
     """Decisions need at least one option, unique option ids and some positive probability."""
     base = {"id": "d", "title": "t", "owner": "a", "delay": "1h"}
-    for options in ([], [{"id": "x", "label": "X"}, {"id": "x", "label": "Y"}],
-                    [{"id": "x", "label": "X", "probability": 0}]):
+    for options in (
+        [],
+        [{"id": "x", "label": "X"}, {"id": "x", "label": "Y"}],
+        [{"id": "x", "label": "X", "probability": 0}],
+    ):
         with pytest.raises(ValidationError):
             Decision.model_validate({**base, "options": options})
 
@@ -162,10 +187,6 @@ def test_schema_aliases_from_and_mean() -> None:
     dumped = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     assert dumped["channels"][0]["from"] == "cabinet"
     assert dumped["decisions"][2]["delay"] == {"kind": "exponential", "mean": "4h"}
-
-
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 @given(st.floats(min_value=0, max_value=1e7, allow_nan=False, allow_infinity=False))

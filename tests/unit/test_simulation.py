@@ -94,8 +94,9 @@ def test_ad_hoc_inject_validates_through_the_schema(sakishima):
     sim = Simulation(sakishima, seed=1)
     sim.apply(inject)
     sim.advance(120)
-    assert any(e.kind is Kind.message_handled and e.source == "okinawa_pref" and e.data["fact"] == "adhoc1"
-               for e in sim.events)
+    assert any(
+        e.kind is Kind.message_handled and e.source == "okinawa_pref" and e.data["fact"] == "adhoc1" for e in sim.events
+    )
     with pytest.raises(ValueError):
         Inject.model_validate({"id": "bad", "on_demand": True, "to": [], "synopsis": "x"})
 

@@ -44,15 +44,23 @@ class DebriefScreen(Screen):
         label = sim.clock.label
         with VerticalScroll(id="debrief"):
             yield Label(f"Debrief - {sim.scenario.scenario.title}", id="debrief-title")
-            yield Static(f"Stopped at {label(sim.now)} ({sim.clock.calendar(sim.now):%Y-%m-%d %H:%M}), seed {sim.seed}.")
+            yield Static(
+                f"Stopped at {label(sim.now)} ({sim.clock.calendar(sim.now):%Y-%m-%d %H:%M}), seed {sim.seed}."
+            )
 
             yield Label("Key metrics", classes="section")
             table = Table(show_header=False, box=None, padding=(0, 2))
             evac = metrics.get("evacuation") or {}
-            table.add_row("Evacuated", f"{evac.get('evacuated')!s} of {evac.get('population')!s}"
-                          if evac.get("population") is not None else "- (no evacuation model)")
+            table.add_row(
+                "Evacuated",
+                f"{evac.get('evacuated')!s} of {evac.get('population')!s}"
+                if evac.get("population") is not None
+                else "- (no evacuation model)",
+            )
             table.add_row("Evacuation completion", hours(evac.get("completion_hours")))
-            table.add_row("JCG handover (order -> units under MoD)", hours((metrics.get("handover") or {}).get("transfer_hours")))
+            table.add_row(
+                "JCG handover (order -> units under MoD)", hours((metrics.get("handover") or {}).get("transfer_hours"))
+            )
             consultation = metrics.get("consultation") or {}
             table.add_row("Prior consultation (request -> answer at US)", hours(consultation.get("decision_hours")))
             table.add_row("Consultation answer", str(consultation.get("answer") or "-"))
@@ -70,8 +78,11 @@ class DebriefScreen(Screen):
                 waited = None
                 if decision.taken_at is not None and decision.came_up_at is not None:
                     waited = (decision.taken_at - decision.came_up_at) / 60
-                actual = f"{decision.option} by {decision.by} at {label(decision.taken_at)}" if decision.taken_at is not None \
+                actual = (
+                    f"{decision.option} by {decision.by} at {label(decision.taken_at)}"
+                    if decision.taken_at is not None
                     else decision.status
+                )
                 exp = (spec.expected or "") + (f" (within {within:g} h)" if within is not None else "")
                 expected.add_row(decision.id, decision.owner, exp, actual, hours(waited), rating(waited, within))
             yield Static(expected)
@@ -82,9 +93,13 @@ class DebriefScreen(Screen):
                 timeline.add_column(column, overflow="fold")
             for event in sim.events:
                 if event.kind in (Kind.decision_taken, Kind.decision_skipped):
-                    timeline.add_row(label(event.time), f"{event.target}: {event.data.get('label')}", str(event.data.get("by")))
+                    timeline.add_row(
+                        label(event.time), f"{event.target}: {event.data.get('label')}", str(event.data.get("by"))
+                    )
                 elif event.kind is Kind.note_added:
-                    timeline.add_row(label(event.time), Text(f"NOTE {event.data.get('text')}", style="italic"), event.source)
+                    timeline.add_row(
+                        label(event.time), Text(f"NOTE {event.data.get('text')}", style="italic"), event.source
+                    )
                 elif event.kind is Kind.inject_fired:
                     how = "facilitator" if event.data.get("manual") else "MSEL"
                     timeline.add_row(label(event.time), f"inject {event.data.get('inject')}", how)

@@ -140,8 +140,13 @@ class ExerciseScreen(Screen):
         title = "Event log: all agencies  (f) filter"
         if narrow:
             title += "  (p) next panel"
-        self.query_one("#log-panel").border_title = title if self.query_one("#log", EventLog).agency is None else (
-            f"Event log: {self.query_one('#log', EventLog).agency}  (f) filter" + ("  (p) next panel" if narrow else "")
+        self.query_one("#log-panel").border_title = (
+            title
+            if self.query_one("#log", EventLog).agency is None
+            else (
+                f"Event log: {self.query_one('#log', EventLog).agency}  (f) filter"
+                + ("  (p) next panel" if narrow else "")
+            )
         )
 
     def _apply_viewer(self) -> None:
@@ -187,8 +192,9 @@ class ExerciseScreen(Screen):
             title = f"{agency.role or agency.name} - {agency.name}"
             if not self.busy:
                 inbox = self.sim.inbox(self.viewer)
-                self.query_one(RolePanel).show(title, inbox, pending, label,
-                                               lambda ident, option: fact_text(self.scenario, ident, option))
+                self.query_one(RolePanel).show(
+                    title, inbox, pending, label, lambda ident, option: fact_text(self.scenario, ident, option)
+                )
             self.query_one("#role-log", EventLog).extend(events)
         if view.finished and not self._debriefed and not self.busy:
             self._debriefed = True
@@ -360,7 +366,10 @@ class ExerciseScreen(Screen):
     def open_decision(self, decision: DecisionView) -> None:
         """The decision dialog: question, options, the owner's knowledge, the MSEL's expectation."""
         label = self.sim.clock.label
-        knows = [f"{label(t)}  {fact_text(self.scenario, ident, option)}" for t, _, ident, option in self.sim.inbox(decision.owner)]
+        knows = [
+            f"{label(t)}  {fact_text(self.scenario, ident, option)}"
+            for t, _, ident, option in self.sim.inbox(decision.owner)
+        ]
         expected = None
         if self.viewer == FACILITATOR:
             spec = self.scenario.decision(decision.id)

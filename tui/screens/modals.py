@@ -202,12 +202,15 @@ class PickModal(ModalScreen[str | None]):
 class DecisionModal(ModalScreen[str | None]):
     """Question, options, what the owning role knows, and (for the facilitator) what the MSEL expects."""
 
-    DEFAULT_CSS = modal_css("DecisionModal") + """
+    DEFAULT_CSS = (
+        modal_css("DecisionModal")
+        + """
     DecisionModal #question { text-style: bold; margin: 1 0 0 0; height: auto; }
     DecisionModal OptionList { height: auto; max-height: 8; margin: 1 0; }
     DecisionModal #context { height: auto; max-height: 14; }
     DecisionModal .section { text-style: bold; color: $accent; margin-top: 1; }
     """
+    )
     BINDINGS = [Binding("escape", "cancel", "Later")] + [
         Binding(str(n), f"choose({n})", show=False) for n in range(1, 10)
     ]
@@ -257,16 +260,25 @@ class DecisionModal(ModalScreen[str | None]):
 class InjectModal(ModalScreen[Inject | None]):
     """Choose an inject (MSEL, library, ad hoc), confirm it, and return it to fire now."""
 
-    DEFAULT_CSS = modal_css("InjectModal") + """
+    DEFAULT_CSS = (
+        modal_css("InjectModal")
+        + """
     InjectModal TabbedContent { height: auto; }
     InjectModal OptionList { height: auto; max-height: 12; }
     InjectModal #adhoc Input { margin: 0; }
     InjectModal #adhoc { height: auto; }
     """
+    )
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, msel: Sequence[Inject], library: Sequence[Inject], when: str,
-                 describe_schedule: Callable[[Inject], str], agencies: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        msel: Sequence[Inject],
+        library: Sequence[Inject],
+        when: str,
+        describe_schedule: Callable[[Inject], str],
+        agencies: Sequence[str] = (),
+    ) -> None:
         super().__init__()
         self._agencies = set(agencies)
         self._taken_ids = {i.id for i in [*msel, *library]}
@@ -288,19 +300,21 @@ class InjectModal(ModalScreen[Inject | None]):
                         *[Option(f"{i.id}  [{self._describe(i)}]  {i.synopsis}", id=i.id) for i in self._msel.values()],
                         id="msel",
                     )
-                with TabPane("Ad hoc", id="tab-adhoc"):
-                    with Vertical(id="adhoc"):
-                        yield Input(placeholder="id, e.g. x01", id="f-id")
-                        yield Input(placeholder="to: agency ids, comma separated", id="f-to")
-                        yield Input(placeholder="synopsis: what the players are told", id="f-synopsis")
-                        yield Input(placeholder="from (default simcell)", id="f-from")
-                        yield Input(placeholder="method (default phone)", id="f-method")
-                        yield Input(placeholder="expected action (optional)", id="f-expected")
-                        yield Input(placeholder='effects as JSON (optional), e.g. [{"kind":"closure","duration":"12h"}]',
-                                    id="f-effects")
-                        yield Static("", classes="error", id="adhoc-error")
-            yield Label("enter: choose (then confirm)   ctrl+s: submit the ad-hoc form   escape: cancel",
-                        classes="hint")
+                with TabPane("Ad hoc", id="tab-adhoc"), Vertical(id="adhoc"):
+                    yield Input(placeholder="id, e.g. x01", id="f-id")
+                    yield Input(placeholder="to: agency ids, comma separated", id="f-to")
+                    yield Input(placeholder="synopsis: what the players are told", id="f-synopsis")
+                    yield Input(placeholder="from (default simcell)", id="f-from")
+                    yield Input(placeholder="method (default phone)", id="f-method")
+                    yield Input(placeholder="expected action (optional)", id="f-expected")
+                    yield Input(
+                        placeholder='effects as JSON (optional), e.g. [{"kind":"closure","duration":"12h"}]',
+                        id="f-effects",
+                    )
+                    yield Static("", classes="error", id="adhoc-error")
+            yield Label(
+                "enter: choose (then confirm)   ctrl+s: submit the ad-hoc form   escape: cancel", classes="hint"
+            )
 
     BINDINGS = BINDINGS + [Binding("ctrl+s", "submit_adhoc", "Submit ad hoc", show=False)]
 
@@ -321,15 +335,21 @@ class InjectModal(ModalScreen[Inject | None]):
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        inject = self._library.get(event.option.id) if event.option_list.id == "library" else self._msel.get(event.option.id)
+        inject = (
+            self._library.get(event.option.id) if event.option_list.id == "library" else self._msel.get(event.option.id)
+        )
         if inject is not None:
             self._confirm(inject)
 
     def build_adhoc(self) -> Inject | None:
         """Validate the form with the scenario schema; show pydantic's errors."""
         value = lambda name: self.query_one(f"#f-{name}", Input).value.strip()  # noqa: E731
-        raw: dict = {"id": value("id"), "on_demand": True, "to": [t.strip() for t in value("to").split(",") if t.strip()],
-                     "synopsis": value("synopsis")}
+        raw: dict = {
+            "id": value("id"),
+            "on_demand": True,
+            "to": [t.strip() for t in value("to").split(",") if t.strip()],
+            "synopsis": value("synopsis"),
+        }
         if value("from"):
             raw["from"] = value("from")
         if value("method"):

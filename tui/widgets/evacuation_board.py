@@ -10,15 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from textual.app import ComposeResult
 from rich.progress_bar import ProgressBar as RichBar
 from rich.table import Table
+from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
 STAGES = ("at_home", "at_port_or_airport", "in_transit", "arrived_kyushu", "at_host", "gone_home")
-SHORT = {"at_home": "home", "at_port_or_airport": "port/air", "in_transit": "transit",
-         "arrived_kyushu": "arrived", "at_host": "host", "gone_home": "left"}
+SHORT = {
+    "at_home": "home",
+    "at_port_or_airport": "port/air",
+    "in_transit": "transit",
+    "arrived_kyushu": "arrived",
+    "at_host": "host",
+    "gone_home": "left",
+}
 
 
 def _get(obj: Any, name: str, default: Any = 0) -> Any:

@@ -12,8 +12,9 @@ from sim.scenario.schema import Milestone, Scenario
 from sim.simulation import DecisionView, WorldView
 
 
-def milestone_status(span: Milestone | None, decisions: dict[str, DecisionView], hours: float | None,
-                     label: Callable[[float], str]) -> Text:
+def milestone_status(
+    span: Milestone | None, decisions: dict[str, DecisionView], hours: float | None, label: Callable[[float], str]
+) -> Text:
     if span is None:
         return Text("not in this scenario", style="dim")
     start, end = decisions.get(span.start), decisions.get(span.end)
@@ -41,7 +42,9 @@ class StatusPanel(Static):
         table.add_column()
         table.add_row(
             "JCG handover",
-            milestone_status(scenario.handover.span if scenario.handover else None, decisions, view.handover_hours, label),
+            milestone_status(
+                scenario.handover.span if scenario.handover else None, decisions, view.handover_hours, label
+            ),
         )
         table.add_row(
             "Consultation",

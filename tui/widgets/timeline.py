@@ -8,7 +8,6 @@ from textual.widgets import DataTable
 
 from sim.simulation import InjectView
 
-
 SYNOPSIS, TO = 26, 10
 """Column widths of the synopsis and the addressees."""
 
