@@ -145,8 +145,7 @@ def replay_session_inputs(simulation, inputs) -> None:
             if item is None or view.status != "pending" or view.came_up_at is None:
                 continue
             n, time, payload = item
-            waited = payload.get("waited")
-            when = max(view.came_up_at, time) if waited is None else view.came_up_at + float(waited)
+            when = _decision_due(view.came_up_at, time, payload.get("waited"))
             out.append((when, n, "decision", payload))
         return [entry for entry in out if entry[0] <= end + TIME_TOLERANCE]
 
@@ -169,6 +168,26 @@ def replay_session_inputs(simulation, inputs) -> None:
         upcoming = [when for when, *_ in pending]
         next_event = simulation.next_event_time()
         simulation.advance(min([*upcoming, *([next_event] if next_event is not None else []), end]))
+
+
+SAME_INSTANT = 1e-3
+"""Minutes within which a decision counts as coming up when it did in the session:
+the journal keeps `waited` to three decimals."""
+
+
+def _decision_due(came_up: float, session_time: float, waited: float | None) -> float:
+    """When a scripted decision is answered in this run.
+
+    `waited` minutes after it comes up here (the class's latency on this run's
+    timeline); at the session's own clock time when it comes up when it did in
+    the session (the same seed), so that run is reproduced exactly; at the
+    session's time, or when it comes up if later, when the latency is unknown.
+    """
+    if waited is None:
+        return max(came_up, session_time)
+    if abs(came_up - (session_time - float(waited))) <= SAME_INSTANT:
+        return max(came_up, session_time)
+    return came_up + float(waited)
 
 
 def _session_arm(journal_path: Path, scenario_path: Path | None, scenario_text: str, use_journal_scenario: bool):
