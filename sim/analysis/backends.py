@@ -21,6 +21,7 @@ raises `WorkerCrashed` the same way.
 from __future__ import annotations
 
 import os
+import re
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -169,10 +170,24 @@ def unfit_workers(results: dict[str, Any], version: str) -> dict[str, str]:
     unfit = {}
     for address, answer in sorted(results.items()):
         if isinstance(answer, BaseException):
-            unfit[address] = f"cannot import sim ({type(answer).__name__}: {answer})"
+            unfit[address] = f"cannot import sim ({_reason(answer)})"
         elif answer != version:
             unfit[address] = f"has sim {answer}, not {version}"
     return unfit
+
+
+def _reason(error: BaseException) -> str:
+    """The message of an error a worker sent back.
+
+    A worker that cannot unpickle the probe answers with a plain `Exception`
+    whose text is the repr of the real one (`ModuleNotFoundError("No module
+    named 'sim'")`): that repr is unwrapped to its message.
+    """
+    while error.args and isinstance(error.args[0], BaseException):
+        error = error.args[0]
+    text = str(error) or type(error).__name__
+    wrapped = re.fullmatch(r"""\w+\((['"])(.*)\1\)""", text, re.DOTALL)
+    return wrapped.group(2).replace("\\'", "'") if wrapped else text
 
 
 class DaskBackend:
@@ -249,8 +264,8 @@ class DaskBackend:
         if unfit:
             named = "; ".join(f"{address} {reason}" for address, reason in unfit.items())
             raise ClusterError(
-                f"{len(unfit)} of {len(answers)} Dask workers cannot run ttxsim {_client_version()}: {named} "
-                "(install the same ttxsim version on every worker)"
+                f"{len(unfit)} of {len(answers)} Dask workers cannot run ttxsim {_client_version()}: {named}; "
+                "install that version on every worker"
             )
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
