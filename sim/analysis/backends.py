@@ -269,17 +269,19 @@ class DaskBackend:
             )
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
-        from distributed import as_completed
+        from distributed import KilledWorker, as_completed
 
         futures = self._client.map(fn, list(tasks), pure=False)
         try:
             for future in as_completed(futures):
                 if future.status == "error":
                     error = future.exception()
-                    raise WorkerCrashed(
-                        f"a chunk failed on the Dask cluster ({type(error).__name__}: {error}); "
-                        "the finished replications are kept"
-                    )
+                    if isinstance(error, KilledWorker):  # Dask gave up recomputing it on other workers
+                        raise WorkerCrashed(
+                            f"a chunk killed every Dask worker that tried it ({error}); "
+                            "the finished replications are kept"
+                        )
+                    raise error
                 if future.status == "cancelled":
                     raise WorkerCrashed("the Dask scheduler cancelled a chunk; the finished replications are kept")
                 yield future.result()

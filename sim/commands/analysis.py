@@ -644,6 +644,7 @@ def run_compare(args: argparse.Namespace) -> int:
         if args.file is None or args.use_journal_scenario:
             # every arm on the session's own scenario: the class against the modelled policy
             path, text = Path(session.filename), session.scenario_text
+            _refuse_inputs(args, [path])
     base = load_scenario_text(text, str(path))
     on_session_scenario = session is not None and (args.file is None or args.use_journal_scenario)
     arms = [Arm(BASELINE, text, str(path), session.reforms if on_session_scenario else ())]
