@@ -206,3 +206,14 @@ def test_dask_scheduler_without_workers_fails_within_seconds(cluster):
     assert result.returncode == 1
     assert time.monotonic() - started < 30
     assert result.stderr.strip() == f"ttxsim: no worker joined the Dask scheduler {address} within 10 s"
+
+
+@pytest.mark.slow
+def test_dask_recomputes_the_chunk_of_a_lost_worker(tmp_path):
+    """A local Dask worker dies on one chunk: Dask reruns it elsewhere, the numbers equal a local run."""
+    flag = tmp_path / "crashed-once"
+    argv = [*COMPARE, "--json"]
+    lost = _ttxsim(*argv, "--backend", "dask", "--jobs", "2", env={CRASH_HOOK: f"3:{flag}"}, timeout=180)
+    assert lost.returncode == 0, lost.stderr
+    assert flag.exists()
+    assert json.loads(lost.stdout) == json.loads(_ttxsim(*argv, "--jobs", "1").stdout)
