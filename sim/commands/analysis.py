@@ -297,7 +297,7 @@ def _common_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         type=Path,
         default=None,
-        help="Dask scheduler file, as written by dask-scheduler --scheduler-file, dask-jobqueue or dask-mpi",
+        help="Dask scheduler file, as written by dask scheduler --scheduler-file, dask-jobqueue or dask-mpi",
     )
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object on stdout")
     parser.add_argument(
