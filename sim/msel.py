@@ -396,7 +396,7 @@ def _read_csv(path: Path, encoding: str | None) -> list[list[str]]:
     try:
         return _bounded_rows(reader, str(path), _csv_text)
     except csv.Error as error:
-        line = reader.line_num + 1
+        line = max(reader.line_num, 1)
         if "field larger than field limit" in str(error):
             message = f"a cell is longer than {MAX_CELL_CHARS:,} characters"
         else:
