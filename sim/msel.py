@@ -26,8 +26,14 @@ comments just above that key) and leaves every other line byte for byte as it
 was. The new block is re-dumped from the validated injects (one block mapping
 per inject, lists in flow style); comments *inside* the old block are not kept,
 since the sheet is now the source of those rows. The
-whole file is validated before anything is written; an error names the sheet
-row and column.
+whole file is validated before anything is written (atomically: temporary file,
+then rename); an error names the sheet row and column.
+
+Sheets are untrusted input. CSV cells a spreadsheet would evaluate get a
+leading apostrophe on export and lose exactly that one on import (XLSX stores
+text as text); a CSV is UTF-8 unless its BOM or `encoding` says otherwise, and
+is refused rather than guessed; sizes are capped (`MAX_*`) before anything
+large is read or inflated; at most `MAX_SHOWN_PROBLEMS` problems are shown.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -389,8 +395,9 @@ def _read_csv(path: Path, encoding: str | None) -> list[list[str]]:
         raw = path.read_bytes()
     except OSError as error:
         raise MselError([Problem(str(path), 1, 1, "", f"cannot read file: {error.strerror or error}")]) from None
-    text = decode_sheet(raw, str(path), encoding)
-    first_line = text.split("\n", 1)[0]
+    text = _decode_sheet(raw, str(path), encoding)
+    newline = text.find("\n")
+    first_line = text if newline < 0 else text[:newline]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","  # Excel's "Unicode Text" uses tabs
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -414,7 +421,7 @@ _BOMS = (
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")
 
 
-def decode_sheet(raw: bytes, filename: str, encoding: str | None = None) -> str:
+def _decode_sheet(raw: bytes, filename: str, encoding: str | None = None) -> str:
     """CSV bytes as text: by byte-order mark, else `encoding`, else UTF-8; never guessed silently.
 
     A file that does not decode is refused with the byte and line at fault; when
@@ -432,10 +439,10 @@ def decode_sheet(raw: bytes, filename: str, encoding: str | None = None) -> str:
         col = bad - (raw.rfind(b"\n", 0, bad) + 1) + 1
         where = f"byte 0x{raw[bad]:02X}" if bad < len(raw) else "the file ends mid-character"
         label = "UTF-8" if codec == "utf-8-sig" else codec
-        if encoding is not None and codec == encoding:
-            hint = "check the --encoding given"
-        elif _reads_as_shift_jis(raw):
+        if codecs.lookup(codec).name != "cp932" and _reads_as_shift_jis(raw):
             hint = "it looks like Shift-JIS (Japanese Excel's CSV): import it with --encoding cp932"
+        elif encoding is not None:
+            hint = "check the --encoding given"
         else:
             hint = 'save it as "CSV UTF-8" or give its encoding with --encoding (e.g. cp1252, cp932)'
         raise MselError([Problem(filename, line, col, "", f"not {label} text ({where}); {hint}")]) from None
@@ -489,7 +496,7 @@ def _read_xlsx(path: Path) -> list[list[str]]:
         book.close()
 
 
-def _bounded_rows(rows: Iterable[Sequence[Any]], filename: str, text: Any) -> list[list[str]]:
+def _bounded_rows(rows: Iterable[Sequence[Any]], filename: str, text: Callable[[Any], str]) -> list[list[str]]:
     """`rows` as lists of text, refused past `MAX_SHEET_CELLS` or a cell past `MAX_CELL_CHARS`."""
     result: list[list[str]] = []
     blank: list[str] = []  # shared by every empty row: a sheet may skip a million of them
@@ -854,6 +861,8 @@ def import_msel(sheet: str | Path, into: str | Path | None = None, encoding: str
         # The target may only become valid with the new injects (a decision that
         # requires a renamed inject), so read just its agencies here.
         try:
+            if Path(into).exists() and not Path(into).is_file():
+                raise ScenarioError([_Problem(str(into), 1, 1, "", "not a regular file")])
             original = Path(into).read_text(encoding="utf-8-sig")
         except OSError as error:
             raise ScenarioError(

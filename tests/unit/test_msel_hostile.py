@@ -383,11 +383,16 @@ def test_large_csv_file_is_refused_before_reading(tmp_path, monkeypatch):
         read_sheet(sheet)
 
 
-def test_not_a_regular_file_is_refused(tmp_path):
+def test_not_a_regular_file_is_refused(tmp_path, capsys):
+    """A FIFO as the sheet or as the --into scenario is refused, not read (which would wait forever)."""
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)
     with pytest.raises(MselError, match="not a regular file"):
         read_sheet(fifo)
+    sheet = tmp_path / "ok.csv"
+    sheet.write_text(HEADER + "m1,H+1,cabinet,x\n", encoding="utf-8")
+    code, _, err = _run(capsys, "msel", "import", str(sheet), "--into", str(fifo))
+    assert code == 2 and err == f"{fifo}:1:1: not a regular file\n"
 
 
 # ---------------------------------------------------------------------------
