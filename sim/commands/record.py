@@ -66,6 +66,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     load.add_argument("sheet", type=Path, metavar="SHEET", help="msel.csv or msel.xlsx")
     load.add_argument("--into", type=Path, default=None, metavar="FILE", help="scenario YAML to update")
+    load.add_argument(
+        "--encoding",
+        default=None,
+        metavar="NAME",
+        help="a CSV's text encoding, e.g. cp932 for Japanese Excel (default: UTF-8, with or without BOM)",
+    )
     load.set_defaults(handler=run_msel_import)
     msel.set_defaults(handler=lambda args: _usage(msel))
 
@@ -186,6 +192,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_msel_export(args: argparse.Namespace) -> int:
+    from sim.files import OutputError
     from sim.msel import export_msel
     from sim.scenario.bundled import resolve
     from sim.scenario.loader import load_scenario
@@ -197,14 +204,22 @@ def run_msel_export(args: argparse.Namespace) -> int:
         export_msel(scenario, args.out)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    except OutputError as error:
+        print(f"ttxsim: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     print(f"{args.out}: {len(scenario.injects)} injects")
     return 0
 
 
 def run_msel_import(args: argparse.Namespace) -> int:
+    from sim.files import OutputError
     from sim.msel import import_msel
 
-    injects = import_msel(args.sheet, into=args.into)
+    try:
+        injects = import_msel(args.sheet, into=args.into, encoding=args.encoding)
+    except OutputError as error:
+        print(f"ttxsim: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     where = f"written to {args.into}" if args.into else "checked (use --into FILE to write them)"
     print(f"{args.sheet}: {len(injects)} injects {where}")
     return 0
