@@ -46,3 +46,16 @@ def test_generated_schema_is_up_to_date():
 def test_generated_reference_is_up_to_date():
     """docs/scenario-reference.md is what `ttxsim schema --markdown` prints."""
     assert (ROOT / "docs" / "scenario-reference.md").read_text().strip() == markdown().strip()
+
+
+@pytest.mark.parametrize("path", [*SCENARIOS, ROOT / "tests" / "data" / "minimal.yaml"], ids=lambda p: p.name)
+def test_json_schema_accepts_the_scenario(path):
+    """An editor using `ttxsim schema` output flags nothing in a valid scenario (shorthand durations included)."""
+    import jsonschema
+
+    from sim.scenario.loader import load_raw
+
+    raw, _ = load_raw(path.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(Scenario.model_json_schema(by_alias=True))
+    problems = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(raw)]
+    assert problems == []
