@@ -47,7 +47,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse exits 2 already; keep one clear line
-        self.exit(EXIT_BAD_INPUT, f"ttxsim: {message}\n(see 'ttxsim --help')\n")
+        self.exit(EXIT_BAD_INPUT, f"ttxsim: {terminal_safe(message)}\n(see 'ttxsim --help')\n")
 
 
 class _VersionAction(argparse.Action):

@@ -271,3 +271,12 @@ def test_play_help_line_matches_the_console_module():
         return {choice.dest: choice.help for choice in action._choices_actions}
 
     assert help_lines(build_parser()) == help_lines(build_parser(["play"]))
+
+
+def test_a_bad_flag_value_is_shown_harmlessly(capsys):
+    """argparse's own error line quotes the bad value; escape sequences in it are shown, not obeyed."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--until", "\x1b[2J"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert "\x1b" not in err and "\\x1b[2J" in err
