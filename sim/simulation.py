@@ -54,21 +54,45 @@ class Input:
     event due at `time`."""
 
 
+def _simpy_requeues_stopped_runs() -> bool:
+    """Whether this SimPy puts a `run(until=...)`'s stop event back in the queue (4.1.2 does, 4.1.0/4.1.1 do not).
+
+    Probed once through the public API: an empty run stopped at 1 leaves
+    something to `peek()` at 1 only if the stop event was put back.
+    """
+    probe = simpy.Environment()
+    probe.run(until=1)
+    return probe.peek() == 1
+
+
 class _CountingEnvironment(simpy.Environment):
     """Counts the model events SimPy has processed, so a replay can stop at exactly
     the point where a person acted, even between two events of the same instant.
 
-    `run(until=...)` adds bookkeeping events that depend on how a run was sliced:
-    its stop event raises out of `step()` (never counted), and SimPy 4.1
-    reschedules that event at priority -1 to finish its callbacks when the run
-    resumes. Those carry the only negative priority SimPy uses and are skipped.
+    `run(until=...)` adds bookkeeping that depends on how a run was sliced: its
+    stop event raises out of `step()` (never counted), and SimPy 4.1.2 then puts
+    that event back at the head of the queue (priority -1, below every model
+    event) to finish its callbacks when the run resumes; where it does, the first
+    step after a stopped run is bookkeeping and is not counted either. Only
+    SimPy's public API is used; tests/unit/test_packaging.py checks the
+    behaviour this relies on, so a SimPy release that changes it fails there.
     """
 
     steps = 0
+    _leftover = False
+    """True while the stopped `until` event SimPy put back is still queued."""
+    _requeues = _simpy_requeues_stopped_runs()
+
+    def run(self, until: Any = None) -> Any:
+        already_done = isinstance(until, simpy.Event) and until.processed  # SimPy returns at once: no stop
+        value = super().run(until)
+        if until is not None and not already_done and self._requeues:
+            self._leftover = True
+        return value
 
     def step(self) -> None:
-        bookkeeping = bool(self._queue) and self._queue[0][1] < 0
-        super().step()
+        bookkeeping, self._leftover = self._leftover, False
+        super().step()  # the `until` event's StopSimulation raises here, uncounted
         if not bookkeeping:
             self.steps += 1
 
