@@ -43,6 +43,8 @@ TICK_BUDGET = 0.012
 """Wall seconds one tick may spend advancing the model (under a 60 Hz frame)."""
 SLICE = 360.0
 """Simulated minutes per slice of a background fast-forward."""
+RETRY = 5.0
+"""Wall seconds between attempts to write inputs a failed write kept in memory."""
 PANELS = ("msel-panel", "agency-panel", "evac-panel", "log-panel")
 
 
@@ -122,10 +124,12 @@ class ExerciseScreen(Screen):
         for ident, title in titles.items():
             self.query_one(f"#{ident}").border_title = title
         self.query_one("#log", EventLog).extend(self.sim.events)
+        self.query_one(EvacuationBoard).track(self.scenario, self.sim.events)
         self._apply_viewer()
         self._apply_size()
         self._refresh([])
         self.set_interval(TICK, self._tick)
+        self.set_interval(RETRY, self._retry_unsaved)
 
     def on_resize(self) -> None:
         self._apply_size()
@@ -166,6 +170,7 @@ class ExerciseScreen(Screen):
     # -- rendering (data down) -------------------------------------------------------
     def _refresh(self, events: list[SimEvent], view: WorldView | None = None) -> None:
         clock = self.query_one(SimClock)
+        self.query_one(EvacuationBoard).extend(events)  # every new event, whichever view is shown
         if view is None and self.busy:  # the worker owns the Simulation: touch only the clock line
             clock.speed = speed_label(self.session.speed)
             return
@@ -217,6 +222,10 @@ class ExerciseScreen(Screen):
         if outcome.stopped_for:
             self._stop_for_decision(outcome.stopped_for)
 
+    def _retry_unsaved(self) -> None:
+        if not self.busy:  # a fast-forward owns the run (and the journal's connection)
+            self.session.retry_unsaved()
+
     def _stop_for_decision(self, decision_id: str) -> None:
         self.session.set_paused(True)
         self._refresh([])
@@ -227,7 +236,9 @@ class ExerciseScreen(Screen):
         for decision in self.sim.view().decisions:
             if decision.status == "pending" and decision.human and decision.id not in self._prompted:
                 if self.viewer not in (FACILITATOR, decision.owner):
-                    self.app.notify(f"A decision for {decision.owner} is waiting (switch view with r).", timeout=5)
+                    self.app.notify(
+                        f"A decision for {decision.owner} is waiting (switch view with r).", timeout=5, markup=False
+                    )
                     self._prompted.add(decision.id)
                     continue
                 self._prompted.add(decision.id)
@@ -336,7 +347,7 @@ class ExerciseScreen(Screen):
         """Fire now, exactly at the current simulated time."""
         event = self.session.fire(inject)
         self._refresh([event])
-        self.app.notify(f"{inject.id} fired at {self.sim.clock.label(event.time)}")
+        self.app.notify(f"{inject.id} fired at {self.sim.clock.label(event.time)}", markup=False)
 
     def action_decide(self) -> None:
         if self._refuse_if_busy():
@@ -385,15 +396,15 @@ class ExerciseScreen(Screen):
 
         def done(option: str | None) -> None:
             if option is None:
-                self.app.notify(f"{decision.id} stays pending (d answers it).")
+                self.app.notify(f"{decision.id} stays pending (d answers it).", markup=False)
                 self._prompt_next()
                 return
             try:
                 events = self.session.decide(decision.id, option, role)
             except DecisionError as error:
-                self.app.notify(str(error), severity="error")
+                self.app.notify(str(error), severity="error", markup=False)
                 return
-            self.app.notify(f"{decision.id}: {option}")
+            self.app.notify(f"{decision.id}: {option}", markup=False)
             self._refresh(events)
             self._prompt_next()
 
@@ -416,6 +427,7 @@ class ExerciseScreen(Screen):
 
     def switch_viewer(self, viewer: str) -> None:
         self.viewer = viewer
+        self.session.set_view(viewer)
         self._apply_viewer()
 
     def action_note(self) -> None:

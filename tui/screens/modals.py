@@ -1,5 +1,9 @@
 """Dialogs. Each is a `ModalScreen[T]` that returns its result with `dismiss()`;
-the exercise screen acts on the result (modals never touch the Simulation)."""
+the exercise screen acts on the result (modals never touch the Simulation).
+
+Scenario and user text (titles, synopses, notes, names) is always passed as a
+`rich.text.Text`, never as a string: Textual parses strings as markup, so
+`[urgent]` would vanish and `[/]` would crash the console."""
 
 from __future__ import annotations
 
@@ -50,8 +54,8 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self._title, id="dialog-title")
-            yield Static(self._body, id="confirm-body")
+            yield Label(Text(self._title), id="dialog-title")
+            yield Static(Text(self._body), id="confirm-body")
             with Horizontal(classes="buttons"):
                 yield Button(f"{self._yes} (y)", variant="primary", id="yes")
                 yield Button(f"{self._no} (n)", id="no")
@@ -124,7 +128,7 @@ class AdvanceModal(ModalScreen[float | None]):
         try:
             minutes = parse_duration(event.value.strip())
         except ValueError as error:
-            self.query_one("#advance-error", Static).update(str(error))
+            self.query_one("#advance-error", Static).update(Text(str(error)))
             return
         if minutes <= 0:
             self.query_one("#advance-error", Static).update("give an amount above zero")
@@ -147,7 +151,7 @@ class NoteModal(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(f"Observation at {self._when}", id="dialog-title")
+            yield Label(Text(f"Observation at {self._when}"), id="dialog-title")
             yield Input(self._author, placeholder="author (facilitator, evaluator name...)", id="author")
             yield Input(placeholder="what you observed", id="text")
             yield Label("enter: save   escape: cancel", classes="hint")
@@ -180,8 +184,8 @@ class PickModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self._title, id="dialog-title")
-            yield OptionList(*[Option(text, id=key) for key, text in self._items])
+            yield Label(Text(self._title), id="dialog-title")
+            yield OptionList(*[Option(Text(text), id=key) for key, text in self._items])
             yield Label("enter: choose   escape: cancel", classes="hint")
 
     def on_mount(self) -> None:
@@ -231,15 +235,15 @@ class DecisionModal(ModalScreen[str | None]):
         d = self.decision
         came = f", came up {self._when}" if self._when else ""
         with Vertical(id="dialog"):
-            yield Label(f"Decision for {self._owner_name}{came}", id="dialog-title")
-            yield Static(d.title, id="question")
-            yield OptionList(*[Option(f"{n}. {label}", id=oid) for n, (oid, label) in enumerate(d.options, 1)])
+            yield Label(Text(f"Decision for {self._owner_name}{came}"), id="dialog-title")
+            yield Static(Text(d.title), id="question")
+            yield OptionList(*[Option(Text(f"{n}. {label}"), id=oid) for n, (oid, label) in enumerate(d.options, 1)])
             with VerticalScroll(id="context"):
-                yield Label(f"What {self._owner_name} knows so far", classes="section")
-                yield Static("\n".join(f"- {line}" for line in self._knows) or "(nothing yet)")
+                yield Label(Text(f"What {self._owner_name} knows so far"), classes="section")
+                yield Static(Text("\n".join(f"- {line}" for line in self._knows) or "(nothing yet)"))
                 if self._expected is not None:
                     yield Label("MSEL expects (facilitator only)", classes="section")
-                    yield Static(self._expected)
+                    yield Static(Text(self._expected))
             yield Label("1-9 or enter: answer   escape: answer later (stays pending)", classes="hint")
 
     def on_mount(self) -> None:
@@ -289,15 +293,19 @@ class InjectModal(ModalScreen[Inject | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(f"Fire an inject now ({self._when})", id="dialog-title")
+            yield Label(Text(f"Fire an inject now ({self._when})"), id="dialog-title")
             with TabbedContent(initial="tab-library" if self._library else "tab-msel"):
                 with TabPane("Library", id="tab-library"):
                     yield OptionList(
-                        *[Option(f"{i.id}  {i.synopsis}", id=i.id) for i in self._library.values()], id="library"
+                        *[Option(Text(f"{i.id}  {i.synopsis}"), id=i.id) for i in self._library.values()],
+                        id="library",
                     )
                 with TabPane("MSEL", id="tab-msel"):
                     yield OptionList(
-                        *[Option(f"{i.id}  [{self._describe(i)}]  {i.synopsis}", id=i.id) for i in self._msel.values()],
+                        *[
+                            Option(Text(f"{i.id}  [{self._describe(i)}]  {i.synopsis}"), id=i.id)
+                            for i in self._msel.values()
+                        ],
                         id="msel",
                     )
                 with TabPane("Ad hoc", id="tab-adhoc"), Vertical(id="adhoc"):
@@ -361,7 +369,7 @@ class InjectModal(ModalScreen[Inject | None]):
             try:
                 raw["effects"] = json.loads(value("effects"))
             except json.JSONDecodeError as exc:
-                error.update(f"effects: not valid JSON ({exc.msg})")
+                error.update(Text(f"effects: not valid JSON ({exc.msg})"))
                 return None
         try:
             inject = Inject.model_validate(raw)
@@ -381,7 +389,7 @@ class InjectModal(ModalScreen[Inject | None]):
         if problems:
             error.update(Text("\n".join(problems)))
             return None
-        error.update("")
+        error.update(Text(""))
         return inject
 
     @on(Input.Submitted, "#adhoc Input")
