@@ -99,7 +99,7 @@ class DebriefScreen(Screen):
                     rating_text(outcome.rating.value),
                     Text(outcome.rating.reason, style="dim"),
                 )
-            yield Static(expected)
+            yield Static(expected, id="expected")
 
             yield Label("Timeline of decisions and observations", classes="section")
             timeline = Table(expand=True)
