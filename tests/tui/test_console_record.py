@@ -197,11 +197,12 @@ async def test_debrief_table_shows_the_shared_rating(make, sakishima):
     sim.advance(12 * 60)
     app = make(skip_briefing=True, start=lambda roles: (sim, [], None))
     async with app.run_test(size=SIZE) as pilot:
-        screen = await exercise(pilot)
+        await exercise(pilot)
         await pilot.press("b")
         await until(pilot, lambda: isinstance(app.screen, DebriefScreen) and app.screen.query("#expected"))
         table = table_of(app.screen.query_one("#expected"))
-        shown = dict(zip([str(c) for c in table.columns[0]._cells], [str(c) for c in table.columns[5]._cells]))
+        ids, ratings = ([str(c) for c in table.columns[n]._cells] for n in (0, 5))
+        shown = dict(zip(ids, ratings, strict=True))
         assert shown == {o.id: o.rating.value or "-" for o in expected_rows(sim)}
         assert "basic_response_policy" in shown and "U" in shown.values()
 
@@ -308,7 +309,7 @@ async def test_resume_opens_the_view_and_keeps_the_chart(make, tmp_path):
     shown, before, after, simulation, text = await play_and_resume(make, tmp_path, lambda screen: None)
     expected = hourly(lift_curve(simulation.scenario, simulation.events), simulation.now)
     assert shown == "facilitator"
-    assert after == before == hourly(lift_curve(simulation.scenario, simulation.events), simulation.now)
+    assert after == before == expected
     assert after[-1] > 0 and after[0] == 0
     assert f"by the lift: {after[-1]:,} (chart: hourly)" in text
 
