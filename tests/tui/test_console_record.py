@@ -22,7 +22,7 @@ from sim.analysis.curves import hourly, lift_curve
 from sim.simulation import Simulation
 from tui.screens.debrief import DebriefScreen, expected_rows
 from tui.screens.exercise import ExerciseScreen
-from tui.screens.modals import ConfirmModal, InjectModal, NoteModal, PickModal
+from tui.screens.modals import ConfirmModal, EvaluationModal, InjectModal, NoteModal, PickModal
 from tui.widgets.evacuation_board import EvacuationBoard
 from tui.widgets.status_panel import StatusPanel
 
@@ -318,3 +318,26 @@ async def test_resume_opens_the_view_and_keeps_the_chart(make, tmp_path):
 async def test_resume_opens_a_role_view_it_was_in(make, tmp_path):
     shown, *_ = await play_and_resume(make, tmp_path, lambda screen: screen.switch_viewer("mofa"))
     assert shown == "mofa"
+
+
+async def test_evaluator_rates_with_the_e_dialog(make):
+    """`e` records an evaluator's rating as an evaluation input; the debrief shows it; a note does not rate."""
+    app = make(skip_briefing=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await exercise(pilot)
+        app.session.note("[situation_assessment U]", "anyone")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, EvaluationModal))
+        for field, value in (("target", "situation_assessment"), ("rating", "m"), ("evaluator", "Dr Sato")):
+            app.screen.query_one(f"#e-{field}").value = value
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is screen)
+        assert [(i.kind, i.payload["rating"]) for i in app.sim.inputs if i.kind == "evaluation"] == [
+            ("evaluation", "M")
+        ]
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, DebriefScreen) and app.screen.query("#expected"))
+        table = table_of(app.screen.query_one("#expected"))
+        ids, ratings = ([str(c) for c in table.columns[n]._cells] for n in (0, 5))
+        assert ratings[ids.index("situation_assessment")] == "M"
+        assert "evaluator Dr Sato" in plain(app.screen.query_one("#expected"))

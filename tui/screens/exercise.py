@@ -23,11 +23,11 @@ from textual.widgets import Footer
 from textual.worker import get_current_worker
 
 from sim.domain.decisions import DecisionError
-from sim.events import SimEvent
+from sim.events import Kind, SimEvent
 from sim.scenario.schema import Inject
 from sim.simulation import DecisionView, WorldView
 from tui.format import agency_name, describe, fact_text
-from tui.screens.modals import AdvanceModal, DecisionModal, InjectModal, NoteModal, PickModal
+from tui.screens.modals import AdvanceModal, DecisionModal, EvaluationModal, InjectModal, NoteModal, PickModal
 from tui.session import FACILITATOR, Session, speed_label
 from tui.widgets.agency_board import AgencyBoard
 from tui.widgets.evacuation_board import EvacuationBoard
@@ -59,6 +59,7 @@ class ExerciseScreen(Screen):
         Binding("d", "decide", "Decide"),
         Binding("r", "role", "Role"),
         Binding("o", "note", "Note", show=False),
+        Binding("e", "evaluate", "Rate", show=False),
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("q", "app.quit_confirmed", "Quit"),
         Binding("f", "filter", "Filter log", show=False),
@@ -86,6 +87,8 @@ class ExerciseScreen(Screen):
         self.busy = False
         """A background fast-forward owns the Simulation; the tick and inputs wait."""
         self._prompted: set[str] = set()
+        self._evaluator = ""
+        """The last evaluator's name, offered again in the rating dialog."""
         self._panel = 0
         self._debriefed = False
         self.tick_costs: list[float] = []
@@ -439,6 +442,30 @@ class ExerciseScreen(Screen):
 
         author = FACILITATOR if self.viewer == FACILITATOR else self.viewer
         self.app.push_screen(NoteModal(self.sim.clock.label(self.sim.now), author), done)
+
+    def action_evaluate(self) -> None:
+        """An evaluator's P/S/M/U rating of a decision or inject (facilitator view)."""
+        if self._refuse_if_busy():
+            return
+        if self.viewer != FACILITATOR:
+            self.app.notify("Ratings are given in the facilitator view (r).", severity="warning")
+            return
+
+        def done(result: tuple[str, str, str, str] | None) -> None:
+            if result:
+                target, rating, evaluator, comment = result
+                try:
+                    self.session.evaluate(target, rating, evaluator, comment)
+                except ValueError as error:
+                    self.app.notify(str(error), severity="error", markup=False)
+                    return
+                self._evaluator = evaluator
+                self.app.notify(f"{target} rated {rating} by {evaluator}", markup=False)
+
+        targets = [d.id for d in self.scenario.decisions] + [i.id for i in self.scenario.injects]
+        targets += [e.data["inject"] for e in self.sim.events if e.kind is Kind.inject_fired]
+        label = self.sim.clock.label(self.sim.now)
+        self.app.push_screen(EvaluationModal(label, targets, self._evaluator), done)
 
     def action_filter(self) -> None:
         if self._refuse_if_busy() or self.viewer != FACILITATOR:

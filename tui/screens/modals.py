@@ -82,6 +82,7 @@ HELP = """\
   i       fire an inject: from the MSEL, the library, or built ad hoc (validated)
   d       answer a pending decision for a role
   o       add an observation (timestamped note, kept with the session)
+  e       evaluator rating: P/S/M/U for a decision or inject, with your name
 
 [b]Views[/b]
   r       switch role view (a student sees only their agency's inbox and decisions)
@@ -409,6 +410,57 @@ class InjectModal(ModalScreen[Inject | None]):
                 self.dismiss(inject)
 
         self.app.push_screen(ConfirmModal(f"Fire {inject.id} now, at {self._when}?", body, yes="Fire"), done)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class EvaluationModal(ModalScreen[tuple[str, str, str, str] | None]):
+    """An evaluator's rating of a decision or inject: (id, P/S/M/U, evaluator, comment).
+
+    The only way a rating other than the derived one reaches the debrief and the
+    after-action report; a note, whatever it says, never rates anything.
+    """
+
+    DEFAULT_CSS = modal_css("EvaluationModal") + "EvaluationModal Input { margin: 0; }"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, when: str, targets: Sequence[str], evaluator: str = "") -> None:
+        super().__init__()
+        self._when, self._targets, self._evaluator = when, set(targets), evaluator
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(Text(f"Evaluator rating at {self._when}"), id="dialog-title")
+            yield Input(placeholder="decision or inject id, e.g. basic_response_policy or m07", id="e-target")
+            yield Input(placeholder="rating: P, S, M or U", id="e-rating")
+            yield Input(self._evaluator, placeholder="evaluator's name", id="e-evaluator")
+            yield Input(placeholder="comment (optional)", id="e-comment")
+            yield Static("", classes="error", id="evaluation-error")
+            yield Label("enter: save   escape: cancel", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#e-target", Input).focus()
+
+    def result(self) -> tuple[str, str, str, str] | str:
+        """The rating, or what is wrong with the form (one sentence)."""
+        value = lambda name: self.query_one(f"#e-{name}", Input).value.strip()  # noqa: E731
+        target, rating, evaluator = value("target"), value("rating").upper(), value("evaluator")
+        if target not in self._targets:
+            return f"'{target}' is not a decision or inject of this scenario"
+        if rating not in ("P", "S", "M", "U"):
+            return "the rating is one of P, S, M or U"
+        if not evaluator:
+            return "give the evaluator's name"
+        return target, rating, evaluator, value("comment")
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        result = self.result()
+        if isinstance(result, str):
+            self.query_one("#evaluation-error", Static).update(Text(result))
+        else:
+            self.dismiss(result)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
