@@ -46,7 +46,7 @@ class Input:
     """Something a person did to the run; the journal stores these for replay."""
 
     time: float
-    kind: str  # "inject" | "decision" | "note"
+    kind: str  # "inject" | "decision" | "note" | "evaluation"
     payload: dict[str, Any]
     steps_before: int | None = None
     """SimPy events processed before the input was applied: where exactly, within
@@ -326,6 +326,25 @@ class Simulation:
         self._record_input("note", {"text": text, "author": author})
         return self._bus.emit(Kind.note_added, author, None, text=text)
 
+    def evaluate(self, target: str, rating: str, evaluator: str, comment: str = "") -> None:
+        """An evaluator's HSEEP rating (P/S/M/U) of a decision or inject, kept with the inputs.
+
+        It changes nothing in the run; the debrief and the after-action report
+        show it in place of the derived rating (`sim.analysis.ratings`).
+
+        Raises:
+            ValueError: unknown decision or inject, a rating other than P/S/M/U, or no evaluator name.
+        """
+        known = {d.id for d in self.scenario.decisions} | {i.id for i in self.scenario.injects} | set(self._fired)
+        if target not in known:
+            raise ValueError(f"no decision or inject {target!r} in this scenario")
+        if rating not in ("P", "S", "M", "U"):
+            raise ValueError(f"rating must be P, S, M or U, not {rating!r}")
+        if not evaluator.strip():
+            raise ValueError("an evaluation needs the evaluator's name")
+        payload = {"target": target, "rating": rating, "evaluator": evaluator.strip(), "comment": comment}
+        self._record_input("evaluation", payload)
+
     def _record_input(self, kind: str, payload: dict[str, Any], steps: int | None = None) -> None:
         steps = self._env.steps if steps is None else steps
         self._inputs.append(Input(self.now, kind, payload, steps))
@@ -360,6 +379,9 @@ class Simulation:
             self.decide(item.payload["decision"], item.payload["option"], item.payload["role"])
         elif item.kind == "note":
             self.note(item.payload["text"], item.payload["author"])
+        elif item.kind == "evaluation":
+            payload = item.payload
+            self.evaluate(payload["target"], payload["rating"], payload["evaluator"], payload.get("comment", ""))
         else:
             raise ValueError(f"unknown input kind {item.kind!r}")
 
