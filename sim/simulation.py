@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.analysis.metrics import run_metrics
 from sim.domain.comms import Fact, Network
 from sim.domain.consequences import Consequences
 from sim.domain.context import Context
@@ -524,6 +525,7 @@ class Simulation:
                 }
                 for s in self._board.states.values()
             },
+            **run_metrics(scenario, self._bus.log, self.now),  # the scenario's own metrics (sim.analysis.metrics)
         }
 
     def _answer(self, scenario: Scenario) -> str | None:
