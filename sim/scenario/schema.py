@@ -235,6 +235,7 @@ Effect = Annotated[
     | CancelEffect,
     Field(discriminator="kind"),
 ]
+DecisionOption.model_rebuild(force=True)  # resolve `effects: list[Effect]`, declared above `Effect`
 
 
 class Inject(Cited):
