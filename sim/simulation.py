@@ -298,7 +298,12 @@ class Simulation:
 
     # -- inputs ---------------------------------------------------------------
     def apply(self, inject: Inject) -> SimEvent:
-        """Fire an inject now (from the MSEL, the library or built ad hoc)."""
+        """Fire an inject now (from the MSEL, the library or built ad hoc).
+
+        Raises:
+            ValueError: an effect names a state variable or inject the scenario does not have.
+        """
+        self._consequences.refuse_unknown(list(inject.effects), f"inject {inject.id!r}")
         self._record_input("inject", inject.model_dump(mode="json", by_alias=True, exclude_none=True))
         return self._fire(inject, manual=True)
 

@@ -84,6 +84,18 @@ class Consequences:
     def inject_fired(self, inject_id: str) -> None:
         self.conditions.inject_fired(inject_id)
 
+    def refuse_unknown(self, effects: list[Any], where: str) -> None:
+        """Raise ValueError naming the first effect that refers to an unknown variable or inject
+        (for injects built by hand, which `validate` never saw)."""
+        injects = {i.id for i in self.scenario.injects}
+        for effect in effects:
+            name = getattr(effect, "state", None)
+            if isinstance(effect, CONSEQUENCE_EFFECTS) and name is not None and name not in self.state:
+                raise ValueError(f"{where}: effect '{effect.kind}' names unknown state variable {name!r}")
+            target = getattr(effect, "inject", None)
+            if isinstance(effect, CONSEQUENCE_EFFECTS) and target is not None and target not in injects:
+                raise ValueError(f"{where}: effect '{effect.kind}' names unknown inject {target!r}")
+
     def apply(self, effect: Any, cause: str) -> None:
         self.effects.apply(effect, cause)
 

@@ -73,3 +73,21 @@ def test_cancel_withdraws_the_schedule_and_pending_fires():
     kinds = [(e.time, str(e.kind), e.target or e.data.get("inject")) for e in result.events]
     assert (60.0, "inject_cancelled", "alarm") in kinds
     assert not [k for k in kinds if k[1] == "inject_fired" and k[2] == "alarm"]
+
+
+def test_an_ad_hoc_inject_naming_an_unknown_variable_is_refused_before_anything_is_recorded(scenario):
+    from sim.scenario.schema import Inject
+
+    simulation = Simulation(scenario, seed=1)
+    bad = Inject.model_validate(
+        {
+            "id": "x1",
+            "on_demand": True,
+            "to": ["cabinet"],
+            "synopsis": "X",
+            "effects": [{"kind": "add", "state": "moral", "value": 1}],
+        }
+    )
+    with pytest.raises(ValueError, match="unknown state variable 'moral'"):
+        simulation.apply(bad)
+    assert simulation.inputs == () and not [e for e in simulation.events if e.kind == Kind.inject_fired]
