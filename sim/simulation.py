@@ -101,6 +101,8 @@ class DecisionView:
     by: str | None
     expected: str | None
     human: bool
+    consequences: tuple[str | None, ...] = ()
+    """Each option's one-line `consequence:` (None where it has none), in option order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,18 @@ class InjectView:
     expected_action: str
     on_demand: bool
     fired_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StateView:
+    """One state variable as the console shows it."""
+
+    id: str
+    title: str
+    unit: str
+    value: float
+    min: float | None
+    max: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +143,8 @@ class WorldView:
     evacuation: EvacuationView | None
     handover_hours: float | None
     consultation_hours: float | None
+    state: tuple[StateView, ...] = ()
+    """The scenario's state variables, in declaration order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,6 +501,7 @@ class Simulation:
                 s.by,
                 s.spec.expected,
                 s.spec.owner in self._human_roles,
+                tuple(o.consequence for o in s.spec.options),
             )
             for s in self._board.states.values()
         )
@@ -505,6 +522,10 @@ class Simulation:
             handover_hours=self._milestone_hours(self.scenario.handover.span if self.scenario.handover else None),
             consultation_hours=self._milestone_hours(
                 self.scenario.consultation.span if self.scenario.consultation else None
+            ),
+            state=tuple(
+                StateView(v.id, v.title or v.id, v.unit, self._consequences.state.value(v.id), v.min, v.max)
+                for v in self.scenario.state
             ),
         )
 

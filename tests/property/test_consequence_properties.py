@@ -50,3 +50,25 @@ def test_forcing_a_decision_leaves_other_streams_alone(seed):
         return None if not strikes else round(strikes[0] - rise, 6)
 
     assert first_strike_after_rise(result) == first_strike_after_rise(late)
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    seed=st.integers(min_value=0, max_value=2**32),
+    option=st.sampled_from(["yes", "no"]),
+    minutes=st.integers(min_value=0, max_value=600),
+    hand=st.booleans(),
+)
+def test_a_session_with_a_person_deciding_replays_exactly(seed, option, minutes, hand):
+    """Inputs at awkward instants (a person's decision, a hand-fired inject) replay to the same stream."""
+    live = Simulation(SCENARIO, seed=seed, human_roles={"cabinet"})
+    live.advance(minutes)
+    live.decide("recognise_situation", option, "cabinet")
+    if hand:
+        live.apply(SCENARIO.inject("m04"))
+    live.advance(SCENARIO.scenario.horizon)
+    replay = Simulation(SCENARIO, seed=seed, human_roles={"cabinet"})
+    for item in live.inputs:
+        replay.replay_input(item)
+    replay.advance(SCENARIO.scenario.horizon)
+    assert [e.to_json() for e in replay.events] == [e.to_json() for e in live.events]

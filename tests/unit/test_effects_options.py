@@ -91,3 +91,16 @@ def test_an_ad_hoc_inject_naming_an_unknown_variable_is_refused_before_anything_
     with pytest.raises(ValueError, match="unknown state variable 'moral'"):
         simulation.apply(bad)
     assert simulation.inputs == () and not [e for e in simulation.events if e.kind == Kind.inject_fired]
+
+
+def test_the_view_shows_state_and_each_options_consequence(scenario):
+    simulation = Simulation(scenario, seed=3, forced={"recognise_situation": ("yes", 60.0)})
+    simulation.advance(61)
+    view = simulation.view()
+    assert [(s.id, s.value, s.unit) for s in view.state] == [
+        ("escalation", 3.0, "level"),
+        ("compliance", 0.8, "share"),
+        ("airport_open", view.state[2].value, "flag"),
+    ]
+    decision = next(d for d in view.decisions if d.id == "recognise_situation")
+    assert decision.consequences == ("The alert level rises by two.", "Mixed messages halve turnout for six hours.")
