@@ -52,6 +52,8 @@ class Arm:
     decision_script: tuple[tuple[float, str], ...] = ()
     """Decisions people took in a recorded session, as (time, JSON payload) pairs:
     replayed on every seed instead of the modelled policy for their roles."""
+    forced: tuple[tuple[str, str, float | None], ...] = ()
+    """`--decide`: (decision, option, delay or None) taken whenever the decision comes up."""
 
     @property
     def key(self) -> str:

@@ -80,15 +80,18 @@ def run_chunk(task) -> list:
 
 def _run_arm(arm, scenario, seed: int, simulation_class):
     """One replication of one arm; a session arm answers its scripted decisions."""
+    forced = {decision: (option, delay) for decision, option, delay in arm.forced}
     if not arm.decision_script:
-        return simulation_class(scenario, seed=seed, reforms=arm.reforms).run()
+        return simulation_class(scenario, seed=seed, reforms=arm.reforms, forced=forced).run()
     import json
 
     from sim.journal import apply_script, script_roles
     from sim.simulation import Input
 
     script = [Input(time, "decision", json.loads(payload)) for time, payload in arm.decision_script]
-    simulation = simulation_class(scenario, seed=seed, reforms=arm.reforms, human_roles=script_roles(script))
+    simulation = simulation_class(
+        scenario, seed=seed, reforms=arm.reforms, human_roles=script_roles(script), forced=forced
+    )
     apply_script(simulation, script)
     return simulation.result()
 
@@ -195,6 +198,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME",
         help="a reform arm (repeatable); join names with + for a combined arm, e.g. a+b",
+    )
+    compare.add_argument(
+        "--decide",
+        action="append",
+        default=[],
+        metavar="DECISION=OPTION[@DELAY]",
+        help="in every arm, take OPTION whenever DECISION comes up, after DELAY or the modelled delay (repeatable)",
     )
     compare.add_argument(
         "--decisions",
@@ -421,6 +431,13 @@ def run_compare(args: argparse.Namespace) -> int:
         if args.file is None:  # compare the class with the modelled policy on the session's own scenario
             arms[0] = Arm(BASELINE, session.scenario_text, session.filename, session.reforms)
         arms.append(session)
+    if args.decide:
+        import dataclasses
+
+        from sim.commands.decide import parse_decide
+
+        forced = tuple((d, o, t) for d, (o, t) in parse_decide(args.decide, base).items())
+        arms = [dataclasses.replace(arm, forced=forced) for arm in arms]
     metric = args.metric or DEFAULT_PRECISION_METRIC
     precision = None
     if args.precision is not None:

@@ -67,3 +67,22 @@ def test_bad_decide_values_exit_2_with_one_sentence(capsys, value, fragment):
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert fragment in err and len(err.strip().splitlines()) == 1
+
+
+def test_compare_forces_the_option_in_every_arm(capsys):
+    def compare(decide: str) -> dict:
+        argv = ["compare", SCENARIO, "--reform", "fast_instruction", "-n", "3", "--jobs", "1", "--quiet", "--json"]
+        assert main([*argv, "--decide", decide]) == 0
+        return json.loads(capsys.readouterr().out)["metrics"]
+
+    no = compare("recognise_situation=no@1h")
+    assert no["recognised"]["baseline"]["mean"] == 0.0 and no["recognised"]["fast_instruction"]["mean"] == 0.0
+    assert no["final_escalation"]["baseline"]["mean"] == 2.0
+    yes = compare("recognise_situation=yes@1h")
+    assert yes["recognised"]["fast_instruction"]["mean"] == 1.0
+    assert yes["peak_escalation"]["baseline"]["mean"] == 3.0
+
+
+def test_compare_refuses_an_unknown_option(capsys):
+    assert main(["compare", SCENARIO, "-n", "2", "--quiet", "--decide", "recognise_situation=perhaps"]) == 2
+    assert "has no option 'perhaps'" in capsys.readouterr().err
