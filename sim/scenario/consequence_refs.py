@@ -40,6 +40,45 @@ class ConsequenceChecks:
         checker._unique("hazards", "hazard")
         checker._unique("objectives", "objective")
         self.metrics = self._metric_ids()
+        self._check_instant_fire_loops()
+
+    def _check_instant_fire_loops(self) -> None:
+        """Injects that fire each other with no delay would loop forever at one instant."""
+        edges: dict[str, list[tuple[str, tuple]]] = {}
+        injects = self.checker.raw.get("injects")
+        for i, inject in enumerate(injects if isinstance(injects, list) else []):
+            if not (isinstance(inject, dict) and isinstance(inject.get("id"), str)):
+                continue
+            effects = inject.get("effects")
+            for j, effect in enumerate(effects if isinstance(effects, list) else []):
+                if isinstance(effect, dict) and effect.get("kind") == "fire" and _no_delay(effect.get("delay")):
+                    target = effect.get("inject")
+                    if isinstance(target, str):
+                        edges.setdefault(inject["id"], []).append((target, ("injects", i, "effects", j, "inject")))
+        done: set[str] = set()
+        for root in edges:
+            if root not in done:
+                self._report_loop_from(root, edges, done)
+
+    def _report_loop_from(self, root: str, edges: dict[str, list[tuple[str, tuple]]], done: set[str]) -> None:
+        """Depth-first from `root`; report the first loop found (at the effect that closes it)."""
+        trail: list[str] = [root]
+        stack = [iter(edges.get(root, ()))]
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                done.add(trail.pop())
+                stack.pop()
+                continue
+            target, where = step
+            if target in trail:
+                loop = " -> ".join([*trail[trail.index(target) :], target])
+                self.checker.report(where, f"injects fire each other with no delay, forever: {loop}; give one a delay")
+                done.update(trail)
+                return
+            if target not in done:
+                trail.append(target)
+                stack.append(iter(edges.get(target, ())))
 
     def _metric_ids(self) -> list[str]:
         ids: list[str] = []
@@ -83,3 +122,12 @@ class ConsequenceChecks:
             c.expect((*path, "event"), data.get("event"), EVENT_KINDS, "event kind", " (see the event catalogue)")
         elif issubclass(cls, Objective):
             c.expect((*path, "metric"), data.get("metric"), self.metrics, "metric")
+
+
+def _no_delay(value: Any) -> bool:
+    from sim.scenario.types import parse_duration
+
+    try:
+        return value is None or parse_duration(value) == 0
+    except ValueError:
+        return False

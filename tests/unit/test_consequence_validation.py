@@ -51,3 +51,20 @@ def test_schema_problems_of_conditions_and_effects_read_as_sentences(capsys, tmp
 
 def test_the_consequence_test_scenario_is_valid(capsys):
     assert main(["validate", str(DATA / "consequences.yaml")]) == 0
+
+
+def test_injects_that_fire_each_other_without_delay_are_refused(capsys, tmp_path):
+    path = tmp_path / "loop.yaml"
+    path.write_text(
+        'scenario: {id: c, title: C, start: "2027-04-05T06:00:00+09:00", horizon: 1d}\n'
+        "agencies: [{id: hq, name: HQ, kind: executive}]\n"
+        "injects:\n"
+        "  - {id: a, at: 1h, to: [hq], synopsis: A., effects: [{kind: fire, inject: c}, {kind: fire, inject: b}]}\n"
+        "  - {id: b, on_demand: true, to: [hq], synopsis: B., effects: [{kind: fire, inject: a, delay: 0m}]}\n"
+        "  - {id: c, on_demand: true, to: [hq], synopsis: C., effects: [{kind: fire, inject: c, delay: 1h}]}\n"
+    )
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"{path}:5:85: injects.1.effects.0.inject: injects fire each other with no delay, forever: "
+        "a -> b -> a; give one a delay\n"
+    )
