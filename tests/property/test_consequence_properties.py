@@ -72,3 +72,27 @@ def test_a_session_with_a_person_deciding_replays_exactly(seed, option, minutes,
         replay.replay_input(item)
     replay.advance(SCENARIO.scenario.horizon)
     assert [e.to_json() for e in replay.events] == [e.to_json() for e in live.events]
+
+
+KEYS = ["id", "kind", "state", "value", "for", "inject", "decision", "option", "all", "any", "not", "after"]
+KEYS += ["at_least", "rate", "table", "per_day", "per_unit", "effects", "when", "metric", "event", "start", "end"]
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False) | st.sampled_from(["yes", "2h", "x"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(section=st.sampled_from(["state", "hazards", "metrics", "objectives"]), value=JSONISH)
+def test_garbage_in_a_consequence_section_is_a_scenario_error_never_a_crash(section, value):
+    import yaml
+
+    from sim.scenario.loader import ScenarioError, load_scenario_text
+
+    raw = yaml.safe_load((DATA / "minimal.yaml").read_text())
+    raw[section] = value if isinstance(value, list) else [value]
+    try:
+        load_scenario_text(yaml.safe_dump(raw))
+    except ScenarioError as error:
+        assert error.problems
