@@ -83,15 +83,25 @@ JSONISH = st.recursive(
 )
 
 
-@settings(max_examples=60, deadline=None)
-@given(section=st.sampled_from(["state", "hazards", "metrics", "objectives"]), value=JSONISH)
-def test_garbage_in_a_consequence_section_is_a_scenario_error_never_a_crash(section, value):
+PLACES = ["state", "hazards", "metrics", "objectives", "decision_when", "option_effects", "inject_when"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(place=st.sampled_from(PLACES), value=JSONISH)
+def test_garbage_in_a_consequence_section_is_a_scenario_error_never_a_crash(place, value):
     import yaml
 
     from sim.scenario.loader import ScenarioError, load_scenario_text
 
     raw = yaml.safe_load((DATA / "minimal.yaml").read_text())
-    raw[section] = value if isinstance(value, list) else [value]
+    if place == "decision_when":
+        raw["decisions"][1]["when"] = value
+    elif place == "option_effects":
+        raw["decisions"][0]["options"][0]["effects"] = value
+    elif place == "inject_when":
+        raw["injects"][1]["when"] = value
+    else:
+        raw[place] = value if isinstance(value, list) else [value]
     try:
         load_scenario_text(yaml.safe_dump(raw))
     except ScenarioError as error:
