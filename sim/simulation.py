@@ -11,13 +11,16 @@ exactly, however the original run was sliced.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.analysis.metrics import run_metrics
 from sim.domain.comms import Fact, Network
+from sim.domain.consequences import Consequences
+from sim.domain.context import Context
 from sim.domain.decisions import DecisionBoard, DecisionError, DecisionState
 from sim.engine.bus import EventBus, Sink
 from sim.engine.clock import Clock
@@ -122,6 +125,8 @@ class DecisionView:
     by: str | None
     expected: str | None
     human: bool
+    consequences: tuple[str | None, ...] = ()
+    """Each option's one-line `consequence:` (None where it has none), in option order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +138,18 @@ class InjectView:
     expected_action: str
     on_demand: bool
     fired_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StateView:
+    """One state variable as the console shows it."""
+
+    id: str
+    title: str
+    unit: str
+    value: float
+    min: float | None
+    max: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +167,8 @@ class WorldView:
     evacuation: EvacuationView | None
     handover_hours: float | None
     consultation_hours: float | None
+    state: tuple[StateView, ...] = ()
+    """The scenario's state variables, in declaration order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +215,7 @@ class Simulation:
         human_roles: Iterable[str] = (),
         reforms: Sequence[str] = (),
         sinks: Sequence[Sink] = (),
+        forced: Mapping[str, tuple[str, float | None]] | None = None,
     ) -> None:
         self.scenario = scenario
         self.seed = seed
@@ -222,6 +242,15 @@ class Simulation:
             self._human_roles,
             self._decision_taken,
         )
+        self._consequences = Consequences(
+            Context(self._env, self._streams, self._bus.emit, self._now),
+            scenario,
+            fire=lambda inject_id: self._fire(scenario.inject(inject_id), manual=False),
+            other=self._apply_effect,
+            review=self._board.review,
+        )
+        self._board.gate = self._consequences.decision_ready
+        self._board.forced = dict(forced or {})
         self._evacuation = None
         if scenario.evacuation is not None:
             from sim.domain.evacuation import Evacuation
@@ -241,12 +270,14 @@ class Simulation:
             seed=seed,
             reforms=list(self.reforms),
             humans=sorted(self._human_roles),
+            **({"forced": {k: list(v) for k, v in sorted(self._board.forced.items())}} if forced else {}),
         )
         for inject in scenario.injects:
             if inject.at is not None:
                 self._env.process(self._fire_at(inject, inject.at))
         if self._evacuation is not None:
             self._evacuation.start_voluntary_departures()
+        self._consequences.start()
         self._board.start()
 
     # -- time ---------------------------------------------------------------
@@ -307,7 +338,12 @@ class Simulation:
 
     # -- inputs ---------------------------------------------------------------
     def apply(self, inject: Inject) -> SimEvent:
-        """Fire an inject now (from the MSEL, the library or built ad hoc)."""
+        """Fire an inject now (from the MSEL, the library or built ad hoc).
+
+        Raises:
+            ValueError: an effect names a state variable or inject the scenario does not have.
+        """
+        self._consequences.refuse_unknown(list(inject.effects), f"inject {inject.id!r}")
         self._record_input("inject", inject.model_dump(mode="json", by_alias=True, exclude_none=True))
         return self._fire(inject, manual=True)
 
@@ -388,7 +424,8 @@ class Simulation:
     # -- injects -------------------------------------------------------------
     def _fire_at(self, inject: Inject, when: float):
         yield self._env.timeout(max(0.0, when - self.now))
-        if inject.id not in self._fired:  # fired early by hand: "fire now" replaces the schedule
+        # Fired early by hand: "fire now" replaces the schedule; cancelled by an effect: withdrawn.
+        if inject.id not in self._fired and not self._consequences.is_cancelled(inject.id):
             self._fire(inject, manual=False)
 
     def _fire(self, inject: Inject, *, manual: bool) -> SimEvent:
@@ -402,14 +439,14 @@ class Simulation:
             manual=manual,
         )
         self._fired.setdefault(inject.id, self.now)
+        self._consequences.inject_fired(inject.id)
         fact = Fact("inject", inject.id)
         for agency in inject.to:
             if inject.from_ in self._network.agencies:
                 self._network.send(fact, inject.from_, agency)
             else:
                 self._network.deliver_from_outside(fact, agency)
-        for effect in inject.effects:
-            self._apply_effect(effect)
+        self._consequences.effects.apply_all(inject.effects, f"inject:{inject.id}")
         return event
 
     def _apply_effect(self, effect) -> None:
@@ -445,6 +482,7 @@ class Simulation:
 
     def _decision_taken(self, state: DecisionState) -> None:
         decision_id, option = state.spec.id, state.option
+        self._consequences.decision_taken(decision_id, option)
         for inject in self.scenario.injects:
             trigger = inject.trigger
             if trigger and trigger.decision == decision_id and (trigger.options is None or option in trigger.options):
@@ -509,6 +547,7 @@ class Simulation:
                 s.by,
                 s.spec.expected,
                 s.spec.owner in self._human_roles,
+                tuple(o.consequence for o in s.spec.options),
             )
             for s in self._board.states.values()
         )
@@ -529,6 +568,10 @@ class Simulation:
             handover_hours=self._milestone_hours(self.scenario.handover.span if self.scenario.handover else None),
             consultation_hours=self._milestone_hours(
                 self.scenario.consultation.span if self.scenario.consultation else None
+            ),
+            state=tuple(
+                StateView(v.id, v.title or v.id, v.unit, self._consequences.state.value(v.id), v.min, v.max)
+                for v in self.scenario.state
             ),
         )
 
@@ -554,6 +597,7 @@ class Simulation:
                 }
                 for s in self._board.states.values()
             },
+            **run_metrics(scenario, self._bus.log, self.now),  # the scenario's own metrics (sim.analysis.metrics)
         }
 
     def _answer(self, scenario: Scenario) -> str | None:
