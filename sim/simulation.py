@@ -34,6 +34,7 @@ from sim.scenario.schema import (
     Milestone,
     ReinforcementEffect,
     Scenario,
+    VesselsEffect,
 )
 
 if TYPE_CHECKING:
@@ -459,7 +460,11 @@ class Simulation:
             case ComplianceEffect() if evacuation is not None:
                 evacuation.set_compliance(effect.factor, effect.duration)
             case ReinforcementEffect() if evacuation is not None:
-                evacuation.reinforce(effect.hub, effect.flights, effect.stand_time)
+                evacuation.reinforce(effect.hub, effect.flights, effect.stand_time, effect.priority)
+            case VesselsEffect() if evacuation is not None and effect.action == "add":
+                evacuation.add_vessels(effect.hub, effect.count, effect.passengers_per_trip, group=effect.group)
+            case VesselsEffect() if evacuation is not None:
+                evacuation.withdraw_vessels(effect.hub, effect.group)
 
     # -- decisions -------------------------------------------------------------
     def _learned(self, agency_id: str, fact: Fact) -> None:

@@ -20,6 +20,8 @@ from sim.domain.conditions import first_held
 from sim.events import Kind, SimEvent
 from sim.scenario.consequences import (
     CountMetric,
+    EventMatch,
+    EventTimeMetric,
     IndicatorMetric,
     Objective,
     SpanMetric,
@@ -61,6 +63,8 @@ def metric_value(metric: Any, events: Sequence[SimEvent], end: float) -> Value:
             return state_statistic(events, metric.state, metric.statistic, end)
         case CountMetric():
             return count(events, metric)
+        case EventTimeMetric():
+            return event_time(events, metric)
     raise TypeError(f"not a metric: {metric!r}")
 
 
@@ -110,6 +114,32 @@ def count(events: Sequence[SimEvent], metric: CountMetric) -> float | int:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 total += value
     return total
+
+
+def _matches(event: SimEvent, kind: str, target: str | None, source: str | None) -> bool:
+    return (
+        str(event.kind) == kind
+        and (target is None or event.target == target)
+        and (source is None or event.source == source)
+    )
+
+
+def event_time(events: Sequence[SimEvent], metric: EventTimeMetric) -> float | None:
+    """Hours from T+0 (or from the first `since` event) to the first (or last) matching event at or after it."""
+    origin = 0.0
+    if metric.since is not None:
+        since: EventMatch = metric.since
+        origin_event = next((e for e in events if _matches(e, since.event, since.target, since.source)), None)
+        if origin_event is None:
+            return None
+        origin = origin_event.time
+    found: float | None = None
+    for event in events:
+        if event.time >= origin and _matches(event, metric.event, metric.target, metric.source):
+            found = event.time
+            if not metric.last:
+                break
+    return _hours(None if found is None else found - origin)
 
 
 def objective_results(objectives: Sequence[Objective], values: Mapping[str, Value]) -> dict[str, int | None]:

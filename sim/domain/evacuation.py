@@ -199,6 +199,8 @@ class SeaHubState:
         self.vessels = sum(v.count for v in cfg.vessels)
         self.planned_vessels = self.vessels
         """Ships the plan provides; only these make care cases wait for the sea lift."""
+        self.withdrawn: set[str] = set()
+        """Vessel groups told to leave the lift; their ships stop at their next port call."""
         self.next_slot: dict[str, float] = {}
         """Per vessel group: earliest next departure (the headway is a group's timetable)."""
         self.flights = 0
@@ -466,28 +468,43 @@ class Evacuation:
 
         self.env.timeout(duration).callbacks.append(restore)
 
-    def reinforce(self, hub_id: str, flights: int, stand_time: float) -> None:
-        """SDF/US reinforcement flights that each hold a stand at the hub for `stand_time`."""
+    def reinforce(self, hub_id: str, flights: int, stand_time: float, priority: StandPriority | None = None) -> None:
+        """SDF/US reinforcement flights that each hold a stand at the hub for `stand_time`,
+        inside the airport's hours, under `priority` (default the hub's own rule)."""
         hub = self._air_hub(hub_id)
+        if priority is None:
+            rank = hub.military_priority
+        else:
+            rank = 0 if priority is StandPriority.military_first else 1
         for k in range(flights):
-            self.env.process(self._reinforcement(hub, stand_time, k + 1))
+            self.env.process(self._reinforcement(hub, stand_time, k + 1, rank))
 
-    def add_vessels(self, hub_id: str, count: int, passengers_per_trip: int) -> None:
-        """Ships (e.g. JCG under MoD control) join a hub's sea lift and carry whoever waits."""
+    def add_vessels(self, hub_id: str, count: int, passengers_per_trip: int, group: str = "assigned") -> None:
+        """Ships (e.g. a coast guard's patrol vessels) join a hub's sea lift and carry whoever waits."""
         hub = self._sea_hub(hub_id)
         applied = hub is not None and count > 0 and passengers_per_trip > 0
         if applied:
             island = self.islands[hub.cfg.island]
             hub.vessels += count
-            group = VesselGroup(id="assigned", count=count, passengers_per_trip=passengers_per_trip, takes_anyone=True)
-            self._launch_vessels(hub, island, group)
+            hub.withdrawn.discard(group)
+            vessels = VesselGroup(id=group, count=count, passengers_per_trip=passengers_per_trip, takes_anyone=True)
+            self._launch_vessels(hub, island, vessels)
         self.emit(
             Kind.vessels_assigned,
-            "jcg",
+            group,
             hub.id if hub else hub_id,
             count=count,
             passengers_per_trip=passengers_per_trip,
             applied=applied,
+        )
+
+    def withdraw_vessels(self, hub_id: str, group: str) -> None:
+        """A group's ships leave the lift after the trip they are on (e.g. returned to their own tasks)."""
+        hub = self._sea_hub(hub_id)
+        if hub is not None:
+            hub.withdrawn.add(group)
+        self.emit(
+            Kind.vessels_assigned, group, hub.id if hub else hub_id, count=0, withdrawn=True, applied=hub is not None
         )
 
     def _air_hub(self, hub_id: str) -> AirHubState:
@@ -729,9 +746,16 @@ class Evacuation:
             return hub.queue.total + (island.reg.total if group.takes_anyone else 0)
 
         while True:
+            if group.id in hub.withdrawn:
+                hub.vessels -= 1
+                return
             while waiting() == 0:
                 events = [hub.queue.wait(env)] + ([island.reg.wait(env)] if group.takes_anyone else [])
                 yield env.any_of(events)
+                if group.id in hub.withdrawn:
+                    break
+            if group.id in hub.withdrawn:
+                continue
             ready = env.now
             while waiting() < capacity and self._incoming(island) > 0 and env.now - ready < cfg.max_wait:
                 events = [hub.queue.wait(env), env.timeout(ready + cfg.max_wait - env.now)]
@@ -762,19 +786,28 @@ class Evacuation:
             self.emit(Kind.arrived, name, cfg.destination, leg=hub.id, vehicle=name, people=people)
             yield env.timeout(cfg.turnaround + cfg.voyage_time + cfg.turnaround)
 
-    def _reinforcement(self, hub: AirHubState, stand_time: float, n: int):
-        """An SDF/US flight that needs a stand at an evacuation airport."""
-        with hub.stands.request(priority=hub.military_priority) as stand:
-            yield stand
-            self.emit(
-                Kind.reinforcement_landed,
-                "reinforcement",
-                hub.id,
-                hub=hub.id,
-                flight=n,
-                hours_on_stand=round(stand_time / 60.0, 4),
-            )
-            yield self.env.timeout(stand_time)
+    def _reinforcement(self, hub: AirHubState, stand_time: float, n: int, rank: int):
+        """An SDF/US flight that needs a stand at an evacuation airport, inside its hours."""
+        latest = hub.close - stand_time
+        while True:
+            start = next_in_window(self.env.now, hub.open, max(hub.open + 1.0, latest))
+            if start > self.env.now:
+                yield self.env.timeout(start - self.env.now)
+            with hub.stands.request(priority=rank) as stand:
+                yield stand
+                tod = self.env.now % DAY
+                if tod < hub.open - EPS or tod > max(hub.open + 1.0, latest) + EPS:
+                    continue  # the stand came free after hours: try again in the morning
+                self.emit(
+                    Kind.reinforcement_landed,
+                    "reinforcement",
+                    hub.id,
+                    hub=hub.id,
+                    flight=n,
+                    hours_on_stand=round(stand_time / 60.0, 4),
+                )
+                yield self.env.timeout(stand_time)
+                return
 
     def _land(self, node: str, groups: Groups, src: str) -> None:
         self.ledger.move(groups, src, f"node:{node}")

@@ -320,6 +320,29 @@ class CountMetric(_Metric):
     """Add up this payload value instead of counting, e.g. `people` of `departed`."""
 
 
+class EventMatch(Strict):
+    """Events of one kind, optionally only with this target or source."""
+
+    event: str = Field(min_length=1)
+    """Event kind, e.g. `movement_started`, `evacuation_completed` (see the event catalogue)."""
+    target: str | None = None
+    source: str | None = None
+
+
+class EventTimeMetric(_Metric):
+    """Hours until the first event of a kind (or the last, with `last: true`), from T+0 or from the
+    first event matching `since` (for what the engine measures itself, e.g. an evacuation's completion)."""
+
+    kind: Literal["event_time"]
+    event: str = Field(min_length=1)
+    target: str | None = None
+    source: str | None = None
+    last: bool = False
+    """Use the last matching event instead of the first."""
+    since: EventMatch | None = None
+    """Measure from the first event matching this instead of T+0 (null if it never came)."""
+
+
 class IndicatorMetric(_Metric):
     """1 if the condition held at some time in the run, else 0 (`compare` gives the share of runs)."""
 
@@ -328,7 +351,7 @@ class IndicatorMetric(_Metric):
 
 
 Metric = Annotated[
-    SpanMetric | TimeMetric | StateMetric | CountMetric | IndicatorMetric,
+    SpanMetric | TimeMetric | StateMetric | CountMetric | IndicatorMetric | EventTimeMetric,
     Field(discriminator="kind"),
 ]
 

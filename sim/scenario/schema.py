@@ -27,7 +27,7 @@ from sim.scenario.consequences import (
     Variable,
     When,
 )
-from sim.scenario.evacuation import EvacuationConfig
+from sim.scenario.evacuation import EvacuationConfig, StandPriority
 from sim.scenario.types import (
     Cited,
     Distribution,
@@ -221,6 +221,22 @@ class ReinforcementEffect(Cited):
     flights: int = Field(ge=1)
     stand_time: Duration = 90.0
     """Time one reinforcement flight holds a stand."""
+    priority: StandPriority | None = None
+    """Who gets a free stand first for these flights; default the hub's own `priority`."""
+
+
+class VesselsEffect(Cited):
+    """Ships join a sea hub's lift (carrying anyone waiting), or a group that joined earlier is withdrawn."""
+
+    kind: Literal["vessels"]
+    hub: Identifier
+    """The sea hub they serve."""
+    group: Identifier
+    """Name of the group, so that a later `withdraw` finds it."""
+    action: Literal["add", "withdraw"] = "add"
+    """`withdraw`: the group's ships finish the trip they are on and leave the lift."""
+    count: int = Field(default=1, ge=1)
+    passengers_per_trip: int = Field(default=1, ge=1)
 
 
 Effect = Annotated[
@@ -228,6 +244,7 @@ Effect = Annotated[
     | ComplianceEffect
     | ChannelDisruptionEffect
     | ReinforcementEffect
+    | VesselsEffect
     | SetEffect
     | AddEffect
     | ScaleEffect
