@@ -46,6 +46,17 @@ HEADLINE = (
     "alliance_cohesion_final",
     "compliance_mean",
     "airspace_closures",
+    "airport_strikes_ishigaki",
+    "airport_strikes_miyako",
+    "cyberattacks",
+    "sea_evacuees",
+    "defence_operation_in_force",
+    "article5_branch",
+    "defence_order_hours",
+    "evacuation.by_island.miyakojima.completion_hours",
+    "evacuation.by_island.yonaguni.cleared_hours",
+    "evacuation.by_island.taketomi.cleared_hours",
+    "evacuation.by_island.tarama.cleared_hours",
 )
 """Metrics of the table; a decision changes a metric when its paired 95 % CI excludes zero."""
 
@@ -61,7 +72,7 @@ CONTEXTS: dict[str, list[tuple[tuple[str, ...], tuple[tuple[str, str], ...]]]] =
     "typhoon_response": [(("compound_crisis",), ())],
     "mso_beyond_jcg": [(("grey_zone_intrusion",), ())],
     "mso_order": [(("grey_zone_intrusion",), (("mso_beyond_jcg", "beyond"),))],
-    "emergency_declaration": [((), ()), (("emergency_clause",), ())],
+    "emergency_declaration": [((), ()), (("emergency_clause",), (("cabinet_procedure", "regular"),))],
 }
 """Decision -> the (reforms, forced earlier options) under which its options are compared."""
 
