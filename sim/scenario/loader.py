@@ -471,11 +471,10 @@ def _raw_path(raw: Any, loc: Sequence[Any]) -> tuple[PathTuple, list[Any]]:
 def _tag_names() -> set[str]:
     names: set[str] = set()
     for cls in _all_models(Scenario):
-        kind = cls.model_fields.get("kind")
-        if kind is not None:
-            for arg in typing.get_args(kind.annotation):
-                if isinstance(arg, str):
-                    names.add(arg)
+        for discriminator in ("kind", "mode"):  # `mode` tags the hub union (air | sea)
+            field = cls.model_fields.get(discriminator)
+            if field is not None:
+                names.update(arg for arg in typing.get_args(field.annotation) if isinstance(arg, str))
     return names | {"str", "int", "float", "bool", "none", "list", "dict"}
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from sim.scenario.evacuation import departure_window
 from sim.scenario.loader import (
     PathTuple,
     Positions,
@@ -44,6 +45,7 @@ from sim.scenario.schema import (
     Milestone,
     Scenario,
 )
+from sim.scenario.types import Window, format_duration, parse_duration
 
 SIMCELL = "simcell"
 """The exercise control cell: a valid inject sender that is not an agency."""
@@ -180,6 +182,7 @@ class _Checker:
         self.check_chain_of_command()
         self.check_requires_cycles()
         self.check_reform_paths()
+        self.check_departure_windows()
         return self.problems
 
     def check_model(self, path: PathTuple, cls: type[BaseModel], data: dict[str, Any]) -> None:
@@ -276,6 +279,30 @@ class _Checker:
         if isinstance(cond.get("inject"), str) and cond["inject"] in self.injects:
             return ("inject", cond["inject"])
         return None
+
+    def check_departure_windows(self) -> None:
+        """An air hub must have some time of day at which a flight leaves inside its
+        hours and lands inside its destination's: otherwise no flight ever leaves."""
+        arrivals = {
+            item.get("id"): item.get("hours", {})
+            for item in _as_list(_get(self.raw, ("evacuation", "arrivals")))
+            if isinstance(item, dict)
+        }
+        for i, hub in enumerate(_as_list(_get(self.raw, ("evacuation", "hubs")))):
+            if not isinstance(hub, dict) or hub.get("mode", "air") != "air" or hub.get("destination") not in arrivals:
+                continue
+            try:  # values the schema refuses are reported there
+                hours = Window.model_validate(hub.get("hours", {}))
+                arrival_hours = Window.model_validate(arrivals[hub["destination"]])
+                block_time = parse_duration(hub.get("block_time"))
+            except (ValueError, TypeError):
+                continue
+            if departure_window(hours, arrival_hours, block_time) is None:
+                self.report(
+                    ("evacuation", "hubs", i, "block_time"),
+                    f"no flight can leave within the hub's hours and land at {hub['destination']!r} within its "
+                    f"hours with a block time of {format_duration(block_time)}",
+                )
 
     def check_reform_paths(self) -> None:
         from sim.scenario.reforms import PathError, resolve_path
