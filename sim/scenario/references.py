@@ -103,7 +103,7 @@ class _Checker:
     def __init__(self, raw: dict[str, Any], positions: Positions) -> None:
         self.raw = raw
         self.positions = positions
-        self.problems: list[Problem] = []
+        self.problems: dict[Problem, None] = {}  # an ordered set: linear in the number of problems
         self.agencies = self._unique("agencies", "agency")
         self.decisions = self._unique("decisions", "decision")
         self.injects = self._unique("injects", "inject")
@@ -119,9 +119,7 @@ class _Checker:
     # -- helpers -----------------------------------------------------------
 
     def report(self, path: PathTuple, message: str) -> None:
-        problem = self.positions.problem(path, message)
-        if problem not in self.problems:
-            self.problems.append(problem)
+        self.problems[self.positions.problem(path, message)] = None
 
     def line_of(self, path: PathTuple) -> int:
         return self.positions.nearest(path)[0]
@@ -183,7 +181,7 @@ class _Checker:
         self.check_requires_cycles()
         self.check_reform_paths()
         self.check_departure_windows()
-        return self.problems
+        return list(self.problems)
 
     def check_model(self, path: PathTuple, cls: type[BaseModel], data: dict[str, Any]) -> None:
         if "guidelines_decision" in data:
