@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from sim.domain.comms import Fact, Network
-from sim.domain.decisions import DecisionBoard, DecisionError, DecisionState
+from sim.domain.decisions import DecisionBoard, DecisionError, DecisionState, InputError
 from sim.engine.bus import EventBus, Sink
 from sim.engine.clock import Clock
 from sim.engine.streams import RandomStreams
@@ -42,7 +42,7 @@ from sim.scenario.types import format_duration
 if TYPE_CHECKING:
     from sim.domain.evacuation import EvacuationView
 
-__all__ = ["DecisionError", "Input", "RunResult", "Simulation", "WorldView"]
+__all__ = ["DecisionError", "Input", "InputError", "RunResult", "Simulation", "WorldView"]
 
 SIMCELL = "simcell"
 
@@ -377,9 +377,43 @@ class Simulation:
 
     # -- inputs ---------------------------------------------------------------
     def apply(self, inject: Inject) -> SimEvent:
-        """Fire an inject now (from the MSEL, the library or built ad hoc)."""
+        """Fire an inject now (from the MSEL, the library or built ad hoc).
+
+        Raises:
+            InputError: the inject names an agency, place or hub this scenario does
+                not have; nothing is recorded, so a journal never holds it.
+        """
+        self._check_inject(inject)
         self._record_input("inject", inject.model_dump(mode="json", by_alias=True, exclude_none=True))
-        return self._fire(inject, manual=True)
+        with self._model_failures():
+            return self._fire(inject, manual=True)
+
+    def _check_inject(self, inject: Inject) -> None:
+        """Refuse an inject the model could not carry out, before it is recorded."""
+        agencies = self._network.agencies
+        unknown = [a for a in inject.to if a not in agencies]
+        if inject.from_ != SIMCELL and inject.from_ not in agencies:
+            unknown.insert(0, inject.from_)
+        for effect in inject.effects:
+            if isinstance(effect, ChannelDisruptionEffect):
+                unknown.extend(a for a in effect.agencies if a not in agencies)
+        if unknown:
+            names = ", ".join(repr(a) for a in dict.fromkeys(unknown))
+            raise InputError(f"inject {inject.id!r} names agencies this scenario does not have: {names}")
+        evacuation = self._evacuation
+        if evacuation is None:
+            return
+        places = evacuation.places()
+        for effect in inject.effects:
+            if isinstance(effect, ClosureEffect):
+                missing = [p for p in effect.places if p not in places]
+                if missing:
+                    raise InputError(
+                        f"inject {inject.id!r} closes places this scenario does not have: "
+                        + ", ".join(repr(p) for p in missing)
+                    )
+            elif isinstance(effect, ReinforcementEffect) and not evacuation.has_air_hub(effect.hub):
+                raise InputError(f"inject {inject.id!r} sends reinforcement flights to {effect.hub!r}, not an air hub")
 
     def decide(self, decision_id: str, option: str, role: str) -> None:
         """A person answers a pending decision at the current time.

@@ -494,6 +494,18 @@ class Evacuation:
             applied=applied,
         )
 
+    def places(self) -> set[str]:
+        """Every place an inject may close: municipalities, islands and hubs."""
+        return set().union(*(leg.places for leg in self.legs.values())) | set(self.municipalities) | set(self.islands)
+
+    def has_air_hub(self, hub_id: str) -> bool:
+        """Whether reinforcement flights to `hub_id` (a hub or its island) find an airport."""
+        try:
+            self._air_hub(hub_id)
+        except ValueError:
+            return False
+        return True
+
     def _air_hub(self, hub_id: str) -> AirHubState:
         if hub_id in self.air_hubs:
             return self.air_hubs[hub_id]
