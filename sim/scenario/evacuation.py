@@ -35,6 +35,8 @@ MAX_UNITS = 10_000
 """Most vehicles of one type: each is a process in the engine."""
 Units = Annotated[int, Field(ge=0, le=MAX_UNITS)]
 """A number of vehicles (each one a process): 0 to `MAX_UNITS`."""
+Servers = Annotated[int, Field(ge=1, le=MAX_UNITS)]
+"""Desks or lanes working in parallel (the engine books each one): 1 to `MAX_UNITS`."""
 MIN_TICK = 1.0
 """Shortest evacuation tick (minutes): a tick of 0 would repeat at one instant for ever."""
 MAX_CARE_FACTOR = 100.0
@@ -125,7 +127,7 @@ class Island(Cited):
 
     id: Identifier
     """Same id as the municipality whose island it is."""
-    registration_desks: PositiveInt
+    registration_desks: Servers
     """Desks, each registering one bus load at a time."""
     registration_time: Distribution
     """Per person per desk (QR scan, hazardous-goods check)."""
@@ -169,9 +171,9 @@ class AirHub(Cited):
     """Airport operating hours (security and departures)."""
     stands: PositiveInt
     """Apron stands used for evacuation flights."""
-    flights_per_stand_per_day: Annotated[float, Field(ge=1)]
-    """Departures one stand handles per day (at least 1: below that no stand time fits
-    in the departure window); the stand time is derived from it."""
+    flights_per_stand_per_day: Annotated[float, Field(ge=1, le=MINUTES_PER_DAY)]
+    """Departures one stand handles per day (1 to 1440: below one no stand time fits in
+    the departure window, above one a minute is no schedule); the stand time is derived from it."""
     max_flights_per_day: PositiveInt | None = None
     """Operators' daily schedule cap; default: the stands bind."""
     fleet: list[AircraftType] = Field(min_length=1)
@@ -181,7 +183,7 @@ class AirHub(Cited):
     """Ground time at the destination before flying back."""
     boarding_hold: Duration = 30.0
     """Longest a flight waits for a fuller load after its stand time."""
-    security_lanes: PositiveInt
+    security_lanes: Servers
     security_time: Distribution
     """Per person per lane; `care` people take `care_factor` times longer."""
     terminal_capacity: PositiveInt

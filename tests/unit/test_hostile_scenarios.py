@@ -88,6 +88,14 @@ REFUSED = {
         "decisions.0.options.0.probability",
     ),
     "a million aircraft": ({"evacuation.hubs.0.fleet.0.count": 1_000_000}, "evacuation.hubs.0.fleet.0.count"),
+    "a billion security lanes": (
+        {"evacuation.hubs.0.security_lanes": 10**9},
+        "evacuation.hubs.0.security_lanes",
+    ),
+    "a billion registration desks": (
+        {"evacuation.islands.0.registration_desks": 10**9},
+        "evacuation.islands.0.registration_desks",
+    ),
 }
 
 
