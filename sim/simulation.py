@@ -270,7 +270,8 @@ class Simulation:
         if scenario.evacuation is not None:
             from sim.domain.evacuation import Evacuation
 
-            self._evacuation = Evacuation(self._env, scenario.evacuation, self._streams, self._bus.emit)
+            with self._model_failures():  # e.g. a hub no flight can leave, in a scenario built in code
+                self._evacuation = Evacuation(self._env, scenario.evacuation, self._streams, self._bus.emit)
         self._movement_triggers = self._movement_triggers_of(scenario)
         handover = scenario.handover
         self._vessels_pending = bool(
@@ -455,9 +456,11 @@ class Simulation:
                         f"replay diverged: the session had processed {item.steps_before} model events "
                         f"by {self.clock.label(item.time)}, this run only {self._env.steps}"
                     )
-                self._env.step()
+                with self._model_failures():
+                    self._env.step()
             if self.clock.to_env(item.time) > self._env.now:
-                self._env.run(until=self.clock.to_env(item.time))
+                with self._model_failures():
+                    self._env.run(until=self.clock.to_env(item.time))
         if item.kind == "inject":
             self.apply(Inject.model_validate(item.payload))
         elif item.kind == "decision":
