@@ -364,6 +364,9 @@ class Simulation:
         except ModelError:
             raise
         except Exception as error:  # a model bug or an extreme value the schema let through
+            failed_sink = self._bus.sink_error
+            if failed_sink is not None and failed_sink in (error, error.__cause__):
+                raise  # a sink's own failure (journal, output file): its caller explains it
             raise ModelError(f"the model failed at {self.clock.label(self.now)}: {error}") from error
 
     def step(self) -> list[SimEvent]:

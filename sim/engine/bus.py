@@ -31,6 +31,9 @@ class EventBus:
         self.log: list[SimEvent] = []
         self.sinks: list[Sink] = list(sinks or [])
         self.max_events = max_events
+        self.sink_error: BaseException | None = None
+        """The last exception a sink raised: the sink's own failure (a journal that
+        diverged, a full disk), which callers pass on as it is, not as a model failure."""
 
     def emit(self, kind: Kind, source: str, target: str | None = None, **data: Any) -> SimEvent:
         if len(self.log) >= self.max_events:
@@ -41,5 +44,9 @@ class EventBus:
         event = SimEvent(len(self.log), self._clock(), kind, source, target, data)
         self.log.append(event)
         for sink in self.sinks:
-            sink(event)
+            try:
+                sink(event)
+            except BaseException as error:
+                self.sink_error = error
+                raise
         return event

@@ -295,3 +295,18 @@ def test_apply_refuses_an_inject_before_recording_it(name: str) -> None:
     assert (len(sim.events), sim.inputs) == before
     sim.advance(24 * 60)  # the run is not poisoned
     assert sim.now == 24 * 60
+
+
+def test_a_sinks_own_failure_is_not_a_model_failure() -> None:
+    """A sink that fails (a journal that diverged, a full disk) reaches the caller as itself."""
+
+    class SinkFull(Exception):
+        pass
+
+    def sink(event: Any) -> None:
+        if event.time > 0:
+            raise SinkFull("disk full")
+
+    sim = Simulation(SCENARIO, seed=1, sinks=[sink])
+    with pytest.raises(SinkFull, match="disk full"):
+        sim.advance(24 * 60)
