@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -117,7 +117,9 @@ class _GuardedEnvironment(_CountingEnvironment):
     `step()` raises `ModelError` naming the part of the model that keeps scheduling
     itself, instead of spinning (and growing the log) for ever."""
 
-    def __init__(self, initial_time: float, describe_time, max_per_instant: int = MAX_STEPS_PER_INSTANT) -> None:
+    def __init__(
+        self, initial_time: float, describe_time: Callable[[float], str], max_per_instant: int = MAX_STEPS_PER_INSTANT
+    ) -> None:
         super().__init__(initial_time=initial_time)
         self.max_per_instant = max_per_instant
         self._describe_time = describe_time
