@@ -4,6 +4,7 @@ so `ttxsim --help` and `ttxsim validate` stay fast."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from sim.cli import scenario_argument
 
@@ -57,12 +58,16 @@ def run_play(args: argparse.Namespace) -> int:
 
     journals = []
 
+    def tell(message: str) -> None:  # a failed journal write: keep playing, say so
+        app.notify(f"{message}; inputs are kept and written when it can be", severity="error", timeout=30)
+
     if args.resume is not None:
         try:
             simulation, journal = resume(args.resume)
         except (JournalError, ReplayDivergence, OSError) as error:
             raise UsageError(f"cannot resume {args.resume}: {error}") from None
         journals.append(journal)
+        journal.on_write_error = tell
         scenario = simulation.scenario
         roles = tuple(sorted(simulation.human_roles))
 
@@ -93,6 +98,7 @@ def run_play(args: argparse.Namespace) -> int:
 
                 return Simulation(scenario, seed=seed, human_roles=human_roles), [], f"NOT RECORDED ({error})"
             journals.append(journal)
+            journal.on_write_error = tell
             return simulation, [journal.observer(simulation)], str(journal.path)
 
     from tui.app import TabletopApp
@@ -105,13 +111,17 @@ def run_play(args: argparse.Namespace) -> int:
         skip_briefing=args.resume is not None,
         start=start,
     )
-    clean = False
+    clean, status = False, 0
     try:
         app.run()
         clean = True
     finally:
         now = app.sim.now if app.sim is not None else None
         for journal in journals:
-            journal.close(now, finished=clean)
+            try:
+                journal.close(now, finished=clean)
+            except JournalError as error:
+                print(f"ttxsim: {error}", file=sys.stderr)
+                status = 1
             print(f"session journal: {journal.path}  (resume with: ttxsim play --resume {journal.path})")
-    return 0
+    return status

@@ -95,18 +95,20 @@ def run_run(args: argparse.Namespace) -> int:
     from sim.scenario.loader import load_scenario
     from sim.simulation import Simulation
 
-    journal = None
+    journal = journal_error = None
     if args.journal is not None:
         from sim.cli import UsageError
-        from sim.journal import JournalError, start_session
+        from sim.journal import JournalError, JournalWriteError, start_session
 
         try:
             simulation, journal = start_session(
                 resolve(args.file), seed=args.seed, reforms=args.reform, journal_path=args.journal or None, mode="run"
             )
+        except JournalWriteError as error:  # full disk, read-only folder: run anyway, fail at the end
+            journal_error = error
         except JournalError as error:
             raise UsageError(str(error)) from None
-    else:
+    if journal is None:
         scenario = load_scenario(resolve(args.file), reforms=args.reform)
         simulation = Simulation(scenario, seed=args.seed, reforms=args.reform)
     if args.until is not None:
@@ -115,8 +117,11 @@ def run_run(args: argparse.Namespace) -> int:
     else:
         result = simulation.run()
     if journal is not None:
-        journal.close(simulation.now)
-        print(f"journal: {journal.path}", file=sys.stderr)
+        try:
+            journal.close(simulation.now)
+            print(f"journal: {journal.path}", file=sys.stderr)
+        except JournalError as error:
+            journal_error = error
     if args.events:
         with open(args.events, "w", encoding="utf-8") as out:
             for event in result.events:
@@ -125,6 +130,9 @@ def run_run(args: argparse.Namespace) -> int:
         print_json(result.summary())
     else:
         print(render_summary(result, simulation))
+    if journal_error is not None:
+        print(f"ttxsim: {journal_error}", file=sys.stderr)
+        return 1
     return 0
 
 
