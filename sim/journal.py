@@ -307,7 +307,7 @@ class _WriterLock:
                 os.close(fd)
                 raise JournalLocked(
                     f"{self.journal}: in use by another ttxsim{owner}; a journal has one writer, "
-                    "so close that session first (or open the journal read-only: ttxsim journal, replay, report)"
+                    "so close that session first (reading it with ttxsim journal, replay or report is fine)"
                 ) from None
             # A writer that was closing may have removed the file between our open and our lock.
             try:
@@ -465,7 +465,7 @@ class Journal:
         self.path = path
         self._lock = lock
         self._buffer: list[tuple[int, float, str, str]] = []
-        self._backlog: list[tuple[Input, float]] = []  # console inputs whose write failed
+        self._backlog: list[tuple[Input, float, int]] = []  # console inputs not yet written
         self._last_commit = time.monotonic()
         self._retry_after = 0.0
         self._model_count = self._scalar("SELECT COUNT(*) FROM inputs WHERE model_index IS NOT NULL", "the inputs")
@@ -881,13 +881,12 @@ class Journal:
 
         def observe(item: Any) -> None:
             kind = item.kind
+            if kind in ("pause", "resume"):
+                self._queue_console("pause", item.sim_time, len(simulation.inputs), paused=kind == "pause")
+            elif kind == "speed":
+                self._queue_console("speed", item.sim_time, len(simulation.inputs), **item.payload)
             try:
-                if kind in MODEL_KINDS:
-                    self.sync(simulation)
-                elif kind in ("pause", "resume"):
-                    self.record_console("pause", item.sim_time, paused=kind == "pause")
-                elif kind == "speed":
-                    self.record_console("speed", item.sim_time, **item.payload)
+                self.sync(simulation)
             except JournalWriteError as error:
                 self._tell(error)
 
@@ -895,21 +894,33 @@ class Journal:
 
     def sync(self, simulation: Simulation, wall_time: float | None = None) -> int:
         """Record every input `simulation` took since the last sync (and any console
-        input a failed write left in memory); returns how many model inputs.
+        input a failed write left in memory, in the order they were given); returns
+        how many model inputs.
 
         Raises:
             JournalWriteError: stopped at the first input that could not be written;
                 it and the ones after it are written by the next `sync`.
         """
-        self._write_backlog()
         fresh = simulation.inputs[self._model_count :]
         for item in fresh:
+            self._write_backlog(self._model_count)
             self.record(item, wall_time)
+        self._write_backlog(self._model_count)
         return len(fresh)
 
-    def _write_backlog(self) -> None:
-        while self._backlog:
-            item, wall = self._backlog[0]
+    def _queue_console(self, kind: str, sim_time: float, models_before: int, **payload: Any) -> None:
+        """Keep a console input until it is written, after the `models_before`-th model input."""
+        from sim.simulation import Input
+
+        if kind not in CONSOLE_KINDS:
+            raise ValueError(f"console input kind must be one of {sorted(CONSOLE_KINDS)}, not {kind!r}")
+        self._backlog.append((Input(sim_time, kind, payload), time.time(), models_before))
+
+    def _write_backlog(self, models_written: int | None) -> None:
+        """Write the kept console inputs that were given after at most `models_written` model inputs
+        (all of them with None)."""
+        while self._backlog and (models_written is None or self._backlog[0][2] <= models_written):
+            item, wall, _ = self._backlog[0]
             self.record(item, wall)
             self._backlog.pop(0)
 
@@ -917,12 +928,11 @@ class Journal:
         """Journal a console-only input: `record_console("pause", sim.now, paused=True)`,
         `record_console("speed", sim.now, speed=60.0)`. Replay ignores these.
         If the write fails the input is kept and written with the next one."""
-        from sim.simulation import Input
-
-        if kind not in CONSOLE_KINDS:
-            raise ValueError(f"console input kind must be one of {sorted(CONSOLE_KINDS)}, not {kind!r}")
-        self._backlog.append((Input(sim_time, kind, payload), time.time() if wall_time is None else wall_time))
-        self._write_backlog()
+        self._queue_console(kind, sim_time, self._model_count, **payload)
+        if wall_time is not None:
+            item, _, models_before = self._backlog[-1]
+            self._backlog[-1] = (item, wall_time, models_before)
+        self._write_backlog(self._model_count)
 
     def close(self, now: float | None = None, *, finished: bool = True) -> None:
         """Close. A writer flushes first, and `finished=True` marks a clean end (replay then
@@ -935,7 +945,7 @@ class Journal:
             return
         try:
             if self.writable:
-                self._write_backlog()
+                self._write_backlog(None)
                 self.flush(now)
                 if finished:
                     self._transaction(lambda: self._set("closed", True))
