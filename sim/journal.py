@@ -157,7 +157,11 @@ class ReplayDivergence(JournalError):
     def __init__(self, divergence: Divergence | str) -> None:
         # SimPy may re-create an exception raised inside a process from its args (a str).
         self.divergence = divergence if isinstance(divergence, Divergence) else None
-        super().__init__(divergence.describe() if isinstance(divergence, Divergence) else str(divergence))
+        super().__init__(
+            f"the re-run differs from the journal from event {divergence.index} on ('ttxsim replay FILE' shows both)"
+            if isinstance(divergence, Divergence)
+            else str(divergence)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,7 +293,8 @@ class _WriterLock:
         self.path = lock_path(journal)
         self._fd: int | None = None
 
-    def acquire(self) -> None:
+    def acquire(self, remedy: str = "copy the journal to a writable folder to resume it") -> None:
+        """Take the lock or raise JournalLocked (another writer) / JournalWriteError (`remedy` says what to do)."""
         import fcntl
 
         while True:
@@ -297,8 +302,7 @@ class _WriterLock:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
             except OSError as error:
                 raise JournalWriteError(
-                    f"{self.journal}: cannot write in its folder ({_os_reason(error)}); "
-                    "copy the journal to a writable folder to resume it"
+                    f"{self.journal}: cannot write in its folder ({_os_reason(error)}); {remedy}"
                 ) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -613,7 +617,7 @@ class Journal:
         except OSError as error:
             raise _write_failure(path, error) from None
         lock = _WriterLock(path)
-        lock.acquire()
+        lock.acquire("choose another folder for the journal")
         try:
             cls._build(path, meta)
             return cls(cls._connect(path), path, lock)
@@ -662,8 +666,6 @@ class Journal:
                 raise JournalError(
                     f"{path}: the stored scenario text does not match its SHA-256; the journal was altered"
                 )
-            if write and info.closed:
-                journal._transaction(lambda: journal._set("closed", False))  # open again until the writer closes
             return journal
         except BaseException:
             if connection is not None:
@@ -958,6 +960,17 @@ class Journal:
             if self._lock is not None:
                 self._lock.release()
 
+    def _abandon(self) -> None:
+        """Close a writer that failed to resume without writing anything more to the file."""
+        self._buffer.clear()
+        self._backlog.clear()
+        lock, self._lock = self._lock, None
+        try:
+            self.close(finished=False)
+        finally:
+            if lock is not None:
+                lock.release()
+
     # -- reading ---------------------------------------------------------------
     def _read_entries(self) -> tuple[list[Entry], JournalError | None]:
         """Every input row that reads, in order, up to the first that does not (and why it does not)."""
@@ -1169,10 +1182,10 @@ def resume(path: str | Path, *, strict: bool = True, sinks: Sequence[Any] = ()) 
             if journal.divergence is None:
                 _replay_all(simulation, [], journal.path, target)
     except ReplayDivergence:
-        journal.close(finished=False)
+        journal._abandon()
         raise ReplayDivergence(journal.divergence or "the re-run differs from the journal") from None
     except BaseException:
-        journal.close(finished=False)
+        journal._abandon()
         raise
     if journal.divergence is not None and not strict:
         # Keep the inputs, drop the stale events; rebuild with writing on.
@@ -1182,6 +1195,8 @@ def resume(path: str | Path, *, strict: bool = True, sinks: Sequence[Any] = ()) 
         return resume(path, strict=True, sinks=sinks)
     journal._strict = False  # later regenerated events are still checked; a difference is kept in .divergence
     journal.flush(simulation.now)
+    if journal.info.closed:  # open again until this writer closes it
+        journal._transaction(lambda: journal._set("closed", False))
     return simulation, journal
 
 
@@ -1287,7 +1302,7 @@ def salvage(source: str | Path, out: str | Path) -> SalvageReport:
         for e in entries
     ]
     lock = _WriterLock(out)
-    lock.acquire()
+    lock.acquire("choose another folder for --out")
     try:
         Journal._build(out, meta, rows)
     finally:

@@ -341,7 +341,9 @@ def test_damaged_journal_gives_one_sentence_on_every_read_path(damage, pristine,
         ["report", str(path), "--out", str(tmp_path / "aar.md")],
         ["journal"],
         ["journal", "--salvage", str(path), "--out", str(tmp_path / "k.ttxj")],
+        ["play", "--resume", str(path)],
     ]
+    before = _digest(path)
     statuses = []
     for command in commands:
         status = main(command)
@@ -351,6 +353,8 @@ def test_damaged_journal_gives_one_sentence_on_every_read_path(damage, pristine,
         if status:
             assert status in (1, 2) and str(path) in captured.err + captured.out, (command, captured.err)
         statuses.append(status)
+    assert _digest(path) == before  # not even a failed resume writes to a damaged journal
+    assert statuses[-1] == 2
     if damage in ROW_DAMAGE:
         assert statuses[:3] == [2, 2, 2] or (statuses[0] == 0 and statuses[1:3] == [2, 2])
     if damage != "event bad JSON":
