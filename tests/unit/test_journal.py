@@ -149,3 +149,29 @@ def test_cli_replay_exit_codes(tmp_path, capsys):
     assert main(["replay", str(path)]) == 1
     assert "first divergence at event 3" in capsys.readouterr().out
     assert main(["replay", str(tmp_path / "nope.ttxj")]) == 2
+
+
+def test_readers_never_mark_a_crashed_session_closed(tmp_path, capsys, monkeypatch):
+    """journal, replay, report, the listing and decision scripts read a crashed journal and leave it crashed."""
+    from sim.cli import main
+
+    path = tmp_path / "s.ttxj"
+    _, journal = _session(path, until=1200, close=False)
+    _abandon(journal)
+    monkeypatch.setenv("TTX_SESSIONS_DIR", str(tmp_path))
+    for command in (
+        ["journal", str(path)],
+        ["replay", str(path)],
+        ["report", str(path), "--out", str(tmp_path / "a.md")],
+    ):
+        assert main(command) == 0
+    decision_script(path)
+    with Journal.open(path) as reader:
+        assert not reader.writable and not reader.info.closed
+    assert main(["journal"]) == 0
+    assert " crashed " in capsys.readouterr().out
+    assert replay(path).identical  # and a second replay finds no false divergence
+    again, writer = resume(path)
+    writer.close(again.now)
+    with Journal.open(path) as reader:
+        assert reader.info.closed
