@@ -1279,11 +1279,14 @@ def salvage(source: str | Path, out: str | Path) -> SalvageReport:
             raise JournalError(f"{out}: refusing to overwrite the journal being salvaged")
     if out.exists():
         raise JournalError(f"{out} exists already; a journal is never overwritten")
-    with Journal.open(source) as journal:
-        meta = journal._meta()
-        journal.info  # noqa: B018 - the settings must read, or there is nothing to salvage
-        entries, problem = journal._read_entries()
-        simulation = journal.simulation()
+    try:
+        with Journal.open(source) as journal:
+            meta = journal._meta()
+            journal.info  # noqa: B018 - the settings must read, or there is nothing to salvage
+            entries, problem = journal._read_entries()
+            simulation = journal.simulation()
+    except JournalError as error:
+        raise JournalError(f"nothing to salvage: {error}") from None
     models = [e for e in entries if e.kind in MODEL_KINDS]
     for index, entry in enumerate(models):
         try:
