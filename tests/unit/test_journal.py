@@ -156,7 +156,7 @@ def test_readers_never_mark_a_crashed_session_closed(tmp_path, capsys, monkeypat
     from sim.cli import main
 
     path = tmp_path / "s.ttxj"
-    _, journal = _session(path, until=1200, close=False)
+    _, journal = _session(path, until=600, close=False)
     _abandon(journal)
     monkeypatch.setenv("TTX_SESSIONS_DIR", str(tmp_path))
     for command in (

@@ -167,6 +167,8 @@ def test_one_writer_in_process_and_inputs_are_never_overwritten(tmp_path):
         Journal.open(path, write=True)
     with pytest.raises(JournalLocked):
         resume(path)
+    assert main(["play", "--resume", str(path)]) == 2
+    assert main(["play", "--journal", str(path)]) == 2  # not a second, unrecorded console
     with Journal.open(path) as reader:  # readers need no lock
         before = reader.entries()
     # A second write of input 0 (what a second writer did) is refused, not an overwrite.
