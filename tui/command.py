@@ -60,7 +60,7 @@ def run_play(args: argparse.Namespace) -> int:
     journals = []
 
     def tell(message: str) -> None:  # a failed journal write: keep playing, say so
-        app.notify(f"{message}; inputs are kept and written when it can be", severity="error", timeout=30)
+        app.notify(f"{message}; inputs are kept and written when it can be", severity="error", timeout=30, markup=False)
 
     if args.resume is not None:
         try:
