@@ -125,7 +125,7 @@ class JournalWriteError(JournalError):
     """The journal could not be written (full disk, read-only medium, no permission).
 
     Nothing already committed is lost; inputs not yet written stay in memory
-    (the simulation's input list, the console backlog) and are written by the
+    (the simulation's input list, the console's unsaved inputs) and are written by the
     next successful write.
     """
 
@@ -469,7 +469,6 @@ class Journal:
         self.path = path
         self._lock = lock
         self._buffer: list[tuple[int, float, str, str]] = []
-        self._backlog: list[tuple[Input, float, int]] = []  # console inputs not yet written
         self._last_commit = time.monotonic()
         self._retry_after = 0.0
         self._model_count = self._scalar("SELECT COUNT(*) FROM inputs WHERE model_index IS NOT NULL", "the inputs")
@@ -480,7 +479,7 @@ class Journal:
         self.write_error: JournalWriteError | None = None
         """The latest write failure not yet made good by a successful write, or None."""
         self.on_write_error: Callable[[str], None] | None = None
-        """Told (one sentence) when a write fails where no caller can be raised to: the event sink, the observer."""
+        """Told (one sentence) when a write fails where no caller can be raised to: the event sink."""
 
     @property
     def writable(self) -> bool:
@@ -877,27 +876,25 @@ class Journal:
 
         Model inputs are taken from `simulation.inputs` (canonical payloads, with
         their exact position in the run); `pause`/`resume`/`speed` become console
-        entries. A failed write does not stop the console: `on_write_error` is
-        told, and the inputs stay in memory until the next write succeeds.
+        entries. A failed write raises JournalWriteError and records nothing:
+        the console keeps the input and delivers it again (model inputs also
+        stay in `simulation.inputs`, so the next `sync` writes them in order).
         """
+
+        from sim.simulation import Input
 
         def observe(item: Any) -> None:
             kind = item.kind
+            self.sync(simulation)
             if kind in ("pause", "resume"):
-                self._queue_console("pause", item.sim_time, len(simulation.inputs), paused=kind == "pause")
+                self.record(Input(item.sim_time, "pause", {"paused": kind == "pause"}))
             elif kind == "speed":
-                self._queue_console("speed", item.sim_time, len(simulation.inputs), **item.payload)
-            try:
-                self.sync(simulation)
-            except JournalWriteError as error:
-                self._tell(error)
+                self.record(Input(item.sim_time, "speed", dict(item.payload)))
 
         return observe
 
     def sync(self, simulation: Simulation, wall_time: float | None = None) -> int:
-        """Record every input `simulation` took since the last sync (and any console
-        input a failed write left in memory, in the order they were given); returns
-        how many model inputs.
+        """Record every input `simulation` took since the last sync; returns how many.
 
         Raises:
             JournalWriteError: stopped at the first input that could not be written;
@@ -905,36 +902,21 @@ class Journal:
         """
         fresh = simulation.inputs[self._model_count :]
         for item in fresh:
-            self._write_backlog(self._model_count)
             self.record(item, wall_time)
-        self._write_backlog(self._model_count)
         return len(fresh)
-
-    def _queue_console(self, kind: str, sim_time: float, models_before: int, **payload: Any) -> None:
-        """Keep a console input until it is written, after the `models_before`-th model input."""
-        from sim.simulation import Input
-
-        if kind not in CONSOLE_KINDS:
-            raise ValueError(f"console input kind must be one of {sorted(CONSOLE_KINDS)}, not {kind!r}")
-        self._backlog.append((Input(sim_time, kind, payload), time.time(), models_before))
-
-    def _write_backlog(self, models_written: int | None) -> None:
-        """Write the kept console inputs that were given after at most `models_written` model inputs
-        (all of them with None)."""
-        while self._backlog and (models_written is None or self._backlog[0][2] <= models_written):
-            item, wall, _ = self._backlog[0]
-            self.record(item, wall)
-            self._backlog.pop(0)
 
     def record_console(self, kind: str, sim_time: float, wall_time: float | None = None, **payload: Any) -> None:
         """Journal a console-only input: `record_console("pause", sim.now, paused=True)`,
         `record_console("speed", sim.now, speed=60.0)`. Replay ignores these.
-        If the write fails the input is kept and written with the next one."""
-        self._queue_console(kind, sim_time, self._model_count, **payload)
-        if wall_time is not None:
-            item, _, models_before = self._backlog[-1]
-            self._backlog[-1] = (item, wall_time, models_before)
-        self._write_backlog(self._model_count)
+
+        Raises:
+            JournalWriteError: not written; nothing was recorded (the caller keeps it and calls again).
+        """
+        from sim.simulation import Input
+
+        if kind not in CONSOLE_KINDS:
+            raise ValueError(f"console input kind must be one of {sorted(CONSOLE_KINDS)}, not {kind!r}")
+        self.record(Input(sim_time, kind, payload), wall_time)
 
     def close(self, now: float | None = None, *, finished: bool = True) -> None:
         """Close. A writer flushes first, and `finished=True` marks a clean end (replay then
@@ -947,7 +929,6 @@ class Journal:
             return
         try:
             if self.writable:
-                self._write_backlog(None)
                 self.flush(now)
                 if finished:
                     self._transaction(lambda: self._set("closed", True))
@@ -963,7 +944,6 @@ class Journal:
     def _abandon(self) -> None:
         """Close a writer that failed to resume without writing anything more to the file."""
         self._buffer.clear()
-        self._backlog.clear()
         lock, self._lock = self._lock, None
         try:
             self.close(finished=False)

@@ -443,27 +443,29 @@ class _FullDisk:
         return self._connection.__exit__(*exc)
 
 
-def test_failed_writes_raise_one_sentence_and_keep_every_input_until_they_succeed(tmp_path):
+def test_failed_writes_raise_one_sentence_and_keep_every_input_until_they_succeed(tmp_path, monkeypatch):
+    monkeypatch.setattr("sim.journal.EVENT_BATCH", 1)  # the sink writes at every event
     path = tmp_path / "s.ttxj"
     sim, journal = _session(path, until=600, close=False)
     disk = journal._db = _FullDisk(journal._db)
     told = []
     journal.on_write_error = told.append
     observe = journal.observer(sim)
-    sim.advance(1500)  # the event sink fails quietly: the run goes on
+    sim.advance(1500)  # the event sink fails quietly (and says so): the run goes on
+    assert told and all(m.endswith("could not be written (the disk is full)") for m in told)
     decision = next(d for d in sim.view().decisions if d.human and d.status == "pending")
     with pytest.raises(JournalWriteError, match=r"could not be written \(the disk is full\)$"):
         journal.decide(sim, decision.id, decision.options[0][0], decision.owner)
     sim.note("written while full", "observer")
-    observe(type("Item", (), {"kind": "note"})())  # the console's observer tells, never raises
-    observe(type("Item", (), {"kind": "pause", "sim_time": sim.now})())
-    assert told and all("disk is full" in message and "\n" not in message for message in told)
+    pause = type("Item", (), {"kind": "pause", "sim_time": sim.now})()
+    with pytest.raises(JournalWriteError):  # the console keeps it and delivers it again
+        observe(pause)
     disk.full = False  # space freed
-    journal.sync(sim)
+    observe(pause)
     journal.close(sim.now)
     with Journal.open(path) as reader:
         assert reader.inputs() == list(sim.inputs)
-        assert [e.kind for e in reader.entries()][-1] == "pause"
+        assert [e.kind for e in reader.entries()][-3:] == ["decision", "note", "pause"]
     assert replay(path).identical
 
 
