@@ -11,13 +11,16 @@ exactly, however the original run was sliced.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.analysis.metrics import run_metrics
 from sim.domain.comms import Fact, Network
+from sim.domain.consequences import Consequences
+from sim.domain.context import Context
 from sim.domain.decisions import DecisionBoard, DecisionError, DecisionState
 from sim.engine.bus import EventBus, Sink
 from sim.engine.clock import Clock
@@ -46,7 +49,7 @@ class Input:
     """Something a person did to the run; the journal stores these for replay."""
 
     time: float
-    kind: str  # "inject" | "decision" | "note"
+    kind: str  # "inject" | "decision" | "note" | "evaluation"
     payload: dict[str, Any]
     steps_before: int | None = None
     """SimPy events processed before the input was applied: where exactly, within
@@ -54,21 +57,45 @@ class Input:
     event due at `time`."""
 
 
+def _simpy_requeues_stopped_runs() -> bool:
+    """Whether this SimPy puts a `run(until=...)`'s stop event back in the queue (4.1.2 does, 4.1.0/4.1.1 do not).
+
+    Probed once through the public API: an empty run stopped at 1 leaves
+    something to `peek()` at 1 only if the stop event was put back.
+    """
+    probe = simpy.Environment()
+    probe.run(until=1)
+    return probe.peek() == 1
+
+
 class _CountingEnvironment(simpy.Environment):
     """Counts the model events SimPy has processed, so a replay can stop at exactly
     the point where a person acted, even between two events of the same instant.
 
-    `run(until=...)` adds bookkeeping events that depend on how a run was sliced:
-    its stop event raises out of `step()` (never counted), and SimPy 4.1
-    reschedules that event at priority -1 to finish its callbacks when the run
-    resumes. Those carry the only negative priority SimPy uses and are skipped.
+    `run(until=...)` adds bookkeeping that depends on how a run was sliced: its
+    stop event raises out of `step()` (never counted), and SimPy 4.1.2 then puts
+    that event back at the head of the queue (priority -1, below every model
+    event) to finish its callbacks when the run resumes; where it does, the first
+    step after a stopped run is bookkeeping and is not counted either. Only
+    SimPy's public API is used; tests/unit/test_packaging.py checks the
+    behaviour this relies on, so a SimPy release that changes it fails there.
     """
 
     steps = 0
+    _leftover = False
+    """True while the stopped `until` event SimPy put back is still queued."""
+    _requeues = _simpy_requeues_stopped_runs()
+
+    def run(self, until: Any = None) -> Any:
+        already_done = isinstance(until, simpy.Event) and until.processed  # SimPy returns at once: no stop
+        value = super().run(until)
+        if until is not None and not already_done and self._requeues:
+            self._leftover = True
+        return value
 
     def step(self) -> None:
-        bookkeeping = bool(self._queue) and self._queue[0][1] < 0
-        super().step()
+        bookkeeping, self._leftover = self._leftover, False
+        super().step()  # the `until` event's StopSimulation raises here, uncounted
         if not bookkeeping:
             self.steps += 1
 
@@ -98,6 +125,8 @@ class DecisionView:
     by: str | None
     expected: str | None
     human: bool
+    consequences: tuple[str | None, ...] = ()
+    """Each option's one-line `consequence:` (None where it has none), in option order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +138,18 @@ class InjectView:
     expected_action: str
     on_demand: bool
     fired_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StateView:
+    """One state variable as the console shows it."""
+
+    id: str
+    title: str
+    unit: str
+    value: float
+    min: float | None
+    max: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +167,8 @@ class WorldView:
     evacuation: EvacuationView | None
     handover_hours: float | None
     consultation_hours: float | None
+    state: tuple[StateView, ...] = ()
+    """The scenario's state variables, in declaration order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +215,7 @@ class Simulation:
         human_roles: Iterable[str] = (),
         reforms: Sequence[str] = (),
         sinks: Sequence[Sink] = (),
+        forced: Mapping[str, tuple[str, float | None]] | None = None,
     ) -> None:
         self.scenario = scenario
         self.seed = seed
@@ -198,6 +242,15 @@ class Simulation:
             self._human_roles,
             self._decision_taken,
         )
+        self._consequences = Consequences(
+            Context(self._env, self._streams, self._bus.emit, self._now),
+            scenario,
+            fire=lambda inject_id: self._fire(scenario.inject(inject_id), manual=False),
+            other=self._apply_effect,
+            review=self._board.review,
+        )
+        self._board.gate = self._consequences.decision_ready
+        self._board.forced = dict(forced or {})
         self._evacuation = None
         if scenario.evacuation is not None:
             from sim.domain.evacuation import Evacuation
@@ -217,12 +270,14 @@ class Simulation:
             seed=seed,
             reforms=list(self.reforms),
             humans=sorted(self._human_roles),
+            **({"forced": {k: list(v) for k, v in sorted(self._board.forced.items())}} if forced else {}),
         )
         for inject in scenario.injects:
             if inject.at is not None:
                 self._env.process(self._fire_at(inject, inject.at))
         if self._evacuation is not None:
             self._evacuation.start_voluntary_departures()
+        self._consequences.start()
         self._board.start()
 
     # -- time ---------------------------------------------------------------
@@ -283,7 +338,12 @@ class Simulation:
 
     # -- inputs ---------------------------------------------------------------
     def apply(self, inject: Inject) -> SimEvent:
-        """Fire an inject now (from the MSEL, the library or built ad hoc)."""
+        """Fire an inject now (from the MSEL, the library or built ad hoc).
+
+        Raises:
+            ValueError: an effect names a state variable or inject the scenario does not have.
+        """
+        self._consequences.refuse_unknown(list(inject.effects), f"inject {inject.id!r}")
         self._record_input("inject", inject.model_dump(mode="json", by_alias=True, exclude_none=True))
         return self._fire(inject, manual=True)
 
@@ -301,6 +361,25 @@ class Simulation:
         """An observation, timestamped and kept in the event log and the inputs."""
         self._record_input("note", {"text": text, "author": author})
         return self._bus.emit(Kind.note_added, author, None, text=text)
+
+    def evaluate(self, target: str, rating: str, evaluator: str, comment: str = "") -> None:
+        """An evaluator's HSEEP rating (P/S/M/U) of a decision or inject, kept with the inputs.
+
+        It changes nothing in the run; the debrief and the after-action report
+        show it in place of the derived rating (`sim.analysis.ratings`).
+
+        Raises:
+            ValueError: unknown decision or inject, a rating other than P/S/M/U, or no evaluator name.
+        """
+        known = {d.id for d in self.scenario.decisions} | {i.id for i in self.scenario.injects} | set(self._fired)
+        if target not in known:
+            raise ValueError(f"no decision or inject {target!r} in this scenario")
+        if rating not in ("P", "S", "M", "U"):
+            raise ValueError(f"rating must be P, S, M or U, not {rating!r}")
+        if not evaluator.strip():
+            raise ValueError("an evaluation needs the evaluator's name")
+        payload = {"target": target, "rating": rating, "evaluator": evaluator.strip(), "comment": comment}
+        self._record_input("evaluation", payload)
 
     def _record_input(self, kind: str, payload: dict[str, Any], steps: int | None = None) -> None:
         steps = self._env.steps if steps is None else steps
@@ -336,13 +415,17 @@ class Simulation:
             self.decide(item.payload["decision"], item.payload["option"], item.payload["role"])
         elif item.kind == "note":
             self.note(item.payload["text"], item.payload["author"])
+        elif item.kind == "evaluation":
+            payload = item.payload
+            self.evaluate(payload["target"], payload["rating"], payload["evaluator"], payload.get("comment", ""))
         else:
             raise ValueError(f"unknown input kind {item.kind!r}")
 
     # -- injects -------------------------------------------------------------
     def _fire_at(self, inject: Inject, when: float):
         yield self._env.timeout(max(0.0, when - self.now))
-        if inject.id not in self._fired:  # fired early by hand: "fire now" replaces the schedule
+        # Fired early by hand: "fire now" replaces the schedule; cancelled by an effect: withdrawn.
+        if inject.id not in self._fired and not self._consequences.is_cancelled(inject.id):
             self._fire(inject, manual=False)
 
     def _fire(self, inject: Inject, *, manual: bool) -> SimEvent:
@@ -356,14 +439,14 @@ class Simulation:
             manual=manual,
         )
         self._fired.setdefault(inject.id, self.now)
+        self._consequences.inject_fired(inject.id)
         fact = Fact("inject", inject.id)
         for agency in inject.to:
             if inject.from_ in self._network.agencies:
                 self._network.send(fact, inject.from_, agency)
             else:
                 self._network.deliver_from_outside(fact, agency)
-        for effect in inject.effects:
-            self._apply_effect(effect)
+        self._consequences.effects.apply_all(inject.effects, f"inject:{inject.id}")
         return event
 
     def _apply_effect(self, effect) -> None:
@@ -399,6 +482,7 @@ class Simulation:
 
     def _decision_taken(self, state: DecisionState) -> None:
         decision_id, option = state.spec.id, state.option
+        self._consequences.decision_taken(decision_id, option)
         for inject in self.scenario.injects:
             trigger = inject.trigger
             if trigger and trigger.decision == decision_id and (trigger.options is None or option in trigger.options):
@@ -463,6 +547,7 @@ class Simulation:
                 s.by,
                 s.spec.expected,
                 s.spec.owner in self._human_roles,
+                tuple(o.consequence for o in s.spec.options),
             )
             for s in self._board.states.values()
         )
@@ -483,6 +568,10 @@ class Simulation:
             handover_hours=self._milestone_hours(self.scenario.handover.span if self.scenario.handover else None),
             consultation_hours=self._milestone_hours(
                 self.scenario.consultation.span if self.scenario.consultation else None
+            ),
+            state=tuple(
+                StateView(v.id, v.title or v.id, v.unit, self._consequences.state.value(v.id), v.min, v.max)
+                for v in self.scenario.state
             ),
         )
 
@@ -508,6 +597,7 @@ class Simulation:
                 }
                 for s in self._board.states.values()
             },
+            **run_metrics(scenario, self._bus.log, self.now),  # the scenario's own metrics (sim.analysis.metrics)
         }
 
     def _answer(self, scenario: Scenario) -> str | None:

@@ -7,12 +7,17 @@ or figure can be produced again (desmod's results.yaml idea, style.md 2.2).
 
 CSV needs nothing; Parquet is written when pyarrow is installed (the
 `analysis` extra) and skipped with a note in the manifest otherwise.
+
+Every file is written atomically (`sim.files`): a full disk or a crash leaves
+the previous file whole. CSV cells that come from scenarios (arm names, sweep
+values) pass through `spreadsheet_safe`, so a spreadsheet never runs them.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import platform
 import sys
@@ -24,6 +29,8 @@ from typing import Any
 
 from sim.analysis.replications import ReplicationSet
 from sim.analysis.stats import quantile
+from sim.files import atomic_writer, write_atomic
+from sim.text import spreadsheet_safe
 
 PACKAGES = ("ttxsim", "simpy", "pydantic", "pyyaml", "numpy", "matplotlib", "pyarrow", "dask", "distributed")
 BAND = (0.05, 0.95)
@@ -109,15 +116,25 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell: empty for None, untrusted text neutralised for spreadsheets."""
+    return "" if value is None else spreadsheet_safe(value)
+
+
+def write_csv(path: Path, header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> Path:
+    """A CSV file written atomically, every cell made safe for spreadsheets."""
+    with atomic_writer(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([_csv_cell(v) for v in header])
+        for row in rows:
+            writer.writerow([_csv_cell(v) for v in row])
+    return path
+
+
 def write_replications_csv(rs: ReplicationSet, path: Path, metrics: Sequence[str]) -> Path:
     """One row per (replication, arm); an empty cell is a metric that did not happen."""
     header, rows = _rows(rs, metrics)
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
-    return path
+    return write_csv(path, header, rows)
 
 
 def write_replications_parquet(rs: ReplicationSet, path: Path, metrics: Sequence[str]) -> Path | None:
@@ -139,22 +156,28 @@ def write_replications_parquet(rs: ReplicationSet, path: Path, metrics: Sequence
             arrays[name] = pa.array(list(column), type=pa.uint64())
         else:
             arrays[name] = pa.array([None if v is None else str(v) for v in column], type=pa.string())
-    pq.write_table(pa.table(arrays), path)
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(arrays), buffer)
+    write_atomic(path, buffer.getvalue())
     return path
 
 
 def write_curves_csv(curves: dict[str, dict[str, Any]], path: Path) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["arm", "hours", "median", "p05", "p95", "replications"])
-        for arm, curve in curves.items():
-            for i, hour in enumerate(curve["hours"]):
-                writer.writerow([arm, hour, curve["median"][i], curve["p05"][i], curve["p95"][i], curve["n"]])
-    return path
+    rows = [
+        [arm, hour, curve["median"][i], curve["p05"][i], curve["p95"][i], curve["n"]]
+        for arm, curve in curves.items()
+        for i, hour in enumerate(curve["hours"])
+    ]
+    return write_csv(path, ["arm", "hours", "median", "p05", "p95", "replications"], rows)
 
 
 def write_json(payload: Any, path: Path) -> Path:
-    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps(payload, indent=2) + "\n")
+    return path
+
+
+def write_text(text: str, path: Path) -> Path:
+    write_atomic(path, text)
     return path
 
 

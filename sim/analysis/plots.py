@@ -82,16 +82,25 @@ def _colors(arms: Sequence[str]) -> dict[str, Any]:
     return {arm: cycle(i % 10) for i, arm in enumerate(arms)}
 
 
+def savefig_atomic(fig, path: Path, fmt: str) -> Path:
+    """Render `fig` in memory, then write it atomically (a failed write keeps the old file)."""
+    import io
+
+    from sim.files import write_atomic
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
+    write_atomic(path, buffer.getvalue())
+    return path
+
+
 def save(fig, stem: Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
     """Write `stem.png` and `stem.svg` (or the given formats) and close the figure."""
     plt = _pyplot()
-    paths = []
-    for fmt in formats:
-        path = stem.with_suffix(f".{fmt}")
-        fig.savefig(path, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
-        paths.append(path)
-    plt.close(fig)
-    return paths
+    try:
+        return [savefig_atomic(fig, stem.with_suffix(f".{fmt}"), fmt) for fmt in formats]
+    finally:
+        plt.close(fig)
 
 
 # ---------------------------------------------------------------------------
@@ -311,9 +320,10 @@ def overview_figure(rs: ReplicationSet, payload: dict[str, Any], curves: dict[st
     fig.suptitle(f"{rs.replications} paired replications, master seed {rs.master_seed}", x=0.01, ha="left")
     fig.tight_layout()
     fmt = path.suffix.lstrip(".").lower() or "png"
-    fig.savefig(path, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
-    plt.close(fig)
-    return path
+    try:
+        return savefig_atomic(fig, path, fmt)
+    finally:
+        plt.close(fig)
 
 
 def sweep_figure(
@@ -363,9 +373,10 @@ def sweep_figure(
     fig.tight_layout()
     if formats is None:
         fmt = stem_or_path.suffix.lstrip(".").lower() or "png"
-        fig.savefig(stem_or_path, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
-        plt.close(fig)
-        return [stem_or_path]
+        try:
+            return [savefig_atomic(fig, stem_or_path, fmt)]
+        finally:
+            plt.close(fig)
     return save(fig, stem_or_path, formats)
 
 

@@ -49,9 +49,14 @@ class Arm:
     """Sweep parameters of this arm, as (path, value) pairs (already in the text)."""
     setting_texts: tuple[str, ...] = ()
     """The sweep values as the user wrote them (`2h`), in `settings` order."""
-    decision_script: tuple[tuple[float, str], ...] = ()
-    """Decisions people took in a recorded session, as (time, JSON payload) pairs:
-    replayed on every seed instead of the modelled policy for their roles."""
+    session_inputs: tuple[tuple[float, str, str], ...] = ()
+    """Inputs people made in a recorded session (`compare --decisions`), as
+    (time, kind, JSON payload) with kind `decision` or `inject`: replayed on every
+    seed instead of the modelled policy for the session's human roles."""
+    human_roles: tuple[str, ...] = ()
+    """Roles the modelled policy leaves to `session_inputs` (the session's players)."""
+    forced: tuple[tuple[str, str, float | None], ...] = ()
+    """`--decide`: (decision, option, delay or None) taken whenever the decision comes up."""
 
     @property
     def key(self) -> str:
@@ -94,6 +99,8 @@ class ReplicationSet:
     requested: int = 0
     interrupted: bool = False
     curve_step_hours: float = 1.0
+    failed: str | None = None
+    """Why chunks could not be finished (a worker crashed twice), or None; what finished is kept."""
 
     @property
     def arm_names(self) -> list[str]:
@@ -249,7 +256,11 @@ def run_replications(
     Returns:
         The set, sorted by replication. On Ctrl-C the set holds every finished
         chunk and `interrupted` is True; the KeyboardInterrupt is not re-raised.
+        When the backend cannot finish some chunks (`WorkerCrashed`), the set
+        holds every finished chunk and `failed` says why.
     """
+    from sim.analysis.backends import WorkerCrashed
+
     result = into if into is not None else ReplicationSet(tuple(arms), master_seed, curve_step_hours=curve_step_hours)
     result.requested += len(indices)
     size = chunk_size or default_chunk_size(len(indices), getattr(backend, "workers", 1), len(arms))
@@ -267,4 +278,6 @@ def run_replications(
                 progress(done, planned)
     except KeyboardInterrupt:
         result.interrupted = True
+    except WorkerCrashed as error:
+        result.failed = str(error)
     return result

@@ -62,14 +62,14 @@ def evacuation_curve(evacuation: dict[str, Any] | None, grid: list[float]) -> tu
 def run_chunk(task) -> list:
     """Run replications `task.indices` of every arm; return one `Record` per run."""
     from sim.analysis.replications import Record, curve_grid, derived_metrics, flatten_metrics
-    from sim.simulation import Simulation
 
+    _crash_hook(task)
     records = []
     scenarios = [(arm, _scenario_for(arm)) for arm in task.arms]
     for index in task.indices:
         seed = replication_seed(task.master_seed, index)
         for arm, scenario in scenarios:
-            result = _run_arm(arm, scenario, seed, Simulation)
+            result = run_arm(arm, seed, scenario)
             grid = curve_grid(scenario.scenario.horizon / 60.0, task.curve_step_hours)
             curve = evacuation_curve(result.metrics.get("evacuation"), grid)
             flat = flatten_metrics(result.metrics)
@@ -78,24 +78,128 @@ def run_chunk(task) -> list:
     return records
 
 
-def _run_arm(arm, scenario, seed: int, simulation_class):
-    """One replication of one arm; a session arm answers its scripted decisions."""
-    if not arm.decision_script:
-        return simulation_class(scenario, seed=seed, reforms=arm.reforms).run()
-    import json
+CRASH_HOOK = "TTXSIM_TEST_CRASH_CHUNK"
+"""Test hook: `INDEX[:FLAGFILE]` makes the worker process that runs the chunk starting at
+replication INDEX exit abruptly (as a segfault or the OOM killer would). With FLAGFILE it
+crashes only while FLAGFILE does not exist and creates it, i.e. once."""
 
-    from sim.journal import apply_script, script_roles
-    from sim.simulation import Input
 
-    script = [Input(time, "decision", json.loads(payload)) for time, payload in arm.decision_script]
-    simulation = simulation_class(scenario, seed=seed, reforms=arm.reforms, human_roles=script_roles(script))
-    apply_script(simulation, script)
+def _crash_hook(task) -> None:
+    import os
+
+    spec = os.environ.get(CRASH_HOOK)
+    if not spec or not task.indices:
+        return
+    index, _, flag = spec.partition(":")
+    if int(index) != task.indices[0]:
+        return
+    if flag:
+        try:
+            with open(flag, "x"):
+                pass
+        except FileExistsError:
+            return
+    os._exit(70)
+
+
+def run_arm(arm, seed: int, scenario=None):
+    """One replication of one arm on `seed` (the `RunResult`).
+
+    A session arm (`compare --decisions`) replays every input of the recorded
+    session: decisions and injects (ad hoc ones included) in the order the
+    session made them. Injects fire at the session's clock time; a decision
+    is answered `waited` minutes after it comes up in this run (the class's
+    latency on this seed's timeline). On the session's own seed that is the
+    session itself, input for input, so the arm reproduces the class's run.
+    """
+    from sim.simulation import Simulation
+
+    scenario = _scenario_for(arm) if scenario is None else scenario
+    forced = {decision: (option, delay) for decision, option, delay in arm.forced}
+    if not arm.session_inputs:
+        return Simulation(scenario, seed=seed, reforms=arm.reforms, forced=forced).run()
+    simulation = Simulation(scenario, seed=seed, reforms=arm.reforms, human_roles=arm.human_roles, forced=forced)
+    replay_session_inputs(simulation, arm.session_inputs)
     return simulation.result()
 
 
-def _session_arm(journal_path: Path, fallback_text: str, fallback_path: str):
-    """The `session` arm of `ttxsim compare --decisions`: the class's decisions on the
-    session's own scenario text."""
+def replay_session_inputs(simulation, inputs) -> None:
+    """Run `simulation` to its horizon, applying recorded (time, kind, JSON payload) inputs.
+
+    Ready inputs at one instant are applied in the session's order. A scripted
+    decision that never comes up, or is no longer pending when due, is left out.
+    """
+    import json
+
+    from sim.journal import TIME_TOLERANCE
+    from sim.scenario.schema import Inject
+
+    items = [(n, time, kind, json.loads(payload)) for n, (time, kind, payload) in enumerate(inputs)]
+    injects = [(n, time, payload) for n, time, kind, payload in items if kind == "inject"]
+    decisions = {payload["decision"]: (n, time, payload) for n, time, kind, payload in items if kind == "decision"}
+    end = simulation.horizon
+
+    def due() -> list[tuple[float, int, str, Any]]:
+        out = [(time, n, "inject", payload) for n, time, payload in injects]
+        for view in simulation.view().decisions:
+            item = decisions.get(view.id)
+            if item is None or view.status != "pending" or view.came_up_at is None:
+                continue
+            n, time, payload = item
+            when = _decision_due(view.came_up_at, time, payload.get("waited"))
+            out.append((when, n, "decision", payload))
+        return [entry for entry in out if entry[0] <= end + TIME_TOLERANCE]
+
+    while True:
+        pending = due()
+        ready = sorted(
+            (n, kind, payload) for when, n, kind, payload in pending if when <= simulation.now + TIME_TOLERANCE
+        )
+        for n, kind, payload in ready:
+            if kind == "inject":
+                injects.remove(next(item for item in injects if item[0] == n))
+                simulation.apply(Inject.model_validate(payload))
+            else:
+                del decisions[payload["decision"]]
+                simulation.decide(payload["decision"], payload["option"], payload["role"])
+        if ready:
+            continue
+        if simulation.now >= end - TIME_TOLERANCE:
+            break
+        upcoming = [when for when, *_ in pending]
+        next_event = simulation.next_event_time()
+        simulation.advance(min([*upcoming, *([next_event] if next_event is not None else []), end]))
+
+
+SAME_INSTANT = 1e-3
+"""Minutes within which a decision counts as coming up when it did in the session:
+the journal keeps `waited` to three decimals."""
+
+
+def _decision_due(came_up: float, session_time: float, waited: float | None) -> float:
+    """When a scripted decision is answered in this run.
+
+    `waited` minutes after it comes up here (the class's latency on this run's
+    timeline); at the session's own clock time when it comes up when it did in
+    the session (the same seed), so that run is reproduced exactly; at the
+    session's time, or when it comes up if later, when the latency is unknown.
+    """
+    if waited is None:
+        return max(came_up, session_time)
+    if abs(came_up - (session_time - float(waited))) <= SAME_INSTANT:
+        return max(came_up, session_time)
+    return came_up + float(waited)
+
+
+def _session_arm(journal_path: Path, scenario_path: Path | None, scenario_text: str, use_journal_scenario: bool):
+    """The `session` arm of `ttxsim compare --decisions`: every input of a recorded
+    session (decisions and injects; notes change nothing) on the session's scenario.
+
+    Raises:
+        UsageError: unreadable journal, a session without inputs, or a journal recorded
+            on another scenario than the one given (unless `use_journal_scenario`).
+    """
+    import hashlib
     import json
 
     from sim.analysis.replications import Arm
@@ -104,14 +208,37 @@ def _session_arm(journal_path: Path, fallback_text: str, fallback_path: str):
     try:
         with Journal.open(journal_path) as journal:
             info = journal.info
-        script = decision_script(journal_path)
+            inputs = journal.inputs()
+        script = {item.payload["decision"]: item for item in decision_script(journal_path)}
     except (JournalError, OSError) as error:
         raise UsageError(f"--decisions {journal_path}: {error}") from None
-    if not script:
-        raise UsageError(f"--decisions {journal_path}: the session holds no decisions taken by people")
-    text = info.scenario_text or fallback_text
-    pairs = tuple((item.time, json.dumps(item.payload, sort_keys=True)) for item in script)
-    return Arm("session", text, info.scenario_path or fallback_path, tuple(info.reforms), decision_script=pairs)
+    given = hashlib.sha256(scenario_text.encode("utf-8")).hexdigest()
+    if scenario_path is not None and not use_journal_scenario and given != info.scenario_sha256:
+        raise UsageError(
+            f"--decisions {journal_path}: the session was played on another scenario text than {scenario_path} "
+            "(SHA-256 differs); give that scenario, or add --use-journal-scenario to compare on the session's own"
+        )
+    session: list[tuple[float, str, str]] = []
+    for item in inputs:
+        if item.kind == "decision":
+            payload = script.get(item.payload["decision"], item).payload
+        elif item.kind == "inject":
+            payload = item.payload
+        else:
+            continue  # notes change nothing in the model
+        session.append((item.time, item.kind, json.dumps(payload, sort_keys=True)))
+    if not session:
+        raise UsageError(f"--decisions {journal_path}: the session holds no decisions or injects made by people")
+    owners = {json.loads(p).get("owner") for _, kind, p in session if kind == "decision"}
+    roles = tuple(sorted((set(info.human_roles) | owners) - {None, "facilitator"}))
+    return Arm(
+        "session",
+        info.scenario_text,
+        info.scenario_path or str(journal_path),
+        tuple(info.reforms),
+        session_inputs=tuple(session),
+        human_roles=roles,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -163,7 +290,15 @@ def _common_arguments(parser: argparse.ArgumentParser) -> None:
         "--scheduler",
         metavar="ADDR",
         default=None,
-        help="Dask scheduler address, e.g. tcp://host:8786 (default: start a local cluster)",
+        help="Dask scheduler address, e.g. tcp://host:8786 (default: $DASK_SCHEDULER_ADDRESS if set, "
+        "else a local cluster)",
+    )
+    parser.add_argument(
+        "--scheduler-file",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="Dask scheduler file, as written by dask scheduler --scheduler-file, dask-jobqueue or dask-mpi",
     )
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object on stdout")
     parser.add_argument(
@@ -185,7 +320,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "compare",
         help="baseline vs reforms over paired replications",
         description="Run the baseline and each reform over the same N paired replications (common random "
-        "numbers) and report, per metric, mean, sd and 95%% CI per arm, and each reform's paired "
+        "numbers) and report, per metric, mean, sd and 95 % CI per arm, and each reform's paired "
         "difference from the baseline with its CI and the share of replications where it did better.",
     )
     _common_arguments(compare)
@@ -197,25 +332,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="a reform arm (repeatable); join names with + for a combined arm, e.g. a+b",
     )
     compare.add_argument(
+        "--decide",
+        action="append",
+        default=[],
+        metavar="DECISION=OPTION[@DELAY]",
+        help="in every arm, take OPTION whenever DECISION comes up, after DELAY or the modelled delay (repeatable)",
+    )
+    compare.add_argument(
         "--decisions",
         type=Path,
         default=None,
         metavar="JOURNAL",
-        help="add a 'session' arm: the decisions people took in a recorded session "
-        "(ttxsim play / ttxsim run --journal), replayed on every seed with their own delays",
+        help="add a 'session' arm: every input of a recorded session (ttxsim play / ttxsim run --journal), "
+        "decisions with the class's own delays and injects at their clock time, replayed on every seed",
+    )
+    compare.add_argument(
+        "--use-journal-scenario",
+        action="store_true",
+        help="with --decisions, run every arm on the scenario text stored in the journal "
+        "(default: refuse a journal recorded on another scenario than FILE)",
     )
     compare.add_argument(
         "--precision",
         metavar="WIDTH",
         default=None,
-        help="add replications until every 95%% CI of --metric is at most this wide "
+        help="add replications until every 95 %% CI of --metric is at most this wide "
         "on each side, e.g. 2h or 90m (hours metrics) or a plain number",
     )
     compare.add_argument(
         "--metric",
-        default=None,
+        action="append",
+        default=[],
         metavar="NAME",
-        help=f"metric for --precision, also shown in the table (default {DEFAULT_PRECISION_METRIC})",
+        help="a metric to show in the table besides the headline ones (repeatable); "
+        f"--precision waits for every one given (default {DEFAULT_PRECISION_METRIC})",
     )
     compare.add_argument(
         "--max-replications", type=_positive_int, default=5000, metavar="N", help="cap for --precision (default 5000)"
@@ -226,7 +376,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sweep",
         help="replications over a grid of scenario parameter values",
         description="Run N paired replications at every value of one or more scenario parameters and "
-        "report each metric's mean and 95%% CI per point, with the paired difference from the first point.",
+        "report each metric's mean and 95 % CI per point, with the paired difference from the first point.",
     )
     _common_arguments(sweep)
     sweep.add_argument(
@@ -280,15 +430,80 @@ def _check_outputs(args: argparse.Namespace) -> None:
         args.out.mkdir(parents=True, exist_ok=True)
 
 
-def _backend(args: argparse.Namespace):
-    from sim.analysis.backends import BackendError, make_backend
+class RunFailure(Exception):
+    """A run that cannot go on (a cluster that cannot take the work, an output that cannot
+    be written): one sentence for the user, exit 1."""
 
-    if args.scheduler and args.backend != "dask":
-        raise UsageError("--scheduler needs --backend dask")
+
+def _backend(args: argparse.Namespace):
+    from sim.analysis.backends import BackendError, ClusterError, make_backend
+
+    for flag, value in (("--scheduler", args.scheduler), ("--scheduler-file", args.scheduler_file)):
+        if value and args.backend != "dask":
+            raise UsageError(f"{flag} needs --backend dask")
+    if args.scheduler and args.scheduler_file:
+        raise UsageError("give either --scheduler or --scheduler-file, not both")
+    if args.scheduler_file is not None and not args.scheduler_file.is_file():
+        raise UsageError(f"--scheduler-file {args.scheduler_file}: no such file")
+    scheduler_file = None if args.scheduler_file is None else str(args.scheduler_file)
     try:
-        return make_backend(args.backend, args.jobs, args.scheduler)
+        return make_backend(args.backend, args.jobs, args.scheduler, scheduler_file)
+    except ClusterError as error:
+        raise RunFailure(str(error)) from None
     except BackendError as error:
         raise UsageError(str(error)) from None
+
+
+def _failing_cleanly(handler):
+    """Turn `RunFailure` and `OutputError` into one sentence on stderr and exit 1."""
+    import functools
+
+    @functools.wraps(handler)
+    def wrapper(args: argparse.Namespace) -> int:
+        from sim.files import OutputError
+
+        try:
+            return handler(args)
+        except (RunFailure, OutputError) as error:
+            if getattr(args, "debug", False):
+                raise
+            print(f"ttxsim: {error}", file=sys.stderr)
+            return 1
+
+    return wrapper
+
+
+def _refuse_inputs(args: argparse.Namespace, inputs) -> None:
+    """No output may overwrite an input (scenario, journal): checked before any run.
+
+    Raises:
+        OutputError: --plot names an input, or --out would write over one (a fixed
+            table name, or a figure name for an input kept beside the results).
+    """
+    from sim.files import OutputError, refuse_overwriting_inputs
+
+    inputs = [item for item in inputs if item is not None]
+    outputs = [args.plot]
+    if args.out is not None:
+        outputs += [args.out / name for name in OUTPUT_NAMES]
+        folder = args.out.resolve()
+        for item in inputs:
+            where = Path(item).resolve()
+            if where.parent == folder and where.suffix.lower() in FIGURE_SUFFIXES:
+                raise OutputError(f"--out {args.out}: figures written there could overwrite the input {item}")
+    refuse_overwriting_inputs(outputs, inputs)
+
+
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+OUTPUT_NAMES = (
+    "replications.csv",
+    "replications.parquet",
+    "summary.json",
+    "summary.txt",
+    "curves.csv",
+    "manifest.json",
+)
+"""Fixed file names written into --out (figures are added by the plot module)."""
 
 
 def _precision_target(text: str, metric: str) -> float:
@@ -308,29 +523,38 @@ def _precision_target(text: str, metric: str) -> float:
 
 
 def _run(args, arms, backend, progress, precision=None):
-    """Run the requested replications (and, with `precision`, more in batches)."""
+    """Run the requested replications and, with `precision` ({metric: target}, cap),
+    more in batches until every metric's widest half-width is within its target."""
     from sim.analysis.compare import next_batch, widest_half_width
     from sim.analysis.replications import run_replications
 
     kwargs = {"master_seed": args.seed, "runner": run_chunk, "backend": backend, "progress": progress}
     rs = run_replications(arms, range(args.replications), **kwargs)
-    if precision is None or rs.interrupted:
+    if precision is None or rs.interrupted or rs.failed:
         return rs, None
-    metric, target, cap = precision
-    while not rs.interrupted:
-        more = next_batch(rs, metric, target, minimum=max(10, 2 * backend.workers), maximum_total=cap)
+    targets, cap = precision
+    minimum = max(10, 2 * backend.workers)
+    while not rs.interrupted and not rs.failed:
+        more = max(next_batch(rs, m, t, minimum=minimum, maximum_total=cap) for m, t in targets.items())
         if more <= 0:
             break
         start = max(rs.indices) + 1
         rs = run_replications(arms, range(start, start + more), into=rs, **kwargs)
-    width = widest_half_width(rs, metric)
-    reached = width is not None and width <= target
+    per_metric = {}
+    for metric, target in targets.items():
+        width = widest_half_width(rs, metric)
+        per_metric[metric] = {
+            "target_half_width": target,
+            "half_width": width,
+            "reached": width is not None and width <= target,
+        }
+    first = next(iter(per_metric))
     return rs, {
-        "metric": metric,
-        "target_half_width": target,
-        "half_width": width,
-        "reached": reached,
+        "metric": first,
+        **per_metric[first],
+        "reached": all(entry["reached"] for entry in per_metric.values()),
         "max_replications": cap,
+        "metrics": per_metric,
     }
 
 
@@ -348,8 +572,7 @@ def _write_outputs(
     else:
         extra = {**extra, "parquet": "skipped: pyarrow is not installed (extra ttxsim[analysis])"}
     files.append(outputs.write_json(payload, out / "summary.json").name)
-    (out / "summary.txt").write_text(table_text + "\n", encoding="utf-8")
-    files.append("summary.txt")
+    files.append(outputs.write_text(table_text + "\n", out / "summary.txt").name)
     if figures is not None:
         files += figures(out)
     files.append("manifest.json")
@@ -380,6 +603,11 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _finish(args, rs, progress, note="") -> int:
+    if rs.failed:
+        progress.finish(note)
+        where = f", written to {args.out}" if args.out and rs.replications else ""
+        print(f"ttxsim: {rs.failed} ({rs.replications} replications{where})", file=sys.stderr)
+        return 1
     if rs.interrupted:
         progress.finish(note)
         where = f" in {args.out}" if args.out else ""
@@ -394,6 +622,15 @@ def _finish(args, rs, progress, note="") -> int:
 # ---------------------------------------------------------------------------
 
 
+def _rounded(value):
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
+@_failing_cleanly
 def run_compare(args: argparse.Namespace) -> int:
     from datetime import datetime
 
@@ -404,10 +641,21 @@ def run_compare(args: argparse.Namespace) -> int:
     from sim.scenario.loader import load_scenario_text
 
     started = datetime.now().astimezone()
-    _check_outputs(args)
     path, text = _read_scenario(args.file)
+    _refuse_inputs(args, [path, args.decisions])
+    _check_outputs(args)
+    if args.use_journal_scenario and args.decisions is None:
+        raise UsageError("--use-journal-scenario needs --decisions JOURNAL")
+    session = None
+    if args.decisions is not None:
+        session = _session_arm(args.decisions, args.file, text, args.use_journal_scenario)
+        if args.file is None or args.use_journal_scenario:
+            # every arm on the session's own scenario: the class against the modelled policy
+            path, text = Path(session.filename), session.scenario_text
+            _refuse_inputs(args, [path])
     base = load_scenario_text(text, str(path))
-    arms = [Arm(BASELINE, text, str(path))]
+    on_session_scenario = session is not None and (args.file is None or args.use_journal_scenario)
+    arms = [Arm(BASELINE, text, str(path), session.reforms if on_session_scenario else ())]
     for name in dict.fromkeys(args.reform):
         reforms = tuple(part.strip() for part in name.split("+") if part.strip())
         if not reforms:
@@ -416,34 +664,41 @@ def run_compare(args: argparse.Namespace) -> int:
             raise UsageError("--reform baseline: the baseline arm is always run; name a reform")
         load_scenario_text(text, str(path), reforms)  # unknown reform -> ScenarioError (exit 2)
         arms.append(Arm(name, text, str(path), reforms))
-    if args.decisions is not None:
-        session = _session_arm(args.decisions, text, str(path))
-        if args.file is None:  # compare the class with the modelled policy on the session's own scenario
-            arms[0] = Arm(BASELINE, session.scenario_text, session.filename, session.reforms)
+    if session is not None:
         arms.append(session)
-    metric = args.metric or DEFAULT_PRECISION_METRIC
+    if args.decide:
+        import dataclasses
+
+        from sim.commands.decide import parse_decide
+
+        forced = tuple((d, o, t) for d, (o, t) in parse_decide(args.decide, base).items())
+        arms = [dataclasses.replace(arm, forced=forced) for arm in arms]
+    metrics = list(dict.fromkeys(args.metric)) or [DEFAULT_PRECISION_METRIC]
     precision = None
     if args.precision is not None:
-        precision = (metric, _precision_target(args.precision, metric), max(args.max_replications, args.replications))
+        targets = {metric: _precision_target(args.precision, metric) for metric in metrics}
+        precision = (targets, max(args.max_replications, args.replications))
 
     progress = Progress(f"paired replications x {len(arms)} arms", enabled=not args.quiet)
     with _backend(args) as backend:
         rs, reached = _run(args, arms, backend, progress, precision)
     if rs.replications == 0:
-        _finish(args, rs, progress)
-        return EXIT_INTERRUPTED if rs.interrupted else 1
+        code = _finish(args, rs, progress)
+        return EXIT_INTERRUPTED if rs.interrupted else code or 1
 
     payload = compare(rs)
     payload = {"scenario": base.scenario.id, "seed": args.seed, **payload}
     if reached is not None:
-        payload["precision"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in reached.items()}
+        payload["precision"] = _rounded(reached)
     if rs.interrupted:
         payload["interrupted"] = True
-    shown = list(HEADLINE_METRICS) + ([metric] if metric not in HEADLINE_METRICS else [])
+    if rs.failed:
+        payload["failed"] = rs.failed
+    shown = list(HEADLINE_METRICS) + [m for m in metrics if m not in HEADLINE_METRICS]
     title = f"{base.scenario.title}: {rs.replications} paired replications per arm, master seed {args.seed}" + (
         " (interrupted)" if rs.interrupted else ""
     )
-    table = render_table(payload, shown, title, requested=[args.metric] if args.metric else [])
+    table = render_table(payload, shown, title, requested=args.metric)
 
     curves = curve_summary(rs)
     if args.out is not None:
@@ -479,12 +734,13 @@ def run_compare(args: argparse.Namespace) -> int:
         print_json(payload)
     else:
         print(table)
-        if reached is not None and not reached["reached"]:
-            print(
-                f"\nprecision: {metric} did not reach ±{reached['target_half_width']:g} within "
-                f"{rs.replications} replications (widest half-width "
-                f"{'-' if reached['half_width'] is None else format(reached['half_width'], '.2f')})"
-            )
+        for metric, entry in (reached or {}).get("metrics", {}).items():
+            if not entry["reached"]:
+                print(
+                    f"\nprecision: {metric} did not reach ±{entry['target_half_width']:g} within "
+                    f"{rs.replications} replications (widest half-width "
+                    f"{'-' if entry['half_width'] is None else format(entry['half_width'], '.2f')})"
+                )
     return _finish(args, rs, progress)
 
 
@@ -493,6 +749,7 @@ def run_compare(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------
 
 
+@_failing_cleanly
 def run_sweep(args: argparse.Namespace) -> int:
     from datetime import datetime
 
@@ -502,8 +759,9 @@ def run_sweep(args: argparse.Namespace) -> int:
     from sim.scenario.loader import load_scenario_text
 
     started = datetime.now().astimezone()
-    _check_outputs(args)
     path, text = _read_scenario(args.file)
+    _refuse_inputs(args, [path])
+    _check_outputs(args)
     base = load_scenario_text(text, str(path), args.reform)
     try:
         params = [parse_param(spec) for spec in args.param]
@@ -515,8 +773,8 @@ def run_sweep(args: argparse.Namespace) -> int:
     with _backend(args) as backend:
         rs, _ = _run(args, arms, backend, progress)
     if rs.replications == 0:
-        _finish(args, rs, progress)
-        return EXIT_INTERRUPTED if rs.interrupted else 1
+        code = _finish(args, rs, progress)
+        return EXIT_INTERRUPTED if rs.interrupted else code or 1
 
     comparison = compare(rs)
     points = [
@@ -537,7 +795,9 @@ def run_sweep(args: argparse.Namespace) -> int:
     }
     if rs.interrupted:
         payload["interrupted"] = True
-    shown = args.metric or [m for m in HEADLINE_METRICS if m in comparison["metrics"]]
+    if rs.failed:
+        payload["failed"] = rs.failed
+    shown = list(dict.fromkeys(args.metric)) or [m for m in HEADLINE_METRICS if m in comparison["metrics"]]
     title = (
         f"{base.scenario.title}: sweep of {', '.join(p.path for p in params)}; "
         f"{rs.replications} paired replications per point, master seed {args.seed}"

@@ -66,6 +66,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     load.add_argument("sheet", type=Path, metavar="SHEET", help="msel.csv or msel.xlsx")
     load.add_argument("--into", type=Path, default=None, metavar="FILE", help="scenario YAML to update")
+    load.add_argument(
+        "--encoding",
+        default=None,
+        metavar="NAME",
+        help="a CSV's text encoding, e.g. cp932 for Japanese Excel (default: UTF-8, with or without BOM)",
+    )
     load.set_defaults(handler=run_msel_import)
     msel.set_defaults(handler=lambda args: _usage(msel))
 
@@ -189,12 +195,11 @@ def aar_from_journal(path: Path, late_factor: float = 2.0):
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from sim.analysis.report import improvement_plan_csv, render_html, render_markdown
-    from sim.files import OutputError, refuse_overwriting_inputs, write_atomic
+    from sim.analysis.report import write_report
+    from sim.files import OutputError, refuse_overwriting_inputs
     from sim.journal import JournalError, lock_path
 
-    suffix = args.out.suffix.lower()
-    if suffix not in (".html", ".htm", ".md", ".markdown"):
+    if args.out.suffix.lower() not in (".html", ".htm", ".md", ".markdown"):
         raise UsageError(f"--out {args.out}: use a .html or .md file")
     plan = args.out.with_name(f"{args.out.stem}-improvement-plan.csv")
     try:
@@ -205,18 +210,17 @@ def run_report(args: argparse.Namespace) -> int:
         aar = aar_from_journal(args.journal, args.late_factor)
     except JournalError as error:
         raise UsageError(str(error)) from None
-    text = render_html(aar) if suffix in (".html", ".htm") else render_markdown(aar)
-    try:  # each file whole or not at all; missing folders are created
-        write_atomic(args.out, text)
-        write_atomic(plan, improvement_plan_csv(aar), encoding="utf-8-sig")
+    try:
+        written = write_report(aar, args.out)  # atomic; missing folders are made
     except OutputError as error:
         print(f"ttxsim: {error}", file=sys.stderr)
         return EXIT_FAILURE
-    print(f"{args.out}\n{plan}")
+    print("\n".join(str(p) for p in written))
     return 0
 
 
 def run_msel_export(args: argparse.Namespace) -> int:
+    from sim.files import OutputError
     from sim.msel import export_msel
     from sim.scenario.bundled import resolve
     from sim.scenario.loader import load_scenario
@@ -228,14 +232,22 @@ def run_msel_export(args: argparse.Namespace) -> int:
         export_msel(scenario, args.out)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    except OutputError as error:
+        print(f"ttxsim: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     print(f"{args.out}: {len(scenario.injects)} injects")
     return 0
 
 
 def run_msel_import(args: argparse.Namespace) -> int:
+    from sim.files import OutputError
     from sim.msel import import_msel
 
-    injects = import_msel(args.sheet, into=args.into)
+    try:
+        injects = import_msel(args.sheet, into=args.into, encoding=args.encoding)
+    except OutputError as error:
+        print(f"ttxsim: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     where = f"written to {args.into}" if args.into else "checked (use --into FILE to write them)"
     print(f"{args.sheet}: {len(injects)} injects {where}")
     return 0

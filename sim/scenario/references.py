@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from sim.scenario.consequence_refs import ConsequenceChecks
 from sim.scenario.loader import (
     PathTuple,
     Positions,
@@ -113,6 +114,7 @@ class _Checker:
                 self.options[decision_id] = self._unique_in(("decisions", i, "options"), "option")
                 if _decision_can_be_skipped(raw, i):
                     self.options[decision_id].append("not_required")
+        self.consequences = ConsequenceChecks(self)
 
     # -- helpers -----------------------------------------------------------
 
@@ -183,6 +185,7 @@ class _Checker:
         return self.problems
 
     def check_model(self, path: PathTuple, cls: type[BaseModel], data: dict[str, Any]) -> None:
+        self.consequences.check_model(path, cls, data)
         if "guidelines_decision" in data:
             self.decision((*path, "guidelines_decision"), data["guidelines_decision"])
         if issubclass(cls, Agency):

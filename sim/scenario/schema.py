@@ -15,6 +15,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from sim.scenario.consequences import (
+    AddEffect,
+    CancelEffect,
+    FireEffect,
+    Hazard,
+    Metric,
+    Objective,
+    ScaleEffect,
+    SetEffect,
+    Variable,
+    When,
+)
 from sim.scenario.evacuation import EvacuationConfig
 from sim.scenario.types import (
     Cited,
@@ -126,6 +138,10 @@ class DecisionOption(Cited):
     """How the option reads to the player."""
     probability: Annotated[float, Field(ge=0)] = 1.0
     """Relative weight with which the modelled policy chooses this option."""
+    consequence: str | None = None
+    """One line telling the player what taking this option does (shown in the console)."""
+    effects: list[Effect] = []
+    """What taking this option does to the world (state, injects, closures, ...)."""
 
 
 class Decision(Cited):
@@ -138,6 +154,8 @@ class Decision(Cited):
     """Agency that takes the decision (and the role that plays it)."""
     requires: list[Condition] = []
     """Facts the owner must know first (all of them); they reach it as messages."""
+    when: When | None = None
+    """Also wait until this holds in the world (no message needed): state, decisions, injects, time."""
     skip_if: list[Condition] = []
     """If the owner knows any of these when the decision comes up, it is not needed."""
     delay: Distribution
@@ -206,9 +224,18 @@ class ReinforcementEffect(Cited):
 
 
 Effect = Annotated[
-    ClosureEffect | ComplianceEffect | ChannelDisruptionEffect | ReinforcementEffect,
+    ClosureEffect
+    | ComplianceEffect
+    | ChannelDisruptionEffect
+    | ReinforcementEffect
+    | SetEffect
+    | AddEffect
+    | ScaleEffect
+    | FireEffect
+    | CancelEffect,
     Field(discriminator="kind"),
 ]
+DecisionOption.model_rebuild(force=True)  # resolve `effects: list[Effect]`, declared above `Effect`
 
 
 class Inject(Cited):
@@ -220,6 +247,8 @@ class Inject(Cited):
     """Scenario time at which the inject fires, e.g. `1d6h`."""
     trigger: Condition | None = None
     """Or: fire when this decision is taken (anywhere), after `delay`."""
+    when: When | None = None
+    """Or: fire when this condition first holds, after `delay` (e.g. a deadline passed without a decision)."""
     delay: Duration = 0.0
     """Wait after the trigger before firing."""
     on_demand: bool = False
@@ -245,11 +274,11 @@ class Inject(Cited):
 
     @model_validator(mode="after")
     def _timing(self) -> Inject:
-        timed = (self.at is not None) + (self.trigger is not None)
+        timed = (self.at is not None) + (self.trigger is not None) + (self.when is not None)
         if self.on_demand and timed:
-            raise ValueError("an on_demand inject has neither 'at' nor 'trigger'")
+            raise ValueError("an on_demand inject has neither 'at', 'trigger' nor 'when'")
         if not self.on_demand and timed != 1:
-            raise ValueError("give exactly one of 'at' or 'trigger' (or set on_demand: true)")
+            raise ValueError("give exactly one of 'at', 'trigger' or 'when' (or set on_demand: true)")
         return self
 
 
@@ -330,6 +359,14 @@ class Scenario(Cited):
     """JCG under MoD control: what to measure and what it unlocks."""
     consultation: ConsultationConfig | None = None
     """US-Japan prior consultation: what to measure."""
+    state: list[Variable] = []
+    """World state: named variables that effects change and conditions, hazards and metrics read."""
+    hazards: list[Hazard] = []
+    """Random events whose rate may depend on state, each on its own random stream."""
+    metrics: list[Metric] = []
+    """The scenario's own metrics, computed from the event stream and reported by `run` and `compare`."""
+    objectives: list[Objective] = []
+    """Targets for metrics; each is reported as met (1), not met (0) or null."""
 
     def agency(self, agency_id: str) -> Agency:
         return next(a for a in self.agencies if a.id == agency_id)

@@ -18,7 +18,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PlainSerializer,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -79,11 +81,26 @@ def format_duration(minutes: float) -> str:
     return text or "0m"
 
 
+_JSON_NUMBER = r"\d+(\.\d+)?([eE][-+]?\d+)?"
+DURATION_JSON_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {
+            "type": "string",
+            # The same text `parse_duration` reads: d, h, m parts in that order, at least one digit.
+            "pattern": rf"^(?=.*\d)\s*({_JSON_NUMBER}d)?\s*({_JSON_NUMBER}h)?\s*({_JSON_NUMBER}m)?\s*$",
+        },
+        {"type": "number", "minimum": 0},
+    ],
+    "description": "A duration with units (`90m`, `2h`, `1d6h`) or a bare number of minutes.",
+}
+"""What editors and `jsonschema` see for a Duration: exactly what `parse_duration` accepts
+(bar the finiteness check, which JSON Schema cannot express)."""
+
 Duration = Annotated[
     float,
     BeforeValidator(parse_duration),
     PlainSerializer(format_duration, return_type=str),
-    Field(json_schema_extra={"type": "string", "pattern": "^(\\d+(\\.\\d+)?d)?(\\d+(\\.\\d+)?h)?(\\d+(\\.\\d+)?m)?$"}),
+    WithJsonSchema(DURATION_JSON_SCHEMA, mode="validation"),
 ]
 """Simulation minutes, written with units: `90m`, `2h`, `1d6h`."""
 
@@ -273,12 +290,25 @@ def _shorthand(value: Any) -> Any:
     return value
 
 
+class _ShorthandJsonSchema:
+    """JSON Schema hook: a distribution is either the tagged union or a bare Duration.
+
+    `_shorthand` turns `handling: 5m` into a fixed distribution before validation,
+    but pydantic only describes the union; without this hook editors and
+    `jsonschema` reject every shorthand in the bundled scenarios.
+    """
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        return {"anyOf": [DURATION_JSON_SCHEMA, handler(core_schema)]}
+
+
 Distribution = Annotated[
     Annotated[
         Fixed | Uniform | Triangular | LogNormal | Exponential | Empirical | Mixture,
         Field(discriminator="kind"),
     ],
     BeforeValidator(_shorthand),
+    _ShorthandJsonSchema(),
 ]
 """A random duration; a bare `30m` means fixed."""
 
