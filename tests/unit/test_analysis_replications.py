@@ -109,6 +109,7 @@ def test_jobs_1_and_jobs_2_give_identical_numbers():
     assert one.indices == list(range(12))
 
 
+@pytest.mark.slow
 def test_dask_backend_gives_identical_numbers():
     """A local Dask cluster gives the same records as one process (needs the cluster extra)."""
     pytest.importorskip("distributed", reason="optional extra ttxsim[cluster] (dask.distributed) not installed")
