@@ -144,6 +144,7 @@ def test_incomplete_pairs_are_left_out():
     assert rs.values("a", "x") == [1.0]
 
 
+@pytest.mark.slow
 def test_ctrl_c_on_the_command_line_writes_partial_results(tmp_path):
     """SIGINT to `ttxsim compare --jobs 2` exits 130 and leaves a manifest of the finished replications."""
     out = tmp_path / "run"
