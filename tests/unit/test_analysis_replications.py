@@ -109,6 +109,7 @@ def test_jobs_1_and_jobs_2_give_identical_numbers():
     assert one.indices == list(range(12))
 
 
+@pytest.mark.slow
 def test_dask_backend_gives_identical_numbers():
     """A local Dask cluster gives the same records as one process (needs the cluster extra)."""
     pytest.importorskip("distributed", reason="optional extra ttxsim[cluster] (dask.distributed) not installed")
@@ -143,6 +144,7 @@ def test_incomplete_pairs_are_left_out():
     assert rs.values("a", "x") == [1.0]
 
 
+@pytest.mark.slow
 def test_ctrl_c_on_the_command_line_writes_partial_results(tmp_path):
     """SIGINT to `ttxsim compare --jobs 2` exits 130 and leaves a manifest of the finished replications."""
     out = tmp_path / "run"

@@ -121,6 +121,7 @@ def test_default_location_is_the_sessions_folder(tmp_path, monkeypatch):
     journal.close(sim.now)
 
 
+@pytest.mark.slow
 def test_decision_script_replays_a_class_on_other_seeds(tmp_path):
     """The class's decisions become a script that answers the same decisions on another seed."""
     path = tmp_path / "s.ttxj"
