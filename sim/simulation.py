@@ -26,15 +26,7 @@ from sim.engine.bus import EventBus, Sink
 from sim.engine.clock import Clock
 from sim.engine.streams import RandomStreams
 from sim.events import Kind, SimEvent
-from sim.scenario.schema import (
-    ChannelDisruptionEffect,
-    ClosureEffect,
-    ComplianceEffect,
-    Inject,
-    Milestone,
-    ReinforcementEffect,
-    Scenario,
-)
+from sim.scenario.schema import Inject, Milestone, Scenario
 
 if TYPE_CHECKING:
     from sim.domain.evacuation import EvacuationView
@@ -246,7 +238,7 @@ class Simulation:
             Context(self._env, self._streams, self._bus.emit, self._now),
             scenario,
             fire=lambda inject_id: self._fire(scenario.inject(inject_id), manual=False),
-            other=self._apply_effect,
+            network=self._network,
             review=self._board.review,
         )
         self._board.gate = self._consequences.decision_ready
@@ -256,6 +248,7 @@ class Simulation:
             from sim.domain.evacuation import Evacuation
 
             self._evacuation = Evacuation(self._env, scenario.evacuation, self._streams, self._bus.emit)
+            self._consequences.attach_evacuation(self._evacuation)
         self._movement_triggers = self._movement_triggers_of(scenario)
         handover = scenario.handover
         self._vessels_pending = bool(
@@ -448,18 +441,6 @@ class Simulation:
                 self._network.deliver_from_outside(fact, agency)
         self._consequences.effects.apply_all(inject.effects, f"inject:{inject.id}")
         return event
-
-    def _apply_effect(self, effect) -> None:
-        evacuation = self._evacuation
-        match effect:
-            case ChannelDisruptionEffect():
-                self._network.disrupt(effect.agencies, effect.factor, effect.duration)
-            case ClosureEffect() if evacuation is not None:
-                evacuation.close(effect.mode, list(effect.places), effect.duration)
-            case ComplianceEffect() if evacuation is not None:
-                evacuation.set_compliance(effect.factor, effect.duration)
-            case ReinforcementEffect() if evacuation is not None:
-                evacuation.reinforce(effect.hub, effect.flights, effect.stand_time)
 
     # -- decisions -------------------------------------------------------------
     def _learned(self, agency_id: str, fact: Fact) -> None:

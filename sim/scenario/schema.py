@@ -17,13 +17,19 @@ from pydantic import Field, model_validator
 
 from sim.scenario.consequences import (
     AddEffect,
+    AgencyEffect,
     CancelEffect,
+    ChannelEffect,
+    CloseEffect,
     FireEffect,
     Hazard,
     Metric,
+    MovementEffect,
     Objective,
+    OpenEffect,
     ScaleEffect,
     SetEffect,
+    TellEffect,
     Variable,
     When,
 )
@@ -232,7 +238,13 @@ Effect = Annotated[
     | AddEffect
     | ScaleEffect
     | FireEffect
-    | CancelEffect,
+    | CancelEffect
+    | CloseEffect
+    | OpenEffect
+    | ChannelEffect
+    | AgencyEffect
+    | MovementEffect
+    | TellEffect,
     Field(discriminator="kind"),
 ]
 DecisionOption.model_rebuild(force=True)  # resolve `effects: list[Effect]`, declared above `Effect`
