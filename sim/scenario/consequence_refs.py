@@ -28,6 +28,7 @@ from sim.scenario.consequences import (
     StateMetric,
     When,
 )
+from sim.scenario.evacuation import EvacuationConfig, Turnout
 from sim.scenario.loader import suggest
 
 EVENT_KINDS = [str(kind) for kind in Kind]
@@ -216,6 +217,13 @@ class ConsequenceChecks:
 
     def check_model(self, path: tuple, cls: type[BaseModel], data: dict[str, Any]) -> None:
         c = self.checker
+        if issubclass(cls, EvacuationConfig):  # hubs are a union on `mode`, which the model walk does not split
+            hubs = data.get("hubs")
+            for i, hub in enumerate(hubs if isinstance(hubs, list) else []):
+                if isinstance(hub, dict) and "capacity_scale" in hub:
+                    self.variable((*path, "hubs", i, "capacity_scale"), hub["capacity_scale"])
+        if issubclass(cls, Turnout) and "scale" in data:
+            self.variable((*path, "scale"), data["scale"])
         if issubclass(cls, SetEffect | AddEffect | ScaleEffect | StateMetric | Rate):
             self.variable((*path, "state"), data.get("state"))
         elif issubclass(cls, FireEffect | CancelEffect):

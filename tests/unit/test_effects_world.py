@@ -160,3 +160,52 @@ def test_hand_built_inject_with_unknown_place_is_refused_before_recording(sakish
     with pytest.raises(ValueError, match="unknown place 'atlantis'"):
         sim.apply(inject({"kind": "close", "places": ["atlantis"]}))
     assert sim.inputs == ()
+
+
+def wired(extra_state, hub_scale=None, turnout_scale=None):
+    """Sakishima with state variables wired to its movement model."""
+    import yaml
+
+    raw = yaml.safe_load((ROOT / "scenarios" / "sakishima.yaml").read_text(encoding="utf-8"))
+    raw["state"] = [*raw.get("state", []), *extra_state]
+    for hub in raw["evacuation"]["hubs"]:
+        if hub["id"] == "ishigaki_air" and hub_scale:
+            hub["capacity_scale"] = hub_scale
+    for municipality in raw["evacuation"]["municipalities"]:
+        if turnout_scale:
+            municipality["turnout"]["scale"] = turnout_scale
+    return load_scenario_text(yaml.safe_dump(raw, sort_keys=False))
+
+
+def test_hub_capacity_scale_reads_the_state_variable_the_scenario_names():
+    """`capacity_scale: airspace_open`: at 0 the hub is closed, back at 1 it flies; at 0.5 half the flights a day."""
+    scenario = wired([{"id": "airspace_open", "initial": 1, "min": 0, "max": 1}], hub_scale="airspace_open")
+    sim = Simulation(scenario, seed=1)
+    sim.advance(125 * HOUR)
+    sim.apply(inject({"kind": "set", "state": "airspace_open", "value": 0, "for": "24h"}))
+    sim.advance(149 * HOUR)
+    assert departures(sim.events, "ishigaki_air", 125 * HOUR + 1, 149 * HOUR) == []
+    sim.advance(160 * HOUR)
+    assert departures(sim.events, "ishigaki_air", 149 * HOUR, 160 * HOUR)
+    closed = [(e.time, e.source, e.data["legs"]) for e in sim.events if e.kind == Kind.leg_closed]
+    assert closed == [(125 * HOUR, "state:airspace_open", ["ishigaki_air"])]
+
+    full = Simulation(scenario, seed=1).run().metrics["evacuation"]["hubs"]["ishigaki_air"]
+    half = wired([{"id": "airspace_open", "initial": 0.5, "min": 0, "max": 1}], hub_scale="airspace_open")
+    halved = Simulation(half, seed=1).run().metrics["evacuation"]["hubs"]["ishigaki_air"]
+    cap = max(halved["daily"])
+    assert cap < full["mean_per_full_day"] * 0.6
+
+
+def test_turnout_scale_slows_the_evacuation():
+    """Turnout scaled by `compliance` 0.5 clears the islands later than at 1."""
+    fast = wired([{"id": "compliance", "initial": 1, "min": 0, "max": 1}], turnout_scale="compliance")
+    slow = wired([{"id": "compliance", "initial": 0.5, "min": 0, "max": 1}], turnout_scale="compliance")
+    a = Simulation(fast, seed=1).run().metrics["evacuation"]["completion_hours"]
+    b = Simulation(slow, seed=1).run().metrics["evacuation"]["completion_hours"]
+    assert b > a + 24
+
+
+def test_wiring_to_an_unknown_variable_is_a_validation_error():
+    with pytest.raises(ScenarioError, match="capacity_scale: unknown state variable 'airspace'"):
+        wired([{"id": "airspace_open", "initial": 1}], hub_scale="airspace")
