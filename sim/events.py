@@ -25,6 +25,7 @@ class Kind(StrEnum):
     decision_pending = "decision_pending"
     decision_taken = "decision_taken"
     decision_skipped = "decision_skipped"
+    decision_reopened = "decision_reopened"
     movement_started = "movement_started"
     departed = "departed"
     arrived = "arrived"

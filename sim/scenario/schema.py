@@ -173,9 +173,14 @@ class Decision(Cited):
     """What the exercise design expects (shown to evaluators, used in the AAR)."""
     expected_within: Duration | None = None
     """Expected time from the decision coming up to the answer, for P/S/M/U ratings."""
+    repeat: Duration | None = None
+    """Re-open the decision this long after each time it is taken (e.g. `12h`: a standing review);
+    it comes up again once its `requires` and `when` hold. Default: taken once."""
 
     @model_validator(mode="after")
     def _unique_options(self) -> Decision:
+        if self.repeat is not None and self.repeat <= 0:
+            raise ValueError("repeat must be longer than 0m (a decision cannot re-open at the instant it is taken)")
         ids = [o.id for o in self.options]
         if len(ids) != len(set(ids)):
             raise ValueError(f"option ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
