@@ -94,10 +94,17 @@ class Agency(Cited):
     """Working hours in which messages are handled; default around the clock."""
     role: str | None = None
     """Role title for the player who may act for this agency, e.g. `Governor of Okinawa`."""
+    relay: bool = False
+    """Passes on messages between any of its lines (a liaison hub, a crisis centre). Without it an
+    agency passes messages on only up and down the chain of command."""
 
 
 class Channel(Cited):
-    """A direct line between two agencies; without one, messages climb the hierarchy."""
+    """A direct line between two agencies; without one, messages climb the hierarchy.
+
+    A message uses a channel for one hop; an agency in the middle of a route
+    passes it on only if it is a `relay:` or the message moves up or down the
+    chain of command through it."""
 
     id: Identifier | None = None
     """Optional name, so a reform can patch `channels.<id>.latency`."""
@@ -111,6 +118,8 @@ class Channel(Cited):
     """Wait before resending a message that did not get through."""
     both_ways: bool = True
     """The same line also carries messages from `to` back to `from`."""
+    carries: list[Identifier] | None = None
+    """Only these decisions' outcomes and injects travel on it (ids); default: everything."""
 
 
 class Routing(Cited):
