@@ -5,6 +5,12 @@ direct channel when one exists; otherwise it climbs the chain of command to
 the nearest common superior and comes down again, and every agency on the way
 must handle it (inside its working hours, with its limited staff) before
 passing it on. That relay cost is exactly what a coordination reform removes.
+
+Routing is explicit: a channel carries what the scenario says (`carries:`,
+default everything) and an agency passes a message on only along the chain of
+command (in from its parent or a child, out to its parent or a child) or if it
+is declared a `relay:`. Among the routes allowed, a message takes the one of
+least expected delay. No fast channel silently becomes a relay for others.
 """
 
 from __future__ import annotations
@@ -115,56 +121,71 @@ class Network:
         self._latency = [Adjustable(1.0) for _ in scenario.channels]
         self._reliability = [Adjustable(c.reliability, 0.0, 1.0) for c in scenario.channels]
         self._adjuster = Adjuster(Context(env, streams, emit, now))
-        self._routes: dict[tuple[str, str], list[str]] = {}
-        self._graph: dict[str, list[tuple[str, float]]] | None = None
+        self._routes: dict[tuple[str, str, str | None], list[str]] = {}
+        self._graph: dict[str, list[tuple[str, float, bool, Channel | None]]] | None = None
+        self._selective = any(c.carries is not None for c in scenario.channels)
+        """Some channel carries only some facts: routes depend on the fact."""
 
     # -- routing ---------------------------------------------------------
-    def _links(self) -> dict[str, list[tuple[str, float]]]:
-        """Who can pass a message to whom, and the expected cost of that hop
-        (mean latency plus the receiver's mean handling time)."""
-        links: dict[str, list[tuple[str, float]]] = {a: [] for a in self.agencies}
-        pairs: dict[tuple[str, str], float] = {}
-        for (a, b), channel in self.channels.items():
-            pairs[(a, b)] = channel.latency.mean()
+    def _links(self) -> dict[str, list[tuple[str, float, bool, Channel | None]]]:
+        """Who can pass a message to whom: (to, expected cost, along the chain of command, channel)."""
+        links: dict[str, list[tuple[str, float, bool, Channel | None]]] = {a: [] for a in self.agencies}
+        chain = set()
         for agency in self.agencies.values():
             parent = agency.spec.parent
-            if parent is not None:
-                for a, b in ((agency.spec.id, parent), (parent, agency.spec.id)):
-                    pairs.setdefault((a, b), self.hierarchy_latency.mean())
-        for (a, b), latency in sorted(pairs.items()):
-            links[a].append((b, latency + self.agencies[b].spec.handling.mean()))
+            if parent is not None and parent in self.agencies:
+                chain.update({(agency.spec.id, parent), (parent, agency.spec.id)})
+        pairs: dict[tuple[str, str], tuple[float, Channel | None]] = {}
+        for (a, b), channel in self.channels.items():
+            pairs[(a, b)] = (channel.latency.mean(), channel)
+        for a, b in chain:
+            pairs.setdefault((a, b), (self.hierarchy_latency.mean(), None))
+        for (a, b), (latency, channel) in sorted(pairs.items(), key=lambda item: item[0]):
+            links[a].append((b, latency + self.agencies[b].spec.handling.mean(), (a, b) in chain, channel))
         return links
 
-    def route(self, origin: str, destination: str) -> list[str]:
-        """Agencies a message visits after `origin`, ending at `destination`: the
-        path of least expected delay over channels and the chain of command."""
-        key = (origin, destination)
+    def route(self, origin: str, destination: str, fact: str | None = None) -> list[str]:
+        """Agencies a message visits after `origin`, ending at `destination`: the path of least
+        expected delay over channels (that carry `fact`) and the chain of command, relayed only by
+        declared relays or along the chain of command."""
+        key = (origin, destination, fact if self._selective else None)
         cached = self._routes.get(key)
         if cached is not None:
             return cached
         if self._graph is None:
             self._graph = self._links()
-        best = {origin: 0.0}
-        previous: dict[str, str] = {}
-        frontier = [(0.0, origin)]
+        start = (origin, True)
+        best = {start: 0.0}
+        previous: dict[tuple[str, bool], tuple[str, bool]] = {}
+        frontier = [(0.0, origin, True)]
+        reached: tuple[str, bool] | None = None
         while frontier:
-            cost, here = heapq.heappop(frontier)
+            cost, here, via_chain = heapq.heappop(frontier)
             if here == destination:
+                reached = (here, via_chain)
                 break
-            if cost > best[here]:
+            if cost > best[(here, via_chain)]:
                 continue
-            for there, step in self._graph[here]:
-                if cost + step < best.get(there, float("inf")):
-                    best[there] = cost + step
-                    previous[there] = here
-                    heapq.heappush(frontier, (cost + step, there))
-        if destination not in best:
-            path = [destination]  # no link at all: the scenario's hierarchy latency, one hop
+            relays = here == origin or self.agencies[here].spec.relay
+            for there, step, on_chain, channel in self._graph[here]:
+                if not (relays or (via_chain and on_chain)):
+                    continue  # `here` passes messages on only up and down the chain of command
+                if channel is not None and channel.carries is not None and fact not in channel.carries:
+                    if not on_chain:
+                        continue
+                    step = self.hierarchy_latency.mean() + self.agencies[there].spec.handling.mean()
+                node = (there, on_chain)
+                if cost + step < best.get(node, float("inf")):
+                    best[node] = cost + step
+                    previous[node] = (here, via_chain)
+                    heapq.heappush(frontier, (cost + step, there, on_chain))
+        if reached is None:
+            path = [destination]  # no allowed route: one hop at the scenario's hierarchy latency
         else:
             path = []
-            node = destination
-            while node != origin:
-                path.append(node)
+            node = reached
+            while node != start:
+                path.append(node[0])
                 node = previous[node]
             path.reverse()
         self._routes[key] = path
@@ -260,7 +281,7 @@ class Network:
         if origin == destination:
             self._learn(destination, fact)
             return
-        message = Message(fact, origin, destination, self.route(origin, destination))
+        message = Message(fact, origin, destination, self.route(origin, destination, fact.id))
         self.emit(Kind.message_sent, origin, destination, fact=fact.id, option=fact.option, via=message.route[:-1])
         self.env.process(self._carry(message))
 
@@ -278,6 +299,8 @@ class Network:
 
     def _transmit(self, a: str, b: str, message: Message):
         channel = self.channels.get((a, b))
+        if channel is not None and channel.carries is not None and message.fact.id not in channel.carries:
+            channel = None  # not for this message: the chain-of-command hop (see `route`)
         dist = channel.latency if channel else self.hierarchy_latency
         name = f"channel.{a}.{b}"
         while True:
