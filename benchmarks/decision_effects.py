@@ -124,27 +124,37 @@ def fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:+.2f}"
 
 
-def render(results: list[dict], n: int) -> str:
-    lines = [
-        f"Paired differences (option minus the first option), {n} seeds, 95 % CI; only metrics whose CI excludes 0.",
-        "",
-        "| decision | context | option vs reference | changed metrics: mean [95 % CI] |",
-        "|---|---|---|---|",
-    ]
-    for result in results:
-        context = " ".join([*result["reforms"], *(f"{d}={o}" for d, o in result["forced"])]) or "baseline"
-        by_option: dict[str, list[str]] = {}
-        for row in result["rows"]:
-            by_option.setdefault(row["option"], [])
-            if row["changes"]:
-                lo, hi = row["ci95"]
-                by_option[row["option"]].append(f"{row['metric']} {fmt(row['mean'])} [{fmt(lo)}, {fmt(hi)}]")
-        for option, changed in by_option.items():
-            text = "; ".join(changed) if changed else "none (gate)"
-            lines.append(f"| {result['decision']} | {context} | {option} vs {result['reference']} | {text} |")
-    gates = sorted({r["decision"] for r in results if not any(row["changes"] for row in r["rows"])})
-    lines += ["", f"Decisions whose options change no headline metric: {', '.join(gates) or 'none'}."]
+def header(n: int) -> str:
+    return "\n".join(
+        [
+            f"Paired differences (option minus the first option), {n} seeds, 95 % CI; "
+            "only metrics whose CI excludes 0.",
+            "",
+            "| decision | context | option vs reference | changed metrics: mean [95 % CI] |",
+            "|---|---|---|---|",
+        ]
+    )
+
+
+def rows(result: dict) -> str:
+    """The table rows of one decision in one context."""
+    context = " ".join([*result["reforms"], *(f"{d}={o}" for d, o in result["forced"])]) or "baseline"
+    by_option: dict[str, list[str]] = {}
+    for row in result["rows"]:
+        by_option.setdefault(row["option"], [])
+        if row["changes"]:
+            lo, hi = row["ci95"]
+            by_option[row["option"]].append(f"{row['metric']} {fmt(row['mean'])} [{fmt(lo)}, {fmt(hi)}]")
+    lines = []
+    for option, changed in by_option.items():
+        text = "; ".join(changed) if changed else "none (gate)"
+        lines.append(f"| {result['decision']} | {context} | {option} vs {result['reference']} | {text} |")
     return "\n".join(lines)
+
+
+def footer(results: list[dict]) -> str:
+    gates = sorted({r["decision"] for r in results if not any(row["changes"] for row in r["rows"])})
+    return f"\nDecisions whose options change no headline metric: {', '.join(gates) or 'none'}."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,18 +172,20 @@ def main(argv: list[str] | None = None) -> int:
     backend = InlineBackend() if args.jobs <= 1 else ProcessBackend(args.jobs)
     results = []
     start = time.perf_counter()
+    print(header(args.replications), flush=True)
     try:
         for decision in decisions_to_measure(scenario, args.decision):
             for reforms, forced in CONTEXTS.get(decision.id, [((), ())]):
                 result = measure(text, str(path), decision, reforms, forced, args.replications, args.seed, backend)
                 result.update(decision=decision.id, reforms=list(reforms), forced=[list(f) for f in forced])
                 results.append(result)
+                print(rows(result), flush=True)
                 print(f"# {decision.id} {' '.join(reforms)}: {time.perf_counter() - start:.0f} s", file=sys.stderr)
     finally:
         close = getattr(backend, "close", None)
         if close:
             close()
-    print(render(results, args.replications))
+    print(footer(results))
     print(f"\n({len(results)} decisions/contexts, {time.perf_counter() - start:.0f} s on {args.jobs} process(es))")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")

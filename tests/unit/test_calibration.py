@@ -66,7 +66,6 @@ def test_handover_and_consultation_happen_in_the_default_run(baseline):
     """The scenario's own metrics keep today's ids (design.md) and both spans complete."""
     assert baseline["handover.transfer_hours"] is not None
     assert baseline["consultation.decision_hours"] is not None
-    assert baseline["handover.transfer_hours"] == baseline["handover"]["transfer_hours"]
 
 
 def test_scenario_metrics_match_the_engine_evacuation_figures(baseline):
@@ -101,21 +100,37 @@ def test_integrated_authority_clears_the_islands_no_later_over_30_seeds(sakishim
     assert statistics.mean(diffs) <= 0
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("reform", "metric"),
-    [("standing_jcg_order", "handover.transfer_hours"), ("bilateral_cell", "consultation.decision_hours")],
-)
-def test_reform_shortens_its_seam_over_50_seeds(reform, metric):
-    """Paired over 50 seeds, the reform's mean is shorter and it wins in most pairs."""
+SEAMS = [("standing_jcg_order", "handover.transfer_hours"), ("bilateral_cell", "consultation.decision_hours")]
+
+
+def paired_seams(reform: str, metric: str, seeds: range) -> list[tuple[float, float]]:
+    """(without, with) the reform, per seed, for the seeds where both runs reach the seam."""
     base = load_scenario(DEFAULT_SCENARIO)
     reformed = load_scenario(DEFAULT_SCENARIO, reforms=[reform])
     pairs = []
-    for seed in range(50):
+    for seed in seeds:
         a = Simulation(base, seed=seed).run().metrics[metric]
         b = Simulation(reformed, seed=seed).run().metrics[metric]
         if a is not None and b is not None:
             pairs.append((a, b))
+    return pairs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("reform", "metric"), SEAMS)
+def test_reform_shortens_its_seam_over_50_seeds(reform, metric):
+    """Paired over 50 seeds, the reform's mean is shorter and it wins in most pairs (the seam is not reached
+    in every run of the threatened scenario: no defence order, or the Art. V branch)."""
+    pairs = paired_seams(reform, metric, range(50))
     assert len(pairs) >= 35
     assert statistics.mean(b for _, b in pairs) < 0.6 * statistics.mean(a for a, _ in pairs)
     assert sum(b < a for a, b in pairs) >= 0.8 * len(pairs)
+
+
+@pytest.mark.parametrize(("reform", "metric"), SEAMS)
+def test_reform_shortens_its_seam_on_a_few_seeds(reform, metric):
+    """The quick check of the default test set: on 3 seeds the reform still cuts the seam's mean by over 40 %
+    (the 50-seed calibration above runs in the slow set)."""
+    pairs = paired_seams(reform, metric, range(3))
+    assert len(pairs) >= 2
+    assert statistics.mean(b for _, b in pairs) < 0.6 * statistics.mean(a for a, _ in pairs)
