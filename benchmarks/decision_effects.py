@@ -83,7 +83,8 @@ def decisions_to_measure(scenario, names: list[str]) -> list:
         unknown = set(names) - {d.id for d in scenario.decisions}
         if unknown:
             raise SystemExit(f"unknown decision(s): {', '.join(sorted(unknown))}")
-        chosen = [d for d in scenario.decisions if d.id in names]
+        by_id = {d.id: d for d in scenario.decisions}
+        chosen = [by_id[name] for name in dict.fromkeys(names)]  # in the order given
     return chosen
 
 
