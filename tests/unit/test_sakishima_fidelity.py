@@ -157,3 +157,21 @@ def test_named_decisions_change_a_headline_metric_over_paired_seeds(
     assert len(diffs) >= 5
     assert sign * statistics.mean(diffs) > 0
     assert sum(sign * d > 0 for d in diffs) >= len(diffs) // 2
+
+
+def test_forward_tasks_withdraw_the_coast_guard_vessels_from_the_lift(sakishima):
+    """The Defense Minister's forward-tasks order (an open question of the 2023 guidelines) takes the JCG's
+    own vessels out of the sea lift: none sails again once the trip under way is done."""
+    result = run(
+        sakishima,
+        jcg_civil_protection="sea_transport",
+        defense_operation_order="urgent",
+        jcg_special_necessity="necessary",
+        dm_orders_commandant="forward_sea_areas",
+    )
+    ordered = result.metrics["decisions"]["dm_orders_commandant"]["taken_hours"]
+    assert ordered is not None
+    jcg = [e.time / 60 for e in result.events if e.kind == Kind.departed and ".jcg." in e.source]
+    assert jcg and min(jcg) < ordered
+    round_trip = 2 * 30 + 2 * 6  # the longest voyage and turnaround of the two sea hubs, in hours
+    assert not [t for t in jcg if t > ordered + round_trip]
