@@ -490,17 +490,13 @@ class Movement:
     def _route(self, cohort: _Cohort) -> list[_Edge] | None:
         """Shortest expected time over open links (of the population's modes) to an open safe place with room.
 
-        A link's expected time is its mean travel time plus the wait its flow limit causes for the people
+        A safe place qualifies if it can take the cohort (see `_can_take`). A link's expected time is its mean travel time plus the wait its flow limit causes for the people
         already queued at it, so cohorts spread over parallel routes as queues grow. Computed afresh
         each time (networks are small; queues change with every cohort)."""
-        return self._shortest(cohort.place, cohort.population)
+        return self._shortest(cohort.place, cohort.population, cohort.people)
 
-    def _shortest(self, origin: str, population: _Population) -> list[_Edge] | None:
-        targets = {
-            name
-            for name in population.safe
-            if _is_open(self.places[name]) and self.places[name].room - self.places[name].heading > 0
-        } - {origin}
+    def _shortest(self, origin: str, population: _Population, people: int) -> list[_Edge] | None:
+        targets = {name for name in population.safe if self._can_take(self.places[name], people)} - {origin}
         if not targets:
             return None
         best: dict[str, float] = {origin: 0.0}
@@ -528,6 +524,15 @@ class Movement:
                     came[edge.end] = edge
                     heapq.heappush(heap, (total, edge.end))
         return None
+
+    @staticmethod
+    def _can_take(place: _Place, people: int) -> bool:
+        """Open, and room for the whole cohort beside those already on their way (or, if nobody
+        else is on the way, for part of it: the rest goes on from there)."""
+        if not _is_open(place):
+            return False
+        free = place.room - place.heading
+        return free >= people or (place.heading == 0 and free > 0)
 
     # -- deadlines and the ledger -------------------------------------------------
     def _expire(self, area: _Area) -> None:
