@@ -262,26 +262,43 @@ class Movement:
         ]
         if names and not places and not links:
             return  # names of another model's places (a scenario with both `evacuation:` and `movement:`)
-        before = {id(x): _is_open(x) for x in (*places, *links)}
-
-        def changed(_data: dict[str, Any]) -> None:
-            self._network_changed()
-            for link in links:
-                link.changed.fire()
-
-        for setting in (*(p.open for p in places), *(lk.open for lk in links)):
-            self._adjuster.change(setting, "set", value, duration, lambda _d: None)
-        ids = [p.spec.id for p in places] + [lk.spec.id for lk in links]
+        things: list[_Place | _Link] = [*places, *links]
+        was_open = [_is_open(x) for x in things]
+        for thing in things:
+            self._adjuster.change(thing.open, "set", value, duration, lambda _d: None)
+        ids = [x.spec.id for x in things]
         if value == 0.0:
             hours = None if duration is None else round(duration / 60.0, 4)
             self.ctx.emit(Kind.leg_closed, cause, None, mode=mode, places=sorted(set(names)), legs=ids, hours=hours)
         else:
-            reopened = [i for i, x in zip(ids, (*places, *links), strict=True) if not before[id(x)] and _is_open(x)]
-            if reopened:
-                self.ctx.emit(Kind.leg_reopened, cause, None, legs=reopened)
-        changed({})
+            self._report_reopened(things, was_open, cause)
+        self._changed(links)
         if duration is not None:
-            self.ctx.after(duration, lambda: changed({}))
+            self.ctx.after(duration, lambda: self._ended(things, value, mode, names, cause, links))
+
+    def _ended(
+        self, things: list[_Place | _Link], value: float, mode: str, names: list[str], cause: str, links: list[_Link]
+    ) -> None:
+        """A timed `close` / `open` ran out (the adjuster has just undone it): report what changed back."""
+        if value == 0.0:
+            self._report_reopened(things, [False] * len(things), cause)
+        else:
+            again = [x.spec.id for x in things if not _is_open(x)]
+            if again:
+                self.ctx.emit(
+                    Kind.leg_closed, cause, None, mode=mode, places=sorted(set(names)), legs=again, hours=None
+                )
+        self._changed(links)
+
+    def _report_reopened(self, things: list[_Place | _Link], was_open: list[bool], cause: str) -> None:
+        reopened = [x.spec.id for x, before in zip(things, was_open, strict=True) if not before and _is_open(x)]
+        if reopened:
+            self.ctx.emit(Kind.leg_reopened, cause, None, legs=reopened)
+
+    def _changed(self, links: list[_Link]) -> None:
+        self._network_changed()
+        for link in links:
+            link.changed.fire()
 
     def _network_changed(self) -> None:
         self.network_changed.fire()

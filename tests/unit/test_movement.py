@@ -230,3 +230,70 @@ def test_tsunami_metrics_are_plausible_for_its_inputs():
         assert 0.05 <= metrics["order_hours"] <= 0.5
         assert metrics["zone_cleared"] == 0
         assert metrics["objectives"]["few_exposed"] == 0
+
+
+def test_a_timed_closure_reports_the_reopening_and_people_use_the_link_again():
+    net = _network(
+        places=[{"id": "home", "kind": "home"}, {"id": "hill", "kind": "shelter"}],
+        links=[{"id": "path", "from": "home", "to": "hill", "time": "5m"}],
+        populations=[{"id": "res", "area": "coast", "people": 10, "start": "home", "cohorts": 1}],
+    )
+    inject = {
+        "id": "slide",
+        "at": "0m",
+        "to": ["town"],
+        "synopsis": "x",
+        "effects": [{"kind": "close", "places": ["path"], "for": "1h"}],
+    }
+    result = _run(_scenario(net, injects=[inject]))
+    changes = [
+        (e.time, str(e.kind), e.data["legs"]) for e in result.events if e.kind in (Kind.leg_closed, Kind.leg_reopened)
+    ]
+    assert changes == [(0.0, "leg_closed", ["path"]), (60.0, "leg_reopened", ["path"])]
+    assert [e.time for e in result.events if e.kind == Kind.cohort_departed] == [60.0]
+
+
+def test_people_wait_for_a_links_operating_hours():
+    net = _network(
+        places=[{"id": "home", "kind": "home"}, {"id": "inland", "kind": "destination"}],
+        links=[
+            {
+                "id": "train",
+                "from": "home",
+                "to": "inland",
+                "mode": "rail",
+                "time": "30m",
+                "hours": {"open": "13:00", "close": "20:00"},
+            }
+        ],
+        populations=[{"id": "res", "area": "coast", "people": 10, "start": "home", "cohorts": 1}],
+    )
+    result = _run(_scenario(net))  # T+0 is 12:00
+    assert [e.time for e in result.events if e.kind == Kind.cohort_departed] == [60.0]
+
+
+def test_a_deadline_may_follow_a_condition():
+    net = _network(
+        places=[{"id": "home", "kind": "home"}, {"id": "hill", "kind": "shelter"}],
+        links=[{"id": "path", "from": "home", "to": "hill", "time": "30m"}],
+        areas=[{"id": "coast", "when": {"inject": "eruption"}, "delay": "20m"}],
+        populations=[{"id": "res", "area": "coast", "people": 10, "start": "home", "cohorts": 1}],
+    )
+    injects = [{"id": "eruption", "at": "5m", "to": ["town"], "synopsis": "x"}]
+    result = _run(_scenario(net, injects=injects))
+    exposed = [(e.time, e.data["people"]) for e in result.events if e.kind == Kind.people_exposed]
+    assert exposed == [(25.0, 10)]
+
+
+def test_run_and_compare_show_the_tsunami_scenarios_own_figures(capsys):
+    from sim.cli import main
+
+    path = str(ROOT / "scenarios" / "tsunami.yaml")
+    assert main(["run", path, "--seed", "1"]) == 0
+    summary = capsys.readouterr().out
+    assert "Movement" in summary and "exposed" in summary and "exposed_people" in summary
+    assert "JCG" not in summary and "consultation" not in summary
+    assert main(["compare", path, "--reform", "drilled_town", "-n", "3", "--quiet"]) == 0
+    table = capsys.readouterr().out
+    assert "exposed_people" in table and "drilled_town" in table
+    assert "evacuation.completion_hours" not in table
