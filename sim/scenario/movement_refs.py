@@ -46,7 +46,6 @@ class MovementChecks:
         for i, link in links:
             for key in ("from", "to"):
                 c.expect((*base, "links", i, key), link.get(key), places, "place")
-        variables = c.consequences.variables
         counts = self.raw.get("counts")
         if isinstance(counts, dict):
             for key, name in counts.items():
@@ -59,8 +58,8 @@ class MovementChecks:
             for j, name in _strings(population.get("to")):
                 c.expect((*here, "to", j), name, places, "place")
             turnout = population.get("turnout")
-            if isinstance(turnout, dict) and isinstance(turnout.get("compliance"), str) and variables is not None:
-                c.consequences.variable((*here, "turnout", "compliance"), turnout["compliance"])
+            if isinstance(turnout, dict):
+                c.consequences.variable((*here, "turnout", "compliance"), turnout.get("compliance"))
             self._reachable(here, population, kinds, links)
 
     def _reachable(

@@ -199,15 +199,37 @@ def test_compliance_scales_who_leaves_and_the_rest_are_exposed():
 def test_validate_names_unknown_places_areas_and_unreachable_populations_with_lines():
     net = _network(
         links=[{"id": "to_near", "from": "home", "to": "nowhere", "time": "5m"}],
-        populations=[{"id": "res", "area": "cost", "people": 10, "start": "home"}],
+        populations=[
+            {"id": "res", "area": "cost", "people": 10, "start": "home", "turnout": {"compliance": "trust"}},
+            {"id": "car", "area": "coast", "people": 10, "start": "home", "modes": ["car"], "to": ["far"]},
+        ],
+        counts={"exposed": "lost"},
     )
+    inject = {
+        "id": "x",
+        "at": "1m",
+        "to": ["town"],
+        "synopsis": "x",
+        "effects": [{"kind": "close", "places": ["to_nera"]}],
+    }
     with pytest.raises(ScenarioError) as caught:
-        _scenario(net)
+        _scenario(net, injects=[inject])
     text = str(caught.value)
     assert "net.yaml:" in text
     assert "movement.links.0.to: unknown place 'nowhere'" in text
     assert "movement.populations.0.area: unknown area 'cost'" in text
     assert "movement.populations.0.start: population 'res' has no route from 'home' to a safe place" in text
+    assert "movement.populations.0.turnout.compliance: unknown state variable 'trust'" in text
+    assert "movement.populations.1.start: population 'car' has no route from 'home' to a safe place (far)" in text
+    assert "movement.counts.exposed: unknown state variable 'lost'" in text
+    assert "injects.0.effects.0.places.0: unknown place 'to_nera' (did you mean 'to_near'?)" in text
+
+
+def test_the_tsunami_scenario_passes_validate_strict(capsys):
+    from sim.cli import main
+
+    assert main(["validate", "--strict", str(ROOT / "scenarios" / "tsunami.yaml")]) == 0
+    assert "warning" not in capsys.readouterr().err
 
 
 def test_same_seed_gives_byte_identical_events():
