@@ -319,3 +319,18 @@ def test_run_and_compare_show_the_tsunami_scenarios_own_figures(capsys):
     table = capsys.readouterr().out
     assert "exposed_people" in table and "drilled_town" in table
     assert "evacuation.completion_hours" not in table
+
+
+def test_the_tsunami_decisions_reach_the_exposure_counts():
+    """Ordering at once beats waiting for confirmation in every paired run; unlocking the school helps on average."""
+    scenario = load_scenario_text((ROOT / "scenarios" / "tsunami.yaml").read_text(encoding="utf-8"), "tsunami.yaml")
+
+    def exposed(decision: str, option: str, seed: int) -> int:
+        forced = {decision: (option, None)}
+        return Simulation(scenario, seed=seed, forced=forced).run().metrics["exposed_people"]
+
+    seeds = range(1, 5)
+    assert all(exposed("evacuation_order", "at_once", s) < exposed("evacuation_order", "confirm", s) for s in seeds)
+    assert sum(exposed("open_school", "open", s) for s in seeds) < sum(
+        exposed("open_school", "keep_locked", s) for s in seeds
+    )
