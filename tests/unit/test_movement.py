@@ -334,3 +334,33 @@ def test_the_tsunami_decisions_reach_the_exposure_counts():
     assert sum(exposed("open_school", "open", s) for s in seeds) < sum(
         exposed("open_school", "keep_locked", s) for s in seeds
     )
+
+
+def test_movement_events_carry_exactly_the_catalogued_payload_keys():
+    from sim.events import CATALOGUE
+    from sim.scenario.schema import Inject
+
+    scenario = load_scenario_text((ROOT / "scenarios" / "tsunami.yaml").read_text(encoding="utf-8"), "tsunami.yaml")
+    sim = Simulation(scenario, seed=3)
+    sim.advance(8)
+    effects = [
+        {"kind": "movement", "action": "stop", "areas": ["irino"], "for": "3m"},
+        {"kind": "close", "places": ["saga_walk_tower"], "for": "2m"},
+    ]
+    sim.apply(
+        Inject.model_validate(
+            {"id": "x", "on_demand": True, "to": ["kuroshio_hq"], "synopsis": "x", "effects": effects}
+        )
+    )
+    events = sim.run().events
+    kinds = {Kind.cohort_departed, Kind.cohort_arrived, Kind.people_exposed, Kind.movement_completed}
+    kinds |= {Kind.movement_started, Kind.movement_changed, Kind.leg_closed, Kind.leg_reopened}
+    seen = set()
+    for event in events:
+        if event.kind in kinds:
+            spec = CATALOGUE[event.kind]
+            required = {k for k, v in spec.payload.items() if not v.startswith("(optional)")}
+            assert required <= set(event.data) <= set(spec.payload), event
+            seen.add(event.kind)
+    assert seen == kinds
+    assert any("vehicle" in e.data for e in events if e.kind == Kind.cohort_departed)
