@@ -11,7 +11,9 @@ exactly, however the original run was sliced.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,17 +23,25 @@ from sim.analysis.metrics import run_metrics
 from sim.domain.comms import Fact, Network
 from sim.domain.consequences import Consequences
 from sim.domain.context import Context
-from sim.domain.decisions import DecisionBoard, DecisionError, DecisionState
+from sim.domain.decisions import DecisionBoard, DecisionError, DecisionState, InputError
 from sim.engine.bus import EventBus, Sink
 from sim.engine.clock import Clock
 from sim.engine.streams import RandomStreams
+from sim.errors import ModelError
 from sim.events import Kind, SimEvent
-from sim.scenario.schema import Inject, Milestone, Scenario
+from sim.scenario.evacuation import MIN_TICK
+from sim.scenario.schema import (
+    MAX_HORIZON,
+    Inject,
+    Milestone,
+    Scenario,
+)
+from sim.scenario.types import format_duration
 
 if TYPE_CHECKING:
     from sim.domain.evacuation import EvacuationView
 
-__all__ = ["DecisionError", "Input", "RunResult", "Simulation", "WorldView"]
+__all__ = ["DecisionError", "Input", "InputError", "RunResult", "Simulation", "WorldView"]
 
 SIMCELL = "simcell"
 
@@ -90,6 +100,67 @@ class _CountingEnvironment(simpy.Environment):
         super().step()  # the `until` event's StopSimulation raises here, uncounted
         if not bookkeeping:
             self.steps += 1
+
+
+MAX_STEPS_PER_INSTANT = 200_000
+"""Most SimPy events one simulated instant may process. The bundled scenario needs
+a few hundred at its busiest instant; far more means a loop that never lets time
+advance (a retry or a tick of zero minutes), which would otherwise hang the run."""
+
+_PARTS = {
+    "Network._transmit": "message retries on a channel (channels: latency, reliability, retry)",
+    "Network._carry": "messages between agencies (channels, routing)",
+    "Network._handle": "message handling at an agency (agencies: handling, staff, hours)",
+    "Evacuation._ticker": "the evacuation tick (evacuation.tick)",
+    "Evacuation._aircraft": "evacuation flights (evacuation.hubs)",
+    "Evacuation._vessel": "evacuation ships (evacuation.hubs)",
+    "Evacuation._feeder": "feeder vehicles (evacuation.feeders)",
+    "Evacuation._reinforcement": "reinforcement flights (inject effects)",
+    "Evacuation._weather": "the weather (evacuation.weather)",
+    "Simulation._fire_at": "injects (injects)",
+}
+"""Model processes by generator name, as the part of the scenario a user can change."""
+
+
+def _part_of_model(event: simpy.Event) -> str:
+    """The part of the scenario whose process the next event resumes, in words."""
+    for callback in getattr(event, "callbacks", None) or ():
+        process = getattr(callback, "__self__", None)
+        if isinstance(process, simpy.Process):
+            generator = process._generator
+            while getattr(generator, "gi_yieldfrom", None) is not None:  # the innermost `yield from`
+                generator = generator.gi_yieldfrom
+            name = getattr(generator, "__qualname__", process.name)
+            return _PARTS.get(name, name.rsplit(".", 1)[-1].strip("_").replace("_", " "))
+    return "the model"
+
+
+class _GuardedEnvironment(_CountingEnvironment):
+    """Stops a zero-time loop: past `max_per_instant` steps at one simulated instant,
+    `step()` raises `ModelError` naming the part of the model that keeps scheduling
+    itself, instead of spinning (and growing the log) for ever."""
+
+    def __init__(
+        self, initial_time: float, describe_time: Callable[[float], str], max_per_instant: int = MAX_STEPS_PER_INSTANT
+    ) -> None:
+        super().__init__(initial_time=initial_time)
+        self.max_per_instant = max_per_instant
+        self._describe_time = describe_time
+        self._instant = initial_time
+        self._at_instant = 0
+
+    def step(self) -> None:
+        if self._queue:
+            when, _, _, event = self._queue[0]
+            if when != self._instant:
+                self._instant, self._at_instant = when, 0
+            self._at_instant += 1
+            if self._at_instant > self.max_per_instant:
+                raise ModelError(
+                    f"time stopped advancing at {self._describe_time(when)}: more than "
+                    f"{self.max_per_instant:,} model steps at one instant in {_part_of_model(event)}"
+                )
+        super().step()
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,12 +285,15 @@ class Simulation:
         self.reforms = tuple(reforms)
         self.clock = Clock(scenario.scenario.start)
         self.horizon = scenario.scenario.horizon
-        self._env = _CountingEnvironment(initial_time=self.clock.offset)
+        self._env = _GuardedEnvironment(
+            self.clock.offset, lambda env_time: self.clock.label(self.clock.to_scenario(env_time))
+        )
         self._bus = EventBus(self._now, list(sinks))
         self._streams = RandomStreams(seed)
         self._inputs: list[Input] = []
         self._fired: dict[str, float] = {}
         self._human_roles = set(human_roles)
+        self._check_bounds(scenario)
         unknown = self._human_roles - {a.id for a in scenario.agencies}
         if unknown:
             raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}")
@@ -247,7 +321,8 @@ class Simulation:
         if scenario.evacuation is not None:
             from sim.domain.evacuation import Evacuation
 
-            self._evacuation = Evacuation(self._env, scenario.evacuation, self._streams, self._bus.emit)
+            with self._model_failures():  # e.g. a hub no flight can leave, in a scenario built in code
+                self._evacuation = Evacuation(self._env, scenario.evacuation, self._streams, self._bus.emit)
             self._consequences.attach_evacuation(self._evacuation)
         self._movement_triggers = self._movement_triggers_of(scenario)
         handover = scenario.handover
@@ -272,6 +347,20 @@ class Simulation:
             self._evacuation.start_voluntary_departures()
         self._consequences.start()
         self._board.start()
+
+    @staticmethod
+    def _check_bounds(scenario: Scenario) -> None:
+        """Refuse a run whose length alone would exhaust time or memory. The loader
+        already refuses these values; a scenario built in code or patched after
+        loading meets the same bound here."""
+        horizon = scenario.scenario.horizon
+        if not math.isfinite(horizon) or horizon > MAX_HORIZON:
+            raise ModelError(
+                f"the horizon of {format_duration(horizon)} is longer than the {format_duration(MAX_HORIZON)} a run may last"
+            )
+        evacuation = scenario.evacuation
+        if evacuation is not None and not evacuation.tick >= MIN_TICK:
+            raise ModelError(f"the evacuation tick of {format_duration(evacuation.tick)} is shorter than 1m")
 
     # -- time ---------------------------------------------------------------
     def _now(self) -> float:
@@ -313,11 +402,26 @@ class Simulation:
         a person simply stays pending."""
         mark = len(self._bus.log)
         target = self.clock.to_env(min(until, self.horizon))  # compare in SimPy time: no rounding gap
-        if target > self._env.now:
-            self._env.run(until=target)
-        while self._env.peek() <= target:
-            self._env.step()
+        with self._model_failures():
+            if target > self._env.now:
+                self._env.run(until=target)
+            while self._env.peek() <= target:
+                self._env.step()
         return self._bus.log[mark:]
+
+    @contextmanager
+    def _model_failures(self) -> Iterator[None]:
+        """Any failure inside the model becomes one `ModelError` sentence with the
+        simulated time: the user sees what failed and when, never an exception name."""
+        try:
+            yield
+        except ModelError:
+            raise
+        except Exception as error:  # a model bug or an extreme value the schema let through
+            failed_sink = self._bus.sink_error
+            if failed_sink is not None and failed_sink in (error, error.__cause__):
+                raise  # a sink's own failure (journal, output file): its caller explains it
+            raise ModelError(f"the model failed at {self.clock.label(self.now)}: {error}") from error
 
     def step(self) -> list[SimEvent]:
         """Advance to the next model event (and everything at that instant)."""
@@ -334,11 +438,30 @@ class Simulation:
         """Fire an inject now (from the MSEL, the library or built ad hoc).
 
         Raises:
-            ValueError: an effect names a state variable or inject the scenario does not have.
+            InputError: the inject names an agency, place, hub, state variable or
+                inject this scenario does not have; nothing is recorded, so a
+                journal never holds it.
         """
-        self._consequences.refuse_unknown(list(inject.effects), f"inject {inject.id!r}")
+        self._check_inject(inject)
         self._record_input("inject", inject.model_dump(mode="json", by_alias=True, exclude_none=True))
-        return self._fire(inject, manual=True)
+        with self._model_failures():
+            return self._fire(inject, manual=True)
+
+    def _check_inject(self, inject: Inject) -> None:
+        """Refuse an inject the model could not carry out, before it is recorded: its
+        sender and recipients must be agencies, and its effects must name things the
+        scenario has (the one check `validate` runs on effects, via `refuse_unknown`)."""
+        agencies = self._network.agencies
+        unknown = [a for a in inject.to if a not in agencies]
+        if inject.from_ != SIMCELL and inject.from_ not in agencies:
+            unknown.insert(0, inject.from_)
+        if unknown:
+            names = ", ".join(repr(a) for a in dict.fromkeys(unknown))
+            raise InputError(f"inject {inject.id!r} names agencies this scenario does not have: {names}")
+        try:
+            self._consequences.refuse_unknown(list(inject.effects), f"inject {inject.id!r}")
+        except ValueError as error:
+            raise InputError(str(error)) from None
 
     def decide(self, decision_id: str, option: str, role: str) -> None:
         """A person answers a pending decision at the current time.
@@ -399,9 +522,11 @@ class Simulation:
                         f"replay diverged: the session had processed {item.steps_before} model events "
                         f"by {self.clock.label(item.time)}, this run only {self._env.steps}"
                     )
-                self._env.step()
+                with self._model_failures():
+                    self._env.step()
             if self.clock.to_env(item.time) > self._env.now:
-                self._env.run(until=self.clock.to_env(item.time))
+                with self._model_failures():
+                    self._env.run(until=self.clock.to_env(item.time))
         if item.kind == "inject":
             self.apply(Inject.model_validate(item.payload))
         elif item.kind == "decision":

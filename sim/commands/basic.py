@@ -157,19 +157,21 @@ def run_run(args: argparse.Namespace) -> int:
         refuse_overwriting_inputs([args.events, args.journal or None], [resolve(args.file)])
     except OutputError as error:
         raise UsageError(str(error)) from None  # a wrong command line: exit 2, nothing written
-    journal = None
+    journal = journal_error = None
     if args.journal is not None:
         if args.decide:
             raise UsageError("--decide cannot be recorded in a journal yet; run without --journal")
-        from sim.journal import JournalError, start_session
+        from sim.journal import JournalError, JournalWriteError, start_session
 
         try:
             simulation, journal = start_session(
                 resolve(args.file), seed=args.seed, reforms=args.reform, journal_path=args.journal or None, mode="run"
             )
+        except JournalWriteError as error:  # full disk, read-only folder: run anyway, fail at the end
+            journal_error = error
         except JournalError as error:
             raise UsageError(str(error)) from None
-    else:
+    if journal is None:
         scenario = load_scenario(resolve(args.file), reforms=args.reform)
         from sim.commands.decide import parse_decide
 
@@ -181,8 +183,11 @@ def run_run(args: argparse.Namespace) -> int:
     else:
         result = simulation.run()
     if journal is not None:
-        journal.close(simulation.now)
-        print(f"journal: {terminal_safe(str(journal.path))}", file=sys.stderr)
+        try:
+            journal.close(simulation.now)
+            print(f"journal: {terminal_safe(str(journal.path))}", file=sys.stderr)
+        except JournalError as error:
+            journal_error = error
     if args.events:
         from sim.files import atomic_writer
 
@@ -193,6 +198,9 @@ def run_run(args: argparse.Namespace) -> int:
         print_json(result.summary())  # JSON escapes control characters and lone surrogates itself
     else:
         print(terminal_safe(render_summary(result, simulation)))
+    if journal_error is not None:
+        print(f"ttxsim: {terminal_safe(str(journal_error))}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -25,7 +25,12 @@ NOT_REQUIRED = "not_required"
 """Outcome of a decision whose `skip_if` held when it came up."""
 
 
-class DecisionError(ValueError):
+class InputError(ValueError):
+    """A person's input (an inject, a decision) that the running model cannot take;
+    refused before anything is recorded, so journals and replays never hold it."""
+
+
+class DecisionError(InputError):
     """A human answer that the model cannot take (wrong role, not pending, unknown option)."""
 
 
