@@ -222,7 +222,6 @@ CATALOGUE: dict[Kind, KindSpec] = {
             "staff": "staff now",
             "hours": "working hours now as [open, close] minutes of the day (null: around the clock)",
             "change": "`set` or `restore`",
-            "amount": "(optional) the value set",
             "until": "(optional) minute the change ends",
         },
     ),

@@ -29,7 +29,7 @@ from sim.scenario.consequences import (
     When,
 )
 from sim.scenario.evacuation import EvacuationConfig, Turnout
-from sim.scenario.loader import suggest
+from sim.scenario.problems import suggest
 
 EVENT_KINDS = [str(kind) for kind in Kind]
 
@@ -110,6 +110,8 @@ def _item_ids(value: Any) -> list[str]:
 def effect_target_problems(data: dict[str, Any], targets: Targets) -> Iterator[tuple[tuple, str]]:
     """(path inside the effect, message) for each name an effect targets that the scenario lacks."""
     kind = data.get("kind")
+    if not isinstance(kind, str):
+        return  # the schema pass reports it
     if kind in MOVEMENT_KINDS and not targets.movement:
         return  # reported once per effect as a logic warning: nothing to change
     lists = {
@@ -240,7 +242,7 @@ class ConsequenceChecks:
             self.option((*path, "option"), data.get("decision"), data.get("option"))
             c.expect((*path, "inject"), data.get("inject"), c.injects, "inject")
             self.variable((*path, "state"), data.get("state"))
-        elif "kind" in cls.model_fields and data.get("kind") in TARGET_KINDS:
+        elif "kind" in cls.model_fields and isinstance(data.get("kind"), str) and data["kind"] in TARGET_KINDS:
             self.targets_of(path, data)  # the effects above and the older closure / disruption / reinforcement
         elif issubclass(cls, CountMetric):
             c.expect((*path, "event"), data.get("event"), EVENT_KINDS, "event kind", " (see the event catalogue)")

@@ -34,7 +34,8 @@ from sim.scenario.consequences import (
     TimeMetric,
     When,
 )
-from sim.scenario.loader import PathTuple, Positions, Problem, load_raw, load_scenario_text
+from sim.scenario.loader import load_raw, load_scenario_text
+from sim.scenario.problems import PathTuple, Positions, Problem
 from sim.scenario.schema import Condition, Scenario
 
 MOVEMENT_KINDS = {"close", "open", "closure", "movement", "compliance", "reinforcement"}

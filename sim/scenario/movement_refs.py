@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.scenario.loader import PathTuple
+from sim.scenario.problems import PathTuple
 
 SAFE_KINDS = ("shelter", "destination")
 MODES = ("walk", "car", "bus", "rail", "air", "sea")
