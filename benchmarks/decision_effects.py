@@ -63,7 +63,9 @@ HEADLINE = (
 CONTEXTS: dict[str, list[tuple[tuple[str, ...], tuple[tuple[str, str], ...]]]] = {
     "diet_defence_approval": [((), (("defense_operation_order", "prior_approval"),))],
     "diet_ex_post_approval": [((), (("defense_operation_order", "urgent"),))],
-    "jcg_special_necessity": [((), (("defense_operation_order", "urgent"),))],
+    "jcg_special_necessity": [
+        ((), (("defense_operation_order", "urgent"), ("dm_orders_commandant", "rear_area_evacuation")))
+    ],
     "dm_orders_commandant": [((), (("defense_operation_order", "urgent"), ("jcg_special_necessity", "necessary")))],
     "jcg_control_lifted": [
         (("ceasefire_day8",), (("defense_operation_order", "urgent"), ("jcg_special_necessity", "necessary")))
