@@ -18,7 +18,8 @@ HOUR = 60.0
 
 @pytest.fixture(scope="module")
 def sakishima():
-    return load_scenario(ROOT / "scenarios" / "sakishima.yaml")
+    """The bundled scenario without its adversary, so that only the effects under test close anything."""
+    return load_scenario(ROOT / "scenarios" / "sakishima.yaml", reforms=["unthreatened"])
 
 
 def inject(*effects, to=("okinawa_pref",), ident="x1"):
@@ -167,14 +168,15 @@ def wired(extra_state, hub_scale=None, turnout_scale=None):
     import yaml
 
     raw = yaml.safe_load((ROOT / "scenarios" / "sakishima.yaml").read_text(encoding="utf-8"))
-    raw["state"] = [*raw.get("state", []), *extra_state]
+    replaced = {v["id"] for v in extra_state}
+    raw["state"] = [*(v for v in raw.get("state", []) if v["id"] not in replaced), *extra_state]
     for hub in raw["evacuation"]["hubs"]:
         if hub["id"] == "ishigaki_air" and hub_scale:
             hub["capacity_scale"] = hub_scale
     for municipality in raw["evacuation"]["municipalities"]:
         if turnout_scale:
             municipality["turnout"]["scale"] = turnout_scale
-    return load_scenario_text(yaml.safe_dump(raw, sort_keys=False))
+    return load_scenario_text(yaml.safe_dump(raw, sort_keys=False), reforms=["unthreatened"])
 
 
 def test_hub_capacity_scale_reads_the_state_variable_the_scenario_names():
