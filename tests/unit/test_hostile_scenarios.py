@@ -44,12 +44,6 @@ def _mutated(changes: dict[str, Any]) -> str:
     return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
 
 
-def _compliance_inject() -> int:
-    return next(
-        i for i, inj in enumerate(RAW["injects"]) if any(e["kind"] == "compliance" for e in inj.get("effects", []))
-    )
-
-
 # Each case: the change, and the dotted path at which validation must refuse it.
 REFUSED = {
     "stand rate below one a day": (
@@ -76,8 +70,8 @@ REFUSED = {
     "block time no departure can fly": ({"evacuation.hubs.0.block_time": "20h"}, "evacuation.hubs.0.block_time"),
     "infinite care factor": ({"evacuation.care_factor": math.inf}, "evacuation.care_factor"),
     "infinite compliance factor": (
-        {f"injects.{_compliance_inject()}.effects.0.factor": math.inf},
-        f"injects.{_compliance_inject()}.effects.0.factor",
+        {"injects.0.effects": [{"kind": "compliance", "factor": math.inf, "duration": "1h"}]},
+        "injects.0.effects.0.factor",
     ),
     "infinite option probability": (
         {"decisions.0.options.0.probability": math.inf},
