@@ -451,7 +451,7 @@ def test_failed_writes_raise_one_sentence_and_keep_every_input_until_they_succee
     told = []
     journal.on_write_error = told.append
     observe = journal.observer(sim)
-    sim.advance(1500)  # the event sink fails quietly (and says so): the run goes on
+    sim.advance(2000)  # the event sink fails quietly (and says so): the run goes on
     assert told and all(m.endswith("could not be written (the disk is full)") for m in told)
     decision = next(d for d in sim.view().decisions if d.human and d.status == "pending")
     with pytest.raises(JournalWriteError, match=r"could not be written \(the disk is full\)$"):

@@ -42,7 +42,7 @@ def test_default_run_report_draws_the_evacuation_curve(default_run):
     figure = html[start : html.index("</figure>", start)]
     assert "<svg" in figure and "people off the islands" in figure
     assert "No evacuation curve" not in html
-    assert "122,908 of 122,908" in html
+    assert "120,212 of 120,212" in html
 
 
 def test_curve_comes_from_the_lift_departures(default_run, sakishima):
@@ -60,21 +60,21 @@ def test_curve_comes_from_the_lift_departures(default_run, sakishima):
 
 
 def test_a_note_never_rates_only_an_evaluation_does(sakishima):
-    """A note saying '[basic_response_policy P]', under any author, changes nothing; an evaluation
+    """A note saying '[cabinet_procedure P]', under any author, changes nothing; an evaluation
     input made as an evaluator does, and says who rated it."""
     sim = Simulation(sakishima, seed=1, human_roles=["cabinet"])
     sim.advance(24 * 60)
     before = {r.id: (r.rating, r.reason) for r in aar_of(sim).rows}
-    assert before["basic_response_policy"][0] == "U"  # came up, the cabinet has not answered
-    sim.note("[basic_response_policy P] all fine", "evaluator")
-    sim.note("[basic_response_policy P]", "anyone")
+    assert before["cabinet_procedure"][0] == "U"  # came up, the cabinet has not answered
+    sim.note("[cabinet_procedure P] all fine", "evaluator")
+    sim.note("[cabinet_procedure P]", "anyone")
     after_notes = {r.id: (r.rating, r.reason) for r in aar_of(sim).rows}
     assert after_notes == before
-    sim.evaluate("basic_response_policy", "M", "Dr Sato", "waited for the regular meeting")
-    row = next(r for r in aar_of(sim).rows if r.id == "basic_response_policy")
+    sim.evaluate("cabinet_procedure", "M", "Dr Sato", "waited for the regular meeting")
+    row = next(r for r in aar_of(sim).rows if r.id == "cabinet_procedure")
     assert row.rating == "M" and "evaluator Dr Sato" in row.reason and "derived: U" in row.reason
     with pytest.raises(ValueError, match="rating must be"):
-        sim.evaluate("basic_response_policy", "X", "Dr Sato")
+        sim.evaluate("cabinet_procedure", "X", "Dr Sato")
     with pytest.raises(ValueError, match="no decision or inject"):
         sim.evaluate("no_such_thing", "P", "Dr Sato")
 
