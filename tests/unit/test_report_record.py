@@ -63,7 +63,7 @@ def test_a_note_never_rates_only_an_evaluation_does(sakishima):
     """A note saying '[cabinet_procedure P]', under any author, changes nothing; an evaluation
     input made as an evaluator does, and says who rated it."""
     sim = Simulation(sakishima, seed=1, human_roles=["cabinet"])
-    sim.advance(24 * 60)
+    sim.advance(36 * 60)
     before = {r.id: (r.rating, r.reason) for r in aar_of(sim).rows}
     assert before["cabinet_procedure"][0] == "U"  # came up, the cabinet has not answered
     sim.note("[cabinet_procedure P] all fine", "evaluator")
