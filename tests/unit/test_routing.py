@@ -87,4 +87,7 @@ def test_carries_names_decisions_or_injects_validate_says_where():
 
     with pytest.raises(ScenarioError) as error:
         load_scenario_text(EXPLICIT.replace("carries: [alert]", "carries: [alrt]"), "r.yaml")
-    assert str(error.value) == "r.yaml:11:68: channels.2.carries.0: unknown decision or inject 'alrt'"
+    assert (
+        str(error.value)
+        == "r.yaml:11:68: channels.2.carries.0: unknown decision or inject 'alrt' (did you mean 'alert'?)"
+    )
