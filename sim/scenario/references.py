@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from sim.scenario.consequence_refs import ConsequenceChecks
 from sim.scenario.evacuation import departure_window
+from sim.scenario.movement_refs import MovementChecks
 from sim.scenario.problems import PathTuple, Positions, Problem, suggest
 from sim.scenario.reforms import PathError, resolve_path
 from sim.scenario.schema import (
@@ -172,6 +173,7 @@ class _Checker:
         self.check_requires_cycles()
         self.check_reform_paths()
         self.check_departure_windows()
+        MovementChecks(self).run()
         return list(self.problems)
 
     def check_model(self, path: PathTuple, cls: type[BaseModel], data: dict[str, Any]) -> None:
