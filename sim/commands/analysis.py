@@ -506,6 +506,11 @@ OUTPUT_NAMES = (
 """Fixed file names written into --out (figures are added by the plot module)."""
 
 
+def _declared_metrics(scenario) -> list[str]:
+    """The scenario's own metric ids and its objectives (`objectives.<id>`), as `run --json` reports them."""
+    return [m.id for m in scenario.metrics] + [f"objectives.{o.id}" for o in scenario.objectives]
+
+
 def _precision_target(text: str, metric: str) -> float:
     from sim.scenario.types import parse_duration
 
@@ -634,7 +639,7 @@ def _rounded(value):
 def run_compare(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from sim.analysis.compare import HEADLINE_METRICS, compare, render_table
+    from sim.analysis.compare import compare, render_table, table_metrics
     from sim.analysis.outputs import curve_summary
     from sim.analysis.progress import Progress
     from sim.analysis.replications import BASELINE, Arm
@@ -694,7 +699,7 @@ def run_compare(args: argparse.Namespace) -> int:
         payload["interrupted"] = True
     if rs.failed:
         payload["failed"] = rs.failed
-    shown = list(HEADLINE_METRICS) + [m for m in metrics if m not in HEADLINE_METRICS]
+    shown = table_metrics(payload, _declared_metrics(base), args.metric)
     title = f"{base.scenario.title}: {rs.replications} paired replications per arm, master seed {args.seed}" + (
         " (interrupted)" if rs.interrupted else ""
     )
@@ -753,7 +758,7 @@ def run_compare(args: argparse.Namespace) -> int:
 def run_sweep(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from sim.analysis.compare import HEADLINE_METRICS, compare, render_table
+    from sim.analysis.compare import compare, render_table, table_metrics
     from sim.analysis.progress import Progress
     from sim.analysis.sweep import SweepError, build_points, parse_param
     from sim.scenario.loader import load_scenario_text
@@ -797,7 +802,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         payload["interrupted"] = True
     if rs.failed:
         payload["failed"] = rs.failed
-    shown = list(dict.fromkeys(args.metric)) or [m for m in HEADLINE_METRICS if m in comparison["metrics"]]
+    shown = list(dict.fromkeys(args.metric)) or table_metrics(comparison, _declared_metrics(base))
     title = (
         f"{base.scenario.title}: sweep of {', '.join(p.path for p in params)}; "
         f"{rs.replications} paired replications per point, master seed {args.seed}"

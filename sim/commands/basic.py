@@ -228,18 +228,41 @@ def render_summary(result, simulation) -> str:
                 f"   done at {_hours(figures.get('completion_hours'))}"
             )
         lines.append("")
-    lines += [
-        "Seams",
-        f"  JCG under MoD control     {_hours(metrics['handover']['transfer_hours'])} after the defence-operation order",
-        f"  prior consultation        {_hours(metrics['consultation']['decision_hours'])} from US request to answer"
-        + (f" ({metrics['consultation']['answer']})" if metrics["consultation"].get("answer") else ""),
-        "",
-        "Decisions (hours after T+0)",
-    ]
+    scenario = simulation.scenario
+    if scenario.handover is not None or scenario.consultation is not None:
+        lines += [
+            "Seams",
+            f"  JCG under MoD control     {_hours(metrics['handover']['transfer_hours'])} after the defence-operation order",
+            f"  prior consultation        {_hours(metrics['consultation']['decision_hours'])} from US request to answer"
+            + (f" ({metrics['consultation']['answer']})" if metrics["consultation"].get("answer") else ""),
+            "",
+        ]
+    lines += _scenario_metric_lines(scenario, metrics)
+    lines.append("Decisions (hours after T+0)")
     for decision_id, row in metrics["decisions"].items():
         when = "-" if row["taken_hours"] is None else f"{row['taken_hours']:.1f}"
         lines.append(f"  {decision_id:<34} {row['status']:<8} {when:>7}  {row['option'] or ''}")
     return "\n".join(lines)
+
+
+def _scenario_metric_lines(scenario, metrics: dict) -> list[str]:
+    """The scenario's own metrics and objectives, by title, as `run --json` reports them."""
+    lines = []
+    if scenario.metrics:
+        lines.append("Metrics")
+        for metric in scenario.metrics:
+            value = metrics.get(metric.id)
+            shown = "-" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+            lines.append(f"  {metric.title or metric.id:<58} {shown:>8}")
+        lines.append("")
+    if scenario.objectives:
+        lines.append("Objectives")
+        results = metrics.get("objectives") or {}
+        for objective in scenario.objectives:
+            met = {1: "met", 0: "not met"}.get(results.get(objective.id), "-")
+            lines.append(f"  {objective.title or objective.id:<58} {met:>8}")
+        lines.append("")
+    return lines
 
 
 def _hours(value: float | None) -> str:
