@@ -204,6 +204,16 @@ class PickModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+def option_text(decision: DecisionView, number: int) -> Text:
+    """`1. Label`, and under it the option's one-line `consequence:` (dim) when the scenario gives one."""
+    label = decision.options[number - 1][1]
+    text = Text(f"{number}. {label}")
+    consequence = decision.consequences[number - 1] if number <= len(decision.consequences) else None
+    if consequence:
+        text.append(f"\n   {consequence}", style="dim")
+    return text
+
+
 class DecisionModal(ModalScreen[str | None]):
     """Question, options, what the owning role knows, and (for the facilitator) what the MSEL expects."""
 
@@ -211,7 +221,7 @@ class DecisionModal(ModalScreen[str | None]):
         modal_css("DecisionModal")
         + """
     DecisionModal #question { text-style: bold; margin: 1 0 0 0; height: auto; }
-    DecisionModal OptionList { height: auto; max-height: 8; margin: 1 0; }
+    DecisionModal OptionList { height: auto; max-height: 12; margin: 1 0; }
     DecisionModal #context { height: auto; max-height: 14; }
     DecisionModal .section { text-style: bold; color: $accent; margin-top: 1; }
     """
@@ -238,7 +248,7 @@ class DecisionModal(ModalScreen[str | None]):
         with Vertical(id="dialog"):
             yield Label(Text(f"Decision for {self._owner_name}{came}"), id="dialog-title")
             yield Static(Text(d.title), id="question")
-            yield OptionList(*[Option(Text(f"{n}. {label}"), id=oid) for n, (oid, label) in enumerate(d.options, 1)])
+            yield OptionList(*[Option(option_text(d, n), id=oid) for n, (oid, _) in enumerate(d.options, 1)])
             with VerticalScroll(id="context"):
                 yield Label(Text(f"What {self._owner_name} knows so far"), classes="section")
                 yield Static(Text("\n".join(f"- {line}" for line in self._knows) or "(nothing yet)"))

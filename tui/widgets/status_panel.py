@@ -1,4 +1,5 @@
-"""Handover (JCG under MoD control) and prior-consultation status, plus decision counts."""
+"""Handover (JCG under MoD control) and prior-consultation status where a scenario declares them,
+the scenario's state variables, and decision counts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from textual.widgets import Static
 
 from sim.analysis.ratings import holding_options
 from sim.scenario.schema import Milestone, Scenario
-from sim.simulation import DecisionView, WorldView
+from sim.simulation import DecisionView, StateView, WorldView
 
 
 def milestone_status(
@@ -40,6 +41,15 @@ def milestone_status(
     return Text(f"running since {label(start.taken_at)} ({where})", style="yellow")
 
 
+def state_text(variable: StateView) -> Text:
+    """`2.75 level (1-5)`: a state variable's value with its unit and bounds."""
+    bounds = ""
+    if variable.min is not None and variable.max is not None:
+        bounds = f" ({variable.min:g}-{variable.max:g})"
+    unit = f" {variable.unit}" if variable.unit else ""
+    return Text(f"{variable.value:.3g}{unit}{bounds}")
+
+
 class StatusPanel(Static):
     DEFAULT_CSS = """
     StatusPanel { height: auto; }
@@ -54,26 +64,29 @@ class StatusPanel(Static):
         table = Table.grid(padding=(0, 1))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        table.add_row(
-            "JCG handover",
-            milestone_status(
-                scenario.handover.span if scenario.handover else None,
-                decisions,
-                view.handover_hours,
-                label,
-                holding(scenario.handover.span if scenario.handover else None),
-            ),
-        )
-        table.add_row(
-            "Consultation",
-            milestone_status(
-                scenario.consultation.span if scenario.consultation else None,
-                decisions,
-                view.consultation_hours,
-                label,
-                holding(scenario.consultation.span if scenario.consultation else None),
-            ),
-        )
+        if scenario.handover is not None or scenario.consultation is not None:
+            table.add_row(
+                "JCG handover",
+                milestone_status(
+                    scenario.handover.span if scenario.handover else None,
+                    decisions,
+                    view.handover_hours,
+                    label,
+                    holding(scenario.handover.span if scenario.handover else None),
+                ),
+            )
+            table.add_row(
+                "Consultation",
+                milestone_status(
+                    scenario.consultation.span if scenario.consultation else None,
+                    decisions,
+                    view.consultation_hours,
+                    label,
+                    holding(scenario.consultation.span if scenario.consultation else None),
+                ),
+            )
+        for variable in view.state:
+            table.add_row(Text(variable.title or variable.id), state_text(variable))
         counts: dict[str, int] = {}
         for d in view.decisions:
             counts[d.status] = counts.get(d.status, 0) + 1
