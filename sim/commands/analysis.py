@@ -364,7 +364,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="a metric to show in the table besides the headline ones (repeatable); "
+        help="a metric to show in the table besides the headline ones and the scenario's own (repeatable); "
         f"--precision waits for every one given (default {DEFAULT_PRECISION_METRIC})",
     )
     compare.add_argument(
@@ -396,7 +396,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="metric for the table and the plot (repeatable; default: the headline metrics)",
+        help="metric for the table and the plot (repeatable; default: the headline metrics the runs "
+        "produced and the scenario's own metrics and objectives)",
     )
     sweep.set_defaults(handler=run_sweep)
 
