@@ -42,17 +42,6 @@ HEADLINE_METRICS = (
 """Shown on the terminal and first in the JSON; every other numeric metric follows."""
 
 
-def table_metrics(payload: dict[str, Any], declared: Sequence[str], requested: Sequence[str] = ()) -> list[str]:
-    """Rows of the terminal table: the built-in headline metrics the runs produced, then the
-    scenario's own metrics (and objectives) in the order it declares them, then those asked for.
-
-    A scenario without an evacuation gets a table of its own metrics instead of a list of
-    headline metrics that "did not happen"."""
-    table = payload["metrics"]
-    produced = [m for m in HEADLINE_METRICS if m in table and any(row["n"] for row in table[m].values())]
-    return list(dict.fromkeys([*produced, *declared, *requested]))
-
-
 def ordered_metrics(names: Sequence[str], first: Sequence[str] = HEADLINE_METRICS) -> list[str]:
     head = [m for m in first if m in names]
     return head + [m for m in names if m not in head]

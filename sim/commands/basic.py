@@ -228,6 +228,15 @@ def render_summary(result, simulation) -> str:
                 f"   done at {_hours(figures.get('completion_hours'))}"
             )
         lines.append("")
+    movement = metrics.get("movement")
+    if movement is not None:
+        lines += [
+            "Movement",
+            f"  safe                 {movement['moved']:,} of {movement['population']:,}",
+            f"  exposed              {movement['exposed']:,}",
+            f"  still in danger      {movement['in_danger']:,}",
+            "",
+        ]
     scenario = simulation.scenario
     if scenario.handover is not None or scenario.consultation is not None:
         lines += [
@@ -246,23 +255,26 @@ def render_summary(result, simulation) -> str:
 
 
 def _scenario_metric_lines(scenario, metrics: dict) -> list[str]:
-    """The scenario's own metrics and objectives, by title, as `run --json` reports them."""
+    """The scenario's own metrics (id, value, title) and objectives (met or not), as `run --json` reports them."""
     lines = []
     if scenario.metrics:
         lines.append("Metrics")
-        for metric in scenario.metrics:
-            value = metrics.get(metric.id)
-            shown = "-" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
-            lines.append(f"  {metric.title or metric.id:<58} {shown:>8}")
+        lines += [f"  {m.id:<34} {_value(metrics.get(m.id)):>10}  {m.title or ''}".rstrip() for m in scenario.metrics]
         lines.append("")
     if scenario.objectives:
         lines.append("Objectives")
         results = metrics.get("objectives") or {}
         for objective in scenario.objectives:
             met = {1: "met", 0: "not met"}.get(results.get(objective.id), "-")
-            lines.append(f"  {objective.title or objective.id:<58} {met:>8}")
+            lines.append(f"  {objective.id:<34} {met:>10}  {objective.title or ''}".rstrip())
         lines.append("")
     return lines
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.4g}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def _hours(value: float | None) -> str:

@@ -254,7 +254,7 @@ class Network:
                 agency_id,
                 staff=size,
                 hours=None if window.always_open else [window.open, window.close],
-                **_data,
+                **{k: v for k, v in _data.items() if k != "amount"},  # the values now are `staff` and `hours`
             )
 
         changes = [(state.staffing, staff), (state.hours, hours)]

@@ -29,7 +29,7 @@ from sim.scenario.consequences import (
     When,
 )
 from sim.scenario.evacuation import EvacuationConfig, Turnout
-from sim.scenario.loader import suggest
+from sim.scenario.problems import suggest
 
 EVENT_KINDS = [str(kind) for kind in Kind]
 
@@ -71,16 +71,23 @@ class Targets:
         targets = cls()
         targets.agencies = _item_ids(raw.get("agencies"))
         targets.channels = _item_ids(raw.get("channels"))
+        network = raw.get("movement")
+        if isinstance(network, dict):  # the movement network: places, links and areas
+            targets.movement = True
+            targets.places += _item_ids(network.get("places")) + _item_ids(network.get("links"))
+            targets.areas += _item_ids(network.get("areas"))
         evacuation = raw.get("evacuation")
         if not isinstance(evacuation, dict):
             return targets
         targets.movement = True
         municipalities = _items(evacuation.get("municipalities"))
-        targets.areas = _item_ids(municipalities)
+        targets.areas += _item_ids(municipalities)
         islands = _item_ids(evacuation.get("islands"))
         hubs = _items(evacuation.get("hubs"))
         targets.places = list(
-            dict.fromkeys([*targets.areas, *islands, *_item_ids(hubs), *_item_ids(evacuation.get("feeders"))])
+            dict.fromkeys(
+                [*targets.places, *targets.areas, *islands, *_item_ids(hubs), *_item_ids(evacuation.get("feeders"))]
+            )
         )
         air = [h for h in hubs if h.get("mode", "air") == "air" and isinstance(h.get("id"), str)]
         air_islands = {h.get("island") for h in air}
@@ -103,6 +110,8 @@ def _item_ids(value: Any) -> list[str]:
 def effect_target_problems(data: dict[str, Any], targets: Targets) -> Iterator[tuple[tuple, str]]:
     """(path inside the effect, message) for each name an effect targets that the scenario lacks."""
     kind = data.get("kind")
+    if not isinstance(kind, str):
+        return  # the schema pass reports it
     if kind in MOVEMENT_KINDS and not targets.movement:
         return  # reported once per effect as a logic warning: nothing to change
     lists = {
@@ -233,7 +242,7 @@ class ConsequenceChecks:
             self.option((*path, "option"), data.get("decision"), data.get("option"))
             c.expect((*path, "inject"), data.get("inject"), c.injects, "inject")
             self.variable((*path, "state"), data.get("state"))
-        elif "kind" in cls.model_fields and data.get("kind") in TARGET_KINDS:
+        elif "kind" in cls.model_fields and isinstance(data.get("kind"), str) and data["kind"] in TARGET_KINDS:
             self.targets_of(path, data)  # the effects above and the older closure / disruption / reinforcement
         elif issubclass(cls, CountMetric):
             c.expect((*path, "event"), data.get("event"), EVENT_KINDS, "event kind", " (see the event catalogue)")

@@ -22,19 +22,9 @@ from pydantic import BaseModel
 
 from sim.scenario.consequence_refs import ConsequenceChecks
 from sim.scenario.evacuation import departure_window
-from sim.scenario.loader import (
-    PathTuple,
-    Positions,
-    Problem,
-    _direct_models,
-    _get,
-    _item_type,
-    _pick,
-    _value_type,
-    allowed_keys,
-    field_key,
-    suggest,
-)
+from sim.scenario.movement_refs import MovementChecks
+from sim.scenario.problems import PathTuple, Positions, Problem, suggest
+from sim.scenario.reforms import PathError, resolve_path
 from sim.scenario.schema import (
     Agency,
     Channel,
@@ -46,6 +36,7 @@ from sim.scenario.schema import (
     Scenario,
 )
 from sim.scenario.types import Window, format_duration, parse_duration
+from sim.scenario.walk import _direct_models, _get, _item_type, _pick, _value_type, allowed_keys, field_key
 
 SIMCELL = "simcell"
 """The exercise control cell: a valid inject sender that is not an agency."""
@@ -182,6 +173,7 @@ class _Checker:
         self.check_requires_cycles()
         self.check_reform_paths()
         self.check_departure_windows()
+        MovementChecks(self).run()
         return list(self.problems)
 
     def check_model(self, path: PathTuple, cls: type[BaseModel], data: dict[str, Any]) -> None:
@@ -302,8 +294,6 @@ class _Checker:
                 )
 
     def check_reform_paths(self) -> None:
-        from sim.scenario.reforms import PathError, resolve_path
-
         for i, _reform_id in _ids(self.raw, "reforms"):
             for j, patch in enumerate(_as_list(_get(self.raw, ("reforms", i, "patches")))):
                 if not (isinstance(patch, dict) and isinstance(patch.get("path"), str)):

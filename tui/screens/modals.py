@@ -205,12 +205,14 @@ class PickModal(ModalScreen[str | None]):
 
 
 def option_text(decision: DecisionView, number: int) -> Text:
-    """`1. Label`, and under it the option's one-line `consequence:` (dim) when the scenario gives one."""
-    label = decision.options[number - 1][1]
+    """`N. label`, and under it the option's one-line `consequence:` (what taking it does), if any.
+    Both come from the scenario, so both are plain `Text` (never markup)."""
+    _oid, label = decision.options[number - 1]
     text = Text(f"{number}. {label}")
     consequence = decision.consequences[number - 1] if number <= len(decision.consequences) else None
     if consequence:
-        text.append(f"\n   {consequence}", style="dim")
+        text.append("\n   ")
+        text.append(f"-> {consequence}", style="italic")
     return text
 
 
@@ -248,7 +250,7 @@ class DecisionModal(ModalScreen[str | None]):
         with Vertical(id="dialog"):
             yield Label(Text(f"Decision for {self._owner_name}{came}"), id="dialog-title")
             yield Static(Text(d.title), id="question")
-            yield OptionList(*[Option(option_text(d, n), id=oid) for n, (oid, _) in enumerate(d.options, 1)])
+            yield OptionList(*[Option(option_text(d, n), id=oid) for n, (oid, _label) in enumerate(d.options, 1)])
             with VerticalScroll(id="context"):
                 yield Label(Text(f"What {self._owner_name} knows so far"), classes="section")
                 yield Static(Text("\n".join(f"- {line}" for line in self._knows) or "(nothing yet)"))
