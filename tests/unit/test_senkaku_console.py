@@ -72,9 +72,9 @@ async def test_decision_dialog_shows_each_options_consequence():
         await pilot.press("space")
         await until(pilot, lambda: isinstance(app.screen, DecisionModal))
         assert app.screen.decision.id == "jcg_response"
-        await until(pilot, lambda: "escalation eases by" in screen_text(app), timeout=20)
+        await until(pilot, lambda: "Patrol vessels place themselves" in screen_text(app), timeout=20)
         text = screen_text(app)
-        assert "escalation rises by one" in text and "Patrol vessels place themselves" in text
+        assert "The CCG answers in kind" in text
         await pilot.press("2")  # attempt to board: its effect reaches the world
         await pilot.pause()
         escalation = {v.id: v.value for v in app.sim.view().state}["escalation"]
