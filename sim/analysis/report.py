@@ -127,6 +127,8 @@ class Aar:
     plan: list[PlanItem] = field(default_factory=list)
     agency_names: dict[str, str] = field(default_factory=dict)
     series: list[tuple[float, float]] | None = None
+    scenario_rows: list[tuple[str, str]] = field(default_factory=list)
+    """The scenario's own metrics and objectives as (label, value) rows, in declaration order."""
 
     def label(self, minutes: float | None) -> str:
         """`D+1 06:00` (calendar day of T+0 is D+0), as the console shows time."""
@@ -174,6 +176,11 @@ def build_aar(
 ) -> Aar:
     """Assemble the AAR from a run's record. `session` adds overview lines (journal path, version...)."""
     metrics = dict(metrics or {})
+    # fixed seams only for a scenario that declares them (no "did not happen" rows it never had)
+    if scenario.handover is None:
+        metrics.pop("handover", None)
+    if scenario.consultation is None:
+        metrics.pop("consultation", None)
     meta = scenario.scenario
     names = {a.id: a.name for a in scenario.agencies}
     end = max([e.time for e in events] + ([end] if end is not None else []), default=0.0)
@@ -347,6 +354,7 @@ def build_aar(
         end=end,
         agency_names=names,
         series=_series(scenario, events),
+        scenario_rows=_scenario_rows(scenario, metrics),
     )
     aar.plan = _plan(aar)
     return aar
@@ -555,8 +563,28 @@ def _key_metrics(aar: Aar) -> list[tuple[str, str]]:
                 _hh(m["consultation"].get("decision_hours")) + (f" (answer: {answer})" if answer else ""),
             )
         )
+    rows += aar.scenario_rows
     rated = [r.rating for r in aar.rows if r.rating]
     rows.append(("Ratings", ", ".join(f"{k}: {rated.count(k)}" for k in "PSMU")))
+    return rows
+
+
+def _scenario_rows(scenario: Scenario, metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The scenario's `metrics:` by title and its `objectives:` as met / not met, from the run's metrics."""
+    rows = []
+    for metric in scenario.metrics:
+        value = metrics.get(metric.id)
+        text = "did not happen" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+        rows.append((metric.title or metric.id, text))
+    results = metrics.get("objectives") or {}
+    for objective in scenario.objectives:
+        target = " and ".join(
+            f"{word} {bound:g}"
+            for word, bound in (("at least", objective.at_least), ("at most", objective.at_most))
+            if bound is not None
+        )
+        met = {1: "met", 0: "not met"}.get(results.get(objective.id), "not measured (its metric did not happen)")
+        rows.append((f"Objective: {objective.title or objective.id}", f"{met} ({objective.metric} {target})"))
     return rows
 
 
@@ -654,7 +682,7 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
         + "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _key_metrics(aar))
         + "</table>"
     )
-    if "evacuation_curve" not in plots:
+    if "evacuation_curve" not in plots and (aar.metrics.get("evacuation") or {}).get("population") is not None:
         out.append('<p class="small">No evacuation curve: no one was carried off the islands in this record.</p>')
     for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
         if name in plots:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -364,7 +365,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="a metric to show in the table besides the headline ones (repeatable); "
+        help="a metric to show in the table besides the headline ones and the scenario's own (repeatable); "
         f"--precision waits for every one given (default {DEFAULT_PRECISION_METRIC})",
     )
     compare.add_argument(
@@ -396,7 +397,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="metric for the table and the plot (repeatable; default: the headline metrics)",
+        help="metric for the table and the plot (repeatable; default: the scenario's own metrics and "
+        "objectives, and the headline metrics of an evacuation)",
     )
     sweep.set_defaults(handler=run_sweep)
 
@@ -504,6 +506,17 @@ OUTPUT_NAMES = (
     "manifest.json",
 )
 """Fixed file names written into --out (figures are added by the plot module)."""
+
+
+def _table_metrics(scenario, requested: Sequence[str] = ()) -> list[str]:
+    """Rows of the compare/sweep table: the built-in headline metrics only where they apply (an
+    evacuation, or nothing of the scenario's own), then its own metrics and objectives
+    (`objectives.<id>`, as `run --json` reports them), then those asked for with --metric."""
+    from sim.analysis.compare import HEADLINE_METRICS
+
+    own = [m.id for m in scenario.metrics] + [f"objectives.{o.id}" for o in scenario.objectives]
+    builtin = list(HEADLINE_METRICS) if scenario.evacuation is not None or not own else []
+    return list(dict.fromkeys([*builtin, *own, *requested]))
 
 
 def _precision_target(text: str, metric: str) -> float:
@@ -634,7 +647,7 @@ def _rounded(value):
 def run_compare(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from sim.analysis.compare import HEADLINE_METRICS, compare, render_table
+    from sim.analysis.compare import compare, render_table
     from sim.analysis.outputs import curve_summary
     from sim.analysis.progress import Progress
     from sim.analysis.replications import BASELINE, Arm
@@ -694,9 +707,7 @@ def run_compare(args: argparse.Namespace) -> int:
         payload["interrupted"] = True
     if rs.failed:
         payload["failed"] = rs.failed
-    own = [m.id for m in base.metrics]  # the scenario's own metrics; the built-in ones only where they apply
-    builtin = list(HEADLINE_METRICS) if base.evacuation is not None or not own else []
-    shown = list(dict.fromkeys([*builtin, *own, *args.metric]))
+    shown = _table_metrics(base, args.metric)
     title = f"{base.scenario.title}: {rs.replications} paired replications per arm, master seed {args.seed}" + (
         " (interrupted)" if rs.interrupted else ""
     )
@@ -755,7 +766,7 @@ def run_compare(args: argparse.Namespace) -> int:
 def run_sweep(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from sim.analysis.compare import HEADLINE_METRICS, compare, render_table
+    from sim.analysis.compare import compare, render_table
     from sim.analysis.progress import Progress
     from sim.analysis.sweep import SweepError, build_points, parse_param
     from sim.scenario.loader import load_scenario_text
@@ -799,7 +810,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         payload["interrupted"] = True
     if rs.failed:
         payload["failed"] = rs.failed
-    shown = list(dict.fromkeys(args.metric)) or [m for m in HEADLINE_METRICS if m in comparison["metrics"]]
+    shown = list(dict.fromkeys(args.metric)) or _table_metrics(base)
     title = (
         f"{base.scenario.title}: sweep of {', '.join(p.path for p in params)}; "
         f"{rs.replications} paired replications per point, master seed {args.seed}"

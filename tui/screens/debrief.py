@@ -39,6 +39,13 @@ def expected_rows(sim: Simulation) -> list[DecisionOutcome]:
     ]
 
 
+def metric_text(value: float | int | None) -> str:
+    """A scenario metric as the debrief shows it: `-` when it did not happen."""
+    if value is None:
+        return "-"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 class DebriefScreen(Screen):
     BINDINGS = [
         Binding("escape,b", "app.pop_screen", "Back to the exercise"),
@@ -62,19 +69,24 @@ class DebriefScreen(Screen):
             yield Label("Key metrics", classes="section")
             table = Table(show_header=False, box=None, padding=(0, 2))
             evac = metrics.get("evacuation") or {}
-            table.add_row(
-                "Evacuated",
-                f"{evac.get('evacuated')!s} of {evac.get('population')!s}"
-                if evac.get("population") is not None
-                else "- (no evacuation model)",
-            )
-            table.add_row("Evacuation completion", hours(evac.get("completion_hours")))
-            table.add_row(
-                "JCG handover (order -> units under MoD)", hours((metrics.get("handover") or {}).get("transfer_hours"))
-            )
-            consultation = metrics.get("consultation") or {}
-            table.add_row("Prior consultation (request -> answer at US)", hours(consultation.get("decision_hours")))
-            table.add_row("Consultation answer", str(consultation.get("answer") or "-"))
+            if sim.scenario.evacuation is not None:
+                table.add_row("Evacuated", f"{evac.get('evacuated')!s} of {evac.get('population')!s}")
+                table.add_row("Evacuation completion", hours(evac.get("completion_hours")))
+            if sim.scenario.handover is not None:
+                table.add_row(
+                    "JCG handover (order -> units under MoD)",
+                    hours((metrics.get("handover") or {}).get("transfer_hours")),
+                )
+            if sim.scenario.consultation is not None:
+                consultation = metrics.get("consultation") or {}
+                table.add_row("Prior consultation (request -> answer at US)", hours(consultation.get("decision_hours")))
+                table.add_row("Consultation answer", str(consultation.get("answer") or "-"))
+            for metric in sim.scenario.metrics:
+                table.add_row(Text(metric.title or metric.id), metric_text(metrics.get(metric.id)))
+            results = metrics.get("objectives") or {}
+            for objective in sim.scenario.objectives:
+                met = {1: "met", 0: "not met"}.get(results.get(objective.id), "- (its metric did not happen)")
+                table.add_row(Text(f"Objective: {objective.title or objective.id}"), met)
             yield Static(table)
 
             yield Label("Expected versus actual", classes="section")
