@@ -37,6 +37,8 @@ class Message:
     origin: str
     destination: str
     route: list[str]
+    id: int = 0
+    """Numbers the messages of a run, so the events of one message can be told from another's."""
 
 
 @dataclass(slots=True)
@@ -77,6 +79,7 @@ class Network:
         self._disrupted: dict[str, tuple[float, float]] = {}
         self._routes: dict[tuple[str, str], list[str]] = {}
         self._graph: dict[str, list[tuple[str, float]]] | None = None
+        self._sent = 0
 
     # -- routing ---------------------------------------------------------
     def _links(self) -> dict[str, list[tuple[str, float]]]:
@@ -151,8 +154,17 @@ class Network:
         if origin == destination:
             self._learn(destination, fact)
             return
-        message = Message(fact, origin, destination, self.route(origin, destination))
-        self.emit(Kind.message_sent, origin, destination, fact=fact.id, option=fact.option, via=message.route[:-1])
+        self._sent += 1
+        message = Message(fact, origin, destination, self.route(origin, destination), self._sent)
+        self.emit(
+            Kind.message_sent,
+            origin,
+            destination,
+            fact=fact.id,
+            option=fact.option,
+            via=message.route[:-1],
+            msg=message.id,
+        )
         self.env.process(self._carry(message))
 
     def deliver_from_outside(self, fact: Fact, destination: str) -> None:
@@ -163,7 +175,7 @@ class Network:
         here = message.origin
         for hop in message.route:
             yield from self._transmit(here, hop, message)
-            yield from self._handle(hop, message.fact, relay=hop != message.destination)
+            yield from self._handle(hop, message.fact, relay=hop != message.destination, msg=message.id)
             here = hop
         self._learn(message.destination, message.fact)
 
@@ -177,23 +189,48 @@ class Network:
                 break
             if self.streams.stream(name).random() < channel.reliability:
                 break
-            self.emit(Kind.message_lost, a, b, fact=message.fact.id, retry_after=channel.retry)
+            self.emit(Kind.message_lost, a, b, fact=message.fact.id, retry_after=channel.retry, msg=message.id)
             yield self.env.timeout(channel.retry)
-        self.emit(Kind.message_delivered, a, b, fact=message.fact.id, option=message.fact.option)
+        self.emit(
+            Kind.message_delivered,
+            a,
+            b,
+            fact=message.fact.id,
+            option=message.fact.option,
+            msg=message.id,
+            channel=channel.id if channel else None,
+        )
 
-    def _handle(self, agency_id: str, fact: Fact, relay: bool):
-        """Wait for working hours and a free desk, then spend the handling time."""
+    def _handle(self, agency_id: str, fact: Fact, relay: bool, msg: int | None = None):
+        """Wait for working hours and a free desk, then spend the handling time.
+
+        The event says how long the message waited for a desk (`queued`) and for
+        the office to open (`closed`), so an explanation can tell a busy agency
+        from a closed one from slow handling.
+        """
         state = self.agencies[agency_id]
         spec = state.spec
         state.queued += 1
+        arrived = self.env.now
         with state.staff.request() as desk:
             yield desk
+            queued = self.env.now - arrived
             wait = minutes_until_open(self.env.now, spec.hours.open, spec.hours.close)
             if wait:
                 yield self.env.timeout(wait)
             yield self.env.timeout(self.streams.sample(spec.handling, f"agency.{agency_id}"))
         state.queued -= 1
-        self.emit(Kind.message_handled, agency_id, None, fact=fact.id, option=fact.option, relay=relay)
+        self.emit(
+            Kind.message_handled,
+            agency_id,
+            None,
+            fact=fact.id,
+            option=fact.option,
+            relay=relay,
+            msg=msg,
+            queued=round(queued, 6),
+            closed=round(wait or 0.0, 6),
+        )
 
     def _handle_then_learn(self, agency_id: str, fact: Fact):
         yield from self._handle(agency_id, fact, relay=False)

@@ -1,0 +1,576 @@
+"""Where the hours went: a time metric split along its critical path.
+
+A class asks why movement started 110 h after T+0; an analyst asks which seam
+cost the most hours. Both questions have the same answer: walk back from the
+event that ends the metric to the cause of each step, through the event stream
+alone (never live model state), so a stored journal explains the same way as
+a fresh run. Each step back covers a stretch of time with one reason:
+
+- `deliberation`: a decision had come up and its owner was deciding it
+  (`calendar` instead when the decision's delay mode was a scheduled meeting,
+  e.g. the next regular Tuesday/Friday Cabinet);
+- `message`: a message was on a channel (or on the chain of command);
+- `queue`: it waited for a free desk at a busy agency;
+- `office_hours`: it waited for the agency to open;
+- `handling`: the agency was reading and passing it on;
+- `condition`: everything was known but a `when:` condition did not yet hold;
+- `script`: the exercise script (an inject's schedule or its trigger delay);
+- `processing`, `transport`, `operating_hours`, `closure`: the evacuation
+  after movement started: turnout and check-in before the first departure,
+  the lift working at its capacity, the hub closed at night, a leg closed by
+  weather or an inject;
+- `other`: time the events do not explain (should stay empty; a test watches).
+
+The segments are contiguous and cover the metric's interval exactly, so they
+add up to the metric. `seam` is the agency, channel or hub responsible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from itertools import pairwise
+from typing import Any
+
+from sim.events import Kind, SimEvent
+
+CALENDAR_WORDS = ("regular", "calendar", "scheduled meeting", "next meeting")
+"""A delay mode whose label has one of these is waiting for a meeting, not deliberating."""
+
+DAY = 1440.0
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One stretch of the critical path, in hours from T+0."""
+
+    kind: str
+    seam: str
+    label: str
+    start_hours: float
+    hours: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """A time metric of one run and the segments that make it up."""
+
+    metric: str
+    title: str
+    value_hours: float | None
+    start_hours: float | None
+    segments: tuple[Segment, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shape of `ttxsim explain --json`."""
+        return {
+            "metric": self.metric,
+            "value_hours": self.value_hours,
+            "segments": [s.to_dict() for s in self.segments],
+        }
+
+    def by_seam(self) -> list[tuple[str, float]]:
+        """Hours per seam, the costliest first."""
+        return _totals(self.segments, "seam")
+
+    def by_kind(self) -> list[tuple[str, float]]:
+        """Hours per kind of delay, the largest first."""
+        return _totals(self.segments, "kind")
+
+
+def _totals(segments: Sequence[Segment], field: str) -> list[tuple[str, float]]:
+    totals: dict[str, float] = {}
+    for s in segments:
+        totals[getattr(s, field)] = totals.get(getattr(s, field), 0.0) + s.hours
+    return sorted(((k, round(v, 4)) for k, v in totals.items()), key=lambda kv: (-kv[1], kv[0]))
+
+
+class ExplainError(ValueError):
+    """The metric is unknown for this scenario, or the run never reached it."""
+
+
+# ---------------------------------------------------------------------------
+# Which metrics can be explained
+# ---------------------------------------------------------------------------
+
+
+def time_metrics(scenario) -> dict[str, str]:
+    """Explainable time metrics of a scenario: id -> title, the headline first."""
+    metrics: dict[str, str] = {}
+    if scenario.evacuation is not None:
+        metrics["evacuation.clearance_hours"] = "Evacuation complete (from T+0)"
+        metrics["evacuation.start_hours"] = "Movement starts (from T+0)"
+        metrics["evacuation.completion_hours"] = "Evacuation complete (from movement start)"
+    if scenario.handover is not None and scenario.handover.span is not None:
+        metrics["handover.transfer_hours"] = "JCG under MoD control (handover span)"
+    if scenario.consultation is not None and scenario.consultation.span is not None:
+        metrics["consultation.decision_hours"] = "Prior consultation (request to answer)"
+    for decision in scenario.decisions:
+        metrics[f"decision.{decision.id}"] = f"{decision.title} (taken, from T+0)"
+    return metrics
+
+
+def default_metric(scenario, events: Sequence[SimEvent]) -> str:
+    """The headline: clearance from T+0 if the evacuation completed, else movement start,
+    else the first decision the run took."""
+    kinds = {e.kind for e in events}
+    if scenario.evacuation is not None:
+        if Kind.evacuation_completed in kinds:
+            return "evacuation.clearance_hours"
+        if Kind.movement_started in kinds:
+            return "evacuation.start_hours"
+    for metric in ("handover.transfer_hours", "consultation.decision_hours"):
+        if metric in time_metrics(scenario):
+            return metric
+    taken = [e for e in events if e.kind is Kind.decision_taken]
+    if taken:
+        return f"decision.{taken[-1].target}"
+    raise ExplainError("this run has no time metric to explain (no decision was taken)")
+
+
+def explain(scenario, events: Sequence[SimEvent], metric: str | None = None) -> Explanation:
+    """Split `metric` of the run whose `events` these are into critical-path segments.
+
+    Raises:
+        ExplainError: unknown metric, or the run never reached it.
+    """
+    metric = metric or default_metric(scenario, events)
+    known = time_metrics(scenario)
+    if metric not in known:
+        choices = ", ".join(k for k in known if not k.startswith("decision.")) or "decision.ID"
+        raise ExplainError(f"unknown time metric '{metric}' (try {choices} or decision.ID)")
+    walker = _Walker(scenario, events)
+    start, end = walker.interval(metric)
+    full = walker.path_to(metric, end)
+    segments = _clip(full, start, end)
+    return Explanation(metric, known[metric], round((end - start) / 60.0, 4), round(start / 60.0, 4), segments)
+
+
+def _clip(path: list[tuple[float, float, str, str, str]], start: float, end: float) -> tuple[Segment, ...]:
+    """Segments of `path` (contiguous from T+0 to `end`) inside [start, end], in time order."""
+    out = []
+    for lo, hi, kind, seam, label in path:
+        lo, hi = max(lo, start), min(hi, end)
+        if hi - lo > 1e-9:
+            out.append(Segment(kind, seam, label, round(lo / 60.0, 4), round((hi - lo) / 60.0, 4)))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------
+# The walk back
+# ---------------------------------------------------------------------------
+
+
+class _Walker:
+    """Indexes one run's events and walks causes back from a point in time to T+0."""
+
+    def __init__(self, scenario, events: Sequence[SimEvent]) -> None:
+        self.scenario = scenario
+        self.events = list(events)
+        self.decisions = {d.id: d for d in scenario.decisions}
+        self.injects = {i.id: i for i in scenario.injects}
+        self.agencies = {a.id: a for a in scenario.agencies}
+        self.channels: dict[tuple[str, str], Any] = {}
+        for channel in scenario.channels:
+            self.channels[(channel.from_, channel.to)] = channel
+            if channel.both_ways:
+                self.channels.setdefault((channel.to, channel.from_), channel)
+        start = scenario.scenario.start
+        self.offset = start.hour * 60.0 + start.minute + start.second / 60.0
+        self.taken: dict[str, SimEvent] = {}
+        self.pending: dict[str, SimEvent] = {}
+        self.fired: dict[str, SimEvent] = {}
+        self.learned: dict[tuple[str, str], SimEvent] = {}
+        self.messages: dict[int, list[SimEvent]] = {}
+        self.movement: dict[str, SimEvent] = {}
+        for e in self.events:
+            kind = e.kind
+            if kind in (Kind.decision_taken, Kind.decision_skipped):
+                self.taken.setdefault(e.target, e)
+            elif kind is Kind.decision_pending:
+                self.pending.setdefault(e.target, e)
+            elif kind is Kind.inject_fired:
+                self.fired.setdefault(e.data.get("inject"), e)
+            elif kind is Kind.movement_started:
+                self.movement.setdefault(e.data.get("municipality", e.source), e)
+            if e.data.get("msg") is not None and kind in (
+                Kind.message_sent,
+                Kind.message_lost,
+                Kind.message_delivered,
+                Kind.message_handled,
+            ):
+                self.messages.setdefault(e.data["msg"], []).append(e)
+            if kind is Kind.message_handled and not e.data.get("relay"):
+                self.learned.setdefault((e.source, e.data.get("fact")), e)
+        self.path: list[tuple[float, float, str, str, str]] = []
+        self.cursor = 0.0
+
+    # -- the metric's interval ------------------------------------------------
+    def interval(self, metric: str) -> tuple[float, float]:
+        """(start, end) of the metric in scenario minutes."""
+        if metric.startswith("decision."):
+            event = self.taken.get(metric.removeprefix("decision."))
+            if event is None:
+                raise ExplainError(f"decision '{metric.removeprefix('decision.')}' was not taken in this run")
+            return 0.0, event.time
+        if metric.startswith("evacuation."):
+            first = min((e.time for e in self.movement.values()), default=None)
+            if first is None:
+                raise ExplainError("the evacuation never started in this run")
+            if metric == "evacuation.start_hours":
+                return 0.0, first
+            done = self._completed()
+            if done is None:
+                raise ExplainError("the evacuation did not complete in this run")
+            return (first if metric == "evacuation.completion_hours" else 0.0), done.time
+        span = (self.scenario.handover if metric.startswith("handover.") else self.scenario.consultation).span
+        start, end = self.taken.get(span.start), self.taken.get(span.end)
+        if start is None or end is None or end.kind is not Kind.decision_taken:
+            raise ExplainError(f"'{metric}' did not happen in this run")
+        if span.end_options is not None and end.data.get("option") not in span.end_options:
+            raise ExplainError(f"'{metric}' did not happen in this run (answer: {end.data.get('option')})")
+        if span.delivered_to is None:
+            return start.time, end.time
+        learned = self._learned_at(span.delivered_to, span.end)
+        if learned is None:
+            raise ExplainError(f"'{metric}' did not happen in this run")
+        return start.time, learned
+
+    def _completed(self) -> SimEvent | None:
+        return next((e for e in self.events if e.kind is Kind.evacuation_completed), None)
+
+    # -- building the path (backwards) --------------------------------------
+    def path_to(self, metric: str, end: float) -> list[tuple[float, float, str, str, str]]:
+        """Contiguous segments from T+0 to `end` (where `metric` ends), in time order."""
+        self.path, self.cursor = [], end
+        if metric in ("evacuation.clearance_hours", "evacuation.completion_hours"):
+            self._evacuation_to(self._completed())
+        elif metric == "evacuation.start_hours":
+            self._movement(min(self.movement.values(), key=lambda e: e.time))
+        elif metric.startswith("decision."):
+            self._decision(metric.removeprefix("decision."))
+        else:
+            span = (self.scenario.handover if metric.startswith("handover.") else self.scenario.consultation).span
+            if span.delivered_to is None:
+                self._decision(span.end)
+            else:
+                self._learned(span.delivered_to, span.end)
+        self._back_to(0.0, "other", "model", "not explained by the events")
+        self.path.reverse()
+        return self.path
+
+    def _back_to(self, t: float, kind: str, seam: str, label: str) -> None:
+        """Add the segment [t, cursor] and move the cursor back to t (never forward)."""
+        t = min(t, self.cursor)
+        if self.cursor - t > 1e-9:
+            self.path.append((t, self.cursor, kind, seam, label))
+        self.cursor = t
+
+    # -- decisions and facts ------------------------------------------------
+    def _decision(self, decision_id: str) -> None:
+        event = self.taken[decision_id]
+        spec = self.decisions.get(decision_id)
+        owner = event.source
+        title = spec.title if spec is not None else decision_id
+        self._back_to(event.time, "other", "model", f"after: {title}")
+        pending = self.pending.get(decision_id)
+        came_up = pending.time if pending is not None else event.time
+        mode = event.data.get("delay_mode")
+        by = str(event.data.get("by") or "")
+        kind = "calendar" if mode and any(w in mode.lower() for w in CALENDAR_WORDS) else "deliberation"
+        label = f"{title} ({mode})" if mode else title
+        if by.startswith("human"):
+            label = f"{title} (played)"
+        self._back_to(came_up, kind, owner, label)
+        if spec is None:
+            return
+        trigger = self._trigger(spec, owner, came_up)
+        if trigger is None:
+            self._back_to(0.0, "condition", owner, f"waiting for the conditions of: {title}")
+            return
+        learned_at, fact = trigger
+        self._back_to(learned_at, "condition", owner, f"waiting for the conditions of: {title}")
+        self._learned(owner, fact)
+
+    def _trigger(self, spec, owner: str, came_up: float) -> tuple[float, str] | None:
+        """The required fact the owner learned last before the decision came up."""
+        best = None
+        for condition in spec.requires:
+            fact = condition.decision or condition.inject
+            when = self._learned_at(owner, fact)
+            if when is not None and when <= came_up + 1e-9 and (best is None or when >= best[0]):
+                best = (when, fact)
+        return best
+
+    def _learned_at(self, agency: str, fact: str) -> float | None:
+        spec = self.decisions.get(fact)
+        if spec is not None and spec.owner == agency and fact in self.taken:
+            return self.taken[fact].time
+        event = self.learned.get((agency, fact))
+        return None if event is None else event.time
+
+    def _learned(self, agency: str, fact: str) -> None:
+        spec = self.decisions.get(fact)
+        if spec is not None and spec.owner == agency and fact in self.taken:
+            self._decision(fact)
+            return
+        event = self.learned.get((agency, fact))
+        if event is None:
+            return
+        msg = event.data.get("msg")
+        if msg is None:  # an inject from outside the agencies: handled on arrival
+            fired = self.fired.get(fact)
+            arrived = fired.time if fired is not None else 0.0
+            self._handled(event, arrived)
+            if fired is not None:
+                self._inject(fact)
+            return
+        self._message(msg)
+
+    def _message(self, msg: int) -> None:
+        events = self.messages[msg]
+        sent = events[0]
+        fact = sent.data.get("fact")
+        for previous, event in reversed(list(pairwise(events))):
+            if event.kind is Kind.message_delivered:
+                self._back_to(event.time, "other", "model", "")
+                lost = sum(1 for e in events if e.kind is Kind.message_lost and e.target == event.target)
+                a, b = event.source, event.target
+                channel = self.channels.get((a, b))
+                if channel is not None:
+                    seam = channel.id or f"{a}->{b}"
+                    label = f"{fact}: {a} -> {b} by channel"
+                else:
+                    seam, label = f"{a}->{b}", f"{fact}: {a} -> {b} up/down the chain of command"
+                if lost:
+                    label += f" ({lost} lost, resent)"
+                start = self._before(events, event, Kind.message_delivered, sent.time)
+                self._back_to(start, "message", seam, label)
+            elif event.kind is Kind.message_handled:
+                self._handled(event, previous.time)
+        self._back_to(sent.time, "other", "model", "")
+        if fact in self.decisions and fact in self.taken:
+            self._decision(fact)
+        elif fact in self.fired:
+            self._inject(fact)
+
+    @staticmethod
+    def _before(events: list[SimEvent], event: SimEvent, kind: Kind, default: float) -> float:
+        """Time of the hop's start: the last handled (or sent) event before this delivery."""
+        start = default
+        for e in events:
+            if e is event:
+                break
+            if e.kind in (Kind.message_handled, Kind.message_sent):
+                start = e.time
+        return start
+
+    def _handled(self, event: SimEvent, arrived: float) -> None:
+        """Split [arrived, handled] at one agency into queue, office hours and handling.
+
+        The event says how long the message queued for a desk and waited for the
+        office to open; the rest, up to the event, was handling.
+        """
+        agency = event.source
+        name = getattr(self.agencies.get(agency), "name", agency)
+        fact = event.data.get("fact")
+        queued = float(event.data.get("queued") or 0.0)
+        closed = float(event.data.get("closed") or 0.0)
+        self._back_to(event.time, "other", "model", "")
+        verb = "relaying" if event.data.get("relay") else "handling"
+        opened = min(event.time, max(arrived, arrived + queued + closed))
+        self._back_to(opened, "handling", agency, f"{name}: {verb} {fact}")
+        self._back_to(max(arrived, opened - closed), "office_hours", agency, f"{name}: closed, waiting to open")
+        self._back_to(arrived, "queue", agency, f"{name}: waiting for a free desk")
+
+    def _inject(self, inject_id: str) -> None:
+        fired = self.fired[inject_id]
+        spec = self.injects.get(inject_id)
+        self._back_to(fired.time, "other", "model", "")
+        synopsis = spec.synopsis if spec is not None else inject_id
+        if fired.data.get("manual"):
+            self._back_to(0.0, "script", "simcell", f"{inject_id} fired by the facilitator: {synopsis}")
+            return
+        trigger = getattr(spec, "trigger", None)
+        if trigger is not None and trigger.decision in self.taken:
+            taken = self.taken[trigger.decision]
+            if taken.time <= fired.time + 1e-9:
+                self._back_to(taken.time, "script", "simcell", f"{inject_id} follows its trigger: {synopsis}")
+                self._decision(trigger.decision)
+                return
+        self._back_to(0.0, "script", "simcell", f"{inject_id} scheduled by the script: {synopsis}")
+
+    # -- the evacuation ------------------------------------------------------
+    def _movement(self, event: SimEvent) -> None:
+        municipality = event.data.get("municipality", event.source)
+        config = self.scenario.evacuation
+        spec = next((m for m in config.municipalities if m.id == municipality), None)
+        self._back_to(event.time, "other", "model", "")
+        if spec is not None and spec.guidelines_decision in self.taken:
+            self._decision(spec.guidelines_decision)
+
+    def _evacuation_to(self, done: SimEvent) -> None:
+        """[movement start of the last municipality, completion] by the hub that carried the last people."""
+        config = self.scenario.evacuation
+        names = {m.id: m.name for m in config.municipalities}
+        last = [m for m in done.data.get("municipalities", []) if m in self.movement] or list(self.movement)
+        municipality = max(last, key=lambda m: self.movement[m].time)
+        started = self.movement[municipality]
+        departure = next(
+            (e for e in self.events if e.kind is Kind.departed and e.time == done.time and e.seq > done.seq),
+            None,
+        )
+        hub = None
+        if departure is not None:
+            hub = next((h for h in config.hubs if h.id == departure.data.get("leg")), None)
+        if hub is None:
+            self._back_to(started.time, "transport", "evacuation", f"{names[municipality]}: moving off the islands")
+        else:
+            self._hub_stretch(hub, started.time, done.time, municipality, names[municipality])
+        self._movement(started)
+
+    def _hub_stretch(self, hub, start: float, end: float, municipality: str, name: str) -> None:
+        """Closures, closed hours, capacity, and the lead time before the hub's first departure."""
+        first = next(
+            (
+                e.time
+                for e in self.events
+                if e.kind is Kind.departed and e.data.get("leg") == hub.id and start <= e.time <= end
+            ),
+            end,
+        )
+        window = hub.hours if hub.mode == "air" else hub.departures
+        closures = self._closures(hub.id, first, end)
+        hub_name = f"{hub.id} ({hub.mode} to {hub.destination})"
+        for lo, hi, what, why in reversed(_split_by_hours(first, end, window, self.offset, closures)):
+            self._back_to(hi, "other", "model", "")
+            if what == "closure":
+                self._back_to(lo, "closure", hub.id, f"{hub_name}: leg closed ({why})")
+            elif what == "hours":
+                label = f"{hub_name}: closed outside {_clock(window.open)}-{_clock(window.close)}"
+                self._back_to(lo, "operating_hours", hub.id, label)
+            else:
+                self._back_to(lo, "transport", hub.id, f"{hub_name}: lift working at its capacity")
+        label = f"{name}: turnout, check-in and boarding before the first departure"
+        self._back_to(start, "processing", municipality, label)
+
+    def _closures(self, leg: str, lo: float, hi: float) -> dict[tuple[float, float], str]:
+        """Closed stretches of `leg` within [lo, hi], with what closed it."""
+        out: dict[tuple[float, float], str] = {}
+        for i, e in enumerate(self.events):
+            if e.kind is not Kind.leg_closed or leg not in e.data.get("legs", []):
+                continue
+            a, b = max(lo, e.time), min(hi, e.time + float(e.data.get("hours") or 0.0) * 60.0)
+            if b > a:
+                cause = next(
+                    (
+                        p.data.get("inject")
+                        for p in reversed(self.events[:i])
+                        if p.time == e.time and p.kind is Kind.inject_fired
+                    ),
+                    None,
+                )
+                out[(a, b)] = f"inject {cause}" if cause else "weather"
+        return out
+
+
+def _split_by_hours(
+    lo: float, hi: float, window, offset: float, closures: dict[tuple[float, float], str]
+) -> list[tuple[float, float, str, str]]:
+    """[lo, hi] cut into closure, outside-hours and working stretches, in time order:
+    (start, end, "closure" | "hours" | "work", why)."""
+    points = {lo, hi}
+    for a, b in closures:
+        points.update(t for t in (a, b) if lo < t < hi)
+    if not window.always_open:
+        day = int((lo + offset) // DAY)
+        while day * DAY - offset <= hi:
+            for tod in (window.open, window.close):
+                t = day * DAY + tod - offset
+                if lo < t < hi:
+                    points.add(t)
+            day += 1
+    cuts: list[tuple[float, float, str, str]] = []
+    ordered = sorted(points)
+    for a, b in pairwise(ordered):
+        mid = (a + b) / 2
+        why = next((w for (x, y), w in closures.items() if x <= mid <= y), None)
+        if why is not None:
+            what = "closure"
+        elif not window.always_open and not (window.open <= (mid + offset) % DAY < window.close):
+            what, why = "hours", ""
+        else:
+            what, why = "work", ""
+        if cuts and cuts[-1][2] == what and cuts[-1][3] == why:
+            cuts[-1] = (cuts[-1][0], b, what, why)
+        else:
+            cuts.append((a, b, what, why))
+    return cuts
+
+
+def _clock(minutes: float) -> str:
+    return f"{int(minutes) // 60:02d}:{int(minutes) % 60:02d}"
+
+
+# ---------------------------------------------------------------------------
+# Text renderings (plain strings; front ends escape them for their medium)
+# ---------------------------------------------------------------------------
+
+BAR_FULL = "\u2588"
+BAR_EIGHTHS = " \u258f\u258e\u258d\u258c\u258b\u258a\u2589"
+
+
+def bar(start: float, length: float, total: float, width: int) -> str:
+    """A Unicode bar at `start` of `length` on a scale of `total` over `width` cells (eighth-cell steps)."""
+    if total <= 0 or width <= 0:
+        return ""
+    scale = width * 8 / total
+    lo, hi = round(start * scale), round((start + length) * scale)
+    hi = max(hi, lo + 1)  # every segment stays visible
+    lead = lo // 8
+    cells = [" "] * lead
+    filled = hi - lead * 8
+    cells.append(BAR_FULL * (filled // 8) + (BAR_EIGHTHS[filled % 8] if filled % 8 else ""))
+    return "".join(cells)[: width + 1].ljust(width)
+
+
+def merged_rows(explanation: Explanation, limit: int = 14) -> list[tuple[str, str, str, float, float]]:
+    """Rows for a chart: consecutive segments of one kind and seam joined, then the longest
+    `limit` rows kept in time order (the rest summed into one 'other steps' row).
+
+    Returns (kind, seam, label, start_hours, hours).
+    """
+    rows: list[list[Any]] = []
+    for s in explanation.segments:
+        if rows and rows[-1][0] == s.kind and rows[-1][1] == s.seam:
+            rows[-1][4] += s.hours
+            if rows[-1][2] != s.label:
+                rows[-1][2] = _common_label(rows[-1][2], s.label)
+        else:
+            rows.append([s.kind, s.seam, s.label, s.start_hours, s.hours])
+    if len(rows) <= limit:
+        return [tuple(r) for r in rows]
+    keep = sorted(sorted(range(len(rows)), key=lambda i: -rows[i][4])[: limit - 1])
+    rest = sum(r[4] for i, r in enumerate(rows) if i not in keep)
+    out = [tuple(rows[i]) for i in keep]
+    out.append(("other", "various", f"{len(rows) - len(keep)} shorter steps", None, rest))
+    return out
+
+
+def _common_label(a: str, b: str) -> str:
+    head = a.split(":")[0]
+    return f"{head}: several steps" if b.startswith(head) else f"{a}; ..."
+
+
+def gantt_lines(explanation: Explanation, width: int = 40, limit: int = 14) -> list[str]:
+    """A text Gantt of the critical path: one line per (merged) step, bar on the metric's scale."""
+    total = explanation.value_hours or 0.0
+    origin = explanation.start_hours or 0.0
+    lines = []
+    for kind, seam, label, start, hours in merged_rows(explanation, limit):
+        where = bar(start - origin, hours, total, width) if start is not None else " " * width
+        lines.append(f"{where} {hours:7.1f} h  {kind:<15} {seam:<20} {label}")
+    return lines

@@ -1,0 +1,168 @@
+"""`ttxsim explain`: the critical path of a time metric, split into seams, adds up to the metric."""
+
+from __future__ import annotations
+
+import json
+from itertools import pairwise
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.analysis.explain import ExplainError, explain, gantt_lines, time_metrics
+from sim.cli import main
+from sim.scenario.bundled import bundled_dir
+from sim.scenario.loader import load_scenario, load_scenario_text
+from sim.simulation import Simulation
+
+BUNDLED = sorted(bundled_dir().glob("*.yaml"))
+ONE_MINUTE = 1 / 60
+
+
+def _checked(scenario, events, metric):
+    """Explain `metric` and check the invariants every explanation must keep."""
+    explanation = explain(scenario, events, metric)
+    segments = explanation.segments
+    assert segments, metric
+    assert abs(sum(s.hours for s in segments) - explanation.value_hours) <= ONE_MINUTE, metric
+    assert abs(segments[0].start_hours - explanation.start_hours) <= ONE_MINUTE, metric
+    for before, after in pairwise(segments):
+        assert abs(before.start_hours + before.hours - after.start_hours) <= 0.001, (metric, before, after)
+    assert all(s.hours > 0 for s in segments)
+    assert not [s for s in segments if s.kind == "other"], metric  # every hour has a reason
+    return explanation
+
+
+def _explainable(scenario, events):
+    """Every time metric of the run that happened."""
+    out = []
+    for metric in time_metrics(scenario):
+        try:
+            explain(scenario, events, metric)
+        except ExplainError:
+            continue
+        out.append(metric)
+    return out
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_segments_add_up_on_every_bundled_scenario(path):
+    scenario = load_scenario(path)
+    events = Simulation(scenario, seed=1).run().events
+    metrics = _explainable(scenario, events)
+    assert "evacuation.clearance_hours" in metrics or scenario.evacuation is None
+    for metric in metrics:
+        _checked(scenario, events, metric)
+
+
+@settings(max_examples=25)
+@given(seed=st.integers(min_value=0, max_value=2**32))
+def test_segments_add_up_for_any_seed_minimal(minimal, seed):
+    events = Simulation(minimal, seed=seed).run().events
+    for metric in _explainable(minimal, events):
+        _checked(minimal, events, metric)
+
+
+@pytest.mark.slow
+@settings(max_examples=6)
+@given(seed=st.integers(min_value=0, max_value=2**32))
+def test_segments_add_up_for_any_seed_sakishima(sakishima, seed):
+    events = Simulation(sakishima, seed=seed).run().events
+    for metric in _explainable(sakishima, events):
+        _checked(sakishima, events, metric)
+
+
+def test_headline_sums_for_a_few_sakishima_seeds(sakishima):
+    for seed in (2, 7):
+        events = Simulation(sakishima, seed=seed).run().events
+        explanation = _checked(sakishima, events, None)
+        assert explanation.metric == "evacuation.clearance_hours"
+
+
+SMALL = """
+scenario: {id: night, title: Night office, start: "2027-04-05 12:00", horizon: 3d}
+agencies:
+  - {id: tokyo, name: Tokyo, kind: executive}
+  - {id: town, name: Town office, kind: municipality, staff: 1, handling: 5m, hours: {open: "08:00", close: "09:00"}}
+channels:
+  - {id: line, from: tokyo, to: town, latency: 10m}
+decisions:
+  - {id: first, title: "Tokyo: warn?", owner: tokyo, delay: 1h, options: [{id: "yes", label: Warn}], notify: [town]}
+  - {id: order, title: "Tokyo: order?", owner: tokyo, delay: 1h, options: [{id: "yes", label: Order}], notify: [town]}
+  - {id: act, title: "Town: act?", owner: town, requires: [{decision: order}], delay: 30m, options: [{id: "yes", label: Act}]}
+"""
+
+
+def _small(drop_first: bool):
+    text = SMALL.replace('  - {id: first, title: "Tokyo: warn?"', "  # ") if drop_first else SMALL
+    scenario = load_scenario_text(text)
+    return _checked(scenario, Simulation(scenario, seed=1).run().events, "decision.act")
+
+
+def test_night_office_is_office_hours_of_that_agency():
+    explanation = _small(drop_first=True)
+    rows = [(s.kind, s.seam, round(s.hours * 60, 1)) for s in explanation.segments]
+    # order taken 13:00, on the line 10 min, town closed until 08:00, 5 min handling, 30 min deciding
+    assert rows == [
+        ("deliberation", "tokyo", 60.0),
+        ("message", "line", 10.0),
+        ("office_hours", "town", 18 * 60 + 50.0),
+        ("handling", "town", 5.0),
+        ("deliberation", "town", 30.0),
+    ]
+
+
+def test_a_busy_desk_is_queueing_at_that_agency():
+    explanation = _small(drop_first=False)
+    rows = [(s.kind, s.seam, round(s.hours * 60, 1)) for s in explanation.segments]
+    # the warning holds the town's only desk through the night: the order queues behind it
+    assert rows == [
+        ("deliberation", "tokyo", 60.0),
+        ("message", "line", 10.0),
+        ("queue", "town", 18 * 60 + 55.0),
+        ("handling", "town", 5.0),
+        ("deliberation", "town", 30.0),
+    ]
+
+
+def test_cabinet_calendar_is_named_and_charged_to_the_cabinet(capsys, sakishima):
+    assert main(["explain", "--seed", "1", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["metric"] == "evacuation.clearance_hours"
+    calendar = [s for s in payload["segments"] if s["kind"] == "calendar"]
+    assert [s["seam"] for s in calendar] == ["cabinet"]
+    assert "next regular Tuesday/Friday Cabinet" in calendar[0]["label"]
+    assert set(payload["segments"][0]) == {"kind", "seam", "label", "start_hours", "hours"}
+    result = Simulation(sakishima, seed=1).run()
+    start = result.metrics["evacuation"]["start_hours"] + result.metrics["evacuation"]["completion_hours"]
+    assert payload["value_hours"] == pytest.approx(start, abs=ONE_MINUTE)
+
+
+def test_plain_output_names_the_costliest_seam(capsys):
+    assert main(["explain", "--seed", "1", "--metric", "evacuation.start_hours"]) == 0
+    out = capsys.readouterr().out
+    assert "Which seam cost the most hours" in out
+    seams = out.split("Which seam cost the most hours")[1].splitlines()[1]
+    assert seams.split()[0] == "cabinet"  # 74 h of the 110 h wait for the regular Cabinet
+
+
+def test_unknown_metric_is_one_sentence_and_exit_2(capsys):
+    assert main(["explain", "--metric", "evacuation.nonsense"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ttxsim: unknown time metric 'evacuation.nonsense'") and len(err.splitlines()) == 1
+
+
+def test_reform_shifts_the_calendar_away(capsys):
+    assert main(["explain", "--seed", "1", "--json", "--reform", "integrated_authority"]) == 0
+    reformed = json.loads(capsys.readouterr().out)
+    assert main(["explain", "--seed", "1", "--json"]) == 0
+    baseline = json.loads(capsys.readouterr().out)
+    assert reformed["value_hours"] < baseline["value_hours"]
+
+
+def test_gantt_lines_scale_to_the_metric(sakishima):
+    explanation = explain(sakishima, Simulation(sakishima, seed=1).run().events)
+    lines = gantt_lines(explanation, width=40)
+    assert 1 < len(lines) <= 14
+    assert any("calendar" in line and "cabinet" in line for line in lines)
+    assert all(len(line.split(" ")[0]) <= 41 for line in lines)
