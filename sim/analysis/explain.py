@@ -154,8 +154,9 @@ def _clip(path: list[tuple[float, float, str, str, str]], start: float, end: flo
     out = []
     for lo, hi, kind, seam, label in path:
         lo, hi = max(lo, start), min(hi, end)
-        if hi - lo > 1e-9:
-            out.append(Segment(kind, seam, label, round(lo / 60.0, 4), round((hi - lo) / 60.0, 4)))
+        hours = round((hi - lo) / 60.0, 4)
+        if hours > 0:  # under a second: an instant, not a step
+            out.append(Segment(kind, seam, label, round(lo / 60.0, 4), hours))
     return tuple(out)
 
 
@@ -433,7 +434,8 @@ class _Walker:
         self._movement(started)
 
     def _hub_stretch(self, hub, start: float, end: float, municipality: str, name: str) -> None:
-        """Closures, closed hours, capacity, and the lead time before the hub's first departure."""
+        """[start, end] at the hub: closures, closed hours, then working time, which is
+        turnout and check-in before the hub's first departure and the lift after it."""
         first = next(
             (
                 e.time
@@ -443,19 +445,26 @@ class _Walker:
             end,
         )
         window = hub.hours if hub.mode == "air" else hub.departures
-        closures = self._closures(hub.id, first, end)
+        closures = self._closures(hub.id, start, end)
         hub_name = f"{hub.id} ({hub.mode} to {hub.destination})"
-        for lo, hi, what, why in reversed(_split_by_hours(first, end, window, self.offset, closures)):
+        pieces = []
+        for lo, hi, what, why in _split_by_hours(start, end, window, self.offset, closures):
+            if what == "work" and lo < first < hi:
+                pieces += [(lo, first, "work", why), (first, hi, "work", why)]
+            else:
+                pieces.append((lo, hi, what, why))
+        for lo, hi, what, why in reversed(pieces):
             self._back_to(hi, "other", "model", "")
             if what == "closure":
                 self._back_to(lo, "closure", hub.id, f"{hub_name}: leg closed ({why})")
             elif what == "hours":
                 label = f"{hub_name}: closed outside {_clock(window.open)}-{_clock(window.close)}"
                 self._back_to(lo, "operating_hours", hub.id, label)
+            elif hi <= first:
+                label = f"{name}: turnout, check-in and boarding before the first departure"
+                self._back_to(lo, "processing", municipality, label)
             else:
                 self._back_to(lo, "transport", hub.id, f"{hub_name}: lift working at its capacity")
-        label = f"{name}: turnout, check-in and boarding before the first departure"
-        self._back_to(start, "processing", municipality, label)
 
     def _closures(self, leg: str, lo: float, hi: float) -> dict[tuple[float, float], str]:
         """Closed stretches of `leg` within [lo, hi], with what closed it."""
@@ -473,7 +482,8 @@ class _Walker:
                     ),
                     None,
                 )
-                out[(a, b)] = f"inject {cause}" if cause else "weather"
+                spec = self.injects.get(cause) if cause else None
+                out[(a, b)] = f"{cause}: {spec.synopsis}" if spec is not None else (cause or "weather")
         return out
 
 

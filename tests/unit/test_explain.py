@@ -15,7 +15,7 @@ from sim.scenario.bundled import bundled_dir
 from sim.scenario.loader import load_scenario, load_scenario_text
 from sim.simulation import Simulation
 
-BUNDLED = sorted(bundled_dir().glob("*.yaml"))
+BUNDLED = sorted(bundled_dir().glob("*.yaml")) + sorted((bundled_dir() / "validation").glob("*.yaml"))
 ONE_MINUTE = 1 / 60
 
 
