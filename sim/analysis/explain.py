@@ -584,3 +584,48 @@ def gantt_lines(explanation: Explanation, width: int = 40, limit: int = 14) -> l
         where = bar(start - origin, hours, total, width) if start is not None else " " * width
         lines.append(f"{where} {hours:7.1f} h  {kind:<15} {seam:<20} {label}")
     return lines
+
+
+# ---------------------------------------------------------------------------
+# Over replications: which delays a reform removes
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """Mean hours of one kind (or seam) per run, baseline and reformed, and the difference."""
+
+    key: str
+    baseline_hours: float
+    reform_hours: float | None
+
+    @property
+    def shift_hours(self) -> float | None:
+        return None if self.reform_hours is None else round(self.reform_hours - self.baseline_hours, 4)
+
+    def to_dict(self, field: str) -> dict[str, Any]:
+        return {
+            field: self.key,
+            "baseline_hours": self.baseline_hours,
+            "reform_hours": self.reform_hours,
+            "shift_hours": self.shift_hours,
+        }
+
+
+def mean_hours(explanations: Sequence[Explanation], field: str) -> dict[str, float]:
+    """Mean hours per `field` ("kind" or "seam") over runs; a run without that key counts 0."""
+    totals: dict[str, float] = {}
+    for explanation in explanations:
+        for s in explanation.segments:
+            key = getattr(s, field)
+            totals[key] = totals.get(key, 0.0) + s.hours
+    n = max(1, len(explanations))
+    return {k: round(v / n, 4) for k, v in totals.items()}
+
+
+def shifts(baseline: Sequence[Explanation], reformed: Sequence[Explanation] | None, field: str) -> list[Shift]:
+    """Per kind or seam: mean hours in each arm, the largest baseline cost first."""
+    base = mean_hours(baseline, field)
+    other = mean_hours(reformed, field) if reformed is not None else {}
+    keys = sorted(set(base) | set(other), key=lambda k: (-base.get(k, 0.0), k))
+    return [Shift(k, base.get(k, 0.0), other.get(k, 0.0) if reformed is not None else None) for k in keys]

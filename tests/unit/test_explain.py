@@ -166,3 +166,23 @@ def test_gantt_lines_scale_to_the_metric(sakishima):
     assert 1 < len(lines) <= 14
     assert any("calendar" in line and "cabinet" in line for line in lines)
     assert all(len(line.split(" ")[0]) <= 41 for line in lines)
+
+
+def test_replications_show_what_a_reform_removes(capsys):
+    """Over paired runs, the reform that shortens the FDMA's 2 h decision to 30 min shifts exactly that seam."""
+    argv = ["explain", "tests/data/minimal.yaml", "-n", "5", "--reform", "fast_instruction"]
+    assert main([*argv, "--metric", "decision.evacuation_order", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    seams = {row["seam"]: row for row in payload["by_seam"]}
+    assert seams["fdma"]["shift_hours"] == pytest.approx(-1.5, abs=0.001)
+    assert all(row["shift_hours"] == pytest.approx(0, abs=0.001) for k, row in seams.items() if k != "fdma")
+    assert payload["value_hours"]["reform"] == pytest.approx(payload["value_hours"]["baseline"] - 1.5, abs=0.001)
+    assert payload["runs_without_metric"]["baseline"] == payload["runs_without_metric"]["reform"]  # paired seeds
+    assert main([*argv, "--metric", "decision.evacuation_order"]) == 0
+    out = capsys.readouterr().out
+    assert "By seam (mean hours per run)" in out and "-1.5" in out
+
+
+def test_replications_must_be_positive(capsys):
+    assert main(["explain", "-n", "0"]) == 2
+    assert "--replications must be 1 or more" in capsys.readouterr().err
