@@ -526,64 +526,120 @@ def _clock(minutes: float) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Text renderings (plain strings; front ends escape them for their medium)
+# Charts: a Gantt with one row per seam (text cells and a matplotlib figure)
 # ---------------------------------------------------------------------------
 
-BAR_FULL = "\u2588"
-BAR_EIGHTHS = " \u258f\u258e\u258d\u258c\u258b\u258a\u2589"
+KIND_COLOURS = {
+    "deliberation": "#1f77b4",
+    "calendar": "#d62728",
+    "message": "#9467bd",
+    "queue": "#ff7f0e",
+    "office_hours": "#8c564b",
+    "handling": "#17becf",
+    "condition": "#bcbd22",
+    "script": "#7f7f7f",
+    "processing": "#e377c2",
+    "transport": "#2ca02c",
+    "operating_hours": "#c7c7c7",
+    "closure": "#000000",
+    "other": "#f7b6d2",
+}
+"""One colour per kind, shared by the report figure and the console (Rich accepts hex colours)."""
+
+OTHER_SEAMS = "other seams"
 
 
-def bar(start: float, length: float, total: float, width: int) -> str:
-    """A Unicode bar at `start` of `length` on a scale of `total` over `width` cells (eighth-cell steps)."""
-    if total <= 0 or width <= 0:
-        return ""
-    scale = width * 8 / total
-    lo, hi = round(start * scale), round((start + length) * scale)
-    hi = max(hi, lo + 1)  # every segment stays visible
-    lead = lo // 8
-    cells = [" "] * lead
-    filled = hi - lead * 8
-    cells.append(BAR_FULL * (filled // 8) + (BAR_EIGHTHS[filled % 8] if filled % 8 else ""))
-    return "".join(cells)[: width + 1].ljust(width)
+@dataclass(frozen=True, slots=True)
+class GanttRow:
+    """One seam: its total hours and its segments as (start_hours, hours, kind), in time order."""
+
+    seam: str
+    hours: float
+    bars: tuple[tuple[float, float, str], ...]
 
 
-def merged_rows(explanation: Explanation, limit: int = 14) -> list[tuple[str, str, str, float, float]]:
-    """Rows for a chart: consecutive segments of one kind and seam joined, then the longest
-    `limit` rows kept in time order (the rest summed into one 'other steps' row).
-
-    Returns (kind, seam, label, start_hours, hours).
-    """
-    rows: list[list[Any]] = []
-    for s in explanation.segments:
-        if rows and rows[-1][0] == s.kind and rows[-1][1] == s.seam:
-            rows[-1][4] += s.hours
-            if rows[-1][2] != s.label:
-                rows[-1][2] = _common_label(rows[-1][2], s.label)
-        else:
-            rows.append([s.kind, s.seam, s.label, s.start_hours, s.hours])
-    if len(rows) <= limit:
-        return [tuple(r) for r in rows]
-    keep = sorted(sorted(range(len(rows)), key=lambda i: -rows[i][4])[: limit - 1])
-    rest = sum(r[4] for i, r in enumerate(rows) if i not in keep)
-    out = [tuple(rows[i]) for i in keep]
-    out.append(("other", "various", f"{len(rows) - len(keep)} shorter steps", None, rest))
-    return out
-
-
-def _common_label(a: str, b: str) -> str:
-    head = a.split(":")[0]
-    return f"{head}: several steps" if b.startswith(head) else f"{a}; ..."
-
-
-def gantt_lines(explanation: Explanation, width: int = 40, limit: int = 14) -> list[str]:
-    """A text Gantt of the critical path: one line per (merged) step, bar on the metric's scale."""
+def gantt_rows(explanation: Explanation, min_share: float = 0.01) -> list[GanttRow]:
+    """Seams in order of first appearance on the path; seams under `min_share` of the metric
+    are pooled in one last row, so the chart stays readable with dozens of short hops."""
     total = explanation.value_hours or 0.0
+    order: list[str] = []
+    bars: dict[str, list[tuple[float, float, str]]] = {}
+    for s in explanation.segments:
+        if s.seam not in bars:
+            order.append(s.seam)
+            bars[s.seam] = []
+        bars[s.seam].append((s.start_hours, s.hours, s.kind))
+    rows, pooled = [], []
+    for seam in order:
+        hours = sum(h for _, h, _ in bars[seam])
+        if total and hours < min_share * total:
+            pooled += bars[seam]
+        else:
+            rows.append(GanttRow(seam, round(hours, 4), tuple(bars[seam])))
+    if pooled:
+        rows.append(GanttRow(OTHER_SEAMS, round(sum(h for _, h, _ in pooled), 4), tuple(sorted(pooled))))
+    return rows
+
+
+def gantt_cells(row: GanttRow, origin: float, total: float, width: int) -> list[str | None]:
+    """The row as `width` cells over [origin, origin + total]: each cell holds the kind that
+    fills most of it, and a segment shorter than a cell still marks the cell it starts in."""
+    cells: list[str | None] = [None] * width
+    if total <= 0 or width <= 0:
+        return cells
+    step = total / width
+    fill = [0.0] * width
+    for start, hours, kind in row.bars:
+        lo, hi = start - origin, start - origin + hours
+        first = min(width - 1, max(0, int(lo / step)))
+        last = min(width - 1, max(0, int((hi - 1e-9) / step)))
+        for i in range(first, last + 1):
+            covered = min(hi, (i + 1) * step) - max(lo, i * step)
+            if covered > fill[i]:
+                fill[i], cells[i] = covered, kind
+        if cells[first] is None:
+            cells[first] = kind
+    return cells
+
+
+def critical_path_figure(explanation: Explanation, scenario_title: str = ""):
+    """A matplotlib Gantt of the critical path: one row per seam, bars coloured by kind.
+
+    matplotlib is imported here only (the engine never needs it). Text from the scenario is
+    shown literally (a `$` would otherwise start mathtext).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    def literal(text: str) -> str:
+        return text.replace("$", r"\$")
+
+    rows = gantt_rows(explanation)
+    fig, ax = plt.subplots(figsize=(8.5, 0.34 * len(rows) + 2.0))
+    kinds_used: list[str] = []
+    for y, row in enumerate(rows):
+        for start, hours, kind in row.bars:
+            ax.barh(y, hours, left=start, height=0.62, color=KIND_COLOURS.get(kind, "#f7b6d2"), linewidth=0)
+            if kind not in kinds_used:
+                kinds_used.append(kind)
+        end = max(s + h for s, h, _ in row.bars)
+        ax.text(end, y, f" {row.hours:.1f} h", va="center", fontsize=7.5)
+    ax.set_yticks(range(len(rows)), [literal(r.seam) for r in rows])
+    ax.invert_yaxis()
     origin = explanation.start_hours or 0.0
-    lines = []
-    for kind, seam, label, start, hours in merged_rows(explanation, limit):
-        where = bar(start - origin, hours, total, width) if start is not None else " " * width
-        lines.append(f"{where} {hours:7.1f} h  {kind:<15} {seam:<20} {label}")
-    return lines
+    ax.set_xlim(origin, origin + (explanation.value_hours or 0.0) * 1.08)
+    ax.set_xlabel("hours after T+0")
+    title = f"Where the hours went: {explanation.title}, {explanation.value_hours:.1f} h"
+    ax.set_title(literal(f"{title}\n{scenario_title}" if scenario_title else title), fontsize=9.5)
+    handles = [Patch(color=KIND_COLOURS.get(k, "#f7b6d2"), label=k.replace("_", " ")) for k in kinds_used]
+    fig.legend(handles=handles, loc="lower center", fontsize=7.5, frameon=False, ncol=6)
+    height = fig.get_size_inches()[1]
+    legend_rows = (len(handles) + 5) // 6
+    fig.tight_layout(rect=(0, min(0.45, (0.12 + 0.2 * legend_rows) / height), 1, 1))
+    return fig
 
 
 # ---------------------------------------------------------------------------

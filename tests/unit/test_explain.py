@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.analysis.explain import ExplainError, explain, gantt_lines, time_metrics
+from sim.analysis.explain import ExplainError, critical_path_figure, explain, gantt_cells, gantt_rows, time_metrics
 from sim.cli import main
 from sim.scenario.bundled import bundled_dir
 from sim.scenario.loader import load_scenario, load_scenario_text
@@ -160,12 +160,27 @@ def test_reform_shifts_the_calendar_away(capsys):
     assert reformed["value_hours"] < baseline["value_hours"]
 
 
-def test_gantt_lines_scale_to_the_metric(sakishima):
+def test_gantt_rows_cover_the_metric_and_the_calendar_sits_with_the_cabinet(sakishima):
     explanation = explain(sakishima, Simulation(sakishima, seed=1).run().events)
-    lines = gantt_lines(explanation, width=40)
-    assert 1 < len(lines) <= 14
-    assert any("calendar" in line and "cabinet" in line for line in lines)
-    assert all(len(line.split(" ")[0]) <= 41 for line in lines)
+    rows = gantt_rows(explanation)
+    assert sum(r.hours for r in rows) == pytest.approx(explanation.value_hours, abs=ONE_MINUTE)
+    assert len(rows) <= 10  # short hops pooled: readable on a console
+    cabinet = next(r for r in rows if r.seam == "cabinet")
+    cells = gantt_cells(cabinet, explanation.start_hours, explanation.value_hours, 40)
+    assert len(cells) == 40 and "calendar" in cells
+    assert cells.count("calendar") == pytest.approx(40 * 74.2 / explanation.value_hours, abs=1.5)
+
+
+def test_figure_shows_scenario_text_literally(tmp_path, sakishima):
+    """A `$` in a title would start matplotlib mathtext; the chart shows it as typed."""
+    import io
+
+    explanation = explain(sakishima, Simulation(sakishima, seed=1).run().events)
+    figure = critical_path_figure(explanation, "Budget $5m $x^2$ exercise")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg")
+    svg = buffer.getvalue().decode()
+    assert "Budget $5m $x^2$ exercise" in svg and "Where the hours went" in svg
 
 
 def test_replications_show_what_a_reform_removes(capsys):
