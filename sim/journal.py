@@ -74,7 +74,7 @@ __all__ = [
 
 FORMAT_VERSION = 1
 APPLICATION_ID = 0x74747831  # "ttx1": marks a file as a ttxsim journal (PRAGMA application_id)
-MODEL_KINDS = frozenset({"inject", "decision", "note"})
+MODEL_KINDS = frozenset({"inject", "decision", "note", "evaluation"})
 """Inputs that change the run; `replay_entry` re-applies them."""
 CONSOLE_KINDS = frozenset({"pause", "speed"})
 """Console-only inputs: journaled for the record, ignored by replay."""

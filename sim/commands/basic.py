@@ -56,6 +56,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--reform", action="append", default=[], metavar="NAME", help="apply a named reform overlay (repeatable)"
     )
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    run.add_argument(
+        "--decide",
+        action="append",
+        default=[],
+        metavar="DECISION=OPTION[@DELAY]",
+        help="take OPTION whenever DECISION comes up, after DELAY (e.g. 2h) or the modelled delay (repeatable)",
+    )
     run.add_argument("--events", metavar="PATH", help="also write the event log as JSON lines to PATH")
     run.add_argument(
         "--journal",
@@ -126,6 +133,8 @@ def run_run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None  # a wrong command line: exit 2, nothing written
     journal = None
     if args.journal is not None:
+        if args.decide:
+            raise UsageError("--decide cannot be recorded in a journal yet; run without --journal")
         from sim.journal import JournalError, start_session
 
         try:
@@ -136,7 +145,10 @@ def run_run(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
     else:
         scenario = load_scenario(resolve(args.file), reforms=args.reform)
-        simulation = Simulation(scenario, seed=args.seed, reforms=args.reform)
+        from sim.commands.decide import parse_decide
+
+        forced = parse_decide(args.decide, scenario)
+        simulation = Simulation(scenario, seed=args.seed, reforms=args.reform, forced=forced)
     if args.until is not None:
         simulation.advance(args.until * 60.0)
         result = simulation.result()

@@ -178,6 +178,7 @@ def aar_from_journal(path: Path, late_factor: float = 2.0):
 
 def run_report(args: argparse.Namespace) -> int:
     from sim.analysis.report import write_report
+    from sim.files import OutputError, refuse_overwriting_inputs
     from sim.journal import JournalError
 
     if args.out.suffix.lower() not in (".html", ".htm", ".md", ".markdown"):
@@ -186,7 +187,13 @@ def run_report(args: argparse.Namespace) -> int:
         aar = aar_from_journal(args.journal, args.late_factor)
     except JournalError as error:
         raise UsageError(str(error)) from None
-    written = write_report(aar, args.out)
+    plan = args.out.with_name(f"{args.out.stem}-improvement-plan.csv")
+    try:
+        refuse_overwriting_inputs([args.out, plan], [args.journal])
+        written = write_report(aar, args.out)  # atomic; missing folders are made
+    except OutputError as error:
+        print(f"ttxsim: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     print("\n".join(str(p) for p in written))
     return 0
 

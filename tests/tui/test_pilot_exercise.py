@@ -307,7 +307,7 @@ async def test_narrow_terminal_shows_one_panel(make):
 
 
 async def test_journal_hook_sees_every_input(make):
-    """Every input passes through Session: observers see injects, decisions, notes, pause, speed."""
+    """Every input passes through Session: observers see the view, injects, decisions, notes, pause, speed."""
     seen = []
     app = make(observers=[seen.append])
     async with app.run_test(size=SIZE) as pilot:
@@ -315,7 +315,7 @@ async def test_journal_hook_sees_every_input(make):
         await pilot.press("space", "space", "+")
         app.session.note("hello")
         kinds = [item.kind for item in seen]
-        assert kinds[:4] == ["resume", "pause", "speed", "note"]
+        assert kinds[:5] == ["view", "resume", "pause", "speed", "note"]
 
 
 async def test_console_session_is_journaled_and_resumes_exactly(make, tmp_path):
