@@ -108,9 +108,16 @@ def time_metrics(scenario) -> dict[str, str]:
         metrics["handover.transfer_hours"] = "JCG under MoD control (handover span)"
     if scenario.consultation is not None and scenario.consultation.span is not None:
         metrics["consultation.decision_hours"] = "Prior consultation (request to answer)"
+    for metric in _scenario_time_metrics(scenario):
+        metrics[metric.id] = metric.title or metric.id
     for decision in scenario.decisions:
         metrics[f"decision.{decision.id}"] = f"{decision.title} (taken, from T+0)"
     return metrics
+
+
+def _scenario_time_metrics(scenario) -> list[Any]:
+    """The scenario's own `metrics:` that measure time (kind `time` or `span`)."""
+    return [m for m in getattr(scenario, "metrics", None) or [] if getattr(m, "kind", None) in ("time", "span")]
 
 
 def default_metric(scenario, events: Sequence[SimEvent]) -> str:
@@ -217,6 +224,9 @@ class _Walker:
             if event is None:
                 raise ExplainError(f"decision '{metric.removeprefix('decision.')}' was not taken in this run")
             return 0.0, event.time
+        declared = next((m for m in _scenario_time_metrics(self.scenario) if m.id == metric), None)
+        if declared is not None:
+            return self._declared_interval(declared)
         if metric.startswith("evacuation."):
             first = min((e.time for e in self.movement.values()), default=None)
             if first is None:
@@ -240,6 +250,20 @@ class _Walker:
             raise ExplainError(f"'{metric}' did not happen in this run")
         return start.time, learned
 
+    def _declared_interval(self, metric) -> tuple[float, float]:
+        """A scenario `time` or `span` metric, held by the same rule `sim.analysis.metrics` uses."""
+        from sim.domain.conditions import first_held
+
+        end_of_run = self.events[-1].time if self.events else 0.0
+        if metric.kind == "time":
+            start, end = 0.0, first_held(metric.when, self.events, end_of_run)
+        else:
+            start = first_held(metric.start, self.events, end_of_run)
+            end = None if start is None else first_held(metric.end, self.events, end_of_run, not_before=start)
+        if start is None or end is None:
+            raise ExplainError(f"'{metric.id}' did not happen in this run")
+        return start, end
+
     def _completed(self) -> SimEvent | None:
         return next((e for e in self.events if e.kind is Kind.evacuation_completed), None)
 
@@ -253,6 +277,8 @@ class _Walker:
             self._movement(min(self.movement.values(), key=lambda e: e.time))
         elif metric.startswith("decision."):
             self._decision(metric.removeprefix("decision."))
+        elif any(m.id == metric for m in _scenario_time_metrics(self.scenario)):
+            self._anchor(end)
         else:
             span = (self.scenario.handover if metric.startswith("handover.") else self.scenario.consultation).span
             if span.delivered_to is None:
@@ -262,6 +288,27 @@ class _Walker:
         self._back_to(0.0, "other", "model", "not explained by the events")
         self.path.reverse()
         return self.path
+
+    def _anchor(self, end: float) -> None:
+        """Explain the latest event at `end` that has a cause to walk back (a scenario metric's
+        condition came to hold then); a condition on time or state alone is the scenario's."""
+        for e in sorted((e for e in self.events if e.time == end), key=lambda e: -e.seq):
+            if e.kind in (Kind.decision_taken, Kind.decision_skipped) and e.target in self.taken:
+                self._decision(e.target)
+                return
+            if e.kind is Kind.movement_started:
+                self._movement(e)
+                return
+            if e.kind is Kind.evacuation_completed:
+                self._evacuation_to(e)
+                return
+            if e.kind is Kind.inject_fired and e.data.get("inject") in self.fired:
+                self._inject(e.data["inject"])
+                return
+            if e.kind is Kind.message_handled and not e.data.get("relay"):
+                self._learned(e.source, e.data.get("fact"))
+                return
+        self._back_to(0.0, "condition", "scenario", "the metric's condition held from this time")
 
     def _back_to(self, t: float, kind: str, seam: str, label: str) -> None:
         """Add the segment [t, cursor] and move the cursor back to t (never forward)."""

@@ -211,3 +211,22 @@ def test_a_stored_event_log_explains_like_the_live_run(sakishima):
     stored = [SimEvent.from_dict(json.loads(e.to_json())) for e in events]
     for metric in ("evacuation.clearance_hours", "handover.transfer_hours"):
         assert explain(sakishima, stored, metric) == explain(sakishima, events, metric)
+
+
+CONSEQUENCES = load_scenario("tests/data/consequences.yaml")
+
+
+@settings(max_examples=15)
+@given(seed=st.integers(min_value=0, max_value=2**32))
+def test_scenario_time_and_span_metrics_add_up_and_match_the_run(seed):
+    """A scenario's own `time`/`span` metrics: explained, summed to the value `run --json` reports."""
+    result = Simulation(CONSEQUENCES, seed=seed).run()
+    declared = [m.id for m in CONSEQUENCES.metrics if m.kind in ("time", "span")]
+    assert declared
+    for metric in declared:
+        if result.metrics.get(metric) is None:
+            with pytest.raises(ExplainError):
+                explain(CONSEQUENCES, result.events, metric)
+            continue
+        explanation = _checked(CONSEQUENCES, result.events, metric)
+        assert explanation.value_hours == pytest.approx(result.metrics[metric], abs=ONE_MINUTE)
