@@ -682,9 +682,9 @@ def critical_path_figure(explanation: Explanation, scenario_title: str = ""):
     title = f"Where the hours went: {explanation.title}, {explanation.value_hours:.1f} h"
     ax.set_title(literal(f"{title}\n{scenario_title}" if scenario_title else title), fontsize=9.5)
     handles = [Patch(color=KIND_COLOURS.get(k, "#f7b6d2"), label=k.replace("_", " ")) for k in kinds_used]
-    fig.legend(handles=handles, loc="lower center", fontsize=7.5, frameon=False, ncol=6)
+    fig.legend(handles=handles, loc="lower center", fontsize=7.5, frameon=False, ncol=min(len(handles), 7) or 1)
     height = fig.get_size_inches()[1]
-    legend_rows = (len(handles) + 5) // 6
+    legend_rows = (len(handles) + 6) // 7
     fig.tight_layout(rect=(0, min(0.45, (0.12 + 0.2 * legend_rows) / height), 1, 1))
     return fig
 
