@@ -121,21 +121,31 @@ def _scenario_time_metrics(scenario) -> list[Any]:
 
 
 def default_metric(scenario, events: Sequence[SimEvent]) -> str:
-    """The headline: clearance from T+0 if the evacuation completed, else movement start,
-    else the first decision the run took."""
-    kinds = {e.kind for e in events}
-    if scenario.evacuation is not None:
-        if Kind.evacuation_completed in kinds:
-            return "evacuation.clearance_hours"
-        if Kind.movement_started in kinds:
-            return "evacuation.start_hours"
-    for metric in ("handover.transfer_hours", "consultation.decision_hours"):
-        if metric in time_metrics(scenario):
-            return metric
+    """The headline that happened in this run: clearance from T+0, else movement start, else
+    the handover or consultation span, else the last decision taken.
+
+    Raises:
+        ExplainError: nothing in the run can be explained yet.
+    """
+    walker = _Walker(scenario, events)
     taken = [e for e in events if e.kind is Kind.decision_taken]
-    if taken:
-        return f"decision.{taken[-1].target}"
-    raise ExplainError("this run has no time metric to explain (no decision was taken)")
+    candidates = [
+        "evacuation.clearance_hours",
+        "evacuation.start_hours",
+        "handover.transfer_hours",
+        "consultation.decision_hours",
+        *(f"decision.{e.target}" for e in reversed(taken)),
+    ]
+    known = time_metrics(scenario)
+    for metric in candidates:
+        if metric not in known:
+            continue
+        try:
+            walker.interval(metric)
+        except ExplainError:
+            continue
+        return metric
+    raise ExplainError("this run has no time metric to explain yet (no decision was taken)")
 
 
 def explain(scenario, events: Sequence[SimEvent], metric: str | None = None) -> Explanation:
