@@ -120,6 +120,20 @@ def _scenario_time_metrics(scenario) -> list[Any]:
     return [m for m in getattr(scenario, "metrics", None) or [] if getattr(m, "kind", None) in ("time", "span")]
 
 
+def headline_metric(scenario) -> str:
+    """The one time metric a scenario is judged by, the same in every run (for means over
+    replications): evacuation clearance from T+0, else the handover or consultation span,
+    else the scenario's first own time metric, else its last declared decision."""
+    known = list(time_metrics(scenario))
+    for metric in ("evacuation.clearance_hours", "handover.transfer_hours", "consultation.decision_hours"):
+        if metric in known:
+            return metric
+    own = _scenario_time_metrics(scenario)
+    if own:
+        return own[0].id
+    return f"decision.{scenario.decisions[-1].id}" if scenario.decisions else known[0]
+
+
 def default_metric(scenario, events: Sequence[SimEvent]) -> str:
     """The headline that happened in this run: clearance from T+0, else movement start, else
     the handover or consultation span, else the last decision taken.
@@ -155,6 +169,8 @@ def explain(scenario, events: Sequence[SimEvent], metric: str | None = None) -> 
         ExplainError: unknown metric, or the run never reached it.
     """
     metric = metric or default_metric(scenario, events)
+    if metric == "evacuation.finished_hours":  # compare's name for the same span
+        metric = "evacuation.clearance_hours"
     known = time_metrics(scenario)
     if metric not in known:
         choices = ", ".join(k for k in known if not k.startswith("decision.")) or "decision.ID"
@@ -742,3 +758,33 @@ def shifts(baseline: Sequence[Explanation], reformed: Sequence[Explanation] | No
     other = mean_hours(reformed, field) if reformed is not None else {}
     keys = sorted(set(base) | set(other), key=lambda k: (-base.get(k, 0.0), k))
     return [Shift(k, base.get(k, 0.0), other.get(k, 0.0) if reformed is not None else None) for k in keys]
+
+
+SEGMENT_KINDS = (
+    "deliberation",
+    "calendar",
+    "message",
+    "queue",
+    "office_hours",
+    "handling",
+    "condition",
+    "script",
+    "processing",
+    "transport",
+    "operating_hours",
+    "closure",
+)
+"""Every kind a segment can have (besides `other`), in the order tables show them."""
+
+
+def segment_metrics(scenario, events: Sequence[SimEvent]) -> dict[str, float | None]:
+    """Hours of each kind on the critical path of the scenario's headline metric (the same in
+    every run), as flat metrics (`critical_path.calendar_hours`, ...), so `compare` reports their
+    means and how a reform shifts them like any other metric. All None (a miss) in a run that
+    never reached the headline."""
+    try:
+        explanation = explain(scenario, events, headline_metric(scenario))
+    except ExplainError:
+        return {f"critical_path.{kind}_hours": None for kind in SEGMENT_KINDS}
+    totals = dict(explanation.by_kind())
+    return {f"critical_path.{kind}_hours": totals.get(kind, 0.0) for kind in SEGMENT_KINDS}

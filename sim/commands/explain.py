@@ -107,7 +107,7 @@ def _arm(path, reforms: list[str], seeds: list[int], metric: str | None):
 
 def run_replications(args: argparse.Namespace) -> int:
     """Mean hours per kind and per seam over paired runs, and how the reforms shift them."""
-    from sim.analysis.explain import shifts, time_metrics
+    from sim.analysis.explain import headline_metric, shifts
     from sim.engine.streams import derive_seed
     from sim.scenario.bundled import resolve
 
@@ -117,7 +117,7 @@ def run_replications(args: argparse.Namespace) -> int:
     if metric is None:
         from sim.scenario.loader import load_scenario
 
-        metric = next(iter(time_metrics(load_scenario(path))), None)
+        metric = headline_metric(load_scenario(path))  # one metric for every run, so the means compare
     scenario, base, base_missing = _arm(path, [], seeds, metric)
     reformed, reform_missing = None, 0
     if args.reform:

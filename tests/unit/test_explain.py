@@ -230,3 +230,16 @@ def test_scenario_time_and_span_metrics_add_up_and_match_the_run(seed):
             continue
         explanation = _checked(CONSEQUENCES, result.events, metric)
         assert explanation.value_hours == pytest.approx(result.metrics[metric], abs=ONE_MINUTE)
+
+
+def test_compare_reports_each_kind_and_how_a_reform_shifts_it(capsys):
+    """`compare` carries the critical path per kind as metrics: the FDMA reform removes exactly
+    1.5 h of deliberation in every paired run, and nothing else moves."""
+    argv = ["compare", "tests/data/minimal.yaml", "-n", "5", "-j", "1", "--no-plots", "--quiet", "--json"]
+    assert main([*argv, "--reform", "fast_instruction"]) == 0
+    metrics = json.loads(capsys.readouterr().out)["metrics"]
+    deliberation = metrics["critical_path.deliberation_hours"]["fast_instruction"]["difference"]
+    assert deliberation["mean"] == pytest.approx(-1.5) and deliberation["sd"] == pytest.approx(0.0)
+    for kind in ("message", "handling", "queue", "office_hours"):
+        shift = metrics[f"critical_path.{kind}_hours"]["fast_instruction"]["difference"]["mean"]
+        assert shift == pytest.approx(0.0, abs=1e-6), kind
