@@ -297,23 +297,29 @@ class _Walker:
     def path_to(self, metric: str, end: float) -> list[tuple[float, float, str, str, str]]:
         """Contiguous segments from T+0 to `end` (where `metric` ends), in time order."""
         self.path, self.cursor = [], end
+        try:
+            self._walk(metric, end)
+        except RecursionError:  # a chain of thousands of steps: keep what was walked, say the rest plainly
+            self._back_to(0.0, "other", "model", "chain of causes too long to walk back further")
+        self._back_to(0.0, "other", "model", "not explained by the events")
+        self.path.reverse()
+        return self.path
+
+    def _walk(self, metric: str, end: float) -> None:
         if metric in ("evacuation.clearance_hours", "evacuation.completion_hours"):
             self._evacuation_to(self._completed())
         elif metric == "evacuation.start_hours":
             self._movement(min(self.movement.values(), key=lambda e: e.time))
-        elif metric.startswith("decision."):
-            self._decision(metric.removeprefix("decision."))
         elif any(m.id == metric for m in _scenario_time_metrics(self.scenario)):
             self._anchor(end)
+        elif metric.startswith("decision."):
+            self._decision(metric.removeprefix("decision."))
         else:
             span = (self.scenario.handover if metric.startswith("handover.") else self.scenario.consultation).span
             if span.delivered_to is None:
                 self._decision(span.end)
             else:
                 self._learned(span.delivered_to, span.end)
-        self._back_to(0.0, "other", "model", "not explained by the events")
-        self.path.reverse()
-        return self.path
 
     def _anchor(self, end: float) -> None:
         """Explain the latest event at `end` that has a cause to walk back (a scenario metric's

@@ -243,3 +243,24 @@ def test_compare_reports_each_kind_and_how_a_reform_shifts_it(capsys):
     for kind in ("message", "handling", "queue", "office_hours"):
         shift = metrics[f"critical_path.{kind}_hours"]["fast_instruction"]["difference"]["mean"]
         assert shift == pytest.approx(0.0, abs=1e-6), kind
+
+
+def test_a_very_long_chain_still_adds_up():
+    """Thousands of decisions in a row: the walk stops before Python's recursion limit, and the
+    segments still cover the metric exactly (the unwalked rest says so)."""
+    n = 1500
+    decisions = "\n".join(
+        f'  - {{id: d{i}, title: "Step {i}", owner: a, delay: 1m, options: [{{id: ok, label: OK}}]'
+        + (f", requires: [{{decision: d{i - 1}}}]}}" if i else "}")
+        for i in range(n)
+    )
+    text = (
+        'scenario: {id: long, title: Long chain, start: "2027-04-05 06:00", horizon: 3d}\n'
+        "agencies:\n  - {id: a, name: A, kind: executive}\n"
+        f"decisions:\n{decisions}\n"
+    )
+    scenario = load_scenario_text(text)
+    events = Simulation(scenario, seed=1).run().events
+    explanation = explain(scenario, events, f"decision.d{n - 1}")
+    assert sum(s.hours for s in explanation.segments) == pytest.approx(explanation.value_hours, abs=ONE_MINUTE)
+    assert explanation.value_hours == pytest.approx(n / 60, abs=ONE_MINUTE)
