@@ -91,3 +91,16 @@ def test_island_without_airport_needs_ships_that_take_anyone(tmp_path, capsys):
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "has no air hub (nor a sea hub with ships that take anyone)" in err
+
+
+@pytest.mark.parametrize("path", VALIDATION, ids=lambda p: p.stem)
+def test_json_schema_accepts_the_validation_scenario(path):
+    """An editor pointed at `ttxsim schema` flags nothing in the historic scenarios."""
+    import jsonschema
+
+    from sim.scenario.loader import load_raw
+    from sim.scenario.reference import json_schema
+
+    raw, _ = load_raw(path.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(json_schema())
+    assert [e.message for e in validator.iter_errors(raw)] == []
