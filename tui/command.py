@@ -4,6 +4,7 @@ so `ttxsim --help` and `ttxsim validate` stay fast."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from sim.cli import scenario_argument
@@ -106,6 +107,8 @@ def run_play(args: argparse.Namespace) -> int:
             )
         roles = tuple(dict.fromkeys(args.role))
         seed = args.seed
+        if args.journal and os.path.exists(args.journal):  # a second console on one journal: exit 2, not unrecorded
+            raise UsageError(f"{args.journal} exists already; resume that session with --resume {args.journal}")
         viewer = None
 
         def start(human_roles):

@@ -27,6 +27,7 @@ add up to the metric. `seam` is the agency, channel or hub responsible.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from itertools import pairwise
@@ -546,24 +547,44 @@ class _Walker:
                 self._back_to(lo, "transport", hub.id, f"{hub_name}: lift working at its capacity")
 
     def _closures(self, leg: str, lo: float, hi: float) -> dict[tuple[float, float], str]:
-        """Closed stretches of `leg` within [lo, hi], with what closed it."""
+        """Closed stretches of `leg` within [lo, hi], with what closed it: from each `leg_closed`
+        to the leg's next `leg_reopened` (or the closure's own end, whichever comes first)."""
         out: dict[tuple[float, float], str] = {}
         for i, e in enumerate(self.events):
             if e.kind is not Kind.leg_closed or leg not in e.data.get("legs", []):
                 continue
-            a, b = max(lo, e.time), min(hi, e.time + float(e.data.get("hours") or 0.0) * 60.0)
+            hours = e.data.get("hours")
+            until = e.time + float(hours) * 60.0 if hours is not None else math.inf
+            reopened = next(
+                (
+                    r.time
+                    for r in self.events[i + 1 :]
+                    if r.kind is Kind.leg_reopened and leg in r.data.get("legs", []) and r.time >= e.time
+                ),
+                math.inf,
+            )
+            a, b = max(lo, e.time), min(hi, until, reopened)
             if b > a:
-                cause = next(
-                    (
-                        p.data.get("inject")
-                        for p in reversed(self.events[:i])
-                        if p.time == e.time and p.kind is Kind.inject_fired
-                    ),
-                    None,
-                )
-                spec = self.injects.get(cause) if cause else None
-                out[(a, b)] = f"{cause}: {spec.synopsis}" if spec is not None else (cause or "weather")
+                out[(a, b)] = self._cause(e, i)
         return out
+
+    def _cause(self, event: SimEvent, index: int) -> str:
+        """What closed a leg, in words: the inject's synopsis, the decision, or the source as given."""
+        source = event.source
+        inject = source.removeprefix("inject:") if source.startswith("inject:") else None
+        if inject is None and source == "weather":  # older records: an inject fired at the same instant
+            inject = next(
+                (
+                    p.data.get("inject")
+                    for p in reversed(self.events[:index])
+                    if p.time == event.time and p.kind is Kind.inject_fired
+                ),
+                None,
+            )
+        spec = self.injects.get(inject) if inject else None
+        if spec is not None:
+            return f"{inject}: {spec.synopsis}"
+        return source
 
 
 def _split_by_hours(

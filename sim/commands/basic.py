@@ -15,13 +15,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validate",
         help="check scenario files",
         description="Check scenario files. Prints FILE:LINE:COL: field.path: message per problem on "
-        "stderr and exits 2 if any file is invalid.",
+        "stderr and exits 2 if any file is invalid. Logic warnings (parts that can never happen) are printed "
+        "as FILE:LINE:COL: field.path: warning: message; with --strict they are errors.",
     )
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     validate.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object on stdout instead: files, ok, problems (file, line, col, path, message)",
+        help="print one JSON object on stdout instead: files, ok, problems and warnings (file, line, col, path, message)",
+    )
+    validate.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat logic warnings (decisions that never come up, injects that never fire, ...) as errors",
     )
     validate.set_defaults(handler=run_validate)
 
@@ -76,35 +82,55 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from sim.scenario.loader import ScenarioError, load_scenario
+    from sim.scenario.loader import ScenarioError, load_raw, load_scenario_text, read_scenario_text
+    from sim.scenario.logic import logic_warnings
 
     problems = []
+    warnings = []
     for file in args.files:
         try:
-            scenario = load_scenario(file)
+            text = read_scenario_text(file)
+            scenario = load_scenario_text(text, str(file))
         except ScenarioError as error:
             problems += error.problems
             if not args.json:
                 print(terminal_safe(str(error)), file=sys.stderr)
-        else:
-            if not args.json:
+            continue
+        found = logic_warnings(scenario, load_raw(text, str(file))[1])
+        warnings += found
+        if not args.json:
+            for warning in found:
+                line = str(warning) if args.strict else _as_warning(warning)
+                print(terminal_safe(line), file=sys.stderr)
+            if not (found and args.strict):
+                more = f", {len(found)} warning{'s' if len(found) != 1 else ''}" if found else ""
                 print(
                     f"{terminal_safe(str(file))}: ok ({len(scenario.agencies)} agencies, "
                     f"{len(scenario.decisions)} decisions, {len(scenario.injects)} injects, "
-                    f"{len(scenario.reforms)} reforms)"
+                    f"{len(scenario.reforms)} reforms{more})"
                 )
+    failed = bool(problems) or (args.strict and bool(warnings))
     if args.json:
+
+        def rows(items):
+            return [{"file": p.file, "line": p.line, "col": p.col, "path": p.path, "message": p.message} for p in items]
+
         print_json(
             {
                 "files": [str(file) for file in args.files],
-                "ok": not problems,
-                "problems": [
-                    {"file": p.file, "line": p.line, "col": p.col, "path": p.path, "message": p.message}
-                    for p in problems
-                ],
+                "ok": not failed,
+                "problems": rows(problems + (warnings if args.strict else [])),
+                "warnings": rows([] if args.strict else warnings),
             }
         )
-    return 2 if problems else 0
+    return 2 if failed else 0
+
+
+def _as_warning(problem) -> str:
+    where = f"{problem.file}:{problem.line}:{problem.col}:"
+    return (
+        f"{where} {problem.path}: warning: {problem.message}" if problem.path else f"{where} warning: {problem.message}"
+    )
 
 
 def run_schema(args: argparse.Namespace) -> int:
@@ -131,19 +157,21 @@ def run_run(args: argparse.Namespace) -> int:
         refuse_overwriting_inputs([args.events, args.journal or None], [resolve(args.file)])
     except OutputError as error:
         raise UsageError(str(error)) from None  # a wrong command line: exit 2, nothing written
-    journal = None
+    journal = journal_error = None
     if args.journal is not None:
         if args.decide:
             raise UsageError("--decide cannot be recorded in a journal yet; run without --journal")
-        from sim.journal import JournalError, start_session
+        from sim.journal import JournalError, JournalWriteError, start_session
 
         try:
             simulation, journal = start_session(
                 resolve(args.file), seed=args.seed, reforms=args.reform, journal_path=args.journal or None, mode="run"
             )
+        except JournalWriteError as error:  # full disk, read-only folder: run anyway, fail at the end
+            journal_error = error
         except JournalError as error:
             raise UsageError(str(error)) from None
-    else:
+    if journal is None:
         scenario = load_scenario(resolve(args.file), reforms=args.reform)
         from sim.commands.decide import parse_decide
 
@@ -155,8 +183,11 @@ def run_run(args: argparse.Namespace) -> int:
     else:
         result = simulation.run()
     if journal is not None:
-        journal.close(simulation.now)
-        print(f"journal: {terminal_safe(str(journal.path))}", file=sys.stderr)
+        try:
+            journal.close(simulation.now)
+            print(f"journal: {terminal_safe(str(journal.path))}", file=sys.stderr)
+        except JournalError as error:
+            journal_error = error
     if args.events:
         from sim.files import atomic_writer
 
@@ -167,6 +198,9 @@ def run_run(args: argparse.Namespace) -> int:
         print_json(result.summary())  # JSON escapes control characters and lone surrogates itself
     else:
         print(terminal_safe(render_summary(result, simulation)))
+    if journal_error is not None:
+        print(f"ttxsim: {terminal_safe(str(journal_error))}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -43,6 +43,8 @@ class DecisionState:
     option: str | None = None
     by: str | None = None
     answer: simpy.Event | None = None
+    times: int = 0
+    """How many times it has been taken (a repeatable decision is taken again after `repeat`)."""
 
 
 class DecisionBoard:
@@ -163,7 +165,18 @@ class DecisionBoard:
 
     def _take(self, state: DecisionState, option: str, by: str) -> None:
         state.status = "taken"
+        state.times += 1
         self._record(state, option, by, Kind.decision_taken)
+        if state.spec.repeat is not None:
+            self.env.timeout(state.spec.repeat).callbacks.append(lambda _event: self._reopen(state))
+
+    def _reopen(self, state: DecisionState) -> None:
+        """A repeatable decision is due again: back to waiting, and up at once if still ready."""
+        if state.status != "taken":
+            return
+        state.status = "waiting"
+        self.emit(Kind.decision_reopened, state.spec.owner, state.spec.id, times=state.times)
+        self.review(state.spec.owner)
 
     def _record(self, state: DecisionState, option: str, by: str, kind: Kind) -> None:
         spec = state.spec

@@ -68,6 +68,8 @@ class Turnout(Cited):
     """People per hour arriving at the registration centre or port at compliance 1."""
     hours: Window = Field(default_factory=Window)
     """Daily hours in which people turn up."""
+    scale: Identifier | None = None
+    """A state variable (e.g. `compliance`, 0-1) that multiplies `per_hour` while the run goes on."""
 
 
 class Municipality(Cited):
@@ -192,6 +194,8 @@ class AirHub(Cited):
     """Bus ride from the registration centre to this airport (each way)."""
     priority: StandPriority = StandPriority.evacuation_first
     """Who gets a free stand first when SDF/US reinforcement flights also want one."""
+    capacity_scale: Identifier | None = None
+    """A state variable (e.g. `airspace_open`, 0/1) scaling the flights a day; at 0 or below the hub is closed."""
 
     @property
     def seats_per_day(self) -> int:
@@ -221,6 +225,8 @@ class SeaHub(Cited):
     departures: Window = Field(default_factory=Window)
     max_wait: Duration = 720.0
     """Longest a ship waits for a full load once someone is aboard."""
+    capacity_scale: Identifier | None = None
+    """A state variable scaling the passengers per trip; at 0 or below the port is closed."""
 
 
 Hub = Annotated[AirHub | SeaHub, Field(discriminator="mode")]

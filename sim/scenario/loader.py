@@ -288,7 +288,23 @@ repeats) a scenario may hold. The bundled scenario has under 4,000."""
 
 DEFAULT_MAX_SIZE = 4 * 1024 * 1024
 """Largest scenario file read by default, in bytes (the bundled one is under 100 KB);
-callers raise it with the `max_size` parameter (the CLI's `--max-size`)."""
+callers raise it with the `max_size` parameter, or for the whole process with
+`set_max_size` (the CLI's `ttxsim --max-size SIZE`)."""
+
+_max_size: int | None = DEFAULT_MAX_SIZE
+
+
+def set_max_size(size: int | None) -> None:
+    """The size limit every later read uses when its caller gives none (None: no limit).
+
+    One setting for the process, so `ttxsim --max-size` reaches every command
+    (run, compare, play, journals that carry a scenario) without each passing it on.
+    """
+    global _max_size  # one process-wide setting, set once by the CLI
+    _max_size = size
+
+
+_UNSET: Any = object()
 
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -884,15 +900,13 @@ def load_scenario_text(text: str, filename: str = "<string>", reforms: Sequence[
     return scenario
 
 
-def load_scenario(
-    path: str | Path, reforms: Sequence[str] = (), *, max_size: int | None = DEFAULT_MAX_SIZE
-) -> Scenario:
+def load_scenario(path: str | Path, reforms: Sequence[str] = (), *, max_size: int | None = _UNSET) -> Scenario:
     """Load and validate a scenario file, then apply the named reforms.
 
     Args:
         path: the scenario file (a regular file).
         reforms: ids of `reforms:` entries to apply, in order.
-        max_size: largest file accepted, in bytes (None: no limit).
+        max_size: largest file accepted, in bytes (None: no limit; default: `set_max_size`'s).
 
     Raises:
         ScenarioError: the file is missing, not a regular file, too large, unreadable
@@ -901,7 +915,7 @@ def load_scenario(
     return load_scenario_text(read_scenario_text(path, max_size=max_size), str(path), reforms)
 
 
-def read_scenario_text(path: str | Path, *, max_size: int | None = DEFAULT_MAX_SIZE) -> str:
+def read_scenario_text(path: str | Path, *, max_size: int | None = _UNSET) -> str:
     """A scenario file's text (UTF-8, or UTF-16/32 with a BOM), for callers that keep
     the text itself (journals, replication arms) as well as loading it.
 
@@ -914,6 +928,8 @@ def read_scenario_text(path: str | Path, *, max_size: int | None = DEFAULT_MAX_S
             than `max_size`, unreadable or not text.
     """
     filename = str(path)
+    if max_size is _UNSET:
+        max_size = _max_size
 
     def refuse(message: str) -> ScenarioError:
         return ScenarioError([Problem(filename, 1, 1, "", message)])
@@ -936,7 +952,7 @@ def read_scenario_text(path: str | Path, *, max_size: int | None = DEFAULT_MAX_S
         raise refuse(f"cannot read file: {error.strerror or error}") from None
     if max_size is not None and len(data) > max_size:
         raise refuse(
-            f"the file is larger than {_size_text(max_size)}, the most a scenario may be (--max-size raises it)"
+            f"the file is larger than {_size_text(max_size)}, the most a scenario may be (ttxsim --max-size SIZE raises it)"
         )
     return _decode(data, filename)
 

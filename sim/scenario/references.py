@@ -38,7 +38,6 @@ from sim.scenario.loader import (
 from sim.scenario.schema import (
     Agency,
     Channel,
-    ChannelDisruptionEffect,
     Condition,
     Decision,
     HandoverConfig,
@@ -208,9 +207,6 @@ class _Checker:
                     f"unknown sender {sender!r}"
                     f"{suggest(sender, [*self.agencies, SIMCELL])}; expected an agency id or 'simcell'",
                 )
-        elif issubclass(cls, ChannelDisruptionEffect):
-            for i, agency in _str_list(data.get("agencies")):
-                self.agency((*path, "agencies", i), agency)
         elif issubclass(cls, Condition):
             self.decision((*path, "decision"), data.get("decision"))
             self.expect((*path, "inject"), data.get("inject"), self.injects, "inject")

@@ -106,3 +106,56 @@ def test_garbage_in_a_consequence_section_is_a_scenario_error_never_a_crash(plac
         load_scenario_text(yaml.safe_dump(raw))
     except ScenarioError as error:
         assert error.problems
+
+
+TEMPORARY = st.tuples(
+    st.sampled_from(["set", "add", "scale"]),
+    st.floats(min_value=-50, max_value=50, allow_nan=False).map(lambda x: round(x, 3)),
+    st.integers(min_value=1, max_value=300),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(min_value=0, max_value=2**16),
+    initial=st.floats(min_value=-10, max_value=10, allow_nan=False).map(lambda x: round(x, 3)),
+    effects=st.lists(TEMPORARY, min_size=1, max_size=6),
+    hazard=st.booleans(),
+)
+def test_temporary_effects_of_a_repeatable_decision_restore_exactly_and_stay_in_bounds(seed, initial, effects, hazard):
+    """Every change is `for` at most 5 h and the decision re-opens every 6 h: each time it is taken
+    again the variable is back at exactly its initial value, and it never leaves its bounds."""
+    from sim.scenario.loader import load_scenario_text
+
+    listed = []
+    for op, amount, minutes in effects:
+        key = "factor" if op == "scale" else "value"
+        listed.append({"kind": op, "state": "x", key: abs(amount) if op == "scale" else amount, "for": f"{minutes}m"})
+    scenario = {
+        "scenario": {"id": "p", "title": "P", "start": "2027-04-05T06:00:00+09:00", "horizon": "3d"},
+        "agencies": [{"id": "hq", "name": "HQ", "kind": "executive"}],
+        "state": [{"id": "x", "initial": initial, "min": -20, "max": 20}],
+        "decisions": [
+            {
+                "id": "d",
+                "title": "D",
+                "owner": "hq",
+                "delay": {"kind": "uniform", "low": 1, "high": 60},
+                "repeat": "6h",
+                "options": [{"id": "a", "label": "A", "effects": listed}],
+            }
+        ],
+    }
+    if hazard:  # a hazard changing the same variable for a while, on its own stream
+        scenario["hazards"] = [
+            {"id": "h", "title": "H", "rate": 4, "effects": [{"kind": "add", "state": "x", "value": 3, "for": "30m"}]}
+        ]
+    import json
+
+    result = Simulation(load_scenario_text(json.dumps(scenario)), seed=seed).run()
+    changes = [e for e in result.events if e.kind == Kind.state_changed]
+    assert all(-20 <= e.data["value"] <= 20 for e in changes)
+    if not hazard:
+        for taken in (e.time for e in result.events if e.kind == Kind.decision_taken):
+            first = next(e for e in changes if e.time == taken and e.source.startswith("decision:"))
+            assert first.data["previous"] == initial

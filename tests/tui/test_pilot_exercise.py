@@ -6,6 +6,7 @@ import pytest
 from helpers import until
 
 from sim.events import Kind
+from sim.scenario.schema import Inject
 from tui.screens.briefing import BriefingScreen
 from tui.screens.debrief import DebriefScreen
 from tui.screens.exercise import ExerciseScreen
@@ -135,6 +136,29 @@ async def test_adhoc_inject_is_validated_then_fired(make):
         await pilot.pause()
         fired = [e for e in app.sim.events if e.kind is Kind.inject_fired and e.data["inject"] == "x01"]
         assert fired and fired[0].data["to"] == ["okinawa_pref"]
+
+
+async def test_refused_adhoc_inject_is_reported_and_not_recorded(make):
+    """An inject the model cannot carry out (it closes a place the scenario lacks) is refused
+    with a notice; the console keeps running and nothing reaches the session's inputs."""
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        screen = app.screen
+        inject = Inject.model_validate(
+            {
+                "id": "x02",
+                "from": "simcell",
+                "to": ["okinawa_pref"],
+                "synopsis": "Atlantis port shut.",
+                "on_demand": True,
+                "effects": [{"kind": "closure", "places": ["atlantis_port"], "duration": "6h"}],
+            }
+        )
+        screen.fire(inject)
+        await pilot.pause()
+        assert not app.sim.inputs
+        assert any("Not fired" in str(n.message) for n in app._notifications)
 
 
 async def _reach_decision(make, key: str):

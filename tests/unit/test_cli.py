@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -139,7 +140,12 @@ def test_validate_json_reports_every_problem_with_its_position(capsys, tmp_path)
 
 def test_validate_json_ok(capsys):
     code, out, _ = _run(capsys, "validate", "--json", str(DEFAULT_SCENARIO))
-    assert code == 0 and json.loads(out) == {"files": [str(DEFAULT_SCENARIO)], "ok": True, "problems": []}
+    assert code == 0 and json.loads(out) == {
+        "files": [str(DEFAULT_SCENARIO)],
+        "ok": True,
+        "problems": [],
+        "warnings": [],
+    }
 
 
 def test_schema_out_writes_the_schema_to_a_file(capsys, tmp_path):
@@ -280,3 +286,21 @@ def test_a_bad_flag_value_is_shown_harmlessly(capsys):
     err = capsys.readouterr().err
     assert exit_info.value.code == 2
     assert "\x1b" not in err and "\\x1b[2J" in err
+
+
+def test_max_size_raises_the_scenario_size_limit(tmp_path, capsys):
+    """A scenario over the default limit is refused with the way out named; --max-size lets it in."""
+    from sim.scenario.loader import DEFAULT_MAX_SIZE, set_max_size
+
+    big = tmp_path / "big.yaml"
+    text = Path(DEFAULT_SCENARIO).read_text(encoding="utf-8")
+    big.write_text(text + "\n" + "#" * (DEFAULT_MAX_SIZE + 1) + "\n", encoding="utf-8")
+    try:
+        assert main(["validate", str(big)]) == 2
+        assert "ttxsim --max-size SIZE" in capsys.readouterr().err
+        assert main(["--max-size", "8MB", "validate", str(big)]) == 0
+    finally:
+        set_max_size(DEFAULT_MAX_SIZE)
+    with pytest.raises(SystemExit) as refused:
+        main(["--max-size", "lots", "validate", str(big)])
+    assert refused.value.code == 2

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from sim.domain.decisions import DecisionError
+from sim.domain.decisions import DecisionError, InputError
 from sim.events import Kind, SimEvent
 from sim.scenario.schema import Inject
 from sim.simulation import DecisionView, WorldView
@@ -347,8 +347,12 @@ class ExerciseScreen(Screen):
         )
 
     def fire(self, inject: Inject) -> None:
-        """Fire now, exactly at the current simulated time."""
-        event = self.session.fire(inject)
+        """Fire now, exactly at the current simulated time; a refused inject changes nothing."""
+        try:
+            event = self.session.fire(inject)
+        except InputError as error:
+            self.app.notify(f"Not fired: {error}", severity="error", markup=False)
+            return
         self._refresh([event])
         self.app.notify(f"{inject.id} fired at {self.sim.clock.label(event.time)}", markup=False)
 
