@@ -264,3 +264,12 @@ def test_a_very_long_chain_still_adds_up():
     explanation = explain(scenario, events, f"decision.d{n - 1}")
     assert sum(s.hours for s in explanation.segments) == pytest.approx(explanation.value_hours, abs=ONE_MINUTE)
     assert explanation.value_hours == pytest.approx(n / 60, abs=ONE_MINUTE)
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_cli_json_adds_up_to_the_minute_on_every_bundled_scenario(path, capsys):
+    """The acceptance check as a user runs it: `ttxsim explain FILE --seed 1 --json`."""
+    assert main(["explain", str(path), "--seed", "1", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["segments"]
+    assert abs(sum(s["hours"] for s in payload["segments"]) - payload["value_hours"]) <= ONE_MINUTE
