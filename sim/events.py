@@ -40,6 +40,10 @@ class Kind(StrEnum):
     reinforcement_landed = "reinforcement_landed"
     vessels_assigned = "vessels_assigned"
     evacuation_completed = "evacuation_completed"
+    cohort_departed = "cohort_departed"
+    cohort_arrived = "cohort_arrived"
+    people_exposed = "people_exposed"
+    movement_completed = "movement_completed"
     state_changed = "state_changed"
     inject_cancelled = "inject_cancelled"
     hazard_occurred = "hazard_occurred"
@@ -263,6 +267,51 @@ CATALOGUE: dict[Kind, KindSpec] = {
             "people": "people moved",
             "hours": "hours from the first movement start",
             "municipalities": "municipalities whose people were the last to leave",
+        },
+    ),
+    Kind.cohort_departed: KindSpec(
+        "A cohort (people moving together) set off along a link of the movement network.",
+        "population id",
+        "the place the link leads to",
+        {
+            "cohort": "cohort number (1, 2, ...; a split-off part gets a new number)",
+            "link": "link id",
+            "mode": "`walk`, `car`, `bus`, `rail`, `air` or `sea`",
+            "origin": "the place it left",
+            "people": "people in the cohort (or aboard)",
+            "vehicle": "(optional) vehicle number, for a link run by vehicles",
+        },
+    ),
+    Kind.cohort_arrived: KindSpec(
+        "A cohort reached a safe place and was taken in (`sum: people` counts the people moved).",
+        "population id",
+        "the safe place",
+        {
+            "cohort": "cohort number",
+            "area": "the population's area",
+            "people": "people taken in",
+            "hours": "hours since the first population started to move",
+        },
+    ),
+    Kind.people_exposed: KindSpec(
+        "An area's deadline passed: its people not yet safe are exposed (one event per population).",
+        "population id",
+        "area id",
+        {
+            "people": "people exposed",
+            "at_home": "of them, people who had not left",
+            "on_the_way": "of them, people on the way or waiting for a link or a vehicle",
+        },
+    ),
+    Kind.movement_completed: KindSpec(
+        "Every person of the movement network is safe or exposed: nobody is left in danger.",
+        "`movement`",
+        "none",
+        {
+            "population": "people in every population",
+            "moved": "people who reached safety",
+            "exposed": "people exposed",
+            "hours": "hours since the first population started to move",
         },
     ),
     Kind.state_changed: KindSpec(

@@ -324,6 +324,12 @@ class Simulation:
             with self._model_failures():  # e.g. a hub no flight can leave, in a scenario built in code
                 self._evacuation = Evacuation(self._env, scenario.evacuation, self._streams, self._bus.emit)
             self._consequences.attach_evacuation(self._evacuation)
+        self._movement = None
+        if scenario.movement is not None:
+            from sim.domain.movement import Movement
+
+            self._movement = Movement(self._consequences.ctx, scenario.movement)
+            self._consequences.attach_movement(self._movement)
         self._movement_triggers = self._movement_triggers_of(scenario)
         handover = scenario.handover
         self._vessels_pending = bool(
@@ -346,6 +352,8 @@ class Simulation:
         if self._evacuation is not None:
             self._evacuation.start_voluntary_departures()
         self._consequences.start()
+        if self._movement is not None:
+            self._movement.start()
         self._board.start()
 
     @staticmethod
@@ -693,6 +701,7 @@ class Simulation:
                 "decision_hours": self._milestone_hours(scenario.consultation.span if scenario.consultation else None),
                 "answer": self._answer(scenario),
             },
+            **({"movement": self._movement.metrics()} if self._movement is not None else {}),
             "decisions": {
                 s.spec.id: {
                     "status": s.status,

@@ -696,7 +696,9 @@ def run_compare(args: argparse.Namespace) -> int:
         payload["interrupted"] = True
     if rs.failed:
         payload["failed"] = rs.failed
-    shown = list(HEADLINE_METRICS) + [m for m in metrics if m not in HEADLINE_METRICS]
+    own = [m.id for m in base.metrics]  # the scenario's own metrics; the built-in ones only where they apply
+    builtin = list(HEADLINE_METRICS) if base.evacuation is not None or not own else []
+    shown = list(dict.fromkeys([*builtin, *own, *args.metric]))
     title = f"{base.scenario.title}: {rs.replications} paired replications per arm, master seed {args.seed}" + (
         " (interrupted)" if rs.interrupted else ""
     )

@@ -228,18 +228,39 @@ def render_summary(result, simulation) -> str:
                 f"   done at {_hours(figures.get('completion_hours'))}"
             )
         lines.append("")
-    lines += [
-        "Seams",
-        f"  JCG under MoD control     {_hours(metrics['handover']['transfer_hours'])} after the defence-operation order",
-        f"  prior consultation        {_hours(metrics['consultation']['decision_hours'])} from US request to answer"
-        + (f" ({metrics['consultation']['answer']})" if metrics["consultation"].get("answer") else ""),
-        "",
-        "Decisions (hours after T+0)",
-    ]
+    movement = metrics.get("movement")
+    if movement is not None:
+        lines += [
+            "Movement",
+            f"  safe                 {movement['moved']:,} of {movement['population']:,}",
+            f"  exposed              {movement['exposed']:,}",
+            f"  still in danger      {movement['in_danger']:,}",
+            "",
+        ]
+    scenario = simulation.scenario
+    if scenario.handover is not None or scenario.consultation is not None:
+        lines += [
+            "Seams",
+            f"  JCG under MoD control     {_hours(metrics['handover']['transfer_hours'])} after the defence-operation order",
+            f"  prior consultation        {_hours(metrics['consultation']['decision_hours'])} from US request to answer"
+            + (f" ({metrics['consultation']['answer']})" if metrics["consultation"].get("answer") else ""),
+            "",
+        ]
+    if scenario.metrics:
+        lines.append("Metrics")
+        lines += [f"  {m.id:<34} {_value(metrics.get(m.id))}" for m in scenario.metrics]
+        lines.append("")
+    lines.append("Decisions (hours after T+0)")
     for decision_id, row in metrics["decisions"].items():
         when = "-" if row["taken_hours"] is None else f"{row['taken_hours']:.1f}"
         lines.append(f"  {decision_id:<34} {row['status']:<8} {when:>7}  {row['option'] or ''}")
     return "\n".join(lines)
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.4g}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def _hours(value: float | None) -> str:

@@ -23,6 +23,7 @@ from sim.scenario.schema import Decision, Scenario
 
 if TYPE_CHECKING:
     from sim.domain.evacuation import Evacuation
+    from sim.domain.movement import Movement
 
 
 class Consequences:
@@ -65,6 +66,12 @@ class Consequences:
         self.effects.evacuation = evacuation
         evacuation.read_state(self.state.values)
         self.state.on_change(evacuation.state_changed)
+
+    def attach_movement(self, movement: Movement) -> None:
+        """The movement network exists: `close`, `open` and `movement` effects reach it, and it reads
+        the state (compliance) and conditions (`when:`) and keeps its `counts` variables."""
+        self.effects.movement = movement
+        movement.bind(self.state, self.conditions)
 
     def start(self) -> None:
         """At T+0: initial state, then the watches on `when:` conditions, then the hazards."""

@@ -48,6 +48,7 @@ from sim.scenario.schema import ChannelDisruptionEffect, ClosureEffect, Complian
 
 if TYPE_CHECKING:
     from sim.domain.evacuation import Evacuation
+    from sim.domain.movement import Movement
 
 SIMCELL = "simcell"
 
@@ -72,6 +73,8 @@ class Effects:
         self.network = network
         self.evacuation: Evacuation | None = None
         """The movement model, if the scenario has one (attached after it is built)."""
+        self.movement: Movement | None = None
+        """The movement network (`movement:`), if the scenario has one (attached after it is built)."""
         self.cancelled: set[str] = set()
         self._cancels: dict[str, int] = {}
         """Inject id -> how many times it was cancelled: a pending `fire` made before the latest cancel is void."""
@@ -118,6 +121,8 @@ class Effects:
                 raise ValueError(f"unknown effect kind {getattr(effect, 'kind', effect)!r}")
 
     def _movement(self, effect: Any, cause: str) -> None:
+        if self.movement is not None and isinstance(effect, CloseEffect | OpenEffect | MovementEffect):
+            self._network(self.movement, effect, cause)
         evacuation = self.evacuation
         if evacuation is None:
             return  # `validate` warns about movement effects in a scenario without movement
@@ -134,6 +139,17 @@ class Effects:
                 evacuation.set_compliance(effect.factor, effect.duration, cause)
             case ReinforcementEffect():
                 evacuation.reinforce(effect.hub, effect.flights, effect.stand_time)
+
+    @staticmethod
+    def _network(movement: Movement, effect: CloseEffect | OpenEffect | MovementEffect, cause: str) -> None:
+        """`close` / `open` links and places and `movement` start / stop of the movement network."""
+        match effect:
+            case CloseEffect():
+                movement.close(effect.mode, list(effect.places), effect.for_, cause)
+            case OpenEffect():
+                movement.open(effect.mode, list(effect.places), effect.for_, cause)
+            case MovementEffect():
+                movement.change_movement(effect.action, list(effect.areas), effect.for_, cause)
 
     def tell(self, effect: TellEffect, cause: str) -> None:
         """Deliver a message: each addressee handles it, then knows it (shown in its inbox)."""

@@ -71,16 +71,23 @@ class Targets:
         targets = cls()
         targets.agencies = _item_ids(raw.get("agencies"))
         targets.channels = _item_ids(raw.get("channels"))
+        network = raw.get("movement")
+        if isinstance(network, dict):  # the movement network: places, links and areas
+            targets.movement = True
+            targets.places += _item_ids(network.get("places")) + _item_ids(network.get("links"))
+            targets.areas += _item_ids(network.get("areas"))
         evacuation = raw.get("evacuation")
         if not isinstance(evacuation, dict):
             return targets
         targets.movement = True
         municipalities = _items(evacuation.get("municipalities"))
-        targets.areas = _item_ids(municipalities)
+        targets.areas += _item_ids(municipalities)
         islands = _item_ids(evacuation.get("islands"))
         hubs = _items(evacuation.get("hubs"))
         targets.places = list(
-            dict.fromkeys([*targets.areas, *islands, *_item_ids(hubs), *_item_ids(evacuation.get("feeders"))])
+            dict.fromkeys(
+                [*targets.places, *targets.areas, *islands, *_item_ids(hubs), *_item_ids(evacuation.get("feeders"))]
+            )
         )
         air = [h for h in hubs if h.get("mode", "air") == "air" and isinstance(h.get("id"), str)]
         air_islands = {h.get("island") for h in air}

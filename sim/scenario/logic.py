@@ -41,6 +41,9 @@ MOVEMENT_KINDS = {"close", "open", "closure", "movement", "compliance", "reinfor
 MOVEMENT_EVENTS = {"movement_started", "departed", "arrived", "reached_host", "leg_closed", "leg_reopened"}
 MOVEMENT_EVENTS |= {"compliance_changed", "reinforcement_landed", "vessels_assigned", "evacuation_completed"}
 MOVEMENT_EVENTS |= {"movement_changed"}
+NETWORK_EVENTS = {"cohort_departed", "cohort_arrived", "people_exposed", "movement_completed"}
+NETWORK_EVENTS |= {"movement_started", "leg_closed", "leg_reopened", "movement_changed"}
+"""Events the movement network (`movement:`) emits."""
 
 
 def check_logic_text(text: str, filename: str = "<string>") -> list[Problem]:
@@ -81,6 +84,10 @@ class _Logic:
         for effect in self._all_effects():
             if isinstance(effect, SetEffect | AddEffect | ScaleEffect):
                 found.setdefault(effect.state, []).append(effect)
+        counts = self.s.movement.counts if self.s.movement is not None else None
+        for name in counts.model_dump().values() if counts is not None else ():
+            if isinstance(name, str):
+                found.setdefault(name, []).append(counts)  # the movement model keeps these up to date
         return found
 
     def _all_effects(self) -> Iterator[Any]:
@@ -318,7 +325,9 @@ class _Logic:
                 self._movement_effect(("hazards", i, "effects", k), effect)
 
     def _movement_effect(self, path: PathTuple, effect: Any) -> None:
-        if self.s.evacuation is None and getattr(effect, "kind", None) in MOVEMENT_KINDS:
+        kind = getattr(effect, "kind", None)
+        network = self.s.movement is not None and kind in ("close", "open", "movement")
+        if self.s.evacuation is None and kind in MOVEMENT_KINDS and not network:
             self.warn((*path, "kind"), f"effect {effect.kind!r} changes nothing: this scenario has no evacuation:")
 
     def check_metrics(self) -> None:
@@ -329,10 +338,13 @@ class _Logic:
                 if not self.can_hold(cond):
                     self.warn((*here, key), f"metric {metric.id!r} is always null: its {key} condition can never hold")
             event = getattr(metric, "event", None)
-            if event in MOVEMENT_EVENTS and self.s.evacuation is None:
+            emitted = (event in MOVEMENT_EVENTS and self.s.evacuation is not None) or (
+                event in NETWORK_EVENTS and self.s.movement is not None
+            )
+            if event in MOVEMENT_EVENTS | NETWORK_EVENTS and not emitted:
                 self.warn(
                     (*here, "event"),
-                    f"metric {metric.id!r} counts {event!r}, which a scenario without evacuation: never emits",
+                    f"metric {metric.id!r} counts {event!r}, which this scenario never emits (no evacuation: or movement:)",
                 )
             if event == "hazard_occurred" and metric.target is not None and metric.target not in hazards:
                 self.warn(

@@ -35,6 +35,7 @@ from sim.scenario.loader import (
     field_key,
     suggest,
 )
+from sim.scenario.movement_refs import MovementChecks
 from sim.scenario.schema import (
     Agency,
     Channel,
@@ -182,6 +183,7 @@ class _Checker:
         self.check_requires_cycles()
         self.check_reform_paths()
         self.check_departure_windows()
+        MovementChecks(self).run()
         return list(self.problems)
 
     def check_model(self, path: PathTuple, cls: type[BaseModel], data: dict[str, Any]) -> None:

@@ -34,6 +34,7 @@ from sim.scenario.consequences import (
     When,
 )
 from sim.scenario.evacuation import EvacuationConfig
+from sim.scenario.movement import MovementConfig
 from sim.scenario.types import (
     Cited,
     Distribution,
@@ -414,6 +415,8 @@ class Scenario(Cited):
     """Named overlays an analyst can apply with `--reform`."""
     evacuation: EvacuationConfig | None = None
     """The Sakishima evacuation model (omit for exercises without one)."""
+    movement: MovementConfig | None = None
+    """People moving over a network of places and links to safety, against deadlines (see `movement.py`)."""
     handover: HandoverConfig | None = None
     """JCG under MoD control: what to measure and what it unlocks."""
     consultation: ConsultationConfig | None = None
