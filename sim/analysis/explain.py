@@ -149,6 +149,7 @@ def default_metric(scenario, events: Sequence[SimEvent]) -> str:
         "evacuation.start_hours",
         "handover.transfer_hours",
         "consultation.decision_hours",
+        *(m.id for m in _scenario_time_metrics(scenario)),
         *(f"decision.{e.target}" for e in reversed(taken)),
     ]
     known = time_metrics(scenario)
@@ -322,10 +323,11 @@ class _Walker:
             else:
                 self._learned(span.delivered_to, span.end)
 
-    def _anchor(self, end: float) -> None:
-        """Explain the latest event at `end` that has a cause to walk back (a scenario metric's
-        condition came to hold then); a condition on time or state alone is the scenario's."""
-        for e in sorted((e for e in self.events if e.time == end), key=lambda e: -e.seq):
+    def _anchor(self, end: float, before_seq: int | None = None) -> None:
+        """Explain the latest event at `end` (before `before_seq`) that has a cause to walk back;
+        a condition on time or state alone is the scenario's."""
+        at_end = [e for e in self.events if e.time == end and (before_seq is None or e.seq < before_seq)]
+        for e in sorted(at_end, key=lambda e: -e.seq):
             if e.kind in (Kind.decision_taken, Kind.decision_skipped) and e.target in self.taken:
                 self._decision(e.target)
                 return
@@ -335,6 +337,9 @@ class _Walker:
             if e.kind is Kind.evacuation_completed:
                 self._evacuation_to(e)
                 return
+            if e.kind is Kind.cohort_arrived:
+                self._cohort(e)
+                return
             if e.kind is Kind.inject_fired and e.data.get("inject") in self.fired:
                 self._inject(e.data["inject"])
                 return
@@ -342,6 +347,39 @@ class _Walker:
                 self._learned(e.source, e.data.get("fact"))
                 return
         self._back_to(0.0, "condition", "scenario", "the metric's condition held from this time")
+
+    def _cohort(self, arrived: SimEvent) -> None:
+        """A cohort of the movement network reached safety: its last link, then the wait from its
+        population's start (turnout, queues for the link or a vehicle), then what started it."""
+        population, cohort = arrived.source, arrived.data.get("cohort")
+        self._back_to(arrived.time, "other", "model", "")
+        departed = [
+            e
+            for e in self.events
+            if e.kind is Kind.cohort_departed
+            and e.source == population
+            and e.data.get("cohort") == cohort
+            and e.time <= arrived.time
+        ]
+        if departed:
+            last = departed[-1]
+            mode = last.data.get("mode")
+            label = f"{population} cohort {cohort}: {last.data.get('origin')} -> {last.target} ({mode})"
+            self._back_to(last.time, "transport", str(last.data.get("link")), label)
+        spec = next((p for p in getattr(self.scenario.movement, "populations", []) if p.id == population), None)
+        started = self._condition_time(spec.turnout.when) if spec is not None else 0.0
+        label = f"{population}: turnout and waiting for a link or vehicle"
+        self._back_to(started or 0.0, "processing", population, label)
+        if started:
+            self._anchor(started)
+
+    def _condition_time(self, when) -> float | None:
+        """When a `when:` condition first held in this run (0 without one), by the engine's own rule."""
+        if when is None:
+            return 0.0
+        from sim.domain.conditions import first_held
+
+        return first_held(when, self.events, self.events[-1].time if self.events else 0.0)
 
     def _back_to(self, t: float, kind: str, seam: str, label: str) -> None:
         """Add the segment [t, cursor] and move the cursor back to t (never forward)."""
@@ -482,16 +520,46 @@ class _Walker:
                 self._back_to(taken.time, "script", "simcell", f"{inject_id} follows its trigger: {synopsis}")
                 self._decision(trigger.decision)
                 return
+        fired_by = self._fired_by_option(inject_id, fired.time)
+        if fired_by is not None:
+            decision, option = fired_by
+            label = f"{inject_id} follows {decision} = {option} after the effect's delay: {synopsis}"
+            self._back_to(self.taken[decision].time, "script", "simcell", label)
+            self._decision(decision)
+            return
+        if spec is not None and getattr(spec, "at", None) is None and getattr(spec, "when", None) is not None:
+            held = self._condition_time(spec.when)
+            if held is not None and 0 < held <= fired.time:
+                self._back_to(held, "script", "simcell", f"{inject_id} fires when its condition holds: {synopsis}")
+                self._anchor(held, before_seq=fired.seq)
+                return
         self._back_to(0.0, "script", "simcell", f"{inject_id} scheduled by the script: {synopsis}")
+
+    def _fired_by_option(self, inject_id: str, when: float) -> tuple[str, str] | None:
+        """The decision whose chosen option has a `fire` effect for this inject, landing at `when`."""
+        for decision in self.decisions.values():
+            taken = self.taken.get(decision.id)
+            if taken is None or taken.kind is not Kind.decision_taken:
+                continue
+            chosen = next((o for o in decision.options if o.id == taken.data.get("option")), None)
+            for effect in getattr(chosen, "effects", None) or []:
+                fires = getattr(effect, "kind", None) == "fire" and effect.inject == inject_id
+                if fires and abs(taken.time + effect.delay - when) < 1e-6:
+                    return decision.id, chosen.id
+        return None
 
     # -- the evacuation ------------------------------------------------------
     def _movement(self, event: SimEvent) -> None:
+        """People started to move: after the municipality's guidelines decision (the evacuation
+        model), or after whatever else happened at that instant (a movement network's start)."""
         municipality = event.data.get("municipality", event.source)
         config = self.scenario.evacuation
-        spec = next((m for m in config.municipalities if m.id == municipality), None)
+        spec = next((m for m in config.municipalities if m.id == municipality), None) if config else None
         self._back_to(event.time, "other", "model", "")
         if spec is not None and spec.guidelines_decision in self.taken:
             self._decision(spec.guidelines_decision)
+        elif event.time > 0:
+            self._anchor(event.time, before_seq=event.seq)
 
     def _evacuation_to(self, done: SimEvent) -> None:
         """[movement start of the last municipality, completion] by the hub that carried the last people."""

@@ -273,3 +273,18 @@ def test_cli_json_adds_up_to_the_minute_on_every_bundled_scenario(path, capsys):
     payload = json.loads(capsys.readouterr().out)
     assert payload["segments"]
     assert abs(sum(s["hours"] for s in payload["segments"]) - payload["value_hours"]) <= ONE_MINUTE
+
+
+def test_movement_network_cohort_walks_back_to_the_order():
+    """Tsunami: the cohort that brought the safe share over the line is traced over its link, its
+    wait from the order, the order's broadcast delay and the decision behind it."""
+    text = (bundled_dir() / "tsunami.yaml").read_text(encoding="utf-8").replace("at_least: 0.9}}", "at_least: 0.3}}")
+    scenario = load_scenario_text(text)
+    events = Simulation(scenario, seed=1).run().events
+    explanation = _checked(scenario, events, "time_to_90pct_safe")
+    kinds = [s.kind for s in explanation.segments]
+    assert kinds[-2:] == ["processing", "transport"]
+    assert explanation.segments[-1].seam in {link.id for link in scenario.movement.links}
+    assert "deliberation" in kinds and any(
+        "order_broadcast follows evacuation_order" in s.label for s in explanation.segments
+    )
