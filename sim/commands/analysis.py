@@ -62,6 +62,7 @@ def evacuation_curve(evacuation: dict[str, Any] | None, grid: list[float]) -> tu
 
 def run_chunk(task) -> list:
     """Run replications `task.indices` of every arm; return one `Record` per run."""
+    from sim.analysis.explain import segment_metrics
     from sim.analysis.replications import Record, curve_grid, derived_metrics, flatten_metrics
 
     _crash_hook(task)
@@ -75,6 +76,7 @@ def run_chunk(task) -> list:
             curve = evacuation_curve(result.metrics.get("evacuation"), grid)
             flat = flatten_metrics(result.metrics)
             flat.update(derived_metrics(flat))
+            flat.update(segment_metrics(scenario, result.events))  # where the hours went, per kind
             records.append(Record(arm.name, index, seed, flat, curve, len(result.events)))
     return records
 
