@@ -420,3 +420,204 @@ def _pandas():
     except ImportError:
         raise ImportError(PANDAS_HINT) from None
     return pandas
+
+
+# ---------------------------------------------------------------------------
+# Sensitivity of assumptions (`ttxsim sensitivity`)
+# ---------------------------------------------------------------------------
+
+DEFAULT_TRAJECTORIES = 10
+"""Morris trajectories by default: r(k+1) runs; 10 is the usual screening size."""
+DEFAULT_SOBOL_BASE = 64
+"""Sobol base sample by default (a power of two): n(k+2) runs, so name a subset with --params."""
+HEADLINE_TIME_METRICS = ("evacuation.finished_hours", "clearance_hours")
+"""The default metric when the scenario has it: islands cleared, hours after T+0."""
+
+
+@dataclass
+class SensitivityResult:
+    """What `sensitivity_analysis` produced: the JSON payload and the tables behind it."""
+
+    payload: dict[str, Any]
+    parameters: list[Any]
+    design: Any
+    """The design matrix (numpy), one row per point, one column per parameter."""
+    means: dict[str, list[float]]
+    """Per metric, the mean over replications at each design point (NaN: never happened)."""
+    missing: dict[str, list[int]]
+    rs: ReplicationSet | None
+
+    def ranking_frame(self) -> pd.DataFrame:
+        """One row per (metric, parameter), most influential first within each metric."""
+        pd = _pandas()
+        rows = []
+        for metric, entry in self.payload["metrics"].items():
+            for rank, row in enumerate(entry.get("ranking") or [], 1):
+                rows.append({"metric": metric, "rank": rank, **row})
+        return pd.DataFrame(rows)
+
+    def design_frame(self) -> pd.DataFrame:
+        """One row per design point: the factor of every parameter, then each metric's mean and missing count."""
+        pd = _pandas()
+        return pd.DataFrame(design_rows(self)[1], columns=design_rows(self)[0])
+
+
+def design_rows(result: SensitivityResult) -> tuple[list[str], list[list[Any]]]:
+    """(header, rows) of the design table (design.csv)."""
+    header = ["point", *[p.path for p in result.parameters]]
+    for metric in result.means:
+        header += [f"{metric} (mean)", f"{metric} (missing)"]
+    rows = []
+    for i, row in enumerate(result.design):
+        out: list[Any] = [i, *[round(float(v), 9) for v in row]]
+        for metric in result.means:
+            mean = result.means[metric][i] if i < len(result.means[metric]) else None
+            out += [None if mean is None or mean != mean else round(mean, 6), result.missing[metric][i]]
+        rows.append(out)
+    return header, rows
+
+
+def default_metric(model: Scenario, names: Sequence[str]) -> str:
+    """The scenario's headline time metric: islands cleared after T+0, else its first own metric.
+
+    Raises:
+        ExperimentError: neither exists (the message lists a few metrics to choose from).
+    """
+    for name in HEADLINE_TIME_METRICS:
+        if name in names:
+            return name
+    for metric in getattr(model, "metrics", None) or []:
+        if metric.id in names:
+            return metric.id
+    sample = ", ".join(n for n in names if n.endswith("_hours"))[:300]
+    raise ExperimentError(f"this scenario has no headline time metric; name one with --metric (e.g. {sample})")
+
+
+def sensitivity_analysis(
+    scenario: Scenario | str | Path,
+    *,
+    method: str = "morris",
+    metrics: Sequence[str] = (),
+    params: Sequence[str] = (),
+    n: int | None = None,
+    replications: int = 1,
+    seed: int = 1,
+    reforms: Sequence[str] = (),
+    jobs: int | None = 1,
+    backend: Any = "local",
+    progress: Callable[[int, int], None] | None = None,
+) -> SensitivityResult:
+    """Rank the scenario's assumptions by their effect on `metrics` (Morris or Sobol, SALib).
+
+    Args:
+        method: `morris` (screening: mu*, sigma) or `sobol` (S1, ST with 95 % intervals).
+        metrics: metric names (default: the headline time metric).
+        params: globs over parameter paths (default: every assumption).
+        n: Morris trajectories (default 10) or the Sobol base sample (default 64,
+            rounded up to a power of two).
+        replications: runs per design point; point p, replication k uses the seed
+            of replication k at every point (common random numbers).
+        backend: `local`, `dask`, or a backend object (`sim.analysis.backends`).
+
+    Raises:
+        ExperimentError: no parameters, an unknown metric, a glob that matches nothing,
+            or a range that makes the scenario invalid.
+    """
+    import time
+
+    from sim.analysis import sensitivity as sa
+    from sim.analysis.replications import Arm, derived_metrics, flatten_metrics
+    from sim.commands.analysis import replication_seed
+
+    if method not in sa.METHODS:
+        raise ExperimentError(f"unknown method {method!r} (choose {' or '.join(sa.METHODS)})")
+    try:
+        sa.require_salib()
+    except sa.SensitivityError as error:
+        raise ExperimentError(str(error)) from None
+    started = time.perf_counter()
+    text, filename = scenario_source(scenario)
+    model = _validated(text, filename, reforms)
+    raw = sa.base_raw(text, filename, reforms)
+    try:
+        parameters = sa.select(sa.find_parameters(model, raw), params)
+    except sa.SensitivityError as error:
+        raise ExperimentError(str(error)) from None
+    if not parameters:
+        raise ExperimentError(f"{filename}: no number in this scenario is marked as an assumption: to vary")
+
+    probe = run(model, seed=replication_seed(seed, 0))  # ~0.4 s: learn the metric names before the design
+    flat = flatten_metrics(probe.metrics)
+    flat.update(derived_metrics(flat))
+    names = list(flat)
+    chosen = list(dict.fromkeys(metrics)) or [default_metric(model, names)]
+    for metric in chosen:
+        if metric not in names:
+            from sim.scenario.loader import suggest
+
+            raise ExperimentError(f"--metric {metric!r}: no such metric{suggest(metric, names)}")
+    try:
+        sa.check_extremes(raw, parameters, filename)
+    except sa.SensitivityError as error:
+        raise ExperimentError(str(error)) from None
+    size = n or (DEFAULT_TRAJECTORIES if method == "morris" else DEFAULT_SOBOL_BASE)
+    x = sa.design(method, parameters, size, seed)
+    arms = [
+        Arm(f"p{i}", text, filename, tuple(reforms), patches=sa.point_patches(raw, parameters, row))
+        for i, row in enumerate(x)
+    ]
+    owned = isinstance(backend, str)
+    runner = _backend(backend, jobs) if owned else backend
+    try:
+        per_task = max(1, min(50, len(arms) // max(1, runner.workers * 8)))
+        rs = run_experiment(arms, replications, seed=seed, backend=runner, progress=progress, arms_per_task=per_task)
+    finally:
+        if owned:
+            runner.close()
+    values: dict[str, dict[str, list[float | None]]] = {m: {} for m in chosen}
+    keep = set(rs.indices)
+    for record in rs.records:
+        if record.index in keep:
+            for metric in chosen:
+                values[metric].setdefault(record.arm, []).append(record.metrics.get(metric))
+    means, missing, out = {}, {}, {}
+    complete = not rs.interrupted and not rs.failed and rs.replications == replications
+    for metric in chosen:
+        per_point = [values[metric].get(arm.name, []) for arm in arms]
+        means[metric], missing[metric] = sa.point_means(per_point)
+        never = sum(1 for v in means[metric] if v != v)
+        entry: dict[str, Any] = {"missing_points": never, "missing_runs": sum(missing[metric])}
+        if not complete:
+            entry["note"] = "the design did not finish; no indices"
+        elif never:
+            entry["note"] = (
+                f"the metric did not happen at {never} of {len(arms)} design points; "
+                "no indices (choose a metric that always happens, or narrow the ranges)"
+            )
+        else:
+            entry["ranking"] = sa.analyze(method, parameters, x, means[metric], seed)
+        out[metric] = entry
+    title = (
+        f"{model.scenario.title}: {method.capitalize()} sensitivity of {len(parameters)} assumptions, "
+        f"{len(arms)} design points x {replications} replication{'s' if replications != 1 else ''}, "
+        f"master seed {seed}"
+    )
+    payload = {
+        "scenario": model.scenario.id,
+        "title": title,
+        "method": method,
+        "seed": seed,
+        "reforms": list(reforms),
+        "n": size if method == "morris" else sa.sobol_base(size),
+        "replications": replications,
+        "points": len(arms),
+        "runs": len(rs.records),
+        "parameters": [p.as_dict() for p in parameters],
+        "metrics": out,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    if rs.interrupted:
+        payload["interrupted"] = True
+    if rs.failed:
+        payload["failed"] = rs.failed
+    return SensitivityResult(payload, parameters, x, means, missing, rs)

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "sim.commands.basic",
     "sim.commands.analysis",
     "sim.commands.record",
+    "sim.commands.sensitivity",
 )
 """Modules that each define `register(subparsers)`; their parsers set `handler`."""
 

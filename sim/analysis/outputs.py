@@ -171,6 +171,30 @@ def write_replications_parquet(rs: ReplicationSet, path: Path, metrics: Sequence
     return path
 
 
+def write_table_parquet(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Path | None:
+    """Any table as Parquet: a column of numbers (or None) is float64, anything else text.
+
+    None when pyarrow is missing (the CSV beside it has the same rows).
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return None
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
+    arrays = {}
+    for name, column in zip(header, columns, strict=True):
+        numeric = all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in column)
+        if numeric:
+            arrays[str(name)] = pa.array([None if v is None else float(v) for v in column], type=pa.float64())
+        else:
+            arrays[str(name)] = pa.array([None if v is None else str(v) for v in column], type=pa.string())
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(arrays), buffer)
+    write_atomic(path, buffer.getvalue())
+    return path
+
+
 def write_curves_csv(curves: dict[str, dict[str, Any]], path: Path) -> Path:
     rows = [
         [arm, hour, curve["median"][i], curve["p05"][i], curve["p95"][i], curve["n"]]

@@ -512,8 +512,10 @@ OUTPUT_NAMES = (
     "summary.txt",
     "curves.csv",
     "manifest.json",
+    "overview.png",
+    "overview.svg",
 )
-"""Fixed file names written into --out (figures are added by the plot module)."""
+"""Fixed file names written into --out (the other figures are added by the plot module)."""
 
 
 def _precision_target(text: str, metric: str) -> float:
@@ -679,9 +681,9 @@ def run_compare(args: argparse.Namespace) -> int:
         def figures(out: Path) -> list[str]:
             files = [outputs.write_curves_csv(curves, out / "curves.csv").name] if curves else []
             if not args.no_plots:
-                from sim.analysis.plots import comparison_figures
+                from sim.analysis.plots import comparison_figures, labels_for
 
-                files += [p.name for p in comparison_figures(rs, payload, curves, out, shown)]
+                files += [p.name for p in comparison_figures(rs, payload, curves, out, shown, labels_for(base))]
             return files
 
         _write_outputs(
@@ -699,9 +701,9 @@ def run_compare(args: argparse.Namespace) -> int:
             {"precision": payload.get("precision")},
         )
     if args.plot is not None:
-        from sim.analysis.plots import overview_figure
+        from sim.analysis.plots import labels_for, overview_figure
 
-        overview_figure(rs, payload, curves, args.plot)
+        overview_figure(rs, payload, curves, args.plot, labels_for(base), shown)
     if args.json:
         print_json(payload)
     else:
@@ -782,9 +784,9 @@ def run_sweep(args: argparse.Namespace) -> int:
         def figures(out: Path) -> list[str]:
             if args.no_plots:
                 return []
-            from sim.analysis.plots import sweep_figure
+            from sim.analysis.plots import labels_for, sweep_figure
 
-            return [p.name for p in sweep_figure(points, payload, shown, out / "sweep")]
+            return [p.name for p in sweep_figure(points, payload, shown, out / "sweep", labels=labels_for(base))]
 
         _write_outputs(
             args,
@@ -801,9 +803,9 @@ def run_sweep(args: argparse.Namespace) -> int:
             {"parameters": [{"path": p.path, "values": list(p.texts)} for p in params]},
         )
     if args.plot is not None:
-        from sim.analysis.plots import sweep_figure
+        from sim.analysis.plots import labels_for, sweep_figure
 
-        sweep_figure(points, payload, shown, args.plot, formats=None)
+        sweep_figure(points, payload, shown, args.plot, formats=None, labels=labels_for(base))
     if args.json:
         print_json(payload)
     else:
