@@ -14,7 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.api import compare, load_scenario, replicate, run
+    from sim.api import compare, load_scenario, replicate, run, sensitivity
     from sim.events import Kind, SimEvent
     from sim.scenario.loader import ScenarioError, load_scenario_text
     from sim.scenario.schema import Scenario
@@ -34,6 +34,7 @@ _HOMES = {
     "load_scenario": "sim.api",  # a bundled name ("sakishima") or a path
     "replicate": "sim.api",
     "run": "sim.api",
+    "sensitivity": "sim.api",
     "load_scenario_text": "sim.scenario.loader",
 }
 """Public name -> the module that defines it."""
@@ -53,6 +54,7 @@ __all__ = [
     "load_scenario_text",
     "replicate",
     "run",
+    "sensitivity",
 ]
 
 

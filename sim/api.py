@@ -621,3 +621,7 @@ def sensitivity_analysis(
     if rs.failed:
         payload["failed"] = rs.failed
     return SensitivityResult(payload, parameters, x, means, missing, rs)
+
+
+sensitivity = sensitivity_analysis
+"""`sim.sensitivity(scenario, method=..., params=[...], n=...)`: the notebook name of `sensitivity_analysis`."""

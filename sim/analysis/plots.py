@@ -127,6 +127,7 @@ def _pyplot():
             "grid.alpha": 0.3,
             "font.size": 9.5,
             "svg.hashsalt": "ttx",  # stable SVG ids: the same data give the same file
+            "svg.fonttype": "none",  # text stays text in SVG: searchable and editable for a paper
         }
     )
     return plt
@@ -563,7 +564,7 @@ def sensitivity_figure(
         errors = [r["mu_star_conf"] or 0.0 for r in ranking][::-1]
         bars.barh(ys, values, xerr=errors, color="#4c72b0", alpha=0.85, capsize=3, error_kw={"linewidth": 0.9})
         bars.set_yticks(ys, names, fontsize=7.5)
-        bars.set_xlabel("mu* (mean absolute elementary effect, metric units); bar: 95% interval")
+        bars.set_xlabel("mu*: mean |change of the metric| as the assumption crosses its range; bar: 95% interval")
         plane.scatter([r["mu_star"] or 0 for r in ranking], [r["sigma"] or 0 for r in ranking], color="#c44e52", s=18)
         for rank, r in enumerate(ranking[:8], 1):
             plane.annotate(str(rank), (r["mu_star"] or 0, r["sigma"] or 0), xytext=(4, 3), textcoords="offset points")
