@@ -363,8 +363,18 @@ def draw_differences(
 # ---------------------------------------------------------------------------
 
 
-def _difference_metrics(payload: dict[str, Any], metrics: Sequence[str]) -> list[str]:
-    return [m for m in metrics if m in payload["metrics"] and m.endswith("_hours")]
+def _difference_metrics(payload: dict[str, Any], metrics: Sequence[str], most: int = 8) -> list[str]:
+    """The hour metrics to show as paired differences: those asked for that have one, else
+    (a scenario without the headline metrics) the first `most` hour metrics that have one."""
+
+    def has_difference(metric: str) -> bool:
+        rows = payload["metrics"].get(metric, {}).values()
+        return any((row.get("difference") or {}).get("mean") is not None for row in rows)
+
+    hours = [m for m in metrics if m in payload["metrics"] and m.endswith("_hours")]
+    if any(has_difference(m) for m in hours):
+        return hours
+    return [m for m in payload["metrics"] if m.endswith("_hours") and has_difference(m)][:most]
 
 
 def comparison_figures(
