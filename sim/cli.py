@@ -14,6 +14,7 @@ import argparse
 import importlib
 import importlib.util
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -64,9 +65,27 @@ class _VersionAction(argparse.Action):
         parser.exit(EXIT_OK)
 
 
+TOP_LEVEL_OPTIONS_WITH_VALUES = frozenset({"--max-size"})
+
+
 def _chosen_command(argv: Sequence[str]) -> str | None:
-    """The subcommand named on the command line (top-level options take no value)."""
-    return next((arg for arg in argv if not arg.startswith("-")), None)
+    """The subcommand named on the command line (skipping top-level options and their values)."""
+    words = iter(argv)
+    for arg in words:
+        if arg in TOP_LEVEL_OPTIONS_WITH_VALUES:
+            next(words, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def file_size(text: str) -> int:
+    """argparse type: a size such as `20MB`, `512KB` or `1048576` (bytes)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(|B|KB|KIB|MB|MIB|GB|GIB)\s*", text.upper())
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected a size such as 20MB or 512KB, got {text!r}")
+    scale = {"": 1, "B": 1, "KB": 1000, "KIB": 1024, "MB": 1000**2, "MIB": 1024**2, "GB": 1000**3, "GIB": 1024**3}
+    return int(float(match.group(1)) * scale[match.group(2)])
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
@@ -80,6 +99,13 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_VersionAction, help="print the version (ttxsim X.Y.Z) and exit")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    parser.add_argument(
+        "--max-size",
+        type=file_size,
+        default=None,
+        metavar="SIZE",
+        help="largest scenario file read, e.g. 20MB (default 4 MB; a guard against files that would exhaust memory)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
@@ -101,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_BAD_INPUT
+    if args.max_size is not None:
+        from sim.scenario.loader import set_max_size
+
+        set_max_size(args.max_size)
     try:
         return int(args.handler(args) or EXIT_OK)
     except KeyboardInterrupt:

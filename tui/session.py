@@ -6,16 +6,24 @@ a note, pause/resume, a speed change) passes through `Session._record`, so a
 journal (issue 6) hooks in by appending a callable to `Session.observers`.
 Pausing is purely a front-end matter: injects are scheduled in simulated time,
 so a paused clock simply stops calling `advance()` and nothing shifts.
+
+A failed write (a full disk, a journal that cannot be written) never loses an
+input or stops the exercise: the input stays in `Session.unsaved`, the
+facilitator is told through `on_write_failed`, and the next input (or
+`retry_unsaved()`, which the screen calls every few seconds) writes it.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sim.events import Kind, SimEvent
+from sim.files import OutputError
+from sim.journal import JournalError
 from sim.scenario.schema import Inject
 from sim.simulation import Simulation
 
@@ -24,13 +32,16 @@ SPEEDS: tuple[float, ...] = (1.0, 5.0, 15.0, 30.0, 60.0, 180.0, 360.0, 720.0, 14
 DEFAULT_SPEED = SPEEDS.index(60.0)
 FACILITATOR = "facilitator"
 
+WRITE_ERRORS = (OSError, OutputError, JournalError, sqlite3.Error)
+"""What an observer (the journal) raises when it cannot store an input."""
+
 
 @dataclass(frozen=True, slots=True)
 class SessionInput:
     """One thing a person did at the console (what a journal stores)."""
 
     sim_time: float
-    kind: str  # "inject" | "decision" | "note" | "pause" | "resume" | "speed"
+    kind: str  # "inject" | "decision" | "note" | "evaluation" | "pause" | "resume" | "speed" | "view"
     payload: dict[str, Any]
 
 
@@ -66,12 +77,67 @@ class Session:
         self.speed_index = DEFAULT_SPEED
         self.pause_on_decision = pause_on_decision
         self.observers: list[Callable[[SessionInput], None]] = list(observers)
+        self.view: str | None = None
+        """The console view being shown: `facilitator` or an agency id (see `set_view`)."""
+        self.unsaved: list[tuple[Callable[[SessionInput], None], SessionInput]] = []
+        """Inputs an observer failed to store, oldest first, kept to be written again."""
+        self.on_write_failed: Callable[[BaseException, int], None] | None = None
+        """Told (error, inputs waiting) when a write fails; the console notifies the facilitator."""
+        self.on_write_recovered: Callable[[int], None] | None = None
+        """Told how many waiting inputs were written once writing works again."""
+        self.write_error: BaseException | None = None
+        """The last failed write's error."""
 
     # -- the one door for inputs ------------------------------------------------
     def _record(self, kind: str, **payload: Any) -> None:
         item = SessionInput(self.sim.now, kind, payload)
+        self.retry_unsaved()
         for observer in self.observers:
+            if any(waiting is observer for waiting, _ in self.unsaved):
+                self.unsaved.append((observer, item))  # keep the order: behind what it still owes
+                self._tell(self.write_error)
+            else:
+                self._deliver(observer, item)
+
+    def _tell(self, error: BaseException | None) -> None:
+        if self.on_write_failed is not None and error is not None:
+            self.on_write_failed(error, len(self.unsaved))
+
+    def _deliver(self, observer: Callable[[SessionInput], None], item: SessionInput) -> bool:
+        try:
             observer(item)
+        except WRITE_ERRORS as error:
+            self.unsaved.append((observer, item))
+            self.write_error = error
+            self._tell(error)
+            return False
+        return True
+
+    def retry_unsaved(self) -> int:
+        """Write the inputs kept after a failed write, oldest first; returns how many are written.
+        Stops at the first that fails again (it stays, with everything after it)."""
+        if not self.unsaved:
+            return 0
+        waiting, self.unsaved = self.unsaved, []
+        written = 0
+        for index, (observer, item) in enumerate(waiting):
+            try:
+                observer(item)
+            except WRITE_ERRORS as error:
+                self.unsaved = waiting[index:] + self.unsaved
+                self.write_error = error
+                return written
+            written += 1
+        if written and self.on_write_recovered is not None:
+            self.on_write_recovered(written)
+        return written
+
+    def set_view(self, view: str) -> None:
+        """The console now shows `view` (`facilitator` or a role); recorded so `play --resume`
+        reopens the view the session was in."""
+        if view != self.view:
+            self.view = view
+            self._record("view", view=view)
 
     def set_paused(self, paused: bool) -> None:
         if paused != self.paused:
@@ -102,6 +168,12 @@ class Session:
         event = self.sim.note(text, author)
         self._record("note", text=text, author=author)
         return event
+
+    def evaluate(self, target: str, rating: str, evaluator: str, comment: str = "") -> None:
+        """An evaluator's P/S/M/U rating of a decision or inject (raises ValueError when invalid).
+        The only way a rating other than the derived one reaches the debrief and the report."""
+        self.sim.evaluate(target, rating, evaluator, comment)
+        self._record("evaluation", target=target, rating=rating, evaluator=evaluator, comment=comment)
 
     # -- pacing -------------------------------------------------------------------
     @property

@@ -59,6 +59,8 @@ class Arm:
     seed instead of the modelled policy for the session's human roles."""
     human_roles: tuple[str, ...] = ()
     """Roles the modelled policy leaves to `session_inputs` (the session's players)."""
+    forced: tuple[tuple[str, str, float | None], ...] = ()
+    """`--decide`: (decision, option, delay or None) taken whenever the decision comes up."""
     patches: tuple[tuple[str, Any], ...] = ()
     """Values set on the raw scenario (after `reforms`) before it is validated, as
     (dotted path, value) pairs: a sensitivity design point. Unlike `settings` they are

@@ -133,9 +133,10 @@ def run_arm(arm, seed: int, scenario=None):
     from sim.simulation import Simulation
 
     scenario = _scenario_for(arm) if scenario is None else scenario
+    forced = {decision: (option, delay) for decision, option, delay in arm.forced}
     if not arm.session_inputs:
-        return Simulation(scenario, seed=seed, reforms=arm.reforms).run()
-    simulation = Simulation(scenario, seed=seed, reforms=arm.reforms, human_roles=arm.human_roles)
+        return Simulation(scenario, seed=seed, reforms=arm.reforms, forced=forced).run()
+    simulation = Simulation(scenario, seed=seed, reforms=arm.reforms, human_roles=arm.human_roles, forced=forced)
     replay_session_inputs(simulation, arm.session_inputs)
     return simulation.result()
 
@@ -347,6 +348,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME",
         help="a reform arm (repeatable); join names with + for a combined arm, e.g. a+b",
+    )
+    compare.add_argument(
+        "--decide",
+        action="append",
+        default=[],
+        metavar="DECISION=OPTION[@DELAY]",
+        help="in every arm, take OPTION whenever DECISION comes up, after DELAY or the modelled delay (repeatable)",
     )
     compare.add_argument(
         "--decisions",
@@ -623,7 +631,7 @@ def run_compare(args: argparse.Namespace) -> int:
     from sim.analysis.compare import HEADLINE_METRICS, compare, render_table
     from sim.analysis.outputs import curve_summary
     from sim.analysis.progress import Progress
-    from sim.api import ExperimentError, reform_arms
+    from sim.api import ExperimentError, reform_arms, with_forced
     from sim.scenario.loader import load_scenario_text
 
     started = datetime.now().astimezone()
@@ -647,6 +655,10 @@ def run_compare(args: argparse.Namespace) -> int:
         raise UsageError(f"--{error}") from None
     if session is not None:
         arms.append(session)
+    if args.decide:
+        from sim.commands.decide import parse_decide
+
+        arms = with_forced(arms, parse_decide(args.decide, base))
     metrics = list(dict.fromkeys(args.metric)) or [DEFAULT_PRECISION_METRIC]
     precision = None
     if args.precision is not None:

@@ -56,6 +56,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--reform", action="append", default=[], metavar="NAME", help="apply a named reform overlay (repeatable)"
     )
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    run.add_argument(
+        "--decide",
+        action="append",
+        default=[],
+        metavar="DECISION=OPTION[@DELAY]",
+        help="take OPTION whenever DECISION comes up, after DELAY (e.g. 2h) or the modelled delay (repeatable)",
+    )
     run.add_argument("--events", metavar="PATH", help="also write the event log as JSON lines to PATH")
     run.add_argument(
         "--journal",
@@ -124,27 +131,37 @@ def run_run(args: argparse.Namespace) -> int:
         refuse_overwriting_inputs([args.events, args.journal or None], [resolve(args.file)])
     except OutputError as error:
         raise UsageError(str(error)) from None  # a wrong command line: exit 2, nothing written
-    journal = None
+    journal = journal_error = None
     if args.journal is not None:
-        from sim.journal import JournalError, start_session
+        if args.decide:
+            raise UsageError("--decide cannot be recorded in a journal yet; run without --journal")
+        from sim.journal import JournalError, JournalWriteError, start_session
 
         try:
             simulation, journal = start_session(
                 resolve(args.file), seed=args.seed, reforms=args.reform, journal_path=args.journal or None, mode="run"
             )
+        except JournalWriteError as error:  # full disk, read-only folder: run anyway, fail at the end
+            journal_error = error
         except JournalError as error:
             raise UsageError(str(error)) from None
-    else:
+    if journal is None:
         scenario = load_scenario(resolve(args.file), reforms=args.reform)
-        simulation = Simulation(scenario, seed=args.seed, reforms=args.reform)
+        from sim.commands.decide import parse_decide
+
+        forced = parse_decide(args.decide, scenario)
+        simulation = Simulation(scenario, seed=args.seed, reforms=args.reform, forced=forced)
     if args.until is not None:
         simulation.advance(args.until * 60.0)
         result = simulation.result()
     else:
         result = simulation.run()
     if journal is not None:
-        journal.close(simulation.now)
-        print(f"journal: {terminal_safe(str(journal.path))}", file=sys.stderr)
+        try:
+            journal.close(simulation.now)
+            print(f"journal: {terminal_safe(str(journal.path))}", file=sys.stderr)
+        except JournalError as error:
+            journal_error = error
     if args.events:
         from sim.files import atomic_writer
 
@@ -155,6 +172,9 @@ def run_run(args: argparse.Namespace) -> int:
         print_json(result.summary())  # JSON escapes control characters and lone surrogates itself
     else:
         print(terminal_safe(render_summary(result, simulation)))
+    if journal_error is not None:
+        print(f"ttxsim: {terminal_safe(str(journal_error))}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -28,13 +28,16 @@ MINUTES_PER_DAY = 1440.0
 
 
 class Strict(BaseModel):
-    """Base of every scenario model: unknown keys are errors, values are frozen."""
+    """Base of every scenario model: unknown keys are errors, values are frozen, and
+    no number is infinite or NaN (an `.inf` factor or weight validates nowhere, so
+    it cannot overflow in the engine)."""
 
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
         use_attribute_docstrings=True,
         populate_by_name=True,
+        allow_inf_nan=False,
     )
 
 
@@ -132,6 +135,13 @@ ClockTime = Annotated[
 """A time of day `HH:MM`, stored as minutes after midnight."""
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+MAX_WEIGHT = 1e9
+"""Largest relative weight (option probability, empirical or mixture weight): far
+beyond any meaningful ratio, and small enough that no sum of weights overflows."""
+
+Weight = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT)]
+"""A relative weight: 0 up to `MAX_WEIGHT`."""
 
 
 class Window(Cited):
@@ -247,7 +257,7 @@ class Empirical(Cited):
 
     kind: Literal["empirical"]
     values: list[Duration] = Field(min_length=1)
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    weights: list[Weight] | None = None
 
     @model_validator(mode="after")
     def _weights(self) -> Empirical:
@@ -264,7 +274,7 @@ class Empirical(Cited):
 
 
 class MixtureComponent(Strict):
-    weight: Annotated[float, Field(gt=0)]
+    weight: Annotated[float, Field(gt=0, le=MAX_WEIGHT)]
     """Relative weight of this mode."""
     label: str | None = None
     """What this mode stands for, e.g. `telephone Cabinet`."""

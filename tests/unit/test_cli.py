@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -280,3 +281,21 @@ def test_a_bad_flag_value_is_shown_harmlessly(capsys):
     err = capsys.readouterr().err
     assert exit_info.value.code == 2
     assert "\x1b" not in err and "\\x1b[2J" in err
+
+
+def test_max_size_raises_the_scenario_size_limit(tmp_path, capsys):
+    """A scenario over the default limit is refused with the way out named; --max-size lets it in."""
+    from sim.scenario.loader import DEFAULT_MAX_SIZE, set_max_size
+
+    big = tmp_path / "big.yaml"
+    text = Path(DEFAULT_SCENARIO).read_text(encoding="utf-8")
+    big.write_text(text + "\n" + "#" * (DEFAULT_MAX_SIZE + 1) + "\n", encoding="utf-8")
+    try:
+        assert main(["validate", str(big)]) == 2
+        assert "ttxsim --max-size SIZE" in capsys.readouterr().err
+        assert main(["--max-size", "8MB", "validate", str(big)]) == 0
+    finally:
+        set_max_size(DEFAULT_MAX_SIZE)
+    with pytest.raises(SystemExit) as refused:
+        main(["--max-size", "lots", "validate", str(big)])
+    assert refused.value.code == 2
