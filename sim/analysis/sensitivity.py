@@ -29,8 +29,8 @@ A number belongs to the nearest enclosing block that says where it comes
 from: a block with `assumption:` (with or without `source:`) makes its
 numbers assumptions; a block with only `source:` makes them sourced, and a
 block with neither inherits. Time points (`at`, the horizon, the start),
-times of day, the model's `tick`, the `scenario:` header and `reforms:` are
-never varied.
+times of day, the model's `tick`, evaluation targets (`expected_within`), the
+`scenario:` header, `reforms:`, `metrics:` and `objectives:` are never varied.
 
 Rules kept here: pure functions over the raw mapping and the validated
 scenario; no engine import (style.md 2.9). Runs go through the same
@@ -54,7 +54,7 @@ PROBABILITY_SPREAD = 0.5
 """Default +-share for probabilities and shares (then clipped)."""
 SKIPPED_FIELDS = frozenset({"at", "horizon", "start", "tick", "expected_within", "source", "assumption", "id"})
 """Fields never varied: time points, the model's time step, evaluation targets, notes and ids."""
-SKIPPED_SECTIONS = frozenset({"scenario", "reforms"})
+SKIPPED_SECTIONS = frozenset({"scenario", "reforms", "metrics", "objectives"})
 DISTRIBUTION_KEYS = ("value", "low", "mode", "high", "median", "p90", "mean")
 DEFAULT_LEVELS = 4
 """Morris grid levels (SALib's default)."""

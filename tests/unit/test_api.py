@@ -115,3 +115,28 @@ def _same(actual, expected, what):
         assert actual is None or math.isnan(actual), what
     else:
         assert actual == pytest.approx(expected), what
+
+
+def test_decide_forces_an_option_in_run_and_replicate():
+    """`decide={decision: option}` takes that option whenever it comes up; with a delay, that long after."""
+    result = sim.run(MINIMAL, seed=4, decide={"recognise_situation": "no"})
+    assert result.metrics["decisions"]["recognise_situation"]["option"] == "no"
+    assert result.metrics["decisions"]["evacuation_order"]["option"] is None
+    timed = sim.run(MINIMAL, seed=4, decide={"recognise_situation": ("yes", "30m")}).metrics["decisions"]
+    entry = timed["recognise_situation"]
+    assert entry["taken_hours"] - entry["came_up_hours"] == pytest.approx(0.5)
+    runs = sim.replicate(MINIMAL, n=3, seed=1, decide={"recognise_situation": "no"})
+    assert set(runs["decisions.recognise_situation.option"]) == {"no"}
+
+
+def test_decide_names_an_unknown_option():
+    from sim.api import ExperimentError
+
+    with pytest.raises(ExperimentError, match="has no option 'maybe'; options: yes, no"):
+        sim.run(MINIMAL, decide={"recognise_situation": "maybe"})
+
+
+def test_compare_reports_the_scenarios_own_metrics():
+    """Metrics declared in the scenario (`metrics:`) come out under their own ids."""
+    frame = sim.compare(ROOT / "tests" / "data" / "consequences.yaml", n=3, seed=1)
+    assert {"recognised_hours", "peak_escalation"} <= set(frame.metric)

@@ -186,6 +186,19 @@ def test_out_writes_design_indices_figures_and_manifest(tagged, tmp_path, capsys
     assert (out / "replications.csv").read_text(encoding="utf-8").count("\n") == 1 + 12
 
 
+def test_the_scenarios_own_metrics_can_be_explained(capsys):
+    """A metric declared in the scenario's `metrics:` is a valid --metric; its state variable's
+    initial value (an assumption there) moves the peak, the hazard's rate table never fires here."""
+    scenario = str(ROOT / "tests" / "data" / "consequences.yaml")
+    argv = ["sensitivity", scenario, "--metric", "peak_escalation", "-n", "4", "-r", "2", "-j", "1", "--json", "-q"]
+    assert main(argv) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert not any(p["path"].startswith(("metrics.", "objectives.")) for p in payload["parameters"])
+    ranking = payload["metrics"]["peak_escalation"]["ranking"]
+    assert ranking[0]["path"] == "state.escalation.initial"
+    assert ranking[0]["mu_star"] > 0
+
+
 def test_list_prints_every_parameter_and_its_range(tagged, capsys):
     assert main(["sensitivity", str(tagged), "--list"]) == 0
     out = capsys.readouterr().out
