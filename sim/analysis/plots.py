@@ -500,15 +500,18 @@ def sweep_figure(
         rest = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in p["settings_text"][1:])
         groups.setdefault(rest, []).append(p)
     cycle = plt.get_cmap("tab10")
+    positions = [p["settings"][0][1] for p in points] if numeric else list(range(len(texts)))
+    span = (max(positions) - min(positions)) or 1.0
     for ax, metric in zip((a[0] for a in axes), present, strict=True):
         for g, (rest, members) in enumerate(groups.items()):
+            dodge = (g - (len(groups) - 1) / 2) * 0.015 * span  # overlapping intervals stay apart
             xs, ys, lows, highs = [], [], [], []
             for p in members:
                 row = payload["metrics"][metric].get(p["name"])
                 if not row or row["mean"] is None:
                     continue
                 x = p["settings"][0][1] if numeric else texts.index(p["settings_text"][0][1])
-                xs.append(x)
+                xs.append(x + dodge)
                 ys.append(row["mean"])
                 ci = row["ci95"] or [row["mean"], row["mean"]]
                 lows.append(row["mean"] - ci[0])
@@ -528,7 +531,7 @@ def sweep_figure(
         if not numeric:
             ax.set_xticks(range(len(texts)), texts)
         ax.set_xlabel(first)
-        ax.set_ylabel("mean, 95% CI")
+        ax.set_ylabel("mean and 95% CI")
         ax.set_title(_wrap(labels.metric(metric), 80), loc="left")
         if len(groups) > 1:
             ax.legend(frameon=False, fontsize=8)
