@@ -342,7 +342,8 @@ def comparison_frame(payload: Mapping[str, Any]) -> pd.DataFrame:
     columns += ["diff_mean", "diff_sd", "diff_ci95_low", "diff_ci95_high", "diff_n", "better_share", "worse_share"]
     frame = pd.DataFrame(rows, columns=columns)
     for name in columns[2:]:
-        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+        kind = "Int64" if name in ("n", "missing", "diff_n") else float  # counts stay whole numbers
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(kind)
     frame.attrs.update({k: v for k, v in payload.items() if k != "metrics"})
     return frame
 
