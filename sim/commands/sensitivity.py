@@ -33,9 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sensitivity",
         help="rank the scenario's assumptions by their effect on a metric (Morris, Sobol)",
         description="Vary every number the scenario marks with `assumption:` over a range (delays x0.5-x2, "
-        "probabilities ±50 %% clipped to [0, 1], counts x0.5-x2), run the design with common random "
+        "probabilities ±50 % clipped to [0, 1], counts x0.5-x2), run the design with common random "
         "numbers and rank the assumptions: Morris mu* and sigma, or Sobol first-order and total indices "
-        "with 95 %% intervals. See docs/analyst-guide.md.",
+        "with 95 % intervals. See docs/analyst-guide.md.",
     )
     scenario_argument(parser)
     parser.add_argument("--method", choices=("morris", "sobol"), default="morris", help="default morris")
