@@ -177,6 +177,9 @@ def _list(args: argparse.Namespace, path: Path) -> int:
         return 0
     width = max([len(p.path) for p in parameters] + [9]) + 2
     print(f"{model.scenario.title}: {len(parameters)} assumption parameters")
+    if not parameters:
+        print("(no number sits in a block with `assumption:`; see docs/analyst-guide.md, section 9)")
+        return 0
     print(f"  {'parameter':<{width}}{'kind':<13}{'as written':>11}{'low':>9}{'high':>9}")
     for p in parameters:
         print(f"  {p.path:<{width}}{p.kind:<13}{p.baseline:>11.3g}{p.low:>9.3g}{p.high:>9.3g}")
