@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "sim.commands.analysis",
     "sim.commands.record",
     "sim.commands.explain",
+    "sim.commands.sensitivity",
 )
 """Modules that each define `register(subparsers)`; their parsers set `handler`."""
 
