@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.analysis import ratings
 from sim.analysis.curves import lift_curve
-from sim.analysis.explain import ExplainError, Explanation, critical_path_figure, explain
+from sim.analysis.explain import ExplainError, Explanation, critical_path_figure, duration_text, explain
 from sim.files import write_atomic
 from sim.text import markdown_safe, spreadsheet_safe
 
@@ -543,7 +543,7 @@ def _seam_hours(aar: Aar) -> list[tuple[str, str, str]]:
     path = aar.critical_path
     if path is None or not path.value_hours:
         return []
-    return [(seam, f"{hours:.1f} h", f"{100 * hours / path.value_hours:.0f} %") for seam, hours in path.by_seam()]
+    return [(seam, duration_text(hours), f"{100 * hours / path.value_hours:.0f} %") for seam, hours in path.by_seam()]
 
 
 def _overview(aar: Aar) -> list[tuple[str, str]]:
@@ -714,7 +714,7 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
             out.append(f'<figure id="{name}">{plots[name]}<figcaption>{_PLOT_CAPTIONS[name]}</figcaption></figure>')
     if aar.critical_path is not None:
         path = aar.critical_path
-        out.append(f"<h3>Where the hours went: {e(path.title)}, {path.value_hours:.1f} h</h3>")
+        out.append(f"<h3>Where the hours went: {e(path.title)}, {duration_text(path.value_hours)}</h3>")
         if "critical_path" in plots:
             out.append(
                 f'<figure id="critical_path">{plots["critical_path"]}<figcaption>{_PLOT_CAPTIONS["critical_path"]}</figcaption></figure>'
@@ -801,7 +801,7 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
             out += [f"![{_PLOT_TITLES[name]}](data:image/png;base64,{plots[name]})", ""]
     if aar.critical_path is not None:
         path = aar.critical_path
-        out += [f"### Where the hours went: {_md(path.title)}, {path.value_hours:.1f} h", ""]
+        out += [f"### Where the hours went: {_md(path.title)}, {duration_text(path.value_hours)}", ""]
         if "critical_path" in plots:
             out += [f"![{_PLOT_TITLES['critical_path']}](data:image/png;base64,{plots['critical_path']})", ""]
         out += ["| Seam | Hours | Share |", "|---|---|---|"]
