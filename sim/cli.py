@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "sim.commands.basic",
     "sim.commands.analysis",
     "sim.commands.record",
+    "sim.commands.host",
     "tui.command",
 )
 """Modules that each define `register(subparsers)`; their parsers set `handler`."""

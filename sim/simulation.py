@@ -36,9 +36,11 @@ from sim.scenario.schema import (
 if TYPE_CHECKING:
     from sim.domain.evacuation import EvacuationView
 
-__all__ = ["DecisionError", "Input", "RunResult", "Simulation", "WorldView"]
+__all__ = ["DecisionError", "Input", "MessageView", "RunResult", "Simulation", "WorldView"]
 
 SIMCELL = "simcell"
+MESSAGE_LIMIT = 2000
+"""Characters a player's message may hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,7 @@ class Input:
     """Something a person did to the run; the journal stores these for replay."""
 
     time: float
-    kind: str  # "inject" | "decision" | "note"
+    kind: str  # "inject" | "decision" | "note" | "message"
     payload: dict[str, Any]
     steps_before: int | None = None
     """SimPy events processed before the input was applied: where exactly, within
@@ -109,6 +111,18 @@ class InjectView:
     expected_action: str
     on_demand: bool
     fired_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    """A free-text message one agency's player sent another, and where it stands."""
+
+    id: str
+    sender: str
+    to: str
+    text: str
+    sent_at: float
+    delivered_at: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +197,8 @@ class Simulation:
         self._streams = RandomStreams(seed)
         self._inputs: list[Input] = []
         self._fired: dict[str, float] = {}
+        self._messages: dict[str, tuple[str, str, str, float]] = {}
+        """Players' messages by id: (sender, to, text, sent at)."""
         self._human_roles = set(human_roles)
         unknown = self._human_roles - {a.id for a in scenario.agencies}
         if unknown:
@@ -302,6 +318,36 @@ class Simulation:
         self._record_input("note", {"text": text, "author": author})
         return self._bus.emit(Kind.note_added, author, None, text=text)
 
+    def message(self, sender: str, to: str, text: str) -> str:
+        """A player's free-text message (or request for information) from one agency to
+        another. It travels like any fact: over the channel or up and down the chain of
+        command, with the modelled latency, losses and handling; the recipient learns it
+        when it is handled. Returns the message id.
+
+        Raises:
+            ValueError: unknown agency, a message to oneself, or empty/too long text.
+        """
+        agencies = self._network.agencies
+        if sender not in agencies or to not in agencies:
+            raise ValueError(f"unknown agency {sender if sender not in agencies else to!r}")
+        if sender == to:
+            raise ValueError("a message needs another agency as recipient")
+        if not text.strip() or len(text) > MESSAGE_LIMIT:
+            raise ValueError(f"a message holds 1 to {MESSAGE_LIMIT} characters")
+        message_id = f"msg{len(self._messages) + 1}"
+        self._record_input("message", {"from": sender, "to": to, "text": text})
+        self._messages[message_id] = (sender, to, text, self.now)
+        self._network.send(Fact("message", message_id), sender, to)
+        return message_id
+
+    def messages(self) -> tuple[MessageView, ...]:
+        """Every player's message so far, oldest first, with when it reached its recipient."""
+        views = []
+        for message_id, (sender, to, text, sent_at) in self._messages.items():
+            delivered = self._network.agencies[to].learned_at.get(("message", message_id))
+            views.append(MessageView(message_id, sender, to, text, sent_at, delivered))
+        return tuple(views)
+
     def _record_input(self, kind: str, payload: dict[str, Any], steps: int | None = None) -> None:
         steps = self._env.steps if steps is None else steps
         self._inputs.append(Input(self.now, kind, payload, steps))
@@ -336,6 +382,8 @@ class Simulation:
             self.decide(item.payload["decision"], item.payload["option"], item.payload["role"])
         elif item.kind == "note":
             self.note(item.payload["text"], item.payload["author"])
+        elif item.kind == "message":
+            self.message(item.payload["from"], item.payload["to"], item.payload["text"])
         else:
             raise ValueError(f"unknown input kind {item.kind!r}")
 

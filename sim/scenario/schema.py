@@ -76,6 +76,8 @@ class Agency(Cited):
     """Working hours in which messages are handled; default around the clock."""
     role: str | None = None
     """Role title for the player who may act for this agency, e.g. `Governor of Okinawa`."""
+    brief: str | None = None
+    """What this role's player is told at the start (shown at their seat, never to other roles)."""
 
 
 class Channel(Cited):
@@ -241,6 +243,9 @@ class Inject(Cited):
     contingency: bool = False
     """A contingency inject, held back unless play needs it."""
     notes: str | None = None
+    public: bool | None = None
+    """Shown on the class's public display when it fires. Default: yes for news, press,
+    media, broadcast and bulletin methods, no otherwise."""
     effects: list[Effect] = []
 
     @model_validator(mode="after")
