@@ -439,11 +439,13 @@ class Host:
             raise Refused("invalid", "'minutes' must be a number from 0 to a year of minutes")
         outcome = self.session.advance_by(float(minutes))
         self.changed(outcome.events)
+        self.flush()  # the time reached survives a crash of the host
         return {"now": self.sim.now, "stopped_for": outcome.stopped_for}
 
     def _step(self, seat: Seat, frame: dict) -> dict:
         outcome = self.session.step()
         self.changed(outcome.events)
+        self.flush()
         return {"now": self.sim.now}
 
     def _revoke(self, seat: Seat, frame: dict) -> dict:

@@ -1,0 +1,79 @@
+"""A real `ttxsim host` process: kill -9 mid-session, `--resume`, the same codes, the same state."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.seats.conftest import CLASSROOM, Client
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_host(*args: str) -> tuple[subprocess.Popen, str]:
+    """Start `ttxsim host ... --port 0 --manual-clock`; returns the process and its URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "host", *args, "--port", "0", "--manual-clock"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    line = proc.stdout.readline()
+    assert line.startswith("listening on ws://127.0.0.1:"), line + proc.stderr.read()
+    return proc, line.split()[-1]
+
+
+def ttxsim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False
+    )
+
+
+async def test_kill_9_then_resume_restores_the_session_and_the_codes(tmp_path):
+    """After kill -9, --resume rebuilds the run exactly; seats rejoin with their old codes."""
+    journal = tmp_path / "class.ttxj"
+    codes_file = tmp_path / "codes.json"
+    proc, url = start_host(str(CLASSROOM), "--journal", str(journal), "--codes-out", str(codes_file))
+    try:
+        codes = json.loads(codes_file.read_text())
+        assert set(codes) == {"facilitator", "display", "roles"} and set(codes["roles"]) == {"cabinet", "pref", "city"}
+        assert oct(codes_file.stat().st_mode & 0o777) == "0o600"
+        facilitator = await Client.join(url, codes["facilitator"])
+        pref = await Client.join(url, codes["roles"]["pref"])
+        await facilitator.request({"type": "advance", "minutes": 45})
+        assert (await pref.request({"type": "decide", "decision": "request", "option": "ask"}))["type"] == "ack"
+        await pref.request({"type": "note", "text": "asked Tokyo"})
+        await facilitator.request({"type": "inject", "id": "m03"})
+        await facilitator.request({"type": "advance", "minutes": 20})
+        await pref.sync()
+        before = pref.view
+        facilitator_before = facilitator.view["world"]
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    assert proc.returncode == -signal.SIGKILL
+    proc, url = start_host("--resume", str(journal))
+    try:
+        pref = await Client.join(url, codes["roles"]["pref"])
+        facilitator = await Client.join(url, codes["facilitator"])
+        assert pref.view == before
+        assert facilitator.view["world"] == facilitator_before
+        await pref.close()
+        await facilitator.close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "resume with: ttxsim host --resume" in out
+    replay = ttxsim("replay", str(journal))
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert "identical" in replay.stdout
