@@ -126,10 +126,11 @@ class TextDialog(ModalScreen[str | None]):
 
 class RoleBody(Vertical):
     DEFAULT_CSS = """
+    RoleBody { height: 1fr; }
     RoleBody #brief { height: auto; max-height: 6; padding: 0 1; border: round $secondary; }
     RoleBody #pending { height: auto; padding: 0 1; border: round $warning; }
     RoleBody #columns { height: 1fr; }
-    RoleBody #inbox { width: 2fr; border: round $primary; }
+    RoleBody #inbox { width: 2fr; height: 1fr; border: round $primary; }
     RoleBody #mine { width: 1fr; border: round $primary; padding: 0 1; }
     """
 
@@ -189,6 +190,7 @@ class RoleBody(Vertical):
 
 class DisplayBody(Vertical):
     DEFAULT_CSS = """
+    DisplayBody { height: 1fr; }
     DisplayBody #title { height: auto; text-style: bold; content-align: center middle; padding: 1; }
     DisplayBody #progress-text { height: auto; padding: 0 1; }
     DisplayBody ProgressBar { padding: 0 1; }
@@ -235,9 +237,10 @@ class DisplayBody(Vertical):
 
 class FacilitatorBody(Vertical):
     DEFAULT_CSS = """
+    FacilitatorBody { height: 1fr; }
     FacilitatorBody #columns { height: 1fr; }
-    FacilitatorBody #decisions { width: 1fr; border: round $primary; }
-    FacilitatorBody #log { width: 1fr; border: round $primary; }
+    FacilitatorBody #decisions { width: 1fr; height: 1fr; border: round $primary; }
+    FacilitatorBody #log { width: 1fr; height: 1fr; border: round $primary; }
     FacilitatorBody #seats { height: auto; max-height: 8; border: round $secondary; padding: 0 1; }
     """
 
@@ -314,6 +317,7 @@ class SeatApp(App):
     #clock { height: 1; padding: 0 1; background: $boost; }
     #status { height: auto; padding: 0 1; color: $warning; }
     #body { height: 1fr; }
+    #feed { height: 8; border: round $secondary; }
     """
     BINDINGS = [
         Binding("d", "decide", "Decide"),
@@ -445,7 +449,9 @@ class SeatApp(App):
         widget = {"role": RoleBody, "display": DisplayBody}.get(self.seat or "", FacilitatorBody)()
         await body.mount(widget)
         if self.seat == "role":
-            await body.mount(RichLog(id="feed", wrap=True, markup=False, max_lines=500))
+            feed = RichLog(id="feed", wrap=True, markup=False, max_lines=500)
+            feed.border_title = "What reached you, newest last"
+            await body.mount(feed)
         self.title = f"ttxsim - {self.role or self.seat}"
 
     def _show(self) -> None:

@@ -181,11 +181,17 @@ async def _serve(host, args: argparse.Namespace, journal_path: Path) -> None:
         print(f"  {role:<16} {code}  {title}{played}")
     web = None
     if args.web is not None:
+        local = f"ws://127.0.0.1:{port}/ws" if address in ("0.0.0.0", "::") else host.url  # the tabs run here
         web = subprocess.Popen(
-            [sys.executable, "-m", "tui.seat_web", "--url", host.url, "--host", args.host, "--port", str(args.web)],
+            [sys.executable, "-m", "tui.seat_web", "--url", local, "--host", args.host, "--port", str(args.web)],
             stdin=subprocess.DEVNULL,
         )
-        print(f"browser seats on http://{shown}:{args.web}/", flush=True)
+        if await _listening("127.0.0.1" if address in ("0.0.0.0", "::") else address, args.web, web):
+            print(f"browser seats on http://{shown}:{args.web}/", flush=True)
+        else:
+            print(
+                f"ttxsim: browser seats did not start on port {args.web} (is textual-serve installed?)", file=sys.stderr
+            )
     print("the clock is paused; the facilitator starts it. Ctrl+C ends the session.", flush=True)
     try:
         await stop.wait()
@@ -197,6 +203,23 @@ async def _serve(host, args: argparse.Namespace, journal_path: Path) -> None:
             except subprocess.TimeoutExpired:
                 web.kill()
         await host.stop()
+
+
+async def _listening(address: str, port: int, process, seconds: float = 20.0) -> bool:
+    """Wait until the browser-seat server accepts connections (or its process ends)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while loop.time() < deadline and process.poll() is None:
+        try:
+            _, writer = await asyncio.open_connection(address, port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        return True
+    return False
 
 
 def run_join(args: argparse.Namespace) -> int:

@@ -252,6 +252,7 @@ class Host:
         finally:
             self.connections.discard(conn)
             conn.close()
+            self._tell_facilitators()
             if conn.writer is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(conn.writer, 5)
@@ -278,6 +279,7 @@ class Host:
         conn.push({"type": "welcome", "protocol": PROTOCOL, "seat": seat.kind, "role": seat.role})
         conn.push({"type": "view", **self.view_of(seat)})
         log.info("seat joined: %s", conn.label)
+        self._tell_facilitators()
         return conn
 
     @staticmethod
@@ -516,6 +518,17 @@ class Host:
         if seat.kind == DISPLAY:
             return views.display_view(self.sim, world, clock)
         return views.role_view(self.sim, seat.role or "", world, clock)
+
+    def _tell_facilitators(self) -> None:
+        """Seats came or went: the facilitator's seat list changes."""
+        frames = None
+        for conn in list(self.connections):
+            if conn.seat.kind == FACILITATOR:
+                if frames is None:
+                    clock = self._clock_view()
+                    head = {"type": "update", "now": clock["now"], "label": clock["label"], "clock": clock}
+                    frames = self._update_for(conn.seat, [], self.sim.view(), clock, head)
+                conn.push(frames)
 
     def changed(self, events) -> None:
         """Something happened (model events, an input, a clock change): tell every seat."""
