@@ -593,14 +593,15 @@ class Host:
                 log.exception("clock tick failed; the clock is paused")
                 self.session.paused = True
 
-    def tick_once(self, elapsed: float) -> None:
-        """Advance the clock by `elapsed` wall seconds' worth of simulated time."""
+    def tick_once(self, elapsed: float, budget: float | None = TICK_BUDGET) -> None:
+        """Advance the clock by `elapsed` wall seconds' worth of simulated time (within `budget`
+        wall seconds of model work; None: all of it)."""
         session = self.session
         if session.paused or self.sim.finished or session.holding():
             if time.monotonic() - self._last_flush > 1.0:
                 self.flush()
             return
-        outcome = session.advance_by(session.speed * elapsed, budget=TICK_BUDGET)
+        outcome = session.advance_by(session.speed * elapsed, budget=budget)
         if outcome.stopped_for and session.pause_on_decision:
             session.set_paused(True)
         if outcome.finished:
