@@ -2,6 +2,9 @@
 
     python benchmarks/kill9_resume.py [N] [--seed S]
 
+A kill point is the number of journal writes (events and inputs) the session makes
+before it SIGKILLs itself, drawn from `--seed` (default 1), so any line can be
+re-run: `python tests/scripted_session.py J --kill-after K`, then `--resume`.
 Prints one line per kill and the figure `K of N identical` (events and inputs
 equal to the uninterrupted run, and `ttxsim replay` verifies the journal).
 """
@@ -18,23 +21,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.property.test_resume_kill import SCRIPT, STEPS, _record, kill_and_resume  # noqa: E402
+from tests.property.test_resume_kill import _record, kill_and_resume, run_reference  # noqa: E402
 
 
 def main() -> int:
     args = sys.argv[1:]
     count = int(args[0]) if args and args[0].isdigit() else 20
-    rng = random.Random(int(args[args.index("--seed") + 1]) if "--seed" in args else None)
+    seed = int(args[args.index("--seed") + 1]) if "--seed" in args else 1
+    rng = random.Random(seed)
     folder = Path(tempfile.mkdtemp(prefix="ttxsim-kill9-"))
-    reference_path = folder / "reference.ttxj"
-    subprocess.run([sys.executable, str(SCRIPT), str(reference_path)], check=True, capture_output=True)
-    reference = _record(reference_path)
+    reference, writes = run_reference(folder / "reference.ttxj")
+    print(f"seed {seed}: the uninterrupted session makes {writes} journal writes")
     identical = interrupted = 0
     started = time.perf_counter()
     for index in range(count):
-        lines, delay = rng.randint(1, STEPS + 1), rng.uniform(0, 0.004)
+        kill_after = rng.randint(1, writes + 1)
         path = folder / f"kill{index:02d}.ttxj"
-        cut, held = kill_and_resume(path, lines, delay)
+        cut, held = kill_and_resume(path, kill_after)
         interrupted += cut
         with_journal = _record(path)
         verified = (
@@ -46,7 +49,7 @@ def main() -> int:
         same = with_journal == reference and verified
         identical += same
         print(
-            f"kill {index + 1:2d}: after {lines:3d} ticks + {delay * 1000:.1f} ms "
+            f"kill {index + 1:2d}: after write {kill_after:4d} "
             f"({'mid-session, ' + str(held) + ' inputs journaled' if cut else 'had finished'}) -> resumed: "
             f"{len(with_journal[0])} events, {len(with_journal[1])} inputs, replay {'ok' if verified else 'FAIL'}: "
             f"{'identical' if same else 'DIFFERENT'}"

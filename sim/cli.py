@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from sim.text import terminal_safe
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -24,9 +28,20 @@ COMMAND_MODULES = (
     "sim.commands.analysis",
     "sim.commands.record",
     "sim.commands.host",
-    "tui.command",
 )
 """Modules that each define `register(subparsers)`; their parsers set `handler`."""
+
+FRONT_ENDS = {
+    "play": ("tui.command", "run a live tabletop session in the facilitator console"),
+    "join": ("tui.seat_command", "open a seat of a hosted session"),
+}
+"""Commands served by a UI package: name -> (module with `register`, one-line help).
+
+Their module is imported only when the command line names them, so building the
+parser for `ttxsim --help`, `validate` or `run` never imports `tui` (design.md:
+the CLI imports tui lazily). The help line shows in `ttxsim --help` meanwhile;
+a test checks it matches the module's own.
+"""
 
 
 class UsageError(Exception):
@@ -35,10 +50,47 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse exits 2 already; keep one clear line
-        self.exit(EXIT_BAD_INPUT, f"ttxsim: {message}\n(see 'ttxsim --help')\n")
+        self.exit(EXIT_BAD_INPUT, f"ttxsim: {terminal_safe(message)}\n(see 'ttxsim --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _VersionAction(argparse.Action):
+    """`--version`: reads the installed metadata only when asked, so startup stays fast."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from sim import version
+
+        print(f"ttxsim {version()}")
+        parser.exit(EXIT_OK)
+
+
+TOP_LEVEL_OPTIONS_WITH_VALUES = frozenset({"--max-size"})
+
+
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (skipping top-level options and their values)."""
+    words = iter(argv)
+    for arg in words:
+        if arg in TOP_LEVEL_OPTIONS_WITH_VALUES:
+            next(words, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def file_size(text: str) -> int:
+    """argparse type: a size such as `20MB`, `512KB` or `1048576` (bytes)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(|B|KB|KIB|MB|MIB|GB|GIB)\s*", text.upper())
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected a size such as 20MB or 512KB, got {text!r}")
+    scale = {"": 1, "B": 1, "KB": 1000, "KIB": 1024, "MB": 1000**2, "MIB": 1024**2, "GB": 1000**3, "GIB": 1024**3}
+    return int(float(match.group(1)) * scale[match.group(2)])
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The whole parser; a front-end command's module is imported only if `argv` names it."""
     parser = _Parser(
         prog="ttxsim",
         description=(
@@ -46,39 +98,42 @@ def build_parser() -> argparse.ArgumentParser:
             "scenario by default; see 'ttxsim COMMAND --help'."
         ),
     )
+    parser.add_argument("--version", action=_VersionAction, help="print the version (ttxsim X.Y.Z) and exit")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    parser.add_argument(
+        "--max-size",
+        type=file_size,
+        default=None,
+        metavar="SIZE",
+        help="largest scenario file read, e.g. 20MB (default 4 MB; a guard against files that would exhaust memory)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as missing:
-            if missing.name and module_name.startswith(missing.name):
-                continue  # that front end is not part of this build
-            raise
-        module.register(subparsers)
+        importlib.import_module(module_name).register(subparsers)
+    chosen = _chosen_command(argv)
+    for name, (module_name, help_line) in FRONT_ENDS.items():
+        if importlib.util.find_spec(module_name.split(".")[0]) is None:
+            continue  # that front end is not part of this build
+        if name == chosen:
+            importlib.import_module(module_name).register(subparsers)
+        else:
+            subparsers.add_parser(name, help=help_line, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_BAD_INPUT
-    from sim.scenario.loader import ScenarioError
+    if args.max_size is not None:
+        from sim.scenario.loader import set_max_size
 
+        set_max_size(args.max_size)
     try:
         return int(args.handler(args) or EXIT_OK)
-    except ScenarioError as error:
-        if args.debug:
-            raise
-        print(str(error), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except UsageError as error:
-        if args.debug:
-            raise
-        print(f"ttxsim: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("ttxsim: interrupted", file=sys.stderr)
         return 130
@@ -87,8 +142,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         if args.debug:
             raise
-        print(f"ttxsim: {type(error).__name__}: {error} (run with --debug for details)", file=sys.stderr)
-        return EXIT_FAILURE
+        status, message = explain(error, args)
+        print(terminal_safe(message), file=sys.stderr)
+        return status
+
+
+def explain(error: Exception, args: argparse.Namespace) -> tuple[int, str]:
+    """The exit status and the one message a user sees for an error a handler raised."""
+    from sim.errors import ModelError
+    from sim.files import OutputError
+    from sim.scenario.loader import ScenarioError
+
+    if isinstance(error, ScenarioError):
+        return EXIT_BAD_INPUT, str(error)
+    if isinstance(error, UsageError):
+        return EXIT_BAD_INPUT, f"ttxsim: {error}"
+    if isinstance(error, ModelError):
+        where = _scenario_label(args)
+        return EXIT_FAILURE, f"ttxsim: {where}: {error}" if where else f"ttxsim: {error}"
+    if isinstance(error, OutputError):
+        return EXIT_FAILURE, f"ttxsim: {error}"
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else "no details"
+    return EXIT_FAILURE, f"ttxsim: the command failed unexpectedly ({detail}); run with --debug for the traceback"
+
+
+def _scenario_label(args: argparse.Namespace) -> str | None:
+    """The scenario (or journal) a failed run was about, as the user would name it."""
+    if "file" in vars(args):
+        from sim.scenario.bundled import resolve
+
+        return str(resolve(args.file))
+    journal = getattr(args, "journal", None)
+    return str(journal) if journal else None
 
 
 def print_json(payload: object) -> None:

@@ -36,6 +36,9 @@ class Kind(StrEnum):
     reinforcement_landed = "reinforcement_landed"
     vessels_assigned = "vessels_assigned"
     evacuation_completed = "evacuation_completed"
+    state_changed = "state_changed"
+    inject_cancelled = "inject_cancelled"
+    hazard_occurred = "hazard_occurred"
     note_added = "note_added"
     run_finished = "run_finished"
 

@@ -56,7 +56,7 @@ def atomic_writer(
             stream.flush()
             os.fsync(stream.fileno())
         with contextlib.suppress(OSError):
-            os.chmod(temporary, 0o644 & ~_umask())
+            os.chmod(temporary, _mode_for(target))
         os.replace(temporary, target)
     except OSError as error:
         with contextlib.suppress(OSError):
@@ -68,10 +68,14 @@ def atomic_writer(
         raise
 
 
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+def _mode_for(target: Path) -> int:
+    """The replaced file's permissions, or the usual 0644 under the umask for a new file."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        current = os.umask(0)
+        os.umask(current)
+        return 0o666 & ~current
 
 
 def write_atomic(path: Path | str, data: str | bytes, *, encoding: str = "utf-8") -> None:

@@ -26,24 +26,33 @@ comments just above that key) and leaves every other line byte for byte as it
 was. The new block is re-dumped from the validated injects (one block mapping
 per inject, lists in flow style); comments *inside* the old block are not kept,
 since the sheet is now the source of those rows. The
-whole file is validated before anything is written; an error names the sheet
-row and column.
+whole file is validated before anything is written (atomically: temporary file,
+then rename); an error names the sheet row and column.
+
+Sheets are untrusted input. CSV cells a spreadsheet would evaluate get a
+leading apostrophe on export and lose exactly that one on import (XLSX stores
+text as text); a CSV is UTF-8 unless its BOM or `encoding` says otherwise, and
+is refused rather than guessed; sizes are capped (`MAX_*`) before anything
+large is read or inflated; at most `MAX_SHOWN_PROBLEMS` problems are shown.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from sim.files import write_atomic
 from sim.scenario.loader import Problem, ScenarioError
+from sim.text import spreadsheet_safe, terminal_safe
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Inject, Scenario
@@ -120,6 +129,19 @@ COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("assumption", "Assumption", ()),
 )
 HEADERS = [header for _, header, _ in COLUMNS]
+
+# What a sheet may ask of us. An MSEL is hundreds of rows; these are far above
+# any real one and far below what would exhaust a laptop (a hostile .xlsx can
+# inflate 1 MB into 1 GiB, and openpyxl would hold one cell of it in memory).
+MAX_SHEET_BYTES = 32 * 2**20
+"""A CSV file's size, or the sum of an XLSX's parts once inflated (checked before parsing)."""
+MAX_SHEET_CELLS = 2_000_000
+"""Rows x columns as read (a blank row counts as one cell)."""
+MAX_SHEET_ROWS = 1_048_576
+"""Excel's own limit; a sheet claiming a row beyond it is not a sheet Excel made."""
+MAX_CELL_CHARS = 32_767
+"""Characters in one cell: Excel's own limit."""
+MAX_SHOWN_PROBLEMS = 50
 _OPTIONAL_TEXT = ("objective", "controller", "notes", "source", "assumption")
 _ON_DEMAND, _ON_TRIGGER = "On demand", "On trigger"
 
@@ -141,7 +163,24 @@ def _column_letter(index: int) -> str:
 
 
 class MselError(ScenarioError):
-    """A sheet that does not import; each problem names its row and column."""
+    """A sheet that does not import; each problem names its row and column.
+
+    `problems` keeps them all; the text shows the first `MAX_SHOWN_PROBLEMS` and
+    a count of the rest, so a sheet of 100,000 bad rows is not 100,000 lines.
+    """
+
+    def __str__(self) -> str:
+        shown = [str(problem) for problem in self.problems[:MAX_SHOWN_PROBLEMS]]
+        rest = len(self.problems) - len(shown)
+        if rest > 0:
+            shown.append(f"{self.problems[0].file}: \u2026 and {rest:,} more problem{'s' if rest > 1 else ''}")
+        return "\n".join(shown)
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """Sheet text quoted in a message: no terminal escapes, and short."""
+    text = terminal_safe(str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 # ---------------------------------------------------------------------------
@@ -238,13 +277,37 @@ def export_msel(scenario: Scenario, out: str | Path) -> Path:
     rows = [HEADERS, *(inject_row(inject) for inject in scenario.injects)]
     suffix = out.suffix.lower()
     if suffix == ".csv":
-        with out.open("w", encoding="utf-8-sig", newline="") as handle:  # BOM: Excel reads UTF-8
-            csv.writer(handle).writerows(rows)
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer).writerows([[_csv_cell(cell) for cell in row] for row in rows])
+        write_atomic(out, buffer.getvalue(), encoding="utf-8-sig")  # BOM: Excel reads UTF-8
     elif suffix == ".xlsx":
         _write_xlsx(rows, out, scenario.scenario.title)
     else:
         raise ValueError(f"cannot write {out.name}: use a .csv or .xlsx file")
     return out
+
+
+_APOSTROPHE_NEXT = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def _csv_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text and never evaluates; `_csv_text` undoes it.
+
+    `spreadsheet_safe` puts an apostrophe before `= + - @`, tab and CR (what
+    Excel itself takes as "this is text"). A cell that already starts with an
+    apostrophe followed by one of those (or another apostrophe) gets one more,
+    so that import, which removes exactly one, gives back the original text.
+    """
+    if text[:1] == "'" and text[1:2] in _APOSTROPHE_NEXT:
+        return "'" + text
+    return str(spreadsheet_safe(text))
+
+
+def _csv_text(cell: str) -> str:
+    """The text behind a CSV cell: one apostrophe before `= + - @ ' \\t \\r` is removed."""
+    if cell[:1] == "'" and cell[1:2] in _APOSTROPHE_NEXT:
+        return cell[1:]
+    return cell
 
 
 def _openpyxl():
@@ -278,7 +341,9 @@ def _write_xlsx(rows: list[list[str]], out: Path, title: str) -> None:
                 cell.data_type = "s"
     sheet.freeze_panes = "B2"
     book.properties.title = f"MSEL - {title}"
-    book.save(out)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    write_atomic(out, buffer.getvalue())
 
 
 # ---------------------------------------------------------------------------
@@ -286,33 +351,175 @@ def _write_xlsx(rows: list[list[str]], out: Path, title: str) -> None:
 # ---------------------------------------------------------------------------
 
 
-def read_sheet(path: str | Path) -> list[list[str]]:
-    """All rows of a CSV or XLSX file (first worksheet) as strings."""
+def read_sheet(path: str | Path, encoding: str | None = None) -> list[list[str]]:
+    """All rows of a CSV or XLSX file (first worksheet) as strings.
+
+    `encoding` applies to CSV only (XLSX is always Unicode); without it a CSV
+    must be UTF-8. A byte-order mark (UTF-8, UTF-16, UTF-32) always decides.
+
+    Raises:
+        MselError: the file is missing, too large, not decodable or not a readable sheet.
+    """
     path = Path(path)
+    name = str(path)
     suffix = path.suffix.lower()
-    if not path.is_file():
-        raise MselError([Problem(str(path), 1, 1, "", "file not found")])
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise MselError([Problem(name, 1, 1, "", "unknown sheet type: use a .csv or .xlsx file")])
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise MselError(
+                [Problem(name, 1, 1, "", f"unknown encoding {_shown(encoding)!r} (try utf-8 or cp932)")]
+            ) from None
+    try:
+        if not path.is_file():
+            reason = "not a regular file" if path.exists() else "file not found"
+            raise MselError([Problem(name, 1, 1, "", reason)])
+        size = path.stat().st_size
+    except OSError as error:
+        raise MselError([Problem(name, 1, 1, "", f"cannot read file: {error.strerror or error}")]) from None
+    if size > MAX_SHEET_BYTES:
+        raise MselError([Problem(name, 1, 1, "", _too_large(f"{size:,} bytes"))])
     if suffix == ".csv":
+        return _read_csv(path, encoding)
+    return _read_xlsx(path)
+
+
+def _too_large(what: str) -> str:
+    return f"sheet too large ({what}; the limit is {MAX_SHEET_BYTES:,} bytes): is this the right file?"
+
+
+def _read_csv(path: Path, encoding: str | None) -> list[list[str]]:
+    try:
         raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
-    if suffix in (".xlsx", ".xlsm"):
-        try:
-            openpyxl = _openpyxl()
-        except ValueError as error:
-            raise MselError([Problem(str(path), 1, 1, "", str(error))]) from None
-        try:
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as error:
-            raise MselError([Problem(str(path), 1, 1, "", f"not a readable XLSX workbook ({error})")]) from None
+    except OSError as error:
+        raise MselError([Problem(str(path), 1, 1, "", f"cannot read file: {error.strerror or error}")]) from None
+    text = _decode_sheet(raw, str(path), encoding)
+    newline = text.find("\n")
+    first_line = text if newline < 0 else text[:newline]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","  # Excel's "Unicode Text" uses tabs
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _bounded_rows(reader, str(path), _csv_text)
+    except csv.Error as error:
+        line = max(reader.line_num, 1)
+        if "field larger than field limit" in str(error):
+            message = f"a cell is longer than {MAX_CELL_CHARS:,} characters"
+        else:
+            message = f"not readable as CSV ({error})"
+        raise MselError([Problem(str(path), line, 1, f"row {line}", message)]) from None
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16: it starts with the UTF-16 LE mark
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")
+
+
+def _decode_sheet(raw: bytes, filename: str, encoding: str | None = None) -> str:
+    """CSV bytes as text: by byte-order mark, else `encoding`, else UTF-8; never guessed silently.
+
+    A file that does not decode is refused with the byte and line at fault; when
+    it reads as Shift-JIS (Japanese Excel's "CSV"), the message says to use
+    `--encoding cp932`, rather than importing mojibake as the sheet's text.
+    """
+    codec = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
+    if codec is None:
+        codec = "utf-8-sig" if encoding is None or codecs.lookup(encoding).name == "utf-8" else encoding
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as error:
+        bad = error.start
+        line = raw.count(b"\n", 0, bad) + 1
+        col = bad - (raw.rfind(b"\n", 0, bad) + 1) + 1
+        where = f"byte 0x{raw[bad]:02X}" if bad < len(raw) else "the file ends mid-character"
+        label = "UTF-8" if codec == "utf-8-sig" else codec
+        if codecs.lookup(codec).name != "cp932" and _reads_as_shift_jis(raw):
+            hint = "it looks like Shift-JIS (Japanese Excel's CSV): import it with --encoding cp932"
+        elif encoding is not None:
+            hint = "check the --encoding given"
+        else:
+            hint = 'save it as "CSV UTF-8" or give its encoding with --encoding (e.g. cp1252, cp932)'
+        raise MselError([Problem(filename, line, col, "", f"not {label} text ({where}); {hint}")]) from None
+
+
+def _reads_as_shift_jis(raw: bytes) -> bool:
+    try:
+        return bool(_JAPANESE.search(raw.decode("cp932")))
+    except UnicodeDecodeError:
+        return False
+
+
+def _check_xlsx_parts(path: Path) -> None:
+    """Refuse an XLSX whose parts would inflate past `MAX_SHEET_BYTES`, before inflating any.
+
+    The sizes come from the zip's central directory; Python's zipfile never
+    inflates a member beyond its recorded size (it stops, then fails the CRC
+    check), so a file that lies about them cannot get past this either.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise MselError([Problem(str(path), 1, 1, "", f"not a readable XLSX workbook ({error})")]) from None
+    if total > MAX_SHEET_BYTES:
+        raise MselError([Problem(str(path), 1, 1, "", _too_large(f"{total:,} bytes once unzipped"))])
+
+
+def _read_xlsx(path: Path) -> list[list[str]]:
+    _check_xlsx_parts(path)
+    try:
+        openpyxl = _openpyxl()
+    except ValueError as error:
+        raise MselError([Problem(str(path), 1, 1, "", str(error))]) from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:
+        raise MselError([Problem(str(path), 1, 1, "", f"not a readable XLSX workbook ({error})")]) from None
+    try:
         sheet = book["MSEL"] if "MSEL" in book.sheetnames else book.worksheets[0]
-        rows = [[_xlsx_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # a stale <dimension ref> would silently cut rows off
+        return _bounded_rows(sheet.iter_rows(values_only=True), str(path), _xlsx_text)
+    except MselError:
+        raise
+    except Exception as error:
+        raise MselError([Problem(str(path), 1, 1, "", f"not a readable XLSX workbook ({error})")]) from None
+    finally:
         book.close()
-        return rows
-    raise MselError([Problem(str(path), 1, 1, "", "unknown sheet type: use a .csv or .xlsx file")])
+
+
+def _bounded_rows(rows: Iterable[Sequence[Any]], filename: str, text: Callable[[Any], str]) -> list[list[str]]:
+    """`rows` as lists of text, refused past `MAX_SHEET_CELLS` or a cell past `MAX_CELL_CHARS`."""
+    result: list[list[str]] = []
+    blank: list[str] = []  # shared by every empty row: a sheet may skip a million of them
+    cells = 0
+    for number, row in enumerate(rows, start=1):
+        cells += max(len(row), 1)
+        if cells > MAX_SHEET_CELLS or number > MAX_SHEET_ROWS:
+            limit = (
+                f"{MAX_SHEET_ROWS:,} rows" if number > MAX_SHEET_ROWS else f"{MAX_SHEET_CELLS:,} cells, rows x columns"
+            )
+            message = f"sheet too large (more than {limit}): is this the right file?"
+            raise MselError([Problem(filename, number, 1, "", message)])
+        if not row:
+            result.append(blank)
+            continue
+        values = [text(value) for value in row]
+        for col, value in enumerate(values):
+            if len(value) > MAX_CELL_CHARS:
+                where = f"row {number}, column {_column_letter(col)}"
+                message = f"cell of {len(value):,} characters (the limit is {MAX_CELL_CHARS:,})"
+                raise MselError([Problem(filename, number, col + 1, where, message)])
+        result.append(values)
+    return result
 
 
 def _xlsx_text(value: Any) -> str:
@@ -418,7 +625,7 @@ def _rows_to_injects(
                         filename,
                         header_index + 1,
                         index + 1,
-                        f"column {_column_letter(index)} ({title})",
+                        f"column {_column_letter(index)} ({_shown(title)})",
                         "unknown column; expected one of: " + ", ".join(HEADERS),
                     )
                 )
@@ -429,7 +636,7 @@ def _rows_to_injects(
                     filename,
                     header_index + 1,
                     index + 1,
-                    f"column {_column_letter(index)} ({title})",
+                    f"column {_column_letter(index)} ({_shown(title)})",
                     f"repeats column {_column_letter(columns[name])}",
                 )
             )
@@ -631,24 +838,31 @@ def replace_injects_block(text: str, block: str) -> str:
     return "".join(lines[:start]) + block + separator + "".join(tail)
 
 
-def import_msel(sheet: str | Path, into: str | Path | None = None) -> list[Inject]:
+def import_msel(sheet: str | Path, into: str | Path | None = None, encoding: str | None = None) -> list[Inject]:
     """Read a sheet; with `into`, replace that scenario file's `injects:` (validated first).
+
+    The new file is written atomically (temporary file, then rename): a full
+    disk or a crash leaves the previous scenario byte for byte as it was.
+    `encoding` names a CSV's encoding (see `read_sheet`).
 
     Raises:
         MselError: a sheet row or column is wrong, or the new scenario would be invalid
             (problems in the injects are reported at their sheet row and column).
         ScenarioError: `into` is missing or invalid in a part the sheet does not touch.
+        OutputError: the updated scenario could not be written (the old one is unchanged).
     """
     from sim.scenario.loader import Problem as _Problem
     from sim.scenario.loader import ScenarioYamlLoader, load_scenario_text
 
     filename = str(sheet)
-    rows = read_sheet(sheet)
+    rows = read_sheet(sheet, encoding)
     agencies = None
     if into is not None:
         # The target may only become valid with the new injects (a decision that
         # requires a renamed inject), so read just its agencies here.
         try:
+            if Path(into).exists() and not Path(into).is_file():
+                raise ScenarioError([_Problem(str(into), 1, 1, "", "not a regular file")])
             original = Path(into).read_text(encoding="utf-8-sig")
         except OSError as error:
             raise ScenarioError(
@@ -668,7 +882,7 @@ def import_msel(sheet: str | Path, into: str | Path | None = None) -> list[Injec
         load_scenario_text(updated, str(into))
     except ScenarioError as error:
         raise MselError(_map_problems(error.problems, updated, rows, filename, sheet_rows)) from None
-    into.write_text(updated, encoding="utf-8")
+    write_atomic(into.resolve(), updated)  # resolved: a symlinked scenario keeps its link
     return injects
 
 
@@ -687,7 +901,7 @@ def _map_problems(
         line = sheet_rows[int(match.group(1))]
         field = {"at": "time", "on_demand": "time"}.get(match.group(2) or "id", match.group(2) or "id")
         col = columns.get(field, columns.get("id", 0)) or 0
-        title = header[col] if col < len(header) else field
+        title = _shown(header[col]) if col < len(header) else field
         mapped.append(
             Problem(filename, line, col + 1, f"row {line}, column {_column_letter(col)} ({title})", problem.message)
         )

@@ -11,19 +11,27 @@ exactly, however the original run was sliced.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.analysis.metrics import run_metrics
 from sim.domain.comms import Fact, Network
-from sim.domain.decisions import DecisionBoard, DecisionError, DecisionState
+from sim.domain.consequences import Consequences
+from sim.domain.context import Context
+from sim.domain.decisions import DecisionBoard, DecisionError, DecisionState, InputError
 from sim.engine.bus import EventBus, Sink
 from sim.engine.clock import Clock
 from sim.engine.streams import RandomStreams
+from sim.errors import ModelError
 from sim.events import Kind, SimEvent
+from sim.scenario.evacuation import MIN_TICK
 from sim.scenario.schema import (
+    MAX_HORIZON,
     ChannelDisruptionEffect,
     ClosureEffect,
     ComplianceEffect,
@@ -32,11 +40,12 @@ from sim.scenario.schema import (
     ReinforcementEffect,
     Scenario,
 )
+from sim.scenario.types import format_duration
 
 if TYPE_CHECKING:
     from sim.domain.evacuation import EvacuationView
 
-__all__ = ["DecisionError", "Input", "MessageView", "RunResult", "Simulation", "WorldView"]
+__all__ = ["DecisionError", "Input", "InputError", "MessageView", "RunResult", "Simulation", "WorldView"]
 
 SIMCELL = "simcell"
 MESSAGE_LIMIT = 2000
@@ -48,7 +57,7 @@ class Input:
     """Something a person did to the run; the journal stores these for replay."""
 
     time: float
-    kind: str  # "inject" | "decision" | "note" | "message"
+    kind: str  # "inject" | "decision" | "note" | "evaluation" | "message"
     payload: dict[str, Any]
     steps_before: int | None = None
     """SimPy events processed before the input was applied: where exactly, within
@@ -56,23 +65,108 @@ class Input:
     event due at `time`."""
 
 
+def _simpy_requeues_stopped_runs() -> bool:
+    """Whether this SimPy puts a `run(until=...)`'s stop event back in the queue (4.1.2 does, 4.1.0/4.1.1 do not).
+
+    Probed once through the public API: an empty run stopped at 1 leaves
+    something to `peek()` at 1 only if the stop event was put back.
+    """
+    probe = simpy.Environment()
+    probe.run(until=1)
+    return probe.peek() == 1
+
+
 class _CountingEnvironment(simpy.Environment):
     """Counts the model events SimPy has processed, so a replay can stop at exactly
     the point where a person acted, even between two events of the same instant.
 
-    `run(until=...)` adds bookkeeping events that depend on how a run was sliced:
-    its stop event raises out of `step()` (never counted), and SimPy 4.1
-    reschedules that event at priority -1 to finish its callbacks when the run
-    resumes. Those carry the only negative priority SimPy uses and are skipped.
+    `run(until=...)` adds bookkeeping that depends on how a run was sliced: its
+    stop event raises out of `step()` (never counted), and SimPy 4.1.2 then puts
+    that event back at the head of the queue (priority -1, below every model
+    event) to finish its callbacks when the run resumes; where it does, the first
+    step after a stopped run is bookkeeping and is not counted either. Only
+    SimPy's public API is used; tests/unit/test_packaging.py checks the
+    behaviour this relies on, so a SimPy release that changes it fails there.
     """
 
     steps = 0
+    _leftover = False
+    """True while the stopped `until` event SimPy put back is still queued."""
+    _requeues = _simpy_requeues_stopped_runs()
+
+    def run(self, until: Any = None) -> Any:
+        already_done = isinstance(until, simpy.Event) and until.processed  # SimPy returns at once: no stop
+        value = super().run(until)
+        if until is not None and not already_done and self._requeues:
+            self._leftover = True
+        return value
 
     def step(self) -> None:
-        bookkeeping = bool(self._queue) and self._queue[0][1] < 0
-        super().step()
+        bookkeeping, self._leftover = self._leftover, False
+        super().step()  # the `until` event's StopSimulation raises here, uncounted
         if not bookkeeping:
             self.steps += 1
+
+
+MAX_STEPS_PER_INSTANT = 200_000
+"""Most SimPy events one simulated instant may process. The bundled scenario needs
+a few hundred at its busiest instant; far more means a loop that never lets time
+advance (a retry or a tick of zero minutes), which would otherwise hang the run."""
+
+_PARTS = {
+    "Network._transmit": "message retries on a channel (channels: latency, reliability, retry)",
+    "Network._carry": "messages between agencies (channels, routing)",
+    "Network._handle": "message handling at an agency (agencies: handling, staff, hours)",
+    "Evacuation._ticker": "the evacuation tick (evacuation.tick)",
+    "Evacuation._aircraft": "evacuation flights (evacuation.hubs)",
+    "Evacuation._vessel": "evacuation ships (evacuation.hubs)",
+    "Evacuation._feeder": "feeder vehicles (evacuation.feeders)",
+    "Evacuation._reinforcement": "reinforcement flights (inject effects)",
+    "Evacuation._weather": "the weather (evacuation.weather)",
+    "Simulation._fire_at": "injects (injects)",
+}
+"""Model processes by generator name, as the part of the scenario a user can change."""
+
+
+def _part_of_model(event: simpy.Event) -> str:
+    """The part of the scenario whose process the next event resumes, in words."""
+    for callback in getattr(event, "callbacks", None) or ():
+        process = getattr(callback, "__self__", None)
+        if isinstance(process, simpy.Process):
+            generator = process._generator
+            while getattr(generator, "gi_yieldfrom", None) is not None:  # the innermost `yield from`
+                generator = generator.gi_yieldfrom
+            name = getattr(generator, "__qualname__", process.name)
+            return _PARTS.get(name, name.rsplit(".", 1)[-1].strip("_").replace("_", " "))
+    return "the model"
+
+
+class _GuardedEnvironment(_CountingEnvironment):
+    """Stops a zero-time loop: past `max_per_instant` steps at one simulated instant,
+    `step()` raises `ModelError` naming the part of the model that keeps scheduling
+    itself, instead of spinning (and growing the log) for ever."""
+
+    def __init__(
+        self, initial_time: float, describe_time: Callable[[float], str], max_per_instant: int = MAX_STEPS_PER_INSTANT
+    ) -> None:
+        super().__init__(initial_time=initial_time)
+        self.max_per_instant = max_per_instant
+        self._describe_time = describe_time
+        self._instant = initial_time
+        self._at_instant = 0
+
+    def step(self) -> None:
+        if self._queue:
+            when, _, _, event = self._queue[0]
+            if when != self._instant:
+                self._instant, self._at_instant = when, 0
+            self._at_instant += 1
+            if self._at_instant > self.max_per_instant:
+                raise ModelError(
+                    f"time stopped advancing at {self._describe_time(when)}: more than "
+                    f"{self.max_per_instant:,} model steps at one instant in {_part_of_model(event)}"
+                )
+        super().step()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +194,8 @@ class DecisionView:
     by: str | None
     expected: str | None
     human: bool
+    consequences: tuple[str | None, ...] = ()
+    """Each option's one-line `consequence:` (None where it has none), in option order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +207,18 @@ class InjectView:
     expected_action: str
     on_demand: bool
     fired_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StateView:
+    """One state variable as the console shows it."""
+
+    id: str
+    title: str
+    unit: str
+    value: float
+    min: float | None
+    max: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +248,8 @@ class WorldView:
     evacuation: EvacuationView | None
     handover_hours: float | None
     consultation_hours: float | None
+    state: tuple[StateView, ...] = ()
+    """The scenario's state variables, in declaration order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,13 +296,16 @@ class Simulation:
         human_roles: Iterable[str] = (),
         reforms: Sequence[str] = (),
         sinks: Sequence[Sink] = (),
+        forced: Mapping[str, tuple[str, float | None]] | None = None,
     ) -> None:
         self.scenario = scenario
         self.seed = seed
         self.reforms = tuple(reforms)
         self.clock = Clock(scenario.scenario.start)
         self.horizon = scenario.scenario.horizon
-        self._env = _CountingEnvironment(initial_time=self.clock.offset)
+        self._env = _GuardedEnvironment(
+            self.clock.offset, lambda env_time: self.clock.label(self.clock.to_scenario(env_time))
+        )
         self._bus = EventBus(self._now, list(sinks))
         self._streams = RandomStreams(seed)
         self._inputs: list[Input] = []
@@ -200,6 +313,7 @@ class Simulation:
         self._messages: dict[str, tuple[str, str, str, float]] = {}
         """Players' messages by id: (sender, to, text, sent at)."""
         self._human_roles = set(human_roles)
+        self._check_bounds(scenario)
         unknown = self._human_roles - {a.id for a in scenario.agencies}
         if unknown:
             raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}")
@@ -214,11 +328,21 @@ class Simulation:
             self._human_roles,
             self._decision_taken,
         )
+        self._consequences = Consequences(
+            Context(self._env, self._streams, self._bus.emit, self._now),
+            scenario,
+            fire=lambda inject_id: self._fire(scenario.inject(inject_id), manual=False),
+            other=self._apply_effect,
+            review=self._board.review,
+        )
+        self._board.gate = self._consequences.decision_ready
+        self._board.forced = dict(forced or {})
         self._evacuation = None
         if scenario.evacuation is not None:
             from sim.domain.evacuation import Evacuation
 
-            self._evacuation = Evacuation(self._env, scenario.evacuation, self._streams, self._bus.emit)
+            with self._model_failures():  # e.g. a hub no flight can leave, in a scenario built in code
+                self._evacuation = Evacuation(self._env, scenario.evacuation, self._streams, self._bus.emit)
         self._movement_triggers = self._movement_triggers_of(scenario)
         handover = scenario.handover
         self._vessels_pending = bool(
@@ -233,13 +357,29 @@ class Simulation:
             seed=seed,
             reforms=list(self.reforms),
             humans=sorted(self._human_roles),
+            **({"forced": {k: list(v) for k, v in sorted(self._board.forced.items())}} if forced else {}),
         )
         for inject in scenario.injects:
             if inject.at is not None:
                 self._env.process(self._fire_at(inject, inject.at))
         if self._evacuation is not None:
             self._evacuation.start_voluntary_departures()
+        self._consequences.start()
         self._board.start()
+
+    @staticmethod
+    def _check_bounds(scenario: Scenario) -> None:
+        """Refuse a run whose length alone would exhaust time or memory. The loader
+        already refuses these values; a scenario built in code or patched after
+        loading meets the same bound here."""
+        horizon = scenario.scenario.horizon
+        if not math.isfinite(horizon) or horizon > MAX_HORIZON:
+            raise ModelError(
+                f"the horizon of {format_duration(horizon)} is longer than the {format_duration(MAX_HORIZON)} a run may last"
+            )
+        evacuation = scenario.evacuation
+        if evacuation is not None and not evacuation.tick >= MIN_TICK:
+            raise ModelError(f"the evacuation tick of {format_duration(evacuation.tick)} is shorter than 1m")
 
     # -- time ---------------------------------------------------------------
     def _now(self) -> float:
@@ -281,11 +421,26 @@ class Simulation:
         a person simply stays pending."""
         mark = len(self._bus.log)
         target = self.clock.to_env(min(until, self.horizon))  # compare in SimPy time: no rounding gap
-        if target > self._env.now:
-            self._env.run(until=target)
-        while self._env.peek() <= target:
-            self._env.step()
+        with self._model_failures():
+            if target > self._env.now:
+                self._env.run(until=target)
+            while self._env.peek() <= target:
+                self._env.step()
         return self._bus.log[mark:]
+
+    @contextmanager
+    def _model_failures(self) -> Iterator[None]:
+        """Any failure inside the model becomes one `ModelError` sentence with the
+        simulated time: the user sees what failed and when, never an exception name."""
+        try:
+            yield
+        except ModelError:
+            raise
+        except Exception as error:  # a model bug or an extreme value the schema let through
+            failed_sink = self._bus.sink_error
+            if failed_sink is not None and failed_sink in (error, error.__cause__):
+                raise  # a sink's own failure (journal, output file): its caller explains it
+            raise ModelError(f"the model failed at {self.clock.label(self.now)}: {error}") from error
 
     def step(self) -> list[SimEvent]:
         """Advance to the next model event (and everything at that instant)."""
@@ -299,9 +454,48 @@ class Simulation:
 
     # -- inputs ---------------------------------------------------------------
     def apply(self, inject: Inject) -> SimEvent:
-        """Fire an inject now (from the MSEL, the library or built ad hoc)."""
+        """Fire an inject now (from the MSEL, the library or built ad hoc).
+
+        Raises:
+            InputError: the inject names an agency, place, hub, state variable or
+                inject this scenario does not have; nothing is recorded, so a
+                journal never holds it.
+        """
+        self._check_inject(inject)
         self._record_input("inject", inject.model_dump(mode="json", by_alias=True, exclude_none=True))
-        return self._fire(inject, manual=True)
+        with self._model_failures():
+            return self._fire(inject, manual=True)
+
+    def _check_inject(self, inject: Inject) -> None:
+        """Refuse an inject the model could not carry out, before it is recorded."""
+        try:
+            self._consequences.refuse_unknown(list(inject.effects), f"inject {inject.id!r}")
+        except ValueError as error:
+            raise InputError(str(error)) from None
+        agencies = self._network.agencies
+        unknown = [a for a in inject.to if a not in agencies]
+        if inject.from_ != SIMCELL and inject.from_ not in agencies:
+            unknown.insert(0, inject.from_)
+        for effect in inject.effects:
+            if isinstance(effect, ChannelDisruptionEffect):
+                unknown.extend(a for a in effect.agencies if a not in agencies)
+        if unknown:
+            names = ", ".join(repr(a) for a in dict.fromkeys(unknown))
+            raise InputError(f"inject {inject.id!r} names agencies this scenario does not have: {names}")
+        evacuation = self._evacuation
+        if evacuation is None:
+            return
+        places = evacuation.places()
+        for effect in inject.effects:
+            if isinstance(effect, ClosureEffect):
+                missing = [p for p in effect.places if p not in places]
+                if missing:
+                    raise InputError(
+                        f"inject {inject.id!r} closes places this scenario does not have: "
+                        + ", ".join(repr(p) for p in missing)
+                    )
+            elif isinstance(effect, ReinforcementEffect) and not evacuation.has_air_hub(effect.hub):
+                raise InputError(f"inject {inject.id!r} sends reinforcement flights to {effect.hub!r}, not an air hub")
 
     def decide(self, decision_id: str, option: str, role: str) -> None:
         """A person answers a pending decision at the current time.
@@ -325,15 +519,15 @@ class Simulation:
         when it is handled. Returns the message id.
 
         Raises:
-            ValueError: unknown agency, a message to oneself, or empty/too long text.
+            InputError: unknown agency, a message to oneself, or empty/too long text.
         """
         agencies = self._network.agencies
         if sender not in agencies or to not in agencies:
-            raise ValueError(f"unknown agency {sender if sender not in agencies else to!r}")
+            raise InputError(f"unknown agency {sender if sender not in agencies else to!r}")
         if sender == to:
-            raise ValueError("a message needs another agency as recipient")
+            raise InputError("a message needs another agency as recipient")
         if not text.strip() or len(text) > MESSAGE_LIMIT:
-            raise ValueError(f"a message holds 1 to {MESSAGE_LIMIT} characters")
+            raise InputError(f"a message holds 1 to {MESSAGE_LIMIT} characters")
         message_id = f"msg{len(self._messages) + 1}"
         self._record_input("message", {"from": sender, "to": to, "text": text})
         self._messages[message_id] = (sender, to, text, self.now)
@@ -347,6 +541,25 @@ class Simulation:
             delivered = self._network.agencies[to].learned_at.get(("message", message_id))
             views.append(MessageView(message_id, sender, to, text, sent_at, delivered))
         return tuple(views)
+
+    def evaluate(self, target: str, rating: str, evaluator: str, comment: str = "") -> None:
+        """An evaluator's HSEEP rating (P/S/M/U) of a decision or inject, kept with the inputs.
+
+        It changes nothing in the run; the debrief and the after-action report
+        show it in place of the derived rating (`sim.analysis.ratings`).
+
+        Raises:
+            ValueError: unknown decision or inject, a rating other than P/S/M/U, or no evaluator name.
+        """
+        known = {d.id for d in self.scenario.decisions} | {i.id for i in self.scenario.injects} | set(self._fired)
+        if target not in known:
+            raise ValueError(f"no decision or inject {target!r} in this scenario")
+        if rating not in ("P", "S", "M", "U"):
+            raise ValueError(f"rating must be P, S, M or U, not {rating!r}")
+        if not evaluator.strip():
+            raise ValueError("an evaluation needs the evaluator's name")
+        payload = {"target": target, "rating": rating, "evaluator": evaluator.strip(), "comment": comment}
+        self._record_input("evaluation", payload)
 
     def _record_input(self, kind: str, payload: dict[str, Any], steps: int | None = None) -> None:
         steps = self._env.steps if steps is None else steps
@@ -373,9 +586,11 @@ class Simulation:
                         f"replay diverged: the session had processed {item.steps_before} model events "
                         f"by {self.clock.label(item.time)}, this run only {self._env.steps}"
                     )
-                self._env.step()
+                with self._model_failures():
+                    self._env.step()
             if self.clock.to_env(item.time) > self._env.now:
-                self._env.run(until=self.clock.to_env(item.time))
+                with self._model_failures():
+                    self._env.run(until=self.clock.to_env(item.time))
         if item.kind == "inject":
             self.apply(Inject.model_validate(item.payload))
         elif item.kind == "decision":
@@ -384,13 +599,17 @@ class Simulation:
             self.note(item.payload["text"], item.payload["author"])
         elif item.kind == "message":
             self.message(item.payload["from"], item.payload["to"], item.payload["text"])
+        elif item.kind == "evaluation":
+            payload = item.payload
+            self.evaluate(payload["target"], payload["rating"], payload["evaluator"], payload.get("comment", ""))
         else:
             raise ValueError(f"unknown input kind {item.kind!r}")
 
     # -- injects -------------------------------------------------------------
     def _fire_at(self, inject: Inject, when: float):
         yield self._env.timeout(max(0.0, when - self.now))
-        if inject.id not in self._fired:  # fired early by hand: "fire now" replaces the schedule
+        # Fired early by hand: "fire now" replaces the schedule; cancelled by an effect: withdrawn.
+        if inject.id not in self._fired and not self._consequences.is_cancelled(inject.id):
             self._fire(inject, manual=False)
 
     def _fire(self, inject: Inject, *, manual: bool) -> SimEvent:
@@ -404,14 +623,14 @@ class Simulation:
             manual=manual,
         )
         self._fired.setdefault(inject.id, self.now)
+        self._consequences.inject_fired(inject.id)
         fact = Fact("inject", inject.id)
         for agency in inject.to:
             if inject.from_ in self._network.agencies:
                 self._network.send(fact, inject.from_, agency)
             else:
                 self._network.deliver_from_outside(fact, agency)
-        for effect in inject.effects:
-            self._apply_effect(effect)
+        self._consequences.effects.apply_all(inject.effects, f"inject:{inject.id}")
         return event
 
     def _apply_effect(self, effect) -> None:
@@ -447,6 +666,7 @@ class Simulation:
 
     def _decision_taken(self, state: DecisionState) -> None:
         decision_id, option = state.spec.id, state.option
+        self._consequences.decision_taken(decision_id, option)
         for inject in self.scenario.injects:
             trigger = inject.trigger
             if trigger and trigger.decision == decision_id and (trigger.options is None or option in trigger.options):
@@ -511,6 +731,7 @@ class Simulation:
                 s.by,
                 s.spec.expected,
                 s.spec.owner in self._human_roles,
+                tuple(o.consequence for o in s.spec.options),
             )
             for s in self._board.states.values()
         )
@@ -531,6 +752,10 @@ class Simulation:
             handover_hours=self._milestone_hours(self.scenario.handover.span if self.scenario.handover else None),
             consultation_hours=self._milestone_hours(
                 self.scenario.consultation.span if self.scenario.consultation else None
+            ),
+            state=tuple(
+                StateView(v.id, v.title or v.id, v.unit, self._consequences.state.value(v.id), v.min, v.max)
+                for v in self.scenario.state
             ),
         )
 
@@ -556,6 +781,7 @@ class Simulation:
                 }
                 for s in self._board.states.values()
             },
+            **run_metrics(scenario, self._bus.log, self.now),  # the scenario's own metrics (sim.analysis.metrics)
         }
 
     def _answer(self, scenario: Scenario) -> str | None:

@@ -4,7 +4,7 @@ Used by the kill -9 property test and `benchmarks/kill9_resume.py`:
 
     python tests/scripted_session.py JOURNAL            # start a new session
     python tests/scripted_session.py JOURNAL --resume   # resume it after a crash
-    python tests/scripted_session.py JOURNAL --pace 0.005  # sleep 5 ms per tick
+    python tests/scripted_session.py JOURNAL --kill-after K  # kill -9 itself after journal write K
 
 The script is *state based*: at every slice boundary it looks at the run and
 does what is due (answer pending human decisions after a fixed think time,
@@ -12,12 +12,19 @@ fire library injects, write observer notes, pause and change speed), skipping
 anything already done. So a session resumed from its journal after a crash at
 any point carries on exactly as the uninterrupted one, and nothing is done twice.
 Prints `started PATH` once the journal exists, `step N MINUTES` after each slice (flushed), `done` at the end.
+
+`--kill-after K` makes the crash point deterministic, so a failing kill point
+can be reproduced: the process sends itself SIGKILL (a real kill -9, no clean-up
+runs) right after the journal has taken its K-th write, counting every event it
+is handed and every input it records, in the order the session makes them.
+`write_count(reference)` gives the total for a finished session.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,10 +88,45 @@ def boundaries(start: float):
         k += 1
 
 
-def play(journal_path: Path, resume: bool = False, echo: bool = True, pace: float = 0.0):
+def write_count(events: int, inputs: int) -> int:
+    """Kill points a session offers: one after each event and each input the journal takes."""
+    return events + inputs
+
+
+def arm_kill(after: int) -> None:
+    """SIGKILL this process right after the journal's `after`-th write (event or input).
+
+    The journal also commits when a second of wall time has passed since its last
+    commit; that cadence is switched off here, so what is on disk at the kill point
+    depends only on `after` (commits still happen every batch of events and at every
+    input and slice flush).
+    """
+    import sim.journal as journal_module
+
+    journal_module.EVENT_COMMIT_SECONDS = float("inf")
+    writes = 0
+
+    def counted(method):
+        def wrapper(self, *args, **kwargs):
+            nonlocal writes
+            result = method(self, *args, **kwargs)
+            writes += 1
+            if writes == after:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return result
+
+        return wrapper
+
+    journal_module.Journal.sink = counted(journal_module.Journal.sink)
+    journal_module.Journal.record = counted(journal_module.Journal.record)
+
+
+def play(journal_path: Path, resume: bool = False, echo: bool = True, kill_after: int | None = None):
     from sim.journal import resume as resume_session
     from sim.journal import start_session
 
+    if kill_after is not None:
+        arm_kill(kill_after)
     if resume:
         sim, journal = resume_session(journal_path)
     else:
@@ -98,8 +140,6 @@ def play(journal_path: Path, resume: bool = False, echo: bool = True, pace: floa
         journal.flush(sim.now)
         if echo:
             print(f"step {step} {sim.now}", flush=True)
-        if pace:
-            time.sleep(pace)  # wall time per tick, so a kill can land anywhere in the session
     journal.close(sim.now)
     if echo:
         print("done", flush=True)
@@ -108,5 +148,5 @@ def play(journal_path: Path, resume: bool = False, echo: bool = True, pace: floa
 
 if __name__ == "__main__":
     args = sys.argv[2:]
-    pace = float(args[args.index("--pace") + 1]) if "--pace" in args else 0.0
-    play(Path(sys.argv[1]), resume="--resume" in args, pace=pace)
+    kill_after = int(args[args.index("--kill-after") + 1]) if "--kill-after" in args else None
+    play(Path(sys.argv[1]), resume="--resume" in args, kill_after=kill_after)

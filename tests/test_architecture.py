@@ -1,9 +1,23 @@
-"""The engine never loads the UI: `import sim` (and a whole run) pulls in no textual or rich."""
+"""The engine never loads the UI: `import sim` (and a whole run) pulls in no textual or rich,
+building the command-line parser imports no UI package, and `lint-imports` holds the
+contract statically (pyproject.toml, [tool.importlinter])."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+UI_CHECK = "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'textual', 'rich', 'tui'}); print(bad); sys.exit(1 if bad else 0)"
+
+
+def _python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT)
 
 
 def test_import_sim_loads_no_ui_library():
@@ -11,9 +25,31 @@ def test_import_sim_loads_no_ui_library():
         "import sys, sim, sim.cli, sim.simulation;"
         "from sim.scenario.loader import load_scenario;"
         "from sim.scenario.bundled import default_scenario;"
-        "sim.Simulation(load_scenario(default_scenario()), seed=1).run();"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'textual', 'rich', 'tui'});"
-        "print(bad); sys.exit(1 if bad else 0)"
+        "sim.Simulation(load_scenario(default_scenario()), seed=1).run();" + UI_CHECK
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    result = _python(code)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("argv", [[], ["run"], ["validate"], ["compare"]], ids=lambda a: " ".join(a) or "help")
+def test_building_the_cli_parser_imports_no_ui_package(argv):
+    """`ttxsim --help`, `run`, `validate`: the parser is built without tui, textual or rich."""
+    code = f"import sys; from sim.cli import build_parser; build_parser({argv!r});" + UI_CHECK
+    result = _python(code)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_play_parser_imports_tui_but_not_textual():
+    """Naming `play` loads its command module (to parse its options), still not Textual."""
+    code = "import sys; from sim.cli import build_parser; build_parser(['play']); print('tui.command' in sys.modules, 'textual' in sys.modules)"
+    result = _python(code)
+    assert result.stdout.split() == ["True", "False"], result.stderr
+
+
+def test_import_linter_contract_holds():
+    """`lint-imports`: no module under sim/ imports tui, textual or rich, directly or indirectly."""
+    command = shutil.which("lint-imports", path=os.path.dirname(sys.executable)) or shutil.which("lint-imports")
+    assert command, "import-linter is part of the test extra: pip install -e '.[test]'"
+    result = subprocess.run([command], capture_output=True, text=True, check=False, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 kept, 0 broken" in result.stdout

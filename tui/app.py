@@ -39,6 +39,7 @@ class TabletopApp(App):
         observers: Iterable[Callable[[SessionInput], None]] = (),
         skip_briefing: bool = False,
         start: Starter | None = None,
+        viewer: str | None = None,
     ) -> None:
         super().__init__()
         self.scenario = scenario
@@ -53,6 +54,8 @@ class TabletopApp(App):
         self.start = start
         """Builds the run for the chosen human roles (the journaled one in `ttxsim play`);
         by default a plain `Simulation`."""
+        self.viewer = viewer
+        """The view to open (a resumed session's last view); None: the first --role, else the facilitator."""
         self.session: Session | None = None
         self.human_roles: frozenset[str] = frozenset(roles)
 
@@ -81,15 +84,36 @@ class TabletopApp(App):
         else:
             sim, observers, record = self.start(tuple(human_roles))
         self.session = Session(sim, pause_on_decision=self.pause_on_decision, observers=[*self.observers, *observers])
+        self.session.on_write_failed = self._write_failed
+        self.session.on_write_recovered = self._write_recovered
         if record:
             self.sub_title = f"session journal: {record}"
-            self.notify(f"Session journal: {record}", title="Recording", timeout=8)
-        viewer = self.roles[0] if self.roles and self.roles[0] in self.human_roles else FACILITATOR
+            self.notify(f"Session journal: {record}", title="Recording", timeout=8, markup=False)
+        known = {a.id for a in self.scenario.agencies} | {FACILITATOR}
+        if self.viewer in known:
+            viewer = self.viewer
+        else:
+            viewer = self.roles[0] if self.roles and self.roles[0] in self.human_roles else FACILITATOR
+        self.session.set_view(viewer)
         screen = ExerciseScreen(self.session, viewer=viewer)
         if self.screen_stack and isinstance(self.screen, BriefingScreen):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+
+    def _write_failed(self, error: BaseException, waiting: int) -> None:
+        """A journal write failed: say so, and that nothing is lost (the session keeps the inputs)."""
+        self.notify(
+            f"Could not write to the session journal: {error}. {waiting} input(s) kept in memory and written "
+            "as soon as writing works again (free some disk space); do not quit yet.",
+            title="Not recorded yet",
+            severity="error",
+            timeout=20,
+            markup=False,
+        )
+
+    def _write_recovered(self, written: int) -> None:
+        self.notify(f"Session journal writable again: {written} kept input(s) written.", title="Recorded", timeout=8)
 
     def action_help(self) -> None:
         self.push_screen(HelpModal())
@@ -102,7 +126,13 @@ class TabletopApp(App):
             if yes:
                 self.exit()
 
-        self.push_screen(ConfirmModal("Quit?", "End the session and leave the console?", yes="Quit", no="Stay"), done)
+        body = "End the session and leave the console?"
+        if self.session is not None and self.session.unsaved:
+            body = (
+                f"{len(self.session.unsaved)} input(s) could not be written to the session journal yet "
+                f"({self.session.write_error}); quitting now loses them. " + body
+            )
+        self.push_screen(ConfirmModal("Quit?", body, yes="Quit", no="Stay"), done)
 
 
 def make_app(

@@ -4,6 +4,8 @@ so `ttxsim --help` and `ttxsim validate` stay fast."""
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 from sim.cli import scenario_argument
 
@@ -49,11 +51,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     play.set_defaults(handler=run_play)
 
 
+def journal_observer(journal, simulation):
+    """The journal's console observer, plus the console view: a `view` input is stored as a
+    console entry (`pause` kind, payload `{"view": ...}` without `paused`), which replay ignores
+    and `play --resume` reads to reopen the view the session was in."""
+    observe = journal.observer(simulation)
+
+    def observer(item) -> None:
+        if item.kind == "view":
+            journal.record_console("pause", item.sim_time, view=item.payload["view"])
+        else:
+            observe(item)
+
+    return observer
+
+
+def last_view(journal) -> str | None:
+    """The console view a journaled session was last in (None for sessions recorded before views were)."""
+    views = [entry.payload["view"] for entry in journal.entries() if entry.kind == "pause" and "view" in entry.payload]
+    return str(views[-1]) if views else None
+
+
 def run_play(args: argparse.Namespace) -> int:
     from sim.cli import UsageError
     from sim.journal import JournalError, ReplayDivergence, resume, start_session
     from sim.scenario.bundled import resolve
     from sim.scenario.loader import load_scenario
+    from tui.session import FACILITATOR, WRITE_ERRORS
 
     journals = []
 
@@ -65,9 +89,10 @@ def run_play(args: argparse.Namespace) -> int:
         journals.append(journal)
         scenario = simulation.scenario
         roles = tuple(sorted(simulation.human_roles))
+        viewer = last_view(journal) or FACILITATOR
 
         def start(_human_roles):
-            return simulation, [journal.observer(simulation)], str(journal.path)
+            return simulation, [journal_observer(journal, simulation)], str(journal.path)
 
         seed = simulation.seed
     else:
@@ -82,6 +107,9 @@ def run_play(args: argparse.Namespace) -> int:
             )
         roles = tuple(dict.fromkeys(args.role))
         seed = args.seed
+        if args.journal and os.path.exists(args.journal):  # a second console on one journal: exit 2, not unrecorded
+            raise UsageError(f"{args.journal} exists already; resume that session with --resume {args.journal}")
+        viewer = None
 
         def start(human_roles):
             try:
@@ -93,7 +121,7 @@ def run_play(args: argparse.Namespace) -> int:
 
                 return Simulation(scenario, seed=seed, human_roles=human_roles), [], f"NOT RECORDED ({error})"
             journals.append(journal)
-            return simulation, [journal.observer(simulation)], str(journal.path)
+            return simulation, [journal_observer(journal, simulation)], str(journal.path)
 
     from tui.app import TabletopApp
 
@@ -104,14 +132,29 @@ def run_play(args: argparse.Namespace) -> int:
         pause_on_decision=args.pause_on_decision,
         skip_briefing=args.resume is not None,
         start=start,
+        viewer=viewer,
     )
     clean = False
+    status = 0
     try:
         app.run()
         clean = True
     finally:
         now = app.sim.now if app.sim is not None else None
+        session = app.session
+        if session is not None and session.unsaved:
+            session.retry_unsaved()
+        if session is not None and session.unsaved:
+            print(
+                f"{len(session.unsaved)} input(s) could not be written to the session journal ({session.write_error})",
+                file=sys.stderr,
+            )
+            status = 1
         for journal in journals:
-            journal.close(now, finished=clean)
+            try:
+                journal.close(now, finished=clean and status == 0)
+            except WRITE_ERRORS as error:
+                print(f"session journal {journal.path}: not closed cleanly ({error})", file=sys.stderr)
+                status = 1
             print(f"session journal: {journal.path}  (resume with: ttxsim play --resume {journal.path})")
-    return 0
+    return status

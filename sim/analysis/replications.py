@@ -55,6 +55,8 @@ class Arm:
     seed instead of the modelled policy for the session's human roles."""
     human_roles: tuple[str, ...] = ()
     """Roles the modelled policy leaves to `session_inputs` (the session's players)."""
+    forced: tuple[tuple[str, str, float | None], ...] = ()
+    """`--decide`: (decision, option, delay or None) taken whenever the decision comes up."""
 
     @property
     def key(self) -> str:

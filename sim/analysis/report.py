@@ -6,17 +6,20 @@ engine-free); `ttxsim report` rebuilds the record from the journal first.
 
 Ratings (HSEEP P/S/M/U) are derived, not judged, and the report says how:
 
-* A **decision** with `expected_within` is rated on the time from coming up to
-  the answer (`waited`): on time -> **P**; late, up to `late_factor` (2x) the
-  expected time -> **S**; later -> **M**; came up but never answered -> **U**.
-  Without a time standard, answered -> **P**. Not required (`skip_if`) and
-  never reached are shown but not rated.
+* A **decision** is rated by `sim.analysis.ratings`, the one rater the console
+  debrief uses too: on time -> **P**; late, up to `late_factor` (2x) the
+  expected time -> **S**; later -> **M**; came up but never answered -> **U**;
+  answered with an option that withholds what the MSEL expected (a
+  defence-operation order "withheld") -> **U**. Without a time standard,
+  answered -> **P**. Not required (`skip_if`) and never reached are shown but
+  not rated.
 * An **inject** with an expected player action is rated from the decisions it
   sets off (those whose `requires` names it): the worst of their ratings.
   Injects not fired are "not played"; fired injects no decision measures are
   left for the evaluator.
-* An evaluator can set or override any rating from the console with a note
-  holding a tag such as `[m07 S]` or `[consultation_answer P]`; every note
+* An evaluator sets or overrides a rating only with an `evaluation` input
+  (the console's rating dialog, key `e`), recorded in the journal with the
+  evaluator's name. Notes never change a rating, whatever they say; every note
   naming a row's id is listed with that row.
 
 Capability (objective) ratings are the worst rating of their rows, a
@@ -36,6 +39,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.analysis import ratings
+from sim.analysis.curves import lift_curve
+from sim.files import write_atomic
+from sim.text import markdown_safe, spreadsheet_safe
+
 if TYPE_CHECKING:
     from sim.events import SimEvent
     from sim.scenario.schema import Scenario
@@ -54,17 +62,11 @@ __all__ = [
     "write_report",
 ]
 
-RATINGS = {
-    "P": "Performed without challenges",
-    "S": "Performed with some challenges",
-    "M": "Performed with major challenges",
-    "U": "Unable to be performed",
-}
+RATINGS = ratings.RATINGS
 _ORDER = {"P": 0, "S": 1, "M": 2, "U": 3}
 _COLOURS = {"P": "#2e7d32", "S": "#f9a825", "M": "#ef6c00", "U": "#c62828", "": "#9e9e9e"}
 DEFAULT_CAPABILITY = "Operational Coordination"
 """HSEEP core capability for decision chains with no inject objective of their own."""
-_TAG_RE = re.compile(r"\[\s*([a-z][a-z0-9_]*)\s*[:=]?\s*([PSMU])\s*\]")
 
 Rating = str  # "P" | "S" | "M" | "U" | "" (not rated)
 
@@ -143,20 +145,9 @@ class Aar:
 def rate_decision(
     status: str, waited: float | None, expected_within: float | None, late_factor: float = 2.0
 ) -> tuple[Rating, str]:
-    """P/S/M/U and the reason, from a decision's outcome and timing (minutes)."""
-    if status == "taken":
-        if expected_within is None or waited is None:
-            return "P", "done (no time standard)"
-        if waited <= expected_within:
-            return "P", f"done on time ({_h(waited)} <= {_h(expected_within)})"
-        if waited <= late_factor * expected_within:
-            return "S", f"late ({_h(waited)} > {_h(expected_within)})"
-        return "M", f"very late ({_h(waited)} > {late_factor:g} x {_h(expected_within)})"
-    if status == "pending":
-        return "U", "not done: came up, never answered"
-    if status == "skipped":
-        return "", "not required (skip condition held)"
-    return "", "not reached (its prerequisites never happened)"
+    """P/S/M/U and the reason, from a decision's outcome and timing (minutes); see `sim.analysis.ratings`."""
+    rated = ratings.rate_decision(status, waited, expected_within, late_factor)
+    return rated.value, rated.reason
 
 
 def _h(minutes: float | None) -> str:
@@ -187,25 +178,16 @@ def build_aar(
     names = {a.id: a.name for a in scenario.agencies}
     end = max([e.time for e in events] + ([end] if end is not None else []), default=0.0)
     notes = [(e.time, e.source, str(e.data.get("text", ""))) for e in events if str(e.kind) == "note_added"]
-    tags: dict[str, tuple[Rating, str]] = {}
-    for time, author, text in notes:
-        for ident, rating in _TAG_RE.findall(text):
-            tags[ident] = (rating, f"rated {rating} by {author} at {_label(meta.start, time)}")
+    rated_by = ratings.evaluations(inputs)
 
     def notes_for(ident: str) -> tuple[str, ...]:
         pattern = re.compile(rf"\b{re.escape(ident)}\b")
         return tuple(f"{_label(meta.start, t)} {a}: {x}" for t, a, x in notes if pattern.search(x))
 
-    # decision outcomes from the event stream
-    came_up: dict[str, float] = {}
-    outcome: dict[str, SimEvent] = {}
-    for event in events:
-        kind = str(event.kind)
-        if kind == "decision_pending" and event.target:
-            came_up.setdefault(event.target, event.time)
-        elif kind in ("decision_taken", "decision_skipped") and event.target:
-            outcome.setdefault(event.target, event)
-            came_up.setdefault(event.target, event.time - float(event.data.get("waited", 0.0)))
+    # decision outcomes and ratings: the one rater the console debrief uses too
+    outcomes = ratings.rate_decisions(
+        scenario, events, inputs, late_factor=late_factor, label=lambda t: _label(meta.start, t)
+    )
     fired = {}
     for event in events:
         if str(event.kind) == "inject_fired":
@@ -215,31 +197,23 @@ def build_aar(
     decision_rows: dict[str, Row] = {}
     humans = set(human_roles)
     for decision in scenario.decisions:
-        done = outcome.get(decision.id)
-        if done is not None:
-            status = "taken" if str(done.kind) == "decision_taken" else "skipped"
-        elif decision.id in came_up:
-            status = "pending"
-        else:
-            status = "waiting"
+        result = outcomes[decision.id]
+        status = result.status
         interesting = decision.expected or decision.expected_within is not None or decision.owner in humans
         if not interesting:
             continue
-        waited = float(done.data.get("waited", 0.0)) if done is not None else None
-        rating, reason = rate_decision(status, waited, decision.expected_within, late_factor)
-        if decision.id in tags:
-            rating, reason = tags[decision.id][0], f"{tags[decision.id][1]} (derived: {reason})"
+        waited = result.waited
+        rating, reason = result.rating.value, result.rating.reason
         capability = next(
             (inject_objective[c.inject] for c in decision.requires if c.inject and c.inject in inject_objective),
             DEFAULT_CAPABILITY,
         )
-        if done is not None and status == "taken":
+        if status == "taken" and result.taken is not None:
             actual = (
-                f"{done.data.get('label', done.data.get('option'))} at {_label(meta.start, done.time)}, "
-                f"{_h(waited)} after it came up ({done.data.get('by')})"
+                f"{result.label} at {_label(meta.start, result.taken)}, {_h(waited)} after it came up ({result.by})"
             )
-        elif status == "pending":
-            actual = f"came up at {_label(meta.start, came_up[decision.id])}; no answer by {_label(meta.start, end)}"
+        elif status == "pending" and result.came_up is not None:
+            actual = f"came up at {_label(meta.start, result.came_up)}; no answer by {_label(meta.start, end)}"
         elif status == "skipped":
             actual = "not required"
         else:
@@ -257,11 +231,11 @@ def build_aar(
             actual,
             rating,
             reason,
-            came_up.get(decision.id),
-            done.time if done is not None else None,
+            result.came_up,
+            result.taken,
             waited,
             decision.expected_within,
-            str(done.data.get("by")) if done is not None else None,
+            result.by,
             notes_for(decision.id),
         )
 
@@ -278,20 +252,8 @@ def build_aar(
             for decision in linked:
                 row = decision_rows.get(decision.id)
                 if row is None:
-                    done = outcome.get(decision.id)
-                    status = (
-                        "taken"
-                        if done is not None and str(done.kind) == "decision_taken"
-                        else "skipped"
-                        if done is not None
-                        else "pending"
-                        if decision.id in came_up
-                        else "waiting"
-                    )
-                    waited = float(done.data.get("waited", 0.0)) if done is not None else None
-                    linked_ratings.append(
-                        (decision.id, *rate_decision(status, waited, decision.expected_within, late_factor))
-                    )
+                    linked_rating = outcomes[decision.id].rating
+                    linked_ratings.append((decision.id, linked_rating.value, linked_rating.reason))
                 else:
                     linked_ratings.append((decision.id, row.rating, row.reason))
             rating = _worst(r for _, r, _ in linked_ratings)
@@ -300,8 +262,10 @@ def build_aar(
             else:
                 reason = "no modelled decision measures this action: evaluator to rate"
             actual = f"fired at {_label(meta.start, event.time)}" + (" (by hand)" if event.data.get("manual") else "")
-        if inject.id in tags:
-            rating, reason = tags[inject.id][0], f"{tags[inject.id][1]} (derived: {reason})"
+        evaluation = rated_by.get(inject.id)
+        if evaluation is not None:
+            rated = ratings.rate(ratings.Rating(rating, reason), evaluation, _label(meta.start, evaluation.time))
+            rating, reason = rated.value, rated.reason
         inject_rows.append(
             Row(
                 "inject",
@@ -382,7 +346,7 @@ def build_aar(
         metrics=metrics,
         end=end,
         agency_names=names,
-        series=_series(metrics),
+        series=_series(scenario, events),
     )
     aar.plan = _plan(aar)
     return aar
@@ -393,28 +357,13 @@ def _label(start: datetime, minutes: float) -> str:
     return f"D+{(when.date() - start.date()).days} {when:%H:%M}"
 
 
-def _series(metrics: Mapping[str, Any]) -> list[tuple[float, float]] | None:
-    """`metrics.evacuation.series` as (hours, evacuated) points, in any of the shapes
-    an engine may give: [[h, n], ...], [{"hours": h, "evacuated": n}, ...], {"hours": [...], "evacuated": [...]}."""
-    raw = (metrics.get("evacuation") or {}).get("series") if isinstance(metrics.get("evacuation"), Mapping) else None
-    if not raw:
+def _series(scenario: Scenario, events: Sequence[SimEvent]) -> list[tuple[float, float]] | None:
+    """The evacuation curve as (hours after T+0, people carried off the islands), from the
+    lift's `departed` events (`sim.analysis.curves`); starts at (0, 0), None without departures."""
+    curve = lift_curve(scenario, events)
+    if not curve.points:
         return None
-    try:
-        if isinstance(raw, Mapping):
-            xs = raw.get("hours") or raw.get("time") or raw.get("t")
-            ys = raw.get("evacuated") or raw.get("count") or raw.get("n")
-            return [(float(x), float(y)) for x, y in zip(xs, ys, strict=False)]
-        points = []
-        for item in raw:
-            if isinstance(item, Mapping):
-                x = item.get("hours", item.get("time"))
-                y = item.get("evacuated", item.get("count"))
-            else:
-                x, y = item[0], item[1]
-            points.append((float(x), float(y)))
-        return points
-    except (TypeError, ValueError, IndexError):
-        return None
+    return [(0.0, 0.0), *((minute / 60.0, float(total)) for minute, total in curve.points)]
 
 
 _ELEMENT = {"decision": "Planning", "inject": "Organization"}
@@ -505,16 +454,28 @@ def _figures(aar: Aar) -> dict[str, Any]:
     if aar.series:
         fig, ax = plt.subplots(figsize=(8.5, 3.2))
         xs, ys = zip(*aar.series, strict=True)
-        ax.step(xs, ys, where="post", color="#1f3a5f")
-        population = (aar.metrics.get("evacuation") or {}).get("population")
+        ax.step(xs, ys, where="post", color="#1f3a5f", label="carried off by the evacuation lift")
+        evac = aar.metrics.get("evacuation") or {}
+        population = evac.get("population")
         if population:
-            ax.axhline(population, color="#9e9e9e", ls="--", lw=1)
+            ax.axhline(population, color="#9e9e9e", ls="--", lw=1, label=f"population {population:,}")
+        on_their_own = _left_on_their_own(aar)
+        if on_their_own:
+            ax.plot([], [], " ", label=f"+ {on_their_own:,} tourists left on their own before movement")
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
         ax.set_xlabel("hours after T+0")
-        ax.set_ylabel("people evacuated")
+        ax.set_ylabel("people off the islands")
         ax.set_title("Evacuation curve")
         fig.tight_layout()
         figures["evacuation_curve"] = fig
     return figures
+
+
+def _left_on_their_own(aar: Aar) -> int:
+    """People off the islands not carried by the lift (voluntary tourist departures, not events)."""
+    evacuated = (aar.metrics.get("evacuation") or {}).get("evacuated")
+    carried = int(aar.series[-1][1]) if aar.series else 0
+    return max(int(evacuated) - carried, 0) if isinstance(evacuated, int | float) else 0
 
 
 def _plots(aar: Aar, fmt: str) -> dict[str, str]:
@@ -543,6 +504,12 @@ _PLOT_TITLES = {
     "evacuation_curve": "Evacuation curve",
     "decision_timeline": "Decision timeline",
     "decision_latencies": "Decision latencies",
+}
+_PLOT_CAPTIONS = {
+    "evacuation_curve": "Evacuation curve: people carried off the islands by the evacuation lift (flights and "
+    "ships leaving the hubs, from the event stream).",
+    "decision_timeline": "Decision timeline. Colours: rating (green P, yellow S, orange M, red U, grey not rated).",
+    "decision_latencies": "Decision latencies. Colours: rating (green P, yellow S, orange M, red U, grey not rated).",
 }
 
 
@@ -688,13 +655,10 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
         + "</table>"
     )
     if "evacuation_curve" not in plots:
-        out.append('<p class="small">No evacuation curve: this run has no evacuation series.</p>')
+        out.append('<p class="small">No evacuation curve: no one was carried off the islands in this record.</p>')
     for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
         if name in plots:
-            out.append(
-                f"<figure>{plots[name]}<figcaption>{_PLOT_TITLES[name]}. Colours: rating "
-                "(green P, yellow S, orange M, red U, grey not rated).</figcaption></figure>"
-            )
+            out.append(f'<figure id="{name}">{plots[name]}<figcaption>{_PLOT_CAPTIONS[name]}</figcaption></figure>')
     out.append("<h2>7. Improvement plan</h2>")
     if aar.plan:
         out.append(
@@ -719,15 +683,17 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def _md(text: object) -> str:
+    """A table cell or line of untrusted text: HTML escaped (`sim.text.markdown_safe`), pipes and
+    newlines neutralised so it stays in its cell."""
+    return markdown_safe(str(text)).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     """The AAR/IP as Markdown; plots embedded as base64 PNG data URIs."""
     plots = _plots(aar, "png") if plots is None else plots
     out = [
-        f"# {aar.title}",
+        f"# {_md(aar.title)}",
         "",
         "*After-Action Report / Improvement Plan (HSEEP), generated by ttxsim*",
         "",
@@ -738,7 +704,7 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     ]
     out += [f"| **{_md(k)}** | {_md(v)} |" for k, v in _overview(aar)]
     out += ["", "## 2. Objectives and core capabilities", ""]
-    out += [f"{i}. {o}" for i, o in enumerate(aar.objectives, 1)]
+    out += [f"{i}. {_md(o)}" for i, o in enumerate(aar.objectives, 1)]
     out += ["", "| Objective / core capability | Rating | Rated items |", "|---|---|---|"]
     out += [f"| {_md(n)} | {r or '-'} | {_md(', '.join(ids))} |" for n, r, ids in aar.capabilities]
     out += ["", "## 3. Timeline of injects and decisions", "", "| Time | Type | What | By |", "|---|---|---|---|"]
@@ -755,7 +721,7 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     for row in aar.rows:
         actual = row.actual + "".join(f" (note: {n})" for n in row.notes)
         out.append(
-            f"| {row.id} ({row.kind}) | {_md(row.title)} | {_md(row.expected)} | {_md(actual)} | "
+            f"| {_md(row.id)} ({row.kind}) | {_md(row.title)} | {_md(row.expected)} | {_md(actual)} | "
             f"**{row.rating or '-'}** | {_md(row.reason)} |"
         )
     out += ["", "## 5. Observer notes", ""]
@@ -800,19 +766,22 @@ PLAN_HEADERS = [
 
 
 def improvement_plan_csv(aar: Aar) -> str:
-    """The improvement plan matrix as CSV (HSEEP IP column order)."""
+    """The improvement plan matrix as CSV (HSEEP IP column order); cells that a spreadsheet
+    would run as a formula (`=`, `+`, `-`, `@`...) are neutralised (`sim.text.spreadsheet_safe`)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(PLAN_HEADERS)
     for p in aar.plan:
-        writer.writerow(
-            [p.capability, p.issue, p.corrective_action, p.element, p.organisation, p.poc, p.start, p.completion]
-        )
+        cells = [p.capability, p.issue, p.corrective_action, p.element, p.organisation, p.poc, p.start, p.completion]
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return buffer.getvalue()
 
 
 def write_report(aar: Aar, out: str | Path) -> list[Path]:
-    """Write `out` (.html/.htm or .md) and `<stem>-improvement-plan.csv` beside it; return both paths."""
+    """Write `out` (.html/.htm or .md) and `<stem>-improvement-plan.csv` beside it; return both paths.
+
+    Each file is written atomically (`sim.files.write_atomic`): missing folders are created, and a
+    full disk raises `OutputError` (one sentence) leaving any previous report intact."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix in (".html", ".htm"):
@@ -821,7 +790,7 @@ def write_report(aar: Aar, out: str | Path) -> list[Path]:
         text = render_markdown(aar)
     else:
         raise ValueError(f"cannot write {out.name}: use a .html or .md file")
-    out.write_text(text, encoding="utf-8")
     plan = out.with_name(f"{out.stem}-improvement-plan.csv")
-    plan.write_text(improvement_plan_csv(aar), encoding="utf-8-sig", newline="")
+    write_atomic(out, text)
+    write_atomic(plan, improvement_plan_csv(aar), encoding="utf-8-sig")
     return [out, plan]

@@ -115,9 +115,10 @@ def run_arm(arm, seed: int, scenario=None):
     from sim.simulation import Simulation
 
     scenario = _scenario_for(arm) if scenario is None else scenario
+    forced = {decision: (option, delay) for decision, option, delay in arm.forced}
     if not arm.session_inputs:
-        return Simulation(scenario, seed=seed, reforms=arm.reforms).run()
-    simulation = Simulation(scenario, seed=seed, reforms=arm.reforms, human_roles=arm.human_roles)
+        return Simulation(scenario, seed=seed, reforms=arm.reforms, forced=forced).run()
+    simulation = Simulation(scenario, seed=seed, reforms=arm.reforms, human_roles=arm.human_roles, forced=forced)
     replay_session_inputs(simulation, arm.session_inputs)
     return simulation.result()
 
@@ -329,6 +330,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME",
         help="a reform arm (repeatable); join names with + for a combined arm, e.g. a+b",
+    )
+    compare.add_argument(
+        "--decide",
+        action="append",
+        default=[],
+        metavar="DECISION=OPTION[@DELAY]",
+        help="in every arm, take OPTION whenever DECISION comes up, after DELAY or the modelled delay (repeatable)",
     )
     compare.add_argument(
         "--decisions",
@@ -658,6 +666,13 @@ def run_compare(args: argparse.Namespace) -> int:
         arms.append(Arm(name, text, str(path), reforms))
     if session is not None:
         arms.append(session)
+    if args.decide:
+        import dataclasses
+
+        from sim.commands.decide import parse_decide
+
+        forced = tuple((d, o, t) for d, (o, t) in parse_decide(args.decide, base).items())
+        arms = [dataclasses.replace(arm, forced=forced) for arm in arms]
     metrics = list(dict.fromkeys(args.metric)) or [DEFAULT_PRECISION_METRIC]
     precision = None
     if args.precision is not None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from pathlib import Path
 
 from sim.cli import non_negative_hours, print_json, scenario_argument
-from sim.engine.clock import format_hours
+from sim.text import terminal_safe
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,15 +18,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "stderr and exits 2 if any file is invalid.",
     )
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    validate.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout instead: files, ok, problems (file, line, col, path, message)",
+    )
     validate.set_defaults(handler=run_validate)
 
     schema = subparsers.add_parser(
         "schema",
         help="print the scenario JSON Schema",
-        description="Print the JSON Schema of scenario files, for editor completion "
-        "(yaml-language-server: $schema=...).",
+        description="Print the JSON Schema of scenario files, for editor completion and checking "
+        "(point an editor at the file written with --out: '# yaml-language-server: $schema=FILE').",
     )
     schema.add_argument("--markdown", action="store_true", help="print the field reference as Markdown instead")
+    schema.add_argument(
+        "--out", type=Path, metavar="FILE", help="write to FILE (replaced atomically) instead of printing"
+    )
     schema.set_defaults(handler=run_schema)
 
     run = subparsers.add_parser(
@@ -48,6 +56,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--reform", action="append", default=[], metavar="NAME", help="apply a named reform overlay (repeatable)"
     )
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    run.add_argument(
+        "--decide",
+        action="append",
+        default=[],
+        metavar="DECISION=OPTION[@DELAY]",
+        help="take OPTION whenever DECISION comes up, after DELAY (e.g. 2h) or the modelled delay (repeatable)",
+    )
     run.add_argument("--events", metavar="PATH", help="also write the event log as JSON lines to PATH")
     run.add_argument(
         "--journal",
@@ -63,73 +78,108 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_validate(args: argparse.Namespace) -> int:
     from sim.scenario.loader import ScenarioError, load_scenario
 
-    status = 0
+    problems = []
     for file in args.files:
         try:
             scenario = load_scenario(file)
         except ScenarioError as error:
-            print(str(error), file=sys.stderr)
-            status = 2
+            problems += error.problems
+            if not args.json:
+                print(terminal_safe(str(error)), file=sys.stderr)
         else:
-            print(
-                f"{file}: ok ({len(scenario.agencies)} agencies, {len(scenario.decisions)} decisions, "
-                f"{len(scenario.injects)} injects, {len(scenario.reforms)} reforms)"
-            )
-    return status
+            if not args.json:
+                print(
+                    f"{terminal_safe(str(file))}: ok ({len(scenario.agencies)} agencies, "
+                    f"{len(scenario.decisions)} decisions, {len(scenario.injects)} injects, "
+                    f"{len(scenario.reforms)} reforms)"
+                )
+    if args.json:
+        print_json(
+            {
+                "files": [str(file) for file in args.files],
+                "ok": not problems,
+                "problems": [
+                    {"file": p.file, "line": p.line, "col": p.col, "path": p.path, "message": p.message}
+                    for p in problems
+                ],
+            }
+        )
+    return 2 if problems else 0
 
 
 def run_schema(args: argparse.Namespace) -> int:
-    if args.markdown:
-        from sim.scenario.reference import markdown
+    from sim.scenario import reference
 
-        print(markdown())
-        return 0
-    from sim.scenario.schema import Scenario
+    text = reference.markdown() if args.markdown else reference.json_schema_text()
+    if args.out is None:
+        print(text)
+    else:
+        from sim.files import write_atomic
 
-    print(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+        write_atomic(args.out, text + "\n")
     return 0
 
 
 def run_run(args: argparse.Namespace) -> int:
+    from sim.cli import UsageError
+    from sim.files import OutputError, refuse_overwriting_inputs
     from sim.scenario.bundled import resolve
     from sim.scenario.loader import load_scenario
     from sim.simulation import Simulation
 
-    journal = None
+    try:
+        refuse_overwriting_inputs([args.events, args.journal or None], [resolve(args.file)])
+    except OutputError as error:
+        raise UsageError(str(error)) from None  # a wrong command line: exit 2, nothing written
+    journal = journal_error = None
     if args.journal is not None:
-        from sim.cli import UsageError
-        from sim.journal import JournalError, start_session
+        if args.decide:
+            raise UsageError("--decide cannot be recorded in a journal yet; run without --journal")
+        from sim.journal import JournalError, JournalWriteError, start_session
 
         try:
             simulation, journal = start_session(
                 resolve(args.file), seed=args.seed, reforms=args.reform, journal_path=args.journal or None, mode="run"
             )
+        except JournalWriteError as error:  # full disk, read-only folder: run anyway, fail at the end
+            journal_error = error
         except JournalError as error:
             raise UsageError(str(error)) from None
-    else:
+    if journal is None:
         scenario = load_scenario(resolve(args.file), reforms=args.reform)
-        simulation = Simulation(scenario, seed=args.seed, reforms=args.reform)
+        from sim.commands.decide import parse_decide
+
+        forced = parse_decide(args.decide, scenario)
+        simulation = Simulation(scenario, seed=args.seed, reforms=args.reform, forced=forced)
     if args.until is not None:
         simulation.advance(args.until * 60.0)
         result = simulation.result()
     else:
         result = simulation.run()
     if journal is not None:
-        journal.close(simulation.now)
-        print(f"journal: {journal.path}", file=sys.stderr)
+        try:
+            journal.close(simulation.now)
+            print(f"journal: {terminal_safe(str(journal.path))}", file=sys.stderr)
+        except JournalError as error:
+            journal_error = error
     if args.events:
-        with open(args.events, "w", encoding="utf-8") as out:
+        from sim.files import atomic_writer
+
+        with atomic_writer(args.events) as out:
             for event in result.events:
                 out.write(event.to_json() + "\n")
     if args.json:
-        print_json(result.summary())
+        print_json(result.summary())  # JSON escapes control characters and lone surrogates itself
     else:
-        print(render_summary(result, simulation))
+        print(terminal_safe(render_summary(result, simulation)))
+    if journal_error is not None:
+        print(f"ttxsim: {terminal_safe(str(journal_error))}", file=sys.stderr)
+        return 1
     return 0
 
 
 def render_summary(result, simulation) -> str:
-    """A readable summary of one run for the terminal."""
+    """A readable summary of one run (scenario text raw: the caller makes it `terminal_safe`)."""
     metrics = result.metrics
     evacuation = metrics["evacuation"]
     lines = [
@@ -167,4 +217,6 @@ def render_summary(result, simulation) -> str:
 
 
 def _hours(value: float | None) -> str:
+    from sim.engine.clock import format_hours
+
     return format_hours(None if value is None else value * 60.0)

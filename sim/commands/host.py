@@ -1,8 +1,7 @@
-"""`ttxsim host` (serve one session to a class) and `ttxsim join` (open a seat).
+"""`ttxsim host`: serve one session to a class (`ttxsim join`, a seat, lives in tui/seat_command.py).
 
-The host's WebSocket library and the seat's Textual app are imported only
-when these commands run, so `ttxsim --help` stays fast and `import sim` never
-loads the UI.
+The WebSocket library is imported only when the host runs, so `ttxsim --help`
+stays fast.
 """
 
 from __future__ import annotations
@@ -79,16 +78,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the clock moves only when the facilitator steps or advances it",
     )
     host.set_defaults(handler=run_host)
-
-    join = subparsers.add_parser(
-        "join",
-        help="open a seat of a hosted session",
-        description="Open a seat (facilitator, display or a role) of a session served by 'ttxsim host'. "
-        "Without --code, the seat asks for one.",
-    )
-    join.add_argument("url", metavar="URL", help="the host's address, e.g. ws://192.168.1.20:8765/ws")
-    join.add_argument("--code", default=None, help="the seat's join code")
-    join.set_defaults(handler=run_join)
 
 
 def _open_session(args: argparse.Namespace):
@@ -220,11 +209,3 @@ async def _listening(address: str, port: int, process, seconds: float = 20.0) ->
         writer.close()
         return True
     return False
-
-
-def run_join(args: argparse.Namespace) -> int:
-    if not (args.url.startswith("ws://") or args.url.startswith("wss://")):
-        raise UsageError(f"{args.url}: a host address starts with ws:// or wss://, e.g. ws://127.0.0.1:8765/ws")
-    from tui.seat import run_seat
-
-    return run_seat(args.url, args.code)

@@ -66,18 +66,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     load.add_argument("sheet", type=Path, metavar="SHEET", help="msel.csv or msel.xlsx")
     load.add_argument("--into", type=Path, default=None, metavar="FILE", help="scenario YAML to update")
+    load.add_argument(
+        "--encoding",
+        default=None,
+        metavar="NAME",
+        help="a CSV's text encoding, e.g. cp932 for Japanese Excel (default: UTF-8, with or without BOM)",
+    )
     load.set_defaults(handler=run_msel_import)
     msel.set_defaults(handler=lambda args: _usage(msel))
 
     journal = subparsers.add_parser(
         "journal",
         help="list session journals or show one",
-        description="Without FILE, list the journals in the sessions folder (newest first). With FILE, show its "
-        "configuration and inputs.",
+        description="Without FILE, list the journals in the sessions folder (newest first; sessions recorded "
+        "before the rename to ttxsim are listed too). With FILE, show its configuration and inputs. Journals are "
+        "only read, never changed. With --salvage, copy every input of a damaged journal up to its first "
+        "unreadable row into a new journal that replays and resumes.",
     )
     journal.add_argument("journal", type=Path, nargs="?", default=None, metavar="FILE")
     journal.add_argument("--json", action="store_true", help="print JSON on stdout")
+    journal.add_argument(
+        "--salvage",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="damaged journal to salvage (with --out)",
+    )
+    journal.add_argument("--out", type=Path, default=None, metavar="NEW", help="new journal written by --salvage")
     journal.set_defaults(handler=run_journal)
+
+
+def _when(timestamp: float, form: str = "%Y-%m-%dT%H:%M:%S") -> str:
+    """A journal's wall-clock time as text; a damaged value reads as "?" rather than failing."""
+    try:
+        return datetime.fromtimestamp(timestamp).strftime(form)
+    except (OverflowError, OSError, ValueError):
+        return "?"
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -148,7 +172,7 @@ def aar_from_journal(path: Path, late_factor: float = 2.0):
     pauses = sum(1 for e in entries if e.kind == "pause" and e.payload.get("paused"))
     session = {
         "Session journal": str(path),
-        "Session started": datetime.fromtimestamp(info.created).strftime("%Y-%m-%d %H:%M"),
+        "Session started": _when(info.created, "%Y-%m-%d %H:%M"),
         "Session ended cleanly": "yes" if info.closed else "no (resumed or crashed)",
         "Inputs": f"{len([e for e in entries if e.kind in ('inject', 'decision', 'note')])} "
         f"({pauses} pauses, {sum(1 for e in entries if e.kind == 'speed')} speed changes)",
@@ -172,20 +196,31 @@ def aar_from_journal(path: Path, late_factor: float = 2.0):
 
 def run_report(args: argparse.Namespace) -> int:
     from sim.analysis.report import write_report
-    from sim.journal import JournalError
+    from sim.files import OutputError, refuse_overwriting_inputs
+    from sim.journal import JournalError, lock_path
 
     if args.out.suffix.lower() not in (".html", ".htm", ".md", ".markdown"):
         raise UsageError(f"--out {args.out}: use a .html or .md file")
+    plan = args.out.with_name(f"{args.out.stem}-improvement-plan.csv")
+    try:
+        refuse_overwriting_inputs([args.out, plan], [args.journal, lock_path(args.journal)])
+    except OutputError as error:
+        raise UsageError(str(error)) from None
     try:
         aar = aar_from_journal(args.journal, args.late_factor)
     except JournalError as error:
         raise UsageError(str(error)) from None
-    written = write_report(aar, args.out)
+    try:
+        written = write_report(aar, args.out)  # atomic; missing folders are made
+    except OutputError as error:
+        print(f"ttxsim: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     print("\n".join(str(p) for p in written))
     return 0
 
 
 def run_msel_export(args: argparse.Namespace) -> int:
+    from sim.files import OutputError
     from sim.msel import export_msel
     from sim.scenario.bundled import resolve
     from sim.scenario.loader import load_scenario
@@ -197,59 +232,43 @@ def run_msel_export(args: argparse.Namespace) -> int:
         export_msel(scenario, args.out)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    except OutputError as error:
+        print(f"ttxsim: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     print(f"{args.out}: {len(scenario.injects)} injects")
     return 0
 
 
 def run_msel_import(args: argparse.Namespace) -> int:
+    from sim.files import OutputError
     from sim.msel import import_msel
 
-    injects = import_msel(args.sheet, into=args.into)
+    try:
+        injects = import_msel(args.sheet, into=args.into, encoding=args.encoding)
+    except OutputError as error:
+        print(f"ttxsim: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     where = f"written to {args.into}" if args.into else "checked (use --into FILE to write them)"
     print(f"{args.sheet}: {len(injects)} injects {where}")
     return 0
 
 
 def run_journal(args: argparse.Namespace) -> int:
-    from sim.journal import Journal, JournalError, default_sessions_dir
-
+    if args.salvage is not None:
+        return run_salvage(args)
+    if args.out is not None:
+        raise UsageError("--out goes with --salvage FILE")
     if args.journal is None:
-        folder = default_sessions_dir()
-        files = sorted(folder.glob("*.ttxj"), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []
-        rows = []
-        for path in files:
-            try:
-                with Journal.open(path) as journal:
-                    info = journal.info
-                    count = len(journal.entries())
-            except JournalError:
-                continue
-            rows.append(
-                {
-                    "path": str(path),
-                    "scenario": info.scenario_id,
-                    "seed": info.seed,
-                    "created": datetime.fromtimestamp(info.created).isoformat(timespec="seconds"),
-                    "inputs": count,
-                    "closed": info.closed,
-                }
-            )
-        if args.json:
-            print_json({"folder": str(folder), "sessions": rows})
-        else:
-            print(f"sessions folder: {folder}")
-            for row in rows:
-                state = "closed" if row["closed"] else "open/crashed"
-                print(
-                    f"  {row['created']}  {row['scenario']:<12} seed {row['seed']:<4} {row['inputs']:>4} inputs "
-                    f"{state:<13} {row['path']}"
-                )
-        return 0
-    journal = _open_journal(args.journal)
-    with journal:
-        info = journal.info
-        entries = journal.entries()
-        events = len(journal.event_lines())
+        return run_sessions(args)
+    from sim.journal import JournalError
+
+    try:
+        with _open_journal(args.journal) as journal:
+            info = journal.info
+            entries = journal.entries()
+            events = len(journal.event_lines())
+    except JournalError as error:
+        raise UsageError(str(error)) from None
     payload = {
         "path": str(info.path),
         "scenario": info.scenario_id,
@@ -260,7 +279,7 @@ def run_journal(args: argparse.Namespace) -> int:
         "human_roles": list(info.human_roles),
         "version": info.version,
         "mode": info.mode,
-        "created": datetime.fromtimestamp(info.created).isoformat(timespec="seconds"),
+        "created": _when(info.created),
         "reached_minutes": info.reached,
         "closed": info.closed,
         "events": events,
@@ -274,6 +293,74 @@ def run_journal(args: argparse.Namespace) -> int:
                 print(f"{key:<16} {value}")
         print(f"inputs ({len(entries)}):")
         for e in entries:
-            wall = datetime.fromtimestamp(e.wall_time).strftime("%H:%M:%S")
+            wall = _when(e.wall_time, "%H:%M:%S")
             print(f"  {e.sim_time:>9.1f} min  {wall}  {e.kind:<8} {e.payload}")
+    return 0
+
+
+def run_sessions(args: argparse.Namespace) -> int:
+    """List the sessions folder (and the one used before the rename to ttxsim), newest first, read-only."""
+    from sim.journal import Journal, JournalError, session_folders, writer_of
+
+    folders = session_folders()
+    files = [path for folder in folders if folder.is_dir() for path in folder.glob("*.ttxj")]
+    files.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    rows = []
+    for path in files:
+        row: dict = {"path": str(path)}
+        try:
+            with Journal.open(path) as journal:
+                info = journal.info
+                count = len(journal.entries())
+        except JournalError as error:
+            row.update(state="unreadable", problem=str(error))
+            rows.append(row)
+            continue
+        writer = writer_of(path)
+        row.update(
+            scenario=info.scenario_id,
+            seed=info.seed,
+            created=_when(info.created),
+            inputs=count,
+            closed=info.closed,
+            state="closed" if info.closed else ("in use" if writer else "crashed"),
+        )
+        rows.append(row)
+    if args.json:
+        print_json({"folder": str(folders[0]), "folders": [str(f) for f in folders], "sessions": rows})
+        return 0
+    print(f"sessions folder: {folders[0]}")
+    for row in rows:
+        if row["state"] == "unreadable":
+            print(f"  {'unreadable':<19}  {row['path']}  (ttxsim journal --salvage {row['path']} --out NEW)")
+            continue
+        print(
+            f"  {row['created']}  {row['scenario']:<12} seed {row['seed']:<4} {row['inputs']:>4} inputs "
+            f"{row['state']:<9} {row['path']}"
+        )
+    return 0
+
+
+def run_salvage(args: argparse.Namespace) -> int:
+    from sim.journal import JournalError, JournalWriteError, salvage
+
+    if args.out is None:
+        raise UsageError("--salvage FILE needs --out NEW (the damaged journal itself is never changed)")
+    if args.journal is not None:
+        raise UsageError("give the journal to salvage once, after --salvage")
+    try:
+        outcome = salvage(args.salvage, args.out)
+    except JournalWriteError as error:
+        print(f"ttxsim: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except JournalError as error:
+        raise UsageError(str(error)) from None
+    if outcome.dropped is None:
+        print(f"{outcome.out}: every input kept ({outcome.kept}); resume with: ttxsim play --resume {outcome.out}")
+    else:
+        reason = str(outcome.dropped).split("; ")[0]
+        print(
+            f"{outcome.out}: {outcome.kept} inputs kept, stopped at: {reason}; "
+            f"resume with: ttxsim play --resume {outcome.out}"
+        )
     return 0

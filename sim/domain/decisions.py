@@ -25,7 +25,12 @@ NOT_REQUIRED = "not_required"
 """Outcome of a decision whose `skip_if` held when it came up."""
 
 
-class DecisionError(ValueError):
+class InputError(ValueError):
+    """A person's input (an inject, a decision) that the running model cannot take;
+    refused before anything is recorded, so journals and replays never hold it."""
+
+
+class DecisionError(InputError):
     """A human answer that the model cannot take (wrong role, not pending, unknown option)."""
 
 
@@ -66,6 +71,10 @@ class DecisionBoard:
         for state in self.states.values():
             self._by_owner.setdefault(state.spec.owner, []).append(state)
         self._audience = self._audiences(scenario)
+        self.gate: Callable[[Decision], bool] | None = None
+        """Also required before a decision comes up (its `when:` condition); set by the facade."""
+        self.forced: dict[str, tuple[str, float | None]] = {}
+        """Decision id -> (option, delay or None for the modelled delay): `--decide`, replacing the policy's choice."""
 
     @staticmethod
     def _audiences(scenario: Scenario) -> dict[str, list[str]]:
@@ -85,7 +94,8 @@ class DecisionBoard:
     def review(self, agency_id: str) -> None:
         """Called whenever `agency_id` learns something: bring up what is now ready."""
         for state in self._by_owner.get(agency_id, ()):
-            if state.status == "waiting" and all(self._known(agency_id, c) for c in state.spec.requires):
+            known = state.status == "waiting" and all(self._known(agency_id, c) for c in state.spec.requires)
+            if known and (self.gate is None or self.gate(state.spec)):
                 self._come_up(state)
 
     def _known(self, agency_id: str, condition: Condition) -> bool:
@@ -115,8 +125,15 @@ class DecisionBoard:
     # -- decision makers ---------------------------------------------------
     def _policy(self, state: DecisionState):
         spec = state.spec
-        yield self.env.timeout(self.streams.sample(spec.delay, f"decision.{spec.id}"))
+        delay = self.streams.sample(spec.delay, f"decision.{spec.id}")
+        forced = self.forced.get(spec.id)
+        if forced is not None and forced[1] is not None:
+            delay = forced[1]
+        yield self.env.timeout(delay)
         if state.status != "pending":  # a human took over in the meantime
+            return
+        if forced is not None:
+            self._take(state, forced[0], "forced")
             return
         rng = self.streams.stream(f"decision.{spec.id}.choice")
         option = rng.choices(spec.options, weights=[o.probability for o in spec.options])[0]

@@ -36,6 +36,7 @@ import simpy
 
 from sim.domain.ledger import Groups, Ledger, Queue, apportion, split
 from sim.engine.streams import RandomStreams
+from sim.errors import ModelError
 from sim.events import Kind
 from sim.scenario.evacuation import (
     AirHub,
@@ -46,11 +47,15 @@ from sim.scenario.evacuation import (
     SeaHub,
     StandPriority,
     VesselGroup,
+    departure_window,
 )
 from sim.scenario.types import Window
 
 DAY = 1440.0
 EPS = 1e-6
+MAX_DAYS_SEARCHED = 400
+"""Days a flight looks ahead for a stand slot before the schedule counts as impossible
+(longer than any horizon the schema allows)."""
 RESIDENT, TOURIST, CARE = PersonClass.resident.value, PersonClass.tourist.value, PersonClass.care.value
 
 Emit = Callable[..., Any]
@@ -164,12 +169,11 @@ class AirHubState:
         self.cfg = cfg
         self.id = cfg.id
         open_at, close_at = window_bounds(cfg.hours)
-        d_open, d_close = window_bounds(dest_window)
-        # A departure must also arrive inside the destination's hours.
-        self.dep_open = max(open_at, d_open - cfg.block_time)
-        self.dep_close = min(close_at, d_close - cfg.block_time)
-        if self.dep_close <= self.dep_open:
-            raise ValueError(f"hub {cfg.id!r}: no departure time reaches {cfg.destination!r} in its hours")
+        # A departure must also arrive inside the destination's hours (the loader refuses hubs where none can).
+        window = departure_window(cfg.hours, dest_window, cfg.block_time)
+        if window is None:
+            raise ModelError(f"air hub {cfg.id!r}: no departure time reaches {cfg.destination!r} within its hours")
+        self.dep_open, self.dep_close = window
         self.stand_time = (self.dep_close - self.dep_open) / cfg.flights_per_stand_per_day
         self.latest_stand = self.dep_close - self.stand_time + EPS
         self.open, self.close = open_at, close_at
@@ -490,6 +494,18 @@ class Evacuation:
             applied=applied,
         )
 
+    def places(self) -> set[str]:
+        """Every place an inject may close: municipalities, islands and hubs."""
+        return set().union(*(leg.places for leg in self.legs.values())) | set(self.municipalities) | set(self.islands)
+
+    def has_air_hub(self, hub_id: str) -> bool:
+        """Whether reinforcement flights to `hub_id` (a hub or its island) find an airport."""
+        try:
+            self._air_hub(hub_id)
+        except ValueError:
+            return False
+        return True
+
     def _air_hub(self, hub_id: str) -> AirHubState:
         if hub_id in self.air_hubs:
             return self.air_hubs[hub_id]
@@ -650,7 +666,7 @@ class Evacuation:
     def _stand_start(self, hub: AirHubState, t: float) -> tuple[float, int]:
         """Earliest time >= t a flight may take a stand and still leave in the window, under the daily cap."""
         cap = hub.cfg.max_flights_per_day
-        while True:
+        for _ in range(MAX_DAYS_SEARCHED):
             day = math.floor(t / DAY)
             tod = t - day * DAY
             if tod < hub.dep_open:
@@ -659,6 +675,9 @@ class Evacuation:
                 t = (day + 1) * DAY + hub.dep_open
                 continue
             return t, day
+        raise ModelError(
+            f"air hub {hub.id!r}: no stand slot fits its departure window on any of {MAX_DAYS_SEARCHED} days"
+        )
 
     def _aircraft(self, hub: AirHubState, island: IslandState, seats: int, name: str):
         """One airframe of the hub's pool: stand, board, fly out, turn round, fly back, again."""

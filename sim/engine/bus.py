@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sim.errors import ModelError
 from sim.events import Kind, SimEvent
 
 Sink = Callable[[SimEvent], None]
+
+MAX_EVENTS = 500_000
+"""Most events one run may record. The bundled scenario records a few thousand in
+21 days; a scenario that produces hundreds of times more is busy without end (a
+retry every minute for a year, a tick that never finds work), and the log is held
+in memory, so the run stops with a `ModelError` instead of growing without bound."""
 
 
 class EventBus:
@@ -17,14 +24,29 @@ class EventBus:
     the caller, so no event can be stamped in the past.
     """
 
-    def __init__(self, clock: Callable[[], float], sinks: list[Sink] | None = None) -> None:
+    def __init__(
+        self, clock: Callable[[], float], sinks: list[Sink] | None = None, *, max_events: int = MAX_EVENTS
+    ) -> None:
         self._clock = clock
         self.log: list[SimEvent] = []
         self.sinks: list[Sink] = list(sinks or [])
+        self.max_events = max_events
+        self.sink_error: BaseException | None = None
+        """The last exception a sink raised: the sink's own failure (a journal that
+        diverged, a full disk), which callers pass on as it is, not as a model failure."""
 
     def emit(self, kind: Kind, source: str, target: str | None = None, **data: Any) -> SimEvent:
+        if len(self.log) >= self.max_events:
+            raise ModelError(
+                f"the run recorded {self.max_events:,} events before its horizon (the last: {kind} from "
+                f"{source}{f' to {target}' if target else ''}); shorten the horizon or check what repeats so often"
+            )
         event = SimEvent(len(self.log), self._clock(), kind, source, target, data)
         self.log.append(event)
         for sink in self.sinks:
-            sink(event)
+            try:
+                sink(event)
+            except BaseException as error:
+                self.sink_error = error
+                raise
         return event

@@ -14,9 +14,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from sim.scenario.types import (
+    MINUTES_PER_DAY,
     Cited,
     Distribution,
     Duration,
@@ -25,10 +26,20 @@ from sim.scenario.types import (
     Strict,
     Uniform,
     Window,
+    format_duration,
 )
 
 PositiveInt = Annotated[int, Field(ge=1)]
 Count = Annotated[int, Field(ge=0)]
+MAX_UNITS = 10_000
+"""Most vehicles of one type: each is a process in the engine."""
+Units = Annotated[int, Field(ge=0, le=MAX_UNITS)]
+"""A number of vehicles (each one a process): 0 to `MAX_UNITS`."""
+Servers = Annotated[int, Field(ge=1, le=MAX_UNITS)]
+"""Desks or lanes working in parallel (the engine books each one): 1 to `MAX_UNITS`."""
+MIN_TICK = 1.0
+"""Shortest evacuation tick (minutes): a tick of 0 would repeat at one instant for ever."""
+MAX_CARE_FACTOR = 100.0
 
 
 class PersonClass(StrEnum):
@@ -97,7 +108,7 @@ class FeederVehicle(Cited):
     destination: Identifier
     """Hub island it unloads at."""
     mode: Literal["air", "sea"]
-    count: Count = 1
+    count: Units = 1
     """Vehicles of this kind, each cycling on its own."""
     capacity: PositiveInt
     """People per run."""
@@ -116,7 +127,7 @@ class Island(Cited):
 
     id: Identifier
     """Same id as the municipality whose island it is."""
-    registration_desks: PositiveInt
+    registration_desks: Servers
     """Desks, each registering one bus load at a time."""
     registration_time: Distribution
     """Per person per desk (QR scan, hazardous-goods check)."""
@@ -130,13 +141,13 @@ class AircraftType(Strict):
     id: Identifier
     """E.g. `b787_8`."""
     seats: PositiveInt
-    count: Count
+    count: Units
     """Aircraft of this type in the hub's pool."""
 
 
 class VesselGroup(Strict):
     id: Identifier
-    count: Count
+    count: Units
     passengers_per_trip: PositiveInt
     takes_anyone: bool = False
     """Also fills spare places from the air queue (e.g. JCG ships), not only with `care`."""
@@ -160,8 +171,9 @@ class AirHub(Cited):
     """Airport operating hours (security and departures)."""
     stands: PositiveInt
     """Apron stands used for evacuation flights."""
-    flights_per_stand_per_day: Annotated[float, Field(gt=0)]
-    """Departures one stand handles per day; the stand time is derived from it."""
+    flights_per_stand_per_day: Annotated[float, Field(ge=1, le=MINUTES_PER_DAY)]
+    """Departures one stand handles per day (1 to 1440: below one no stand time fits in
+    the departure window, above one a minute is no schedule); the stand time is derived from it."""
     max_flights_per_day: PositiveInt | None = None
     """Operators' daily schedule cap; default: the stands bind."""
     fleet: list[AircraftType] = Field(min_length=1)
@@ -171,7 +183,7 @@ class AirHub(Cited):
     """Ground time at the destination before flying back."""
     boarding_hold: Duration = 30.0
     """Longest a flight waits for a fuller load after its stand time."""
-    security_lanes: PositiveInt
+    security_lanes: Servers
     security_time: Distribution
     """Per person per lane; `care` people take `care_factor` times longer."""
     terminal_capacity: PositiveInt
@@ -256,6 +268,24 @@ class Weather(Cited):
     """Municipality or hub ids affected; empty means all."""
 
 
+def _at_least_a_minute(minutes: float) -> float:
+    if minutes < MIN_TICK:
+        raise ValueError(f"must be at least 1m (a shorter tick repeats without end), got {format_duration(minutes)}")
+    return minutes
+
+
+def departure_window(hours: Window, destination_hours: Window, block_time: float) -> tuple[float, float] | None:
+    """The daily window (minutes after midnight) in which a flight may leave an airport
+    open `hours` and land, `block_time` later, inside `destination_hours`; None if no
+    departure time does both (the hub could never fly)."""
+    open_at, close_at = (0.0, MINUTES_PER_DAY) if hours.always_open else (hours.open, hours.close)
+    d_open, d_close = (
+        (0.0, MINUTES_PER_DAY) if destination_hours.always_open else (destination_hours.open, destination_hours.close)
+    )
+    start, end = max(open_at, d_open - block_time), min(close_at, d_close - block_time)
+    return (start, end) if end > start else None
+
+
 class EvacuationConfig(Cited):
     """Sakishima evacuation: municipalities, feeders, hubs, arrival nodes, hosts."""
 
@@ -267,10 +297,10 @@ class EvacuationConfig(Cited):
     hosts: list[HostPrefecture] = Field(min_length=1)
     tourists: Tourists = Field(default_factory=Tourists)
     weather: Weather = Field(default_factory=Weather)
-    care_factor: Annotated[float, Field(ge=1.0)] = 4.0
+    care_factor: Annotated[float, Field(ge=1.0, le=MAX_CARE_FACTOR)] = 4.0
     """Security/registration time multiplier for `care` people."""
-    tick: Duration = 60.0
-    """Step of turnout, onward transfer and sampling (one lightweight process)."""
+    tick: Annotated[Duration, AfterValidator(_at_least_a_minute)] = 60.0
+    """Step of turnout, onward transfer and sampling (one lightweight process); at least `1m`."""
 
     @model_validator(mode="after")
     def _references(self) -> EvacuationConfig:

@@ -38,10 +38,13 @@ from __future__ import annotations
 import bisect
 import codecs
 import difflib
+import os
 import re
+import stat
 import types
 import typing
 from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,10 +94,23 @@ def dotted(path: Sequence[Any]) -> str:
     return ".".join(str(part) for part in path)
 
 
+MAX_SUGGESTIONS = 200
+"""Most "did you mean" hints computed while validating one file: each costs a difflib
+search, and a file with tens of thousands of unknown names needs none past the first few."""
+
+_suggestions_left: ContextVar[int | None] = ContextVar("suggestions_left", default=None)
+
+
 def suggest(word: Any, candidates: Iterator[Any] | Sequence[Any]) -> str:
-    """` (did you mean 'X'?)` when difflib finds a close match, else ``."""
+    """` (did you mean 'X'?)` when difflib finds a close match, else ``
+    (also `` once `MAX_SUGGESTIONS` hints were computed in this validation)."""
     if not isinstance(word, str):
         return ""
+    left = _suggestions_left.get()
+    if left is not None:
+        if left <= 0:
+            return ""
+        _suggestions_left.set(left - 1)
     pool = sorted({c for c in candidates if isinstance(c, str) and c != word})
     close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -211,11 +227,26 @@ _REPLACED = {
 }
 
 
+class _TooLarge(Exception):
+    """The document expands past `MAX_NODES`; raised while composing, at the node that crossed the limit."""
+
+    def __init__(self, mark: yaml.Mark | None, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
 class ScenarioYamlLoader(yaml.SafeLoader):
     """SafeLoader with the scenario dialect: no timestamps, no base-60, only true/false booleans.
 
     Use `parse_yaml` to build plain Python objects with positions; the
     constructor here is only used for single scalars.
+
+    It also counts nodes as it composes them, with every alias counted as the
+    whole subtree it stands for (what validation will walk), and stops past
+    `max_nodes`: a small file of nested aliases ("billion laughs") or a huge
+    list is refused in time and memory linear in what was read, not in what it
+    would expand to.
     """
 
     yaml_implicit_resolvers = {
@@ -223,10 +254,57 @@ class ScenarioYamlLoader(yaml.SafeLoader):
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
+    def __init__(self, stream: Any, max_nodes: int | None = None) -> None:
+        super().__init__(stream)
+        self.max_nodes = MAX_NODES if max_nodes is None else max_nodes
+        self.expanded = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            node = super().compose_node(parent, index)
+            self._count(self._sizes.get(id(node), 1), mark, alias=True)
+            return node
+        start = self.expanded
+        node = super().compose_node(parent, index)
+        self._count(1, node.start_mark, alias=False)
+        self._sizes[id(node)] = self.expanded - start
+        return node
+
+    def _count(self, nodes: int, mark: yaml.Mark | None, *, alias: bool) -> None:
+        self.expanded += nodes
+        if self.expanded > self.max_nodes:
+            raise _TooLarge(mark, _too_large_message(self.max_nodes, alias=alias))
+
 
 ScenarioYamlLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
 ScenarioYamlLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
 ScenarioYamlLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+
+MAX_NODES = 100_000
+"""Most YAML values (keys, items, scalars; an alias counted as everything it
+repeats) a scenario may hold. The bundled scenario has under 4,000."""
+
+DEFAULT_MAX_SIZE = 4 * 1024 * 1024
+"""Largest scenario file read by default, in bytes (the bundled one is under 100 KB);
+callers raise it with the `max_size` parameter, or for the whole process with
+`set_max_size` (the CLI's `ttxsim --max-size SIZE`)."""
+
+_max_size: int | None = DEFAULT_MAX_SIZE
+
+
+def set_max_size(size: int | None) -> None:
+    """The size limit every later read uses when its caller gives none (None: no limit).
+
+    One setting for the process, so `ttxsim --max-size` reaches every command
+    (run, compare, play, journals that carry a scenario) without each passing it on.
+    """
+    global _max_size  # one process-wide setting, set once by the CLI
+    _max_size = size
+
+
+_UNSET: Any = object()
 
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -356,8 +434,62 @@ def _decode(data: bytes, filename: str) -> str:
         ) from None
 
 
+def _precount(text: str, max_nodes: int) -> tuple[int, int, str] | None:
+    """(line, col, message) where the document first expands past `max_nodes`, read
+    with libyaml's C parser (about fifty times faster than the pure-Python composer
+    that builds positions), so an oversized file is refused in a fraction of a
+    second; None if it fits, libyaml is missing or the YAML does not parse (the
+    composer then reports the syntax error in its own words)."""
+    try:
+        from yaml._yaml import CParser
+    except ImportError:  # PyYAML built without libyaml: the composer's own count still applies
+        return None
+    parser = CParser(text)
+    sizes: dict[str, int] = {}
+    stack: list[tuple[int, str | None]] = []  # (count before the collection, its anchor)
+    count = 0
+    try:
+        while (event := parser.get_event()) is not None:
+            if isinstance(event, yaml.AliasEvent):
+                count += sizes.get(event.anchor, 1)
+            elif isinstance(event, yaml.ScalarEvent):
+                count += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.CollectionStartEvent):
+                stack.append((count, event.anchor))
+                count += 1
+            elif isinstance(event, yaml.CollectionEndEvent) and stack:
+                before, anchor = stack.pop()
+                if anchor is not None:
+                    sizes[anchor] = count - before
+            else:
+                continue
+            if count > max_nodes:
+                mark = event.start_mark
+                alias = isinstance(event, yaml.AliasEvent)
+                return mark.line + 1, mark.column + 1, _too_large_message(max_nodes, alias=alias)
+    except yaml.YAMLError:
+        return None
+    finally:
+        parser.dispose()
+    return None
+
+
+def _too_large_message(max_nodes: int, *, alias: bool) -> str:
+    what = "this alias expands the scenario" if alias else "the scenario has"
+    return (
+        f"{what} past {max_nodes:,} values (keys, items and scalars, aliases counted in full); "
+        "a scenario is far smaller"
+    )
+
+
 def _parse(text: str, filename: str) -> tuple[Any, Positions, list[Problem]]:
     """YAML text -> (raw data, positions, problems). Raises ScenarioError if nothing can be built."""
+    too_large = _precount(text, MAX_NODES)
+    if too_large is not None:
+        line, col, message = too_large
+        raise ScenarioError([Problem(filename, line, col, "", message)])
     lines = _LineIndex(text)
 
     def fail(mark_or_pos: yaml.Mark | tuple[int, int] | None, message: str) -> ScenarioError:
@@ -393,6 +525,8 @@ def _parse(text: str, filename: str) -> tuple[Any, Positions, list[Problem]]:
         raise fail(error.problem_mark or error.context_mark, f"YAML syntax error: {message}") from None
     except yaml.YAMLError as error:
         raise fail((1, 1), f"YAML error: {error}") from None
+    except _TooLarge as error:
+        raise fail(error.mark, error.message) from None
     except RecursionError:
         raise fail((1, 1), "the YAML is nested too deeply") from None
     finally:
@@ -471,11 +605,10 @@ def _raw_path(raw: Any, loc: Sequence[Any]) -> tuple[PathTuple, list[Any]]:
 def _tag_names() -> set[str]:
     names: set[str] = set()
     for cls in _all_models(Scenario):
-        kind = cls.model_fields.get("kind")
-        if kind is not None:
-            for arg in typing.get_args(kind.annotation):
-                if isinstance(arg, str):
-                    names.add(arg)
+        for discriminator in ("kind", "mode"):  # `mode` tags the hub union (air | sea)
+            field = cls.model_fields.get(discriminator)
+            if field is not None:
+                names.update(arg for arg in typing.get_args(field.annotation) if isinstance(arg, str))
     return names | {"str", "int", "float", "bool", "none", "list", "dict"}
 
 
@@ -706,21 +839,25 @@ def _validate(raw: dict[str, Any], positions: Positions) -> tuple[Scenario | Non
     """Schema + cross-reference problems for one raw scenario, all collected."""
     from sim.scenario.references import check_references
 
-    problems: list[Problem] = []
-    suggested: list[Problem] = []
+    problems: dict[Problem, None] = {}  # an ordered set: linear however many problems there are
+    suggested: set[Problem] = set()
     scenario: Scenario | None = None
+    budget = _suggestions_left.set(MAX_SUGGESTIONS)
     try:
-        scenario = Scenario.model_validate(raw)
-    except ValidationError as error:
-        entries = error.errors(include_url=False)
-        suggested = _misspelt_required(entries, raw, positions)
-        for entry in entries:
-            problem = _schema_problem(entry, raw, positions)
-            if problem is not None and problem not in problems:
-                problems.append(problem)
-    problems = [p for p in problems if p not in suggested]
-    problems.extend(p for p in check_references(raw, positions) if p not in problems)
-    return scenario, problems
+        try:
+            scenario = Scenario.model_validate(raw)
+        except ValidationError as error:
+            entries = error.errors(include_url=False)
+            suggested = set(_misspelt_required(entries, raw, positions))
+            for entry in entries:
+                problem = _schema_problem(entry, raw, positions)
+                if problem is not None and problem not in suggested:
+                    problems[problem] = None
+        for problem in check_references(raw, positions):
+            problems[problem] = None
+    finally:
+        _suggestions_left.reset(budget)
+    return scenario, list(problems)
 
 
 # ---------------------------------------------------------------------------
@@ -763,32 +900,70 @@ def load_scenario_text(text: str, filename: str = "<string>", reforms: Sequence[
     return scenario
 
 
-def load_scenario(path: str | Path, reforms: Sequence[str] = ()) -> Scenario:
+def load_scenario(path: str | Path, reforms: Sequence[str] = (), *, max_size: int | None = _UNSET) -> Scenario:
     """Load and validate a scenario file, then apply the named reforms.
 
+    Args:
+        path: the scenario file (a regular file).
+        reforms: ids of `reforms:` entries to apply, in order.
+        max_size: largest file accepted, in bytes (None: no limit; default: `set_max_size`'s).
+
     Raises:
-        ScenarioError: the file is missing, unreadable or invalid; every problem, one per line.
+        ScenarioError: the file is missing, not a regular file, too large, unreadable
+            or invalid; every problem, one per line.
     """
-    return load_scenario_text(read_scenario_text(path), str(path), reforms)
+    return load_scenario_text(read_scenario_text(path, max_size=max_size), str(path), reforms)
 
 
-def read_scenario_text(path: str | Path) -> str:
+def read_scenario_text(path: str | Path, *, max_size: int | None = _UNSET) -> str:
     """A scenario file's text (UTF-8, or UTF-16/32 with a BOM), for callers that keep
     the text itself (journals, replication arms) as well as loading it.
 
+    Only regular files are read (a FIFO would block, `/dev/zero` never ends), and
+    at most `max_size` bytes (None: no limit): a larger file is refused before it
+    is read into memory.
+
     Raises:
-        ScenarioError: the file is missing, a directory, unreadable or not text.
+        ScenarioError: the file is missing, a directory, not a regular file, larger
+            than `max_size`, unreadable or not text.
     """
     filename = str(path)
+    if max_size is _UNSET:
+        max_size = _max_size
+
+    def refuse(message: str) -> ScenarioError:
+        return ScenarioError([Problem(filename, 1, 1, "", message)])
+
     try:
-        data = Path(path).read_bytes()
+        kind = os.stat(path).st_mode  # before opening: opening a FIFO blocks until a writer comes
+        if stat.S_ISDIR(kind):
+            raise refuse("is a directory, not a scenario file")
+        if not stat.S_ISREG(kind):
+            raise refuse("is not a regular file (a device, pipe or socket); give a scenario file")
+        with open(path, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):  # replaced since the check
+                raise refuse("is not a regular file (a device, pipe or socket); give a scenario file")
+            data = file.read() if max_size is None else file.read(max_size + 1)
     except FileNotFoundError:
-        raise ScenarioError([Problem(filename, 1, 1, "", "file not found")]) from None
+        raise refuse("file not found") from None
     except IsADirectoryError:
-        raise ScenarioError([Problem(filename, 1, 1, "", "is a directory, not a scenario file")]) from None
+        raise refuse("is a directory, not a scenario file") from None
     except OSError as error:
-        raise ScenarioError([Problem(filename, 1, 1, "", f"cannot read file: {error.strerror or error}")]) from None
+        raise refuse(f"cannot read file: {error.strerror or error}") from None
+    if max_size is not None and len(data) > max_size:
+        raise refuse(
+            f"the file is larger than {_size_text(max_size)}, the most a scenario may be (ttxsim --max-size SIZE raises it)"
+        )
     return _decode(data, filename)
+
+
+def _size_text(size: int) -> str:
+    """`4194304` -> `4 MB`; sizes below a megabyte in KB, below a kilobyte in bytes."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            value = size / factor
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} bytes"
 
 
 def load_scenario_bytes(data: bytes, filename: str = "<bytes>", reforms: Sequence[str] = ()) -> Scenario:

@@ -6,6 +6,7 @@ it cannot drift from the code: a test regenerates it and compares.
 
 from __future__ import annotations
 
+import json
 import types
 import typing
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -20,6 +21,22 @@ _TYPE_NAMES = {
     "Duration": "duration (`90m`, `2h`, `1d6h`)",
     "ClockTime": "time of day (`08:00`)",
 }
+
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files, as `ttxsim schema` prints it.
+
+    Pydantic writes draft 2020-12; `$schema` says so, so editors and `jsonschema`
+    pick the right dialect without being told.
+    """
+    return {"$schema": JSON_SCHEMA_DIALECT, **Scenario.model_json_schema(by_alias=True)}
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False)
 
 
 def _validator_name(meta: Any) -> str | None:

@@ -20,6 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from sim.scenario.consequence_refs import ConsequenceChecks
+from sim.scenario.evacuation import departure_window
 from sim.scenario.loader import (
     PathTuple,
     Positions,
@@ -44,6 +46,7 @@ from sim.scenario.schema import (
     Milestone,
     Scenario,
 )
+from sim.scenario.types import Window, format_duration, parse_duration
 
 SIMCELL = "simcell"
 """The exercise control cell: a valid inject sender that is not an agency."""
@@ -101,7 +104,7 @@ class _Checker:
     def __init__(self, raw: dict[str, Any], positions: Positions) -> None:
         self.raw = raw
         self.positions = positions
-        self.problems: list[Problem] = []
+        self.problems: dict[Problem, None] = {}  # an ordered set: linear in the number of problems
         self.agencies = self._unique("agencies", "agency")
         self.decisions = self._unique("decisions", "decision")
         self.injects = self._unique("injects", "inject")
@@ -113,13 +116,12 @@ class _Checker:
                 self.options[decision_id] = self._unique_in(("decisions", i, "options"), "option")
                 if _decision_can_be_skipped(raw, i):
                     self.options[decision_id].append("not_required")
+        self.consequences = ConsequenceChecks(self)
 
     # -- helpers -----------------------------------------------------------
 
     def report(self, path: PathTuple, message: str) -> None:
-        problem = self.positions.problem(path, message)
-        if problem not in self.problems:
-            self.problems.append(problem)
+        self.problems[self.positions.problem(path, message)] = None
 
     def line_of(self, path: PathTuple) -> int:
         return self.positions.nearest(path)[0]
@@ -180,9 +182,11 @@ class _Checker:
         self.check_chain_of_command()
         self.check_requires_cycles()
         self.check_reform_paths()
-        return self.problems
+        self.check_departure_windows()
+        return list(self.problems)
 
     def check_model(self, path: PathTuple, cls: type[BaseModel], data: dict[str, Any]) -> None:
+        self.consequences.check_model(path, cls, data)
         if "guidelines_decision" in data:
             self.decision((*path, "guidelines_decision"), data["guidelines_decision"])
         if issubclass(cls, Agency):
@@ -276,6 +280,30 @@ class _Checker:
         if isinstance(cond.get("inject"), str) and cond["inject"] in self.injects:
             return ("inject", cond["inject"])
         return None
+
+    def check_departure_windows(self) -> None:
+        """An air hub must have some time of day at which a flight leaves inside its
+        hours and lands inside its destination's: otherwise no flight ever leaves."""
+        arrivals = {
+            item.get("id"): item.get("hours", {})
+            for item in _as_list(_get(self.raw, ("evacuation", "arrivals")))
+            if isinstance(item, dict)
+        }
+        for i, hub in enumerate(_as_list(_get(self.raw, ("evacuation", "hubs")))):
+            if not isinstance(hub, dict) or hub.get("mode", "air") != "air" or hub.get("destination") not in arrivals:
+                continue
+            try:  # values the schema refuses are reported there
+                hours = Window.model_validate(hub.get("hours", {}))
+                arrival_hours = Window.model_validate(arrivals[hub["destination"]])
+                block_time = parse_duration(hub.get("block_time"))
+            except (ValueError, TypeError):
+                continue
+            if departure_window(hours, arrival_hours, block_time) is None:
+                self.report(
+                    ("evacuation", "hubs", i, "block_time"),
+                    f"no flight can leave within the hub's hours and land at {hub['destination']!r} within its "
+                    f"hours with a block time of {format_duration(block_time)}",
+                )
 
     def check_reform_paths(self) -> None:
         from sim.scenario.reforms import PathError, resolve_path

@@ -15,6 +15,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from sim.scenario.consequences import (
+    AddEffect,
+    CancelEffect,
+    FireEffect,
+    Hazard,
+    Metric,
+    Objective,
+    ScaleEffect,
+    SetEffect,
+    Variable,
+    When,
+)
 from sim.scenario.evacuation import EvacuationConfig
 from sim.scenario.types import (
     Cited,
@@ -22,10 +34,25 @@ from sim.scenario.types import (
     Duration,
     Fixed,
     Identifier,
-    Probability,
     Strict,
+    Weight,
     Window,
+    format_duration,
 )
+
+MAX_HORIZON = 366 * 1440.0
+"""Longest horizon a scenario may declare (a year and a day, in minutes): an exercise
+or an analysis run never needs more, and every model's activity grows with it."""
+
+MIN_RETRY = 1.0
+"""Shortest wait before resending over an unreliable channel (minutes): a shorter
+wait lets an unlucky message be resent without end at one instant."""
+
+MAX_FACTOR = 1000.0
+"""Largest multiplier an inject effect may apply (compliance, channel slow-down)."""
+
+MAX_UNITS = 10_000
+"""Most vehicles, flights or vessels one entry may add: each is a process in the engine."""
 
 
 class Metadata(Cited):
@@ -40,9 +67,18 @@ class Metadata(Cited):
     start: datetime
     """Calendar time of T+0, ISO 8601 in quotes, e.g. `"2027-04-05T06:00:00+09:00"`."""
     horizon: Duration
-    """How far the simulation runs at most, e.g. `21d`."""
+    """How far the simulation runs at most, e.g. `21d` (at most `366d`)."""
     objectives: list[str] = []
     """Exercise objectives (HSEEP): what the players should demonstrate."""
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Metadata:
+        if self.horizon > MAX_HORIZON:
+            raise ValueError(
+                f"horizon {format_duration(self.horizon)} is longer than the {format_duration(MAX_HORIZON)} "
+                "a scenario may run; split the exercise or shorten the horizon"
+            )
+        return self
 
 
 class AgencyKind(StrEnum):
@@ -89,12 +125,21 @@ class Channel(Cited):
     to: Identifier
     latency: Distribution
     """Transmission time of one message."""
-    reliability: Probability = 1.0
-    """Chance a message gets through on one try; a failed try is resent after `retry`."""
+    reliability: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    """Chance a message gets through on one try (above 0); a failed try is resent after `retry`."""
     retry: Duration = 30.0
-    """Wait before resending a message that did not get through."""
+    """Wait before resending a message that did not get through (at least `1m` when `reliability` is below 1)."""
     both_ways: bool = True
     """The same line also carries messages from `to` back to `from`."""
+
+    @model_validator(mode="after")
+    def _retry_advances(self) -> Channel:
+        if self.reliability < 1.0 and self.retry < MIN_RETRY:
+            raise ValueError(
+                f"retry must be at least {format_duration(MIN_RETRY)} when reliability is below 1, "
+                f"or lost messages are resent without end at one instant"
+            )
+        return self
 
 
 class Routing(Cited):
@@ -126,8 +171,12 @@ class DecisionOption(Cited):
     """Option id, used in conditions (`options: [yes]`)."""
     label: str
     """How the option reads to the player."""
-    probability: Annotated[float, Field(ge=0)] = 1.0
+    probability: Weight = 1.0
     """Relative weight with which the modelled policy chooses this option."""
+    consequence: str | None = None
+    """One line telling the player what taking this option does (shown in the console)."""
+    effects: list[Effect] = []
+    """What taking this option does to the world (state, injects, closures, ...)."""
 
 
 class Decision(Cited):
@@ -140,6 +189,8 @@ class Decision(Cited):
     """Agency that takes the decision (and the role that plays it)."""
     requires: list[Condition] = []
     """Facts the owner must know first (all of them); they reach it as messages."""
+    when: When | None = None
+    """Also wait until this holds in the world (no message needed): state, decisions, injects, time."""
     skip_if: list[Condition] = []
     """If the owner knows any of these when the decision comes up, it is not needed."""
     delay: Distribution
@@ -182,7 +233,7 @@ class ComplianceEffect(Cited):
     """Disinformation or panic changes how fast people turn up to register."""
 
     kind: Literal["compliance"]
-    factor: Annotated[float, Field(gt=0)]
+    factor: Annotated[float, Field(gt=0, le=MAX_FACTOR)]
     """Multiplier on the registration rate, e.g. 0.6 for a 40 % slow-down."""
     duration: Duration
 
@@ -192,7 +243,7 @@ class ChannelDisruptionEffect(Cited):
 
     kind: Literal["channel_disruption"]
     agencies: list[Identifier] = Field(min_length=1)
-    factor: Annotated[float, Field(ge=1)]
+    factor: Annotated[float, Field(ge=1, le=MAX_FACTOR)]
     """Multiplier on channel latency, e.g. 4 for four times slower."""
     duration: Duration
 
@@ -202,15 +253,24 @@ class ReinforcementEffect(Cited):
 
     kind: Literal["reinforcement"]
     hub: Identifier
-    flights: int = Field(ge=1)
+    flights: int = Field(ge=1, le=MAX_UNITS)
     stand_time: Duration = 90.0
     """Time one reinforcement flight holds a stand."""
 
 
 Effect = Annotated[
-    ClosureEffect | ComplianceEffect | ChannelDisruptionEffect | ReinforcementEffect,
+    ClosureEffect
+    | ComplianceEffect
+    | ChannelDisruptionEffect
+    | ReinforcementEffect
+    | SetEffect
+    | AddEffect
+    | ScaleEffect
+    | FireEffect
+    | CancelEffect,
     Field(discriminator="kind"),
 ]
+DecisionOption.model_rebuild(force=True)  # resolve `effects: list[Effect]`, declared above `Effect`
 
 
 class Inject(Cited):
@@ -222,6 +282,8 @@ class Inject(Cited):
     """Scenario time at which the inject fires, e.g. `1d6h`."""
     trigger: Condition | None = None
     """Or: fire when this decision is taken (anywhere), after `delay`."""
+    when: When | None = None
+    """Or: fire when this condition first holds, after `delay` (e.g. a deadline passed without a decision)."""
     delay: Duration = 0.0
     """Wait after the trigger before firing."""
     on_demand: bool = False
@@ -250,11 +312,11 @@ class Inject(Cited):
 
     @model_validator(mode="after")
     def _timing(self) -> Inject:
-        timed = (self.at is not None) + (self.trigger is not None)
+        timed = (self.at is not None) + (self.trigger is not None) + (self.when is not None)
         if self.on_demand and timed:
-            raise ValueError("an on_demand inject has neither 'at' nor 'trigger'")
+            raise ValueError("an on_demand inject has neither 'at', 'trigger' nor 'when'")
         if not self.on_demand and timed != 1:
-            raise ValueError("give exactly one of 'at' or 'trigger' (or set on_demand: true)")
+            raise ValueError("give exactly one of 'at', 'trigger' or 'when' (or set on_demand: true)")
         return self
 
 
@@ -297,7 +359,7 @@ class HandoverConfig(Cited):
     """From the trigger (defence-operation order) to JCG units working under MoD direction."""
     lifted_by: Identifier | None = None
     """Decision that lifts control (Art. 80(3))."""
-    evacuation_vessels: int = Field(default=0, ge=0)
+    evacuation_vessels: int = Field(default=0, ge=0, le=MAX_UNITS)
     """11th Region vessels assigned to evacuation support once under control."""
     passengers_per_vessel: int = Field(default=0, ge=0)
     """Evacuees one vessel carries per trip."""
@@ -335,6 +397,14 @@ class Scenario(Cited):
     """JCG under MoD control: what to measure and what it unlocks."""
     consultation: ConsultationConfig | None = None
     """US-Japan prior consultation: what to measure."""
+    state: list[Variable] = []
+    """World state: named variables that effects change and conditions, hazards and metrics read."""
+    hazards: list[Hazard] = []
+    """Random events whose rate may depend on state, each on its own random stream."""
+    metrics: list[Metric] = []
+    """The scenario's own metrics, computed from the event stream and reported by `run` and `compare`."""
+    objectives: list[Objective] = []
+    """Targets for metrics; each is reported as met (1), not met (0) or null."""
 
     def agency(self, agency_id: str) -> Agency:
         return next(a for a in self.agencies if a.id == agency_id)

@@ -18,7 +18,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PlainSerializer,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -26,13 +28,16 @@ MINUTES_PER_DAY = 1440.0
 
 
 class Strict(BaseModel):
-    """Base of every scenario model: unknown keys are errors, values are frozen."""
+    """Base of every scenario model: unknown keys are errors, values are frozen, and
+    no number is infinite or NaN (an `.inf` factor or weight validates nowhere, so
+    it cannot overflow in the engine)."""
 
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
         use_attribute_docstrings=True,
         populate_by_name=True,
+        allow_inf_nan=False,
     )
 
 
@@ -79,11 +84,26 @@ def format_duration(minutes: float) -> str:
     return text or "0m"
 
 
+_JSON_NUMBER = r"\d+(\.\d+)?([eE][-+]?\d+)?"
+DURATION_JSON_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {
+            "type": "string",
+            # The same text `parse_duration` reads: d, h, m parts in that order, at least one digit.
+            "pattern": rf"^(?=.*\d)\s*({_JSON_NUMBER}d)?\s*({_JSON_NUMBER}h)?\s*({_JSON_NUMBER}m)?\s*$",
+        },
+        {"type": "number", "minimum": 0},
+    ],
+    "description": "A duration with units (`90m`, `2h`, `1d6h`) or a bare number of minutes.",
+}
+"""What editors and `jsonschema` see for a Duration: exactly what `parse_duration` accepts
+(bar the finiteness check, which JSON Schema cannot express)."""
+
 Duration = Annotated[
     float,
     BeforeValidator(parse_duration),
     PlainSerializer(format_duration, return_type=str),
-    Field(json_schema_extra={"type": "string", "pattern": "^(\\d+(\\.\\d+)?d)?(\\d+(\\.\\d+)?h)?(\\d+(\\.\\d+)?m)?$"}),
+    WithJsonSchema(DURATION_JSON_SCHEMA, mode="validation"),
 ]
 """Simulation minutes, written with units: `90m`, `2h`, `1d6h`."""
 
@@ -115,6 +135,13 @@ ClockTime = Annotated[
 """A time of day `HH:MM`, stored as minutes after midnight."""
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+MAX_WEIGHT = 1e9
+"""Largest relative weight (option probability, empirical or mixture weight): far
+beyond any meaningful ratio, and small enough that no sum of weights overflows."""
+
+Weight = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT)]
+"""A relative weight: 0 up to `MAX_WEIGHT`."""
 
 
 class Window(Cited):
@@ -230,7 +257,7 @@ class Empirical(Cited):
 
     kind: Literal["empirical"]
     values: list[Duration] = Field(min_length=1)
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    weights: list[Weight] | None = None
 
     @model_validator(mode="after")
     def _weights(self) -> Empirical:
@@ -247,7 +274,7 @@ class Empirical(Cited):
 
 
 class MixtureComponent(Strict):
-    weight: Annotated[float, Field(gt=0)]
+    weight: Annotated[float, Field(gt=0, le=MAX_WEIGHT)]
     """Relative weight of this mode."""
     label: str | None = None
     """What this mode stands for, e.g. `telephone Cabinet`."""
@@ -273,12 +300,25 @@ def _shorthand(value: Any) -> Any:
     return value
 
 
+class _ShorthandJsonSchema:
+    """JSON Schema hook: a distribution is either the tagged union or a bare Duration.
+
+    `_shorthand` turns `handling: 5m` into a fixed distribution before validation,
+    but pydantic only describes the union; without this hook editors and
+    `jsonschema` reject every shorthand in the bundled scenarios.
+    """
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        return {"anyOf": [DURATION_JSON_SCHEMA, handler(core_schema)]}
+
+
 Distribution = Annotated[
     Annotated[
         Fixed | Uniform | Triangular | LogNormal | Exponential | Empirical | Mixture,
         Field(discriminator="kind"),
     ],
     BeforeValidator(_shorthand),
+    _ShorthandJsonSchema(),
 ]
 """A random duration; a bare `30m` means fixed."""
 

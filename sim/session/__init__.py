@@ -4,6 +4,24 @@
 when `ttxsim host` runs.
 """
 
-from sim.session.door import DEFAULT_SPEED, FACILITATOR, SPEEDS, Session, SessionInput, StepOutcome, speed_label
+from sim.session.door import (
+    DEFAULT_SPEED,
+    FACILITATOR,
+    SPEEDS,
+    WRITE_ERRORS,
+    Session,
+    SessionInput,
+    StepOutcome,
+    speed_label,
+)
 
-__all__ = ["DEFAULT_SPEED", "FACILITATOR", "SPEEDS", "Session", "SessionInput", "StepOutcome", "speed_label"]
+__all__ = [
+    "DEFAULT_SPEED",
+    "FACILITATOR",
+    "SPEEDS",
+    "WRITE_ERRORS",
+    "Session",
+    "SessionInput",
+    "StepOutcome",
+    "speed_label",
+]

@@ -9,16 +9,24 @@ refuses raises before anything is recorded.
 
 Pausing and holding are pacing matters: injects are scheduled in simulated
 time, so a paused clock simply stops calling `advance()` and nothing shifts.
+
+A failed write (a full disk, a journal that cannot be written) never loses an
+input or stops the exercise: the input stays in `Session.unsaved`, the front
+end is told through `on_write_failed`, and the next input (or
+`retry_unsaved()`, which the console calls every few seconds) writes it.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sim.events import Kind, SimEvent
+from sim.files import OutputError
+from sim.journal import JournalError
 from sim.scenario.schema import Inject
 from sim.simulation import Simulation
 
@@ -27,13 +35,16 @@ SPEEDS: tuple[float, ...] = (1.0, 5.0, 15.0, 30.0, 60.0, 180.0, 360.0, 720.0, 14
 DEFAULT_SPEED = SPEEDS.index(60.0)
 FACILITATOR = "facilitator"
 
+WRITE_ERRORS = (OSError, OutputError, JournalError, sqlite3.Error)
+"""What an observer (the journal) raises when it cannot store an input."""
+
 
 @dataclass(frozen=True, slots=True)
 class SessionInput:
     """One thing a person did (what a journal stores)."""
 
     sim_time: float
-    kind: str  # "inject" | "decision" | "note" | "message" | "pause" | "resume" | "speed" | "hold"
+    kind: str  # inject, decision, note, evaluation, message; pause, resume, speed, hold, view
     payload: dict[str, Any]
 
 
@@ -70,18 +81,77 @@ class Session:
     ) -> None:
         self.sim = sim
         self.paused = True
-        self.speed_index = DEFAULT_SPEED
         self.minutes_per_second = SPEEDS[DEFAULT_SPEED]
         self.pause_on_decision = pause_on_decision
         self.observers: list[Callable[[SessionInput], None]] = list(observers)
         self.held_for: frozenset[str] = frozenset()
         """Roles whose pending decisions hold the clock (`hold`)."""
+        self.view: str | None = None
+        """The console view being shown: `facilitator` or an agency id (see `set_view`)."""
+        self.unsaved: list[tuple[Callable[[SessionInput], None], SessionInput]] = []
+        """Inputs an observer failed to store, oldest first, kept to be written again."""
+        self.on_write_failed: Callable[[BaseException, int], None] | None = None
+        """Told (error, inputs waiting) when a write fails; the console notifies the facilitator."""
+        self.on_write_recovered: Callable[[int], None] | None = None
+        """Told how many waiting inputs were written once writing works again."""
+        self.write_error: BaseException | None = None
+        """The last failed write's error."""
 
     # -- the one door for inputs ------------------------------------------------
     def _record(self, kind: str, **payload: Any) -> None:
         item = SessionInput(self.sim.now, kind, payload)
+        self.retry_unsaved()
         for observer in self.observers:
+            if any(waiting is observer for waiting, _ in self.unsaved):
+                self.unsaved.append((observer, item))  # keep the order: behind what it still owes
+                self._tell(self.write_error)
+            else:
+                self._deliver(observer, item)
+
+    def _tell(self, error: BaseException | None) -> None:
+        if self.on_write_failed is not None and error is not None:
+            self.on_write_failed(error, len(self.unsaved))
+
+    def _deliver(self, observer: Callable[[SessionInput], None], item: SessionInput) -> bool:
+        try:
             observer(item)
+        except WRITE_ERRORS as error:
+            self.unsaved.append((observer, item))
+            self.write_error = error
+            self._tell(error)
+            return False
+        return True
+
+    def retry_unsaved(self) -> int:
+        """Write the inputs kept after a failed write, oldest first; returns how many are written.
+        Stops at the first that fails again (it stays, with everything after it)."""
+        if not self.unsaved:
+            return 0
+        waiting, self.unsaved = self.unsaved, []
+        written = 0
+        for index, (observer, item) in enumerate(waiting):
+            try:
+                observer(item)
+            except WRITE_ERRORS as error:
+                self.unsaved = waiting[index:] + self.unsaved
+                self.write_error = error
+                return written
+            written += 1
+        if written and self.on_write_recovered is not None:
+            self.on_write_recovered(written)
+        return written
+
+    def set_view(self, view: str) -> None:
+        """The console now shows `view` (`facilitator` or a role); recorded so `play --resume`
+        reopens the view the session was in."""
+        if view != self.view:
+            self.view = view
+            self._record("view", view=view)
+
+    @property
+    def speed_index(self) -> int:
+        """The console's speed step: the nearest of `SPEEDS`."""
+        return min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - self.minutes_per_second))
 
     def set_paused(self, paused: bool) -> None:
         if paused != self.paused:
@@ -91,8 +161,7 @@ class Session:
     def set_speed(self, index: int) -> None:
         """Pick one of the console's `SPEEDS` by index (clamped)."""
         index = max(0, min(len(SPEEDS) - 1, index))
-        if index != self.speed_index:
-            self.speed_index = index
+        if SPEEDS[index] != self.minutes_per_second:
             self.minutes_per_second = SPEEDS[index]
             self._record("speed", minutes_per_second=SPEEDS[index])
 
@@ -106,7 +175,6 @@ class Session:
             raise ValueError("speed must be between 0.1 and 2880 simulated minutes per second")
         if value != self.minutes_per_second:
             self.minutes_per_second = float(value)
-            self.speed_index = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - value))
             self._record("speed", minutes_per_second=float(value))
 
     def hold(self, roles: Iterable[str]) -> None:
@@ -141,6 +209,12 @@ class Session:
         event = self.sim.note(text, author)
         self._record("note", text=text, author=author)
         return event
+
+    def evaluate(self, target: str, rating: str, evaluator: str, comment: str = "") -> None:
+        """An evaluator's P/S/M/U rating of a decision or inject (raises ValueError when invalid).
+        The only way a rating other than the derived one reaches the debrief and the report."""
+        self.sim.evaluate(target, rating, evaluator, comment)
+        self._record("evaluation", target=target, rating=rating, evaluator=evaluator, comment=comment)
 
     def message(self, sender: str, to: str, text: str) -> str:
         """A message from one role's agency to another, over the modelled channels

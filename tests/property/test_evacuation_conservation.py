@@ -3,7 +3,12 @@
 Hypothesis draws small populations, capacities, closures, reinforcement
 flights and JCG vessels; whatever happens, every person is in exactly one
 place at every sample, no count is negative, each (municipality, class)
-cohort keeps its size, and a run that finishes has moved everybody.
+cohort keeps its size, and the people moved off the islands plus those still
+waiting on them make the population (nobody lost, nobody counted twice).
+
+Completion is not part of the invariant: with tiny capacities and typhoons,
+routes can legitimately stay closed through the last simulated day, so a run
+may end with people still waiting (the `@example` below is such a world).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from pathlib import Path
 
 import simpy
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sim.domain.evacuation import Evacuation
@@ -58,6 +63,29 @@ def worlds(draw):
         feeder["count"] = draw(st.integers(1, 3))
     raw["tourists"]["voluntary_per_day"] = draw(st.integers(0, 500))
     raw["weather"]["typhoon_daily_probability"] = draw(st.sampled_from([0.0, 0.0, 0.2]))
+    return EvacuationConfig.model_validate(raw)
+
+
+def slowest_world(typhoon_daily_probability: float) -> EvacuationConfig:
+    """The smallest capacities `worlds` can draw against its largest population."""
+    raw = yaml.safe_load(yaml.safe_dump(BASE))
+    for m in raw["municipalities"]:
+        m.update(residents=1500, tourists=300, care_share=0.3)
+        m["turnout"]["per_hour"] = 800
+    for island in raw["islands"]:
+        island.update(buses=1, registration_desks=1)
+    for hub in raw["hubs"]:
+        if hub["mode"] == "air":
+            hub.update(stands=1, flights_per_stand_per_day=1, security_lanes=1, terminal_capacity=50)
+            for aircraft in hub["fleet"]:
+                aircraft["count"] = 1
+        else:
+            for group in hub["vessels"]:
+                group.update(count=0, passengers_per_trip=20)
+    for feeder in raw["feeders"]:
+        feeder.update(capacity=10, count=1)
+    raw["tourists"]["voluntary_per_day"] = 0
+    raw["weather"]["typhoon_daily_probability"] = typhoon_daily_probability
     return EvacuationConfig.model_validate(raw)
 
 
@@ -108,9 +136,16 @@ def apply(model: Evacuation, inject) -> None:
 
 
 def check(model: Evacuation, population: int) -> None:
-    """Every person in exactly one place, no negative count, every cohort its size."""
+    """Every person in exactly one place, no negative count, every cohort its size, and
+    moved + still waiting = population, counted from the places themselves."""
     model.ledger.check()
     assert sum(p.total for p in model.ledger.places.values()) == population
+    moved = sum(p.total for p in model.ledger.places.values() if p.off_islands)
+    waiting = sum(p.total for p in model.ledger.places.values() if not p.off_islands)
+    assert moved + waiting == population
+    metrics = model.metrics()
+    assert metrics["evacuated"] == moved, "the reported figure must be the people off the islands"
+    assert sum(row["evacuated"] for row in metrics["by_island"].values()) == moved
     view = model.view()
     for row in (*view.municipalities, view.total):
         parts = (row.at_home, row.at_port_or_airport, row.in_transit, row.arrived_kyushu, row.at_host, row.gone_home)
@@ -119,8 +154,9 @@ def check(model: Evacuation, population: int) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(config=worlds(), plan=injects, seed=st.integers(0, 2**16), start_all=st.booleans())
+@example(config=slowest_world(0.2), plan=[], seed=38, start_all=True)  # closed through the last day, not finished
 def test_evacuation_conserves_people(config, plan, seed, start_all):
-    """At every sample and at the end, places sum to the population; finished runs moved everyone."""
+    """At every sample and at the end, moved + still waiting = population; a finished run moved everyone."""
     env = simpy.Environment(initial_time=360.0)
     model = Evacuation(env, config, RandomStreams(seed), lambda *a, **k: None)
     model.start_voluntary_departures()
@@ -136,20 +172,13 @@ def test_evacuation_conserves_people(config, plan, seed, start_all):
             apply(model, inject)
 
         env.process(fire())
-    remaining = []  # people still on the islands, every 6 h
     for hour in range(6, HORIZON_DAYS * 24 + 1, 6):
         env.run(until=360.0 + hour * 60.0)
         check(model, population)
-        remaining.append(sum(model.ledger.on_islands.values()))
         if model.metrics()["arrival_hours"] is not None:
             break
     check(model, population)
     metrics = model.metrics()
-    everyone_started = all(s.started_at is not None for s in model.municipalities.values())
-    if everyone_started and not model.complete:
-        # Tiny random capacities may need longer than the horizon, but nobody may be
-        # stranded: people were still leaving during the last simulated day.
-        assert remaining[-1] < remaining[-5], "people stopped leaving the islands: someone is stranded"
     if model.complete:
         assert metrics["evacuated"] == population
         assert all(v == 0 for v in model.ledger.on_islands.values())

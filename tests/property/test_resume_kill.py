@@ -1,11 +1,15 @@
-"""kill -9 at any point of a session, then resume: the exact state of the uninterrupted run."""
+"""kill -9 at any point of a session, then resume: the exact state of the uninterrupted run.
+
+The kill point is a number, not a moment: the scripted session sends itself SIGKILL
+right after the journal's K-th write (tests/scripted_session.py `--kill-after`), so a
+failing example reproduces exactly (hypothesis prints K).
+"""
 
 from __future__ import annotations
 
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -13,9 +17,9 @@ from hypothesis import strategies as st
 
 from sim.journal import Journal, replay
 from tests.conftest import ROOT
+from tests.scripted_session import write_count
 
 SCRIPT = ROOT / "tests" / "scripted_session.py"
-STEPS = 97  # slices in the scripted session
 
 
 def _record(path):
@@ -23,41 +27,46 @@ def _record(path):
         return journal.event_lines(), [(e.kind, e.sim_time, e.payload) for e in journal.entries()]
 
 
+def run_reference(path):
+    """The uninterrupted session, and how many kill points (journal writes) it offers."""
+    subprocess.run([sys.executable, str(SCRIPT), str(path)], check=True, capture_output=True)
+    record = _record(path)
+    return record, write_count(len(record[0]), len(record[1]))
+
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ref") / "ref.ttxj"
-    subprocess.run([sys.executable, str(SCRIPT), str(path)], check=True, capture_output=True)
-    return _record(path)
+    return run_reference(tmp_path_factory.mktemp("ref") / "ref.ttxj")
 
 
-def kill_and_resume(path, lines: int, extra_delay: float) -> tuple[bool, int]:
-    """Run the session in a subprocess, SIGKILL it after `lines` progress lines (+ a delay), resume it.
-    Returns whether the session was cut short (journal not closed) and how many inputs it held then."""
-    process = subprocess.Popen(
-        [sys.executable, str(SCRIPT), str(path), "--pace", "0.002"], stdout=subprocess.PIPE, text=True
+def kill_and_resume(path, kill_after: int) -> tuple[bool, int]:
+    """Run the session in a subprocess that kill -9s itself after journal write `kill_after`, then resume it.
+
+    Returns whether the session was cut short (journal not closed) and how many inputs it held then.
+    A `kill_after` past the last write lets the session finish; resuming it must change nothing.
+    """
+    child = subprocess.run(
+        [sys.executable, str(SCRIPT), str(path), "--kill-after", str(kill_after)], capture_output=True, text=True
     )
-    for _ in range(lines):
-        if not process.stdout.readline():
-            break
-    time.sleep(extra_delay)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    process.stdout.close()
+    killed = child.returncode == -signal.SIGKILL
+    assert killed or child.returncode == 0, child.stderr
     cut, held = True, 0
     if path.exists():
         with Journal.open(path) as journal:
             cut, held = not journal.info.closed, len(journal.entries())
+    assert cut == killed, "a killed session must leave its journal open, a finished one closed"
     subprocess.run([sys.executable, str(SCRIPT), str(path), "--resume"], check=True, capture_output=True)
     return cut, held
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None)
-@given(lines=st.integers(1, STEPS + 1), extra_delay=st.floats(0, 0.004))
-def test_kill9_then_resume_matches_uninterrupted(reference, tmp_path_factory, lines, extra_delay):
+@given(data=st.data())
+def test_kill9_then_resume_matches_uninterrupted(reference, tmp_path_factory, data):
     """Whatever the kill point, the resumed journal holds the reference events and every input."""
+    (events, inputs), writes = reference
+    kill_after = data.draw(st.integers(1, writes + 1), label="kill_after")
     path = tmp_path_factory.mktemp("kill") / "s.ttxj"
-    kill_and_resume(path, lines, extra_delay)
-    events, inputs = _record(path)
-    assert inputs == reference[1]
-    assert events == reference[0]
+    kill_and_resume(path, kill_after)
+    assert _record(path) == (events, inputs)
     assert replay(path).identical

@@ -65,7 +65,7 @@ def _scenarios(draw: st.DrawFn) -> Scenario:
         agency["name"] = draw(_text)
     for channel in raw["channels"]:
         channel["latency"] = draw(_distributions())
-        channel["reliability"] = draw(st.floats(0, 1))
+        channel["reliability"] = draw(st.floats(0, 1, exclude_min=True))  # 0 never delivers: refused
         channel["both_ways"] = draw(st.booleans())
     for decision in raw["decisions"]:
         decision["delay"] = draw(_distributions())

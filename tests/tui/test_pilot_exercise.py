@@ -6,6 +6,7 @@ import pytest
 from helpers import until
 
 from sim.events import Kind
+from sim.scenario.schema import Inject
 from tui.screens.briefing import BriefingScreen
 from tui.screens.debrief import DebriefScreen
 from tui.screens.exercise import ExerciseScreen
@@ -135,6 +136,29 @@ async def test_adhoc_inject_is_validated_then_fired(make):
         await pilot.pause()
         fired = [e for e in app.sim.events if e.kind is Kind.inject_fired and e.data["inject"] == "x01"]
         assert fired and fired[0].data["to"] == ["okinawa_pref"]
+
+
+async def test_refused_adhoc_inject_is_reported_and_not_recorded(make):
+    """An inject the model cannot carry out (it closes a place the scenario lacks) is refused
+    with a notice; the console keeps running and nothing reaches the session's inputs."""
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        screen = app.screen
+        inject = Inject.model_validate(
+            {
+                "id": "x02",
+                "from": "simcell",
+                "to": ["okinawa_pref"],
+                "synopsis": "Atlantis port shut.",
+                "on_demand": True,
+                "effects": [{"kind": "closure", "places": ["atlantis_port"], "duration": "6h"}],
+            }
+        )
+        screen.fire(inject)
+        await pilot.pause()
+        assert not app.sim.inputs
+        assert any("Not fired" in str(n.message) for n in app._notifications)
 
 
 async def _reach_decision(make, key: str):
@@ -307,7 +331,7 @@ async def test_narrow_terminal_shows_one_panel(make):
 
 
 async def test_journal_hook_sees_every_input(make):
-    """Every input passes through Session: observers see injects, decisions, notes, pause, speed."""
+    """Every input passes through Session: observers see the view, injects, decisions, notes, pause, speed."""
     seen = []
     app = make(observers=[seen.append])
     async with app.run_test(size=SIZE) as pilot:
@@ -315,7 +339,7 @@ async def test_journal_hook_sees_every_input(make):
         await pilot.press("space", "space", "+")
         app.session.note("hello")
         kinds = [item.kind for item in seen]
-        assert kinds[:4] == ["resume", "pause", "speed", "note"]
+        assert kinds[:5] == ["view", "resume", "pause", "speed", "note"]
 
 
 async def test_console_session_is_journaled_and_resumes_exactly(make, tmp_path):

@@ -41,6 +41,7 @@ class TestBriefing:
         assert snap_compare(make(), terminal_size=NARROW)
 
 
+@pytest.mark.slow
 class TestExerciseScreen:
     @staticmethod
     async def run_before(pilot) -> None:
@@ -57,6 +58,7 @@ class TestExerciseScreen:
         assert snap_compare(make(), terminal_size=NARROW, run_before=self.run_before)
 
 
+@pytest.mark.slow
 class TestDecisionModal:
     @staticmethod
     async def run_before(pilot) -> None:

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -109,6 +108,7 @@ def test_jobs_1_and_jobs_2_give_identical_numbers():
     assert one.indices == list(range(12))
 
 
+@pytest.mark.slow
 def test_dask_backend_gives_identical_numbers():
     """A local Dask cluster gives the same records as one process (needs the cluster extra)."""
     pytest.importorskip("distributed", reason="optional extra ttxsim[cluster] (dask.distributed) not installed")
@@ -143,10 +143,24 @@ def test_incomplete_pairs_are_left_out():
     assert rs.values("a", "x") == [1.0]
 
 
+@pytest.mark.slow
 def test_ctrl_c_on_the_command_line_writes_partial_results(tmp_path):
     """SIGINT to `ttxsim compare --jobs 2` exits 130 and leaves a manifest of the finished replications."""
     out = tmp_path / "run"
-    code = "import sys; from sim.cli import main; sys.exit(main())"
+    # The child announces each finished chunk on stderr, so the interrupt lands after
+    # real work and before the end, whatever the machine's speed (no wall-clock sleep).
+    code = (
+        "import sys\n"
+        "from sim.analysis import progress\n"
+        "shown = progress.Progress.__call__\n"
+        "def announce(self, done, planned):\n"
+        "    shown(self, done, planned)\n"
+        "    if done:\n"
+        "        print(f'finished {done}', file=sys.stderr, flush=True)\n"
+        "progress.Progress.__call__ = announce\n"
+        "from sim.cli import main\n"
+        "sys.exit(main())\n"
+    )
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -170,9 +184,11 @@ def test_ctrl_c_on_the_command_line_writes_partial_results(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(3.0)
+    first = proc.stderr.readline()
+    assert first.startswith("finished "), first
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    stdout, rest = proc.communicate(timeout=120)
+    stderr = first + rest
     assert proc.returncode == 130, stderr
     assert "interrupted; kept the" in stderr
     assert "Traceback" not in stderr

@@ -8,8 +8,7 @@ import json
 import pytest
 
 from sim.scenario.loader import load_scenario
-from sim.scenario.reference import markdown
-from sim.scenario.schema import Scenario
+from sim.scenario.reference import json_schema, markdown
 from sim.simulation import Simulation
 from tests.conftest import ROOT
 
@@ -39,10 +38,23 @@ def test_every_number_block_is_sourced_or_assumed():
 
 def test_generated_schema_is_up_to_date():
     """docs/scenario.schema.json is what `ttxsim schema` prints (regenerate it if this fails)."""
-    committed = json.loads((ROOT / "docs" / "scenario.schema.json").read_text())
-    assert committed == Scenario.model_json_schema(by_alias=True)
+    committed = json.loads((ROOT / "docs" / "scenario.schema.json").read_text(encoding="utf-8"))
+    assert committed == json_schema()
 
 
 def test_generated_reference_is_up_to_date():
     """docs/scenario-reference.md is what `ttxsim schema --markdown` prints."""
     assert (ROOT / "docs" / "scenario-reference.md").read_text().strip() == markdown().strip()
+
+
+@pytest.mark.parametrize("path", [*SCENARIOS, ROOT / "tests" / "data" / "minimal.yaml"], ids=lambda p: p.name)
+def test_json_schema_accepts_the_scenario(path):
+    """An editor using `ttxsim schema` output flags nothing in a valid scenario (shorthand durations included)."""
+    import jsonschema
+
+    from sim.scenario.loader import load_raw
+
+    raw, _ = load_raw(path.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(json_schema())
+    problems = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(raw)]
+    assert problems == []

@@ -41,6 +41,12 @@ def _session(path, until=3000.0, close=True):
     return sim, journal
 
 
+def _abandon(journal):
+    """What a crash leaves: the connection dropped without a flush or a close, the lock gone with the process."""
+    journal._db.close()
+    journal._lock.release()
+
+
 def test_journal_round_trip(tmp_path):
     """Everything written comes back: configuration, inputs (with console ones), events."""
     path = tmp_path / "s.ttxj"
@@ -62,7 +68,7 @@ def test_journal_resume_after_crash_rebuilds_state(tmp_path):
     """A journal left open (as after kill -9) resumes to the same events, inputs and clock."""
     path = tmp_path / "s.ttxj"
     sim, journal = _session(path, close=False)
-    del journal  # no close: the WAL holds the last commits
+    _abandon(journal)  # no close: the committed inputs are all there is
     again, journal = resume(path)
     assert [e.to_json() for e in again.events] == [e.to_json() for e in sim.events]
     assert again.inputs == sim.inputs
@@ -115,6 +121,7 @@ def test_default_location_is_the_sessions_folder(tmp_path, monkeypatch):
     journal.close(sim.now)
 
 
+@pytest.mark.slow
 def test_decision_script_replays_a_class_on_other_seeds(tmp_path):
     """The class's decisions become a script that answers the same decisions on another seed."""
     path = tmp_path / "s.ttxj"
@@ -143,3 +150,29 @@ def test_cli_replay_exit_codes(tmp_path, capsys):
     assert main(["replay", str(path)]) == 1
     assert "first divergence at event 3" in capsys.readouterr().out
     assert main(["replay", str(tmp_path / "nope.ttxj")]) == 2
+
+
+def test_readers_never_mark_a_crashed_session_closed(tmp_path, capsys, monkeypatch):
+    """journal, replay, report, the listing and decision scripts read a crashed journal and leave it crashed."""
+    from sim.cli import main
+
+    path = tmp_path / "s.ttxj"
+    _, journal = _session(path, until=600, close=False)
+    _abandon(journal)
+    monkeypatch.setenv("TTX_SESSIONS_DIR", str(tmp_path))
+    for command in (
+        ["journal", str(path)],
+        ["replay", str(path)],
+        ["report", str(path), "--out", str(tmp_path / "a.md")],
+    ):
+        assert main(command) == 0
+    decision_script(path)
+    with Journal.open(path) as reader:
+        assert not reader.writable and not reader.info.closed
+    assert main(["journal"]) == 0
+    assert " crashed " in capsys.readouterr().out
+    assert replay(path).identical  # and a second replay finds no false divergence
+    again, writer = resume(path)
+    writer.close(again.now)
+    with Journal.open(path) as reader:
+        assert reader.info.closed

@@ -44,11 +44,11 @@ def test_aar_rows_hold_expected_ratings(aar):
     assert rows["governor_instruction"].rating == "S"  # human, 4.8 h against 3 h
     assert rows["governor_instruction"].by == "human:okinawa_pref"
     assert rows["jcg_control_lifted"].rating == "U"  # came up, never answered
-    assert rows["m06"].rating == "S" and "evaluator" in rows["m06"].reason  # [m06 S] tag in a note
+    assert "rated S" not in rows["m06"].reason  # a note saying "[m06 S]" rates nothing (issue 10)
     assert rows["m10"].rating == "U"  # its decision was not taken
     assert rows["m08"].rating == "" and rows["m08"].actual == "not fired"
     assert any("basic_response_policy" in n for n in rows["basic_response_policy"].notes)
-    assert {p.capability for p in aar.plan} >= {"Lifting of control", "Concurrent disaster"}
+    assert "Lifting of control" in {p.capability for p in aar.plan}
 
 
 def test_aar_renders_html_with_inline_plots(aar, tmp_path):

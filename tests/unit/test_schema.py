@@ -195,3 +195,56 @@ def test_duration_dump_reads_back_exactly(minutes):
     from sim.scenario.types import format_duration, parse_duration
 
     assert parse_duration(format_duration(minutes)) == minutes
+
+
+def _json_schema_accepts_duration(value: object) -> bool:
+    import jsonschema
+
+    from sim.scenario.types import DURATION_JSON_SCHEMA
+
+    return jsonschema.Draft202012Validator(DURATION_JSON_SCHEMA).is_valid(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "90m",
+        "2h",
+        "1d6h",
+        "1.5h",
+        " 3h ",
+        "1d 6h",
+        "1e3m",
+        45,
+        2.5,
+        0,
+        "",
+        "3 hours",
+        "h",
+        "1h1d",
+        "-5m",
+        -5,
+        True,
+        None,
+        [1],
+        "5",
+    ],
+)
+def test_json_schema_duration_agrees_with_the_parser(value: object) -> None:
+    """The JSON Schema an editor sees accepts a duration exactly when the loader does."""
+    try:
+        durations.validate_python(value)
+        loader_accepts = True
+    except ValidationError:
+        loader_accepts = False
+    assert _json_schema_accepts_duration(value) == loader_accepts
+
+
+@pytest.mark.parametrize("value", ["30m", 30, {"kind": "uniform", "low": "1h", "high": "2h"}])
+def test_json_schema_distribution_accepts_shorthand_and_mappings(value: object) -> None:
+    """A distribution may be written as a bare duration or as a `kind:` mapping, in the schema as in the loader."""
+    import jsonschema
+
+    schema = TypeAdapter(Distribution).json_schema()
+    assert jsonschema.Draft202012Validator(schema).is_valid(value)
+    assert not jsonschema.Draft202012Validator(schema).is_valid("thirty minutes")

@@ -41,14 +41,16 @@ class BriefingScreen(Screen):
             with VerticalScroll(id="briefing-text"):
                 yield Static(Text(meta.title, style="bold"), id="briefing-title")
                 yield Static(
-                    f"Starts {meta.start:%Y-%m-%d %H:%M} (D+0 {meta.start:%H:%M}), runs up to "
-                    f"{meta.horizon / 1440:g} days.  Seed {self.seed}.",
+                    Text(
+                        f"Starts {meta.start:%Y-%m-%d %H:%M} (D+0 {meta.start:%H:%M}), runs up to "
+                        f"{meta.horizon / 1440:g} days.  Seed {self.seed}."
+                    ),
                     classes="dim",
                 )
                 yield Label("Situation", classes="section")
-                yield Static(meta.description or "(no description)")
+                yield Static(Text(meta.description or "(no description)"))
                 yield Label("Objectives", classes="section")
-                yield Static("\n".join(f"{n}. {o}" for n, o in enumerate(meta.objectives, 1)) or "(none)")
+                yield Static(Text("\n".join(f"{n}. {o}" for n, o in enumerate(meta.objectives, 1)) or "(none)"))
                 yield Label("On the MSEL", classes="section")
                 timed = [i for i in self.scenario.injects if i.at is not None]
                 library = [i for i in self.scenario.injects if i.on_demand]
@@ -60,7 +62,7 @@ class BriefingScreen(Screen):
                 yield Label("Roles played by a person (space toggles)", classes="section")
                 yield SelectionList[str](
                     *[
-                        Selection(f"{a.role or a.name}  ({a.id})", a.id, a.id in self.roles)
+                        Selection(Text(f"{a.role or a.name}  ({a.id})"), a.id, a.id in self.roles)
                         for a in self.scenario.agencies
                         if a.role or a.id in self.roles
                     ],

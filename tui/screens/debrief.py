@@ -1,4 +1,8 @@
-"""The debrief: key metrics, expected versus actual actions, the timeline of decisions and notes."""
+"""The debrief: key metrics, expected versus actual actions, the timeline of decisions and notes.
+
+Ratings come from `sim.analysis.ratings`, the rater of the after-action report, so the debrief
+and the report never disagree. Scenario and user text is passed as `Text` (never Rich markup).
+"""
 
 from __future__ import annotations
 
@@ -10,22 +14,29 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
+from sim.analysis.ratings import DecisionOutcome, rate_decisions
 from sim.events import Kind
 from sim.simulation import Simulation
 from tui.format import hours
 
+RATING_STYLES = {"P": "bold green", "S": "yellow", "M": "bold yellow", "U": "bold red", "": "dim"}
 
-def rating(waited_h: float | None, within_h: float | None) -> Text:
-    """HSEEP-style quick rating of timeliness: on time (P), late (S), very late (M), not done (U)."""
-    if waited_h is None:
-        return Text("U", style="bold red")
-    if within_h is None:
-        return Text("-", style="dim")
-    if waited_h <= within_h:
-        return Text("P", style="bold green")
-    if waited_h <= 2 * within_h:
-        return Text("S", style="yellow")
-    return Text("M", style="bold yellow")
+
+def rating_text(value: str) -> Text:
+    """An HSEEP rating as shown in the debrief ("-" when not rated)."""
+    return Text(value or "-", style=RATING_STYLES.get(value, ""))
+
+
+def expected_rows(sim: Simulation) -> list[DecisionOutcome]:
+    """The decisions the debrief rates: those with an expectation or played by a person, as the
+    after-action report shows them, rated by the same function (`sim.analysis.ratings`)."""
+    outcomes = rate_decisions(sim.scenario, sim.events, sim.inputs, label=sim.clock.label)
+    humans = sim.human_roles
+    return [
+        outcomes[d.id]
+        for d in sim.scenario.decisions
+        if d.expected or d.expected_within is not None or d.owner in humans
+    ]
 
 
 class DebriefScreen(Screen):
@@ -43,7 +54,7 @@ class DebriefScreen(Screen):
         metrics = sim.metrics()
         label = sim.clock.label
         with VerticalScroll(id="debrief"):
-            yield Label(f"Debrief - {sim.scenario.scenario.title}", id="debrief-title")
+            yield Label(Text(f"Debrief - {sim.scenario.scenario.title}"), id="debrief-title")
             yield Static(
                 f"Stopped at {label(sim.now)} ({sim.clock.calendar(sim.now):%Y-%m-%d %H:%M}), seed {sim.seed}."
             )
@@ -68,24 +79,27 @@ class DebriefScreen(Screen):
 
             yield Label("Expected versus actual", classes="section")
             expected = Table(expand=True)
-            for column in ("Decision", "Owner", "Expected", "Actual", "Waited", "Rating"):
+            for column in ("Decision", "Owner", "Expected", "Actual", "Waited", "Rating", "Why"):
                 expected.add_column(column, overflow="fold")
-            for decision in sim.view().decisions:
-                spec = sim.scenario.decision(decision.id)
-                if spec.expected is None and spec.expected_within is None:
-                    continue
+            for outcome in expected_rows(sim):
+                spec = sim.scenario.decision(outcome.id)
                 within = None if spec.expected_within is None else spec.expected_within / 60
-                waited = None
-                if decision.taken_at is not None and decision.came_up_at is not None:
-                    waited = (decision.taken_at - decision.came_up_at) / 60
-                actual = (
-                    f"{decision.option} by {decision.by} at {label(decision.taken_at)}"
-                    if decision.taken_at is not None
-                    else decision.status
-                )
+                if outcome.taken is not None:
+                    actual = f"{outcome.label} by {outcome.by} at {label(outcome.taken)}"
+                else:
+                    actual = outcome.status
                 exp = (spec.expected or "") + (f" (within {within:g} h)" if within is not None else "")
-                expected.add_row(decision.id, decision.owner, exp, actual, hours(waited), rating(waited, within))
-            yield Static(expected)
+                waited = None if outcome.waited is None or outcome.status != "taken" else outcome.waited / 60
+                expected.add_row(
+                    Text(outcome.id),
+                    Text(spec.owner),
+                    Text(exp),
+                    Text(actual),
+                    hours(waited),
+                    rating_text(outcome.rating.value),
+                    Text(outcome.rating.reason, style="dim"),
+                )
+            yield Static(expected, id="expected")
 
             yield Label("Timeline of decisions and observations", classes="section")
             timeline = Table(expand=True)
@@ -94,14 +108,16 @@ class DebriefScreen(Screen):
             for event in sim.events:
                 if event.kind in (Kind.decision_taken, Kind.decision_skipped):
                     timeline.add_row(
-                        label(event.time), f"{event.target}: {event.data.get('label')}", str(event.data.get("by"))
+                        label(event.time),
+                        Text(f"{event.target}: {event.data.get('label')}"),
+                        Text(str(event.data.get("by"))),
                     )
                 elif event.kind is Kind.note_added:
                     timeline.add_row(
-                        label(event.time), Text(f"NOTE {event.data.get('text')}", style="italic"), event.source
+                        label(event.time), Text(f"NOTE {event.data.get('text')}", style="italic"), Text(event.source)
                     )
                 elif event.kind is Kind.inject_fired:
                     how = "facilitator" if event.data.get("manual") else "MSEL"
-                    timeline.add_row(label(event.time), f"inject {event.data.get('inject')}", how)
+                    timeline.add_row(label(event.time), Text(f"inject {event.data.get('inject')}"), how)
             yield Static(timeline)
         yield Footer(compact=True)

@@ -22,12 +22,12 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from sim.domain.decisions import DecisionError
-from sim.events import SimEvent
+from sim.domain.decisions import DecisionError, InputError
+from sim.events import Kind, SimEvent
 from sim.scenario.schema import Inject
 from sim.simulation import DecisionView, WorldView
 from tui.format import agency_name, describe, fact_text
-from tui.screens.modals import AdvanceModal, DecisionModal, InjectModal, NoteModal, PickModal
+from tui.screens.modals import AdvanceModal, DecisionModal, EvaluationModal, InjectModal, NoteModal, PickModal
 from tui.session import FACILITATOR, Session, speed_label
 from tui.widgets.agency_board import AgencyBoard
 from tui.widgets.evacuation_board import EvacuationBoard
@@ -43,6 +43,8 @@ TICK_BUDGET = 0.012
 """Wall seconds one tick may spend advancing the model (under a 60 Hz frame)."""
 SLICE = 360.0
 """Simulated minutes per slice of a background fast-forward."""
+RETRY = 5.0
+"""Wall seconds between attempts to write inputs a failed write kept in memory."""
 PANELS = ("msel-panel", "agency-panel", "evac-panel", "log-panel")
 
 
@@ -57,6 +59,7 @@ class ExerciseScreen(Screen):
         Binding("d", "decide", "Decide"),
         Binding("r", "role", "Role"),
         Binding("o", "note", "Note", show=False),
+        Binding("e", "evaluate", "Rate", show=False),
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("q", "app.quit_confirmed", "Quit"),
         Binding("f", "filter", "Filter log", show=False),
@@ -84,6 +87,8 @@ class ExerciseScreen(Screen):
         self.busy = False
         """A background fast-forward owns the Simulation; the tick and inputs wait."""
         self._prompted: set[str] = set()
+        self._evaluator = ""
+        """The last evaluator's name, offered again in the rating dialog."""
         self._panel = 0
         self._debriefed = False
         self.tick_costs: list[float] = []
@@ -122,10 +127,12 @@ class ExerciseScreen(Screen):
         for ident, title in titles.items():
             self.query_one(f"#{ident}").border_title = title
         self.query_one("#log", EventLog).extend(self.sim.events)
+        self.query_one(EvacuationBoard).track(self.scenario, self.sim.events)
         self._apply_viewer()
         self._apply_size()
         self._refresh([])
         self.set_interval(TICK, self._tick)
+        self.set_interval(RETRY, self._retry_unsaved)
 
     def on_resize(self) -> None:
         self._apply_size()
@@ -166,6 +173,7 @@ class ExerciseScreen(Screen):
     # -- rendering (data down) -------------------------------------------------------
     def _refresh(self, events: list[SimEvent], view: WorldView | None = None) -> None:
         clock = self.query_one(SimClock)
+        self.query_one(EvacuationBoard).extend(events)  # every new event, whichever view is shown
         if view is None and self.busy:  # the worker owns the Simulation: touch only the clock line
             clock.speed = speed_label(self.session.speed)
             return
@@ -217,6 +225,10 @@ class ExerciseScreen(Screen):
         if outcome.stopped_for:
             self._stop_for_decision(outcome.stopped_for)
 
+    def _retry_unsaved(self) -> None:
+        if not self.busy:  # a fast-forward owns the run (and the journal's connection)
+            self.session.retry_unsaved()
+
     def _stop_for_decision(self, decision_id: str) -> None:
         self.session.set_paused(True)
         self._refresh([])
@@ -227,7 +239,9 @@ class ExerciseScreen(Screen):
         for decision in self.sim.view().decisions:
             if decision.status == "pending" and decision.human and decision.id not in self._prompted:
                 if self.viewer not in (FACILITATOR, decision.owner):
-                    self.app.notify(f"A decision for {decision.owner} is waiting (switch view with r).", timeout=5)
+                    self.app.notify(
+                        f"A decision for {decision.owner} is waiting (switch view with r).", timeout=5, markup=False
+                    )
                     self._prompted.add(decision.id)
                     continue
                 self._prompted.add(decision.id)
@@ -333,10 +347,14 @@ class ExerciseScreen(Screen):
         )
 
     def fire(self, inject: Inject) -> None:
-        """Fire now, exactly at the current simulated time."""
-        event = self.session.fire(inject)
+        """Fire now, exactly at the current simulated time; a refused inject changes nothing."""
+        try:
+            event = self.session.fire(inject)
+        except InputError as error:
+            self.app.notify(f"Not fired: {error}", severity="error", markup=False)
+            return
         self._refresh([event])
-        self.app.notify(f"{inject.id} fired at {self.sim.clock.label(event.time)}")
+        self.app.notify(f"{inject.id} fired at {self.sim.clock.label(event.time)}", markup=False)
 
     def action_decide(self) -> None:
         if self._refuse_if_busy():
@@ -385,15 +403,15 @@ class ExerciseScreen(Screen):
 
         def done(option: str | None) -> None:
             if option is None:
-                self.app.notify(f"{decision.id} stays pending (d answers it).")
+                self.app.notify(f"{decision.id} stays pending (d answers it).", markup=False)
                 self._prompt_next()
                 return
             try:
                 events = self.session.decide(decision.id, option, role)
             except DecisionError as error:
-                self.app.notify(str(error), severity="error")
+                self.app.notify(str(error), severity="error", markup=False)
                 return
-            self.app.notify(f"{decision.id}: {option}")
+            self.app.notify(f"{decision.id}: {option}", markup=False)
             self._refresh(events)
             self._prompt_next()
 
@@ -416,6 +434,7 @@ class ExerciseScreen(Screen):
 
     def switch_viewer(self, viewer: str) -> None:
         self.viewer = viewer
+        self.session.set_view(viewer)
         self._apply_viewer()
 
     def action_note(self) -> None:
@@ -427,6 +446,30 @@ class ExerciseScreen(Screen):
 
         author = FACILITATOR if self.viewer == FACILITATOR else self.viewer
         self.app.push_screen(NoteModal(self.sim.clock.label(self.sim.now), author), done)
+
+    def action_evaluate(self) -> None:
+        """An evaluator's P/S/M/U rating of a decision or inject (facilitator view)."""
+        if self._refuse_if_busy():
+            return
+        if self.viewer != FACILITATOR:
+            self.app.notify("Ratings are given in the facilitator view (r).", severity="warning")
+            return
+
+        def done(result: tuple[str, str, str, str] | None) -> None:
+            if result:
+                target, rating, evaluator, comment = result
+                try:
+                    self.session.evaluate(target, rating, evaluator, comment)
+                except ValueError as error:
+                    self.app.notify(str(error), severity="error", markup=False)
+                    return
+                self._evaluator = evaluator
+                self.app.notify(f"{target} rated {rating} by {evaluator}", markup=False)
+
+        targets = [d.id for d in self.scenario.decisions] + [i.id for i in self.scenario.injects]
+        targets += [e.data["inject"] for e in self.sim.events if e.kind is Kind.inject_fired]
+        label = self.sim.clock.label(self.sim.now)
+        self.app.push_screen(EvaluationModal(label, targets, self._evaluator), done)
 
     def action_filter(self) -> None:
         if self._refuse_if_busy() or self.viewer != FACILITATOR:

@@ -1,5 +1,9 @@
 """Dialogs. Each is a `ModalScreen[T]` that returns its result with `dismiss()`;
-the exercise screen acts on the result (modals never touch the Simulation)."""
+the exercise screen acts on the result (modals never touch the Simulation).
+
+Scenario and user text (titles, synopses, notes, names) is always passed as a
+`rich.text.Text`, never as a string: Textual parses strings as markup, so
+`[urgent]` would vanish and `[/]` would crash the console."""
 
 from __future__ import annotations
 
@@ -50,8 +54,8 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self._title, id="dialog-title")
-            yield Static(self._body, id="confirm-body")
+            yield Label(Text(self._title), id="dialog-title")
+            yield Static(Text(self._body), id="confirm-body")
             with Horizontal(classes="buttons"):
                 yield Button(f"{self._yes} (y)", variant="primary", id="yes")
                 yield Button(f"{self._no} (n)", id="no")
@@ -78,6 +82,7 @@ HELP = """\
   i       fire an inject: from the MSEL, the library, or built ad hoc (validated)
   d       answer a pending decision for a role
   o       add an observation (timestamped note, kept with the session)
+  e       evaluator rating: P/S/M/U for a decision or inject, with your name
 
 [b]Views[/b]
   r       switch role view (a student sees only their agency's inbox and decisions)
@@ -124,7 +129,7 @@ class AdvanceModal(ModalScreen[float | None]):
         try:
             minutes = parse_duration(event.value.strip())
         except ValueError as error:
-            self.query_one("#advance-error", Static).update(str(error))
+            self.query_one("#advance-error", Static).update(Text(str(error)))
             return
         if minutes <= 0:
             self.query_one("#advance-error", Static).update("give an amount above zero")
@@ -147,7 +152,7 @@ class NoteModal(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(f"Observation at {self._when}", id="dialog-title")
+            yield Label(Text(f"Observation at {self._when}"), id="dialog-title")
             yield Input(self._author, placeholder="author (facilitator, evaluator name...)", id="author")
             yield Input(placeholder="what you observed", id="text")
             yield Label("enter: save   escape: cancel", classes="hint")
@@ -180,8 +185,8 @@ class PickModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self._title, id="dialog-title")
-            yield OptionList(*[Option(text, id=key) for key, text in self._items])
+            yield Label(Text(self._title), id="dialog-title")
+            yield OptionList(*[Option(Text(text), id=key) for key, text in self._items])
             yield Label("enter: choose   escape: cancel", classes="hint")
 
     def on_mount(self) -> None:
@@ -231,15 +236,15 @@ class DecisionModal(ModalScreen[str | None]):
         d = self.decision
         came = f", came up {self._when}" if self._when else ""
         with Vertical(id="dialog"):
-            yield Label(f"Decision for {self._owner_name}{came}", id="dialog-title")
-            yield Static(d.title, id="question")
-            yield OptionList(*[Option(f"{n}. {label}", id=oid) for n, (oid, label) in enumerate(d.options, 1)])
+            yield Label(Text(f"Decision for {self._owner_name}{came}"), id="dialog-title")
+            yield Static(Text(d.title), id="question")
+            yield OptionList(*[Option(Text(f"{n}. {label}"), id=oid) for n, (oid, label) in enumerate(d.options, 1)])
             with VerticalScroll(id="context"):
-                yield Label(f"What {self._owner_name} knows so far", classes="section")
-                yield Static("\n".join(f"- {line}" for line in self._knows) or "(nothing yet)")
+                yield Label(Text(f"What {self._owner_name} knows so far"), classes="section")
+                yield Static(Text("\n".join(f"- {line}" for line in self._knows) or "(nothing yet)"))
                 if self._expected is not None:
                     yield Label("MSEL expects (facilitator only)", classes="section")
-                    yield Static(self._expected)
+                    yield Static(Text(self._expected))
             yield Label("1-9 or enter: answer   escape: answer later (stays pending)", classes="hint")
 
     def on_mount(self) -> None:
@@ -289,15 +294,19 @@ class InjectModal(ModalScreen[Inject | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(f"Fire an inject now ({self._when})", id="dialog-title")
+            yield Label(Text(f"Fire an inject now ({self._when})"), id="dialog-title")
             with TabbedContent(initial="tab-library" if self._library else "tab-msel"):
                 with TabPane("Library", id="tab-library"):
                     yield OptionList(
-                        *[Option(f"{i.id}  {i.synopsis}", id=i.id) for i in self._library.values()], id="library"
+                        *[Option(Text(f"{i.id}  {i.synopsis}"), id=i.id) for i in self._library.values()],
+                        id="library",
                     )
                 with TabPane("MSEL", id="tab-msel"):
                     yield OptionList(
-                        *[Option(f"{i.id}  [{self._describe(i)}]  {i.synopsis}", id=i.id) for i in self._msel.values()],
+                        *[
+                            Option(Text(f"{i.id}  [{self._describe(i)}]  {i.synopsis}"), id=i.id)
+                            for i in self._msel.values()
+                        ],
                         id="msel",
                     )
                 with TabPane("Ad hoc", id="tab-adhoc"), Vertical(id="adhoc"):
@@ -361,7 +370,7 @@ class InjectModal(ModalScreen[Inject | None]):
             try:
                 raw["effects"] = json.loads(value("effects"))
             except json.JSONDecodeError as exc:
-                error.update(f"effects: not valid JSON ({exc.msg})")
+                error.update(Text(f"effects: not valid JSON ({exc.msg})"))
                 return None
         try:
             inject = Inject.model_validate(raw)
@@ -381,7 +390,7 @@ class InjectModal(ModalScreen[Inject | None]):
         if problems:
             error.update(Text("\n".join(problems)))
             return None
-        error.update("")
+        error.update(Text(""))
         return inject
 
     @on(Input.Submitted, "#adhoc Input")
@@ -401,6 +410,57 @@ class InjectModal(ModalScreen[Inject | None]):
                 self.dismiss(inject)
 
         self.app.push_screen(ConfirmModal(f"Fire {inject.id} now, at {self._when}?", body, yes="Fire"), done)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class EvaluationModal(ModalScreen[tuple[str, str, str, str] | None]):
+    """An evaluator's rating of a decision or inject: (id, P/S/M/U, evaluator, comment).
+
+    The only way a rating other than the derived one reaches the debrief and the
+    after-action report; a note, whatever it says, never rates anything.
+    """
+
+    DEFAULT_CSS = modal_css("EvaluationModal") + "EvaluationModal Input { margin: 0; }"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, when: str, targets: Sequence[str], evaluator: str = "") -> None:
+        super().__init__()
+        self._when, self._targets, self._evaluator = when, set(targets), evaluator
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(Text(f"Evaluator rating at {self._when}"), id="dialog-title")
+            yield Input(placeholder="decision or inject id, e.g. basic_response_policy or m07", id="e-target")
+            yield Input(placeholder="rating: P, S, M or U", id="e-rating")
+            yield Input(self._evaluator, placeholder="evaluator's name", id="e-evaluator")
+            yield Input(placeholder="comment (optional)", id="e-comment")
+            yield Static("", classes="error", id="evaluation-error")
+            yield Label("enter: save   escape: cancel", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#e-target", Input).focus()
+
+    def result(self) -> tuple[str, str, str, str] | str:
+        """The rating, or what is wrong with the form (one sentence)."""
+        value = lambda name: self.query_one(f"#e-{name}", Input).value.strip()  # noqa: E731
+        target, rating, evaluator = value("target"), value("rating").upper(), value("evaluator")
+        if target not in self._targets:
+            return f"'{target}' is not a decision or inject of this scenario"
+        if rating not in ("P", "S", "M", "U"):
+            return "the rating is one of P, S, M or U"
+        if not evaluator:
+            return "give the evaluator's name"
+        return target, rating, evaluator, value("comment")
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        result = self.result()
+        if isinstance(result, str):
+            self.query_one("#evaluation-error", Static).update(Text(result))
+        else:
+            self.dismiss(result)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -36,6 +36,6 @@ class AgencyBoard(DataTable):
             played = "person" if agency.id in humans else ("model" if agency.role else "")
             pending = Text(", ".join(agency.pending), style="bold" if agency.pending else "")
             queue = Text(str(agency.queued), style="bold" if agency.queued else "dim")
-            self.add_row(agency.id, played, queue, pending, key=agency.id)
+            self.add_row(Text(agency.id), played, queue, pending, key=agency.id)
         if self.row_count:
             self.move_cursor(row=min(row, self.row_count - 1))

@@ -1,8 +1,12 @@
 """The evacuation board: per island, where people are, with progress bars and a
-small chart of people moved over time.
+small chart of people carried off the islands over time.
 
 It reads the `EvacuationView` defensively (by attribute name) so the console
 works with scenarios that have no evacuation model and while that model grows.
+The chart is built from the event stream (`sim.analysis.curves`: the lift's
+departures), one point per simulated hour since T+0, so it is the same however
+the console was paced and after `play --resume`; it never depends on when the
+screen happened to be drawn.
 """
 
 from __future__ import annotations
@@ -12,9 +16,14 @@ from typing import Any
 
 from rich.progress_bar import ProgressBar as RichBar
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
+
+from sim.analysis.curves import LiftCurve, hourly, lift_curve
+from sim.events import SimEvent
+from sim.scenario.schema import Scenario
 
 STAGES = ("at_home", "at_port_or_airport", "in_transit", "arrived_kyushu", "at_host", "gone_home")
 SHORT = {
@@ -72,8 +81,8 @@ class EvacuationBoard(Vertical):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._series: list[float] = []
-        self._last_sample: float | None = None
+        self._hubs: frozenset[str] = frozenset()
+        self._points: list[tuple[float, int]] = []
 
     def compose(self) -> ComposeResult:
         yield Static("No evacuation model in this scenario (yet).", id="evac-empty")
@@ -85,12 +94,35 @@ class EvacuationBoard(Vertical):
         self.query_one("#evac-chart").display = False
         self.query_one("#evac-total").display = False
 
+    # -- the chart's data: the event stream ---------------------------------------
+    def track(self, scenario: Scenario, events: Iterable[SimEvent]) -> None:
+        """Start over from a run's whole event stream (on mount, and so after a resume)."""
+        evacuation = scenario.evacuation
+        self._hubs = frozenset() if evacuation is None else frozenset(h.id for h in evacuation.hubs)
+        self._points = list(lift_curve(scenario, events).points)
+
+    def extend(self, events: Iterable[SimEvent]) -> None:
+        """Add the lift departures among new events (the screen pushes every new event here)."""
+        for event in events:
+            if str(event.kind) != "departed" or event.data.get("leg") not in self._hubs:
+                continue
+            total = (self._points[-1][1] if self._points else 0) + int(event.data.get("people", 0) or 0)
+            if self._points and self._points[-1][0] == event.time:
+                self._points[-1] = (event.time, total)
+            else:
+                self._points.append((event.time, total))
+
+    def chart(self, now: float) -> list[int]:
+        """People carried off the islands, one value per simulated hour from T+0 to `now`."""
+        return hourly(LiftCurve(tuple(self._points), None), now)
+
+    # -- drawing ----------------------------------------------------------------------
     def show(self, evacuation: Any, now: float) -> None:
         items = municipalities(evacuation)
         self.query_one("#evac-empty").display = not items
-        self.query_one("#evac-chart").display = bool(items)
         self.query_one("#evac-total").display = bool(items)
         if not items:
+            self.query_one("#evac-chart").display = False
             return
         table = Table(box=None, padding=(0, 1), expand=True, header_style="bold")
         table.add_column("Island", no_wrap=True)
@@ -102,7 +134,7 @@ class EvacuationBoard(Vertical):
             total = max(population(view), 1)
             done = moved(view)
             table.add_row(
-                name.split(" ")[0][:12],
+                Text(name.split(" ")[0][:12]),
                 RichBar(total=total, completed=done, width=None),
                 f"{100 * done / total:.0f}%",
                 *[f"{int(_get(view, stage, 0) or 0):,}" for stage in STAGES[:5]],
@@ -110,20 +142,13 @@ class EvacuationBoard(Vertical):
         self.query_one("#evac-rows", Static).update(table)
         total_moved = sum(moved(v) for _, v in items)
         total_pop = sum(population(v) for _, v in items)
+        series = self.chart(now)
+        carried = series[-1] if series else 0
+        chart_note = "chart: hourly" if carried else "no chart yet"
         self.query_one("#evac-total", Static).update(
-            f"Moved off the islands: {total_moved:,} of {total_pop:,}  (chart: people moved over time)"
+            Text(f"Off the islands: {total_moved:,} of {total_pop:,}; by the lift: {carried:,} ({chart_note})")
         )
-        self.sample(now, total_moved)
-
-    def sample(self, now: float, value: float) -> None:
-        """One point per simulated hour, so the chart's x axis is time, not ticks."""
-        if self._last_sample is not None and now - self._last_sample < 60.0:
-            if self._series:
-                self._series[-1] = value
-        else:
-            self._series.append(value)
-            self._last_sample = now
-        self.query_one(Sparkline).data = self._series[-240:]
-
-    def reset_series(self, points: Iterable[float]) -> None:
-        self._series = list(points)
+        chart = self.query_one(Sparkline)
+        chart.display = carried > 0  # an all-zero sparkline draws as full bars
+        if carried:
+            chart.data = series[-240:]

@@ -44,7 +44,7 @@ class RolePanel(Vertical):
         label: Callable[[float], str],
         explain: Callable[[str, str | None], str],
     ) -> None:
-        self.query_one("#role-title", Static).update(title)
+        self.query_one("#role-title", Static).update(Text(title))
         if pending:
             text = Text("Your decisions waiting (press d):\n", style="bold yellow")
             for decision in pending:
@@ -59,4 +59,5 @@ class RolePanel(Vertical):
         table = self.query_one(DataTable)
         table.clear()
         for when, subject, ident, option in reversed(inbox):
-            table.add_row(label(when), "decision" if subject == "decision" else "report", explain(ident, option))
+            kind = "decision" if subject == "decision" else "report"
+            table.add_row(label(when), kind, Text(explain(ident, option)))

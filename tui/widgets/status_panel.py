@@ -8,13 +8,20 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from sim.analysis.ratings import holding_options
 from sim.scenario.schema import Milestone, Scenario
 from sim.simulation import DecisionView, WorldView
 
 
 def milestone_status(
-    span: Milestone | None, decisions: dict[str, DecisionView], hours: float | None, label: Callable[[float], str]
+    span: Milestone | None,
+    decisions: dict[str, DecisionView],
+    hours: float | None,
+    label: Callable[[float], str],
+    holding: frozenset[str] = frozenset(),
 ) -> Text:
+    """One line on a seam. `holding`: options of the start decision that stop the chain
+    (`sim.analysis.ratings.holding_options`); a start answered so is withheld, not running."""
     if span is None:
         return Text("not in this scenario", style="dim")
     start, end = decisions.get(span.start), decisions.get(span.end)
@@ -24,6 +31,9 @@ def milestone_status(
         status = start.status if start else "?"
         return Text(f"not started ({span.start}: {status})", style="dim")
     assert start.taken_at is not None
+    if start.option in holding:
+        chosen = next((text for oid, text in start.options if oid == start.option), start.option)
+        return Text(f"withheld: {span.start} answered '{chosen}' at {label(start.taken_at)}", style="bold red")
     if end is not None and end.status in ("taken", "skipped"):
         return Text(f"{span.end}: {end.option} since {label(end.taken_at or 0)} (delivery pending)", style="yellow")
     where = f"{span.end}: {end.status}" if end else span.end
@@ -37,19 +47,31 @@ class StatusPanel(Static):
 
     def show(self, scenario: Scenario, view: WorldView, label: Callable[[float], str]) -> None:
         decisions = {d.id: d for d in view.decisions}
+
+        def holding(span: Milestone | None) -> frozenset[str]:
+            return frozenset() if span is None else holding_options(scenario, span.start)
+
         table = Table.grid(padding=(0, 1))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         table.add_row(
             "JCG handover",
             milestone_status(
-                scenario.handover.span if scenario.handover else None, decisions, view.handover_hours, label
+                scenario.handover.span if scenario.handover else None,
+                decisions,
+                view.handover_hours,
+                label,
+                holding(scenario.handover.span if scenario.handover else None),
             ),
         )
         table.add_row(
             "Consultation",
             milestone_status(
-                scenario.consultation.span if scenario.consultation else None, decisions, view.consultation_hours, label
+                scenario.consultation.span if scenario.consultation else None,
+                decisions,
+                view.consultation_hours,
+                label,
+                holding(scenario.consultation.span if scenario.consultation else None),
             ),
         )
         counts: dict[str, int] = {}

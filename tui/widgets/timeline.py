@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.text import Text
 from textual.widgets import DataTable
 
 from sim.simulation import InjectView
@@ -50,6 +51,6 @@ class MselTimeline(DataTable):
             to = ", ".join(inject.to)
             synopsis = inject.synopsis if len(inject.synopsis) <= SYNOPSIS else inject.synopsis[: SYNOPSIS - 1] + "…"
             to = to if len(to) <= TO else to[: TO - 1] + "…"
-            self.add_row(inject.id, when, status, synopsis, to, key=inject.id)
+            self.add_row(Text(inject.id), when, status, Text(synopsis), Text(to), key=inject.id)
         if self.row_count:
             self.move_cursor(row=min(row, self.row_count - 1))

@@ -1,0 +1,129 @@
+"""The scenario's own metrics and objectives, computed from the event stream alone.
+
+Pure functions: they read a run's events (live or from a journal) and the
+scenario's `metrics:` and `objectives:`, never the live model, so the CLI, a
+replay and a report of a stored run get the same numbers. Conditions are
+evaluated by the same code the engine uses (`sim.domain.conditions`).
+
+Units: spans and times are hours (rounded to 4 decimals like the built-in
+metrics), state statistics are in the variable's unit, counts are numbers,
+indicators are 0 or 1. A metric that did not happen (a span whose end never
+came, a time whose condition never held) is None, never a made-up number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sim.domain.conditions import first_held
+from sim.events import Kind, SimEvent
+from sim.scenario.consequences import (
+    CountMetric,
+    IndicatorMetric,
+    Objective,
+    SpanMetric,
+    StateMetric,
+    Statistic,
+    TimeMetric,
+)
+
+Value = float | int | None
+
+
+def scenario_metrics(metrics: Sequence[Any], events: Sequence[SimEvent], end: float | None = None) -> dict[str, Value]:
+    """Every metric of `metrics` (a scenario's `metrics:`) over `events`, by id, in declaration order.
+
+    Args:
+        metrics: the scenario's metric declarations.
+        events: the run's events, in order.
+        end: scenario minute the run reached (default: the last event's time); time
+            clauses and time-weighted means stop there.
+    """
+    if end is None:
+        end = events[-1].time if events else 0.0
+    return {metric.id: metric_value(metric, events, end) for metric in metrics}
+
+
+def metric_value(metric: Any, events: Sequence[SimEvent], end: float) -> Value:
+    match metric:
+        case TimeMetric():
+            return _hours(first_held(metric.when, events, end))
+        case SpanMetric():
+            start = first_held(metric.start, events, end)
+            if start is None:
+                return None
+            finish = first_held(metric.end, events, end, not_before=start)
+            return None if finish is None else _hours(finish - start)
+        case IndicatorMetric():
+            return int(first_held(metric.when, events, end) is not None)
+        case StateMetric():
+            return state_statistic(events, metric.state, metric.statistic, end)
+        case CountMetric():
+            return count(events, metric)
+    raise TypeError(f"not a metric: {metric!r}")
+
+
+def state_series(events: Sequence[SimEvent], name: str) -> list[tuple[float, float]]:
+    """(time, value) of every change of one variable, the initial value first."""
+    return [(e.time, e.data["value"]) for e in events if e.kind == Kind.state_changed and e.target == name]
+
+
+def state_statistic(events: Sequence[SimEvent], name: str, statistic: Statistic | str, end: float) -> float | None:
+    """Final, max, min or time-weighted mean (from the first value to `end`) of a variable."""
+    series = [(t, v) for t, v in state_series(events, name) if t <= end]
+    if not series:
+        return None
+    values = [v for _, v in series]
+    match Statistic(statistic):
+        case Statistic.final:
+            return values[-1]
+        case Statistic.max:
+            return max(values)
+        case Statistic.min:
+            return min(values)
+        case Statistic.mean:
+            start = series[0][0]
+            if end <= start:
+                return values[-1]
+            area = 0.0
+            for (t, v), (t_next, _) in zip(series, [*series[1:], (end, None)], strict=True):
+                area += v * (t_next - t)
+            return area / (end - start)
+    raise ValueError(f"unknown statistic {statistic!r}")
+
+
+def count(events: Sequence[SimEvent], metric: CountMetric) -> float | int:
+    """How many events match (kind, and target/source if given), or the sum of one payload value."""
+    total: float | int = 0
+    for event in events:
+        if str(event.kind) != metric.event:
+            continue
+        if metric.target is not None and event.target != metric.target:
+            continue
+        if metric.source is not None and event.source != metric.source:
+            continue
+        if metric.sum is None:
+            total += 1
+        else:
+            value = event.data.get(metric.sum)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                total += value
+    return total
+
+
+def objective_results(objectives: Sequence[Objective], values: Mapping[str, Value]) -> dict[str, int | None]:
+    """Each objective: 1 met, 0 not met, None when its metric did not happen."""
+    return {o.id: o.met(values.get(o.metric)) for o in objectives}
+
+
+def run_metrics(scenario: Any, events: Sequence[SimEvent], end: float | None = None) -> dict[str, Any]:
+    """The scenario's metrics plus, if it declares objectives, `objectives: {id: 1 | 0 | None}`."""
+    values: dict[str, Any] = dict(scenario_metrics(scenario.metrics, events, end))
+    if scenario.objectives:
+        values["objectives"] = objective_results(scenario.objectives, values)
+    return values
+
+
+def _hours(minutes: float | None) -> float | None:
+    return None if minutes is None else round(minutes / 60.0, 4)
