@@ -52,11 +52,18 @@ async def test_kill_9_then_resume_restores_the_session_and_the_codes(tmp_path):
         await facilitator.request({"type": "advance", "minutes": 45})
         assert (await pref.request({"type": "decide", "decision": "request", "option": "ask"}))["type"] == "ack"
         await pref.request({"type": "note", "text": "asked Tokyo"})
+        reply = await pref.request({"type": "message", "to": "cabinet", "text": "Please recognise tonight."})
+        assert reply["type"] == "ack"
         await facilitator.request({"type": "inject", "id": "m03"})
         await facilitator.request({"type": "advance", "minutes": 20})
         await pref.sync()
         before = pref.view
         facilitator_before = facilitator.view["world"]
+        assert [m["text"] for m in facilitator.view["messages"]] == ["Please recognise tonight."]
+        second = ttxsim("host", "--resume", str(journal), "--port", "0")  # the host holds the journal
+        assert second.returncode == 2 and "cannot resume" in second.stderr, second.stderr
+        console = ttxsim("play", "--resume", str(journal))
+        assert console.returncode == 2, console.stderr
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
@@ -77,3 +84,6 @@ async def test_kill_9_then_resume_restores_the_session_and_the_codes(tmp_path):
     replay = ttxsim("replay", str(journal))
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert "identical" in replay.stdout
+    report = ttxsim("report", str(journal), "--out", str(tmp_path / "aar.md"))
+    assert report.returncode == 0, report.stderr
+    assert "| message | to cabinet: Please recognise tonight. | pref |" in (tmp_path / "aar.md").read_text()
