@@ -251,6 +251,7 @@ class FacilitatorBody(Vertical):
             yield RichLog(id="log", wrap=True, markup=False, max_lines=2000)
 
     def on_mount(self) -> None:
+        self._messages = 0
         self.query_one("#seats").border_title = "Seats and codes (x: revoke a code)"
         self.query_one("#decisions").border_title = "Decisions (d: decide for a role)"
         self.query_one("#log").border_title = "Event log (all agencies)"
@@ -268,6 +269,11 @@ class FacilitatorBody(Vertical):
             text.append(f"{role}{mark} {code} ({seated.get(role, 0)} on)   ")
         text.append(f"\nrefused frames: {view.get('refused', 0)}", style="dim")
         self.query_one("#seats", Static).update(text)
+        messages = view.get("messages", [])
+        log = self.query_one(RichLog)
+        for message in messages[self._messages :]:
+            log.write(_t(f"MESSAGE {message['sender']} -> {message['to']}: {message['text']}", "bold"))
+        self._messages = len(messages)
         table = self.query_one(DataTable)
         table.clear()
         for d in view["world"]["decisions"]:
@@ -377,7 +383,7 @@ class SeatApp(App):
         facilitator_keys = {"toggle_pause", "faster", "slower", "step", "advance", "inject", "hold", "revoke"}
         if action in role_keys | facilitator_keys:
             if self.seat == "facilitator":
-                return True
+                return action != "message"  # the facilitator speaks through injects
             return action in role_keys if self.seat == "role" else False
         return True
 
