@@ -64,6 +64,8 @@ TICK_BUDGET = 0.05
 """Wall seconds one tick may spend advancing the model."""
 JOIN_TIMEOUT = 30.0
 TEXT_LIMIT = 2000
+RECENT_EVENTS = 300
+"""Model events a joining facilitator seat receives for its log."""
 REF_LIMIT = 100
 
 
@@ -281,6 +283,12 @@ class Host:
         self.connections.add(conn)
         conn.push({"type": "welcome", "protocol": PROTOCOL, "seat": seat.kind, "role": seat.role})
         conn.push({"type": "view", **self.view_of(seat)})
+        if seat.kind == FACILITATOR:  # the recent log, so a facilitator who rejoins is not blind
+            clock = self._clock_view()
+            recent = views.facilitator_events(self.sim.events[-RECENT_EVENTS:])
+            conn.push(
+                {"type": "update", "now": clock["now"], "label": clock["label"], "clock": clock, "events": recent}
+            )
         log.info("seat joined: %s", conn.label)
         self._tell_facilitators()
         return conn
