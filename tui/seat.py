@@ -268,6 +268,8 @@ class FacilitatorBody(Vertical):
             mark = "*" if role in view.get("human_roles", []) else " "
             text.append(f"{role}{mark} {code} ({seated.get(role, 0)} on)   ")
         text.append(f"\nrefused frames: {view.get('refused', 0)}", style="dim")
+        if view.get("journal_error"):
+            text.append(f"   JOURNAL NOT WRITTEN: {view['journal_error']}", style="bold red")
         self.query_one("#seats", Static).update(text)
         messages = view.get("messages", [])
         log = self.query_one(RichLog)

@@ -39,7 +39,7 @@ from sim.domain.decisions import DecisionError
 from sim.scenario.schema import Inject
 from sim.session import views
 from sim.session.codes import DISPLAY, FACILITATOR, ROLE, Codes, Seat
-from sim.session.door import Session
+from sim.session.door import WRITE_ERRORS, Session
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +187,8 @@ class Host:
         self.connections: set[Connection] = set()
         self.refused = 0
         """Frames refused since the start (each is also logged)."""
+        self.write_error: str | None = None
+        """Why the journal could not be written last time, if it could not."""
         self._role_views: dict[str, dict] = {}
         self._role_bodies: dict[str, str] = {}
         self._server: Any = None
@@ -230,9 +232,19 @@ class Host:
         self.flush()
 
     def flush(self) -> None:
-        if self.journal is not None:
-            self.journal.flush(self.sim.now)
+        """Commit the journal's buffered events and the time reached. A failed write never
+        stops the class: it is logged, shown to the facilitator and tried again next time."""
         self._last_flush = time.monotonic()
+        if self.journal is None:
+            return
+        try:
+            self.journal.flush(self.sim.now)
+        except WRITE_ERRORS as error:
+            if self.write_error is None:
+                log.error("the session journal cannot be written: %s (the session goes on; retrying)", error)
+            self.write_error = str(error)
+        else:
+            self.write_error = None
 
     @staticmethod
     def _only_ws_path(connection, request):
@@ -518,7 +530,9 @@ class Host:
         seated: dict[str, int] = {}
         for conn in self.connections:
             seated[conn.label] = seated.get(conn.label, 0) + 1
-        return {"codes": self.codes.public(), "seated": seated, "refused": self.refused}
+        unsaved = len(self.session.unsaved)
+        journal = self.write_error or (f"{unsaved} input(s) not yet written" if unsaved else None)
+        return {"codes": self.codes.public(), "seated": seated, "refused": self.refused, "journal_error": journal}
 
     def view_of(self, seat: Seat, world=None, clock=None) -> dict:
         """The whole state `seat` may see now."""

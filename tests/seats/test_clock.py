@@ -59,3 +59,21 @@ def test_hold_stops_the_clock_until_the_named_role_answers():
     assert act(host, facilitator, type="speed", minutes_per_second=1440)["type"] == "ack"
     host.tick_once(1.0, budget=None)
     assert host.sim.now == 1540.0
+
+
+def test_a_journal_that_cannot_be_written_does_not_stop_the_clock():
+    """A full disk during class: the clock runs on, the facilitator sees why nothing is saved."""
+    from sim.journal import JournalWriteError
+
+    class FullDisk:
+        def flush(self, now):
+            raise JournalWriteError("the disk is full")
+
+    host, facilitator = classroom_host()
+    host.journal = FullDisk()
+    act(host, facilitator, type="resume")
+    host.tick_once(1.0, budget=None)
+    host.flush()
+    host.tick_once(1.0, budget=None)
+    assert host.sim.now == 120.0 and not host.session.paused
+    assert host.view_of(Seat(FACILITATOR))["journal_error"] == "the disk is full"
