@@ -342,11 +342,15 @@ class SeatApp(App):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, url: str, code: str | None = None, *, reconnect: bool = True) -> None:
+    def __init__(self, url: str, code: str | None = None, *, reconnect: bool = True, retry_after: float = 0.5) -> None:
         super().__init__()
         self.url = url
         self.code = code
         self.reconnect = reconnect
+        self.retry_after = retry_after
+        """Wall seconds before the first attempt to rejoin a dropped host (doubling up to RECONNECT_MAX)."""
+        self.joins = 0
+        """How many times the host welcomed this seat (more than one: it rejoined)."""
         self.seat: str | None = None
         self.role: str | None = None
         self.view: dict | None = None
@@ -394,7 +398,7 @@ class SeatApp(App):
     async def link(self) -> None:
         from websockets.asyncio.client import connect
 
-        delay = 0.5
+        delay = self.retry_after
         while True:
             try:
                 async with connect(self.url, max_size=None, open_timeout=10) as ws:
@@ -403,7 +407,7 @@ class SeatApp(App):
                     async for raw in ws:
                         if not await self.handle(json.loads(raw)):
                             return
-                        delay = 0.5
+                        delay = self.retry_after
             except Exception as error:  # network trouble: keep trying with the same code
                 self.set_status(f"Connection to the host lost ({type(error).__name__}); rejoining...")
             self.ws = None
@@ -411,7 +415,7 @@ class SeatApp(App):
                 return
             self.set_status("Connection to the host lost; rejoining...")
             await asyncio.sleep(delay)
-            delay = min(delay * 2, RECONNECT_MAX)
+            delay = min(max(delay * 2, 0.1), RECONNECT_MAX)
 
     def set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(_t(text))
@@ -420,6 +424,7 @@ class SeatApp(App):
         """Act on one frame from the host; False ends the link (the code no longer works)."""
         kind = frame.get("type")
         if kind == "welcome":
+            self.joins += 1
             self.set_status("")
             if frame["seat"] != self.seat or frame.get("role") != self.role or not self.query("#body > *"):
                 self.seat, self.role = frame["seat"], frame.get("role")

@@ -89,3 +89,21 @@ async def test_facilitator_seat_pauses_and_fires_an_inject(host):
             "m03 fired",
         )
     assert [i.payload["id"] for i in host.sim.inputs if i.kind == "inject"] == ["m03"]
+
+
+async def test_a_dropped_seat_rejoins_by_itself_and_shows_its_full_state(host):
+    """The host drops the Governor's connection (a network blip); the seat rejoins with its code
+    and shows everything, including what happened while it was away."""
+    from sim.session.codes import ROLE, Seat
+
+    facilitator = await Client.join(host.url, host.codes.facilitator)
+    app = SeatApp(host.url, host.codes.roles["pref"], retry_after=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.view is not None and app.joins == 1, "its view")
+        for conn in [c for c in host.connections if c.seat.role == "pref"]:
+            await conn.ws.close(1001, "blip")
+        await facilitator.request({"type": "advance", "minutes": 45})
+        await until(pilot, lambda: app.joins == 2 and app.view["pending"], "the rejoined view")
+        assert app.view == host.view_of(Seat(ROLE, "pref"))
+        assert "Ask the Cabinet to recognise the situation?" in screen_text(app)
+    await facilitator.close()
