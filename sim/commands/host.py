@@ -159,6 +159,10 @@ async def _serve(host, args: argparse.Namespace, journal_path: Path) -> None:
         loop.add_signal_handler(signum, stop.set)
     shown = f"[{address}]" if ":" in address else address
     print(f"listening on ws://{shown}:{port}/ws", flush=True)
+    if address in ("0.0.0.0", "::"):
+        lan = _lan_address()
+        if lan:
+            print(f"students connect to ws://{lan}:{port}/ws" + (f" or http://{lan}:{args.web}/" if args.web else ""))
     print(f"session journal: {journal_path}")
     codes = host.codes
     print(f"  {'facilitator':<16} {codes.facilitator}")
@@ -192,6 +196,18 @@ async def _serve(host, args: argparse.Namespace, journal_path: Path) -> None:
             except subprocess.TimeoutExpired:
                 web.kill()
         await host.stop()
+
+
+def _lan_address() -> str | None:
+    """This machine's address on its main network (no packet is sent), for the students."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: only picks the outgoing interface
+            return probe.getsockname()[0]
+    except OSError:
+        return None
 
 
 async def _listening(address: str, port: int, process, seconds: float = 20.0) -> bool:
