@@ -7,7 +7,6 @@ stays fast.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -119,7 +118,7 @@ def _open_session(args: argparse.Namespace):
 def run_host(args: argparse.Namespace) -> int:
     import asyncio
 
-    from sim.files import write_atomic
+    from sim.session.codes import write_private
     from sim.session.door import Session
     from sim.session.host import Host
 
@@ -130,8 +129,7 @@ def run_host(args: argparse.Namespace) -> int:
     if args.codes_out is not None:
         import json
 
-        write_atomic(args.codes_out, json.dumps(codes.public(), indent=2) + "\n")
-        os.chmod(args.codes_out, 0o600)
+        write_private(args.codes_out, json.dumps(codes.public(), indent=2) + "\n")
     session = Session(sim, pause_on_decision=args.pause_on_decision, observers=[journal.observer(sim)])
     session.minutes_per_second = args.speed
     host = Host(session, codes, journal=journal, codes_path=sidecar, manual_clock=args.manual_clock)

@@ -109,12 +109,21 @@ class Codes:
 
     def save(self, path: Path) -> None:
         """Write atomically, readable by the owner only (codes are credentials)."""
-        write_atomic(path, self.to_json())
-        os.chmod(path, 0o600)
+        write_private(path, self.to_json())
 
     @classmethod
     def load(cls, path: Path) -> Codes:
         return cls.from_json(path.read_text(encoding="utf-8"))
+
+
+def write_private(path: Path, text: str) -> None:
+    """`write_atomic`, but the file is never readable by others, not even for an instant."""
+    previous = os.umask(0o077)
+    try:
+        write_atomic(path, text)
+    finally:
+        os.umask(previous)
+    os.chmod(path, 0o600)  # an existing file keeps its mode through the rename otherwise
 
 
 def sidecar_path(journal: Path) -> Path:

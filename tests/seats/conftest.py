@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,7 @@ from sim.session.host import Host
 from sim.simulation import Simulation
 
 HERE = Path(__file__).parent
+ROOT = HERE.parents[1]
 CLASSROOM = HERE / "classroom.yaml"
 ROLES = ("cabinet", "pref", "city")
 TIMEOUT = 10.0
@@ -126,3 +130,24 @@ async def seats(host):
 async def sync_all(clients) -> None:
     for client in clients.values():
         await client.sync()
+
+
+def start_host(*args: str) -> tuple[subprocess.Popen, str]:
+    """Start `ttxsim host ... --port 0 --manual-clock`; returns the process and its URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "host", *args, "--port", "0", "--manual-clock"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    line = proc.stdout.readline()
+    assert line.startswith("listening on ws://127.0.0.1:"), line + proc.stderr.read()
+    return proc, line.split()[-1]
+
+
+def ttxsim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False
+    )

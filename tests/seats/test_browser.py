@@ -23,8 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.seats.conftest import CLASSROOM, Client
-from tests.seats.test_resilience import start_host
+from tests.seats.conftest import CLASSROOM, Client, start_host
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT = Path("/tmp/ttxsim-browser-seat.png")
@@ -68,14 +67,19 @@ class DevTools:
         await self.call("Runtime.evaluate", expression=script, awaitPromise=True, timeout=60000)
 
     async def type(self, text: str) -> None:
-        await self.call("Input.insertText", text=text)
+        """Key by key, so the terminal gets the characters in order with the keys after them
+        (`Input.insertText` reaches xterm.js through a deferred input event)."""
+        for char in text:
+            await self.call("Input.dispatchKeyEvent", type="keyDown", key=char, text=char)
+            await self.call("Input.dispatchKeyEvent", type="keyUp", key=char)
 
-    async def key(self, key: str, code: int) -> None:
-        for kind in ("keyDown", "keyUp"):
-            params = {"type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code}
-            if kind == "keyDown" and key == "Enter":
-                params["text"] = "\r"
-            await self.call("Input.dispatchKeyEvent", **params)
+    async def key(self, key: str, code: int, repeat: int = 1) -> None:
+        for _ in range(repeat):
+            for kind in ("keyDown", "keyUp"):
+                params = {"type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code}
+                if kind == "keyDown" and key == "Enter":
+                    params["text"] = "\r"
+                await self.call("Input.dispatchKeyEvent", **params)
 
     async def screenshot(self, path: Path) -> None:
         shot = await self.call("Page.captureScreenshot", format="png")
@@ -93,6 +97,18 @@ async def seated(facilitator: Client, role: str, rounds: int = 40) -> bool:
         except TimeoutError:
             continue
     return False
+
+
+async def decision_taken(facilitator: Client, decision: str, rounds: int = 8) -> dict:
+    """Read the facilitator's frames until `decision` is taken (or give up); its row."""
+    for _ in range(rounds):
+        await facilitator.sync()
+        row = {d["id"]: d for d in facilitator.view["world"]["decisions"]}[decision]
+        if row["status"] == "taken":
+            return row
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(facilitator.recv(), 0.5)
+    return row
 
 
 async def test_a_browser_seat_joins_with_a_code_and_takes_a_decision(tmp_path):
@@ -141,23 +157,27 @@ async def test_a_browser_seat_joins_with_a_code_and_takes_a_decision(tmp_path):
             await tools.call("Page.enable")
             await tools.call("Page.navigate", url=f"http://127.0.0.1:{web_port}/")
             await tools.wait_for("document.body && document.body.classList.contains('-first-byte')")
-            await tools.call("Runtime.evaluate", expression="document.querySelector('.xterm-helper-textarea').focus()")
             for _ in range(10):  # the seat asks for its code once its app has started
+                await tools.wait_for("document.querySelector('.xterm-helper-textarea')")
+                await tools.call(
+                    "Runtime.evaluate", expression="document.querySelector('.xterm-helper-textarea').focus()"
+                )
+                await tools.key("Backspace", 8, repeat=12)  # whatever an earlier try left in the field
                 await tools.type(codes["roles"]["pref"])
                 await tools.key("Enter", 13)
                 if await seated(facilitator, "pref", rounds=8):
                     break
             else:
-                raise AssertionError("the browser seat never joined")
-            await tools.key("d", 68)  # decide: the only pending decision opens with its options
-            await tools.key("Enter", 13)  # the first option: Ask now
-            for _ in range(40):
-                await facilitator.sync()
-                taken = {d["id"]: d for d in facilitator.view["world"]["decisions"]}["request"]
+                await tools.screenshot(SCREENSHOT)
+                seen = (facilitator.view or {}).get("seated")
+                raise AssertionError(f"the browser seat never joined (see {SCREENSHOT}); host reports {seen}")
+            for _ in range(10):  # d opens the only pending decision with its options; enter takes the first
+                await tools.type("d")
+                await facilitator.sync()  # a round trip to the host: time for the dialog to open
+                await tools.key("Enter", 13)
+                taken = await decision_taken(facilitator, "request")
                 if taken["status"] == "taken":
                     break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(facilitator.recv(), 0.5)
             assert (taken["status"], taken["option"], taken["by"]) == ("taken", "ask", "human:pref")
             await tools.screenshot(SCREENSHOT)
         assert SCREENSHOT.stat().st_size > 10_000

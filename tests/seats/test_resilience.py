@@ -3,39 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.seats.conftest import CLASSROOM, Client
+from tests.seats.conftest import CLASSROOM, Client, start_host, ttxsim
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def start_host(*args: str) -> tuple[subprocess.Popen, str]:
-    """Start `ttxsim host ... --port 0 --manual-clock`; returns the process and its URL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "host", *args, "--port", "0", "--manual-clock"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    line = proc.stdout.readline()
-    assert line.startswith("listening on ws://127.0.0.1:"), line + proc.stderr.read()
-    return proc, line.split()[-1]
-
-
-def ttxsim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False
-    )
 
 
 async def test_kill_9_then_resume_restores_the_session_and_the_codes(tmp_path):
