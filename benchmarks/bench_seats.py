@@ -201,11 +201,14 @@ async def run(args: argparse.Namespace) -> None:
                 f"decision -> every seat updated: median {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, "
                 f"max {ordered[-1]:.1f} ms over {len(ordered)} decisions (target: median < 100, p95 < 250)"
             )
-        print(
-            f"host CPU: {cpu1 - cpu0:.2f} s over {wall1 - wall0:.1f} s wall for {hours:.1f} simulated hours at "
-            f"{args.speed:g} min/s = {(cpu1 - cpu0) / max(hours, 1e-9):.3f} CPU s per simulated hour "
-            f"({100 * (cpu1 - cpu0) / (wall1 - wall0):.0f}% of one core)"
-        )
+        if hours > 0:
+            print(
+                f"host CPU: {cpu1 - cpu0:.2f} s over {wall1 - wall0:.1f} s wall for {hours:.1f} simulated hours at "
+                f"{args.speed:g} min/s = {(cpu1 - cpu0) / hours:.3f} CPU s per simulated hour "
+                f"({100 * (cpu1 - cpu0) / (wall1 - wall0):.0f}% of one core)"
+            )
+        else:
+            print("host CPU: not measured (the scenario ended while decisions were timed; use fewer --decisions)")
         print(f"update frames received by all seats: {frames}")
         for seat in seats:
             await seat.ws.close()
