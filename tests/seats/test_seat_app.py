@@ -107,3 +107,19 @@ async def test_a_dropped_seat_rejoins_by_itself_and_shows_its_full_state(host):
         assert app.view == host.view_of(Seat(ROLE, "pref"))
         assert "Ask the Cabinet to recognise the situation?" in screen_text(app)
     await facilitator.close()
+
+
+async def test_display_seat_shows_public_news_only(host):
+    """The projector shows the TV news when it airs, never the intelligence report or expectations."""
+    facilitator = await Client.join(host.url, host.codes.facilitator)
+    app = SeatApp(host.url, host.codes.display, reconnect=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: app.view is not None and app.seat == "display", "its view")
+        await facilitator.request({"type": "advance", "minutes": 90})
+        await until(pilot, lambda: app.view["news"], "the news")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Television shows ships massing north of the islands." in text
+        assert "No population movement in this exercise." in text
+        assert "Intelligence says a blockade" not in text and "SECRET-EXPECTED" not in text
+    await facilitator.close()
