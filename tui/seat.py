@@ -338,6 +338,7 @@ class SeatApp(App):
         Binding("n", "step", "Step"),
         Binding("a", "advance", "+1 h"),
         Binding("i", "inject", "Inject"),
+        Binding("j", "adhoc", "Ad hoc"),
         Binding("h", "hold", "Hold"),
         Binding("x", "revoke", "Revoke"),
         Binding("q", "quit", "Quit"),
@@ -387,7 +388,7 @@ class SeatApp(App):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Show only the keys this seat may use."""
         role_keys = {"decide", "message", "note"}
-        facilitator_keys = {"toggle_pause", "faster", "slower", "step", "advance", "inject", "hold", "revoke"}
+        facilitator_keys = {"toggle_pause", "faster", "slower", "step", "advance", "inject", "adhoc", "hold", "revoke"}
         if action in role_keys | facilitator_keys:
             if self.seat == "facilitator":
                 return action != "message"  # the facilitator speaks through injects
@@ -605,6 +606,31 @@ class SeatApp(App):
                 await self.send({"type": "inject", "id": inject_id})
 
         self.push_screen(PickDialog("Fire an inject now", items), fire)
+
+    def action_adhoc(self) -> None:
+        """Write an inject on the spot: who receives it, then what they are told."""
+        if self.view is None or self.seat != "facilitator":
+            return
+        agencies = [(a["id"], f"{a['name']} ({a['id']})") for a in self.view["world"]["agencies"]]
+        used = {i["id"] for i in self.view["library"]} | {i["id"] for i in self.view["world"]["injects"]}
+
+        def to(agency: str | None) -> None:
+            if not agency:
+                return
+
+            async def told(synopsis: str | None) -> None:
+                if not synopsis:
+                    return
+                n = 1
+                while f"adhoc{n}" in used:
+                    n += 1
+                inject = {"id": f"adhoc{n}", "on_demand": True, "to": [agency], "synopsis": synopsis}
+                await self.send({"type": "inject", "inject": {**inject, "method": "facilitator"}})
+                used.add(f"adhoc{n}")
+
+            self.push_screen(TextDialog(f"Ad-hoc inject to {agency}: what they are told"), told)
+
+        self.push_screen(PickDialog("Ad-hoc inject: who receives it?", agencies), to)
 
     def action_hold(self) -> None:
         if self.view is None or self.seat != "facilitator":

@@ -123,3 +123,18 @@ async def test_display_seat_shows_public_news_only(host):
         assert "No population movement in this exercise." in text
         assert "Intelligence says a blockade" not in text and "SECRET-EXPECTED" not in text
     await facilitator.close()
+
+
+async def test_facilitator_seat_writes_an_ad_hoc_inject(host):
+    """j: pick the recipient, type the synopsis; the host fires it to that agency."""
+    app = SeatApp(host.url, host.codes.facilitator, reconnect=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: app.view is not None, "its view")
+        await pilot.press("j")
+        await pilot.pause()
+        await pilot.press("down", "down", "down", "enter")  # cabinet, fdma, pref, city
+        await pilot.pause()
+        await pilot.press(*"Ferry strike", "enter")
+        await until(pilot, lambda: any(i.kind == "inject" for i in host.sim.inputs), "the inject fired")
+    fired = [i.payload for i in host.sim.inputs if i.kind == "inject"]
+    assert [(p["id"], p["to"], p["synopsis"]) for p in fired] == [("adhoc1", ["city"], "Ferry strike")]
