@@ -305,8 +305,14 @@ def build_aar(
 
     timeline: list[tuple[float, str, str, str]] = []
     titles = {d.id: d.title for d in scenario.decisions}
+    # Players' messages between roles (`Simulation.message`): ids msg1, msg2, ... in input order.
+    said = [i.payload for i in inputs if getattr(i, "kind", None) == "message"]
+    messages = {f"msg{n}": payload for n, payload in enumerate(said, 1)}
     for event in events:
         kind = str(event.kind)
+        message = messages.get(str(event.data.get("fact"))) if kind == "message_sent" else None
+        if message is not None and (message["from"], message["to"]) == (event.source, event.target):
+            timeline.append((event.time, "message", f"to {event.target}: {message['text']}", event.source))
         if kind == "inject_fired":
             timeline.append(
                 (
