@@ -54,6 +54,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="only parameters whose path matches, e.g. 'decisions.*' or '*.handling' (repeatable)",
     )
     parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="leave these parameters as written, e.g. '*.residents' (repeatable)",
+    )
+    parser.add_argument(
         "-n",
         type=_positive_int,
         default=None,
@@ -68,6 +75,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=1,
         metavar="R",
         help="runs per design point, the same seeds at every point (default 1)",
+    )
+    parser.add_argument(
+        "--censor",
+        action="store_true",
+        help="an hours metric that did not happen before the horizon counts as the horizon (a lower bound; "
+        "the output counts such runs); without it such a metric gets no indices",
     )
     parser.add_argument("--seed", type=int, default=1, help="master seed for the design and the runs (default 1)")
     parser.add_argument(
@@ -115,12 +128,14 @@ def run_sensitivity(args: argparse.Namespace) -> int:
                 method=args.method,
                 metrics=args.metric,
                 params=args.params,
+                exclude=args.exclude,
                 n=args.n,
                 replications=args.replications,
                 seed=args.seed,
                 reforms=args.reform,
                 backend=backend,
                 progress=progress,
+                censor=args.censor,
             )
             backend_name, workers = backend.name, backend.workers
     except ExperimentError as error:
@@ -169,7 +184,7 @@ def _list(args: argparse.Namespace, path: Path) -> int:
     model = load_scenario(path, args.reform)
     raw = sa.base_raw(text, str(path), args.reform)
     try:
-        parameters = sa.select(sa.find_parameters(model, raw), args.params)
+        parameters = sa.select(sa.find_parameters(model, raw), args.params, args.exclude)
     except sa.SensitivityError as error:
         raise UsageError(str(error)) from None
     if args.json:
