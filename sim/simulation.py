@@ -32,12 +32,8 @@ from sim.events import Kind, SimEvent
 from sim.scenario.evacuation import MIN_TICK
 from sim.scenario.schema import (
     MAX_HORIZON,
-    ChannelDisruptionEffect,
-    ClosureEffect,
-    ComplianceEffect,
     Inject,
     Milestone,
-    ReinforcementEffect,
     Scenario,
 )
 from sim.scenario.types import format_duration
@@ -322,7 +318,7 @@ class Simulation:
             Context(self._env, self._streams, self._bus.emit, self._now),
             scenario,
             fire=lambda inject_id: self._fire(scenario.inject(inject_id), manual=False),
-            other=self._apply_effect,
+            network=self._network,
             review=self._board.review,
         )
         self._board.gate = self._consequences.decision_ready
@@ -333,6 +329,13 @@ class Simulation:
 
             with self._model_failures():  # e.g. a hub no flight can leave, in a scenario built in code
                 self._evacuation = Evacuation(self._env, scenario.evacuation, self._streams, self._bus.emit)
+            self._consequences.attach_evacuation(self._evacuation)
+        self._movement = None
+        if scenario.movement is not None:
+            from sim.domain.movement import Movement
+
+            self._movement = Movement(self._consequences.ctx, scenario.movement)
+            self._consequences.attach_movement(self._movement)
         self._movement_triggers = self._movement_triggers_of(scenario)
         handover = scenario.handover
         self._vessels_pending = bool(
@@ -355,6 +358,8 @@ class Simulation:
         if self._evacuation is not None:
             self._evacuation.start_voluntary_departures()
         self._consequences.start()
+        if self._movement is not None:
+            self._movement.start()
         self._board.start()
 
     @staticmethod
@@ -457,35 +462,20 @@ class Simulation:
             return self._fire(inject, manual=True)
 
     def _check_inject(self, inject: Inject) -> None:
-        """Refuse an inject the model could not carry out, before it is recorded."""
-        try:
-            self._consequences.refuse_unknown(list(inject.effects), f"inject {inject.id!r}")
-        except ValueError as error:
-            raise InputError(str(error)) from None
+        """Refuse an inject the model could not carry out, before it is recorded: its
+        sender and recipients must be agencies, and its effects must name things the
+        scenario has (the one check `validate` runs on effects, via `refuse_unknown`)."""
         agencies = self._network.agencies
         unknown = [a for a in inject.to if a not in agencies]
         if inject.from_ != SIMCELL and inject.from_ not in agencies:
             unknown.insert(0, inject.from_)
-        for effect in inject.effects:
-            if isinstance(effect, ChannelDisruptionEffect):
-                unknown.extend(a for a in effect.agencies if a not in agencies)
         if unknown:
             names = ", ".join(repr(a) for a in dict.fromkeys(unknown))
             raise InputError(f"inject {inject.id!r} names agencies this scenario does not have: {names}")
-        evacuation = self._evacuation
-        if evacuation is None:
-            return
-        places = evacuation.places()
-        for effect in inject.effects:
-            if isinstance(effect, ClosureEffect):
-                missing = [p for p in effect.places if p not in places]
-                if missing:
-                    raise InputError(
-                        f"inject {inject.id!r} closes places this scenario does not have: "
-                        + ", ".join(repr(p) for p in missing)
-                    )
-            elif isinstance(effect, ReinforcementEffect) and not evacuation.has_air_hub(effect.hub):
-                raise InputError(f"inject {inject.id!r} sends reinforcement flights to {effect.hub!r}, not an air hub")
+        try:
+            self._consequences.refuse_unknown(list(inject.effects), f"inject {inject.id!r}")
+        except ValueError as error:
+            raise InputError(str(error)) from None
 
     def decide(self, decision_id: str, option: str, role: str) -> None:
         """A person answers a pending decision at the current time.
@@ -590,18 +580,6 @@ class Simulation:
                 self._network.deliver_from_outside(fact, agency)
         self._consequences.effects.apply_all(inject.effects, f"inject:{inject.id}")
         return event
-
-    def _apply_effect(self, effect) -> None:
-        evacuation = self._evacuation
-        match effect:
-            case ChannelDisruptionEffect():
-                self._network.disrupt(effect.agencies, effect.factor, effect.duration)
-            case ClosureEffect() if evacuation is not None:
-                evacuation.close(effect.mode, list(effect.places), effect.duration)
-            case ComplianceEffect() if evacuation is not None:
-                evacuation.set_compliance(effect.factor, effect.duration)
-            case ReinforcementEffect() if evacuation is not None:
-                evacuation.reinforce(effect.hub, effect.flights, effect.stand_time)
 
     # -- decisions -------------------------------------------------------------
     def _learned(self, agency_id: str, fact: Fact) -> None:
@@ -729,6 +707,7 @@ class Simulation:
                 "decision_hours": self._milestone_hours(scenario.consultation.span if scenario.consultation else None),
                 "answer": self._answer(scenario),
             },
+            **({"movement": self._movement.metrics()} if self._movement is not None else {}),
             "decisions": {
                 s.spec.id: {
                     "status": s.status,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,7 @@ def evacuation_curve(evacuation: dict[str, Any] | None, grid: list[float]) -> tu
 
 def run_chunk(task) -> list:
     """Run replications `task.indices` of every arm; return one `Record` per run."""
+    from sim.analysis.explain import segment_metrics
     from sim.analysis.replications import Record, curve_grid, decision_choices, derived_metrics, flatten_metrics
 
     _crash_hook(task)
@@ -91,6 +93,7 @@ def run_chunk(task) -> list:
             curve = evacuation_curve(result.metrics.get("evacuation"), grid)
             flat = flatten_metrics(result.metrics)
             flat.update(derived_metrics(flat))
+            flat.update(segment_metrics(scenario, result.events))  # where the hours went, per kind
             choices = decision_choices(result.metrics.get("decisions"))
             records.append(Record(arm.name, index, seed, flat, curve, len(result.events), choices))
     return records
@@ -382,7 +385,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="a metric to show in the table besides the headline ones (repeatable); "
+        help="a metric to show in the table besides the headline ones and the scenario's own (repeatable); "
         f"--precision waits for every one given (default {DEFAULT_PRECISION_METRIC})",
     )
     compare.add_argument(
@@ -414,7 +417,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="metric for the table and the plot (repeatable; default: the headline metrics)",
+        help="metric for the table and the plot (repeatable; default: the scenario's own metrics and "
+        "objectives, and the headline metrics of an evacuation)",
     )
     sweep.set_defaults(handler=run_sweep)
 
@@ -526,6 +530,17 @@ OUTPUT_NAMES = (
 """Fixed file names written into --out (the other figures are added by the plot module)."""
 
 
+def _table_metrics(scenario, requested: Sequence[str] = ()) -> list[str]:
+    """Rows of the compare/sweep table: the built-in headline metrics only where they apply (an
+    evacuation, or nothing of the scenario's own), then its own metrics and objectives
+    (`objectives.<id>`, as `run --json` reports them), then those asked for with --metric."""
+    from sim.analysis.compare import HEADLINE_METRICS
+
+    own = [m.id for m in scenario.metrics] + [f"objectives.{o.id}" for o in scenario.objectives]
+    builtin = list(HEADLINE_METRICS) if scenario.evacuation is not None or not own else []
+    return list(dict.fromkeys([*builtin, *own, *requested]))
+
+
 def _precision_target(text: str, metric: str) -> float:
     from sim.scenario.types import parse_duration
 
@@ -628,7 +643,7 @@ def _rounded(value):
 def run_compare(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from sim.analysis.compare import HEADLINE_METRICS, compare, render_table
+    from sim.analysis.compare import compare, render_table
     from sim.analysis.outputs import curve_summary
     from sim.analysis.progress import Progress
     from sim.api import ExperimentError, reform_arms, with_forced
@@ -680,7 +695,7 @@ def run_compare(args: argparse.Namespace) -> int:
         payload["interrupted"] = True
     if rs.failed:
         payload["failed"] = rs.failed
-    shown = list(HEADLINE_METRICS) + [m for m in metrics if m not in HEADLINE_METRICS]
+    shown = _table_metrics(base, args.metric)
     title = f"{base.scenario.title}: {rs.replications} paired replications per arm, master seed {args.seed}" + (
         " (interrupted)" if rs.interrupted else ""
     )
@@ -739,7 +754,7 @@ def run_compare(args: argparse.Namespace) -> int:
 def run_sweep(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from sim.analysis.compare import HEADLINE_METRICS, compare, render_table
+    from sim.analysis.compare import compare, render_table
     from sim.analysis.progress import Progress
     from sim.analysis.sweep import SweepError, build_points, parse_param
     from sim.scenario.loader import load_scenario_text
@@ -783,7 +798,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         payload["interrupted"] = True
     if rs.failed:
         payload["failed"] = rs.failed
-    shown = list(dict.fromkeys(args.metric)) or [m for m in HEADLINE_METRICS if m in comparison["metrics"]]
+    shown = list(dict.fromkeys(args.metric)) or _table_metrics(base)
     title = (
         f"{base.scenario.title}: sweep of {', '.join(p.path for p in params)}; "
         f"{rs.replications} paired replications per point, master seed {args.seed}"

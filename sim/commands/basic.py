@@ -15,13 +15,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validate",
         help="check scenario files",
         description="Check scenario files. Prints FILE:LINE:COL: field.path: message per problem on "
-        "stderr and exits 2 if any file is invalid.",
+        "stderr and exits 2 if any file is invalid. Logic warnings (parts that can never happen) are printed "
+        "as FILE:LINE:COL: field.path: warning: message; with --strict they are errors.",
     )
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     validate.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object on stdout instead: files, ok, problems (file, line, col, path, message)",
+        help="print one JSON object on stdout instead: files, ok, problems and warnings (file, line, col, path, message)",
+    )
+    validate.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat logic warnings (decisions that never come up, injects that never fire, ...) as errors",
     )
     validate.set_defaults(handler=run_validate)
 
@@ -76,35 +82,55 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from sim.scenario.loader import ScenarioError, load_scenario
+    from sim.scenario.loader import ScenarioError, load_raw, load_scenario_text, read_scenario_text
+    from sim.scenario.logic import logic_warnings
 
     problems = []
+    warnings = []
     for file in args.files:
         try:
-            scenario = load_scenario(file)
+            text = read_scenario_text(file)
+            scenario = load_scenario_text(text, str(file))
         except ScenarioError as error:
             problems += error.problems
             if not args.json:
                 print(terminal_safe(str(error)), file=sys.stderr)
-        else:
-            if not args.json:
+            continue
+        found = logic_warnings(scenario, load_raw(text, str(file))[1])
+        warnings += found
+        if not args.json:
+            for warning in found:
+                line = str(warning) if args.strict else _as_warning(warning)
+                print(terminal_safe(line), file=sys.stderr)
+            if not (found and args.strict):
+                more = f", {len(found)} warning{'s' if len(found) != 1 else ''}" if found else ""
                 print(
                     f"{terminal_safe(str(file))}: ok ({len(scenario.agencies)} agencies, "
                     f"{len(scenario.decisions)} decisions, {len(scenario.injects)} injects, "
-                    f"{len(scenario.reforms)} reforms)"
+                    f"{len(scenario.reforms)} reforms{more})"
                 )
+    failed = bool(problems) or (args.strict and bool(warnings))
     if args.json:
+
+        def rows(items):
+            return [{"file": p.file, "line": p.line, "col": p.col, "path": p.path, "message": p.message} for p in items]
+
         print_json(
             {
                 "files": [str(file) for file in args.files],
-                "ok": not problems,
-                "problems": [
-                    {"file": p.file, "line": p.line, "col": p.col, "path": p.path, "message": p.message}
-                    for p in problems
-                ],
+                "ok": not failed,
+                "problems": rows(problems + (warnings if args.strict else [])),
+                "warnings": rows([] if args.strict else warnings),
             }
         )
-    return 2 if problems else 0
+    return 2 if failed else 0
+
+
+def _as_warning(problem) -> str:
+    where = f"{problem.file}:{problem.line}:{problem.col}:"
+    return (
+        f"{where} {problem.path}: warning: {problem.message}" if problem.path else f"{where} warning: {problem.message}"
+    )
 
 
 def run_schema(args: argparse.Namespace) -> int:
@@ -202,18 +228,53 @@ def render_summary(result, simulation) -> str:
                 f"   done at {_hours(figures.get('completion_hours'))}"
             )
         lines.append("")
-    lines += [
-        "Seams",
-        f"  JCG under MoD control     {_hours(metrics['handover']['transfer_hours'])} after the defence-operation order",
-        f"  prior consultation        {_hours(metrics['consultation']['decision_hours'])} from US request to answer"
-        + (f" ({metrics['consultation']['answer']})" if metrics["consultation"].get("answer") else ""),
-        "",
-        "Decisions (hours after T+0)",
-    ]
+    movement = metrics.get("movement")
+    if movement is not None:
+        lines += [
+            "Movement",
+            f"  safe                 {movement['moved']:,} of {movement['population']:,}",
+            f"  exposed              {movement['exposed']:,}",
+            f"  still in danger      {movement['in_danger']:,}",
+            "",
+        ]
+    scenario = simulation.scenario
+    if scenario.handover is not None or scenario.consultation is not None:
+        lines += [
+            "Seams",
+            f"  JCG under MoD control     {_hours(metrics['handover']['transfer_hours'])} after the defence-operation order",
+            f"  prior consultation        {_hours(metrics['consultation']['decision_hours'])} from US request to answer"
+            + (f" ({metrics['consultation']['answer']})" if metrics["consultation"].get("answer") else ""),
+            "",
+        ]
+    lines += _scenario_metric_lines(scenario, metrics)
+    lines.append("Decisions (hours after T+0)")
     for decision_id, row in metrics["decisions"].items():
         when = "-" if row["taken_hours"] is None else f"{row['taken_hours']:.1f}"
         lines.append(f"  {decision_id:<34} {row['status']:<8} {when:>7}  {row['option'] or ''}")
     return "\n".join(lines)
+
+
+def _scenario_metric_lines(scenario, metrics: dict) -> list[str]:
+    """The scenario's own metrics (id, value, title) and objectives (met or not), as `run --json` reports them."""
+    lines = []
+    if scenario.metrics:
+        lines.append("Metrics")
+        lines += [f"  {m.id:<34} {_value(metrics.get(m.id)):>10}  {m.title or ''}".rstrip() for m in scenario.metrics]
+        lines.append("")
+    if scenario.objectives:
+        lines.append("Objectives")
+        results = metrics.get("objectives") or {}
+        for objective in scenario.objectives:
+            met = {1: "met", 0: "not met"}.get(results.get(objective.id), "-")
+            lines.append(f"  {objective.id:<34} {met:>10}  {objective.title or ''}".rstrip())
+        lines.append("")
+    return lines
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.4g}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def _hours(value: float | None) -> str:

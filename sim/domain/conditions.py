@@ -30,7 +30,8 @@ class Facts:
     """What has happened so far, as far as conditions can see."""
 
     decisions: dict[str, tuple[str, float]] = field(default_factory=dict)
-    """Decision id -> (option, time taken); a decision found not required counts as taken."""
+    """Decision id -> (option, time) of its latest taking (a repeatable decision is taken again);
+    a decision found not required counts as taken."""
     injects: dict[str, float] = field(default_factory=dict)
     """Inject id -> time it first fired."""
     state: dict[str, float] = field(default_factory=dict)
@@ -40,7 +41,7 @@ class Facts:
         """Update from one event of the stream; return the subject it changed, if any."""
         kind = event.kind
         if kind in (Kind.decision_taken, Kind.decision_skipped) and event.target is not None:
-            self.decisions.setdefault(event.target, (event.data.get("option"), event.time))
+            self.decisions[event.target] = (event.data.get("option"), event.time)
             return ("decision", event.target)
         if kind == Kind.inject_fired:
             inject = event.data.get("inject")
@@ -223,7 +224,7 @@ class Conditions:
 
     # -- changes --------------------------------------------------------------
     def decision_taken(self, decision_id: str, option: str | None) -> None:
-        self.facts.decisions.setdefault(decision_id, (option, self.ctx.now()))
+        self.facts.decisions[decision_id] = (option, self.ctx.now())
         self.changed(("decision", decision_id))
 
     def inject_fired(self, inject_id: str) -> None:

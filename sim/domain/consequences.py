@@ -10,14 +10,20 @@ changes, hazards, deadlines) runs by itself on the SimPy queue.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sim.domain.comms import Network
 from sim.domain.conditions import Conditions
 from sim.domain.context import Context
-from sim.domain.effects import CONSEQUENCE_EFFECTS, Effects
+from sim.domain.effects import Effects
 from sim.domain.hazards import HazardProcess
 from sim.domain.state import WorldState
+from sim.scenario.consequence_refs import Targets, effect_target_problems
 from sim.scenario.schema import Decision, Scenario
+
+if TYPE_CHECKING:
+    from sim.domain.evacuation import Evacuation
+    from sim.domain.movement import Movement
 
 
 class Consequences:
@@ -27,7 +33,7 @@ class Consequences:
         ctx: the engine context.
         scenario: the validated scenario.
         fire: fires an inject by id now (the facade's inject door).
-        other: applies an effect this engine does not model (closures, ...).
+        network: the agencies and channels that `channel`, `agency` and `tell` effects change.
         review: brings up an agency's waiting decisions (the decision board's `review`).
     """
 
@@ -37,7 +43,7 @@ class Consequences:
         scenario: Scenario,
         *,
         fire: Callable[[str], None],
-        other: Callable[[Any], None],
+        network: Network,
         review: Callable[[str], None],
     ) -> None:
         self.ctx = ctx
@@ -46,16 +52,26 @@ class Consequences:
         self._review = review
         self.state = WorldState(ctx, scenario.state)
         self.conditions = Conditions(ctx, self.state.values)
-        self.effects = Effects(ctx, self.state, fire, other)
+        self.effects = Effects(ctx, self.state, fire, network)
         self.state.on_change(self.conditions.state_changed)
         self.hazards = [
             HazardProcess(ctx, h, self.state, self.conditions, self.effects.apply_all) for h in scenario.hazards
         ]
+        self._targets: Targets | None = None
         self._options = {(d.id, o.id): o for d in scenario.decisions for o in d.options if o.effects}
 
-    @staticmethod
-    def handles(effect: Any) -> bool:
-        return isinstance(effect, CONSEQUENCE_EFFECTS)
+    def attach_evacuation(self, evacuation: Evacuation) -> None:
+        """The movement model exists: effects on places and movement reach it, and it reads
+        the state variables the scenario wires to it (`capacity_scale`, turnout `scale`)."""
+        self.effects.evacuation = evacuation
+        evacuation.read_state(self.state.values)
+        self.state.on_change(evacuation.state_changed)
+
+    def attach_movement(self, movement: Movement) -> None:
+        """The movement network exists: `close`, `open` and `movement` effects reach it, and it reads
+        the state (compliance) and conditions (`when:`) and keeps its `counts` variables."""
+        self.effects.movement = movement
+        movement.bind(self.state, self.conditions)
 
     def start(self) -> None:
         """At T+0: initial state, then the watches on `when:` conditions, then the hazards."""
@@ -85,16 +101,23 @@ class Consequences:
         self.conditions.inject_fired(inject_id)
 
     def refuse_unknown(self, effects: list[Any], where: str) -> None:
-        """Raise ValueError naming the first effect that refers to an unknown variable or inject
-        (for injects built by hand, which `validate` never saw)."""
+        """Raise ValueError naming the first effect that refers to something this scenario does not have
+        (for injects built by hand, which `validate` never saw): a variable, an inject, a place, an
+        area, a channel, an agency or an air hub."""
         injects = {i.id for i in self.scenario.injects}
+        if self._targets is None:
+            self._targets = Targets.of(self.scenario.model_dump(mode="json", by_alias=True))
         for effect in effects:
+            kind = getattr(effect, "kind", "?")
             name = getattr(effect, "state", None)
-            if isinstance(effect, CONSEQUENCE_EFFECTS) and name is not None and name not in self.state:
-                raise ValueError(f"{where}: effect '{effect.kind}' names unknown state variable {name!r}")
+            if isinstance(name, str) and name not in self.state:
+                raise ValueError(f"{where}: effect '{kind}' names unknown state variable {name!r}")
             target = getattr(effect, "inject", None)
-            if isinstance(effect, CONSEQUENCE_EFFECTS) and target is not None and target not in injects:
-                raise ValueError(f"{where}: effect '{effect.kind}' names unknown inject {target!r}")
+            if isinstance(target, str) and target not in injects:
+                raise ValueError(f"{where}: effect '{kind}' names unknown inject {target!r}")
+            data = effect.model_dump(mode="json", by_alias=True)
+            for _path, message in effect_target_problems(data, self._targets):
+                raise ValueError(f"{where}: effect '{kind}': {message}")
 
     def apply(self, effect: Any, cause: str) -> None:
         self.effects.apply(effect, cause)

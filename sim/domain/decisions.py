@@ -43,6 +43,8 @@ class DecisionState:
     option: str | None = None
     by: str | None = None
     answer: simpy.Event | None = None
+    times: int = 0
+    """How many times it has been taken (a repeatable decision is taken again after `repeat`)."""
 
 
 class DecisionBoard:
@@ -163,7 +165,18 @@ class DecisionBoard:
 
     def _take(self, state: DecisionState, option: str, by: str) -> None:
         state.status = "taken"
+        state.times += 1
         self._record(state, option, by, Kind.decision_taken)
+        if state.spec.repeat is not None:
+            self.env.timeout(state.spec.repeat).callbacks.append(lambda _event: self._reopen(state))
+
+    def _reopen(self, state: DecisionState) -> None:
+        """A repeatable decision is due again: back to waiting, and up at once if still ready."""
+        if state.status != "taken":
+            return
+        state.status = "waiting"
+        self.emit(Kind.decision_reopened, state.spec.owner, state.spec.id, times=state.times)
+        self.review(state.spec.owner)
 
     def _record(self, state: DecisionState, option: str, by: str, kind: Kind) -> None:
         spec = state.spec
@@ -171,6 +184,7 @@ class DecisionBoard:
         state.option = option
         state.by = by
         label = next((o.label for o in spec.options if o.id == option), option)
+        mode = self.streams.components.get(f"decision.{spec.id}") if by == "policy" else None
         self.emit(
             kind,
             spec.owner,
@@ -179,6 +193,7 @@ class DecisionBoard:
             label=label,
             by=by,
             waited=round(state.taken_at - (state.came_up_at or state.taken_at), 3),
+            **({"delay_mode": mode} if mode is not None else {}),  # which mode of a mixture delay applied
         )
         fact = Fact("decision", spec.id, option)
         self.network.tell(spec.owner, fact)

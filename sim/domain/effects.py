@@ -1,11 +1,19 @@
 """Effects: how a decision option, an inject or a hazard changes the world.
 
-State effects (`set`, `add`, `scale`, each optionally `for:` a duration) go
-to the world state; `fire` and `cancel` act on injects. The older effects of
-an inject (closures, compliance, channel disruption, reinforcement) belong to
-the models they change, so they are passed on to `other` (the facade's
-dispatcher) unchanged: every effect of an option or an inject goes through
-this one door, whatever it is.
+One door for every effect, whatever it changes:
+- state (`set`, `add`, `scale` a variable) goes to the world state;
+- `fire` and `cancel` act on injects;
+- `close` / `open` places, `movement` start / stop in areas (the movement
+  model), `channel` latency and reliability, `agency` staff and hours (the
+  communications model), and `tell` (a message to agencies).
+
+Every change that can last (`for:`) is kept as a temporary modifier on an
+`Adjustable` setting (see `state.py`), so "for a duration" restores exactly and
+"until changed again" means the same for a variable, a place, a channel or an
+agency. The older inject effects are cases of the general ones: `closure` is
+`close` with `for`, `compliance` scales the population's compliance for a
+while, `channel_disruption` is `channel` on agencies with `for`;
+`reinforcement` (flights holding apron stands) goes to the movement model.
 
 `fire` always waits on the SimPy queue (even with no delay), so an inject that
 fires another never recurses inside one step. `cancel` withdraws an inject:
@@ -15,34 +23,62 @@ scheduled before the cancel; a later `fire` or the facilitator still can.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sim.domain.comms import Fact, Network
 from sim.domain.context import Context
 from sim.domain.state import WorldState
 from sim.events import Kind
-from sim.scenario.consequences import AddEffect, CancelEffect, FireEffect, ScaleEffect, SetEffect
+from sim.scenario.consequences import (
+    AddEffect,
+    AgencyEffect,
+    CancelEffect,
+    ChannelEffect,
+    CloseEffect,
+    FireEffect,
+    MovementEffect,
+    OpenEffect,
+    ScaleEffect,
+    SetEffect,
+    TellEffect,
+)
+from sim.scenario.schema import ChannelDisruptionEffect, ClosureEffect, ComplianceEffect, ReinforcementEffect
 
-CONSEQUENCE_EFFECTS = (SetEffect, AddEffect, ScaleEffect, FireEffect, CancelEffect)
+if TYPE_CHECKING:
+    from sim.domain.evacuation import Evacuation
+    from sim.domain.movement import Movement
+
+SIMCELL = "simcell"
+
+MOVEMENT_EFFECTS = (CloseEffect, OpenEffect, MovementEffect, ClosureEffect, ComplianceEffect, ReinforcementEffect)
+"""Effects the movement model carries out; a scenario without one has nothing for them to change."""
 
 
 class Effects:
-    """Applies effects, and keeps which injects have been withdrawn."""
+    """Applies effects, and keeps which injects have been withdrawn.
 
-    def __init__(
-        self,
-        ctx: Context,
-        state: WorldState,
-        fire: Callable[[str], None],
-        other: Callable[[Any], None],
-    ) -> None:
+    Args:
+        ctx: the engine context.
+        state: the world state.
+        fire: fires an inject by id now (the facade's inject door).
+        network: the agencies and channels (for `channel`, `agency`, `tell`).
+    """
+
+    def __init__(self, ctx: Context, state: WorldState, fire: Callable[[str], None], network: Network) -> None:
         self.ctx = ctx
         self.state = state
         self._fire = fire
-        self._other = other
+        self.network = network
+        self.evacuation: Evacuation | None = None
+        """The movement model, if the scenario has one (attached after it is built)."""
+        self.movement: Movement | None = None
+        """The movement network (`movement:`), if the scenario has one (attached after it is built)."""
         self.cancelled: set[str] = set()
         self._cancels: dict[str, int] = {}
         """Inject id -> how many times it was cancelled: a pending `fire` made before the latest cancel is void."""
+        self._told = itertools.count(1)
 
     def apply_all(self, effects: Iterable[Any], cause: str) -> None:
         for effect in effects:
@@ -61,8 +97,70 @@ class Effects:
                 self.schedule_fire(effect.inject, effect.delay)
             case CancelEffect():
                 self.cancel(effect.inject, cause)
+            case ChannelEffect():
+                self.network.change_lines(
+                    cause,
+                    channels=list(effect.channels),
+                    agencies=list(effect.agencies),
+                    latency_factor=effect.latency_factor,
+                    reliability=effect.reliability,
+                    duration=effect.for_,
+                )
+            case ChannelDisruptionEffect():
+                self.network.disrupt(list(effect.agencies), effect.factor, effect.duration, cause)
+            case AgencyEffect():
+                for agency in effect.agencies:
+                    self.network.change_agency(
+                        agency, cause, staff=effect.staff, hours=effect.hours, duration=effect.for_
+                    )
+            case TellEffect():
+                self.tell(effect, cause)
+            case _ if isinstance(effect, MOVEMENT_EFFECTS):
+                self._movement(effect, cause)
             case _:
-                self._other(effect)
+                raise ValueError(f"unknown effect kind {getattr(effect, 'kind', effect)!r}")
+
+    def _movement(self, effect: Any, cause: str) -> None:
+        if self.movement is not None and isinstance(effect, CloseEffect | OpenEffect | MovementEffect):
+            self._network(self.movement, effect, cause)
+        evacuation = self.evacuation
+        if evacuation is None:
+            return  # `validate` warns about movement effects in a scenario without movement
+        match effect:
+            case CloseEffect():
+                evacuation.close(effect.mode, list(effect.places), effect.for_, cause)
+            case ClosureEffect():
+                evacuation.close(effect.mode, list(effect.places), effect.duration, cause)
+            case OpenEffect():
+                evacuation.open(effect.mode, list(effect.places), effect.for_, cause)
+            case MovementEffect():
+                evacuation.change_movement(effect.action, list(effect.areas), effect.for_, cause)
+            case ComplianceEffect():
+                evacuation.set_compliance(effect.factor, effect.duration, cause)
+            case ReinforcementEffect():
+                evacuation.reinforce(effect.hub, effect.flights, effect.stand_time)
+
+    @staticmethod
+    def _network(movement: Movement, effect: CloseEffect | OpenEffect | MovementEffect, cause: str) -> None:
+        """`close` / `open` links and places and `movement` start / stop of the movement network."""
+        match effect:
+            case CloseEffect():
+                movement.close(effect.mode, list(effect.places), effect.for_, cause)
+            case OpenEffect():
+                movement.open(effect.mode, list(effect.places), effect.for_, cause)
+            case MovementEffect():
+                movement.change_movement(effect.action, list(effect.areas), effect.for_, cause)
+
+    def tell(self, effect: TellEffect, cause: str) -> None:
+        """Deliver a message: each addressee handles it, then knows it (shown in its inbox)."""
+        message_id = f"{cause}#{next(self._told)}"
+        self.ctx.emit(Kind.told, cause, None, message=message_id, to=list(effect.to), synopsis=effect.synopsis)
+        fact = Fact("message", message_id)
+        for agency in effect.to:
+            if effect.from_ in self.network.agencies:
+                self.network.send(fact, effect.from_, agency)
+            else:
+                self.network.deliver_from_outside(fact, agency)
 
     def schedule_fire(self, inject_id: str, delay: float) -> None:
         """Fire an inject after `delay` minutes unless it is cancelled meanwhile."""

@@ -29,12 +29,14 @@ import heapq
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import simpy
 
+from sim.domain.context import Context
 from sim.domain.ledger import Groups, Ledger, Queue, apportion, split
+from sim.domain.state import Adjustable, Adjuster
 from sim.engine.streams import RandomStreams
 from sim.errors import ModelError
 from sim.events import Kind
@@ -146,15 +148,45 @@ class Signal:
 
 @dataclass(slots=True)
 class Leg:
-    """A route that weather can close: a feeder, an air hub or a sea hub."""
+    """A route that effects can close: a feeder, an air hub or a sea hub.
+
+    `open` is 1 (open) or 0 (closed), an `Adjustable` so that closures for a
+    while and until opened again overlap exactly; `scale` is the capacity
+    scale the scenario wires to a state variable (0 or below closes the leg).
+    `closed_until` is when it opens again if nothing else changes (inf: not
+    by itself), recomputed on every change; `changed` wakes the vehicles
+    waiting on it."""
 
     id: str
     mode: str
     places: frozenset[str]
     closed_until: float = -math.inf
+    open: Adjustable = field(default_factory=lambda: Adjustable(1.0, 0.0, 1.0))
+    scale: float = 1.0
+    changed: Signal = field(default_factory=Signal)
+    reported_open: bool = True
+    """Whether the last `leg_closed` / `leg_reopened` event said open (so each change is reported once)."""
 
     def open_at(self, t: float) -> float:
         return max(t, self.closed_until)
+
+    @property
+    def is_open(self) -> bool:
+        return self.open.value() >= 1.0 and self.scale > 0.0
+
+    def recompute(self, now: float) -> None:
+        self.closed_until = (
+            -math.inf
+            if self.is_open
+            else (math.inf if self.scale <= 0.0 else self.open.settles_at(now, lambda v: v >= 1.0))
+        )
+        self.changed.fire()
+
+    def until_open(self, env: simpy.Environment) -> simpy.Event:
+        """An event for a vehicle waiting on a closed leg: when it reopens (by itself or by an effect)."""
+        if self.closed_until == math.inf:
+            return self.changed.wait(env)
+        return self.changed.wait(env) | env.timeout(max(0.0, self.closed_until - env.now))
 
 
 # ---------------------------------------------------------------------------
@@ -228,6 +260,8 @@ class IslandState:
 @dataclass(slots=True)
 class MunicipalityState:
     cfg: Municipality
+    flowing: Adjustable = field(default_factory=lambda: Adjustable(1.0, 0.0, 1.0))
+    """1 while people leave home once movement started, 0 while a `movement: stop` holds."""
     started_at: float | None = None
     last_turnout: float = 0.0
     carry: float = 0.0
@@ -282,7 +316,10 @@ class Evacuation:
         self.streams = streams
         self.emit = emit
         self.t0 = env.now
-        self.compliance = 1.0
+        self._adjuster = Adjuster(Context(env, streams, emit, lambda: env.now))
+        self._compliance = Adjustable(1.0, 0.0)
+        self._state: dict[str, float] = {}
+        """State variables the scenario wires to this model (turnout `scale`, hub `capacity_scale`)."""
         self.voluntary = False
         self._voluntary_last = env.now
         self._voluntary_carry = 0.0
@@ -426,49 +463,123 @@ class Evacuation:
             people=self.ledger.total(f"home:{municipality_id}"),
         )
 
-    def close(self, mode: str, places: list[str], duration: float) -> None:
-        """Close matching legs for `duration` minutes (weather, damage)."""
-        until = self.env.now + duration
-        wanted = set(places)
-        closed = []
+    @property
+    def compliance(self) -> float:
+        """Multiplier on every municipality's turnout (the older `compliance` effect changes it)."""
+        return self._compliance.value()
+
+    def read_state(self, values: dict[str, float]) -> None:
+        """Wire the state variables the scenario names (hub `capacity_scale`, turnout `scale`)."""
+        self._state = values
         for leg in self.legs.values():
-            if mode not in ("all", leg.mode):
-                continue
-            if wanted and not (wanted & leg.places):
-                continue
-            leg.closed_until = max(leg.closed_until, until)
-            closed.append(leg.id)
+            self._rescale(leg)
+
+    def state_changed(self, name: str) -> None:
+        for hub in self.config.hubs:
+            if hub.capacity_scale == name:
+                self._rescale(self.legs[hub.id])
+
+    def _rescale(self, leg: Leg) -> None:
+        hub = self.air_hubs.get(leg.id) or self.sea_hubs.get(leg.id)
+        name = hub.cfg.capacity_scale if hub is not None else None
+        scale = self._state.get(name, 1.0) if name is not None else 1.0
+        if scale != leg.scale:
+            was_open = leg.is_open
+            leg.scale = scale
+            leg.recompute(self.env.now)
+            if was_open != leg.is_open and leg.reported_open != leg.is_open:
+                leg.reported_open = leg.is_open
+                kind = Kind.leg_reopened if leg.is_open else Kind.leg_closed
+                extra = {} if leg.is_open else {"mode": leg.mode, "places": [], "hours": None}
+                self.emit(kind, f"state:{name}", None, legs=[leg.id], **extra)
+
+    def _scaled(self, leg: Leg, amount: int) -> int:
+        """`amount` (flights a day, seats a trip) at the leg's capacity scale, at least 1 while open."""
+        if leg.scale >= 1.0:
+            return amount
+        return max(1, math.floor(amount * leg.scale))
+
+    def _matching(self, mode: str, places: list[str]) -> list[Leg]:
+        wanted = set(places)
+        return [leg for leg in self.legs.values() if mode in ("all", leg.mode) and (not wanted or wanted & leg.places)]
+
+    def close(self, mode: str, places: list[str], duration: float | None, cause: str = "weather") -> None:
+        """Close matching legs for `duration` minutes, or until opened again (None)."""
+        legs = self._matching(mode, places)
+        for leg in legs:
+            self._adjuster.change(leg.open, "set", 0.0, duration, lambda _data, leg=leg: leg.recompute(self.env.now))
+            leg.reported_open = leg.is_open
         self.emit(
             Kind.leg_closed,
-            "weather",
+            cause,
             None,
             mode=mode,
-            places=sorted(wanted),
-            legs=closed,
-            hours=round(duration / 60.0, 4),
+            places=sorted(set(places)),
+            legs=[leg.id for leg in legs],
+            hours=None if duration is None else round(duration / 60.0, 4),
         )
-        if closed:
-            reopen = self.env.timeout(duration)
-            reopen.callbacks.append(lambda _e, legs=tuple(closed): self._reopened(legs))
+        if legs and duration is not None:
+            self.env.timeout(duration).callbacks.append(lambda _e, legs=tuple(legs): self._reopened(legs, cause))
 
-    def _reopened(self, legs: tuple[str, ...]) -> None:
-        now = self.env.now
-        opened = [leg for leg in legs if self.legs[leg].closed_until <= now + EPS]
+    def open(self, mode: str, places: list[str], duration: float | None, cause: str) -> None:
+        """Open matching legs (ending closures made before), for `duration` minutes or until closed again."""
+        legs = self._matching(mode, places)
+        was_closed = [leg for leg in legs if not leg.is_open]
+        for leg in legs:
+            self._adjuster.change(leg.open, "set", 1.0, duration, lambda _data, leg=leg: leg.recompute(self.env.now))
+        self._reopened(tuple(was_closed), cause)
+        if duration is not None and legs:
+
+            def closed_again(_event: simpy.Event, legs: tuple[Leg, ...] = tuple(legs)) -> None:
+                again = [leg.id for leg in legs if not leg.is_open and leg.reported_open]
+                for leg in legs:
+                    if not leg.is_open:
+                        leg.reported_open = False
+                if again:
+                    self.emit(
+                        Kind.leg_closed, cause, None, mode=mode, places=sorted(set(places)), legs=again, hours=None
+                    )
+
+            self.env.timeout(duration).callbacks.append(closed_again)
+
+    def _reopened(self, legs: tuple[Leg, ...], cause: str) -> None:
+        opened = [leg.id for leg in legs if leg.is_open and not leg.reported_open]
+        for leg in legs:
+            leg.reported_open = leg.reported_open or leg.is_open
         if opened:
-            self.emit(Kind.leg_reopened, "weather", None, legs=opened)
+            self.emit(Kind.leg_reopened, cause, None, legs=opened)
 
-    def set_compliance(self, factor: float, duration: float) -> None:
-        """Multiply the rate at which people turn up, for `duration` minutes."""
-        self.compliance *= factor
-        self.emit(Kind.compliance_changed, "population", None, factor=factor, compliance=round(self.compliance, 6))
+    def set_compliance(self, factor: float, duration: float | None, cause: str = "population") -> None:
+        """Multiply the rate at which people turn up, for `duration` minutes (or until changed again)."""
 
-        def restore(_event: simpy.Event) -> None:
-            self.compliance /= factor
+        def report(data: dict[str, Any]) -> None:
             self.emit(
-                Kind.compliance_changed, "population", None, factor=1.0 / factor, compliance=round(self.compliance, 6)
+                Kind.compliance_changed,
+                cause,
+                None,
+                factor=factor,
+                compliance=round(self.compliance, 6),
+                change=data["change"],
             )
 
-        self.env.timeout(duration).callbacks.append(restore)
+        self._adjuster.change(self._compliance, "scale", factor, duration, report)
+
+    def change_movement(self, action: str, areas: list[str], duration: float | None, cause: str) -> None:
+        """`start` (movement begins if it had not, and stops are lifted) or `stop` people leaving home."""
+        names = areas or list(self.municipalities)
+        for name in names:
+            state = self.municipalities[name]
+            if action == "start":
+                self.start_movement(name)
+            self._adjuster.change(state.flowing, "set", 1.0 if action == "start" else 0.0, duration, _ignore)
+        self.emit(
+            Kind.movement_changed,
+            cause,
+            None,
+            action=action,
+            areas=names,
+            hours=None if duration is None else round(duration / 60.0, 4),
+        )
 
     def reinforce(self, hub_id: str, flights: int, stand_time: float) -> None:
         """SDF/US reinforcement flights that each hold a stand at the hub for `stand_time`."""
@@ -628,6 +739,7 @@ class Evacuation:
                 None,
                 people=sum(self.ledger.population.values()),
                 hours=None if self.first_start is None else round((now - self.first_start) / 60.0, 4),
+                municipalities=sorted({g[0] for g in groups}),  # whose people were the last to leave
             )
 
     # -- vehicles ------------------------------------------------------------------
@@ -649,6 +761,9 @@ class Evacuation:
                 and env.now - ready < f.max_wait
             ):
                 yield queue.wait(env) | env.timeout(ready + f.max_wait - env.now)
+            if leg.closed_until == math.inf:
+                yield leg.until_open(env)
+                continue
             depart = next_in_window(leg.open_at(env.now), open_at, close_at)
             if depart > env.now:
                 yield env.timeout(depart - env.now)
@@ -660,12 +775,18 @@ class Evacuation:
             yield env.timeout(f.travel_time)
             self._join_island(island, groups, f"feeder:{f.id}")
             self.emit(Kind.arrived, name, f.destination, leg=f.id, vehicle=name, people=people)
+            while leg.closed_until == math.inf:
+                yield leg.until_open(env)
             back = next_in_window(leg.open_at(env.now + f.turnaround), open_at, close_at)
             yield env.timeout(back + f.travel_time + f.turnaround - env.now)
 
     def _stand_start(self, hub: AirHubState, t: float) -> tuple[float, int]:
         """Earliest time >= t a flight may take a stand and still leave in the window, under the daily cap."""
         cap = hub.cfg.max_flights_per_day
+        leg = self.legs[hub.id]
+        if leg.scale < 1.0:
+            nominal = cap if cap is not None else math.floor(hub.cfg.stands * hub.cfg.flights_per_stand_per_day)
+            cap = self._scaled(leg, nominal)
         for _ in range(MAX_DAYS_SEARCHED):
             day = math.floor(t / DAY)
             tod = t - day * DAY
@@ -706,10 +827,8 @@ class Evacuation:
                     and (island.reg.total > 0 or ledger.total(hub.landside) > 0 or self._incoming(island) > 0)
                 ):
                     yield hub.airside.wait(env) | env.timeout(deadline - env.now)
-                if leg.closed_until > env.now:
-                    yield env.timeout(leg.closed_until - env.now)
-                    while leg.closed_until > env.now:
-                        yield env.timeout(leg.closed_until - env.now)
+                while leg.closed_until > env.now:
+                    yield leg.until_open(env)
                 if env.now > day * DAY + hub.dep_close + EPS or hub.airside.total == 0:
                     hub.reserved[day] -= 1
                     continue
@@ -722,6 +841,8 @@ class Evacuation:
             yield env.timeout(cfg.block_time)
             self._land(cfg.destination, groups, hub.transit)
             self.emit(Kind.arrived, name, cfg.destination, leg=hub.id, vehicle=name, people=people)
+            while leg.closed_until == math.inf:
+                yield leg.until_open(env)
             back = env.now + cfg.turnaround
             for _ in range(30):
                 back = next_in_window(leg.open_at(back), d_open, d_close)
@@ -757,17 +878,20 @@ class Evacuation:
                 if group.takes_anyone:
                     events.append(island.reg.wait(env))
                 yield env.any_of(events)
+            while leg.closed_until == math.inf:
+                yield leg.until_open(env)
             slot = hub.next_slot.get(group.id, -math.inf)
             depart = next_in_window(leg.open_at(max(env.now, slot)), open_at, close_at)
             hub.next_slot[group.id] = depart + cfg.headway
             if depart > env.now:
                 yield env.timeout(depart - env.now)
             while leg.closed_until > env.now:
-                yield env.timeout(leg.closed_until - env.now)
-            groups = hub.queue.take(capacity)
+                yield leg.until_open(env)
+            load = self._scaled(leg, capacity)
+            groups = hub.queue.take(load)
             people = ledger.move(groups, hub.queue.place, hub.transit)
-            if group.takes_anyone and people < capacity and island.reg.total:
-                extra = island.reg.take(capacity - people)
+            if group.takes_anyone and people < load and island.reg.total:
+                extra = island.reg.take(load - people)
                 people += ledger.move(extra, island.reg.place, hub.transit)
                 for g, n in extra.items():
                     groups[g] = groups.get(g, 0) + n
@@ -823,9 +947,10 @@ class Evacuation:
             open_at, close_at = window_bounds(m.turnout.hours)
             minutes = overlap_minutes(state.last_turnout, now, open_at, close_at)
             state.last_turnout = now
-            if ledger.total(home) == 0:
+            if ledger.total(home) == 0 or state.flowing.value() < 1.0:
                 continue
-            amount = m.turnout.per_hour * minutes / 60.0 * self.compliance + state.carry
+            scale = self._state.get(m.turnout.scale, 1.0) if m.turnout.scale is not None else 1.0
+            amount = m.turnout.per_hour * minutes / 60.0 * self.compliance * max(0.0, scale) + state.carry
             n = int(amount)
             state.carry = amount - n
             groups = split(ledger.groups(home), n)
@@ -1016,3 +1141,7 @@ class Evacuation:
             "hubs": hubs,
             "series": {k: list(v) for k, v in self._series.items()},
         }
+
+
+def _ignore(_data: dict[str, Any]) -> None:
+    """Changes whose event the caller emits itself."""

@@ -8,6 +8,8 @@ metric. Problems are reported at the offending value, with a suggestion.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -26,9 +28,119 @@ from sim.scenario.consequences import (
     StateMetric,
     When,
 )
-from sim.scenario.loader import suggest
+from sim.scenario.evacuation import EvacuationConfig, Turnout
+from sim.scenario.problems import suggest
 
 EVENT_KINDS = [str(kind) for kind in Kind]
+
+SIMCELL = "simcell"
+
+TARGET_KINDS = {
+    "close",
+    "open",
+    "closure",
+    "movement",
+    "channel",
+    "channel_disruption",
+    "agency",
+    "tell",
+    "reinforcement",
+}
+"""Effect kinds that name places, areas, channels, agencies or hubs (checked by `effect_target_problems`)."""
+
+MOVEMENT_KINDS = {"close", "open", "closure", "movement", "compliance", "reinforcement"}
+"""Effect kinds only a scenario with a movement model (`evacuation:`) can carry out."""
+
+
+@dataclass
+class Targets:
+    """Every name an effect may target in one scenario (from its raw mapping)."""
+
+    agencies: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    """Municipalities, islands, hubs and feeder routes: what `close` and `open` name."""
+    areas: list[str] = field(default_factory=list)
+    """Where people live (municipalities): what `movement` names."""
+    air_hubs: list[str] = field(default_factory=list)
+    """What `reinforcement` may name: an air hub, or an island or municipality served by one."""
+    movement: bool = False
+
+    @classmethod
+    def of(cls, raw: dict[str, Any]) -> Targets:
+        targets = cls()
+        targets.agencies = _item_ids(raw.get("agencies"))
+        targets.channels = _item_ids(raw.get("channels"))
+        network = raw.get("movement")
+        if isinstance(network, dict):  # the movement network: places, links and areas
+            targets.movement = True
+            targets.places += _item_ids(network.get("places")) + _item_ids(network.get("links"))
+            targets.areas += _item_ids(network.get("areas"))
+        evacuation = raw.get("evacuation")
+        if not isinstance(evacuation, dict):
+            return targets
+        targets.movement = True
+        municipalities = _items(evacuation.get("municipalities"))
+        targets.areas += _item_ids(municipalities)
+        islands = _item_ids(evacuation.get("islands"))
+        hubs = _items(evacuation.get("hubs"))
+        targets.places = list(
+            dict.fromkeys(
+                [*targets.places, *targets.areas, *islands, *_item_ids(hubs), *_item_ids(evacuation.get("feeders"))]
+            )
+        )
+        air = [h for h in hubs if h.get("mode", "air") == "air" and isinstance(h.get("id"), str)]
+        air_islands = {h.get("island") for h in air}
+        targets.air_hubs = [
+            *(h["id"] for h in air),
+            *(i for i in islands if i in air_islands),
+            *(m["id"] for m in municipalities if isinstance(m.get("id"), str) and m.get("hub_island") in air_islands),
+        ]
+        return targets
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _item_ids(value: Any) -> list[str]:
+    return [item["id"] for item in _items(value) if isinstance(item.get("id"), str)]
+
+
+def effect_target_problems(data: dict[str, Any], targets: Targets) -> Iterator[tuple[tuple, str]]:
+    """(path inside the effect, message) for each name an effect targets that the scenario lacks."""
+    kind = data.get("kind")
+    if not isinstance(kind, str):
+        return  # the schema pass reports it
+    if kind in MOVEMENT_KINDS and not targets.movement:
+        return  # reported once per effect as a logic warning: nothing to change
+    lists = {
+        "close": [("places", targets.places, "place")],
+        "open": [("places", targets.places, "place")],
+        "closure": [("places", targets.places, "place")],
+        "movement": [("areas", targets.areas, "area")],
+        "channel": [("channels", targets.channels, "channel"), ("agencies", targets.agencies, "agency")],
+        "channel_disruption": [("agencies", targets.agencies, "agency")],
+        "agency": [("agencies", targets.agencies, "agency")],
+        "tell": [("to", targets.agencies, "agency")],
+    }.get(kind, [])
+    for key, known, noun in lists:
+        values = data.get(key)
+        for i, name in enumerate(values if isinstance(values, list) else []):
+            if isinstance(name, str) and name not in known:
+                extra = " (channels are named by their id:)" if noun == "channel" else ""
+                yield (key, i), f"unknown {noun} {name!r}{suggest(name, known)}{extra}"
+    if kind == "tell":
+        sender = data.get("from", SIMCELL)
+        if isinstance(sender, str) and sender != SIMCELL and sender not in targets.agencies:
+            yield (
+                ("from",),
+                f"unknown sender {sender!r}{suggest(sender, targets.agencies)}; expected an agency id or 'simcell'",
+            )
+    if kind == "reinforcement":
+        hub = data.get("hub")
+        if isinstance(hub, str) and hub not in targets.air_hubs:
+            yield ("hub",), f"no air hub {hub!r}{suggest(hub, targets.air_hubs)}; reinforcement flights need an airport"
 
 
 class ConsequenceChecks:
@@ -40,7 +152,12 @@ class ConsequenceChecks:
         checker._unique("hazards", "hazard")
         checker._unique("objectives", "objective")
         self.metrics = self._metric_ids()
+        self.targets = Targets.of(checker.raw)
         self._check_instant_fire_loops()
+
+    def targets_of(self, path: tuple, data: dict[str, Any]) -> None:
+        for where, message in effect_target_problems(data, self.targets):
+            self.checker.report((*path, *where), message)
 
     def _check_instant_fire_loops(self) -> None:
         """Injects that fire each other with no delay would loop forever at one instant."""
@@ -109,6 +226,13 @@ class ConsequenceChecks:
 
     def check_model(self, path: tuple, cls: type[BaseModel], data: dict[str, Any]) -> None:
         c = self.checker
+        if issubclass(cls, EvacuationConfig):  # hubs are a union on `mode`, which the model walk does not split
+            hubs = data.get("hubs")
+            for i, hub in enumerate(hubs if isinstance(hubs, list) else []):
+                if isinstance(hub, dict) and "capacity_scale" in hub:
+                    self.variable((*path, "hubs", i, "capacity_scale"), hub["capacity_scale"])
+        if issubclass(cls, Turnout) and "scale" in data:
+            self.variable((*path, "scale"), data["scale"])
         if issubclass(cls, SetEffect | AddEffect | ScaleEffect | StateMetric | Rate):
             self.variable((*path, "state"), data.get("state"))
         elif issubclass(cls, FireEffect | CancelEffect):
@@ -118,6 +242,8 @@ class ConsequenceChecks:
             self.option((*path, "option"), data.get("decision"), data.get("option"))
             c.expect((*path, "inject"), data.get("inject"), c.injects, "inject")
             self.variable((*path, "state"), data.get("state"))
+        elif "kind" in cls.model_fields and isinstance(data.get("kind"), str) and data["kind"] in TARGET_KINDS:
+            self.targets_of(path, data)  # the effects above and the older closure / disruption / reinforcement
         elif issubclass(cls, CountMetric):
             c.expect((*path, "event"), data.get("event"), EVENT_KINDS, "event kind", " (see the event catalogue)")
         elif issubclass(cls, Objective):

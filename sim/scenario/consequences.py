@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from sim.scenario.types import Cited, Duration, Identifier, Strict
+from sim.scenario.types import Cited, Duration, Identifier, Strict, Window
 
 MetricId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$", min_length=1, max_length=100)]
 """A metric id: lower-case words joined by `_`, optionally grouped by dots (`evacuation.completion_hours`)."""
@@ -180,12 +180,103 @@ class CancelEffect(Cited):
     inject: Identifier
 
 
+class _Timed(Cited):
+    for_: Duration | None = Field(default=None, alias="for")
+    """Undo the change after this long (exactly); default: until changed again."""
+
+
+class CloseEffect(_Timed):
+    """Close places (hubs, islands, areas, feeder routes) to movement, e.g. a strike on an airport."""
+
+    kind: Literal["close"]
+    places: list[Identifier] = []
+    """Hub, island, area or feeder ids; empty means every place."""
+    mode: Literal["air", "sea", "all"] = "all"
+    """Only routes of this mode."""
+
+
+class OpenEffect(_Timed):
+    """Open places again (ends closures made before it; with `for`, open them for a while only)."""
+
+    kind: Literal["open"]
+    places: list[Identifier] = []
+    """Hub, island, area or feeder ids; empty means every place."""
+    mode: Literal["air", "sea", "all"] = "all"
+
+
+class ChannelEffect(_Timed):
+    """Change channels: their latency (a factor) or reliability, e.g. a cyberattack or a cut cable.
+
+    Name the channels by `channels` (ids) or every line touching `agencies`
+    (including hops up and down the chain of command)."""
+
+    kind: Literal["channel"]
+    channels: list[Identifier] = []
+    """Channel ids (channels need an `id:`)."""
+    agencies: list[Identifier] = []
+    """Every line to or from these agencies."""
+    latency_factor: Annotated[float, Field(gt=0, le=1000)] | None = None
+    """Transmission takes this many times as long (replaces an earlier factor while it lasts)."""
+    reliability: Annotated[float, Field(gt=0, le=1)] | None = None
+    """Chance a message gets through on one try while the change lasts (named channels only)."""
+
+    @model_validator(mode="after")
+    def _what(self) -> ChannelEffect:
+        if not self.channels and not self.agencies:
+            raise ValueError("name 'channels' or 'agencies'")
+        if self.latency_factor is None and self.reliability is None:
+            raise ValueError("give 'latency_factor', 'reliability' or both")
+        if self.reliability is not None and not self.channels:
+            raise ValueError("'reliability' applies to named 'channels'")
+        return self
+
+
+class AgencyEffect(_Timed):
+    """Change agencies' staff (messages handled at once) or working hours, e.g. a reinforced crisis cell."""
+
+    kind: Literal["agency"]
+    agencies: list[Identifier] = Field(min_length=1)
+    staff: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    """Staff while the change lasts."""
+    hours: Window | None = None
+    """Working hours while the change lasts, e.g. `{open: "00:00", close: "24:00"}` for round the clock."""
+
+    @model_validator(mode="after")
+    def _what(self) -> AgencyEffect:
+        if self.staff is None and self.hours is None:
+            raise ValueError("give 'staff', 'hours' or both")
+        return self
+
+
+class MovementEffect(_Timed):
+    """Start or stop people leaving home in areas (municipalities of the evacuation model)."""
+
+    kind: Literal["movement"]
+    action: Literal["start", "stop"]
+    areas: list[Identifier] = []
+    """Area ids; empty means every area."""
+
+
+class TellEffect(Cited):
+    """Tell agencies something: a message from `from` (an agency or `simcell`) that each handles on arrival."""
+
+    kind: Literal["tell"]
+    to: list[Identifier] = Field(min_length=1)
+    from_: str = Field(default="simcell", alias="from")
+    """Sender: an agency id (the message travels over channels) or `simcell` (straight into the inbox)."""
+    synopsis: str = Field(min_length=1)
+    """What they are told."""
+
+
+DomainEffect = CloseEffect | OpenEffect | ChannelEffect | AgencyEffect | MovementEffect | TellEffect
+"""Effects on the world's places, channels, agencies and movement (the domain models apply them)."""
+
 ConsequenceEffect = SetEffect | AddEffect | ScaleEffect | FireEffect | CancelEffect
-"""Effects this module defines; the main schema joins them with its own into `Effect`."""
+"""State and inject effects; the main schema joins them and the domain effects into `Effect`."""
 
 StateEffect = SetEffect | AddEffect | ScaleEffect
 
-HazardEffect = Annotated[ConsequenceEffect, Field(discriminator="kind")]
+HazardEffect = Annotated[ConsequenceEffect | DomainEffect, Field(discriminator="kind")]
 
 
 # ---------------------------------------------------------------------------
@@ -261,7 +352,7 @@ class Hazard(Cited):
     limit: int | None = Field(default=None, ge=1)
     """At most this many occurrences in a run (default no limit)."""
     effects: list[HazardEffect] = Field(min_length=1)
-    """What each occurrence does (to close places or tell agencies, `fire` an on-demand inject)."""
+    """What each occurrence does (change state, close places, slow channels, tell agencies, fire injects)."""
 
 
 # ---------------------------------------------------------------------------

@@ -68,6 +68,8 @@ class Turnout(Cited):
     """People per hour arriving at the registration centre or port at compliance 1."""
     hours: Window = Field(default_factory=Window)
     """Daily hours in which people turn up."""
+    scale: Identifier | None = None
+    """A state variable (e.g. `compliance`, 0-1) that multiplies `per_hour` while the run goes on."""
 
 
 class Municipality(Cited):
@@ -192,6 +194,8 @@ class AirHub(Cited):
     """Bus ride from the registration centre to this airport (each way)."""
     priority: StandPriority = StandPriority.evacuation_first
     """Who gets a free stand first when SDF/US reinforcement flights also want one."""
+    capacity_scale: Identifier | None = None
+    """A state variable (e.g. `airspace_open`, 0/1) scaling the flights a day; at 0 or below the hub is closed."""
 
     @property
     def seats_per_day(self) -> int:
@@ -221,6 +225,8 @@ class SeaHub(Cited):
     departures: Window = Field(default_factory=Window)
     max_wait: Duration = 720.0
     """Longest a ship waits for a full load once someone is aboard."""
+    capacity_scale: Identifier | None = None
+    """A state variable scaling the passengers per trip; at 0 or below the port is closed."""
 
 
 Hub = Annotated[AirHub | SeaHub, Field(discriminator="mode")]
@@ -266,6 +272,11 @@ class Weather(Cited):
     mode: Literal["air", "sea", "all"] = "all"
     places: list[Identifier] = []
     """Municipality or hub ids affected; empty means all."""
+
+
+def _takes_anyone(hub: Hub) -> bool:
+    """A sea hub whose ships carry everyone waiting, so an island needs no airport (e.g. Izu Oshima 1986)."""
+    return hub.mode == "sea" and any(v.takes_anyone and v.count for v in hub.vessels)
 
 
 def _at_least_a_minute(minutes: float) -> float:
@@ -345,8 +356,8 @@ class EvacuationConfig(Cited):
                 problems.append(f"hub {hub.id!r}: destination {hub.destination!r} is not an arrival node")
         seats = {i.id: i.bus_seats for i in self.islands}
         for island in islands:
-            if not any(h.island == island and h.mode == "air" for h in self.hubs):
-                problems.append(f"island {island!r} has no air hub")
+            if not any(h.island == island and (h.mode == "air" or _takes_anyone(h)) for h in self.hubs):
+                problems.append(f"island {island!r} has no air hub (nor a sea hub with ships that take anyone)")
         for hub in self.hubs:
             if hub.mode == "air" and not any(a.count for a in hub.fleet):
                 problems.append(f"hub {hub.id!r}: the fleet has no aircraft")

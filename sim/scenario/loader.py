@@ -35,170 +35,39 @@ list items by id; that is a different, user-written notation.
 
 from __future__ import annotations
 
-import bisect
 import codecs
 import difflib
 import os
 import re
 import stat
-import types
-import typing
-from collections.abc import Iterator, Mapping, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from sim.scenario.problems import (
+    MAX_SUGGESTIONS,
+    _LineIndex,
+    _suggestions_left,
+)
+from sim.scenario.problems import PathTuple as PathTuple  # re-exported: callers import these from the loader
+from sim.scenario.problems import Positions as Positions
+from sim.scenario.problems import Problem as Problem
+from sim.scenario.problems import ScenarioError as ScenarioError
+from sim.scenario.problems import dotted as dotted
+from sim.scenario.problems import suggest as suggest
+from sim.scenario.references import check_references
+from sim.scenario.reforms import apply_reforms_positioned
 from sim.scenario.schema import Scenario
-
-PathTuple = tuple[Any, ...]
-"""A path into the raw data: mapping keys and list indices."""
-
-# ---------------------------------------------------------------------------
-# Problems
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with a scenario file, at a 1-based line and column."""
-
-    file: str
-    line: int
-    col: int
-    path: str
-    """Dotted field path (`agencies.3.parent`); empty for file-level problems."""
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.col}:"
-        return f"{where} {self.path}: {self.message}" if self.path else f"{where} {self.message}"
-
-
-class ScenarioError(Exception):
-    """A scenario that cannot be loaded; `problems` lists every reason, sorted by position."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: list[Problem] = sorted(problems, key=lambda p: (p.file, p.line, p.col, p.path, p.message))
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-    def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
-
-
-def dotted(path: Sequence[Any]) -> str:
-    """`('agencies', 3, 'parent')` -> `agencies.3.parent`."""
-    return ".".join(str(part) for part in path)
-
-
-MAX_SUGGESTIONS = 200
-"""Most "did you mean" hints computed while validating one file: each costs a difflib
-search, and a file with tens of thousands of unknown names needs none past the first few."""
-
-_suggestions_left: ContextVar[int | None] = ContextVar("suggestions_left", default=None)
-
-
-def suggest(word: Any, candidates: Iterator[Any] | Sequence[Any]) -> str:
-    """` (did you mean 'X'?)` when difflib finds a close match, else ``
-    (also `` once `MAX_SUGGESTIONS` hints were computed in this validation)."""
-    if not isinstance(word, str):
-        return ""
-    left = _suggestions_left.get()
-    if left is not None:
-        if left <= 0:
-            return ""
-        _suggestions_left.set(left - 1)
-    pool = sorted({c for c in candidates if isinstance(c, str) and c != word})
-    close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-# ---------------------------------------------------------------------------
-# Positions
-# ---------------------------------------------------------------------------
-
-
-class Positions:
-    """1-based (line, col) of every mapping key and every value, by raw path.
-
-    `value(path)` is where the value starts (for a block mapping, its first
-    key; for a list item, the item after `- `); `key(path)` is where the key
-    naming it starts (list items have no key: their value position is used).
-    `nearest(path)` falls back to the closest recorded ancestor.
-    """
-
-    def __init__(self, filename: str = "<string>") -> None:
-        self.filename = filename
-        self.values: dict[PathTuple, tuple[int, int]] = {}
-        self.keys: dict[PathTuple, tuple[int, int]] = {}
-
-    def value(self, path: Sequence[Any]) -> tuple[int, int] | None:
-        return self.values.get(tuple(path))
-
-    def key(self, path: Sequence[Any]) -> tuple[int, int] | None:
-        path = tuple(path)
-        return self.keys.get(path) or self.values.get(path)
-
-    def nearest(self, path: Sequence[Any], *, key: bool = False) -> tuple[int, int]:
-        """Position of `path` (its key if `key`), else of its nearest recorded ancestor."""
-        path = tuple(path)
-        while True:
-            found = self.key(path) if key else self.values.get(path)
-            if found is not None:
-                return found
-            if not path:
-                return (1, 1)
-            path = path[:-1]
-            key = True  # an ancestor is best shown by the key that names it
-
-    def problem(self, path: Sequence[Any], message: str, *, key: bool = False) -> Problem:
-        line, col = self.nearest(path, key=key)
-        return Problem(self.filename, line, col, dotted(path), message)
-
-    def rerooted(self, source: Sequence[Any], target: Sequence[Any]) -> Positions:
-        """A copy where everything under `target` is positioned as under `source`.
-
-        Used after a reform patch copies the value at `source` (in the reform)
-        to `target` (in the scenario): errors in the patched value point at the
-        reform's text.
-        """
-        source, target = tuple(source), tuple(target)
-        copy = Positions(self.filename)
-        for table, new in ((self.values, copy.values), (self.keys, copy.keys)):
-            for path, pos in table.items():
-                if path[: len(target)] != target:
-                    new[path] = pos
-            for path, pos in table.items():
-                if path[: len(source)] == source:
-                    new[target + path[len(source) :]] = pos
-        return copy
-
-
-class _LineIndex:
-    """Char offset -> 1-based (line, col), counting only `\\n` as a line break (as editors do)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
-        # A position after the final newline is shown at the end of the last real line.
-        self.last_line = len(self.starts) - 1 if len(self.starts) > 1 and text.endswith("\n") else len(self.starts)
-
-    def at(self, offset: int) -> tuple[int, int]:
-        offset = max(0, min(offset, len(self.text)))
-        line = bisect.bisect_right(self.starts, offset)
-        if line > self.last_line:
-            line = self.last_line
-            return line, len(self.text) - self.starts[line - 1]  # just after the last char, before `\n`
-        return line, offset - self.starts[line - 1] + 1
-
-    def mark(self, mark: yaml.Mark | None) -> tuple[int, int]:
-        if mark is None:
-            return (1, 1)
-        return self.at(mark.index)
-
+from sim.scenario.walk import (
+    _get,
+    _kind_of,
+    _tag_names,
+    allowed_keys,
+    model_at,
+)
 
 # ---------------------------------------------------------------------------
 # YAML
@@ -602,141 +471,6 @@ def _raw_path(raw: Any, loc: Sequence[Any]) -> tuple[PathTuple, list[Any]]:
     return tuple(path), rest
 
 
-def _tag_names() -> set[str]:
-    names: set[str] = set()
-    for cls in _all_models(Scenario):
-        for discriminator in ("kind", "mode"):  # `mode` tags the hub union (air | sea)
-            field = cls.model_fields.get(discriminator)
-            if field is not None:
-                names.update(arg for arg in typing.get_args(field.annotation) if isinstance(arg, str))
-    return names | {"str", "int", "float", "bool", "none", "list", "dict"}
-
-
-def _all_models(root: type[BaseModel]) -> list[type[BaseModel]]:
-    seen: list[type[BaseModel]] = []
-    stack = [root]
-    while stack:
-        cls = stack.pop()
-        if cls in seen:
-            continue
-        seen.append(cls)
-        for field in cls.model_fields.values():
-            stack.extend(_models_in(field.annotation))
-    return seen
-
-
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
-    """Every BaseModel class an annotation can hold (through Annotated, unions, list, dict)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is typing.Annotated:
-        return _models_in(args[0])
-    if origin is dict:
-        return _models_in(args[1]) if len(args) == 2 else []
-    out: list[type[BaseModel]] = []
-    if origin in (typing.Union, types.UnionType, list, tuple, set, frozenset, Sequence):
-        for arg in args:
-            out.extend(m for m in _models_in(arg) if m not in out)
-    return out
-
-
-def _kind_of(cls: type[BaseModel]) -> set[str]:
-    field = cls.model_fields.get("kind")
-    if field is None:
-        return set()
-    return {a for a in typing.get_args(field.annotation) if isinstance(a, str)}
-
-
-def _pick(candidates: list[type[BaseModel]], value: Any) -> list[type[BaseModel]]:
-    """Narrow a union of models by the raw `kind:` (bare values mean `fixed`)."""
-    if len(candidates) <= 1:
-        return candidates
-    if isinstance(value, dict):
-        kind = value.get("kind") if isinstance(value.get("kind"), str) else None
-    else:
-        kind = "fixed" if isinstance(value, str | int | float) and not isinstance(value, bool) else None
-    chosen = [c for c in candidates if kind in _kind_of(c)]
-    return chosen or candidates
-
-
-def field_key(name: str, field: Any) -> str:
-    """The key a field is written with in YAML (its alias, e.g. `from`)."""
-    return field.alias or name
-
-
-def model_at(raw: Any, path: Sequence[Any], root: type[BaseModel] = Scenario) -> list[type[BaseModel]]:
-    """The model class(es) that validate the mapping at `path` in the raw data.
-
-    Walks the pydantic fields along the path (lists, optionals, Annotated and
-    discriminated unions by the raw `kind` value). Empty if `path` does not
-    lead to a model.
-    """
-    annotation: Any = root
-    node = raw
-    for part in path:
-        models = _pick(_direct_models(annotation), node)
-        if models and isinstance(part, str):
-            annotation = None
-            for cls in models:
-                for name, field in cls.model_fields.items():
-                    if part in (name, field_key(name, field)):
-                        annotation = field.annotation
-                        break
-                if annotation is not None:
-                    break
-        elif isinstance(part, int):
-            annotation = _item_type(annotation)
-        else:
-            annotation = _value_type(annotation)
-        if annotation is None:
-            return []
-        node = _get(node, (part,))
-    return _pick(_direct_models(annotation), node)
-
-
-def _strip(annotation: Any) -> list[Any]:
-    """Annotated/Union -> the plain alternatives (None dropped)."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _strip(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        out = []
-        for arg in typing.get_args(annotation):
-            out.extend(_strip(arg))
-        return out
-    return [] if annotation is type(None) else [annotation]
-
-
-def _direct_models(annotation: Any) -> list[type[BaseModel]]:
-    return [a for a in _strip(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
-
-
-def _item_type(annotation: Any) -> Any:
-    for alt in _strip(annotation):
-        if typing.get_origin(alt) in (list, tuple, set, frozenset, Sequence):
-            args = typing.get_args(alt)
-            return args[0] if args else Any
-    return None
-
-
-def _value_type(annotation: Any) -> Any:
-    for alt in _strip(annotation):
-        if typing.get_origin(alt) in (dict, Mapping):
-            args = typing.get_args(alt)
-            return args[1] if len(args) == 2 else Any
-    return None
-
-
-def allowed_keys(raw: Any, path: Sequence[Any]) -> list[str]:
-    """Keys the schema accepts in the mapping at `path` (aliases, e.g. `from`)."""
-    keys: list[str] = []
-    for cls in model_at(raw, path):
-        keys.extend(field_key(n, f) for n, f in cls.model_fields.items() if field_key(n, f) not in keys)
-    return keys
-
-
 _QUOTED = re.compile(r"'([^']*)'")
 _ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -798,18 +532,6 @@ def _schema_problem(error: Mapping[str, Any], raw: Any, positions: Positions) ->
     return positions.problem(path, msg)
 
 
-def _get(raw: Any, path: Sequence[Any]) -> Any:
-    node = raw
-    for part in path:
-        if (isinstance(node, dict) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        ):
-            node = node[part]
-        else:
-            return None
-    return node
-
-
 _TAG_NAMES = _tag_names()
 
 
@@ -837,8 +559,6 @@ def _misspelt_required(entries: list[Any], raw: Any, positions: Positions) -> li
 
 def _validate(raw: dict[str, Any], positions: Positions) -> tuple[Scenario | None, list[Problem]]:
     """Schema + cross-reference problems for one raw scenario, all collected."""
-    from sim.scenario.references import check_references
-
     problems: dict[Problem, None] = {}  # an ordered set: linear however many problems there are
     suggested: set[Problem] = set()
     scenario: Scenario | None = None
@@ -879,8 +599,6 @@ def load_scenario_text(text: str, filename: str = "<string>", reforms: Sequence[
     Raises:
         ScenarioError: every problem found, one per line.
     """
-    from sim.scenario.reforms import apply_reforms_positioned
-
     raw, positions, problems = _parse(text, filename)
     scenario, more = _validate(raw, positions)
     problems.extend(more)

@@ -22,23 +22,12 @@ from pydantic import BaseModel
 
 from sim.scenario.consequence_refs import ConsequenceChecks
 from sim.scenario.evacuation import departure_window
-from sim.scenario.loader import (
-    PathTuple,
-    Positions,
-    Problem,
-    _direct_models,
-    _get,
-    _item_type,
-    _pick,
-    _value_type,
-    allowed_keys,
-    field_key,
-    suggest,
-)
+from sim.scenario.movement_refs import MovementChecks
+from sim.scenario.problems import PathTuple, Positions, Problem, suggest
+from sim.scenario.reforms import PathError, resolve_path
 from sim.scenario.schema import (
     Agency,
     Channel,
-    ChannelDisruptionEffect,
     Condition,
     Decision,
     HandoverConfig,
@@ -47,6 +36,7 @@ from sim.scenario.schema import (
     Scenario,
 )
 from sim.scenario.types import Window, format_duration, parse_duration
+from sim.scenario.walk import _direct_models, _get, _item_type, _pick, _value_type, allowed_keys, field_key
 
 SIMCELL = "simcell"
 """The exercise control cell: a valid inject sender that is not an agency."""
@@ -183,6 +173,7 @@ class _Checker:
         self.check_requires_cycles()
         self.check_reform_paths()
         self.check_departure_windows()
+        MovementChecks(self).run()
         return list(self.problems)
 
     def check_model(self, path: PathTuple, cls: type[BaseModel], data: dict[str, Any]) -> None:
@@ -194,6 +185,9 @@ class _Checker:
         elif issubclass(cls, Channel):
             self.agency((*path, "from"), data.get("from", data.get("from_")))
             self.agency((*path, "to"), data.get("to"))
+            facts = [*self.decisions, *self.injects]
+            for i, fact in _str_list(data.get("carries")):
+                self.expect((*path, "carries", i), fact, facts, "decision or inject")
         elif issubclass(cls, Decision):
             self.agency((*path, "owner"), data.get("owner"))
             for i, agency in _str_list(data.get("notify")):
@@ -208,9 +202,6 @@ class _Checker:
                     f"unknown sender {sender!r}"
                     f"{suggest(sender, [*self.agencies, SIMCELL])}; expected an agency id or 'simcell'",
                 )
-        elif issubclass(cls, ChannelDisruptionEffect):
-            for i, agency in _str_list(data.get("agencies")):
-                self.agency((*path, "agencies", i), agency)
         elif issubclass(cls, Condition):
             self.decision((*path, "decision"), data.get("decision"))
             self.expect((*path, "inject"), data.get("inject"), self.injects, "inject")
@@ -306,8 +297,6 @@ class _Checker:
                 )
 
     def check_reform_paths(self) -> None:
-        from sim.scenario.reforms import PathError, resolve_path
-
         for i, _reform_id in _ids(self.raw, "reforms"):
             for j, patch in enumerate(_as_list(_get(self.raw, ("reforms", i, "patches")))):
                 if not (isinstance(patch, dict) and isinstance(patch.get("path"), str)):

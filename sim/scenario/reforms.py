@@ -17,7 +17,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from sim.scenario.loader import PathTuple, Positions, Problem, ScenarioError, dotted, suggest
+from sim.scenario.problems import PathTuple, Positions, Problem, ScenarioError, dotted, suggest
 
 
 class PathError(ValueError):

@@ -17,17 +17,24 @@ from pydantic import Field, model_validator
 
 from sim.scenario.consequences import (
     AddEffect,
+    AgencyEffect,
     CancelEffect,
+    ChannelEffect,
+    CloseEffect,
     FireEffect,
     Hazard,
     Metric,
+    MovementEffect,
     Objective,
+    OpenEffect,
     ScaleEffect,
     SetEffect,
+    TellEffect,
     Variable,
     When,
 )
 from sim.scenario.evacuation import EvacuationConfig
+from sim.scenario.movement import MovementConfig
 from sim.scenario.types import (
     Cited,
     Distribution,
@@ -112,10 +119,17 @@ class Agency(Cited):
     """Working hours in which messages are handled; default around the clock."""
     role: str | None = None
     """Role title for the player who may act for this agency, e.g. `Governor of Okinawa`."""
+    relay: bool = False
+    """Passes on messages between any of its lines (a liaison hub, a crisis centre). Without it an
+    agency passes messages on only up and down the chain of command."""
 
 
 class Channel(Cited):
-    """A direct line between two agencies; without one, messages climb the hierarchy."""
+    """A direct line between two agencies; without one, messages climb the hierarchy.
+
+    A message uses a channel for one hop; an agency in the middle of a route
+    passes it on only if it is a `relay:` or the message moves up or down the
+    chain of command through it."""
 
     id: Identifier | None = None
     """Optional name, so a reform can patch `channels.<id>.latency`."""
@@ -129,6 +143,8 @@ class Channel(Cited):
     """Wait before resending a message that did not get through (at least `1m` when `reliability` is below 1)."""
     both_ways: bool = True
     """The same line also carries messages from `to` back to `from`."""
+    carries: list[Identifier] | None = None
+    """Only these decisions' outcomes and injects travel on it (ids); default: everything."""
 
     @model_validator(mode="after")
     def _retry_advances(self) -> Channel:
@@ -200,9 +216,14 @@ class Decision(Cited):
     """What the exercise design expects (shown to evaluators, used in the AAR)."""
     expected_within: Duration | None = None
     """Expected time from the decision coming up to the answer, for P/S/M/U ratings."""
+    repeat: Duration | None = None
+    """Re-open the decision this long after each time it is taken (e.g. `12h`: a standing review);
+    it comes up again once its `requires` and `when` hold. Default: taken once."""
 
     @model_validator(mode="after")
     def _unique_options(self) -> Decision:
+        if self.repeat is not None and self.repeat <= 0:
+            raise ValueError("repeat must be longer than 0m (a decision cannot re-open at the instant it is taken)")
         ids = [o.id for o in self.options]
         if len(ids) != len(set(ids)):
             raise ValueError(f"option ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
@@ -265,7 +286,13 @@ Effect = Annotated[
     | AddEffect
     | ScaleEffect
     | FireEffect
-    | CancelEffect,
+    | CancelEffect
+    | CloseEffect
+    | OpenEffect
+    | ChannelEffect
+    | AgencyEffect
+    | MovementEffect
+    | TellEffect,
     Field(discriminator="kind"),
 ]
 DecisionOption.model_rebuild(force=True)  # resolve `effects: list[Effect]`, declared above `Effect`
@@ -388,6 +415,8 @@ class Scenario(Cited):
     """Named overlays an analyst can apply with `--reform`."""
     evacuation: EvacuationConfig | None = None
     """The Sakishima evacuation model (omit for exercises without one)."""
+    movement: MovementConfig | None = None
+    """People moving over a network of places and links to safety, against deadlines (see `movement.py`)."""
     handover: HandoverConfig | None = None
     """JCG under MoD control: what to measure and what it unlocks."""
     consultation: ConsultationConfig | None = None

@@ -140,7 +140,12 @@ def test_validate_json_reports_every_problem_with_its_position(capsys, tmp_path)
 
 def test_validate_json_ok(capsys):
     code, out, _ = _run(capsys, "validate", "--json", str(DEFAULT_SCENARIO))
-    assert code == 0 and json.loads(out) == {"files": [str(DEFAULT_SCENARIO)], "ok": True, "problems": []}
+    assert code == 0 and json.loads(out) == {
+        "files": [str(DEFAULT_SCENARIO)],
+        "ok": True,
+        "problems": [],
+        "warnings": [],
+    }
 
 
 def test_schema_out_writes_the_schema_to_a_file(capsys, tmp_path):

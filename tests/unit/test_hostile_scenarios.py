@@ -220,7 +220,7 @@ def test_ten_million_element_list_is_refused_by_size(tmp_path: Path) -> None:
         load_scenario(path)
     assert (
         str(caught.value)
-        == f"{path}:1:1: the file is larger than 4 MB, the most a scenario may be (--max-size raises it)"
+        == f"{path}:1:1: the file is larger than 4 MB, the most a scenario may be (ttxsim --max-size SIZE raises it)"
     )
 
 

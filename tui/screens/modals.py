@@ -204,6 +204,18 @@ class PickModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+def option_text(decision: DecisionView, number: int) -> Text:
+    """`N. label`, and under it the option's one-line `consequence:` (what taking it does), if any.
+    Both come from the scenario, so both are plain `Text` (never markup)."""
+    _oid, label = decision.options[number - 1]
+    text = Text(f"{number}. {label}")
+    consequence = decision.consequences[number - 1] if number <= len(decision.consequences) else None
+    if consequence:
+        text.append("\n   ")
+        text.append(f"-> {consequence}", style="italic")
+    return text
+
+
 class DecisionModal(ModalScreen[str | None]):
     """Question, options, what the owning role knows, and (for the facilitator) what the MSEL expects."""
 
@@ -211,7 +223,7 @@ class DecisionModal(ModalScreen[str | None]):
         modal_css("DecisionModal")
         + """
     DecisionModal #question { text-style: bold; margin: 1 0 0 0; height: auto; }
-    DecisionModal OptionList { height: auto; max-height: 8; margin: 1 0; }
+    DecisionModal OptionList { height: auto; max-height: 12; margin: 1 0; }
     DecisionModal #context { height: auto; max-height: 14; }
     DecisionModal .section { text-style: bold; color: $accent; margin-top: 1; }
     """
@@ -238,7 +250,7 @@ class DecisionModal(ModalScreen[str | None]):
         with Vertical(id="dialog"):
             yield Label(Text(f"Decision for {self._owner_name}{came}"), id="dialog-title")
             yield Static(Text(d.title), id="question")
-            yield OptionList(*[Option(Text(f"{n}. {label}"), id=oid) for n, (oid, label) in enumerate(d.options, 1)])
+            yield OptionList(*[Option(option_text(d, n), id=oid) for n, (oid, _label) in enumerate(d.options, 1)])
             with VerticalScroll(id="context"):
                 yield Label(Text(f"What {self._owner_name} knows so far"), classes="section")
                 yield Static(Text("\n".join(f"- {line}" for line in self._knows) or "(nothing yet)"))

@@ -1,4 +1,4 @@
-"""Handover (JCG under MoD control) and prior-consultation status, plus decision counts."""
+"""The seams: the scenario's milestone spans, its state variables and the decision counts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from sim.analysis.ratings import holding_options
 from sim.scenario.schema import Milestone, Scenario
-from sim.simulation import DecisionView, WorldView
+from sim.simulation import DecisionView, StateView, WorldView
 
 
 def milestone_status(
@@ -40,6 +40,18 @@ def milestone_status(
     return Text(f"running since {label(start.taken_at)} ({where})", style="yellow")
 
 
+def state_value(variable: StateView) -> Text:
+    """`0.75 share (0-1)`: the value now with its unit and bounds; all scenario text, so plain `Text`."""
+    parts = [f"{variable.value:g}"]
+    if variable.unit:
+        parts.append(variable.unit)
+    if variable.min is not None or variable.max is not None:
+        low = "" if variable.min is None else f"{variable.min:g}"
+        high = "" if variable.max is None else f"{variable.max:g}"
+        parts.append(f"({low}-{high})")
+    return Text(" ".join(parts))
+
+
 class StatusPanel(Static):
     DEFAULT_CSS = """
     StatusPanel { height: auto; }
@@ -54,26 +66,13 @@ class StatusPanel(Static):
         table = Table.grid(padding=(0, 1))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        table.add_row(
-            "JCG handover",
-            milestone_status(
-                scenario.handover.span if scenario.handover else None,
-                decisions,
-                view.handover_hours,
-                label,
-                holding(scenario.handover.span if scenario.handover else None),
-            ),
+        seams = (
+            ("JCG handover", scenario.handover, view.handover_hours),
+            ("Consultation", scenario.consultation, view.consultation_hours),
         )
-        table.add_row(
-            "Consultation",
-            milestone_status(
-                scenario.consultation.span if scenario.consultation else None,
-                decisions,
-                view.consultation_hours,
-                label,
-                holding(scenario.consultation.span if scenario.consultation else None),
-            ),
-        )
+        for title, section, hours in seams:
+            if section is not None:  # a scenario without the section gets no row
+                table.add_row(title, milestone_status(section.span, decisions, hours, label, holding(section.span)))
         counts: dict[str, int] = {}
         for d in view.decisions:
             counts[d.status] = counts.get(d.status, 0) + 1
@@ -85,4 +84,6 @@ class StatusPanel(Static):
         if human:
             summary.stylize("bold yellow")
         table.add_row("Decisions", summary)
+        for variable in view.state:
+            table.add_row(Text(variable.title, style="bold"), state_value(variable))
         self.update(table)

@@ -1,0 +1,666 @@
+"""The movement model: cohorts of people moving over a network of places and links.
+
+Event-driven, with no tick: every cohort is one SimPy process that waits on
+exactly what holds it up (its departure delay, a link's operating hours, its
+turn at a link with a flow limit, a vehicle, a closed route reopening) and
+every vehicle waits for people to board. A cohort (people travelling
+together) moves as one; it is split only where capacity is partial: a vehicle
+with fewer seats left, a shelter with fewer places left.
+
+Routing: from where it stands, a cohort takes the shortest expected travel
+time over open links (of the modes its population may use) to the nearest
+open safe place with room left; when a link or place closes or a shelter
+fills, waiting cohorts choose again. A cohort already on a link finishes it.
+
+The ledger: every person is at all times exactly one of safe (reached a safe
+place), exposed (outside a safe place when their area's deadline passed) or
+in danger (neither yet). `people_exposed` and `cohort_arrived` carry the
+counts, so moved + exposed + in danger = population holds on the event stream
+as well as here.
+
+Effects reach the model through `close`, `open` (places and links, any mode
+or only links of one mode) and `change_movement` (`start` / `stop` areas),
+called by the one effect dispatcher (`sim.domain.effects`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import simpy
+
+from sim.domain.context import Context
+from sim.domain.state import Adjustable, Adjuster
+from sim.engine.clock import MINUTES_PER_DAY
+from sim.events import Kind
+from sim.scenario.movement import SAFE_KINDS, Link, MovementConfig, Place, Population
+from sim.scenario.types import Window
+
+SOURCE = "movement"
+
+
+class Signal:
+    """Wakes every process waiting for "something changed" at once."""
+
+    __slots__ = ("_waiters",)
+
+    def __init__(self) -> None:
+        self._waiters: list[simpy.Event] = []
+
+    def wait(self, env: simpy.Environment) -> simpy.Event:
+        event = env.event()
+        self._waiters.append(event)
+        return event
+
+    def fire(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for event in waiters:
+            if not event.triggered:
+                event.succeed()
+
+
+@dataclass(slots=True)
+class _Place:
+    spec: Place
+    open: Adjustable
+    room: float
+    """Places left (infinite without a capacity)."""
+    heading: int = 0
+    """People on their way here (routing sends no more than there is room for)."""
+
+
+@dataclass(slots=True)
+class _Link:
+    """One link's live state, shared by both directions of a `both_ways` link."""
+
+    spec: Link
+    open: Adjustable
+    gate: simpy.Resource | None
+    """The flow limit: one cohort at a time passes the gate, for people / per_hour."""
+    queued: int = 0
+    """People waiting for or passing the gate (routing adds the wait they cause)."""
+    changed: Signal = field(default_factory=Signal)
+
+    @property
+    def is_open(self) -> bool:
+        return self.open.value() >= 1.0
+
+
+@dataclass(slots=True)
+class _Edge:
+    """One direction of a link."""
+
+    link: _Link
+    start: str
+    end: str
+    cost: float
+    """Expected minutes to traverse (the travel time's mean)."""
+    queue: list[_Cohort] = field(default_factory=list)
+    """Cohorts waiting for a vehicle, in order of arrival."""
+    boarding: Signal = field(default_factory=Signal)
+    """Fired when someone joins `queue` (vehicles wait on it)."""
+
+
+@dataclass(slots=True)
+class _Cohort:
+    number: int
+    population: _Population
+    people: int
+    place: str
+    status: str = "home"
+    """`home`, `moving`, `safe` or `exposed`."""
+    boarded: simpy.Event | None = None
+    """While queued for a vehicle: succeeds when carried (value: the cohort that rode)."""
+
+    @property
+    def resolved(self) -> bool:
+        return self.status in ("safe", "exposed")
+
+
+@dataclass(slots=True)
+class _Population:
+    spec: Population
+    safe: frozenset[str]
+    modes: frozenset[str]
+    cohorts: list[_Cohort] = field(default_factory=list)
+    started: bool = False
+
+
+@dataclass(slots=True)
+class _Area:
+    id: str
+    flowing: Adjustable
+    """1 while people may leave home, 0 while a `movement: stop` holds them."""
+    changed: Signal = field(default_factory=Signal)
+    expired: bool = False
+    populations: list[_Population] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class MovementTotals:
+    """The ledger at one moment: population = safe + exposed + in_danger."""
+
+    population: int
+    safe: int
+    exposed: int
+    in_danger: int
+
+
+class Movement:
+    """One run's movement over the network described by a scenario's `movement:`.
+
+    Args:
+        ctx: the engine context (clock, random streams, event bus).
+        config: the scenario's `movement:` section (validated; references checked).
+    """
+
+    def __init__(self, ctx: Context, config: MovementConfig) -> None:
+        self.ctx = ctx
+        self.env = ctx.env
+        self.config = config
+        self._adjuster = Adjuster(ctx)
+        self.places = {p.id: _Place(p, Adjustable(1.0 if p.open else 0.0), _room(p)) for p in config.places}
+        self.links: dict[str, _Link] = {}
+        self._out: dict[str, list[_Edge]] = {p.id: [] for p in config.places}
+        for spec in config.links:
+            link = _Link(spec, Adjustable(1.0 if spec.open else 0.0), None)
+            if spec.per_hour is not None:
+                link.gate = simpy.Resource(self.env, capacity=1)
+            self.links[spec.id] = link
+            ends = [(spec.from_, spec.to)] + ([(spec.to, spec.from_)] if spec.both_ways else [])
+            for start, end in ends:
+                edge = _Edge(link, start, end, spec.time.mean())
+                self._out[start].append(edge)
+                if spec.vehicles is not None:
+                    for k in range(spec.vehicles.count):
+                        self.env.process(self._vehicle(edge, k + 1))
+        self.areas = {a.id: _Area(a.id, Adjustable(1.0)) for a in config.areas}
+        self.populations: dict[str, _Population] = {}
+        for spec in config.populations:
+            safe = frozenset(spec.to) or frozenset(p.id for p in config.places if p.kind in SAFE_KINDS)
+            modes = frozenset(str(m) for m in spec.modes) or frozenset(str(lk.mode) for lk in config.links)
+            population = _Population(spec, safe, modes)
+            self.populations[spec.id] = population
+            self.areas[spec.area].populations.append(population)
+        self.network_changed = Signal()
+        """Fired when a link or place opens or closes, or a safe place fills: waiting cohorts route again."""
+        self._cohort_numbers = 0
+        self._total = sum(p.people for p in config.populations)
+        self._safe = 0
+        self._exposed = 0
+        self._first_start: float | None = None
+        self._completed = False
+        self._state: Any = None
+        self._conditions: Any = None
+
+    # -- wiring ---------------------------------------------------------------
+    def bind(self, state: Any, conditions: Any) -> None:
+        """The world state (compliance, the `counts` variables) and the conditions (`when:`) this model reads."""
+        self._state = state
+        self._conditions = conditions
+
+    def start(self) -> None:
+        """At T+0: arm each area's deadline and each population's start."""
+        for spec in self.config.areas:
+            area = self.areas[spec.id]
+            if spec.deadline is not None:
+                self.ctx.after(spec.deadline - self.ctx.now(), lambda area=area: self._expire(area))
+            elif spec.when is not None:
+                self._on(
+                    spec.when, lambda area=area, delay=spec.delay: self.ctx.after(delay, lambda: self._expire(area))
+                )
+        self._publish_counts("scenario")
+        for population in self.populations.values():
+            when = population.spec.turnout.when
+            if when is None:
+                self._start_population(population, "scenario")
+            else:
+                self._on(when, lambda population=population: self._start_population(population, "condition"))
+
+    def _on(self, when: Any, action: Callable[[], None]) -> None:
+        if self._conditions is None:
+            raise ValueError("the movement model needs the conditions to wait on a 'when:'")
+        self._conditions.once(when, action)
+
+    # -- effects ----------------------------------------------------------------
+    def close(self, mode: str, names: list[str], duration: float | None, cause: str) -> None:
+        """Close links and places (all if `names` is empty; only links of `mode` unless `all`)."""
+        self._set_open(0.0, mode, names, duration, cause)
+
+    def open(self, mode: str, names: list[str], duration: float | None, cause: str) -> None:
+        """Open links and places again (ending closures made before), for `duration` or until closed again."""
+        self._set_open(1.0, mode, names, duration, cause)
+
+    def change_movement(self, action: str, areas: list[str], duration: float | None, cause: str) -> None:
+        """`start` people leaving home in areas (lifting a stop), or `stop` them (those on the way go on)."""
+        names = areas or list(self.areas)
+        for name in names:
+            area = self.areas[name]
+            if action == "start":
+                for population in area.populations:
+                    self._start_population(population, cause)
+            self._adjuster.change(
+                area.flowing, "set", 1.0 if action == "start" else 0.0, duration, lambda _d, a=area: a.changed.fire()
+            )
+        self.ctx.emit(
+            Kind.movement_changed,
+            cause,
+            None,
+            action=action,
+            areas=names,
+            hours=None if duration is None else round(duration / 60.0, 4),
+        )
+
+    def _set_open(self, value: float, mode: str, names: list[str], duration: float | None, cause: str) -> None:
+        places = [] if mode != "all" else [p for name, p in self.places.items() if not names or name in names]
+        links = [
+            lk for name, lk in self.links.items() if (not names or name in names) and mode in ("all", str(lk.spec.mode))
+        ]
+        if names and not places and not links:
+            return  # names of another model's places (a scenario with both `evacuation:` and `movement:`)
+        things: list[_Place | _Link] = [*places, *links]
+        was_open = [_is_open(x) for x in things]
+        for thing in things:
+            self._adjuster.change(thing.open, "set", value, duration, lambda _d: None)
+        ids = [x.spec.id for x in things]
+        if value == 0.0:
+            hours = None if duration is None else round(duration / 60.0, 4)
+            self.ctx.emit(Kind.leg_closed, cause, None, mode=mode, places=sorted(set(names)), legs=ids, hours=hours)
+        else:
+            self._report_reopened(things, was_open, cause)
+        self._changed(links)
+        if duration is not None:
+            self.ctx.after(duration, lambda: self._ended(things, value, mode, names, cause, links))
+
+    def _ended(
+        self, things: list[_Place | _Link], value: float, mode: str, names: list[str], cause: str, links: list[_Link]
+    ) -> None:
+        """A timed `close` / `open` ran out (the adjuster has just undone it): report what changed back."""
+        if value == 0.0:
+            self._report_reopened(things, [False] * len(things), cause)
+        else:
+            again = [x.spec.id for x in things if not _is_open(x)]
+            if again:
+                self.ctx.emit(
+                    Kind.leg_closed, cause, None, mode=mode, places=sorted(set(names)), legs=again, hours=None
+                )
+        self._changed(links)
+
+    def _report_reopened(self, things: list[_Place | _Link], was_open: list[bool], cause: str) -> None:
+        reopened = [x.spec.id for x, before in zip(things, was_open, strict=True) if not before and _is_open(x)]
+        if reopened:
+            self.ctx.emit(Kind.leg_reopened, cause, None, legs=reopened)
+
+    def _changed(self, links: list[_Link]) -> None:
+        self._network_changed()
+        for link in links:
+            link.changed.fire()
+
+    def _network_changed(self) -> None:
+        self.network_changed.fire()
+
+    # -- populations and cohorts -------------------------------------------------
+    def _start_population(self, population: _Population, cause: str) -> None:
+        if population.started:
+            return
+        population.started = True
+        spec = population.spec
+        if self._first_start is None:
+            self._first_start = self.ctx.now()
+        area = self.areas[spec.area]
+        self.ctx.emit(Kind.movement_started, spec.area, None, municipality=spec.area, people=spec.people)
+        if area.expired:
+            return  # the danger came first: these people were counted exposed already
+        leaving = spec.people
+        if spec.turnout.compliance is not None and self._state is not None:
+            share = min(1.0, max(0.0, self._state.value(spec.turnout.compliance)))
+            leaving = round(spec.people * share)
+        stay = spec.people - leaving
+        if stay:
+            population.cohorts.append(self._cohort(population, stay))  # stays at home: in danger until the deadline
+        for size in _split(leaving, spec.cohorts):
+            cohort = self._cohort(population, size)
+            population.cohorts.append(cohort)
+            self.env.process(self._journey(cohort))
+
+    def _cohort(self, population: _Population, people: int) -> _Cohort:
+        self._cohort_numbers += 1
+        return _Cohort(self._cohort_numbers, population, people, population.spec.start)
+
+    def _journey(self, cohort: _Cohort) -> Iterator[simpy.Event]:
+        """One cohort: wait to leave, then move link by link until safe (or exposed)."""
+        spec = cohort.population.spec
+        area = self.areas[spec.area]
+        yield self.env.timeout(self.ctx.streams.sample(spec.turnout.delay, f"movement.turnout.{spec.id}"))
+        while area.flowing.value() < 1.0 and not cohort.resolved:
+            yield area.changed.wait(self.env)
+        if cohort.resolved:
+            return
+        cohort.status = "moving"
+        yield from self._onward(cohort)
+
+    def _onward(self, cohort: _Cohort) -> Iterator[simpy.Event]:
+        """Move from the cohort's place until it is safe or exposed."""
+        while not cohort.resolved:
+            if cohort.place in cohort.population.safe and self._admit(cohort):
+                return
+            route = self._route(cohort)
+            if not route:
+                yield self.network_changed.wait(self.env) | self.areas[cohort.population.spec.area].changed.wait(
+                    self.env
+                )
+                continue
+            target = self.places[route[-1].end]
+            target.heading += cohort.people
+            try:
+                handed_over = yield from self._traverse(cohort, route[0])
+            finally:
+                target.heading -= cohort.people
+            if handed_over:
+                return  # a vehicle carries it on from here
+
+    def _admit(self, cohort: _Cohort) -> bool:
+        """Take the cohort (or as many as there is room for) into its safe place; True if all are in."""
+        place = self.places[cohort.place]
+        if not _is_open(place) or place.room <= 0:
+            return False
+        taken = int(min(cohort.people, place.room))
+        place.room -= taken
+        rest = cohort.people - taken
+        if rest:
+            cohort.people = taken
+            remainder = self._cohort(cohort.population, rest)
+            remainder.status, remainder.place = "moving", cohort.place
+            cohort.population.cohorts.append(remainder)
+            self.env.process(self._onward(remainder))
+        cohort.status = "safe"
+        self._safe += taken
+        self.ctx.emit(
+            Kind.cohort_arrived,
+            cohort.population.spec.id,
+            cohort.place,
+            cohort=cohort.number,
+            area=cohort.population.spec.area,
+            people=taken,
+            hours=round((self.ctx.now() - (self._first_start or 0.0)) / 60.0, 4),
+        )
+        if place.room <= 0:
+            self._network_changed()  # full: others choose another place
+        self._publish_counts(SOURCE)
+        self._check_completed()
+        return not rest
+
+    def _traverse(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
+        """Take one link; returns True if a vehicle took the whole cohort (its process then carries on)."""
+        link = edge.link
+        yield from self._wait_hours(link.spec.hours)
+        if not link.is_open or cohort.resolved:
+            return False
+        if link.spec.vehicles is not None:
+            return (yield from self._ride(cohort, edge))
+        if link.gate is not None:
+            request = link.gate.request()
+            link.queued += cohort.people
+            try:
+                yield request | link.changed.wait(self.env)
+                if not request.triggered or not link.is_open or cohort.resolved:
+                    return False  # closed (or opened) while queuing: choose again
+                yield self.env.timeout(cohort.people / link.spec.per_hour * 60.0)
+            finally:
+                link.queued -= cohort.people
+                if request.triggered:
+                    link.gate.release(request)
+                else:
+                    request.cancel()
+        if cohort.resolved:
+            return False
+        yield from self._travel(cohort, edge, cohort.people)
+        return False
+
+    def _travel(self, cohort: _Cohort, edge: _Edge, people: int) -> Iterator[simpy.Event]:
+        spec = edge.link.spec
+        self.ctx.emit(
+            Kind.cohort_departed,
+            cohort.population.spec.id,
+            edge.end,
+            cohort=cohort.number,
+            link=spec.id,
+            mode=str(spec.mode),
+            origin=edge.start,
+            people=people,
+        )
+        yield self.env.timeout(self.ctx.streams.sample(spec.time, f"movement.link.{spec.id}"))
+        cohort.place = edge.end
+
+    def _ride(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
+        """Queue for a vehicle; True once the whole cohort is aboard (the vehicle moves it on), False
+        if the link closed first (choose again). Part of a cohort may ride first, split off by a vehicle."""
+        cohort.boarded = self.env.event()
+        edge.queue.append(cohort)
+        edge.boarding.fire()
+        yield cohort.boarded | edge.link.changed.wait(self.env)
+        boarded = cohort.boarded.triggered
+        cohort.boarded = None
+        if not boarded:
+            edge.queue.remove(cohort)
+        return boarded
+
+    def _vehicle(self, edge: _Edge, number: int) -> Iterator[simpy.Event]:
+        """One vehicle: load whoever waits (splitting a cohort larger than the seats left), carry, come back."""
+        spec = edge.link.spec
+        vehicles = spec.vehicles
+        assert vehicles is not None
+        while True:
+            edge.queue[:] = [c for c in edge.queue if not c.resolved]
+            while not edge.queue or not edge.link.is_open or not _within(spec.hours, self.env.now):
+                if edge.queue and edge.link.is_open:
+                    yield self.env.timeout(_until_open(spec.hours, self.env.now))
+                else:
+                    yield edge.boarding.wait(self.env) | edge.link.changed.wait(self.env)
+                edge.queue[:] = [c for c in edge.queue if not c.resolved]
+            seats = vehicles.seats
+            aboard: list[_Cohort] = []
+            while edge.queue and seats > 0:
+                first = edge.queue[0]
+                if first.people <= seats:
+                    edge.queue.pop(0)
+                    seats -= first.people
+                    aboard.append(first)
+                    if first.boarded is not None and not first.boarded.triggered:
+                        first.boarded.succeed()
+                else:  # split: those who fit ride on as a new cohort, the rest keep their place in the queue
+                    rider = self._cohort(first.population, seats)
+                    rider.status, rider.place = "moving", first.place
+                    first.population.cohorts.append(rider)
+                    first.people -= seats
+                    seats = 0
+                    aboard.append(rider)
+            trip = self.ctx.streams.sample(spec.time, f"movement.link.{spec.id}")
+            for rider in aboard:
+                self.ctx.emit(
+                    Kind.cohort_departed,
+                    rider.population.spec.id,
+                    edge.end,
+                    cohort=rider.number,
+                    link=spec.id,
+                    mode=str(spec.mode),
+                    origin=edge.start,
+                    people=rider.people,
+                    vehicle=number,
+                )
+            yield self.env.timeout(trip)
+            for rider in aboard:
+                if not rider.resolved:
+                    rider.place = edge.end
+                    self.env.process(self._onward(rider))
+            yield self.env.timeout(self.ctx.streams.sample(vehicles.turnaround, f"movement.vehicle.{spec.id}"))
+
+    def _wait_hours(self, hours: Window) -> Iterator[simpy.Event]:
+        if not _within(hours, self.env.now):
+            yield self.env.timeout(_until_open(hours, self.env.now))
+
+    # -- routing ----------------------------------------------------------------
+    def _route(self, cohort: _Cohort) -> list[_Edge] | None:
+        """Shortest expected time over open links (of the population's modes) to an open safe place with room.
+
+        A safe place qualifies if it can take the cohort (see `_can_take`). A link's expected time is its mean travel time plus the wait its flow limit causes for the people
+        already queued at it, so cohorts spread over parallel routes as queues grow. Computed afresh
+        each time (networks are small; queues change with every cohort)."""
+        return self._shortest(cohort.place, cohort.population, cohort.people)
+
+    def _shortest(self, origin: str, population: _Population, people: int) -> list[_Edge] | None:
+        targets = {name for name in population.safe if self._can_take(self.places[name], people)} - {origin}
+        if not targets:
+            return None
+        best: dict[str, float] = {origin: 0.0}
+        came: dict[str, _Edge] = {}
+        heap: list[tuple[float, str]] = [(0.0, origin)]
+        while heap:
+            cost, here = heapq.heappop(heap)
+            if cost > best.get(here, math.inf):
+                continue
+            if here in targets:
+                path: list[_Edge] = []
+                while here != origin:
+                    edge = came[here]
+                    path.append(edge)
+                    here = edge.start
+                return path[::-1]
+            for edge in self._out[here]:
+                if not edge.link.is_open or str(edge.link.spec.mode) not in population.modes:
+                    continue
+                if not _is_open(self.places[edge.end]):
+                    continue
+                total = cost + edge.cost + _queue_wait(edge.link)
+                if total < best.get(edge.end, math.inf):
+                    best[edge.end] = total
+                    came[edge.end] = edge
+                    heapq.heappush(heap, (total, edge.end))
+        return None
+
+    @staticmethod
+    def _can_take(place: _Place, people: int) -> bool:
+        """Open, and room for the whole cohort beside those already on their way (or, if nobody
+        else is on the way, for part of it: the rest goes on from there)."""
+        if not _is_open(place):
+            return False
+        free = place.room - place.heading
+        return free >= people or (place.heading == 0 and free > 0)
+
+    # -- deadlines and the ledger -------------------------------------------------
+    def _expire(self, area: _Area) -> None:
+        """The danger reached the area: everyone of it not yet safe is exposed."""
+        if area.expired:
+            return
+        area.expired = True
+        for population in area.populations:
+            spec = population.spec
+            caught = [c for c in population.cohorts if not c.resolved]
+            at_home = sum(c.people for c in caught if c.status == "home")
+            on_the_way = sum(c.people for c in caught if c.status == "moving")
+            not_started = 0 if population.started else spec.people
+            for cohort in caught:
+                cohort.status = "exposed"
+            people = at_home + on_the_way + not_started
+            if not population.started:
+                population.started = True  # nobody of it can still leave
+            self._exposed += people
+            self.ctx.emit(
+                Kind.people_exposed,
+                spec.id,
+                spec.area,
+                people=people,
+                at_home=at_home + not_started,
+                on_the_way=on_the_way,
+            )
+        area.changed.fire()
+        self._publish_counts(f"area:{area.id}")
+        self._check_completed()
+
+    def totals(self) -> MovementTotals:
+        """The ledger now: population = safe + exposed + in danger."""
+        return MovementTotals(self._total, self._safe, self._exposed, self._total - self._safe - self._exposed)
+
+    def _check_completed(self) -> None:
+        totals = self.totals()
+        if self._completed or totals.in_danger > 0:
+            return
+        self._completed = True
+        start = self._first_start if self._first_start is not None else self.ctx.now()
+        self.ctx.emit(
+            Kind.movement_completed,
+            SOURCE,
+            None,
+            population=totals.population,
+            moved=totals.safe,
+            exposed=totals.exposed,
+            hours=round((self.ctx.now() - start) / 60.0, 4),
+        )
+
+    def _publish_counts(self, cause: str) -> None:
+        counts = self.config.counts
+        if counts is None or self._state is None:
+            return
+        totals = self.totals()
+        values = {
+            counts.safe: totals.safe,
+            counts.exposed: totals.exposed,
+            counts.in_danger: totals.in_danger,
+            counts.share_safe: totals.safe / totals.population if totals.population else 1.0,
+        }
+        for name, value in values.items():
+            if name is not None and self._state.value(name) != value:
+                self._state.change(name, "set", float(value), cause)
+
+    # -- reading ------------------------------------------------------------------
+    def metrics(self) -> dict[str, Any]:
+        totals = self.totals()
+        return {
+            "population": totals.population,
+            "moved": totals.safe,
+            "exposed": totals.exposed,
+            "in_danger": totals.in_danger,
+        }
+
+
+def _queue_wait(link: _Link) -> float:
+    """Minutes the people already queued at a link's flow limit take to pass it."""
+    if link.spec.per_hour is None or not link.queued:
+        return 0.0
+    return link.queued / link.spec.per_hour * 60.0
+
+
+def _room(place: Place) -> float:
+    return math.inf if place.capacity is None else float(place.capacity)
+
+
+def _is_open(thing: _Place | _Link) -> bool:
+    return thing.open.value() >= 1.0
+
+
+def _split(people: int, parts: int) -> list[int]:
+    """`people` in at most `parts` near-equal groups, none empty."""
+    parts = max(1, min(parts, people))
+    if people <= 0:
+        return []
+    base, extra = divmod(people, parts)
+    return [base + (1 if k < extra else 0) for k in range(parts)]
+
+
+def _within(hours: Window, env_now: float) -> bool:
+    if hours.always_open:
+        return True
+    minute = env_now % MINUTES_PER_DAY
+    return hours.open <= minute < hours.close
+
+
+def _until_open(hours: Window, env_now: float) -> float:
+    """Minutes from `env_now` until the window next opens (0 if open now)."""
+    if _within(hours, env_now):
+        return 0.0
+    minute = env_now % MINUTES_PER_DAY
+    return hours.open - minute if minute < hours.open else MINUTES_PER_DAY - minute + hours.open
