@@ -71,6 +71,14 @@ def load_scenario(name_or_path: str | Path, reforms: Sequence[str] = ()) -> Scen
     return scenario
 
 
+def scenario_from_text(text: str, filename: str = "<scenario>", reforms: Sequence[str] = ()) -> Scenario:
+    """A validated scenario from YAML text; the API's functions then run exactly this text."""
+    scenario = _validated(text, filename, reforms)
+    if not reforms:
+        _remember(scenario, text, filename)
+    return scenario
+
+
 def _remember(scenario: Scenario, text: str, filename: str) -> None:
     for key in [k for k, (ref, _, _) in _SOURCES.items() if ref() is None]:
         del _SOURCES[key]

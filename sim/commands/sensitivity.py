@@ -109,8 +109,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_sensitivity(args: argparse.Namespace) -> int:
     from datetime import datetime
 
+    from sim.analysis.plots import labels_for
     from sim.analysis.progress import Progress
-    from sim.api import ExperimentError, sensitivity_analysis
+    from sim.api import ExperimentError, scenario_from_text, sensitivity_analysis
     from sim.commands.analysis import _backend, _check_outputs, _read_scenario
 
     started = datetime.now().astimezone()
@@ -118,13 +119,17 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     _refuse_inputs(args, path)
     if args.list:
         return _list(args, path)
+    # Loaded once: the design, the labels and the manifest all use this text, even if the
+    # file changes while a long design runs.
+    scenario = scenario_from_text(_text, str(path))
+    label = labels_for(scenario_from_text(_text, str(path), args.reform) if args.reform else scenario)
     args.plot = None
     _check_outputs(args)
     progress = Progress("design-point runs", enabled=not args.quiet)
     try:
         with _backend(args) as backend:
             result = sensitivity_analysis(
-                path,
+                scenario,
                 method=args.method,
                 metrics=args.metric,
                 params=args.params,
@@ -142,7 +147,6 @@ def run_sensitivity(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     progress.finish()
     payload = result.payload
-    label = _labeller(path, args.reform)
     from sim.analysis.sensitivity import render_table
 
     table = render_table(payload, top=args.top, label=label.metric)
@@ -166,14 +170,6 @@ def _refuse_inputs(args: argparse.Namespace, path: Path) -> None:
 
     if args.out is not None:
         refuse_overwriting_inputs([args.out / name for name in OUTPUT_NAMES], [path])
-
-
-def _labeller(path: Path, reforms):
-    """Metric id -> the scenario's own title for it (plots and tables)."""
-    from sim.analysis.plots import labels_for
-    from sim.scenario.loader import load_scenario
-
-    return labels_for(load_scenario(path, reforms))
 
 
 def _list(args: argparse.Namespace, path: Path) -> int:

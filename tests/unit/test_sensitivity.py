@@ -221,6 +221,27 @@ def test_exclude_leaves_parameters_as_written(tagged, capsys):
     assert paths == ["decisions.evacuation_instruction.delay", "decisions.evacuation_order.delay"]
 
 
+def test_the_scenario_file_is_read_once(tagged, tmp_path, capsys, monkeypatch):
+    """A file edited while a long design runs changes nothing: labels and outputs use the text the
+    design ran (a 20-minute run once lost its results to a re-read after an edit)."""
+    import sim.api
+
+    original = sim.api.sensitivity_analysis
+
+    def edited_meanwhile(*args, **kwargs):
+        result = original(*args, **kwargs)
+        tagged.write_text("not: a scenario\n", encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(sim.api, "sensitivity_analysis", edited_meanwhile)
+    out = tmp_path / "out"
+    argv = ["sensitivity", str(tagged), "--metric", METRIC, "-n", "2", "-j", "1", "--out", str(out), "-q"]
+    assert main(argv) == 0
+    assert "Order the evacuation of Ishigaki: decided" in capsys.readouterr().out
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["scenario"]["sha256"] == __import__("hashlib").sha256(tagged_text().encode()).hexdigest()
+
+
 def test_list_prints_every_parameter_and_its_range(tagged, capsys):
     assert main(["sensitivity", str(tagged), "--list"]) == 0
     out = capsys.readouterr().out
