@@ -92,7 +92,7 @@ def test_legal_order_holds(seed, reforms, ceasefire):
     ):
         taken = _taken(events, step)
         if taken is not None:
-            assert order is not None and order.data["option"] == "ordered" and order.seq < taken.seq
+            assert order is not None and order.data["option"] in {"prior_approval", "urgent"} and order.seq < taken.seq
     sorties = _taken(events, "us_combat_sorties")
     if sorties is not None:
         answer = next(
