@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.analysis import ratings
 from sim.analysis.curves import lift_curve
+from sim.analysis.explain import ExplainError, Explanation, critical_path_figure, duration_text, explain
 from sim.files import write_atomic
 from sim.text import markdown_safe, spreadsheet_safe
 
@@ -127,6 +128,10 @@ class Aar:
     plan: list[PlanItem] = field(default_factory=list)
     agency_names: dict[str, str] = field(default_factory=dict)
     series: list[tuple[float, float]] | None = None
+    scenario_rows: list[tuple[str, str]] = field(default_factory=list)
+    """The scenario's own metrics and objectives as (label, value) rows, in declaration order."""
+    critical_path: Explanation | None = None
+    """Where the hours of the headline time metric went (`sim.analysis.explain`), None if nothing to explain."""
 
     def label(self, minutes: float | None) -> str:
         """`D+1 06:00` (calendar day of T+0 is D+0), as the console shows time."""
@@ -174,6 +179,11 @@ def build_aar(
 ) -> Aar:
     """Assemble the AAR from a run's record. `session` adds overview lines (journal path, version...)."""
     metrics = dict(metrics or {})
+    # fixed seams only for a scenario that declares them (no "did not happen" rows it never had)
+    if scenario.handover is None:
+        metrics.pop("handover", None)
+    if scenario.consultation is None:
+        metrics.pop("consultation", None)
     meta = scenario.scenario
     names = {a.id: a.name for a in scenario.agencies}
     end = max([e.time for e in events] + ([end] if end is not None else []), default=0.0)
@@ -295,8 +305,14 @@ def build_aar(
 
     timeline: list[tuple[float, str, str, str]] = []
     titles = {d.id: d.title for d in scenario.decisions}
+    # Players' messages between roles (`Simulation.message`): ids msg1, msg2, ... in input order.
+    said = [i.payload for i in inputs if getattr(i, "kind", None) == "message"]
+    messages = {f"msg{n}": payload for n, payload in enumerate(said, 1)}
     for event in events:
         kind = str(event.kind)
+        message = messages.get(str(event.data.get("fact"))) if kind == "message_sent" else None
+        if message is not None and (message["from"], message["to"]) == (event.source, event.target):
+            timeline.append((event.time, "message", f"to {event.target}: {message['text']}", event.source))
         if kind == "inject_fired":
             timeline.append(
                 (
@@ -347,6 +363,8 @@ def build_aar(
         end=end,
         agency_names=names,
         series=_series(scenario, events),
+        scenario_rows=_scenario_rows(scenario, metrics),
+        critical_path=_critical_path(scenario, events),
     )
     aar.plan = _plan(aar)
     return aar
@@ -355,6 +373,14 @@ def build_aar(
 def _label(start: datetime, minutes: float) -> str:
     when = start + timedelta(minutes=minutes)
     return f"D+{(when.date() - start.date()).days} {when:%H:%M}"
+
+
+def _critical_path(scenario: Scenario, events: Sequence[SimEvent]) -> Explanation | None:
+    """The headline time metric split along its critical path, or None when the record has none."""
+    try:
+        return explain(scenario, events)
+    except ExplainError:
+        return None
 
 
 def _series(scenario: Scenario, events: Sequence[SimEvent]) -> list[tuple[float, float]] | None:
@@ -468,6 +494,8 @@ def _figures(aar: Aar) -> dict[str, Any]:
         ax.set_title("Evacuation curve")
         fig.tight_layout()
         figures["evacuation_curve"] = fig
+    if aar.critical_path is not None and aar.critical_path.segments:
+        figures["critical_path"] = critical_path_figure(aar.critical_path, aar.title)
     return figures
 
 
@@ -504,13 +532,24 @@ _PLOT_TITLES = {
     "evacuation_curve": "Evacuation curve",
     "decision_timeline": "Decision timeline",
     "decision_latencies": "Decision latencies",
+    "critical_path": "Where the hours went",
 }
 _PLOT_CAPTIONS = {
     "evacuation_curve": "Evacuation curve: people carried off the islands by the evacuation lift (flights and "
     "ships leaving the hubs, from the event stream).",
     "decision_timeline": "Decision timeline. Colours: rating (green P, yellow S, orange M, red U, grey not rated).",
     "decision_latencies": "Decision latencies. Colours: rating (green P, yellow S, orange M, red U, grey not rated).",
+    "critical_path": "Where the hours went: the critical path of the headline metric, one row per seam (agency, "
+    "channel or hub), coloured by kind of delay; seams under 1 % of the total are pooled.",
 }
+
+
+def _seam_hours(aar: Aar) -> list[tuple[str, str, str]]:
+    """(seam, hours, share of the metric) of the critical path, the costliest first."""
+    path = aar.critical_path
+    if path is None or not path.value_hours:
+        return []
+    return [(seam, duration_text(hours), f"{100 * hours / path.value_hours:.0f} %") for seam, hours in path.by_seam()]
 
 
 def _overview(aar: Aar) -> list[tuple[str, str]]:
@@ -555,8 +594,28 @@ def _key_metrics(aar: Aar) -> list[tuple[str, str]]:
                 _hh(m["consultation"].get("decision_hours")) + (f" (answer: {answer})" if answer else ""),
             )
         )
+    rows += aar.scenario_rows
     rated = [r.rating for r in aar.rows if r.rating]
     rows.append(("Ratings", ", ".join(f"{k}: {rated.count(k)}" for k in "PSMU")))
+    return rows
+
+
+def _scenario_rows(scenario: Scenario, metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The scenario's `metrics:` by title and its `objectives:` as met / not met, from the run's metrics."""
+    rows = []
+    for metric in scenario.metrics:
+        value = metrics.get(metric.id)
+        text = "did not happen" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+        rows.append((metric.title or metric.id, text))
+    results = metrics.get("objectives") or {}
+    for objective in scenario.objectives:
+        target = " and ".join(
+            f"{word} {bound:g}"
+            for word, bound in (("at least", objective.at_least), ("at most", objective.at_most))
+            if bound is not None
+        )
+        met = {1: "met", 0: "not met"}.get(results.get(objective.id), "not measured (its metric did not happen)")
+        rows.append((f"Objective: {objective.title or objective.id}", f"{met} ({objective.metric} {target})"))
     return rows
 
 
@@ -654,11 +713,21 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
         + "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _key_metrics(aar))
         + "</table>"
     )
-    if "evacuation_curve" not in plots:
+    if "evacuation_curve" not in plots and (aar.metrics.get("evacuation") or {}).get("population") is not None:
         out.append('<p class="small">No evacuation curve: no one was carried off the islands in this record.</p>')
     for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
         if name in plots:
             out.append(f'<figure id="{name}">{plots[name]}<figcaption>{_PLOT_CAPTIONS[name]}</figcaption></figure>')
+    if aar.critical_path is not None:
+        path = aar.critical_path
+        out.append(f"<h3>Where the hours went: {e(path.title)}, {duration_text(path.value_hours)}</h3>")
+        if "critical_path" in plots:
+            out.append(
+                f'<figure id="critical_path">{plots["critical_path"]}<figcaption>{_PLOT_CAPTIONS["critical_path"]}</figcaption></figure>'
+            )
+        out.append('<table id="seam-hours"><tr><th>Seam</th><th>Hours</th><th>Share</th></tr>')
+        out += [f"<tr><td>{e(seam)}</td><td>{h}</td><td>{share}</td></tr>" for seam, h, share in _seam_hours(aar)]
+        out.append("</table>")
     out.append("<h2>7. Improvement plan</h2>")
     if aar.plan:
         out.append(
@@ -736,6 +805,14 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
         if name in plots:
             out += [f"![{_PLOT_TITLES[name]}](data:image/png;base64,{plots[name]})", ""]
+    if aar.critical_path is not None:
+        path = aar.critical_path
+        out += [f"### Where the hours went: {_md(path.title)}, {duration_text(path.value_hours)}", ""]
+        if "critical_path" in plots:
+            out += [f"![{_PLOT_TITLES['critical_path']}](data:image/png;base64,{plots['critical_path']})", ""]
+        out += ["| Seam | Hours | Share |", "|---|---|---|"]
+        out += [f"| {_md(seam)} | {h} | {share} |" for seam, h, share in _seam_hours(aar)]
+        out.append("")
     out += ["## 7. Improvement plan", ""]
     if aar.plan:
         out += [

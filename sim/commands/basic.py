@@ -246,15 +246,29 @@ def render_summary(result, simulation) -> str:
             + (f" ({metrics['consultation']['answer']})" if metrics["consultation"].get("answer") else ""),
             "",
         ]
-    if scenario.metrics:
-        lines.append("Metrics")
-        lines += [f"  {m.id:<34} {_value(metrics.get(m.id))}" for m in scenario.metrics]
-        lines.append("")
+    lines += _scenario_metric_lines(scenario, metrics)
     lines.append("Decisions (hours after T+0)")
     for decision_id, row in metrics["decisions"].items():
         when = "-" if row["taken_hours"] is None else f"{row['taken_hours']:.1f}"
         lines.append(f"  {decision_id:<34} {row['status']:<8} {when:>7}  {row['option'] or ''}")
     return "\n".join(lines)
+
+
+def _scenario_metric_lines(scenario, metrics: dict) -> list[str]:
+    """The scenario's own metrics (id, value, title) and objectives (met or not), as `run --json` reports them."""
+    lines = []
+    if scenario.metrics:
+        lines.append("Metrics")
+        lines += [f"  {m.id:<34} {_value(metrics.get(m.id)):>10}  {m.title or ''}".rstrip() for m in scenario.metrics]
+        lines.append("")
+    if scenario.objectives:
+        lines.append("Objectives")
+        results = metrics.get("objectives") or {}
+        for objective in scenario.objectives:
+            met = {1: "met", 0: "not met"}.get(results.get(objective.id), "-")
+            lines.append(f"  {objective.id:<34} {met:>10}  {objective.title or ''}".rstrip())
+        lines.append("")
+    return lines
 
 
 def _value(value: object) -> str:

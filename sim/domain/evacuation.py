@@ -739,6 +739,7 @@ class Evacuation:
                 None,
                 people=sum(self.ledger.population.values()),
                 hours=None if self.first_start is None else round((now - self.first_start) / 60.0, 4),
+                municipalities=sorted({g[0] for g in groups}),  # whose people were the last to leave
             )
 
     # -- vehicles ------------------------------------------------------------------

@@ -125,6 +125,8 @@ class Agency(Cited):
     forwards: list[Identifier] = []
     """Agencies it passes every inject it receives on to (over the channels), e.g. a prefecture
     forwarding warnings to its municipalities. Injects reach only the agencies they name and these."""
+    brief: str | None = None
+    """What this role's player is told at the start (shown at their seat, never to other roles)."""
 
 
 class Channel(Cited):
@@ -333,6 +335,9 @@ class Inject(Cited):
     contingency: bool = False
     """A contingency inject, held back unless play needs it."""
     notes: str | None = None
+    public: bool | None = None
+    """Shown on the class's public display when it fires. Default: yes for news, press,
+    media, broadcast and bulletin methods, no otherwise."""
     effects: list[Effect] = []
 
     @model_validator(mode="after")

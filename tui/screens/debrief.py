@@ -39,6 +39,47 @@ def expected_rows(sim: Simulation) -> list[DecisionOutcome]:
     ]
 
 
+def metric_text(value: float | int | None) -> str:
+    """A scenario metric as the debrief shows it: `-` when it did not happen."""
+    if value is None:
+        return "-"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+CHART_WIDTH = 48
+
+
+def critical_path(sim: Simulation) -> tuple[str, Table | None, Text | None]:
+    """The critical path of the run so far as a text Gantt (one row per seam, one cell per
+    1/48 of the metric, coloured by kind), with its headline and legend; scenario text stays literal."""
+    from sim.analysis.explain import KIND_COLOURS, ExplainError, duration_text, explain, gantt_cells, gantt_rows
+
+    try:
+        explanation = explain(sim.scenario, sim.events)
+    except ExplainError as error:
+        return f"Nothing to explain yet: {error}.", None, None
+    rows = gantt_rows(explanation)
+    worst = max(rows, key=lambda r: r.hours) if rows else None
+    headline = f"{explanation.title}: {duration_text(explanation.value_hours)}"
+    if worst is not None:
+        headline += f"; the costliest seam is {worst.seam} ({duration_text(worst.hours)})"
+    table = Table(box=None, padding=(0, 1), show_header=True)
+    table.add_column("Seam", overflow="fold")
+    table.add_column("Time", justify="right")
+    origin, total = explanation.start_hours or 0.0, explanation.value_hours or 0.0
+    table.add_column(f"{origin:.0f} .. {origin + total:.0f} h after T+0", no_wrap=True)
+    for row in rows:
+        bar = Text()
+        for kind in gantt_cells(row, origin, total, CHART_WIDTH):
+            bar.append("\u2588" if kind else "\u00b7", style=KIND_COLOURS.get(kind, "grey37") if kind else "grey37")
+        table.add_row(Text(row.seam), duration_text(row.hours), bar)
+    legend = Text()
+    for kind in dict.fromkeys(s.kind for s in explanation.segments):
+        legend.append("\u2588 ", style=KIND_COLOURS.get(kind, ""))
+        legend.append(kind.replace("_", " ") + "  ")
+    return headline, table, legend
+
+
 class DebriefScreen(Screen):
     BINDINGS = [
         Binding("escape,b", "app.pop_screen", "Back to the exercise"),
@@ -62,20 +103,32 @@ class DebriefScreen(Screen):
             yield Label("Key metrics", classes="section")
             table = Table(show_header=False, box=None, padding=(0, 2))
             evac = metrics.get("evacuation") or {}
-            table.add_row(
-                "Evacuated",
-                f"{evac.get('evacuated')!s} of {evac.get('population')!s}"
-                if evac.get("population") is not None
-                else "- (no evacuation model)",
-            )
-            table.add_row("Evacuation completion", hours(evac.get("completion_hours")))
-            table.add_row(
-                "JCG handover (order -> units under MoD)", hours((metrics.get("handover") or {}).get("transfer_hours"))
-            )
-            consultation = metrics.get("consultation") or {}
-            table.add_row("Prior consultation (request -> answer at US)", hours(consultation.get("decision_hours")))
-            table.add_row("Consultation answer", str(consultation.get("answer") or "-"))
+            if sim.scenario.evacuation is not None:
+                table.add_row("Evacuated", f"{evac.get('evacuated')!s} of {evac.get('population')!s}")
+                table.add_row("Evacuation completion", hours(evac.get("completion_hours")))
+            if sim.scenario.handover is not None:
+                table.add_row(
+                    "JCG handover (order -> units under MoD)",
+                    hours((metrics.get("handover") or {}).get("transfer_hours")),
+                )
+            if sim.scenario.consultation is not None:
+                consultation = metrics.get("consultation") or {}
+                table.add_row("Prior consultation (request -> answer at US)", hours(consultation.get("decision_hours")))
+                table.add_row("Consultation answer", str(consultation.get("answer") or "-"))
+            for metric in sim.scenario.metrics:
+                table.add_row(Text(metric.title or metric.id), metric_text(metrics.get(metric.id)))
+            results = metrics.get("objectives") or {}
+            for objective in sim.scenario.objectives:
+                met = {1: "met", 0: "not met"}.get(results.get(objective.id), "- (its metric did not happen)")
+                table.add_row(Text(f"Objective: {objective.title or objective.id}"), met)
             yield Static(table)
+
+            yield Label("Where the hours went", classes="section")
+            headline, chart, legend = critical_path(sim)
+            yield Static(Text(headline), id="critical-path-headline")
+            if chart is not None:
+                yield Static(chart, id="critical-path")
+                yield Static(legend, id="critical-path-legend")
 
             yield Label("Expected versus actual", classes="section")
             expected = Table(expand=True)
