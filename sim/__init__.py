@@ -14,8 +14,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sim.api import compare, load_scenario, replicate, run, sensitivity
     from sim.events import Kind, SimEvent
-    from sim.scenario.loader import ScenarioError, load_scenario, load_scenario_text
+    from sim.scenario.loader import ScenarioError, load_scenario_text
     from sim.scenario.schema import Scenario
     from sim.simulation import DecisionError, Input, RunResult, Simulation, WorldView
 
@@ -29,7 +30,11 @@ _HOMES = {
     "SimEvent": "sim.events",
     "Simulation": "sim.simulation",
     "WorldView": "sim.simulation",
-    "load_scenario": "sim.scenario.loader",
+    "compare": "sim.api",
+    "load_scenario": "sim.api",  # a bundled name ("sakishima") or a path
+    "replicate": "sim.api",
+    "run": "sim.api",
+    "sensitivity": "sim.api",
     "load_scenario_text": "sim.scenario.loader",
 }
 """Public name -> the module that defines it."""
@@ -44,8 +49,12 @@ __all__ = [
     "SimEvent",
     "Simulation",
     "WorldView",
+    "compare",
     "load_scenario",
     "load_scenario_text",
+    "replicate",
+    "run",
+    "sensitivity",
 ]
 
 

@@ -27,6 +27,8 @@ COMMAND_MODULES = (
     "sim.commands.basic",
     "sim.commands.analysis",
     "sim.commands.record",
+    "sim.commands.explain",
+    "sim.commands.sensitivity",
 )
 """Modules that each define `register(subparsers)`; their parsers set `handler`."""
 

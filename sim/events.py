@@ -94,19 +94,29 @@ CATALOGUE: dict[Kind, KindSpec] = {
             "fact": "decision or inject id",
             "option": "the decision's option (null for injects)",
             "via": "agencies it passes through on the way",
+            "msg": "message number in this run (ties the message's events together)",
         },
     ),
     Kind.message_lost: KindSpec(
         "One try on an unreliable channel failed; it is resent later.",
         "the agency sending over the line",
         "the agency at the other end",
-        {"fact": "decision or inject id", "retry_after": "minutes until the retry"},
+        {
+            "fact": "decision or inject id",
+            "retry_after": "minutes until the retry",
+            "msg": "message number in this run",
+        },
     ),
     Kind.message_delivered: KindSpec(
         "A message crossed one line.",
         "the agency at the sending end",
         "the agency at the receiving end",
-        {"fact": "decision or inject id", "option": "the decision's option (null for injects)"},
+        {
+            "fact": "decision or inject id",
+            "option": "the decision's option (null for injects)",
+            "msg": "message number in this run",
+            "channel": "id of the channel it crossed (null on the chain of command or an unnamed channel)",
+        },
     ),
     Kind.message_handled: KindSpec(
         "An agency handled a message (read it, decided what to do with it, passed it on).",
@@ -116,6 +126,9 @@ CATALOGUE: dict[Kind, KindSpec] = {
             "fact": "decision, inject or message id",
             "option": "the decision's option (null otherwise)",
             "relay": "true if the agency only passed it on",
+            "msg": "message number in this run (null for an inject from outside the agencies)",
+            "queued": "minutes it waited for a free desk",
+            "closed": "minutes it waited for the agency to open",
         },
     ),
     Kind.decision_pending: KindSpec(
@@ -133,6 +146,8 @@ CATALOGUE: dict[Kind, KindSpec] = {
             "label": "the option's label",
             "by": "`policy`, `forced` (`--decide`) or `human:ROLE`",
             "waited": "minutes from coming up to the answer",
+            "delay_mode": "(optional) label of the mixture mode the modelled delay came from, "
+            "e.g. the next regular Cabinet",
         },
     ),
     Kind.decision_skipped: KindSpec(
@@ -247,7 +262,11 @@ CATALOGUE: dict[Kind, KindSpec] = {
         "The last person left the danger area.",
         "`evacuation`",
         "none",
-        {"people": "people moved", "hours": "hours from the first movement start"},
+        {
+            "people": "people moved",
+            "hours": "hours from the first movement start",
+            "municipalities": "municipalities whose people were the last to leave",
+        },
     ),
     Kind.cohort_departed: KindSpec(
         "A cohort (people moving together) set off along a link of the movement network.",

@@ -258,6 +258,12 @@ class RunResult:
     def to_json(self) -> str:
         return json.dumps(self.summary(), sort_keys=False)
 
+    def events_frame(self):
+        """The event log as a pandas DataFrame, one row per event (`sim.api.events_frame`; needs pandas)."""
+        from sim.api import events_frame
+
+        return events_frame(self.events)
+
 
 class Simulation:
     """One seeded run of one scenario.

@@ -83,13 +83,21 @@ def curve_summary(rs: ReplicationSet) -> dict[str, dict[str, list[float] | int]]
 # ---------------------------------------------------------------------------
 
 
-def _rows(rs: ReplicationSet, metrics: Sequence[str]) -> tuple[list[str], list[list[Any]]]:
+def replication_rows(rs: ReplicationSet, metrics: Sequence[str]) -> tuple[list[str], list[list[Any]]]:
+    """The per-replication table (header, rows): replications.csv, .parquet and `sim.replicate()`.
+
+    Columns: replication, seed, arm, the sweep settings, events, the metrics (numbers;
+    None = did not happen), then each decision's chosen option and who chose it
+    (`decisions.ID.option`; `decisions.ID.by`: `policy` for the modelled decision maker,
+    `human:ROLE` for a person, `rule` for a skipped decision).
+    """
     setting_paths: list[str] = []
     for arm in rs.arms:
         for path, _ in arm.settings:
             if path not in setting_paths:
                 setting_paths.append(path)
-    header = ["replication", "seed", "arm", *setting_paths, "events", *metrics]
+    choices = rs.choice_names()
+    header = ["replication", "seed", "arm", *setting_paths, "events", *metrics, *choices]
     settings = {arm.name: dict(arm.settings) for arm in rs.arms}
     rows = []
     keep = set(rs.indices)
@@ -105,6 +113,7 @@ def _rows(rs: ReplicationSet, metrics: Sequence[str]) -> tuple[list[str], list[l
                 *[_cell(arm_settings.get(p)) for p in setting_paths],
                 r.events,
                 *[r.metrics.get(m) for m in metrics],
+                *[r.choices.get(c) for c in choices],
             ]
         )
     return header, rows
@@ -133,7 +142,7 @@ def write_csv(path: Path, header: Sequence[Any], rows: Sequence[Sequence[Any]]) 
 
 def write_replications_csv(rs: ReplicationSet, path: Path, metrics: Sequence[str]) -> Path:
     """One row per (replication, arm); an empty cell is a metric that did not happen."""
-    header, rows = _rows(rs, metrics)
+    header, rows = replication_rows(rs, metrics)
     return write_csv(path, header, rows)
 
 
@@ -144,7 +153,7 @@ def write_replications_parquet(rs: ReplicationSet, path: Path, metrics: Sequence
         import pyarrow.parquet as pq
     except ImportError:
         return None
-    header, rows = _rows(rs, metrics)
+    header, rows = replication_rows(rs, metrics)
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
     arrays = {}
     for name, column in zip(header, columns, strict=True):
@@ -156,6 +165,30 @@ def write_replications_parquet(rs: ReplicationSet, path: Path, metrics: Sequence
             arrays[name] = pa.array(list(column), type=pa.uint64())
         else:
             arrays[name] = pa.array([None if v is None else str(v) for v in column], type=pa.string())
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(arrays), buffer)
+    write_atomic(path, buffer.getvalue())
+    return path
+
+
+def write_table_parquet(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Path | None:
+    """Any table as Parquet: a column of numbers (or None) is float64, anything else text.
+
+    None when pyarrow is missing (the CSV beside it has the same rows).
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return None
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
+    arrays = {}
+    for name, column in zip(header, columns, strict=True):
+        numeric = all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in column)
+        if numeric:
+            arrays[str(name)] = pa.array([None if v is None else float(v) for v in column], type=pa.float64())
+        else:
+            arrays[str(name)] = pa.array([None if v is None else str(v) for v in column], type=pa.string())
     buffer = io.BytesIO()
     pq.write_table(pa.table(arrays), buffer)
     write_atomic(path, buffer.getvalue())
@@ -194,17 +227,18 @@ def manifest(
     started: datetime,
     files: Sequence[str],
     extra: dict[str, Any] | None = None,
+    list_arms: bool = True,
 ) -> dict[str, Any]:
-    """The experiment manifest: everything needed to produce these results again."""
+    """The experiment manifest: everything needed to produce these results again.
+
+    `list_arms=False` (a sensitivity design: thousands of points that share one
+    scenario text) names the arm count instead of listing every arm; the design
+    table beside the manifest holds each point.
+    """
     seeds = rs.seeds()
     indices = rs.indices
-    return {
-        "command": command,
-        "argv": list(argv),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "started": started.astimezone(UTC).isoformat(timespec="seconds"),
-        "scenario": {"path": scenario_path, "id": scenario_id, "sha256": sha256_text(scenario_text)},
-        "arms": [
+    if list_arms:
+        arms: Any = [
             {
                 "name": arm.name,
                 "reforms": list(arm.reforms),
@@ -212,7 +246,16 @@ def manifest(
                 "scenario_sha256": sha256_text(arm.scenario_text),
             }
             for arm in rs.arms
-        ],
+        ]
+    else:
+        arms = {"count": len(rs.arms), "reforms": list(rs.arms[0].reforms) if rs.arms else []}
+    return {
+        "command": command,
+        "argv": list(argv),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "started": started.astimezone(UTC).isoformat(timespec="seconds"),
+        "scenario": {"path": scenario_path, "id": scenario_id, "sha256": sha256_text(scenario_text)},
+        "arms": arms,
         "master_seed": rs.master_seed,
         "seed_rule": "replication k uses seed derive_seed(master_seed, 'replication:k') (sim.engine.streams)",
         "replications": len(indices),

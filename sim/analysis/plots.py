@@ -11,12 +11,22 @@ Figures:
 * completion: evacuation completion time per arm (box plot, mean and 95% CI);
 * seams: distributions of the JCG handover and the prior-consultation times;
 * differences: paired difference from the baseline with its 95% CI;
-* sweep: a metric's mean and 95% CI against a swept parameter.
+* sweep: a metric's mean and 95% CI against a swept parameter;
+* overview (`--plot`, and overview.png/.svg in `--out`): curves, completion,
+  both seams and the paired differences on one page;
+* sensitivity: Morris mu*-sigma and a ranked bar chart, or Sobol S1/ST bars.
+
+Fit for a paper: labels and titles come from the scenario's own titles
+(`Labels`: a reform's `title:`, a decision's question, a metric's `title:`),
+never raw ids; every title names the scenario; lines that overlap stay
+visible (a line style and a marker per arm, translucent bands); every figure
+is written as PNG at 300 dpi and as SVG.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +43,56 @@ LABELS = {
     "handover.transfer_hours": "JCG under MoD control (h after defence-operation order)",
     "consultation.decision_hours": "Prior consultation (h from US request to answer)",
 }
+
+
+DPI = 300
+"""PNG resolution: print quality for a journal column."""
+LINE_STYLES = ("-", (0, (5, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)), (0, (3, 1, 1, 1, 1, 1)))
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Readable names for a figure, taken from the scenario (never raw ids where a title exists)."""
+
+    scenario: str = ""
+    """The scenario's title, put in every figure title."""
+    arms: Mapping[str, str] = field(default_factory=dict)
+    """Arm (reform id) -> the reform's title."""
+    metrics: Mapping[str, str] = field(default_factory=dict)
+    """Metric id -> label with its unit."""
+
+    def arm(self, name: str) -> str:
+        """A reform arm's title; `a+b` joins both titles; unknown names stay as they are."""
+        if name in self.arms:
+            return self.arms[name]
+        if "+" in name:
+            return " + ".join(self.arms.get(part, part) for part in name.split("+"))
+        return name
+
+    def metric(self, name: str) -> str:
+        return self.metrics.get(name) or LABELS.get(name) or name
+
+    def title(self, text: str) -> str:
+        return f"{self.scenario}: {text}" if self.scenario else text
+
+
+def labels_for(scenario: Any) -> Labels:
+    """Labels from a validated scenario: reform titles, decision questions and metric titles."""
+    arms = {"baseline": "Baseline (as written)", "session": "Class session (recorded decisions)"}
+    for reform in getattr(scenario, "reforms", None) or []:
+        arms[reform.id] = reform.title or reform.id
+    metrics: dict[str, str] = {}
+    for decision in getattr(scenario, "decisions", None) or []:
+        question = decision.title.rstrip("?")
+        metrics[f"decisions.{decision.id}.taken_hours"] = f"{question}: decided (h after T+0)"
+        metrics[f"decisions.{decision.id}.came_up_hours"] = f"{question}: came up (h after T+0)"
+    for metric in getattr(scenario, "metrics", None) or []:
+        title = getattr(metric, "title", None)
+        if title:
+            unit = " (h)" if str(getattr(metric, "kind", "")) in ("span", "time") else ""
+            metrics[metric.id] = f"{title}{unit}"
+    return Labels(scenario.scenario.title, arms, metrics)
 
 
 class PlotError(RuntimeError):
@@ -60,26 +120,32 @@ def _pyplot():
     plt.rcParams.update(
         {
             "figure.dpi": 110,
-            "savefig.dpi": 130,
+            "savefig.dpi": DPI,
             "axes.spines.top": False,
             "axes.spines.right": False,
             "axes.grid": True,
             "grid.alpha": 0.3,
             "font.size": 9.5,
             "svg.hashsalt": "ttx",  # stable SVG ids: the same data give the same file
+            "svg.fonttype": "none",  # text stays text in SVG: searchable and editable for a paper
         }
     )
     return plt
 
 
-def metric_label(metric: str) -> str:
-    return LABELS.get(metric, metric)
+def metric_label(metric: str, labels: Labels | None = None) -> str:
+    return (labels or Labels()).metric(metric)
 
 
 def _colors(arms: Sequence[str]) -> dict[str, Any]:
     plt = _pyplot()
     cycle = plt.get_cmap("tab10")
     return {arm: cycle(i % 10) for i, arm in enumerate(arms)}
+
+
+def _styles(arms: Sequence[str]) -> dict[str, tuple[Any, str]]:
+    """A (line style, marker) per arm, so arms stay apart where their lines overlap, also in grey print."""
+    return {arm: (LINE_STYLES[i % len(LINE_STYLES)], MARKERS[i % len(MARKERS)]) for i, arm in enumerate(arms)}
 
 
 def savefig_atomic(fig, path: Path, fmt: str) -> Path:
@@ -108,32 +174,40 @@ def save(fig, stem: Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]
 # ---------------------------------------------------------------------------
 
 
-def draw_curves(ax, curves: dict[str, dict[str, Any]], colors: dict[str, Any]) -> bool:
+def draw_curves(ax, curves: dict[str, dict[str, Any]], colors: dict[str, Any], labels: Labels | None = None) -> bool:
     if not curves:
         _empty(ax, "no evacuation in these runs")
         return False
     from matplotlib.ticker import MultipleLocator
 
+    labels = labels or Labels()
+    styles = _styles(list(colors))
     last = 0.0
     drawn: dict[str, tuple] = {}
     for arm, curve in curves.items():
         hours = curve["hours"]
         color = colors[arm]
+        style, marker = styles[arm]
         key = (tuple(curve["median"]), tuple(curve["p05"]), tuple(curve["p95"]))
         twin = next((other for other, k in drawn.items() if k == key), None)
         drawn[arm] = key
-        ax.fill_between(hours, curve["p05"], curve["p95"], color=color, alpha=0.10, linewidth=0, step="post")
+        ax.fill_between(hours, curve["p05"], curve["p95"], color=color, alpha=0.08, linewidth=0, step="post")
         for edge in ("p05", "p95"):
-            ax.step(hours, curve[edge], where="post", color=color, linewidth=0.7, alpha=0.7, linestyle="--")
-        same = f", same as {twin}" if twin else ""
+            ax.step(hours, curve[edge], where="post", color=color, linewidth=0.6, alpha=0.6, linestyle=(0, (2, 2)))
+        same = f", same as {labels.arm(twin)}" if twin else ""
         ax.step(
             hours,
             curve["median"],
             where="post",
             color=color,
-            linewidth=2.0,
-            linestyle=(0, (4, 3)) if twin else "-",
-            label=f"{arm} (n={curve['n']}{same})",
+            linewidth=1.8,
+            alpha=0.9,
+            linestyle=style,
+            marker=marker,
+            markevery=max(1, len(hours) // 12),
+            markersize=4.5,
+            markerfacecolor="white",
+            label=f"{labels.arm(arm)} (n={curve['n']}{same})",
         )
         # where the slowest 5% reach zero bounds the interesting part of the x axis
         done = next((h for h, v in zip(hours, curve["p95"], strict=True) if v <= 0), hours[-1])
@@ -144,16 +218,19 @@ def draw_curves(ax, curves: dict[str, dict[str, Any]], colors: dict[str, Any]) -
     ax.set_xlabel("hours after T+0 (grid lines every 24 h)")
     ax.set_ylabel("people still to move")
     ax.yaxis.set_major_formatter(_thousands())
-    ax.set_title("People still to move (median; dashed band: 5%-95% of replications)", loc="left")
-    ax.legend(frameon=False, fontsize=8.5)
+    ax.set_title("People still to move (median; dotted band: 5%-95% of replications)", loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="lower left")
     return True
 
 
-def draw_box(ax, rs: ReplicationSet, metric: str, colors: dict[str, Any], payload: dict[str, Any]) -> bool:
+def draw_box(
+    ax, rs: ReplicationSet, metric: str, colors: dict[str, Any], payload: dict[str, Any], labels: Labels | None = None
+) -> bool:
+    labels = labels or Labels()
     arms = rs.arm_names
     data = [[v for v in rs.values(arm, metric) if v is not None] for arm in arms]
     if not any(data):
-        _empty(ax, f"no {metric} in these runs")
+        _empty(ax, f"no {labels.metric(metric)} in these runs")
         return False
     positions = list(range(len(arms)))[::-1]
     plotted = [(d if d else [float("nan")]) for d in data]
@@ -187,22 +264,25 @@ def draw_box(ax, rs: ReplicationSet, metric: str, colors: dict[str, Any], payloa
                 fontsize=8,
                 va="bottom",
             )
-    ax.set_yticks(positions, arms)
+    ax.set_yticks(positions, [_wrap(labels.arm(a), 28) for a in arms])
     ax.set_ylim(-0.6, len(arms) - 0.1)
     ax.set_xlabel("hours")
-    ax.set_title(metric_label(metric), loc="left")
+    ax.set_title(labels.metric(metric), loc="left")
     return True
 
 
-def draw_histograms(ax, rs: ReplicationSet, metric: str, colors: dict[str, Any]) -> bool:
+def draw_histograms(ax, rs: ReplicationSet, metric: str, colors: dict[str, Any], labels: Labels | None = None) -> bool:
     """The distribution per arm as an empirical CDF: a curve further left is faster.
 
-    (Overlaid histograms of near-identical paired arms are unreadable; ECDFs stay clear.)
+    (Overlaid histograms of near-identical paired arms are unreadable; ECDFs stay clear,
+    and a line style and marker per arm keep identical curves apart.)
     """
+    labels = labels or Labels()
     arms = rs.arm_names
+    styles = _styles(arms)
     data = {arm: sorted(v for v in rs.values(arm, metric) if v is not None) for arm in arms}
     if not any(data.values()):
-        _empty(ax, f"no {metric} in these runs")
+        _empty(ax, f"no {labels.metric(metric)} in these runs")
         return False
     seen: dict[str, list[float]] = {}
     for arm, vals in data.items():
@@ -214,26 +294,35 @@ def draw_histograms(ax, rs: ReplicationSet, metric: str, colors: dict[str, Any])
         xs = [vals[0], *vals]
         ys = [0.0, *[(i + 1) / n for i in range(n)]]
         missing = len(rs.values(arm, metric)) - n
-        note = (f", {missing} never" if missing else "") + (f", same as {twin}" if twin else "")
+        note = (f", {missing} never" if missing else "") + (f", same as {labels.arm(twin)}" if twin else "")
+        style, marker = styles[arm]
         ax.step(
             xs,
             ys,
             where="post",
             color=colors[arm],
             linewidth=1.6,
-            linestyle=(0, (4, 3)) if twin else "-",
-            label=f"{arm} (median {_median(vals):.1f} h, n={n}{note})",
+            alpha=0.85,
+            linestyle=style,
+            marker=marker,
+            markevery=max(1, len(xs) // 8),
+            markersize=4.5,
+            markerfacecolor="white",
+            label=f"{labels.arm(arm)} (median {_median(vals):.1f} h, n={n}{note})",
         )
     ax.axhline(0.5, color="0.6", linewidth=0.7, linestyle=":")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("hours")
     ax.set_ylabel("share of replications done")
-    ax.set_title(metric_label(metric), loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.set_title(_wrap(labels.metric(metric), 60), loc="left")
+    ax.legend(frameon=False, fontsize=7.5, loc="upper left")
     return True
 
 
-def draw_differences(ax, payload: dict[str, Any], metrics: Sequence[str], colors: dict[str, Any]) -> bool:
+def draw_differences(
+    ax, payload: dict[str, Any], metrics: Sequence[str], colors: dict[str, Any], labels: Labels | None = None
+) -> bool:
+    labels = labels or Labels()
     rows = []
     for metric in metrics:
         for arm, row in payload["metrics"].get(metric, {}).items():
@@ -244,16 +333,28 @@ def draw_differences(ax, payload: dict[str, Any], metrics: Sequence[str], colors
         _empty(ax, "no paired differences (no reform, or no values)")
         return False
     ys = list(range(len(rows)))[::-1]
+    markers = _styles(list(colors))
+    shown: set[str] = set()
     for y, (_metric, arm, diff) in zip(ys, rows, strict=True):
         ci = diff["ci95"] or [diff["mean"], diff["mean"]]
-        ax.plot(ci, [y, y], color=colors.get(arm, "black"), linewidth=2.5)
-        ax.plot(diff["mean"], y, "o", color=colors.get(arm, "black"), markersize=5)
+        color = colors.get(arm, "black")
+        ax.plot(ci, [y, y], color=color, linewidth=2.5, alpha=0.85)
+        marker = markers.get(arm, ("-", "o"))[1]
+        label = None if arm in shown else labels.arm(arm)
+        shown.add(arm)
+        ax.plot(diff["mean"], y, marker, color=color, markersize=6, label=label)
         share = "" if diff["better_share"] is None else f"  better in {100 * diff['better_share']:.0f}%"
         ax.annotate(f"{diff['mean']:+.1f} h{share}", (ci[1], y), xytext=(5, -3), textcoords="offset points", fontsize=8)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(ys, [f"{arm}\n{metric}" for metric, arm, _ in rows], fontsize=8)
+    ticks = [_wrap(labels.metric(metric), 48) for metric, _arm, _ in rows]
+    ax.set_yticks(ys, ticks, fontsize=7.5)
+    for i in range(1, len(rows)):  # a faint rule between metrics
+        if rows[i][0] != rows[i - 1][0]:
+            ax.axhline(ys[i] + 0.5, color="0.85", linewidth=0.6)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.set_xlabel("difference from baseline, hours (negative = reform faster); 95% CI")
-    ax.set_title("Paired differences (reform minus baseline)", loc="left")
+    ax.set_title("Paired differences (reform minus baseline, same seeds)", loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="best")
     return True
 
 
@@ -262,68 +363,117 @@ def draw_differences(ax, payload: dict[str, Any], metrics: Sequence[str], colors
 # ---------------------------------------------------------------------------
 
 
+def _difference_metrics(payload: dict[str, Any], metrics: Sequence[str], most: int = 8) -> list[str]:
+    """The hour metrics to show as paired differences: those asked for that have one, else
+    (a scenario without the headline metrics) the first `most` hour metrics that have one."""
+
+    def has_difference(metric: str) -> bool:
+        rows = payload["metrics"].get(metric, {}).values()
+        return any((row.get("difference") or {}).get("mean") is not None for row in rows)
+
+    hours = [m for m in metrics if m in payload["metrics"] and m.endswith("_hours")]
+    if any(has_difference(m) for m in hours):
+        return hours
+    return [m for m in payload["metrics"] if m.endswith("_hours") and has_difference(m)][:most]
+
+
 def comparison_figures(
     rs: ReplicationSet,
     payload: dict[str, Any],
     curves: dict[str, dict[str, Any]],
     out_dir: Path,
     metrics: Sequence[str],
+    labels: Labels | None = None,
 ) -> list[Path]:
-    """Write every comparison figure (PNG + SVG) into `out_dir`; return the paths."""
+    """Write every comparison figure (PNG at 300 dpi + SVG) into `out_dir`, the overview too; return the paths."""
+    labels = labels or Labels()
     plt = _pyplot()
     colors = _colors(rs.arm_names)
     written: list[Path] = []
+    subtitle = f"{rs.replications} paired replications, master seed {rs.master_seed}"
 
-    fig, ax = plt.subplots(figsize=(8.5, 4.6))
-    if draw_curves(ax, curves, colors):
+    fig, ax = plt.subplots(figsize=(8.5, 4.8))
+    if draw_curves(ax, curves, colors, labels):
+        fig.suptitle(labels.title(subtitle), x=0.01, ha="left", fontsize=10.5)
+        fig.tight_layout(rect=(0, 0, 1, 0.96))
         written += save(fig, out_dir / "evacuation_curves")
     else:
         plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(8.5, 1.2 + 0.9 * len(rs.arm_names)))
-    if draw_box(ax, rs, "evacuation.completion_hours", colors, payload):
+    fig, ax = plt.subplots(figsize=(8.5, 1.6 + 0.9 * len(rs.arm_names)))
+    if draw_box(ax, rs, "evacuation.completion_hours", colors, payload, labels):
+        fig.suptitle(labels.title(subtitle), x=0.01, ha="left", fontsize=10.5)
+        fig.tight_layout(rect=(0, 0, 1, 0.96))
         written += save(fig, out_dir / "completion")
     else:
         plt.close(fig)
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
     drawn = [
-        draw_histograms(axes[0], rs, "handover.transfer_hours", colors),
-        draw_histograms(axes[1], rs, "consultation.decision_hours", colors),
+        draw_histograms(axes[0], rs, "handover.transfer_hours", colors, labels),
+        draw_histograms(axes[1], rs, "consultation.decision_hours", colors, labels),
     ]
     if any(drawn):
-        fig.suptitle("Seams: distribution over replications (empirical CDF)", x=0.01, ha="left", fontsize=10.5)
-        fig.tight_layout()
+        fig.suptitle(labels.title(f"seams, distribution over {subtitle} (empirical CDF)"), x=0.01, ha="left")
+        fig.tight_layout(rect=(0, 0, 1, 0.96))
         written += save(fig, out_dir / "seams")
     else:
         plt.close(fig)
 
     if len(rs.arm_names) > 1:
-        present = [m for m in metrics if m in payload["metrics"] and m.endswith("_hours")]
-        fig, ax = plt.subplots(figsize=(8.5, 1.0 + 0.55 * len(present) * (len(rs.arm_names) - 1)))
-        if draw_differences(ax, payload, present, colors):
+        present = _difference_metrics(payload, metrics)
+        fig, ax = plt.subplots(figsize=(9.5, 1.6 + 0.34 * len(present) * (len(rs.arm_names) - 1)))
+        if draw_differences(ax, payload, present, colors, labels):
+            fig.suptitle(labels.title(subtitle), x=0.01, ha="left", fontsize=10.5)
+            fig.tight_layout(rect=(0, 0, 1, 0.96))
             written += save(fig, out_dir / "differences")
         else:
             plt.close(fig)
+    written += overview_figure(rs, payload, curves, out_dir / "overview", labels, metrics, formats=("png", "svg"))
     return written
 
 
-def overview_figure(rs: ReplicationSet, payload: dict[str, Any], curves: dict[str, dict[str, Any]], path: Path) -> Path:
-    """`--plot PATH`: curves, completion and both seams on one page (format from the suffix)."""
+def overview_figure(
+    rs: ReplicationSet,
+    payload: dict[str, Any],
+    curves: dict[str, dict[str, Any]],
+    path: Path,
+    labels: Labels | None = None,
+    metrics: Sequence[str] = (),
+    formats: Sequence[str] | None = None,
+) -> list[Path]:
+    """`--plot PATH`: curves, completion, both seams and the paired differences on one page.
+
+    With `formats=None` the format comes from the suffix of `path`; otherwise
+    `path` is a stem and each format is written.
+    """
+    from sim.analysis.compare import HEADLINE_METRICS
+
+    labels = labels or Labels()
     plt = _pyplot()
     colors = _colors(rs.arm_names)
-    fig, axes = plt.subplots(2, 2, figsize=(13, 8.5))
-    draw_curves(axes[0][0], curves, colors)
-    draw_box(axes[0][1], rs, "evacuation.completion_hours", colors, payload)
-    draw_histograms(axes[1][0], rs, "handover.transfer_hours", colors)
-    draw_histograms(axes[1][1], rs, "consultation.decision_hours", colors)
-    fig.suptitle(f"{rs.replications} paired replications, master seed {rs.master_seed}", x=0.01, ha="left")
-    fig.tight_layout()
-    fmt = path.suffix.lstrip(".").lower() or "png"
-    try:
-        return savefig_atomic(fig, path, fmt)
-    finally:
-        plt.close(fig)
+    present = _difference_metrics(payload, metrics or HEADLINE_METRICS)
+    rows = max(1, len(present) * (len(rs.arm_names) - 1))
+    diff_height = 1.2 + 0.3 * rows if len(rs.arm_names) > 1 else 0.0
+    fig = plt.figure(figsize=(13, 8.5 + diff_height))
+    grid = fig.add_gridspec(3 if diff_height else 2, 2, height_ratios=[4, 4, diff_height] if diff_height else [4, 4])
+    draw_curves(fig.add_subplot(grid[0, 0]), curves, colors, labels)
+    draw_box(fig.add_subplot(grid[0, 1]), rs, "evacuation.completion_hours", colors, payload, labels)
+    draw_histograms(fig.add_subplot(grid[1, 0]), rs, "handover.transfer_hours", colors, labels)
+    draw_histograms(fig.add_subplot(grid[1, 1]), rs, "consultation.decision_hours", colors, labels)
+    if diff_height:
+        draw_differences(fig.add_subplot(grid[2, :]), payload, present, colors, labels)
+    fig.suptitle(
+        labels.title(f"{rs.replications} paired replications, master seed {rs.master_seed}"), x=0.01, ha="left"
+    )
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    if formats is None:
+        fmt = path.suffix.lstrip(".").lower() or "png"
+        try:
+            return [savefig_atomic(fig, path, fmt)]
+        finally:
+            plt.close(fig)
+    return save(fig, path, formats)
 
 
 def sweep_figure(
@@ -332,14 +482,16 @@ def sweep_figure(
     metrics: Sequence[str],
     stem_or_path: Path,
     formats: Sequence[str] | None = ("png", "svg"),
+    labels: Labels | None = None,
 ) -> list[Path]:
     """Mean and 95% CI of each metric against the first swept parameter.
 
     With several parameters, one line per combination of the others.
     """
+    labels = labels or Labels()
     plt = _pyplot()
     present = [m for m in metrics if m in payload["metrics"]] or list(payload["metrics"])[:1]
-    fig, axes = plt.subplots(len(present), 1, figsize=(8, 3.2 * len(present)), squeeze=False)
+    fig, axes = plt.subplots(len(present), 1, figsize=(8, 0.6 + 3.2 * len(present)), squeeze=False)
     first = points[0]["settings_text"][0][0]
     texts = list(dict.fromkeys(p["settings_text"][0][1] for p in points))
     numeric = all(_is_number(p["settings"][0][1]) for p in points)
@@ -348,29 +500,49 @@ def sweep_figure(
         rest = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in p["settings_text"][1:])
         groups.setdefault(rest, []).append(p)
     cycle = plt.get_cmap("tab10")
+    positions = [p["settings"][0][1] for p in points] if numeric else list(range(len(texts)))
+    span = (max(positions) - min(positions)) or 1.0
     for ax, metric in zip((a[0] for a in axes), present, strict=True):
         for g, (rest, members) in enumerate(groups.items()):
+            dodge = (g - (len(groups) - 1) / 2) * 0.015 * span  # overlapping intervals stay apart
             xs, ys, lows, highs = [], [], [], []
             for p in members:
                 row = payload["metrics"][metric].get(p["name"])
                 if not row or row["mean"] is None:
                     continue
                 x = p["settings"][0][1] if numeric else texts.index(p["settings_text"][0][1])
-                xs.append(x)
+                xs.append(x + dodge)
                 ys.append(row["mean"])
                 ci = row["ci95"] or [row["mean"], row["mean"]]
                 lows.append(row["mean"] - ci[0])
                 highs.append(ci[1] - row["mean"])
             if xs:
-                ax.errorbar(xs, ys, yerr=[lows, highs], marker="o", capsize=4, color=cycle(g % 10), label=rest or None)
+                ax.errorbar(
+                    xs,
+                    ys,
+                    yerr=[lows, highs],
+                    marker=MARKERS[g % len(MARKERS)],
+                    linestyle=LINE_STYLES[g % len(LINE_STYLES)],
+                    capsize=4,
+                    alpha=0.9,
+                    color=cycle(g % 10),
+                    label=rest or None,
+                )
         if not numeric:
             ax.set_xticks(range(len(texts)), texts)
         ax.set_xlabel(first)
-        ax.set_ylabel("mean, 95% CI")
-        ax.set_title(metric_label(metric), loc="left")
+        ax.set_ylabel("mean and 95% CI")
+        ax.set_title(_wrap(labels.metric(metric), 80), loc="left")
         if len(groups) > 1:
             ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
+    replications = payload.get("replications")
+    fig.suptitle(
+        labels.title(f"sweep of {first}, {replications} paired replications per point"),
+        x=0.01,
+        ha="left",
+        fontsize=10.5,
+    )
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
     if formats is None:
         fmt = stem_or_path.suffix.lstrip(".").lower() or "png"
         try:
@@ -378,6 +550,66 @@ def sweep_figure(
         finally:
             plt.close(fig)
     return save(fig, stem_or_path, formats)
+
+
+def sensitivity_figure(
+    payload: dict[str, Any], metric: str, out_dir: Path, labels: Labels | None = None, top: int = 15
+) -> list[Path]:
+    """The ranking of one metric as PNG + SVG: `sensitivity_<metric>`.
+
+    Morris: mu* with its 95% interval as ranked bars, beside the mu*-sigma plane
+    (far right = strong effect; high sigma = non-linear or interacting).
+    Sobol: S1 and ST bars with 95% intervals.
+    """
+    labels = labels or Labels()
+    plt = _pyplot()
+    ranking = payload["metrics"][metric]["ranking"][:top]
+    names = [_wrap(r["path"], 48) for r in ranking][::-1]
+    ys = list(range(len(ranking)))
+    subtitle = (
+        f"{payload['method'].capitalize()} sensitivity of {labels.metric(metric)}\n"
+        f"{len(payload['parameters'])} assumptions, {payload['points']} design points x "
+        f"{payload['replications']} replication(s), seed {payload['seed']}; top {len(ranking)}"
+    )
+    if payload["method"] == "morris":
+        fig, (bars, plane) = plt.subplots(1, 2, figsize=(13, 1.8 + 0.36 * len(ranking)), width_ratios=[1.25, 1])
+        values = [r["mu_star"] or 0.0 for r in ranking][::-1]
+        errors = [r["mu_star_conf"] or 0.0 for r in ranking][::-1]
+        bars.barh(ys, values, xerr=errors, color="#4c72b0", alpha=0.85, capsize=3, error_kw={"linewidth": 0.9})
+        bars.set_yticks(ys, names, fontsize=7.5)
+        bars.set_xlabel("mu*: mean |change of the metric| as the assumption crosses its range; bar: 95% interval")
+        plane.scatter([r["mu_star"] or 0 for r in ranking], [r["sigma"] or 0 for r in ranking], color="#c44e52", s=18)
+        for rank, r in enumerate(ranking[:8], 1):
+            plane.annotate(str(rank), (r["mu_star"] or 0, r["sigma"] or 0), xytext=(4, 3), textcoords="offset points")
+        limit = max([r["mu_star"] or 0 for r in ranking] + [r["sigma"] or 0 for r in ranking] + [1e-9])
+        plane.plot([0, limit], [0, limit], color="0.6", linewidth=0.8, linestyle=":")
+        plane.set_xlabel("mu*")
+        plane.set_ylabel("sigma (spread of the effects)")
+        plane.set_title("mu*-sigma plane (numbers: rank; dotted: sigma = mu*)", loc="left", fontsize=9)
+    else:
+        fig, bars = plt.subplots(figsize=(10, 1.8 + 0.4 * len(ranking)))
+        height = 0.38
+        s1 = [r["S1"] or 0.0 for r in ranking][::-1]
+        s1e = [r["S1_conf"] or 0.0 for r in ranking][::-1]
+        st = [r["ST"] or 0.0 for r in ranking][::-1]
+        ste = [r["ST_conf"] or 0.0 for r in ranking][::-1]
+        bars.barh([y + height / 2 for y in ys], st, height, xerr=ste, color="#4c72b0", label="ST (total)", capsize=3)
+        bars.barh(
+            [y - height / 2 for y in ys], s1, height, xerr=s1e, color="#dd8452", label="S1 (first order)", capsize=3
+        )
+        bars.set_yticks(ys, names, fontsize=7.5)
+        bars.set_xlabel("share of the metric's variance; bar: 95% interval")
+        bars.legend(frameon=False, loc="lower right")
+    fig.suptitle(labels.title(subtitle), x=0.01, ha="left", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    slug = "".join(c if c.isalnum() else "_" for c in metric).strip("_")
+    return save(fig, out_dir / f"sensitivity_{slug}")
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
 
 
 def _is_number(value: Any) -> bool:

@@ -31,6 +31,10 @@ BASELINE = "baseline"
 
 SKIPPED_KEYS = frozenset({"series", "per_day"})
 """Metric sub-trees that are time series, not scalars; curves are taken separately."""
+TEXT_KEYS = frozenset({"option", "by", "status", "answer"})
+"""Metric leaves that hold text (a chosen option, who chose it). Left out of the numbers even
+when None (not taken), or a run where a decision never came up would turn them into a
+numeric column; the choices are kept apart (`decision_choices`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +61,24 @@ class Arm:
     """Roles the modelled policy leaves to `session_inputs` (the session's players)."""
     forced: tuple[tuple[str, str, float | None], ...] = ()
     """`--decide`: (decision, option, delay or None) taken whenever the decision comes up."""
+    patches: tuple[tuple[str, Any], ...] = ()
+    """Values set on the raw scenario (after `reforms`) before it is validated, as
+    (dotted path, value) pairs: a sensitivity design point. Unlike `settings` they are
+    not in `scenario_text`, so thousands of points share one text (parsed once per worker)."""
+
+    @property
+    def text_key(self) -> str:
+        """The identity of the scenario text and reforms (what a worker parses once)."""
+        digest = hashlib.sha256(self.scenario_text.encode()).hexdigest()[:16]
+        return f"{digest}:{'+'.join(self.reforms)}"
 
     @property
     def key(self) -> str:
         """A stable identity for caching the parsed scenario in a worker."""
-        digest = hashlib.sha256(self.scenario_text.encode()).hexdigest()[:16]
-        return f"{digest}:{'+'.join(self.reforms)}"
+        if not self.patches:
+            return self.text_key
+        patched = hashlib.sha256(repr(self.patches).encode()).hexdigest()[:16]
+        return f"{self.text_key}:{patched}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +103,9 @@ class Record:
     curve: tuple[float, ...] | None = None
     """People still to move on the curve grid (hours after T+0), if the run evacuated."""
     events: int = 0
+    choices: dict[str, str | None] = field(default_factory=dict)
+    """What was decided and by whom: `decisions.ID.option` and `decisions.ID.by`
+    (None when the decision was not taken). Strings, so kept apart from `metrics`."""
 
 
 @dataclass
@@ -140,6 +159,14 @@ class ReplicationSet:
                 seen.setdefault(name, None)
         return list(seen)
 
+    def choice_names(self) -> list[str]:
+        """Every choice column seen in any record (`decisions.ID.option`, `.by`), in first-seen order."""
+        seen: dict[str, None] = {}
+        for record in self.records:
+            for name in record.choices:
+                seen.setdefault(name, None)
+        return list(seen)
+
     def seeds(self) -> dict[int, int]:
         return {r.index: r.seed for r in self.records}
 
@@ -158,7 +185,7 @@ def flatten_metrics(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, f
     flat: dict[str, float | None] = {}
     for key, value in metrics.items():
         name = f"{prefix}{key}"
-        if key in SKIPPED_KEYS:
+        if key in SKIPPED_KEYS or (prefix and key in TEXT_KEYS):
             continue
         if isinstance(value, Mapping):
             flat.update(flatten_metrics(value, name + "."))
@@ -169,6 +196,21 @@ def flatten_metrics(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, f
         elif isinstance(value, int | float) and math.isfinite(value):
             flat[name] = value
     return flat
+
+
+def decision_choices(decisions: Mapping[str, Any] | None) -> dict[str, str | None]:
+    """`decisions.ID.option` and `decisions.ID.by` of a run's `metrics["decisions"]`.
+
+    `flatten_metrics` keeps numbers only, so without this the chosen options (and
+    whether a person or the modelled policy chose) never reached replications.csv.
+    """
+    out: dict[str, str | None] = {}
+    for decision, entry in (decisions or {}).items():
+        if not isinstance(entry, Mapping):
+            continue
+        out[f"decisions.{decision}.option"] = entry.get("option")
+        out[f"decisions.{decision}.by"] = entry.get("by")
+    return out
 
 
 def derived_metrics(flat: dict[str, float | None]) -> dict[str, float | None]:
@@ -239,6 +281,7 @@ def run_replications(
     curve_step_hours: float = 1.0,
     into: ReplicationSet | None = None,
     progress: ProgressCallback | None = None,
+    arms_per_task: int | None = None,
 ) -> ReplicationSet:
     """Run replications `indices` of every arm on `backend` and collect the records.
 
@@ -252,6 +295,9 @@ def run_replications(
         chunk_size: replications per task (default: `default_chunk_size`).
         into: an existing set to extend (the precision loop adds batches).
         progress: callback after every finished chunk.
+        arms_per_task: split the arms too (a sensitivity design has thousands of
+            points): each task runs this many arms; progress then counts runs
+            (arm x replication), not complete replications.
 
     Returns:
         The set, sorted by replication. On Ctrl-C the set holds every finished
@@ -263,17 +309,27 @@ def run_replications(
 
     result = into if into is not None else ReplicationSet(tuple(arms), master_seed, curve_step_hours=curve_step_hours)
     result.requested += len(indices)
-    size = chunk_size or default_chunk_size(len(indices), getattr(backend, "workers", 1), len(arms))
-    tasks = [Task(tuple(arms), chunk, master_seed, curve_step_hours) for chunk in chunk_indices(list(indices), size)]
-    done_before = result.replications
-    planned = done_before + len(indices)
-    done = done_before
+    if arms_per_task:
+        size = chunk_size or len(indices)
+        groups = [tuple(arms[i : i + arms_per_task]) for i in range(0, len(arms), arms_per_task)]
+        done = 0
+        planned = len(arms) * len(indices)
+    else:
+        size = chunk_size or default_chunk_size(len(indices), getattr(backend, "workers", 1), len(arms))
+        groups = [tuple(arms)]
+        done = result.replications
+        planned = done + len(indices)
+    tasks = [
+        Task(group, chunk, master_seed, curve_step_hours)
+        for chunk in chunk_indices(list(indices), size)
+        for group in groups
+    ]
     if progress:
         progress(done, planned)
     try:
         for records in backend.map_unordered(runner, tasks):
             result.add(records)
-            done += len({r.index for r in records})
+            done += len(records) if arms_per_task else len({r.index for r in records})
             if progress:
                 progress(done, planned)
     except KeyboardInterrupt:

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.analysis import ratings
 from sim.analysis.curves import lift_curve
+from sim.analysis.explain import ExplainError, Explanation, critical_path_figure, explain
 from sim.files import write_atomic
 from sim.text import markdown_safe, spreadsheet_safe
 
@@ -129,6 +130,8 @@ class Aar:
     series: list[tuple[float, float]] | None = None
     scenario_rows: list[tuple[str, str]] = field(default_factory=list)
     """The scenario's own metrics and objectives as (label, value) rows, in declaration order."""
+    critical_path: Explanation | None = None
+    """Where the hours of the headline time metric went (`sim.analysis.explain`), None if nothing to explain."""
 
     def label(self, minutes: float | None) -> str:
         """`D+1 06:00` (calendar day of T+0 is D+0), as the console shows time."""
@@ -355,6 +358,7 @@ def build_aar(
         agency_names=names,
         series=_series(scenario, events),
         scenario_rows=_scenario_rows(scenario, metrics),
+        critical_path=_critical_path(scenario, events),
     )
     aar.plan = _plan(aar)
     return aar
@@ -363,6 +367,14 @@ def build_aar(
 def _label(start: datetime, minutes: float) -> str:
     when = start + timedelta(minutes=minutes)
     return f"D+{(when.date() - start.date()).days} {when:%H:%M}"
+
+
+def _critical_path(scenario: Scenario, events: Sequence[SimEvent]) -> Explanation | None:
+    """The headline time metric split along its critical path, or None when the record has none."""
+    try:
+        return explain(scenario, events)
+    except ExplainError:
+        return None
 
 
 def _series(scenario: Scenario, events: Sequence[SimEvent]) -> list[tuple[float, float]] | None:
@@ -476,6 +488,8 @@ def _figures(aar: Aar) -> dict[str, Any]:
         ax.set_title("Evacuation curve")
         fig.tight_layout()
         figures["evacuation_curve"] = fig
+    if aar.critical_path is not None and aar.critical_path.segments:
+        figures["critical_path"] = critical_path_figure(aar.critical_path, aar.title)
     return figures
 
 
@@ -512,13 +526,24 @@ _PLOT_TITLES = {
     "evacuation_curve": "Evacuation curve",
     "decision_timeline": "Decision timeline",
     "decision_latencies": "Decision latencies",
+    "critical_path": "Where the hours went",
 }
 _PLOT_CAPTIONS = {
     "evacuation_curve": "Evacuation curve: people carried off the islands by the evacuation lift (flights and "
     "ships leaving the hubs, from the event stream).",
     "decision_timeline": "Decision timeline. Colours: rating (green P, yellow S, orange M, red U, grey not rated).",
     "decision_latencies": "Decision latencies. Colours: rating (green P, yellow S, orange M, red U, grey not rated).",
+    "critical_path": "Where the hours went: the critical path of the headline metric, one row per seam (agency, "
+    "channel or hub), coloured by kind of delay; seams under 1 % of the total are pooled.",
 }
+
+
+def _seam_hours(aar: Aar) -> list[tuple[str, str, str]]:
+    """(seam, hours, share of the metric) of the critical path, the costliest first."""
+    path = aar.critical_path
+    if path is None or not path.value_hours:
+        return []
+    return [(seam, f"{hours:.1f} h", f"{100 * hours / path.value_hours:.0f} %") for seam, hours in path.by_seam()]
 
 
 def _overview(aar: Aar) -> list[tuple[str, str]]:
@@ -687,6 +712,16 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
         if name in plots:
             out.append(f'<figure id="{name}">{plots[name]}<figcaption>{_PLOT_CAPTIONS[name]}</figcaption></figure>')
+    if aar.critical_path is not None:
+        path = aar.critical_path
+        out.append(f"<h3>Where the hours went: {e(path.title)}, {path.value_hours:.1f} h</h3>")
+        if "critical_path" in plots:
+            out.append(
+                f'<figure id="critical_path">{plots["critical_path"]}<figcaption>{_PLOT_CAPTIONS["critical_path"]}</figcaption></figure>'
+            )
+        out.append('<table id="seam-hours"><tr><th>Seam</th><th>Hours</th><th>Share</th></tr>')
+        out += [f"<tr><td>{e(seam)}</td><td>{h}</td><td>{share}</td></tr>" for seam, h, share in _seam_hours(aar)]
+        out.append("</table>")
     out.append("<h2>7. Improvement plan</h2>")
     if aar.plan:
         out.append(
@@ -764,6 +799,14 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
         if name in plots:
             out += [f"![{_PLOT_TITLES[name]}](data:image/png;base64,{plots[name]})", ""]
+    if aar.critical_path is not None:
+        path = aar.critical_path
+        out += [f"### Where the hours went: {_md(path.title)}, {path.value_hours:.1f} h", ""]
+        if "critical_path" in plots:
+            out += [f"![{_PLOT_TITLES['critical_path']}](data:image/png;base64,{plots['critical_path']})", ""]
+        out += ["| Seam | Hours | Share |", "|---|---|---|"]
+        out += [f"| {_md(seam)} | {h} | {share} |" for seam, h, share in _seam_hours(aar)]
+        out.append("")
     out += ["## 7. Improvement plan", ""]
     if aar.plan:
         out += [

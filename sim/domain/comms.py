@@ -46,6 +46,8 @@ class Message:
     origin: str
     destination: str
     route: list[str]
+    id: int = 0
+    """Numbers the messages of a run, so the events of one message can be told from another's."""
 
 
 class Desks(simpy.Resource):
@@ -125,6 +127,7 @@ class Network:
         self._graph: dict[str, list[tuple[str, float, bool, Channel | None]]] | None = None
         self._selective = any(c.carries is not None for c in scenario.channels)
         """Some channel carries only some facts: routes depend on the fact."""
+        self._sent = 0
 
     # -- routing ---------------------------------------------------------
     def _links(self) -> dict[str, list[tuple[str, float, bool, Channel | None]]]:
@@ -281,8 +284,17 @@ class Network:
         if origin == destination:
             self._learn(destination, fact)
             return
-        message = Message(fact, origin, destination, self.route(origin, destination, fact.id))
-        self.emit(Kind.message_sent, origin, destination, fact=fact.id, option=fact.option, via=message.route[:-1])
+        self._sent += 1
+        message = Message(fact, origin, destination, self.route(origin, destination, fact.id), self._sent)
+        self.emit(
+            Kind.message_sent,
+            origin,
+            destination,
+            fact=fact.id,
+            option=fact.option,
+            via=message.route[:-1],
+            msg=message.id,
+        )
         self.env.process(self._carry(message))
 
     def deliver_from_outside(self, fact: Fact, destination: str) -> None:
@@ -293,7 +305,7 @@ class Network:
         here = message.origin
         for hop in message.route:
             yield from self._transmit(here, hop, message)
-            yield from self._handle(hop, message.fact, relay=hop != message.destination)
+            yield from self._handle(hop, message.fact, relay=hop != message.destination, msg=message.id)
             here = hop
         self._learn(message.destination, message.fact)
 
@@ -310,18 +322,34 @@ class Network:
                 break
             if self.streams.stream(name).random() < reliability:
                 break
-            self.emit(Kind.message_lost, a, b, fact=message.fact.id, retry_after=channel.retry)
+            self.emit(Kind.message_lost, a, b, fact=message.fact.id, retry_after=channel.retry, msg=message.id)
             yield self.env.timeout(channel.retry)
-        self.emit(Kind.message_delivered, a, b, fact=message.fact.id, option=message.fact.option)
+        self.emit(
+            Kind.message_delivered,
+            a,
+            b,
+            fact=message.fact.id,
+            option=message.fact.option,
+            msg=message.id,
+            channel=channel.id if channel else None,
+        )
 
-    def _handle(self, agency_id: str, fact: Fact, relay: bool):
-        """Wait for working hours and a free desk, then spend the handling time."""
+    def _handle(self, agency_id: str, fact: Fact, relay: bool, msg: int | None = None):
+        """Wait for working hours and a free desk, then spend the handling time.
+
+        The event says how long the message waited for a desk (`queued`) and for
+        the office to open (`closed`), so an explanation can tell a busy agency
+        from a closed one from slow handling.
+        """
         state = self.agencies[agency_id]
         spec = state.spec
         state.queued += 1
+        arrived = self.env.now
         with state.staff.request() as desk:
             yield desk
+            queued = self.env.now - arrived
             hours = state.hours.value()
+            closed_from = self.env.now
             wait = minutes_until_open(self.env.now, hours.open, hours.close)
             while wait:  # outside working hours: until they open, or an effect changes them
                 changed = self.env.event()
@@ -329,9 +357,20 @@ class Network:
                 yield self.env.timeout(wait) | changed
                 hours = state.hours.value()
                 wait = minutes_until_open(self.env.now, hours.open, hours.close)
+            closed = self.env.now - closed_from
             yield self.env.timeout(self.streams.sample(spec.handling, f"agency.{agency_id}"))
         state.queued -= 1
-        self.emit(Kind.message_handled, agency_id, None, fact=fact.id, option=fact.option, relay=relay)
+        self.emit(
+            Kind.message_handled,
+            agency_id,
+            None,
+            fact=fact.id,
+            option=fact.option,
+            relay=relay,
+            msg=msg,
+            queued=round(queued, 6),
+            closed=round(closed, 6),
+        )
 
     def _handle_then_learn(self, agency_id: str, fact: Fact):
         yield from self._handle(agency_id, fact, relay=False)

@@ -184,6 +184,7 @@ class DecisionBoard:
         state.option = option
         state.by = by
         label = next((o.label for o in spec.options if o.id == option), option)
+        mode = self.streams.components.get(f"decision.{spec.id}") if by == "policy" else None
         self.emit(
             kind,
             spec.owner,
@@ -192,6 +193,7 @@ class DecisionBoard:
             label=label,
             by=by,
             waited=round(state.taken_at - (state.came_up_at or state.taken_at), 3),
+            **({"delay_mode": mode} if mode is not None else {}),  # which mode of a mixture delay applied
         )
         fact = Fact("decision", spec.id, option)
         self.network.tell(spec.owner, fact)

@@ -164,6 +164,8 @@ class Leg:
     open: Adjustable = field(default_factory=lambda: Adjustable(1.0, 0.0, 1.0))
     scale: float = 1.0
     changed: Signal = field(default_factory=Signal)
+    reported_open: bool = True
+    """Whether the last `leg_closed` / `leg_reopened` event said open (so each change is reported once)."""
 
     def open_at(self, t: float) -> float:
         return max(t, self.closed_until)
@@ -485,7 +487,8 @@ class Evacuation:
             was_open = leg.is_open
             leg.scale = scale
             leg.recompute(self.env.now)
-            if was_open != leg.is_open:
+            if was_open != leg.is_open and leg.reported_open != leg.is_open:
+                leg.reported_open = leg.is_open
                 kind = Kind.leg_reopened if leg.is_open else Kind.leg_closed
                 extra = {} if leg.is_open else {"mode": leg.mode, "places": [], "hours": None}
                 self.emit(kind, f"state:{name}", None, legs=[leg.id], **extra)
@@ -505,6 +508,7 @@ class Evacuation:
         legs = self._matching(mode, places)
         for leg in legs:
             self._adjuster.change(leg.open, "set", 0.0, duration, lambda _data, leg=leg: leg.recompute(self.env.now))
+            leg.reported_open = leg.is_open
         self.emit(
             Kind.leg_closed,
             cause,
@@ -527,7 +531,10 @@ class Evacuation:
         if duration is not None and legs:
 
             def closed_again(_event: simpy.Event, legs: tuple[Leg, ...] = tuple(legs)) -> None:
-                again = [leg.id for leg in legs if not leg.is_open]
+                again = [leg.id for leg in legs if not leg.is_open and leg.reported_open]
+                for leg in legs:
+                    if not leg.is_open:
+                        leg.reported_open = False
                 if again:
                     self.emit(
                         Kind.leg_closed, cause, None, mode=mode, places=sorted(set(places)), legs=again, hours=None
@@ -536,7 +543,9 @@ class Evacuation:
             self.env.timeout(duration).callbacks.append(closed_again)
 
     def _reopened(self, legs: tuple[Leg, ...], cause: str) -> None:
-        opened = [leg.id for leg in legs if leg.is_open]
+        opened = [leg.id for leg in legs if leg.is_open and not leg.reported_open]
+        for leg in legs:
+            leg.reported_open = leg.reported_open or leg.is_open
         if opened:
             self.emit(Kind.leg_reopened, cause, None, legs=opened)
 
@@ -730,6 +739,7 @@ class Evacuation:
                 None,
                 people=sum(self.ledger.population.values()),
                 hours=None if self.first_start is None else round((now - self.first_start) / 60.0, 4),
+                municipalities=sorted({g[0] for g in groups}),  # whose people were the last to leave
             )
 
     # -- vehicles ------------------------------------------------------------------

@@ -35,6 +35,9 @@ class RandomStreams:
     def __init__(self, master_seed: int) -> None:
         self.master_seed = master_seed
         self._streams: dict[str, random.Random] = {}
+        self.components: dict[str, str | None] = {}
+        """Stream name -> label of the mixture component its last draw came from
+        (e.g. "next regular Tuesday/Friday Cabinet"), so events can say why a delay was long."""
 
     def stream(self, name: str) -> random.Random:
         rng = self._streams.get(name)
@@ -44,11 +47,27 @@ class RandomStreams:
 
     def sample(self, dist, stream: str) -> float:
         """Draw one value of a scenario distribution from the named stream."""
-        return sample(dist, self.stream(stream))
+        value, label = sample_labelled(dist, self.stream(stream))
+        if label is not None or stream in self.components:
+            self.components[stream] = label
+        return value
 
 
 def sample(dist, rng: random.Random) -> float:
     """Draw from any scenario distribution; never negative."""
+    return sample_labelled(dist, rng)[0]
+
+
+def sample_labelled(dist, rng: random.Random) -> tuple[float, str | None]:
+    """A draw and, for a mixture, the label of the component it came from (same draws as `sample`)."""
+    if isinstance(dist, Mixture):
+        component = rng.choices(dist.components, weights=[c.weight for c in dist.components])[0]
+        value, inner = sample_labelled(component.dist, rng)
+        return value, component.label or inner
+    return _sample_plain(dist, rng), None
+
+
+def _sample_plain(dist, rng: random.Random) -> float:
     match dist:
         case Fixed():
             return dist.value
@@ -62,7 +81,4 @@ def sample(dist, rng: random.Random) -> float:
             return rng.expovariate(1.0 / dist.mean_value) if dist.mean_value > 0 else 0.0
         case Empirical():
             return rng.choices(dist.values, weights=dist.weights)[0]
-        case Mixture():
-            component = rng.choices(dist.components, weights=[c.weight for c in dist.components])[0]
-            return sample(component.dist, rng)
     raise TypeError(f"not a distribution: {dist!r}")

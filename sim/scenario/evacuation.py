@@ -274,6 +274,11 @@ class Weather(Cited):
     """Municipality or hub ids affected; empty means all."""
 
 
+def _takes_anyone(hub: Hub) -> bool:
+    """A sea hub whose ships carry everyone waiting, so an island needs no airport (e.g. Izu Oshima 1986)."""
+    return hub.mode == "sea" and any(v.takes_anyone and v.count for v in hub.vessels)
+
+
 def _at_least_a_minute(minutes: float) -> float:
     if minutes < MIN_TICK:
         raise ValueError(f"must be at least 1m (a shorter tick repeats without end), got {format_duration(minutes)}")
@@ -351,8 +356,8 @@ class EvacuationConfig(Cited):
                 problems.append(f"hub {hub.id!r}: destination {hub.destination!r} is not an arrival node")
         seats = {i.id: i.bus_seats for i in self.islands}
         for island in islands:
-            if not any(h.island == island and h.mode == "air" for h in self.hubs):
-                problems.append(f"island {island!r} has no air hub")
+            if not any(h.island == island and (h.mode == "air" or _takes_anyone(h)) for h in self.hubs):
+                problems.append(f"island {island!r} has no air hub (nor a sea hub with ships that take anyone)")
         for hub in self.hubs:
             if hub.mode == "air" and not any(a.count for a in hub.fleet):
                 problems.append(f"hub {hub.id!r}: the fleet has no aircraft")

@@ -185,6 +185,9 @@ class _Checker:
         elif issubclass(cls, Channel):
             self.agency((*path, "from"), data.get("from", data.get("from_")))
             self.agency((*path, "to"), data.get("to"))
+            facts = [*self.decisions, *self.injects]
+            for i, fact in _str_list(data.get("carries")):
+                self.expect((*path, "carries", i), fact, facts, "decision or inject")
         elif issubclass(cls, Decision):
             self.agency((*path, "owner"), data.get("owner"))
             for i, agency in _str_list(data.get("notify")):

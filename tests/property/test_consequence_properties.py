@@ -226,3 +226,42 @@ def test_world_effects_repeatable_decisions_and_hazards_replay_exactly(seed, min
     replay.advance(scenario.scenario.horizon)
     assert [e.to_json() for e in replay.events] == [e.to_json() for e in live.events]
     assert all(0 <= e.data["value"] <= 4 for e in live.events if e.kind == Kind.state_changed)
+
+
+CHANGE = st.tuples(
+    st.sampled_from(["set", "add", "scale"]),
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+    st.booleans(),  # temporary?
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    initial=st.floats(min_value=-100, max_value=100, allow_nan=False),
+    changes=st.lists(CHANGE, max_size=12),
+    order=st.randoms(use_true_random=False),
+)
+def test_ending_every_temporary_change_leaves_exactly_the_permanent_ones(initial, changes, order):
+    """Whatever the mix and the order temporary changes end in, the value is then exactly what the
+    permanent changes alone give (a permanent `set` ends the temporary changes made before it),
+    and it is within the bounds at every step."""
+    from sim.domain.state import Adjustable, combine
+
+    low, high = -1000.0, 1000.0
+    setting = Adjustable(initial, low, high)
+    expected = initial
+    tokens = []
+    for n, (op, amount, temporary) in enumerate(changes):
+        if temporary:
+            setting.change(op, amount, token=n)
+            tokens.append(n)
+        else:
+            setting.change(op, amount)
+            expected = min(high, max(low, combine(op, expected, amount)))
+        assert low <= setting.value() <= high
+    order.shuffle(tokens)
+    for token in tokens:
+        setting.remove(token)
+        assert low <= setting.value() <= high
+    assert setting.value() == expected
+    assert setting.modifiers == []

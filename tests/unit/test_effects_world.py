@@ -209,3 +209,16 @@ def test_turnout_scale_slows_the_evacuation():
 def test_wiring_to_an_unknown_variable_is_a_validation_error():
     with pytest.raises(ScenarioError, match="capacity_scale: unknown state variable 'airspace'"):
         wired([{"id": "airspace_open", "initial": 1}], hub_scale="airspace")
+
+
+def test_an_early_open_reports_the_reopening_once(sakishima):
+    """`close for 24h`, then `open` after 2 h: one leg_reopened (at the open), none when the 24 h end."""
+    sim = Simulation(sakishima, seed=1)
+    sim.advance(125 * HOUR)
+    sim.apply(inject({"kind": "close", "places": ["ishigaki_air"], "for": "24h"}))
+    sim.advance(127 * HOUR)
+    sim.apply(inject({"kind": "open", "places": ["ishigaki_air"]}, ident="x2"))
+    sim.advance(160 * HOUR)
+    reopened = [(e.time, e.source) for e in sim.events if e.kind == Kind.leg_reopened]
+    assert reopened == [(127 * HOUR, "inject:x2")]
+    assert departures(sim.events, "ishigaki_air", 127 * HOUR, 149 * HOUR)

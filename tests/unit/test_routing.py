@@ -42,6 +42,8 @@ channels:
   - {id: hub_right, from: hub, to: right, latency: 1m}
   - {id: left_right, from: left, to: right, latency: 5m, carries: [alert]}
 routing: {hierarchy_latency: 2h}
+decisions:
+  - {id: alert, title: Alert, owner: left, delay: 1h, options: [{id: sent, label: Sent}], notify: [right]}
 """
 
 
@@ -76,3 +78,16 @@ def test_bundled_relays_keep_the_calibrated_routes(sakishima):
     assert network.route("usfj", "nss") == ["acm_bocc", "jjoc", "mod", "nss"]
     assert network.route("pm", "okinawa_pref") == ["kantei_crisis_center", "mic_fdma", "okinawa_pref"]
     assert network.route("jcg_hq", "jjoc") == ["kantei_crisis_center", "mod", "jjoc"]
+
+
+def test_carries_names_decisions_or_injects_validate_says_where():
+    import pytest
+
+    from sim.scenario.loader import ScenarioError, load_scenario_text
+
+    with pytest.raises(ScenarioError) as error:
+        load_scenario_text(EXPLICIT.replace("carries: [alert]", "carries: [alrt]"), "r.yaml")
+    assert (
+        str(error.value)
+        == "r.yaml:11:68: channels.2.carries.0: unknown decision or inject 'alrt' (did you mean 'alert'?)"
+    )

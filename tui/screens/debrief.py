@@ -46,6 +46,40 @@ def metric_text(value: float | int | None) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+CHART_WIDTH = 48
+
+
+def critical_path(sim: Simulation) -> tuple[str, Table | None, Text | None]:
+    """The critical path of the run so far as a text Gantt (one row per seam, one cell per
+    1/48 of the metric, coloured by kind), with its headline and legend; scenario text stays literal."""
+    from sim.analysis.explain import KIND_COLOURS, ExplainError, explain, gantt_cells, gantt_rows
+
+    try:
+        explanation = explain(sim.scenario, sim.events)
+    except ExplainError as error:
+        return f"Nothing to explain yet: {error}.", None, None
+    rows = gantt_rows(explanation)
+    worst = max(rows, key=lambda r: r.hours) if rows else None
+    headline = f"{explanation.title}: {explanation.value_hours:.1f} h"
+    if worst is not None:
+        headline += f"; the costliest seam is {worst.seam} ({worst.hours:.1f} h)"
+    table = Table(box=None, padding=(0, 1), show_header=True)
+    table.add_column("Seam", overflow="fold")
+    table.add_column("Hours", justify="right")
+    origin, total = explanation.start_hours or 0.0, explanation.value_hours or 0.0
+    table.add_column(f"{origin:.0f} .. {origin + total:.0f} h after T+0", no_wrap=True)
+    for row in rows:
+        bar = Text()
+        for kind in gantt_cells(row, origin, total, CHART_WIDTH):
+            bar.append("\u2588" if kind else "\u00b7", style=KIND_COLOURS.get(kind, "grey37") if kind else "grey37")
+        table.add_row(Text(row.seam), f"{row.hours:.1f}", bar)
+    legend = Text()
+    for kind in dict.fromkeys(s.kind for s in explanation.segments):
+        legend.append("\u2588 ", style=KIND_COLOURS.get(kind, ""))
+        legend.append(kind.replace("_", " ") + "  ")
+    return headline, table, legend
+
+
 class DebriefScreen(Screen):
     BINDINGS = [
         Binding("escape,b", "app.pop_screen", "Back to the exercise"),
@@ -88,6 +122,13 @@ class DebriefScreen(Screen):
                 met = {1: "met", 0: "not met"}.get(results.get(objective.id), "- (its metric did not happen)")
                 table.add_row(Text(f"Objective: {objective.title or objective.id}"), met)
             yield Static(table)
+
+            yield Label("Where the hours went", classes="section")
+            headline, chart, legend = critical_path(sim)
+            yield Static(Text(headline), id="critical-path-headline")
+            if chart is not None:
+                yield Static(chart, id="critical-path")
+                yield Static(legend, id="critical-path-legend")
 
             yield Label("Expected versus actual", classes="section")
             expected = Table(expand=True)

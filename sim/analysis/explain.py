@@ -1,0 +1,885 @@
+"""Where the hours went: a time metric split along its critical path.
+
+A class asks why movement started 110 h after T+0; an analyst asks which seam
+cost the most hours. Both questions have the same answer: walk back from the
+event that ends the metric to the cause of each step, through the event stream
+alone (never live model state), so a stored journal explains the same way as
+a fresh run. Each step back covers a stretch of time with one reason:
+
+- `deliberation`: a decision had come up and its owner was deciding it
+  (`calendar` instead when the decision's delay mode was a scheduled meeting,
+  e.g. the next regular Tuesday/Friday Cabinet);
+- `message`: a message was on a channel (or on the chain of command);
+- `queue`: it waited for a free desk at a busy agency;
+- `office_hours`: it waited for the agency to open;
+- `handling`: the agency was reading and passing it on;
+- `condition`: everything was known but a `when:` condition did not yet hold;
+- `script`: the exercise script (an inject's schedule or its trigger delay);
+- `processing`, `transport`, `operating_hours`, `closure`: the evacuation
+  after movement started: turnout and check-in before the first departure,
+  the lift working at its capacity, the hub closed at night, a leg closed by
+  weather or an inject;
+- `other`: time the events do not explain (should stay empty; a test watches).
+
+The segments are contiguous and cover the metric's interval exactly, so they
+add up to the metric. `seam` is the agency, channel or hub responsible.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from itertools import pairwise
+from typing import Any
+
+from sim.events import Kind, SimEvent
+
+CALENDAR_WORDS = ("regular", "calendar", "scheduled meeting", "next meeting")
+"""A delay mode whose label has one of these is waiting for a meeting, not deliberating."""
+
+DAY = 1440.0
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One stretch of the critical path, in hours from T+0."""
+
+    kind: str
+    seam: str
+    label: str
+    start_hours: float
+    hours: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """A time metric of one run and the segments that make it up."""
+
+    metric: str
+    title: str
+    value_hours: float | None
+    start_hours: float | None
+    segments: tuple[Segment, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shape of `ttxsim explain --json`."""
+        return {
+            "metric": self.metric,
+            "value_hours": self.value_hours,
+            "segments": [s.to_dict() for s in self.segments],
+        }
+
+    def by_seam(self) -> list[tuple[str, float]]:
+        """Hours per seam, the costliest first."""
+        return _totals(self.segments, "seam")
+
+    def by_kind(self) -> list[tuple[str, float]]:
+        """Hours per kind of delay, the largest first."""
+        return _totals(self.segments, "kind")
+
+
+def _totals(segments: Sequence[Segment], field: str) -> list[tuple[str, float]]:
+    totals: dict[str, float] = {}
+    for s in segments:
+        totals[getattr(s, field)] = totals.get(getattr(s, field), 0.0) + s.hours
+    return sorted(((k, round(v, 4)) for k, v in totals.items()), key=lambda kv: (-kv[1], kv[0]))
+
+
+class ExplainError(ValueError):
+    """The metric is unknown for this scenario, or the run never reached it."""
+
+
+# ---------------------------------------------------------------------------
+# Which metrics can be explained
+# ---------------------------------------------------------------------------
+
+
+def time_metrics(scenario) -> dict[str, str]:
+    """Explainable time metrics of a scenario: id -> title, the headline first."""
+    metrics: dict[str, str] = {}
+    if scenario.evacuation is not None:
+        metrics["evacuation.clearance_hours"] = "Evacuation complete (from T+0)"
+        metrics["evacuation.start_hours"] = "Movement starts (from T+0)"
+        metrics["evacuation.completion_hours"] = "Evacuation complete (from movement start)"
+    if scenario.handover is not None and scenario.handover.span is not None:
+        metrics["handover.transfer_hours"] = "JCG under MoD control (handover span)"
+    if scenario.consultation is not None and scenario.consultation.span is not None:
+        metrics["consultation.decision_hours"] = "Prior consultation (request to answer)"
+    for metric in _scenario_time_metrics(scenario):
+        metrics[metric.id] = metric.title or metric.id
+    for decision in scenario.decisions:
+        metrics[f"decision.{decision.id}"] = f"{decision.title} (taken, from T+0)"
+    return metrics
+
+
+def _scenario_time_metrics(scenario) -> list[Any]:
+    """The scenario's own `metrics:` that measure time (kind `time` or `span`)."""
+    return [m for m in getattr(scenario, "metrics", None) or [] if getattr(m, "kind", None) in ("time", "span")]
+
+
+def headline_metric(scenario) -> str:
+    """The one time metric a scenario is judged by, the same in every run (for means over
+    replications): evacuation clearance from T+0, else the handover or consultation span,
+    else the scenario's first own time metric, else its last declared decision."""
+    known = list(time_metrics(scenario))
+    for metric in ("evacuation.clearance_hours", "handover.transfer_hours", "consultation.decision_hours"):
+        if metric in known:
+            return metric
+    own = _scenario_time_metrics(scenario)
+    if own:
+        return own[0].id
+    return f"decision.{scenario.decisions[-1].id}" if scenario.decisions else known[0]
+
+
+def default_metric(scenario, events: Sequence[SimEvent]) -> str:
+    """The headline that happened in this run: clearance from T+0, else movement start, else
+    the handover or consultation span, else the last decision taken.
+
+    Raises:
+        ExplainError: nothing in the run can be explained yet.
+    """
+    walker = _Walker(scenario, events)
+    taken = [e for e in events if e.kind is Kind.decision_taken]
+    candidates = [
+        "evacuation.clearance_hours",
+        "evacuation.start_hours",
+        "handover.transfer_hours",
+        "consultation.decision_hours",
+        *(m.id for m in _scenario_time_metrics(scenario)),
+        *(f"decision.{e.target}" for e in reversed(taken)),
+    ]
+    known = time_metrics(scenario)
+    for metric in candidates:
+        if metric not in known:
+            continue
+        try:
+            walker.interval(metric)
+        except ExplainError:
+            continue
+        return metric
+    raise ExplainError("this run has no time metric to explain yet (no decision was taken)")
+
+
+def explain(scenario, events: Sequence[SimEvent], metric: str | None = None) -> Explanation:
+    """Split `metric` of the run whose `events` these are into critical-path segments.
+
+    Raises:
+        ExplainError: unknown metric, or the run never reached it.
+    """
+    metric = metric or default_metric(scenario, events)
+    if metric == "evacuation.finished_hours":  # compare's name for the same span
+        metric = "evacuation.clearance_hours"
+    known = time_metrics(scenario)
+    if metric not in known:
+        choices = ", ".join(k for k in known if not k.startswith("decision.")) or "decision.ID"
+        raise ExplainError(f"unknown time metric '{metric}' (try {choices} or decision.ID)")
+    walker = _Walker(scenario, events)
+    start, end = walker.interval(metric)
+    full = walker.path_to(metric, end)
+    segments = _clip(full, start, end)
+    return Explanation(metric, known[metric], round((end - start) / 60.0, 4), round(start / 60.0, 4), segments)
+
+
+def _clip(path: list[tuple[float, float, str, str, str]], start: float, end: float) -> tuple[Segment, ...]:
+    """Segments of `path` (contiguous from T+0 to `end`) inside [start, end], in time order."""
+    out = []
+    for lo, hi, kind, seam, label in path:
+        lo, hi = max(lo, start), min(hi, end)
+        hours = round((hi - lo) / 60.0, 4)
+        if hours > 0:  # under a second: an instant, not a step
+            out.append(Segment(kind, seam, label, round(lo / 60.0, 4), hours))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------
+# The walk back
+# ---------------------------------------------------------------------------
+
+
+class _Walker:
+    """Indexes one run's events and walks causes back from a point in time to T+0."""
+
+    def __init__(self, scenario, events: Sequence[SimEvent]) -> None:
+        self.scenario = scenario
+        self.events = list(events)
+        self.decisions = {d.id: d for d in scenario.decisions}
+        self.injects = {i.id: i for i in scenario.injects}
+        self.agencies = {a.id: a for a in scenario.agencies}
+        self.channels: dict[tuple[str, str], Any] = {}
+        for channel in scenario.channels:
+            self.channels[(channel.from_, channel.to)] = channel
+            if channel.both_ways:
+                self.channels.setdefault((channel.to, channel.from_), channel)
+        start = scenario.scenario.start
+        self.offset = start.hour * 60.0 + start.minute + start.second / 60.0
+        self.taken: dict[str, SimEvent] = {}
+        self.pending: dict[str, SimEvent] = {}
+        self.fired: dict[str, SimEvent] = {}
+        self.learned: dict[tuple[str, str], SimEvent] = {}
+        self.messages: dict[int, list[SimEvent]] = {}
+        self.movement: dict[str, SimEvent] = {}
+        for e in self.events:
+            kind = e.kind
+            if kind in (Kind.decision_taken, Kind.decision_skipped):
+                self.taken.setdefault(e.target, e)
+            elif kind is Kind.decision_pending:
+                self.pending.setdefault(e.target, e)
+            elif kind is Kind.inject_fired:
+                self.fired.setdefault(e.data.get("inject"), e)
+            elif kind is Kind.movement_started:
+                self.movement.setdefault(e.data.get("municipality", e.source), e)
+            if e.data.get("msg") is not None and kind in (
+                Kind.message_sent,
+                Kind.message_lost,
+                Kind.message_delivered,
+                Kind.message_handled,
+            ):
+                self.messages.setdefault(e.data["msg"], []).append(e)
+            if kind is Kind.message_handled and not e.data.get("relay"):
+                self.learned.setdefault((e.source, e.data.get("fact")), e)
+        self.path: list[tuple[float, float, str, str, str]] = []
+        self.cursor = 0.0
+
+    # -- the metric's interval ------------------------------------------------
+    def interval(self, metric: str) -> tuple[float, float]:
+        """(start, end) of the metric in scenario minutes."""
+        if metric.startswith("decision."):
+            event = self.taken.get(metric.removeprefix("decision."))
+            if event is None:
+                raise ExplainError(f"decision '{metric.removeprefix('decision.')}' was not taken in this run")
+            return 0.0, event.time
+        declared = next((m for m in _scenario_time_metrics(self.scenario) if m.id == metric), None)
+        if declared is not None:
+            return self._declared_interval(declared)
+        if metric.startswith("evacuation."):
+            first = min((e.time for e in self.movement.values()), default=None)
+            if first is None:
+                raise ExplainError("the evacuation never started in this run")
+            if metric == "evacuation.start_hours":
+                return 0.0, first
+            done = self._completed()
+            if done is None:
+                raise ExplainError("the evacuation did not complete in this run")
+            return (first if metric == "evacuation.completion_hours" else 0.0), done.time
+        span = (self.scenario.handover if metric.startswith("handover.") else self.scenario.consultation).span
+        start, end = self.taken.get(span.start), self.taken.get(span.end)
+        if start is None or end is None or end.kind is not Kind.decision_taken:
+            raise ExplainError(f"'{metric}' did not happen in this run")
+        if span.end_options is not None and end.data.get("option") not in span.end_options:
+            raise ExplainError(f"'{metric}' did not happen in this run (answer: {end.data.get('option')})")
+        if span.delivered_to is None:
+            return start.time, end.time
+        learned = self._learned_at(span.delivered_to, span.end)
+        if learned is None:
+            raise ExplainError(f"'{metric}' did not happen in this run")
+        return start.time, learned
+
+    def _declared_interval(self, metric) -> tuple[float, float]:
+        """A scenario `time` or `span` metric, held by the same rule `sim.analysis.metrics` uses."""
+        from sim.domain.conditions import first_held
+
+        end_of_run = self.events[-1].time if self.events else 0.0
+        if metric.kind == "time":
+            start, end = 0.0, first_held(metric.when, self.events, end_of_run)
+        else:
+            start = first_held(metric.start, self.events, end_of_run)
+            end = None if start is None else first_held(metric.end, self.events, end_of_run, not_before=start)
+        if start is None or end is None:
+            raise ExplainError(f"'{metric.id}' did not happen in this run")
+        return start, end
+
+    def _completed(self) -> SimEvent | None:
+        return next((e for e in self.events if e.kind is Kind.evacuation_completed), None)
+
+    # -- building the path (backwards) --------------------------------------
+    def path_to(self, metric: str, end: float) -> list[tuple[float, float, str, str, str]]:
+        """Contiguous segments from T+0 to `end` (where `metric` ends), in time order."""
+        self.path, self.cursor = [], end
+        try:
+            self._walk(metric, end)
+        except RecursionError:  # a chain of thousands of steps: keep what was walked, say the rest plainly
+            self._back_to(0.0, "other", "model", "chain of causes too long to walk back further")
+        self._back_to(0.0, "other", "model", "not explained by the events")
+        self.path.reverse()
+        return self.path
+
+    def _walk(self, metric: str, end: float) -> None:
+        if metric in ("evacuation.clearance_hours", "evacuation.completion_hours"):
+            self._evacuation_to(self._completed())
+        elif metric == "evacuation.start_hours":
+            self._movement(min(self.movement.values(), key=lambda e: e.time))
+        elif any(m.id == metric for m in _scenario_time_metrics(self.scenario)):
+            self._anchor(end)
+        elif metric.startswith("decision."):
+            self._decision(metric.removeprefix("decision."))
+        else:
+            span = (self.scenario.handover if metric.startswith("handover.") else self.scenario.consultation).span
+            if span.delivered_to is None:
+                self._decision(span.end)
+            else:
+                self._learned(span.delivered_to, span.end)
+
+    def _anchor(self, end: float, before_seq: int | None = None) -> None:
+        """Explain the latest event at `end` (before `before_seq`) that has a cause to walk back;
+        a condition on time or state alone is the scenario's."""
+        at_end = [e for e in self.events if e.time == end and (before_seq is None or e.seq < before_seq)]
+        for e in sorted(at_end, key=lambda e: -e.seq):
+            if e.kind in (Kind.decision_taken, Kind.decision_skipped) and e.target in self.taken:
+                self._decision(e.target)
+                return
+            if e.kind is Kind.movement_started:
+                self._movement(e)
+                return
+            if e.kind is Kind.evacuation_completed:
+                self._evacuation_to(e)
+                return
+            if e.kind is Kind.cohort_arrived:
+                self._cohort(e)
+                return
+            if e.kind is Kind.inject_fired and e.data.get("inject") in self.fired:
+                self._inject(e.data["inject"])
+                return
+            if e.kind is Kind.message_handled and not e.data.get("relay"):
+                self._learned(e.source, e.data.get("fact"))
+                return
+        self._back_to(0.0, "condition", "scenario", "the metric's condition held from this time")
+
+    def _cohort(self, arrived: SimEvent) -> None:
+        """A cohort of the movement network reached safety: its last link, then the wait from its
+        population's start (turnout, queues for the link or a vehicle), then what started it."""
+        population, cohort = arrived.source, arrived.data.get("cohort")
+        self._back_to(arrived.time, "other", "model", "")
+        departed = [
+            e
+            for e in self.events
+            if e.kind is Kind.cohort_departed
+            and e.source == population
+            and e.data.get("cohort") == cohort
+            and e.time <= arrived.time
+        ]
+        if departed:
+            last = departed[-1]
+            mode = last.data.get("mode")
+            label = f"{population} cohort {cohort}: {last.data.get('origin')} -> {last.target} ({mode})"
+            self._back_to(last.time, "transport", str(last.data.get("link")), label)
+        spec = next((p for p in getattr(self.scenario.movement, "populations", []) if p.id == population), None)
+        started = self._condition_time(spec.turnout.when) if spec is not None else 0.0
+        label = f"{population}: turnout and waiting for a link or vehicle"
+        self._back_to(started or 0.0, "processing", population, label)
+        if started:
+            self._anchor(started)
+
+    def _condition_time(self, when) -> float | None:
+        """When a `when:` condition first held in this run (0 without one), by the engine's own rule."""
+        if when is None:
+            return 0.0
+        from sim.domain.conditions import first_held
+
+        return first_held(when, self.events, self.events[-1].time if self.events else 0.0)
+
+    def _back_to(self, t: float, kind: str, seam: str, label: str) -> None:
+        """Add the segment [t, cursor] and move the cursor back to t (never forward)."""
+        t = min(t, self.cursor)
+        if self.cursor - t > 1e-9:
+            self.path.append((t, self.cursor, kind, seam, label))
+        self.cursor = t
+
+    # -- decisions and facts ------------------------------------------------
+    def _decision(self, decision_id: str) -> None:
+        event = self.taken[decision_id]
+        spec = self.decisions.get(decision_id)
+        owner = event.source
+        title = spec.title if spec is not None else decision_id
+        self._back_to(event.time, "other", "model", f"after: {title}")
+        pending = self.pending.get(decision_id)
+        came_up = pending.time if pending is not None else event.time
+        mode = event.data.get("delay_mode")
+        by = str(event.data.get("by") or "")
+        kind = "calendar" if mode and any(w in mode.lower() for w in CALENDAR_WORDS) else "deliberation"
+        label = f"{title} ({mode})" if mode else title
+        if by.startswith("human"):
+            label = f"{title} (played)"
+        self._back_to(came_up, kind, owner, label)
+        if spec is None:
+            return
+        trigger = self._trigger(spec, owner, came_up)
+        if trigger is None:
+            self._back_to(0.0, "condition", owner, f"waiting for the conditions of: {title}")
+            return
+        learned_at, fact = trigger
+        self._back_to(learned_at, "condition", owner, f"waiting for the conditions of: {title}")
+        self._learned(owner, fact)
+
+    def _trigger(self, spec, owner: str, came_up: float) -> tuple[float, str] | None:
+        """The required fact the owner learned last before the decision came up."""
+        best = None
+        for condition in spec.requires:
+            fact = condition.decision or condition.inject
+            when = self._learned_at(owner, fact)
+            if when is not None and when <= came_up + 1e-9 and (best is None or when >= best[0]):
+                best = (when, fact)
+        return best
+
+    def _learned_at(self, agency: str, fact: str) -> float | None:
+        spec = self.decisions.get(fact)
+        if spec is not None and spec.owner == agency and fact in self.taken:
+            return self.taken[fact].time
+        event = self.learned.get((agency, fact))
+        return None if event is None else event.time
+
+    def _learned(self, agency: str, fact: str) -> None:
+        spec = self.decisions.get(fact)
+        if spec is not None and spec.owner == agency and fact in self.taken:
+            self._decision(fact)
+            return
+        event = self.learned.get((agency, fact))
+        if event is None:
+            return
+        msg = event.data.get("msg")
+        if msg is None:  # an inject from outside the agencies: handled on arrival
+            fired = self.fired.get(fact)
+            arrived = fired.time if fired is not None else 0.0
+            self._handled(event, arrived)
+            if fired is not None:
+                self._inject(fact)
+            return
+        self._message(msg)
+
+    def _message(self, msg: int) -> None:
+        events = self.messages[msg]
+        sent = events[0]
+        fact = sent.data.get("fact")
+        for previous, event in reversed(list(pairwise(events))):
+            if event.kind is Kind.message_delivered:
+                self._back_to(event.time, "other", "model", "")
+                lost = sum(1 for e in events if e.kind is Kind.message_lost and e.target == event.target)
+                a, b = event.source, event.target
+                channel = self.channels.get((a, b))
+                if channel is not None:
+                    seam = channel.id or f"{a}->{b}"
+                    label = f"{fact}: {a} -> {b} by channel"
+                else:
+                    seam, label = f"{a}->{b}", f"{fact}: {a} -> {b} up/down the chain of command"
+                if lost:
+                    label += f" ({lost} lost, resent)"
+                start = self._before(events, event, Kind.message_delivered, sent.time)
+                self._back_to(start, "message", seam, label)
+            elif event.kind is Kind.message_handled:
+                self._handled(event, previous.time)
+        self._back_to(sent.time, "other", "model", "")
+        if fact in self.decisions and fact in self.taken:
+            self._decision(fact)
+        elif fact in self.fired:
+            self._inject(fact)
+
+    @staticmethod
+    def _before(events: list[SimEvent], event: SimEvent, kind: Kind, default: float) -> float:
+        """Time of the hop's start: the last handled (or sent) event before this delivery."""
+        start = default
+        for e in events:
+            if e is event:
+                break
+            if e.kind in (Kind.message_handled, Kind.message_sent):
+                start = e.time
+        return start
+
+    def _handled(self, event: SimEvent, arrived: float) -> None:
+        """Split [arrived, handled] at one agency into queue, office hours and handling.
+
+        The event says how long the message queued for a desk and waited for the
+        office to open; the rest, up to the event, was handling.
+        """
+        agency = event.source
+        name = getattr(self.agencies.get(agency), "name", agency)
+        fact = event.data.get("fact")
+        queued = float(event.data.get("queued") or 0.0)
+        closed = float(event.data.get("closed") or 0.0)
+        self._back_to(event.time, "other", "model", "")
+        verb = "relaying" if event.data.get("relay") else "handling"
+        opened = min(event.time, max(arrived, arrived + queued + closed))
+        self._back_to(opened, "handling", agency, f"{name}: {verb} {fact}")
+        self._back_to(max(arrived, opened - closed), "office_hours", agency, f"{name}: closed, waiting to open")
+        self._back_to(arrived, "queue", agency, f"{name}: waiting for a free desk")
+
+    def _inject(self, inject_id: str) -> None:
+        fired = self.fired[inject_id]
+        spec = self.injects.get(inject_id)
+        self._back_to(fired.time, "other", "model", "")
+        synopsis = spec.synopsis if spec is not None else inject_id
+        if fired.data.get("manual"):
+            self._back_to(0.0, "script", "simcell", f"{inject_id} fired by the facilitator: {synopsis}")
+            return
+        trigger = getattr(spec, "trigger", None)
+        if trigger is not None and trigger.decision in self.taken:
+            taken = self.taken[trigger.decision]
+            if taken.time <= fired.time + 1e-9:
+                self._back_to(taken.time, "script", "simcell", f"{inject_id} follows its trigger: {synopsis}")
+                self._decision(trigger.decision)
+                return
+        fired_by = self._fired_by_option(inject_id, fired.time)
+        if fired_by is not None:
+            decision, option = fired_by
+            label = f"{inject_id} follows {decision} = {option} after the effect's delay: {synopsis}"
+            self._back_to(self.taken[decision].time, "script", "simcell", label)
+            self._decision(decision)
+            return
+        if spec is not None and getattr(spec, "at", None) is None and getattr(spec, "when", None) is not None:
+            held = self._condition_time(spec.when)
+            if held is not None and 0 < held <= fired.time:
+                self._back_to(held, "script", "simcell", f"{inject_id} fires when its condition holds: {synopsis}")
+                self._anchor(held, before_seq=fired.seq)
+                return
+        self._back_to(0.0, "script", "simcell", f"{inject_id} scheduled by the script: {synopsis}")
+
+    def _fired_by_option(self, inject_id: str, when: float) -> tuple[str, str] | None:
+        """The decision whose chosen option has a `fire` effect for this inject, landing at `when`."""
+        for decision in self.decisions.values():
+            taken = self.taken.get(decision.id)
+            if taken is None or taken.kind is not Kind.decision_taken:
+                continue
+            chosen = next((o for o in decision.options if o.id == taken.data.get("option")), None)
+            for effect in getattr(chosen, "effects", None) or []:
+                fires = getattr(effect, "kind", None) == "fire" and effect.inject == inject_id
+                if fires and abs(taken.time + effect.delay - when) < 1e-6:
+                    return decision.id, chosen.id
+        return None
+
+    # -- the evacuation ------------------------------------------------------
+    def _movement(self, event: SimEvent) -> None:
+        """People started to move: after the municipality's guidelines decision (the evacuation
+        model), or after whatever else happened at that instant (a movement network's start)."""
+        municipality = event.data.get("municipality", event.source)
+        config = self.scenario.evacuation
+        spec = next((m for m in config.municipalities if m.id == municipality), None) if config else None
+        self._back_to(event.time, "other", "model", "")
+        if spec is not None and spec.guidelines_decision in self.taken:
+            self._decision(spec.guidelines_decision)
+        elif event.time > 0:
+            self._anchor(event.time, before_seq=event.seq)
+
+    def _evacuation_to(self, done: SimEvent) -> None:
+        """[movement start of the last municipality, completion] by the hub that carried the last people."""
+        config = self.scenario.evacuation
+        names = {m.id: m.name for m in config.municipalities}
+        last = [m for m in done.data.get("municipalities", []) if m in self.movement] or list(self.movement)
+        municipality = max(last, key=lambda m: self.movement[m].time)
+        started = self.movement[municipality]
+        departure = next(
+            (e for e in self.events if e.kind is Kind.departed and e.time == done.time and e.seq > done.seq),
+            None,
+        )
+        hub = None
+        if departure is not None:
+            hub = next((h for h in config.hubs if h.id == departure.data.get("leg")), None)
+        if hub is None:
+            self._back_to(started.time, "transport", "evacuation", f"{names[municipality]}: moving off the islands")
+        else:
+            self._hub_stretch(hub, started.time, done.time, municipality, names[municipality])
+        self._movement(started)
+
+    def _hub_stretch(self, hub, start: float, end: float, municipality: str, name: str) -> None:
+        """[start, end] at the hub: closures, closed hours, then working time, which is
+        turnout and check-in before the hub's first departure and the lift after it."""
+        first = next(
+            (
+                e.time
+                for e in self.events
+                if e.kind is Kind.departed and e.data.get("leg") == hub.id and start <= e.time <= end
+            ),
+            end,
+        )
+        window = hub.hours if hub.mode == "air" else hub.departures
+        closures = self._closures(hub.id, start, end)
+        hub_name = f"{hub.id} ({hub.mode} to {hub.destination})"
+        pieces = []
+        for lo, hi, what, why in _split_by_hours(start, end, window, self.offset, closures):
+            if what == "work" and lo < first < hi:
+                pieces += [(lo, first, "work", why), (first, hi, "work", why)]
+            else:
+                pieces.append((lo, hi, what, why))
+        for lo, hi, what, why in reversed(pieces):
+            self._back_to(hi, "other", "model", "")
+            if what == "closure":
+                self._back_to(lo, "closure", hub.id, f"{hub_name}: leg closed ({why})")
+            elif what == "hours":
+                label = f"{hub_name}: closed outside {_clock(window.open)}-{_clock(window.close)}"
+                self._back_to(lo, "operating_hours", hub.id, label)
+            elif hi <= first:
+                label = f"{name}: turnout, check-in and boarding before the first departure"
+                self._back_to(lo, "processing", municipality, label)
+            else:
+                self._back_to(lo, "transport", hub.id, f"{hub_name}: lift working at its capacity")
+
+    def _closures(self, leg: str, lo: float, hi: float) -> dict[tuple[float, float], str]:
+        """Closed stretches of `leg` within [lo, hi], with what closed it: from each `leg_closed`
+        to the leg's next `leg_reopened` (or the closure's own end, whichever comes first)."""
+        out: dict[tuple[float, float], str] = {}
+        for i, e in enumerate(self.events):
+            if e.kind is not Kind.leg_closed or leg not in e.data.get("legs", []):
+                continue
+            hours = e.data.get("hours")
+            until = e.time + float(hours) * 60.0 if hours is not None else math.inf
+            reopened = next(
+                (
+                    r.time
+                    for r in self.events[i + 1 :]
+                    if r.kind is Kind.leg_reopened and leg in r.data.get("legs", []) and r.time >= e.time
+                ),
+                math.inf,
+            )
+            a, b = max(lo, e.time), min(hi, until, reopened)
+            if b > a:
+                out[(a, b)] = self._cause(e, i)
+        return out
+
+    def _cause(self, event: SimEvent, index: int) -> str:
+        """What closed a leg, in words: the inject's synopsis, the decision, or the source as given."""
+        source = event.source
+        inject = source.removeprefix("inject:") if source.startswith("inject:") else None
+        if inject is None and source == "weather":  # older records: an inject fired at the same instant
+            inject = next(
+                (
+                    p.data.get("inject")
+                    for p in reversed(self.events[:index])
+                    if p.time == event.time and p.kind is Kind.inject_fired
+                ),
+                None,
+            )
+        spec = self.injects.get(inject) if inject else None
+        if spec is not None:
+            return f"{inject}: {spec.synopsis}"
+        return source
+
+
+def _split_by_hours(
+    lo: float, hi: float, window, offset: float, closures: dict[tuple[float, float], str]
+) -> list[tuple[float, float, str, str]]:
+    """[lo, hi] cut into closure, outside-hours and working stretches, in time order:
+    (start, end, "closure" | "hours" | "work", why)."""
+    points = {lo, hi}
+    for a, b in closures:
+        points.update(t for t in (a, b) if lo < t < hi)
+    if not window.always_open:
+        day = int((lo + offset) // DAY)
+        while day * DAY - offset <= hi:
+            for tod in (window.open, window.close):
+                t = day * DAY + tod - offset
+                if lo < t < hi:
+                    points.add(t)
+            day += 1
+    cuts: list[tuple[float, float, str, str]] = []
+    ordered = sorted(points)
+    for a, b in pairwise(ordered):
+        mid = (a + b) / 2
+        why = next((w for (x, y), w in closures.items() if x <= mid <= y), None)
+        if why is not None:
+            what = "closure"
+        elif not window.always_open and not (window.open <= (mid + offset) % DAY < window.close):
+            what, why = "hours", ""
+        else:
+            what, why = "work", ""
+        if cuts and cuts[-1][2] == what and cuts[-1][3] == why:
+            cuts[-1] = (cuts[-1][0], b, what, why)
+        else:
+            cuts.append((a, b, what, why))
+    return cuts
+
+
+def _clock(minutes: float) -> str:
+    return f"{int(minutes) // 60:02d}:{int(minutes) % 60:02d}"
+
+
+# ---------------------------------------------------------------------------
+# Charts: a Gantt with one row per seam (text cells and a matplotlib figure)
+# ---------------------------------------------------------------------------
+
+KIND_COLOURS = {
+    "deliberation": "#1f77b4",
+    "calendar": "#d62728",
+    "message": "#9467bd",
+    "queue": "#ff7f0e",
+    "office_hours": "#8c564b",
+    "handling": "#17becf",
+    "condition": "#bcbd22",
+    "script": "#7f7f7f",
+    "processing": "#e377c2",
+    "transport": "#2ca02c",
+    "operating_hours": "#c7c7c7",
+    "closure": "#000000",
+    "other": "#f7b6d2",
+}
+"""One colour per kind, shared by the report figure and the console (Rich accepts hex colours)."""
+
+OTHER_SEAMS = "other seams"
+
+
+@dataclass(frozen=True, slots=True)
+class GanttRow:
+    """One seam: its total hours and its segments as (start_hours, hours, kind), in time order."""
+
+    seam: str
+    hours: float
+    bars: tuple[tuple[float, float, str], ...]
+
+
+def gantt_rows(explanation: Explanation, min_share: float = 0.01) -> list[GanttRow]:
+    """Seams in order of first appearance on the path; seams under `min_share` of the metric
+    are pooled in one last row, so the chart stays readable with dozens of short hops."""
+    total = explanation.value_hours or 0.0
+    order: list[str] = []
+    bars: dict[str, list[tuple[float, float, str]]] = {}
+    for s in explanation.segments:
+        if s.seam not in bars:
+            order.append(s.seam)
+            bars[s.seam] = []
+        bars[s.seam].append((s.start_hours, s.hours, s.kind))
+    rows, pooled = [], []
+    for seam in order:
+        hours = sum(h for _, h, _ in bars[seam])
+        if total and hours < min_share * total:
+            pooled += bars[seam]
+        else:
+            rows.append(GanttRow(seam, round(hours, 4), tuple(bars[seam])))
+    if pooled:
+        rows.append(GanttRow(OTHER_SEAMS, round(sum(h for _, h, _ in pooled), 4), tuple(sorted(pooled))))
+    return rows
+
+
+def gantt_cells(row: GanttRow, origin: float, total: float, width: int) -> list[str | None]:
+    """The row as `width` cells over [origin, origin + total]: each cell holds the kind that
+    fills most of it, and a segment shorter than a cell still marks the cell it starts in."""
+    cells: list[str | None] = [None] * width
+    if total <= 0 or width <= 0:
+        return cells
+    step = total / width
+    fill = [0.0] * width
+    for start, hours, kind in row.bars:
+        lo, hi = start - origin, start - origin + hours
+        first = min(width - 1, max(0, int(lo / step)))
+        last = min(width - 1, max(0, int((hi - 1e-9) / step)))
+        for i in range(first, last + 1):
+            covered = min(hi, (i + 1) * step) - max(lo, i * step)
+            if covered > fill[i]:
+                fill[i], cells[i] = covered, kind
+        if cells[first] is None:
+            cells[first] = kind
+    return cells
+
+
+def critical_path_figure(explanation: Explanation, scenario_title: str = ""):
+    """A matplotlib Gantt of the critical path: one row per seam, bars coloured by kind.
+
+    matplotlib is imported here only (the engine never needs it). Text from the scenario is
+    shown literally (a `$` would otherwise start mathtext).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    def literal(text: str) -> str:
+        return text.replace("$", r"\$")
+
+    rows = gantt_rows(explanation)
+    fig, ax = plt.subplots(figsize=(8.5, 0.34 * len(rows) + 2.0))
+    kinds_used: list[str] = []
+    for y, row in enumerate(rows):
+        for start, hours, kind in row.bars:
+            ax.barh(y, hours, left=start, height=0.62, color=KIND_COLOURS.get(kind, "#f7b6d2"), linewidth=0)
+            if kind not in kinds_used:
+                kinds_used.append(kind)
+        end = max(s + h for s, h, _ in row.bars)
+        ax.text(end, y, f" {row.hours:.1f} h", va="center", fontsize=7.5)
+    ax.set_yticks(range(len(rows)), [literal(r.seam) for r in rows])
+    ax.invert_yaxis()
+    origin = explanation.start_hours or 0.0
+    ax.set_xlim(origin, origin + (explanation.value_hours or 0.0) * 1.08)
+    ax.set_xlabel("hours after T+0")
+    title = f"Where the hours went: {explanation.title}, {explanation.value_hours:.1f} h"
+    ax.set_title(literal(f"{title}\n{scenario_title}" if scenario_title else title), fontsize=9.5)
+    handles = [Patch(color=KIND_COLOURS.get(k, "#f7b6d2"), label=k.replace("_", " ")) for k in kinds_used]
+    fig.legend(handles=handles, loc="lower center", fontsize=7.5, frameon=False, ncol=min(len(handles), 7) or 1)
+    height = fig.get_size_inches()[1]
+    legend_rows = (len(handles) + 6) // 7
+    fig.tight_layout(rect=(0, min(0.45, (0.12 + 0.2 * legend_rows) / height), 1, 1))
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Over replications: which delays a reform removes
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """Mean hours of one kind (or seam) per run, baseline and reformed, and the difference."""
+
+    key: str
+    baseline_hours: float
+    reform_hours: float | None
+
+    @property
+    def shift_hours(self) -> float | None:
+        return None if self.reform_hours is None else round(self.reform_hours - self.baseline_hours, 4)
+
+    def to_dict(self, field: str) -> dict[str, Any]:
+        return {
+            field: self.key,
+            "baseline_hours": self.baseline_hours,
+            "reform_hours": self.reform_hours,
+            "shift_hours": self.shift_hours,
+        }
+
+
+def mean_hours(explanations: Sequence[Explanation], field: str) -> dict[str, float]:
+    """Mean hours per `field` ("kind" or "seam") over runs; a run without that key counts 0."""
+    totals: dict[str, float] = {}
+    for explanation in explanations:
+        for s in explanation.segments:
+            key = getattr(s, field)
+            totals[key] = totals.get(key, 0.0) + s.hours
+    n = max(1, len(explanations))
+    return {k: round(v / n, 4) for k, v in totals.items()}
+
+
+def shifts(baseline: Sequence[Explanation], reformed: Sequence[Explanation] | None, field: str) -> list[Shift]:
+    """Per kind or seam: mean hours in each arm, the largest baseline cost first."""
+    base = mean_hours(baseline, field)
+    other = mean_hours(reformed, field) if reformed is not None else {}
+    keys = sorted(set(base) | set(other), key=lambda k: (-base.get(k, 0.0), k))
+    return [Shift(k, base.get(k, 0.0), other.get(k, 0.0) if reformed is not None else None) for k in keys]
+
+
+SEGMENT_KINDS = (
+    "deliberation",
+    "calendar",
+    "message",
+    "queue",
+    "office_hours",
+    "handling",
+    "condition",
+    "script",
+    "processing",
+    "transport",
+    "operating_hours",
+    "closure",
+)
+"""Every kind a segment can have (besides `other`), in the order tables show them."""
+
+
+def segment_metrics(scenario, events: Sequence[SimEvent]) -> dict[str, float | None]:
+    """Hours of each kind on the critical path of the scenario's headline metric (the same in
+    every run), as flat metrics (`critical_path.calendar_hours`, ...), so `compare` reports their
+    means and how a reform shifts them like any other metric. All None (a miss) in a run that
+    never reached the headline."""
+    try:
+        explanation = explain(scenario, events, headline_metric(scenario))
+    except ExplainError:
+        return {f"critical_path.{kind}_hours": None for kind in SEGMENT_KINDS}
+    totals = dict(explanation.by_kind())
+    return {f"critical_path.{kind}_hours": totals.get(kind, 0.0) for kind in SEGMENT_KINDS}

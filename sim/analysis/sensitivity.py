@@ -1,0 +1,574 @@
+"""Which assumptions the results depend on: Morris screening and Sobol indices.
+
+A scenario marks every number no source gives with `assumption:`. This module
+finds those numbers, gives each a range, builds a SALib design over them,
+turns every design point into a patched scenario (the reform machinery: raw
+data patched, then validated again) and ranks the assumptions by their effect
+on a metric.
+
+Parameters (one per assumption-tagged number, path in reform notation):
+
+* a delay or latency distribution (`agencies.cabinet.handling`): a *scale*
+  factor on every duration in it (median and p90 alike, so the shape stays),
+  default range x0.5 to x2;
+* a mixture's weights (`decisions.X.delay.components`): the *share* of the
+  first component, the others keeping their proportions, default +-50 %
+  clipped to [0.01, 0.99]; each component's own distribution is a scale
+  parameter (`decisions.X.delay.components.0.dist`);
+* a decision's option odds (`decisions.X.options`, two or more options with a
+  positive probability): the share of the first such option, +-50 % clipped
+  to [0, 1];
+* a probability (`channels.X.reliability`, `care_share`): +-50 % clipped to
+  [0, 1] and to the field's own bounds;
+* a count or capacity (`staff`, fleet `count`, `flights`): a scale factor
+  x0.5 to x2, rounded, never below the field's minimum;
+* any other number (`care_factor`, an effect's `factor`): x0.5 to x2 within
+  the field's bounds.
+
+A number belongs to the nearest enclosing block that says where it comes
+from: a block with `assumption:` (with or without `source:`) makes its
+numbers assumptions; a block with only `source:` makes them sourced, and a
+block with neither inherits. Time points (`at`, the horizon, the start),
+times of day, the model's `tick`, evaluation targets (`expected_within`), the
+`scenario:` header, `reforms:`, `metrics:` and `objectives:` are never varied.
+
+Rules kept here: pure functions over the raw mapping and the validated
+scenario; no engine import (style.md 2.9). Runs go through the same
+replication runner and backends as `compare`, with common random numbers:
+design point p, replication k uses the seed of replication k in every point.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+METHODS = ("morris", "sobol")
+DURATION_RANGE = (0.5, 2.0)
+"""Default scale range for delays, latencies, counts and other numbers."""
+PROBABILITY_SPREAD = 0.5
+"""Default +-share for probabilities and shares (then clipped)."""
+SKIPPED_FIELDS = frozenset({"at", "horizon", "start", "tick", "expected_within", "source", "assumption", "id"})
+"""Fields never varied: time points, the model's time step, evaluation targets, notes and ids."""
+SKIPPED_SECTIONS = frozenset({"scenario", "reforms", "metrics", "objectives"})
+DISTRIBUTION_KEYS = ("value", "low", "mode", "high", "median", "p90", "mean")
+DEFAULT_LEVELS = 4
+"""Morris grid levels (SALib's default)."""
+
+
+class SensitivityError(ValueError):
+    """A sensitivity request that cannot be run (no parameters, a bad glob, an invalid point)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One assumption to vary, and how."""
+
+    path: str
+    """Dotted path in reform notation (list items by id), e.g. `agencies.cabinet.handling`."""
+    kind: str
+    """`scale` (a factor on a distribution or number), `share` (first option or component),
+    `probability` (the value itself) or `count` (a factor, rounded)."""
+    baseline: float
+    """The factor's value in the scenario as written (1.0 for a scale factor)."""
+    low: float
+    high: float
+    assumption: str
+    label: str
+    """What the parameter is, for tables and plots: `Cabinet: handling (x0.5-x2)`."""
+    minimum: float | None = None
+    """The field's own lower bound (counts), applied after rounding."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "baseline": self.baseline,
+            "low": self.low,
+            "high": self.high,
+            "label": self.label,
+            "assumption": self.assumption,
+        }
+
+
+# ---------------------------------------------------------------------------
+# Finding the parameters
+# ---------------------------------------------------------------------------
+
+
+def _bounds(field_info: Any) -> tuple[float | None, float | None, bool]:
+    """(lower, upper, lower is strict) from a pydantic field's annotated-types metadata."""
+    low = high = None
+    strict = False
+    for item in getattr(field_info, "metadata", ()):
+        if getattr(item, "ge", None) is not None:
+            low = float(item.ge)
+        if getattr(item, "gt", None) is not None:
+            low, strict = float(item.gt), True
+        if getattr(item, "le", None) is not None:
+            high = float(item.le)
+        if getattr(item, "lt", None) is not None:
+            high = float(item.lt)
+    return low, high, strict
+
+
+def _validator_of(field_info: Any) -> Any:
+    for item in getattr(field_info, "metadata", ()):
+        func = getattr(item, "func", None)
+        if func is not None:
+            return func
+    return None
+
+
+def _is_distribution(value: Any) -> bool:
+    from sim.scenario.types import Empirical, Exponential, Fixed, LogNormal, Mixture, Triangular, Uniform
+
+    return isinstance(value, Fixed | Uniform | Triangular | LogNormal | Exponential | Empirical | Mixture)
+
+
+def _segment(item: Any, index: int) -> str:
+    ident = getattr(item, "id", None)
+    return ident if isinstance(ident, str) else str(index)
+
+
+def _title(scenario: Any, path: str) -> str:
+    """A readable name for a parameter path: the block's name or title, then the field."""
+    parts = path.split(".")
+    section, rest = parts[0], parts[1:]
+    names: dict[str, str] = {}
+    for item in getattr(scenario, section, None) or []:
+        ident = getattr(item, "id", None)
+        name = getattr(item, "name", None) or getattr(item, "title", None)
+        if ident and name:
+            names[ident] = name
+    if rest and rest[0] in names:
+        return f"{names[rest[0]]}: {' '.join(rest[1:]) or section}"
+    return " ".join(parts)
+
+
+@dataclass
+class _Walk:
+    scenario: Any
+    raw: Any
+    found: list[Parameter] = field(default_factory=list)
+
+    def exists(self, path: str) -> bool:
+        from sim.scenario.reforms import PathError, get_path
+
+        try:
+            get_path(self.raw, path)
+        except PathError:
+            return False
+        return True
+
+    def add(self, path: str, kind: str, baseline: float, low: float, high: float, note: str, minimum=None) -> None:
+        if not self.exists(path) or not low < high:
+            return
+        label = _title(self.scenario, path)
+        self.found.append(Parameter(path, kind, baseline, low, high, note, label, minimum))
+
+    def model(self, model: Any, path: list[str], note: str | None) -> None:
+        """Visit a pydantic model; `note` is the assumption text in force (None: sourced or untagged)."""
+        own_assumption = getattr(model, "assumption", None)
+        if own_assumption:
+            note = own_assumption
+        elif getattr(model, "source", None):
+            note = None
+        if _is_distribution(model):
+            self.distribution(model, path, note)
+            return
+        self.options(model, path, note)
+        for name, info in type(model).model_fields.items():
+            key = info.alias or name
+            if key in SKIPPED_FIELDS or (not path and key in SKIPPED_SECTIONS):
+                continue
+            self.value(getattr(model, name), info, [*path, key], note)
+
+    def value(self, value: Any, info: Any, path: list[str], note: str | None) -> None:
+        from pydantic import BaseModel
+
+        from sim.scenario.types import parse_duration
+
+        if isinstance(value, BaseModel):
+            self.model(value, path, note)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    self.model(item, [*path, _segment(item, i)], note)
+        elif isinstance(value, bool) or not isinstance(value, int | float) or note is None:
+            return
+        elif path[-1] != "probability":  # option odds are varied together, see `options`
+            func = _validator_of(info)
+            if func is not None and func is not parse_duration:
+                return  # a time of day, or another text form
+            low, high, strict = _bounds(info)
+            self.number(".".join(path), value, func is parse_duration, low, high, strict, note)
+
+    def number(self, path: str, value: float, duration: bool, lower, upper, strict, note: str) -> None:
+        if value == 0:
+            return
+        if lower is not None and upper is not None and lower >= 0 and upper <= 1 and not duration:
+            low = max(lower, value * (1 - PROBABILITY_SPREAD))
+            high = min(upper, value * (1 + PROBABILITY_SPREAD))
+            if strict and low <= lower:
+                low = lower + 1e-6
+            self.add(path, "probability", value, low, high, note)
+            return
+        low, high = DURATION_RANGE
+        if lower is not None and value * low < lower:
+            low = (lower + (1e-6 if strict else 0.0)) / value
+        if upper is not None and value * high > upper:
+            high = upper / value
+        if isinstance(value, int):
+            self.add(path, "count", 1.0, low, high, note, minimum=lower)
+        else:
+            self.add(path, "scale", 1.0, low, high, note)
+
+    def distribution(self, dist: Any, path: list[str], note: str | None) -> None:
+        from sim.scenario.types import Mixture
+
+        if isinstance(dist, Mixture):
+            components = dist.components
+            if note is not None and len(components) > 1:
+                total = sum(c.weight for c in components)
+                share = components[0].weight / total
+                low = max(0.01, share * (1 - PROBABILITY_SPREAD))
+                high = min(0.99, share * (1 + PROBABILITY_SPREAD))
+                self.add(".".join([*path, "components"]), "share", share, low, high, note)
+            for i, component in enumerate(components):
+                self.model(component.dist, [*path, "components", str(i), "dist"], note)
+            return
+        if note is None or dist.mean() <= 0:
+            return
+        self.add(".".join(path), "scale", 1.0, *DURATION_RANGE, note)
+
+    def options(self, model: Any, path: list[str], note: str | None) -> None:
+        """A decision's option odds as one `share` parameter (first option with odds above 0)."""
+        options = getattr(model, "options", None)
+        if note is None or not isinstance(options, list) or not options:
+            return
+        weights = [getattr(o, "probability", None) for o in options]
+        if any(not isinstance(w, int | float) for w in weights):
+            return
+        positive = [w for w in weights if w > 0]
+        if len(positive) < 2:
+            return
+        share = positive[0] / sum(weights)
+        low = max(0.0, share * (1 - PROBABILITY_SPREAD))
+        high = min(1.0, share * (1 + PROBABILITY_SPREAD))
+        self.add(".".join([*path, "options"]), "share", share, low, high, note)
+
+
+def find_parameters(scenario: Any, raw: Mapping[str, Any]) -> list[Parameter]:
+    """Every assumption-tagged number of a validated scenario, in file order.
+
+    Args:
+        scenario: the validated scenario (its types say what each number is).
+        raw: the same scenario as raw data (only numbers written there are varied,
+            not defaults the author never wrote).
+    """
+    walk = _Walk(scenario, raw)
+    walk.model(scenario, [], None)
+    seen: set[str] = set()
+    unique = []
+    for parameter in walk.found:
+        if parameter.path not in seen:
+            seen.add(parameter.path)
+            unique.append(parameter)
+    return unique
+
+
+def select(parameters: Sequence[Parameter], globs: Sequence[str]) -> list[Parameter]:
+    """The parameters whose path matches any glob (`decisions.*.delay`, `*.handling`); all without globs.
+
+    Raises:
+        SensitivityError: a glob that matches nothing (with the number of parameters there are).
+    """
+    if not globs:
+        return list(parameters)
+    chosen = []
+    for glob in globs:
+        matched = [p for p in parameters if fnmatch.fnmatchcase(p.path, glob)]
+        if not matched:
+            raise SensitivityError(
+                f"--params {glob!r} matches none of the {len(parameters)} assumption parameters (list them with --list)"
+            )
+        chosen += [p for p in matched if p not in chosen]
+    return [p for p in parameters if p in chosen]
+
+
+# ---------------------------------------------------------------------------
+# Design points -> patches on the raw scenario
+# ---------------------------------------------------------------------------
+
+
+def _scale_duration(value: Any, factor: float) -> Any:
+    from sim.scenario.types import parse_duration
+
+    return round(parse_duration(value) * factor, 6)
+
+
+def scale_distribution(raw: Any, factor: float) -> Any:
+    """A raw distribution (`30m`, or a mapping with `kind`) with every duration multiplied by `factor`."""
+    if not isinstance(raw, Mapping):
+        return _scale_duration(raw, factor)
+    out = dict(raw)
+    if out.get("kind") == "mixture":
+        out["components"] = [
+            {**c, "dist": scale_distribution(c["dist"], factor)} if isinstance(c, Mapping) else c
+            for c in out.get("components", [])
+        ]
+        return out
+    for key in DISTRIBUTION_KEYS:
+        if key in out:
+            out[key] = _scale_duration(out[key], factor)
+    if isinstance(out.get("values"), list):
+        out["values"] = [_scale_duration(v, factor) for v in out["values"]]
+    return out
+
+
+def _reshare(items: list[Any], key: str, share: float, floor: float = 0.0) -> list[Any]:
+    """Items whose `key` weights give the first positive one `share` of the total; the others keep their proportions."""
+    weights = [float(item.get(key, 1.0)) if isinstance(item, Mapping) else 0.0 for item in items]
+    total = sum(weights)
+    first = next(i for i, w in enumerate(weights) if w > 0)
+    rest = total - weights[first]
+    out = []
+    for i, (item, weight) in enumerate(zip(items, weights, strict=True)):
+        if i == first:
+            new = share * total
+        else:
+            new = weight * (1 - share) * total / rest if rest > 0 else 0.0
+        out.append({**item, key: max(floor, round(new, 9))})
+    return out
+
+
+def patch_value(raw: Mapping[str, Any], parameter: Parameter, x: float) -> Any:
+    """The raw value to set at `parameter.path` for factor value `x`."""
+    from sim.scenario.reforms import get_path
+
+    current = get_path(raw, parameter.path)
+    if parameter.kind == "share":
+        key = "weight" if parameter.path.endswith(".components") else "probability"
+        floor = 1e-6 if key == "weight" else 0.0
+        return _reshare(list(current), key, x, floor)
+    if parameter.kind == "probability":
+        return round(x, 9)
+    if parameter.kind == "count":
+        value = round(current * x)
+        return max(int(parameter.minimum or 0), value)
+    if isinstance(current, Mapping | str):
+        return scale_distribution(current, x)
+    return round(current * x, 9)
+
+
+def point_patches(raw: Mapping[str, Any], parameters: Sequence[Parameter], row: Sequence[float]):
+    """(path, value) patches for one design row."""
+    return tuple((p.path, patch_value(raw, p, float(x))) for p, x in zip(parameters, row, strict=True))
+
+
+def base_raw(text: str, filename: str, reforms: Sequence[str] = ()) -> dict[str, Any]:
+    """The raw mapping of a scenario text with its reforms applied (what design points patch)."""
+    from sim.scenario.loader import load_raw
+    from sim.scenario.reforms import apply_reforms
+
+    raw, positions = load_raw(text, filename)
+    return apply_reforms(raw, reforms, filename=filename, positions=positions) if reforms else raw
+
+
+def patched_scenario(raw: Mapping[str, Any], patches: Sequence[tuple[str, Any]], filename: str = "<scenario>"):
+    """`raw` with the patches set, validated as a whole scenario (as a reform is).
+
+    Raises:
+        SensitivityError: the patched scenario is invalid (the message names the problems).
+    """
+    from pydantic import ValidationError
+
+    from sim.scenario.references import check_references
+    from sim.scenario.reforms import resolve_path
+    from sim.scenario.schema import Scenario
+
+    patched = copy.deepcopy(raw)
+    for path, value in patches:
+        concrete = resolve_path(patched, path)
+        node = patched
+        for part in concrete[:-1]:
+            node = node[part]
+        node[concrete[-1]] = copy.deepcopy(value)
+    try:
+        scenario = Scenario.model_validate(patched)
+    except ValidationError as error:
+        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors(include_url=False))
+        raise SensitivityError(f"{filename}: a design point makes the scenario invalid: {reasons}") from None
+    problems = check_references(patched)
+    if problems:
+        reasons = "; ".join(f"{p.path}: {p.message}" for p in problems)
+        raise SensitivityError(f"{filename}: a design point makes the scenario invalid: {reasons}")
+    return scenario
+
+
+def check_extremes(raw: Mapping[str, Any], parameters: Sequence[Parameter], filename: str) -> None:
+    """Validate the corners every design stays within: all parameters low, all high, and alternating.
+
+    Raises:
+        SensitivityError: a corner is invalid; the message names one parameter that causes it.
+    """
+    corners = [
+        [p.low for p in parameters],
+        [p.high for p in parameters],
+        [p.low if i % 2 else p.high for i, p in enumerate(parameters)],
+        [p.high if i % 2 else p.low for i, p in enumerate(parameters)],
+    ]
+    for row in corners:
+        try:
+            patched_scenario(raw, point_patches(raw, parameters, row), filename)
+        except SensitivityError:
+            for p, x in zip(parameters, row, strict=True):
+                try:
+                    patched_scenario(raw, point_patches(raw, [p], [x]), filename)
+                except SensitivityError as error:
+                    raise SensitivityError(f"parameter {p.path} at {x:g}: {error}") from None
+            raise
+
+
+# ---------------------------------------------------------------------------
+# Designs and indices (SALib)
+# ---------------------------------------------------------------------------
+
+
+def require_salib() -> None:
+    """Raise SensitivityError with one sentence if SALib (the analysis extra) is missing."""
+    try:
+        import SALib  # noqa: F401
+    except ImportError:
+        raise SensitivityError(
+            "sensitivity needs SALib, which is not installed: install the analysis extra, "
+            "e.g. pip install 'ttxsim[analysis]'"
+        ) from None
+
+
+def problem(parameters: Sequence[Parameter]) -> dict[str, Any]:
+    """SALib's problem definition: one variable per parameter, named by its path."""
+    return {
+        "num_vars": len(parameters),
+        "names": [p.path for p in parameters],
+        "bounds": [[p.low, p.high] for p in parameters],
+    }
+
+
+def design(method: str, parameters: Sequence[Parameter], n: int, seed: int, levels: int = DEFAULT_LEVELS):
+    """The design matrix (rows = points, columns = parameters).
+
+    Morris: `n` trajectories of k+1 points (n(k+1) points). Sobol (Saltelli
+    scheme, first and total order only): n(k+2) points; SALib wants n a power
+    of two, so n is rounded up to one.
+    """
+    require_salib()
+    spec = problem(parameters)
+    if method == "morris":
+        from SALib.sample import morris
+
+        return morris.sample(spec, n, num_levels=levels, seed=seed)
+    if method == "sobol":
+        from SALib.sample import sobol
+
+        return sobol.sample(spec, sobol_base(n), calc_second_order=False, seed=seed)
+    raise SensitivityError(f"unknown method {method!r} (choose {' or '.join(METHODS)})")
+
+
+def sobol_base(n: int) -> int:
+    """The power of two at or above n (SALib's Sobol sequence needs one)."""
+    return 1 << max(0, math.ceil(math.log2(max(1, n))))
+
+
+def analyze(method: str, parameters: Sequence[Parameter], x, y, seed: int, levels: int = DEFAULT_LEVELS) -> list[dict]:
+    """Indices per parameter, sorted by importance (Morris mu*, Sobol ST), largest first.
+
+    Morris rows: path, label, mu_star, mu_star_conf, mu, sigma.
+    Sobol rows: path, label, S1, S1_conf, ST, ST_conf.
+    """
+    import numpy as np
+
+    spec = problem(parameters)
+    y = np.asarray(y, dtype=float)
+    if method == "morris":
+        from SALib.analyze import morris
+
+        result = morris.analyze(spec, np.asarray(x), y, num_levels=levels, seed=seed)
+        keys, order = ("mu_star", "mu_star_conf", "mu", "sigma"), "mu_star"
+    else:
+        from SALib.analyze import sobol
+
+        result = sobol.analyze(spec, y, calc_second_order=False, seed=seed)
+        keys, order = ("S1", "S1_conf", "ST", "ST_conf"), "ST"
+    rows = []
+    for i, p in enumerate(parameters):
+        row = {"path": p.path, "label": p.label}
+        for key in keys:
+            value = float(result[key][i])
+            row[key] = None if not math.isfinite(value) else round(value, 6)
+        rows.append(row)
+    rows.sort(key=lambda r: -(r[order] if r[order] is not None else -math.inf))
+    return rows
+
+
+def point_means(values: Sequence[Sequence[float | None]]) -> tuple[list[float], list[int]]:
+    """Per design point: the mean over replications of the values that happened, and how many did not."""
+    means, missing = [], []
+    for row in values:
+        present = [v for v in row if v is not None]
+        missing.append(len(row) - len(present))
+        means.append(math.fsum(present) / len(present) if present else math.nan)
+    return means, missing
+
+
+# ---------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------
+
+
+def render_table(result: Mapping[str, Any], top: int = 10, label: Callable[[str], str] | None = None) -> str:
+    """The ranking for the terminal: one block per metric, top parameters first."""
+    lines = [result["title"], ""]
+    method = result["method"]
+    for metric, entry in result["metrics"].items():
+        name = label(metric) if label else metric
+        lines.append(f"{name} [{metric}]")
+        if entry.get("note"):
+            lines.append(f"  ({entry['note']})")
+        ranking = entry.get("ranking") or []
+        if not ranking:
+            lines.append("")
+            continue
+        width = max(len(r["path"]) for r in ranking[:top]) + 2
+        if method == "morris":
+            lines.append(f"  {'#':>2}  {'parameter':<{width}}{'mu*':>9}{'± 95%':>9}{'sigma':>9}{'mu':>9}")
+            for i, r in enumerate(ranking[:top], 1):
+                lines.append(
+                    f"  {i:>2}  {r['path']:<{width}}{_num(r['mu_star'])}{_num(r['mu_star_conf'])}"
+                    f"{_num(r['sigma'])}{_num(r['mu'])}"
+                )
+        else:
+            lines.append(f"  {'#':>2}  {'parameter':<{width}}{'S1':>8}{'± 95%':>8}{'ST':>8}{'± 95%':>8}")
+            for i, r in enumerate(ranking[:top], 1):
+                lines.append(
+                    f"  {i:>2}  {r['path']:<{width}}{_num(r['S1'], 8, 3)}{_num(r['S1_conf'], 8, 3)}"
+                    f"{_num(r['ST'], 8, 3)}{_num(r['ST_conf'], 8, 3)}"
+                )
+        if len(ranking) > top:
+            lines.append(f"  ... {len(ranking) - top} more (see --json or --out)")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def _num(value: float | None, width: int = 9, digits: int = 2) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.{digits}f}"
+
+
+def iter_rows(x, parameters: Sequence[Parameter]) -> Iterator[dict[str, float]]:
+    for row in x:
+        yield {p.path: float(v) for p, v in zip(parameters, row, strict=True)}

@@ -1,0 +1,80 @@
+"""The console debrief shows where the hours went: a text Gantt of the critical path by seam."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from sim.analysis.explain import explain, gantt_cells, gantt_rows
+from sim.simulation import Simulation
+
+pytestmark = pytest.mark.tui
+SIZE = (160, 60)
+
+
+def drawn(widget) -> str:
+    """A Static's renderable as plain text, the way the terminal shows it."""
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(widget.render()._renderable if hasattr(widget.render(), "_renderable") else widget.render())
+    return console.export_text()
+
+
+async def debrief_after(app, pilot, minutes: float):
+    from tui.screens.debrief import DebriefScreen
+
+    for _ in range(250):
+        await pilot.pause(0.02)
+        if type(app.screen).__name__ == "ExerciseScreen":
+            break
+    app.session.advance_to(minutes)
+    await pilot.press("b")
+    for _ in range(250):
+        if isinstance(app.screen, DebriefScreen) and app.screen.query("#critical-path-headline"):
+            return app.screen
+        await pilot.pause(0.02)
+    raise AssertionError("the debrief did not open")
+
+
+async def test_debrief_shows_the_critical_path_by_seam(sakishima):
+    from tui.app import TabletopApp
+
+    app = TabletopApp(sakishima, show_wall_clock=False, skip_briefing=True, pause_on_decision=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await debrief_after(app, pilot, sakishima.scenario.horizon)
+        expected = explain(sakishima, app.sim.events)
+        headline = drawn(screen.query_one("#critical-path-headline"))
+        assert f"{expected.title}: {expected.value_hours:.1f} h" in headline
+        chart = drawn(screen.query_one("#critical-path"))
+        rows = {line.split()[0]: line for line in chart.splitlines()[1:] if line.strip()}
+        assert "cabinet" in rows and "\u2588" in rows["cabinet"]
+        assert "calendar" in drawn(screen.query_one("#critical-path-legend"))
+
+
+async def test_debrief_early_says_there_is_nothing_to_explain_yet(sakishima):
+    from tui.app import TabletopApp
+
+    app = TabletopApp(sakishima, show_wall_clock=False, skip_briefing=True, pause_on_decision=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await debrief_after(app, pilot, 30)
+        assert drawn(screen.query_one("#critical-path-headline")).startswith("Nothing to explain yet")
+        assert not screen.query("#critical-path")
+
+
+def test_gantt_cells_of_the_debrief_match_the_explanation(sakishima):
+    """The cells are the explanation's: the cabinet row is calendar for about 74 of 269 hours."""
+    from tui.screens.debrief import CHART_WIDTH, critical_path
+
+    sim = Simulation(sakishima, seed=1)
+    sim.run()
+    headline, table, _legend = critical_path(sim)
+    assert headline.endswith("the costliest seam is shimojishima_air (152.9 h)")
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(table)
+    cabinet = next(line for line in console.export_text().splitlines() if line.strip().startswith("cabinet"))
+    explanation = explain(sakishima, sim.events)
+    row = next(r for r in gantt_rows(explanation) if r.seam == "cabinet")
+    cells = gantt_cells(row, explanation.start_hours, explanation.value_hours, CHART_WIDTH)
+    assert cabinet.count("\u2588") == sum(c is not None for c in cells)
+    assert cells.count("calendar") == pytest.approx(CHART_WIDTH * 74.2 / 268.6, abs=2)  # edge cells round up

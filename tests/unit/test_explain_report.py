@@ -1,0 +1,61 @@
+"""The after-action report shows where the hours went: the critical-path chart and hours per seam,
+with scenario text escaped."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.analysis.report import build_aar, render_html, render_markdown
+from sim.scenario.loader import load_scenario
+from sim.simulation import Simulation
+from tests.conftest import MINIMAL_SCENARIO
+
+
+def aar_of(sim: Simulation):
+    return build_aar(sim.scenario, sim.events, sim.inputs, sim.metrics(), seed=sim.seed)
+
+
+@pytest.fixture(scope="module")
+def default_aar(sakishima):
+    sim = Simulation(sakishima, seed=1)
+    sim.run()
+    return aar_of(sim)
+
+
+def test_report_draws_the_critical_path_and_names_the_costliest_seams(default_aar):
+    html = render_html(default_aar)
+    assert "<h3>Where the hours went: Evacuation complete (from T+0), 268.6 h</h3>" in html
+    start = html.index('<figure id="critical_path">')
+    figure = html[start : html.index("</figure>", start)]
+    assert "<svg" in figure and "hours after T+0" in figure and "cabinet" in figure
+    table = html[html.index('<table id="seam-hours">') :]
+    rows = table[: table.index("</table>")].split("<tr>")[2:]
+    assert rows[0].startswith("<td>shimojishima_air</td>")
+    assert "<td>cabinet</td><td>74.7 h</td><td>28 %</td>" in rows[1]
+
+
+def test_markdown_report_has_the_chart_and_the_table(default_aar):
+    text = render_markdown(default_aar)
+    assert "### Where the hours went: Evacuation complete (from T+0), 268.6 h" in text
+    assert "![Where the hours went](data:image/png;base64," in text
+    assert "| cabinet | 74.7 h | 28 % |" in text
+
+
+def test_scenario_text_in_the_chart_is_escaped():
+    """A decision title with HTML in it reaches the heading escaped, and the SVG as text."""
+    scenario = load_scenario(MINIMAL_SCENARIO)
+    hostile = "<script>alert(1)</script> $x$"
+    decisions = [*scenario.decisions[:-1], scenario.decisions[-1].model_copy(update={"title": hostile})]
+    scenario = scenario.model_copy(update={"decisions": decisions})
+    sim = Simulation(scenario, seed=1)
+    sim.run()
+    html = render_html(aar_of(sim))
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; $x$ (taken, from T+0)" in html
+
+
+def test_report_without_anything_to_explain_has_no_section(sakishima):
+    sim = Simulation(sakishima, seed=1)
+    sim.advance(60)  # nothing decided yet in the first hour
+    html = render_html(aar_of(sim))
+    assert "Where the hours went" not in html and 'id="critical_path"' not in html
