@@ -29,11 +29,13 @@ COMMAND_MODULES = (
     "sim.commands.record",
     "sim.commands.explain",
     "sim.commands.sensitivity",
+    "sim.commands.host",
 )
 """Modules that each define `register(subparsers)`; their parsers set `handler`."""
 
 FRONT_ENDS = {
     "play": ("tui.command", "run a live tabletop session in the facilitator console"),
+    "join": ("tui.seat_command", "open a seat of a hosted session"),
 }
 """Commands served by a UI package: name -> (module with `register`, one-line help).
 

@@ -83,9 +83,9 @@ __all__ = [
 
 FORMAT_VERSION = 1
 APPLICATION_ID = 0x74747831  # "ttx1": marks a file as a ttxsim journal (PRAGMA application_id)
-MODEL_KINDS = frozenset({"inject", "decision", "note", "evaluation"})
+MODEL_KINDS = frozenset({"inject", "decision", "note", "evaluation", "message"})
 """Inputs that change the run; `replay_entry` re-applies them."""
-CONSOLE_KINDS = frozenset({"pause", "speed"})
+CONSOLE_KINDS = frozenset({"pause", "speed", "hold"})
 """Console-only inputs: journaled for the record, ignored by replay."""
 EVENT_BATCH = 512  # events buffered before a commit
 EVENT_COMMIT_SECONDS = 1.0  # or this long since the last commit, whichever comes first
@@ -888,8 +888,8 @@ class Journal:
             self.sync(simulation)
             if kind in ("pause", "resume"):
                 self.record(Input(item.sim_time, "pause", {"paused": kind == "pause"}))
-            elif kind == "speed":
-                self.record(Input(item.sim_time, "speed", dict(item.payload)))
+            elif kind in ("speed", "hold"):
+                self.record(Input(item.sim_time, kind, dict(item.payload)))
 
         return observe
 

@@ -41,9 +41,11 @@ from sim.scenario.types import format_duration
 if TYPE_CHECKING:
     from sim.domain.evacuation import EvacuationView
 
-__all__ = ["DecisionError", "Input", "InputError", "RunResult", "Simulation", "WorldView"]
+__all__ = ["DecisionError", "Input", "InputError", "MessageView", "RunResult", "Simulation", "WorldView"]
 
 SIMCELL = "simcell"
+MESSAGE_LIMIT = 2000
+"""Characters a player's message may hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,7 @@ class Input:
     """Something a person did to the run; the journal stores these for replay."""
 
     time: float
-    kind: str  # "inject" | "decision" | "note" | "evaluation"
+    kind: str  # "inject" | "decision" | "note" | "evaluation" | "message"
     payload: dict[str, Any]
     steps_before: int | None = None
     """SimPy events processed before the input was applied: where exactly, within
@@ -216,6 +218,18 @@ class StateView:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageView:
+    """A free-text message one agency's player sent another, and where it stands."""
+
+    id: str
+    sender: str
+    to: str
+    text: str
+    sent_at: float
+    delivered_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class WorldView:
     """A frozen snapshot for rendering; changing it changes nothing in the run."""
 
@@ -298,6 +312,8 @@ class Simulation:
         self._streams = RandomStreams(seed)
         self._inputs: list[Input] = []
         self._fired: dict[str, float] = {}
+        self._messages: dict[str, tuple[str, str, str, float]] = {}
+        """Players' messages by id: (sender, to, text, sent at)."""
         self._human_roles = set(human_roles)
         self._check_bounds(scenario)
         unknown = self._human_roles - {a.id for a in scenario.agencies}
@@ -492,6 +508,36 @@ class Simulation:
         self._record_input("note", {"text": text, "author": author})
         return self._bus.emit(Kind.note_added, author, None, text=text)
 
+    def message(self, sender: str, to: str, text: str) -> str:
+        """A player's free-text message (or request for information) from one agency to
+        another. It travels like any fact: over the channel or up and down the chain of
+        command, with the modelled latency, losses and handling; the recipient learns it
+        when it is handled. Returns the message id.
+
+        Raises:
+            InputError: unknown agency, a message to oneself, or empty/too long text.
+        """
+        agencies = self._network.agencies
+        if sender not in agencies or to not in agencies:
+            raise InputError(f"unknown agency {sender if sender not in agencies else to!r}")
+        if sender == to:
+            raise InputError("a message needs another agency as recipient")
+        if not text.strip() or len(text) > MESSAGE_LIMIT:
+            raise InputError(f"a message holds 1 to {MESSAGE_LIMIT} characters")
+        message_id = f"msg{len(self._messages) + 1}"
+        self._record_input("message", {"from": sender, "to": to, "text": text})
+        self._messages[message_id] = (sender, to, text, self.now)
+        self._network.send(Fact("message", message_id), sender, to)
+        return message_id
+
+    def messages(self) -> tuple[MessageView, ...]:
+        """Every player's message so far, oldest first, with when it reached its recipient."""
+        views = []
+        for message_id, (sender, to, text, sent_at) in self._messages.items():
+            delivered = self._network.agencies[to].learned_at.get(("message", message_id))
+            views.append(MessageView(message_id, sender, to, text, sent_at, delivered))
+        return tuple(views)
+
     def evaluate(self, target: str, rating: str, evaluator: str, comment: str = "") -> None:
         """An evaluator's HSEEP rating (P/S/M/U) of a decision or inject, kept with the inputs.
 
@@ -547,6 +593,8 @@ class Simulation:
             self.decide(item.payload["decision"], item.payload["option"], item.payload["role"])
         elif item.kind == "note":
             self.note(item.payload["text"], item.payload["author"])
+        elif item.kind == "message":
+            self.message(item.payload["from"], item.payload["to"], item.payload["text"])
         elif item.kind == "evaluation":
             payload = item.payload
             self.evaluate(payload["target"], payload["rating"], payload["evaluator"], payload.get("comment", ""))

@@ -1,219 +1,28 @@
-"""The live session: pacing state plus the one door every facilitator input goes through.
+"""The console's session: the one input door now lives in the headless core.
 
-No Textual here. The exercise screen owns a `Session` (through the app) and calls
-its methods; widgets never do. Every input a person makes (an inject, a decision,
-a note, pause/resume, a speed change) passes through `Session._record`, so a
-journal (issue 6) hooks in by appending a callable to `Session.observers`.
-Pausing is purely a front-end matter: injects are scheduled in simulated time,
-so a paused clock simply stops calling `advance()` and nothing shifts.
-
-A failed write (a full disk, a journal that cannot be written) never loses an
-input or stops the exercise: the input stays in `Session.unsaved`, the
-facilitator is told through `on_write_failed`, and the next input (or
-`retry_unsaved()`, which the screen calls every few seconds) writes it.
+`sim.session.door.Session` is the door every input passes through, for the
+console (`ttxsim play`), the session host (`ttxsim host`) and the journal
+alike; this module keeps the console's imports working.
 """
 
-from __future__ import annotations
+from sim.session.door import (
+    DEFAULT_SPEED,
+    FACILITATOR,
+    SPEEDS,
+    WRITE_ERRORS,
+    Session,
+    SessionInput,
+    StepOutcome,
+    speed_label,
+)
 
-import sqlite3
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
-
-from sim.events import Kind, SimEvent
-from sim.files import OutputError
-from sim.journal import JournalError
-from sim.scenario.schema import Inject
-from sim.simulation import Simulation
-
-SPEEDS: tuple[float, ...] = (1.0, 5.0, 15.0, 30.0, 60.0, 180.0, 360.0, 720.0, 1440.0)
-"""Simulated minutes per wall-clock second, from 1 minute/s to 1 day/s."""
-DEFAULT_SPEED = SPEEDS.index(60.0)
-FACILITATOR = "facilitator"
-
-WRITE_ERRORS = (OSError, OutputError, JournalError, sqlite3.Error)
-"""What an observer (the journal) raises when it cannot store an input."""
-
-
-@dataclass(frozen=True, slots=True)
-class SessionInput:
-    """One thing a person did at the console (what a journal stores)."""
-
-    sim_time: float
-    kind: str  # "inject" | "decision" | "note" | "evaluation" | "pause" | "resume" | "speed" | "view"
-    payload: dict[str, Any]
-
-
-def speed_label(minutes_per_second: float) -> str:
-    if minutes_per_second >= 1440:
-        return f"{minutes_per_second / 1440:g} day/s"
-    if minutes_per_second >= 60:
-        return f"{minutes_per_second / 60:g} h/s"
-    return f"{minutes_per_second:g} min/s"
-
-
-@dataclass
-class StepOutcome:
-    """What one bounded advance did."""
-
-    events: list[SimEvent] = field(default_factory=list)
-    stopped_for: str | None = None  # decision id that made the clock stop
-    finished: bool = False
-
-
-class Session:
-    """Pacing and inputs of one console session over one `Simulation`."""
-
-    def __init__(
-        self,
-        sim: Simulation,
-        *,
-        pause_on_decision: bool = True,
-        observers: Iterable[Callable[[SessionInput], None]] = (),
-    ) -> None:
-        self.sim = sim
-        self.paused = True
-        self.speed_index = DEFAULT_SPEED
-        self.pause_on_decision = pause_on_decision
-        self.observers: list[Callable[[SessionInput], None]] = list(observers)
-        self.view: str | None = None
-        """The console view being shown: `facilitator` or an agency id (see `set_view`)."""
-        self.unsaved: list[tuple[Callable[[SessionInput], None], SessionInput]] = []
-        """Inputs an observer failed to store, oldest first, kept to be written again."""
-        self.on_write_failed: Callable[[BaseException, int], None] | None = None
-        """Told (error, inputs waiting) when a write fails; the console notifies the facilitator."""
-        self.on_write_recovered: Callable[[int], None] | None = None
-        """Told how many waiting inputs were written once writing works again."""
-        self.write_error: BaseException | None = None
-        """The last failed write's error."""
-
-    # -- the one door for inputs ------------------------------------------------
-    def _record(self, kind: str, **payload: Any) -> None:
-        item = SessionInput(self.sim.now, kind, payload)
-        self.retry_unsaved()
-        for observer in self.observers:
-            if any(waiting is observer for waiting, _ in self.unsaved):
-                self.unsaved.append((observer, item))  # keep the order: behind what it still owes
-                self._tell(self.write_error)
-            else:
-                self._deliver(observer, item)
-
-    def _tell(self, error: BaseException | None) -> None:
-        if self.on_write_failed is not None and error is not None:
-            self.on_write_failed(error, len(self.unsaved))
-
-    def _deliver(self, observer: Callable[[SessionInput], None], item: SessionInput) -> bool:
-        try:
-            observer(item)
-        except WRITE_ERRORS as error:
-            self.unsaved.append((observer, item))
-            self.write_error = error
-            self._tell(error)
-            return False
-        return True
-
-    def retry_unsaved(self) -> int:
-        """Write the inputs kept after a failed write, oldest first; returns how many are written.
-        Stops at the first that fails again (it stays, with everything after it)."""
-        if not self.unsaved:
-            return 0
-        waiting, self.unsaved = self.unsaved, []
-        written = 0
-        for index, (observer, item) in enumerate(waiting):
-            try:
-                observer(item)
-            except WRITE_ERRORS as error:
-                self.unsaved = waiting[index:] + self.unsaved
-                self.write_error = error
-                return written
-            written += 1
-        if written and self.on_write_recovered is not None:
-            self.on_write_recovered(written)
-        return written
-
-    def set_view(self, view: str) -> None:
-        """The console now shows `view` (`facilitator` or a role); recorded so `play --resume`
-        reopens the view the session was in."""
-        if view != self.view:
-            self.view = view
-            self._record("view", view=view)
-
-    def set_paused(self, paused: bool) -> None:
-        if paused != self.paused:
-            self.paused = paused
-            self._record("pause" if paused else "resume")
-
-    def set_speed(self, index: int) -> None:
-        index = max(0, min(len(SPEEDS) - 1, index))
-        if index != self.speed_index:
-            self.speed_index = index
-            self._record("speed", minutes_per_second=SPEEDS[index])
-
-    def fire(self, inject: Inject) -> SimEvent:
-        """Fire an inject exactly at the current simulated time."""
-        event = self.sim.apply(inject)
-        self._record("inject", inject=inject.model_dump(mode="json", by_alias=True, exclude_none=True))
-        return event
-
-    def decide(self, decision_id: str, option: str, role: str) -> list[SimEvent]:
-        """Answer a pending decision (raises `DecisionError`); the model takes it at
-        this same instant. Returns the events that produced."""
-        mark = len(self.sim.events)
-        self.sim.decide(decision_id, option, role)
-        self._record("decision", decision=decision_id, option=option, role=role)
-        return list(self.sim.events[mark:])
-
-    def note(self, text: str, author: str = FACILITATOR) -> SimEvent:
-        event = self.sim.note(text, author)
-        self._record("note", text=text, author=author)
-        return event
-
-    def evaluate(self, target: str, rating: str, evaluator: str, comment: str = "") -> None:
-        """An evaluator's P/S/M/U rating of a decision or inject (raises ValueError when invalid).
-        The only way a rating other than the derived one reaches the debrief and the report."""
-        self.sim.evaluate(target, rating, evaluator, comment)
-        self._record("evaluation", target=target, rating=rating, evaluator=evaluator, comment=comment)
-
-    # -- pacing -------------------------------------------------------------------
-    @property
-    def speed(self) -> float:
-        return SPEEDS[self.speed_index]
-
-    def human_pending(self) -> list[str]:
-        """Ids of decisions waiting for a person."""
-        return [d.id for d in self.sim.view().decisions if d.status == "pending" and d.human]
-
-    def advance_by(self, minutes: float, *, budget: float | None = None) -> StepOutcome:
-        """Advance up to `minutes` of simulated time, event instant by event instant,
-        stopping early (when `pause_on_decision`) at the instant a decision for a
-        person comes up, or when `budget` wall seconds are spent."""
-        return self.advance_to(self.sim.now + minutes, budget=budget)
-
-    def advance_to(self, target: float, *, budget: float | None = None) -> StepOutcome:
-        sim = self.sim
-        outcome = StepOutcome()
-        target = min(target, sim.horizon)
-        started = time.perf_counter()
-        while sim.now < target:
-            nxt = sim.next_event_time()
-            if nxt is None or nxt > target:
-                outcome.events += sim.advance(target)
-                break
-            new = sim.advance(nxt)
-            outcome.events += new
-            if self.pause_on_decision:
-                hit = next((e.target for e in new if e.kind is Kind.decision_pending and e.data.get("human")), None)
-                if hit is not None:
-                    outcome.stopped_for = hit
-                    break
-            if budget is not None and time.perf_counter() - started > budget:
-                break
-        outcome.finished = sim.finished
-        return outcome
-
-    def step(self) -> StepOutcome:
-        """Advance to the next model event (and everything at that instant)."""
-        new = self.sim.step()
-        hit = next((e.target for e in new if e.kind is Kind.decision_pending and e.data.get("human")), None)
-        return StepOutcome(list(new), hit, self.sim.finished)
+__all__ = [
+    "DEFAULT_SPEED",
+    "FACILITATOR",
+    "SPEEDS",
+    "WRITE_ERRORS",
+    "Session",
+    "SessionInput",
+    "StepOutcome",
+    "speed_label",
+]

@@ -89,6 +89,14 @@ def _totals(segments: Sequence[Segment], field: str) -> list[tuple[str, float]]:
     return sorted(((k, round(v, 4)) for k, v in totals.items()), key=lambda kv: (-kv[1], kv[0]))
 
 
+def duration_text(hours: float | None) -> str:
+    """Hours as people read them on a chart: minutes below one hour (a tsunami's path is minutes
+    long), else hours with one decimal."""
+    if hours is None:
+        return "-"
+    return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h"
+
+
 class ExplainError(ValueError):
     """The metric is unknown for this scenario, or the run never reached it."""
 
@@ -794,13 +802,13 @@ def critical_path_figure(explanation: Explanation, scenario_title: str = ""):
             if kind not in kinds_used:
                 kinds_used.append(kind)
         end = max(s + h for s, h, _ in row.bars)
-        ax.text(end, y, f" {row.hours:.1f} h", va="center", fontsize=7.5)
+        ax.text(end, y, f" {duration_text(row.hours)}", va="center", fontsize=7.5)
     ax.set_yticks(range(len(rows)), [literal(r.seam) for r in rows])
     ax.invert_yaxis()
     origin = explanation.start_hours or 0.0
     ax.set_xlim(origin, origin + (explanation.value_hours or 0.0) * 1.08)
     ax.set_xlabel("hours after T+0")
-    title = f"Where the hours went: {explanation.title}, {explanation.value_hours:.1f} h"
+    title = f"Where the hours went: {explanation.title}, {duration_text(explanation.value_hours)}"
     ax.set_title(literal(f"{title}\n{scenario_title}" if scenario_title else title), fontsize=9.5)
     handles = [Patch(color=KIND_COLOURS.get(k, "#f7b6d2"), label=k.replace("_", " ")) for k in kinds_used]
     fig.legend(handles=handles, loc="lower center", fontsize=7.5, frameon=False, ncol=min(len(handles), 7) or 1)

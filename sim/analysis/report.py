@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.analysis import ratings
 from sim.analysis.curves import lift_curve
-from sim.analysis.explain import ExplainError, Explanation, critical_path_figure, explain
+from sim.analysis.explain import ExplainError, Explanation, critical_path_figure, duration_text, explain
 from sim.files import write_atomic
 from sim.text import markdown_safe, spreadsheet_safe
 
@@ -305,8 +305,14 @@ def build_aar(
 
     timeline: list[tuple[float, str, str, str]] = []
     titles = {d.id: d.title for d in scenario.decisions}
+    # Players' messages between roles (`Simulation.message`): ids msg1, msg2, ... in input order.
+    said = [i.payload for i in inputs if getattr(i, "kind", None) == "message"]
+    messages = {f"msg{n}": payload for n, payload in enumerate(said, 1)}
     for event in events:
         kind = str(event.kind)
+        message = messages.get(str(event.data.get("fact"))) if kind == "message_sent" else None
+        if message is not None and (message["from"], message["to"]) == (event.source, event.target):
+            timeline.append((event.time, "message", f"to {event.target}: {message['text']}", event.source))
         if kind == "inject_fired":
             timeline.append(
                 (
@@ -543,7 +549,7 @@ def _seam_hours(aar: Aar) -> list[tuple[str, str, str]]:
     path = aar.critical_path
     if path is None or not path.value_hours:
         return []
-    return [(seam, f"{hours:.1f} h", f"{100 * hours / path.value_hours:.0f} %") for seam, hours in path.by_seam()]
+    return [(seam, duration_text(hours), f"{100 * hours / path.value_hours:.0f} %") for seam, hours in path.by_seam()]
 
 
 def _overview(aar: Aar) -> list[tuple[str, str]]:
@@ -714,7 +720,7 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
             out.append(f'<figure id="{name}">{plots[name]}<figcaption>{_PLOT_CAPTIONS[name]}</figcaption></figure>')
     if aar.critical_path is not None:
         path = aar.critical_path
-        out.append(f"<h3>Where the hours went: {e(path.title)}, {path.value_hours:.1f} h</h3>")
+        out.append(f"<h3>Where the hours went: {e(path.title)}, {duration_text(path.value_hours)}</h3>")
         if "critical_path" in plots:
             out.append(
                 f'<figure id="critical_path">{plots["critical_path"]}<figcaption>{_PLOT_CAPTIONS["critical_path"]}</figcaption></figure>'
@@ -801,7 +807,7 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
             out += [f"![{_PLOT_TITLES[name]}](data:image/png;base64,{plots[name]})", ""]
     if aar.critical_path is not None:
         path = aar.critical_path
-        out += [f"### Where the hours went: {_md(path.title)}, {path.value_hours:.1f} h", ""]
+        out += [f"### Where the hours went: {_md(path.title)}, {duration_text(path.value_hours)}", ""]
         if "critical_path" in plots:
             out += [f"![{_PLOT_TITLES['critical_path']}](data:image/png;base64,{plots['critical_path']})", ""]
         out += ["| Seam | Hours | Share |", "|---|---|---|"]

@@ -122,6 +122,8 @@ class Agency(Cited):
     relay: bool = False
     """Passes on messages between any of its lines (a liaison hub, a crisis centre). Without it an
     agency passes messages on only up and down the chain of command."""
+    brief: str | None = None
+    """What this role's player is told at the start (shown at their seat, never to other roles)."""
 
 
 class Channel(Cited):
@@ -330,6 +332,9 @@ class Inject(Cited):
     contingency: bool = False
     """A contingency inject, held back unless play needs it."""
     notes: str | None = None
+    public: bool | None = None
+    """Shown on the class's public display when it fires. Default: yes for news, press,
+    media, broadcast and bulletin methods, no otherwise."""
     effects: list[Effect] = []
 
     @model_validator(mode="after")

@@ -59,3 +59,18 @@ def test_report_without_anything_to_explain_has_no_section(sakishima):
     sim.advance(60)  # nothing decided yet in the first hour
     html = render_html(aar_of(sim))
     assert "Where the hours went" not in html and 'id="critical_path"' not in html
+
+
+def test_a_path_of_minutes_reads_in_minutes():
+    """A tsunami's critical path is minutes long: the report says '11 min', not '0.2 h'."""
+    from sim.analysis.explain import duration_text
+    from sim.scenario.bundled import bundled_dir
+
+    scenario = load_scenario(bundled_dir() / "tsunami.yaml")
+    sim = Simulation(scenario, seed=1)
+    sim.run()
+    aar = aar_of(sim)
+    html = render_html(aar)
+    minutes = duration_text(aar.critical_path.value_hours)
+    assert minutes.endswith(" min") and f"{minutes}</h3>" in html
+    assert duration_text(268.56) == "268.6 h" and duration_text(0.5) == "30 min"

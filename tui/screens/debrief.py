@@ -52,7 +52,7 @@ CHART_WIDTH = 48
 def critical_path(sim: Simulation) -> tuple[str, Table | None, Text | None]:
     """The critical path of the run so far as a text Gantt (one row per seam, one cell per
     1/48 of the metric, coloured by kind), with its headline and legend; scenario text stays literal."""
-    from sim.analysis.explain import KIND_COLOURS, ExplainError, explain, gantt_cells, gantt_rows
+    from sim.analysis.explain import KIND_COLOURS, ExplainError, duration_text, explain, gantt_cells, gantt_rows
 
     try:
         explanation = explain(sim.scenario, sim.events)
@@ -60,19 +60,19 @@ def critical_path(sim: Simulation) -> tuple[str, Table | None, Text | None]:
         return f"Nothing to explain yet: {error}.", None, None
     rows = gantt_rows(explanation)
     worst = max(rows, key=lambda r: r.hours) if rows else None
-    headline = f"{explanation.title}: {explanation.value_hours:.1f} h"
+    headline = f"{explanation.title}: {duration_text(explanation.value_hours)}"
     if worst is not None:
-        headline += f"; the costliest seam is {worst.seam} ({worst.hours:.1f} h)"
+        headline += f"; the costliest seam is {worst.seam} ({duration_text(worst.hours)})"
     table = Table(box=None, padding=(0, 1), show_header=True)
     table.add_column("Seam", overflow="fold")
-    table.add_column("Hours", justify="right")
+    table.add_column("Time", justify="right")
     origin, total = explanation.start_hours or 0.0, explanation.value_hours or 0.0
     table.add_column(f"{origin:.0f} .. {origin + total:.0f} h after T+0", no_wrap=True)
     for row in rows:
         bar = Text()
         for kind in gantt_cells(row, origin, total, CHART_WIDTH):
             bar.append("\u2588" if kind else "\u00b7", style=KIND_COLOURS.get(kind, "grey37") if kind else "grey37")
-        table.add_row(Text(row.seam), f"{row.hours:.1f}", bar)
+        table.add_row(Text(row.seam), duration_text(row.hours), bar)
     legend = Text()
     for kind in dict.fromkeys(s.kind for s in explanation.segments):
         legend.append("\u2588 ", style=KIND_COLOURS.get(kind, ""))
