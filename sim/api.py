@@ -71,6 +71,14 @@ def load_scenario(name_or_path: str | Path, reforms: Sequence[str] = ()) -> Scen
     return scenario
 
 
+def scenario_from_text(text: str, filename: str = "<scenario>", reforms: Sequence[str] = ()) -> Scenario:
+    """A validated scenario from YAML text; the API's functions then run exactly this text."""
+    scenario = _validated(text, filename, reforms)
+    if not reforms:
+        _remember(scenario, text, filename)
+    return scenario
+
+
 def _remember(scenario: Scenario, text: str, filename: str) -> None:
     for key in [k for k, (ref, _, _) in _SOURCES.items() if ref() is None]:
         del _SOURCES[key]
@@ -500,6 +508,7 @@ def sensitivity_analysis(
     method: str = "morris",
     metrics: Sequence[str] = (),
     params: Sequence[str] = (),
+    exclude: Sequence[str] = (),
     n: int | None = None,
     replications: int = 1,
     seed: int = 1,
@@ -507,6 +516,7 @@ def sensitivity_analysis(
     jobs: int | None = 1,
     backend: Any = "local",
     progress: Callable[[int, int], None] | None = None,
+    censor: bool = False,
 ) -> SensitivityResult:
     """Rank the scenario's assumptions by their effect on `metrics` (Morris or Sobol, SALib).
 
@@ -514,11 +524,16 @@ def sensitivity_analysis(
         method: `morris` (screening: mu*, sigma) or `sobol` (S1, ST with 95 % intervals).
         metrics: metric names (default: the headline time metric).
         params: globs over parameter paths (default: every assumption).
+        exclude: globs of parameters to leave as written.
         n: Morris trajectories (default 10) or the Sobol base sample (default 64,
             rounded up to a power of two).
         replications: runs per design point; point p, replication k uses the seed
             of replication k at every point (common random numbers).
         backend: `local`, `dask`, or a backend object (`sim.analysis.backends`).
+        censor: an hours metric that did not happen in a run (the run reached its
+            horizon first) counts as the horizon in hours after T+0, a lower bound;
+            the payload counts such runs (`censored_runs`). Without it, a metric that
+            did not happen at some design point gets no indices.
 
     Raises:
         ExperimentError: no parameters, an unknown metric, a glob that matches nothing,
@@ -541,7 +556,7 @@ def sensitivity_analysis(
     model = _validated(text, filename, reforms)
     raw = sa.base_raw(text, filename, reforms)
     try:
-        parameters = sa.select(sa.find_parameters(model, raw), params)
+        parameters = sa.select(sa.find_parameters(model, raw), params, exclude)
     except sa.SensitivityError as error:
         raise ExperimentError(str(error)) from None
     if not parameters:
@@ -585,15 +600,25 @@ def sensitivity_analysis(
     complete = not rs.interrupted and not rs.failed and rs.replications == replications
     for metric in chosen:
         per_point = [values[metric].get(arm.name, []) for arm in arms]
-        means[metric], missing[metric] = sa.point_means(per_point)
+        censor_at = round(model.scenario.horizon / 60.0, 4) if censor and metric.endswith("_hours") else None
+        means[metric], missing[metric] = sa.point_means(per_point, censor_at)
         never = sum(1 for v in means[metric] if v != v)
         entry: dict[str, Any] = {"missing_points": never, "missing_runs": sum(missing[metric])}
+        if censor_at is not None:
+            entry["censored_runs"] = sum(missing[metric])
+            entry["censored_at_hours"] = censor_at
+            if entry["censored_runs"]:
+                entry["note"] = (
+                    f"in {entry['censored_runs']} of {len(rs.records)} runs the metric did not happen before the "
+                    f"horizon and counts as {censor_at:g} h (a lower bound)"
+                )
         if not complete:
             entry["note"] = "the design did not finish; no indices"
         elif never:
             entry["note"] = (
-                f"the metric did not happen at {never} of {len(arms)} design points; "
-                "no indices (choose a metric that always happens, or narrow the ranges)"
+                f"the metric did not happen at {never} of {len(arms)} design points; no indices "
+                "(add --censor to count such runs as the horizon, choose a metric that always happens, "
+                "or narrow the ranges)"
             )
         else:
             entry["ranking"] = sa.analyze(method, parameters, x, means[metric], seed)

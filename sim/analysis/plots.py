@@ -207,15 +207,17 @@ def draw_curves(ax, curves: dict[str, dict[str, Any]], colors: dict[str, Any], l
             markevery=max(1, len(hours) // 12),
             markersize=4.5,
             markerfacecolor="white",
-            label=f"{labels.arm(arm)} (n={curve['n']}{same})",
+            label=_wrap(f"{labels.arm(arm)} (n={curve['n']}{same})", 48),
         )
         # where the slowest 5% reach zero bounds the interesting part of the x axis
         done = next((h for h, v in zip(hours, curve["p95"], strict=True) if v <= 0), hours[-1])
         last = max(last, done)
-    ax.set_xlim(0, min(hours[-1], last + 12))
-    ax.xaxis.set_major_locator(MultipleLocator(24))
+    right = min(hours[-1], last + 12)
+    ax.set_xlim(0, right)
+    step = 24 if right <= 240 else 48
+    ax.xaxis.set_major_locator(MultipleLocator(step))
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("hours after T+0 (grid lines every 24 h)")
+    ax.set_xlabel(f"hours after T+0 (grid lines every {step} h)")
     ax.set_ylabel("people still to move")
     ax.yaxis.set_major_formatter(_thousands())
     ax.set_title("People still to move (median; dotted band: 5%-95% of replications)", loc="left")
@@ -308,7 +310,7 @@ def draw_histograms(ax, rs: ReplicationSet, metric: str, colors: dict[str, Any],
             markevery=max(1, len(xs) // 8),
             markersize=4.5,
             markerfacecolor="white",
-            label=f"{labels.arm(arm)} (median {_median(vals):.1f} h, n={n}{note})",
+            label=_wrap(f"{labels.arm(arm)} (median {_median(vals):.1f} h, n={n}{note})", 48),
         )
     ax.axhline(0.5, color="0.6", linewidth=0.7, linestyle=":")
     ax.set_ylim(0, 1.02)
@@ -340,7 +342,7 @@ def draw_differences(
         color = colors.get(arm, "black")
         ax.plot(ci, [y, y], color=color, linewidth=2.5, alpha=0.85)
         marker = markers.get(arm, ("-", "o"))[1]
-        label = None if arm in shown else labels.arm(arm)
+        label = None if arm in shown else _wrap(labels.arm(arm), 60)
         shown.add(arm)
         ax.plot(diff["mean"], y, marker, color=color, markersize=6, label=label)
         share = "" if diff["better_share"] is None else f"  better in {100 * diff['better_share']:.0f}%"

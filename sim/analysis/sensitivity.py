@@ -282,12 +282,18 @@ def find_parameters(scenario: Any, raw: Mapping[str, Any]) -> list[Parameter]:
     return unique
 
 
-def select(parameters: Sequence[Parameter], globs: Sequence[str]) -> list[Parameter]:
-    """The parameters whose path matches any glob (`decisions.*.delay`, `*.handling`); all without globs.
+def select(parameters: Sequence[Parameter], globs: Sequence[str], exclude: Sequence[str] = ()) -> list[Parameter]:
+    """The parameters whose path matches any glob (`decisions.*.delay`, `*.handling`; all without
+    globs), less those matching any `exclude` glob (`*.residents`: sourced numbers that share a
+    block with an assumption).
 
     Raises:
         SensitivityError: a glob that matches nothing (with the number of parameters there are).
     """
+    for glob in exclude:
+        if not any(fnmatch.fnmatchcase(p.path, glob) for p in parameters):
+            raise SensitivityError(f"--exclude {glob!r} matches none of the {len(parameters)} assumption parameters")
+    parameters = [p for p in parameters if not any(fnmatch.fnmatchcase(p.path, g) for g in exclude)]
     if not globs:
         return list(parameters)
     chosen = []
@@ -516,12 +522,22 @@ def analyze(method: str, parameters: Sequence[Parameter], x, y, seed: int, level
     return rows
 
 
-def point_means(values: Sequence[Sequence[float | None]]) -> tuple[list[float], list[int]]:
-    """Per design point: the mean over replications of the values that happened, and how many did not."""
+def point_means(
+    values: Sequence[Sequence[float | None]], censor_at: float | None = None
+) -> tuple[list[float], list[int]]:
+    """Per design point: the mean over replications, and how many runs the metric did not happen in.
+
+    Without `censor_at` the mean is over the values that happened (NaN if none did).
+    With it, a run where the metric did not happen counts as `censor_at` (the horizon:
+    the run ended before it happened, so the true value is at least that): a
+    lower bound, stated as such in the output, never presented as a value.
+    """
     means, missing = [], []
     for row in values:
         present = [v for v in row if v is not None]
         missing.append(len(row) - len(present))
+        if censor_at is not None:
+            present += [censor_at] * (len(row) - len(present))
         means.append(math.fsum(present) / len(present) if present else math.nan)
     return means, missing
 

@@ -54,6 +54,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="only parameters whose path matches, e.g. 'decisions.*' or '*.handling' (repeatable)",
     )
     parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="leave these parameters as written, e.g. '*.residents' (repeatable)",
+    )
+    parser.add_argument(
         "-n",
         type=_positive_int,
         default=None,
@@ -68,6 +75,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=1,
         metavar="R",
         help="runs per design point, the same seeds at every point (default 1)",
+    )
+    parser.add_argument(
+        "--censor",
+        action="store_true",
+        help="an hours metric that did not happen before the horizon counts as the horizon (a lower bound; "
+        "the output counts such runs); without it such a metric gets no indices",
     )
     parser.add_argument("--seed", type=int, default=1, help="master seed for the design and the runs (default 1)")
     parser.add_argument(
@@ -96,8 +109,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_sensitivity(args: argparse.Namespace) -> int:
     from datetime import datetime
 
+    from sim.analysis.plots import labels_for
     from sim.analysis.progress import Progress
-    from sim.api import ExperimentError, sensitivity_analysis
+    from sim.api import ExperimentError, scenario_from_text, sensitivity_analysis
     from sim.commands.analysis import _backend, _check_outputs, _read_scenario
 
     started = datetime.now().astimezone()
@@ -105,29 +119,34 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     _refuse_inputs(args, path)
     if args.list:
         return _list(args, path)
+    # Loaded once: the design, the labels and the manifest all use this text, even if the
+    # file changes while a long design runs.
+    scenario = scenario_from_text(_text, str(path))
+    label = labels_for(scenario_from_text(_text, str(path), args.reform) if args.reform else scenario)
     args.plot = None
     _check_outputs(args)
     progress = Progress("design-point runs", enabled=not args.quiet)
     try:
         with _backend(args) as backend:
             result = sensitivity_analysis(
-                path,
+                scenario,
                 method=args.method,
                 metrics=args.metric,
                 params=args.params,
+                exclude=args.exclude,
                 n=args.n,
                 replications=args.replications,
                 seed=args.seed,
                 reforms=args.reform,
                 backend=backend,
                 progress=progress,
+                censor=args.censor,
             )
             backend_name, workers = backend.name, backend.workers
     except ExperimentError as error:
         raise UsageError(str(error)) from None
     progress.finish()
     payload = result.payload
-    label = _labeller(path, args.reform)
     from sim.analysis.sensitivity import render_table
 
     table = render_table(payload, top=args.top, label=label.metric)
@@ -153,14 +172,6 @@ def _refuse_inputs(args: argparse.Namespace, path: Path) -> None:
         refuse_overwriting_inputs([args.out / name for name in OUTPUT_NAMES], [path])
 
 
-def _labeller(path: Path, reforms):
-    """Metric id -> the scenario's own title for it (plots and tables)."""
-    from sim.analysis.plots import labels_for
-    from sim.scenario.loader import load_scenario
-
-    return labels_for(load_scenario(path, reforms))
-
-
 def _list(args: argparse.Namespace, path: Path) -> int:
     from sim.analysis import sensitivity as sa
     from sim.scenario.loader import load_scenario, read_scenario_text
@@ -169,7 +180,7 @@ def _list(args: argparse.Namespace, path: Path) -> int:
     model = load_scenario(path, args.reform)
     raw = sa.base_raw(text, str(path), args.reform)
     try:
-        parameters = sa.select(sa.find_parameters(model, raw), args.params)
+        parameters = sa.select(sa.find_parameters(model, raw), args.params, args.exclude)
     except sa.SensitivityError as error:
         raise UsageError(str(error)) from None
     if args.json:

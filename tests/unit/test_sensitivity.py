@@ -199,6 +199,49 @@ def test_the_scenarios_own_metrics_can_be_explained(capsys):
     assert ranking[0]["mu_star"] > 0
 
 
+def test_censor_counts_a_metric_that_never_happened_as_the_horizon(tagged, capsys):
+    """Without --censor a metric missing at a design point gets no indices; with it, the run counts as
+    the horizon (a lower bound) and the output says in how many runs."""
+    text = tagged.read_text(encoding="utf-8").replace("        probability: 0.9\n", "        probability: 0\n")
+    tagged.write_text(text, encoding="utf-8")  # always 'no': the order never comes up
+    argv = ["sensitivity", str(tagged), "--metric", METRIC, "-n", "3", "-r", "4", "-j", "1", "--json", "-q"]
+    assert main(argv) == 0
+    entry = json.loads(capsys.readouterr().out)["metrics"][METRIC]
+    assert "ranking" not in entry and "add --censor" in entry["note"]
+    assert main([*argv, "--censor"]) == 0
+    entry = json.loads(capsys.readouterr().out)["metrics"][METRIC]
+    assert entry["censored_at_hours"] == 72.0  # the 3-day horizon
+    assert entry["censored_runs"] == 48 and "in 48 of 48 runs" in entry["note"] and "lower bound" in entry["note"]
+    assert [r["mu_star"] for r in entry["ranking"]] == [0.0, 0.0, 0.0]  # the horizon everywhere: no effect
+
+
+def test_exclude_leaves_parameters_as_written(tagged, capsys):
+    assert main(["sensitivity", str(tagged), "--list", "--exclude", "*.handling", "--json"]) == 0
+    paths = [p["path"] for p in json.loads(capsys.readouterr().out)["parameters"]]
+    assert paths == ["decisions.evacuation_instruction.delay", "decisions.evacuation_order.delay"]
+
+
+def test_the_scenario_file_is_read_once(tagged, tmp_path, capsys, monkeypatch):
+    """A file edited while a long design runs changes nothing: labels and outputs use the text the
+    design ran (a 20-minute run once lost its results to a re-read after an edit)."""
+    import sim.api
+
+    original = sim.api.sensitivity_analysis
+
+    def edited_meanwhile(*args, **kwargs):
+        result = original(*args, **kwargs)
+        tagged.write_text("not: a scenario\n", encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(sim.api, "sensitivity_analysis", edited_meanwhile)
+    out = tmp_path / "out"
+    argv = ["sensitivity", str(tagged), "--metric", METRIC, "-n", "2", "-j", "1", "--out", str(out), "-q"]
+    assert main(argv) == 0
+    assert "Order the evacuation of Ishigaki: decided" in capsys.readouterr().out
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["scenario"]["sha256"] == __import__("hashlib").sha256(tagged_text().encode()).hexdigest()
+
+
 def test_list_prints_every_parameter_and_its_range(tagged, capsys):
     assert main(["sensitivity", str(tagged), "--list"]) == 0
     out = capsys.readouterr().out
