@@ -65,6 +65,9 @@ def describe(event: SimEvent, scenario: Scenario) -> str:
         return f"Not required: {event.target}"
     if k is Kind.note_added:
         return f"NOTE [{event.source}] {d.get('text', '')}"
+    if k is Kind.state_changed:
+        before = "" if d.get("previous") is None else f"{_plain(d['previous'])} -> "
+        return f"STATE {event.target}: {before}{_plain(d.get('value'))} ({event.source})"
     if k is Kind.movement_started:
         return f"MOVEMENT STARTS: {event.source}, {d.get('people', 0):,} people"
     if k in (Kind.departed, Kind.arrived):
@@ -76,9 +79,14 @@ def describe(event: SimEvent, scenario: Scenario) -> str:
         return f"Reopened: {', '.join(d.get('legs') or [])}"
     if k is Kind.evacuation_completed:
         return f"EVACUATION COMPLETE: {d.get('people', 0):,} people off the islands"
-    rest = ", ".join(f"{key}={value}" for key, value in d.items())
+    rest = ", ".join(f"{key}={_plain(value)}" for key, value in d.items())
     target = f" -> {event.target}" if event.target else ""
     return f"{k.value} {event.source}{target} {rest}".strip()
+
+
+def _plain(value: Any) -> str:
+    """A payload value for a person: floats to four significant figures (0.55, not 0.5499999999999999)."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def involves(event: SimEvent, agency_id: str) -> bool:

@@ -18,7 +18,7 @@ and left out; a difference uses only pairs where both arms have the value.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sim.analysis.replications import ReplicationSet
@@ -47,15 +47,23 @@ def ordered_metrics(names: Sequence[str], first: Sequence[str] = HEADLINE_METRIC
     return head + [m for m in names if m not in head]
 
 
-def compare(rs: ReplicationSet, metrics: Sequence[str] | None = None, digits: int | None = 4) -> dict[str, Any]:
-    """The design.md payload for every metric (or the given ones), first arm = reference."""
+def compare(
+    rs: ReplicationSet,
+    metrics: Sequence[str] | None = None,
+    digits: int | None = 4,
+    directions: Mapping[str, bool] | None = None,
+) -> dict[str, Any]:
+    """The design.md payload for every metric (or the given ones), first arm = reference.
+
+    `directions` says, per metric, whether lower is better (see `objective_directions`);
+    metrics it does not name go by their name (`lower_is_better`)."""
     names = ordered_metrics(rs.metric_names()) if metrics is None else list(metrics)
     reference, *others = rs.arm_names
     out: dict[str, Any] = {}
     for metric in names:
         base_values = rs.values(reference, metric)
         entry: dict[str, Any] = {reference: summarize(base_values).as_dict(digits)}
-        direction = lower_is_better(metric)
+        direction = (directions or {}).get(metric, lower_is_better(metric))
         for arm in others:
             values = rs.values(arm, metric)
             row = summarize(values).as_dict(digits)
@@ -63,6 +71,18 @@ def compare(rs: ReplicationSet, metrics: Sequence[str] | None = None, digits: in
             entry[arm] = row
         out[metric] = entry
     return {"replications": rs.replications, "metrics": out}
+
+
+def objective_directions(objectives: Sequence[Any]) -> dict[str, bool]:
+    """Which way is better for the metrics a scenario's `objectives:` target: an `at_most`
+    target means lower is better, an `at_least` target higher (a range says nothing);
+    each objective's own row (`objectives.<id>`, 1 when met) is better high."""
+    out: dict[str, bool] = {}
+    for objective in objectives:
+        out[f"objectives.{objective.id}"] = False
+        if (objective.at_most is None) != (objective.at_least is None):
+            out.setdefault(objective.metric, objective.at_most is not None)
+    return out
 
 
 def widest_half_width(rs: ReplicationSet, metric: str) -> float | None:

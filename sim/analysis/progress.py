@@ -1,8 +1,9 @@
 """A progress bar on stderr, no dependency.
 
 On a terminal it redraws one line (at most ten times a second); otherwise
-(a pipe, a CI log) it prints nothing until the final line, so logs stay
-readable. stdout is never touched: it carries the results.
+(a pipe, a CI log) it prints one plain line at each tenth of the work, so a
+long run in a log still shows it is alive without flooding it. stdout is
+never touched: it carries the results.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Progress:
         self.done = 0
         self.planned = 0
         self._last_draw = 0.0
+        self._last_tenth = 0
 
     def __call__(self, done: int, planned: int) -> None:
         self.done, self.planned = done, planned
@@ -34,6 +36,12 @@ class Progress:
             self._last_draw = now
             self.stream.write("\r" + self.line(width=30) + "\x1b[K")
             self.stream.flush()
+        elif self.enabled and not self.live and planned and done < planned:
+            tenth = done * 10 // planned
+            if tenth > self._last_tenth:
+                self._last_tenth = tenth
+                self.stream.write(self.line(width=10) + "\n")
+                self.stream.flush()
 
     def line(self, width: int = 30) -> str:
         elapsed = time.perf_counter() - self.started

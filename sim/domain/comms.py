@@ -383,6 +383,10 @@ class Network:
             return
         state.knows[key] = fact.option
         state.learned_at[key] = self.now()
+        if fact.subject == "inject":
+            for target in state.spec.forwards:  # declared forwarding: the only way an inject spreads
+                if target != agency_id:
+                    self.send(fact, agency_id, target)
         self.on_learn(agency_id, fact)
 
     def tell(self, agency_id: str, fact: Fact) -> None:

@@ -158,7 +158,19 @@ class _Logic:
                 return False
             return req.options is None or any(self.option_possible(req.decision, o) for o in req.options)
         inject = self.injects.get(req.inject)
-        return req.inject in self.live_injects and inject is not None and decision.owner in inject.to
+        return req.inject in self.live_injects and inject is not None and decision.owner in self.reached(inject)
+
+    def reached(self, inject: Any) -> set[str]:
+        """Agencies an inject reaches: those it names and, in turn, those they forward it to."""
+        forwards = {a.id: a.forwards for a in self.s.agencies}
+        reached: set[str] = set()
+        todo = list(inject.to)
+        while todo:
+            agency = todo.pop()
+            if agency not in reached:
+                reached.add(agency)
+                todo.extend(forwards.get(agency, ()))
+        return reached
 
     def inject_can_fire(self, inject: Any) -> bool:
         if inject.on_demand:
@@ -239,10 +251,10 @@ class _Logic:
         for req in decision.requires:
             if req.inject is not None:
                 inject = self.injects.get(req.inject)
-                if inject is not None and decision.owner not in inject.to:
+                if inject is not None and decision.owner not in self.reached(inject):
                     return (
                         f"it requires inject {req.inject!r}, which is not sent to its owner {decision.owner!r} "
-                        f"(add {decision.owner!r} to the inject's to:)"
+                        f"(add {decision.owner!r} to the inject's to:, or to forwards: of an agency it reaches)"
                     )
                 if req.inject not in self.live_injects:
                     return f"it requires inject {req.inject!r}, which can never fire"

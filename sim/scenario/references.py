@@ -182,6 +182,8 @@ class _Checker:
             self.decision((*path, "guidelines_decision"), data["guidelines_decision"])
         if issubclass(cls, Agency):
             self.agency((*path, "parent"), data.get("parent"))
+            for i, agency in _str_list(data.get("forwards")):
+                self.agency((*path, "forwards", i), agency)
         elif issubclass(cls, Channel):
             self.agency((*path, "from"), data.get("from", data.get("from_")))
             self.agency((*path, "to"), data.get("to"))

@@ -122,6 +122,9 @@ class Agency(Cited):
     relay: bool = False
     """Passes on messages between any of its lines (a liaison hub, a crisis centre). Without it an
     agency passes messages on only up and down the chain of command."""
+    forwards: list[Identifier] = []
+    """Agencies it passes every inject it receives on to (over the channels), e.g. a prefecture
+    forwarding warnings to its municipalities. Injects reach only the agencies they name and these."""
     brief: str | None = None
     """What this role's player is told at the start (shown at their seat, never to other roles)."""
 

@@ -44,7 +44,7 @@ def test_brackets_in_options_and_state_are_shown_literally(text):
 def test_state_value_shows_unit_and_bounds():
     assert state_value(StateView("e", "Escalation", "level", 3.0, 0.0, 5.0)).plain == "3 level (0-5)"
     assert state_value(StateView("t", "Relief", "", 12.5, None, None)).plain == "12.5"
-    assert state_value(StateView("t", "Relief", "t", 2.0, 0.0, None)).plain == "2 t (0-)"
+    assert state_value(StateView("t", "Relief", "t", 2.0, 0.0, None)).plain == "2 t (at least 0)"
 
 
 async def test_status_panel_and_decision_modal_show_state_and_consequences():

@@ -18,7 +18,8 @@ EXPECTED = [
     "promises something, but it has no effects and nothing waits on decision 'alert' (add effects:, or a "
     "decision, inject or metric that needs it)",
     f"{F}:18:9: decisions.1.id: warning: decision 'close_port' can never come up: it requires inject 'warning', "
-    "which is not sent to its owner 'port' (add 'port' to the inject's to:)",
+    "which is not sent to its owner 'port' (add 'port' to the inject's to:, or to forwards: of an agency "
+    "it reaches)",
     f"{F}:24:9: decisions.2.id: warning: decision 'evacuate' can never come up: its when: can never hold",
     f"{F}:32:20: injects.1.at: warning: inject 'late' can never fire: its time is after the scenario's horizon",
     f"{F}:33:30: injects.2.trigger: warning: inject 'follow_up' can never fire: decision 'close_port' never "

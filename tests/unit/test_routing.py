@@ -91,3 +91,34 @@ def test_carries_names_decisions_or_injects_validate_says_where():
         str(error.value)
         == "r.yaml:11:68: channels.2.carries.0: unknown decision or inject 'alrt' (did you mean 'alert'?)"
     )
+
+
+def test_an_inject_reaches_only_whom_it_names_and_their_declared_forwards():
+    """The warning goes to `left`; `left` forwards injects to `right`, so right's decision comes up;
+    without `forwards:` it never does (and validate says so)."""
+    from sim.events import Kind
+    from sim.scenario.loader import load_scenario_text
+    from sim.scenario.logic import logic_warnings
+    from sim.simulation import Simulation
+
+    text = (
+        EXPLICIT
+        + """injects:
+  - {id: warning, at: 10m, to: [left], synopsis: Storm warning.}
+"""
+    )
+    text = text.replace(
+        "decisions:\n",
+        "decisions:\n  - {id: brace, title: Brace, owner: right, requires: [{inject: warning}], delay: 5m,"
+        " options: [{id: done, label: Done}]}\n",
+    )
+    forwarded = load_scenario_text(
+        text.replace("kind: ministry, parent: top,", "kind: ministry, parent: top, forwards: [right],", 1)
+    )
+    result = Simulation(forwarded, seed=1).run()
+    assert [e.target for e in result.events if e.kind == Kind.decision_taken and e.target == "brace"] == ["brace"]
+    assert logic_warnings(forwarded) == []
+    alone = load_scenario_text(text)
+    result = Simulation(alone, seed=1).run()
+    assert [e for e in result.events if e.kind == Kind.decision_pending and e.target == "brace"] == []
+    assert "decision 'brace' can never come up" in logic_warnings(alone)[0].message

@@ -127,6 +127,20 @@ def test_compare_json_has_its_metrics_for_both_arms(capsys):
     for name in ("escalation.mean", "incursions", "trust.min", "clash"):
         assert table[name]["baseline"]["n"] == 3
         assert table[name]["joint_procedure"]["difference"]["n"] == 3
+    # "better" follows the objectives: lower escalation and fewer clashes, objectives met more often
+    for name in ("escalation.max", "clash", "trust.min", "objectives.no_clash"):
+        assert table[name]["joint_procedure"]["difference"]["better_share"] is not None, name
+    assert table["incursions"]["joint_procedure"]["difference"]["better_share"] is None  # no objective on it
+
+
+def test_objectives_give_each_targeted_metric_its_direction():
+    from sim.analysis.compare import objective_directions
+    from sim.scenario.loader import load_scenario
+
+    directions = objective_directions(load_scenario(SCENARIO).objectives)
+    assert directions["escalation.max"] is True and directions["clash"] is True  # at_most: lower is better
+    assert directions["trust.min"] is False  # at_least: higher is better
+    assert directions["objectives.no_clash"] is False  # 1 = met
 
 
 def test_report_shows_its_metrics_and_objectives(capsys, tmp_path):

@@ -119,7 +119,7 @@ class ExerciseScreen(Screen):
         titles = {
             "msel-panel": "MSEL timeline",
             "agency-panel": "Agencies",
-            "evac-panel": "Seams & evacuation",
+            "evac-panel": "Seams, state & movement",
             "log-panel": "Event log: all agencies  (f) filter",
             "role-panel": "Role view",
             "role-log-panel": "Your agency's activity",

@@ -85,7 +85,9 @@ class EvacuationBoard(Vertical):
         self._points: list[tuple[float, int]] = []
 
     def compose(self) -> ComposeResult:
-        yield Static("No evacuation model in this scenario (yet).", id="evac-empty")
+        yield Static(
+            "This scenario has no evacuation by air or sea; its own metrics are in the debrief.", id="evac-empty"
+        )
         yield Static("", id="evac-rows")
         yield Static("", id="evac-total")
         yield Sparkline([0.0], id="evac-chart")

@@ -45,10 +45,12 @@ def state_value(variable: StateView) -> Text:
     parts = [f"{variable.value:g}"]
     if variable.unit:
         parts.append(variable.unit)
-    if variable.min is not None or variable.max is not None:
-        low = "" if variable.min is None else f"{variable.min:g}"
-        high = "" if variable.max is None else f"{variable.max:g}"
-        parts.append(f"({low}-{high})")
+    if variable.min is not None and variable.max is not None:
+        parts.append(f"({variable.min:g}-{variable.max:g})")
+    elif variable.min is not None:
+        parts.append(f"(at least {variable.min:g})")
+    elif variable.max is not None:
+        parts.append(f"(at most {variable.max:g})")
     return Text(" ".join(parts))
 
 
