@@ -147,6 +147,23 @@ class Aar:
 # ---------------------------------------------------------------------------
 
 
+def _injects_named(decision) -> list[str]:
+    """The injects a decision waits on: in `requires`, `skip_if` or anywhere in its `when:` condition."""
+    named = [c.inject for c in [*decision.requires, *decision.skip_if] if c.inject]
+
+    def walk(condition) -> None:
+        if condition is None:
+            return
+        if condition.inject:
+            named.append(condition.inject)
+        for nested in [*(condition.all_ or []), *(condition.any_ or [])]:
+            walk(nested)
+        walk(condition.not_)
+
+    walk(getattr(decision, "when", None))
+    return list(dict.fromkeys(named))
+
+
 def rate_decision(
     status: str, waited: float | None, expected_within: float | None, late_factor: float = 2.0
 ) -> tuple[Rating, str]:
@@ -215,7 +232,7 @@ def build_aar(
         waited = result.waited
         rating, reason = result.rating.value, result.rating.reason
         capability = next(
-            (inject_objective[c.inject] for c in decision.requires if c.inject and c.inject in inject_objective),
+            (inject_objective[i] for i in _injects_named(decision) if i in inject_objective),
             DEFAULT_CAPABILITY,
         )
         if status == "taken" and result.taken is not None:
@@ -253,7 +270,7 @@ def build_aar(
     for inject in scenario.injects:
         if not inject.expected_action:
             continue
-        linked = [d for d in scenario.decisions if any(c.inject == inject.id for c in [*d.requires, *d.skip_if])]
+        linked = [d for d in scenario.decisions if inject.id in _injects_named(d)]
         event = fired.get(inject.id)
         if event is None:
             rating, reason, actual = "", "not played (not fired)", "not fired"

@@ -54,6 +54,10 @@ def state_value(variable: StateView) -> Text:
     return Text(" ".join(parts))
 
 
+TITLE_WIDTH = 30
+"""Widest a row title may be in the panel, in cells."""
+
+
 class StatusPanel(Static):
     DEFAULT_CSS = """
     StatusPanel { height: auto; }
@@ -65,9 +69,10 @@ class StatusPanel(Static):
         def holding(span: Milestone | None) -> frozenset[str]:
             return frozenset() if span is None else holding_options(scenario, span.start)
 
-        table = Table.grid(padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
+        table = Table.grid(padding=(0, 1), expand=True)
+        # Titles come from the scenario and can be long: cut them, so the value beside them always shows.
+        table.add_column(style="bold", no_wrap=True, overflow="ellipsis", max_width=TITLE_WIDTH)
+        table.add_column(ratio=1)
         seams = (
             ("JCG handover", scenario.handover, view.handover_hours),
             ("Consultation", scenario.consultation, view.consultation_hours),
