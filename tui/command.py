@@ -43,10 +43,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="resume a recorded session exactly where it stopped (after a crash or quit)",
     )
     play.add_argument(
-        "--no-pause-on-decision",
+        "--pause-on-decision",
         dest="pause_on_decision",
-        action="store_false",
-        help="keep the clock running when a human-played decision comes up",
+        action="store_true",
+        help="stop the clock whenever a human-played decision comes up (by default it keeps running: "
+        "deliberation costs time, as it would in a real crisis)",
     )
     play.set_defaults(handler=run_play)
 

@@ -43,3 +43,12 @@ def test_event_log_lines_read_as_sentences(sakishima):
     lines = {e.kind.value: describe(e, sakishima) for e in sim.events}
     assert lines["movement_started"].startswith("MOVEMENT STARTS:")
     assert " people" in lines["departed"] and "=" not in lines["departed"]
+
+
+def test_the_clock_keeps_running_through_decisions_unless_asked():
+    """Deliberation costs time by default (issue 12); --pause-on-decision stops the clock instead."""
+    from sim.cli import build_parser
+
+    parser = build_parser(["play"])
+    assert parser.parse_args(["play"]).pause_on_decision is False
+    assert parser.parse_args(["play", "--pause-on-decision"]).pause_on_decision is True
