@@ -47,7 +47,7 @@ async def test_status_panel_shows_the_state_not_the_sakishima_seams():
         app.session.advance_to(3 * 60)  # the incursion inject has raised escalation to 2 or more
         await until(pilot, lambda: "Escalation at sea" in screen_text(app), timeout=20)
         text = screen_text(app)
-        assert "Public trust in the" in text  # long titles wrap beside their values
+        assert "Public trust in the" in text  # long titles are cut beside their values
         assert "JCG handover" not in text and "not in this scenario" not in text
 
 

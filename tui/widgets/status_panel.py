@@ -70,8 +70,9 @@ class StatusPanel(Static):
             return frozenset() if span is None else holding_options(scenario, span.start)
 
         table = Table.grid(padding=(0, 1), expand=True)
-        # Titles come from the scenario and can be long: wrap them, so the value beside them always shows.
-        table.add_column(style="bold", overflow="fold", max_width=TITLE_WIDTH)
+        # Titles come from the scenario and can be long: cut them (one line each), so the value beside
+        # them always shows and the movement table below stays in view.
+        table.add_column(style="bold", no_wrap=True, overflow="ellipsis", max_width=TITLE_WIDTH)
         table.add_column(ratio=1)
         seams = (
             ("JCG handover", scenario.handover, view.handover_hours),
