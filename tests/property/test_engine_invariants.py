@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -48,6 +49,7 @@ def test_same_seed_same_log(seed, reforms):
     slices=st.lists(st.floats(1, 2000), min_size=1, max_size=30),
     typhoon_at=st.none() | st.floats(0, 10_000),
 )
+@pytest.mark.slow
 def test_slicing_changes_nothing(seed, reforms, slices, typhoon_at):
     """However the run is sliced, each slice returns only events due within it, in time order, and
     the serialised log is the one of a run advanced straight to the instant the typhoon was fired."""
@@ -72,6 +74,7 @@ def test_slicing_changes_nothing(seed, reforms, slices, typhoon_at):
     assert [e.to_json() for e in sliced.events] == [e.to_json() for e in straight.events]
 
 
+@pytest.mark.slow
 @settings(max_examples=20)
 @given(seed=st.integers(0, 2**32 - 1), reforms=REFORM_SETS, ceasefire=st.booleans())
 def test_legal_order_holds(seed, reforms, ceasefire):

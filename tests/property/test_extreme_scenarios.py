@@ -107,6 +107,7 @@ def _runs_to_an_end(changes: dict[str, Any]) -> None:
         assert "\n" not in str(error) and str(error)
 
 
+@pytest.mark.slow
 @settings(max_examples=25 if CI else 5, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=CI)
 @given(extreme_changes(st.sampled_from(["0m", "1m", "2h", "3d"])))
 def test_extreme_scenarios_terminate(changes: dict[str, Any]) -> None:

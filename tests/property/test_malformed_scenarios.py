@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -100,6 +101,7 @@ def test_malformed_deleted_key(path: tuple[Any, ...]) -> None:
     _load(_dump(raw))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.sampled_from(MAPPING_PATHS), st.sampled_from(["ownr", "idd", "kidn", "form", "parnet", "latncy", "x"]))
 def test_malformed_misspelt_key(path: tuple[Any, ...], key: str) -> None:
@@ -116,6 +118,7 @@ def test_malformed_misspelt_key(path: tuple[Any, ...], key: str) -> None:
         raise AssertionError(f"unknown key {key!r} at {path} was accepted")
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.sampled_from(PATHS), _wrong_values)
 def test_malformed_wrong_value(path: tuple[Any, ...], value: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -78,6 +79,7 @@ def _scenarios(draw: st.DrawFn) -> Scenario:
     return Scenario.model_validate(raw)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(_scenarios())
 def test_roundtrip_generated(scenario: Scenario) -> None:

@@ -125,6 +125,7 @@ async def test_display_seat_shows_public_news_only(host):
     await facilitator.close()
 
 
+@pytest.mark.slow
 async def test_facilitator_seat_writes_an_ad_hoc_inject(host):
     """j: pick the recipient, type the synopsis; the host fires it to that agency."""
     app = SeatApp(host.url, host.codes.facilitator, reconnect=False)

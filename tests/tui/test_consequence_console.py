@@ -47,6 +47,7 @@ def test_state_value_shows_unit_and_bounds():
     assert state_value(StateView("t", "Relief", "t", 2.0, 0.0, None)).plain == "2 t (at least 0)"
 
 
+@pytest.mark.slow
 async def test_status_panel_and_decision_modal_show_state_and_consequences():
     from tui.app import TabletopApp
 

@@ -118,6 +118,7 @@ async def show_everywhere(sakishima, text: str) -> None:
         assert app.is_running
 
 
+@pytest.mark.slow
 async def test_closing_tag_in_a_synopsis_does_not_crash(sakishima):
     """The reported crash: '[/]' typed as an ad-hoc inject's synopsis (and as a note, and a title)."""
     await show_everywhere(sakishima, "[/]")
@@ -172,6 +173,7 @@ def withheld_sim(sakishima) -> Simulation:
     return sim
 
 
+@pytest.mark.slow
 async def test_withheld_order_is_not_shown_running(make, sakishima):
     """After 'Withhold for now' the console says withheld, never 'running since', and the debrief
     rates it U like the report does."""
@@ -210,6 +212,7 @@ async def test_debrief_table_shows_the_shared_rating(make, sakishima):
 # -- a failed journal write ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_failed_journal_write_is_kept_and_retried(make, tmp_path):
     """Disk full while writing a note: the facilitator is told, the console keeps running and the
     note is written once the disk has room again."""

@@ -52,6 +52,7 @@ async def test_space_pauses_and_resumes_the_clock(make):
         assert app.session.paused and app.sim.now == frozen
 
 
+@pytest.mark.slow
 async def test_speed_keys_change_the_pace(make):
     """+ and - move through the speeds, from 1 sim-minute/s to 1 sim-day/s, and stop at the ends."""
     app = make()
@@ -81,6 +82,7 @@ async def test_step_goes_to_the_next_event(make):
         assert app.session.paused
 
 
+@pytest.mark.slow
 async def test_fire_library_inject_now_is_exact(make):
     """i -> library -> confirm fires the inject at the current simulated time."""
     app = make()
@@ -111,6 +113,7 @@ async def test_cancelled_inject_changes_nothing(make):
         assert not app.sim.inputs
 
 
+@pytest.mark.slow
 async def test_adhoc_inject_is_validated_then_fired(make):
     """The ad-hoc form shows schema errors, and fires a valid inject."""
     app = make()
@@ -189,6 +192,7 @@ async def test_decision_modal_answer_changes_the_run(make):
     assert metrics_a["decisions"] != metrics_b["decisions"]
 
 
+@pytest.mark.slow
 async def test_decision_later_then_d_answers_it(make):
     """escape leaves the decision pending; d reopens it for the role."""
     app = make(roles=("nss",), pause_on_decision=True)
@@ -220,6 +224,7 @@ async def test_facilitator_can_override_a_modelled_decision(make):
         assert decision.status == "taken" and decision.by == "human:facilitator"
 
 
+@pytest.mark.slow
 async def test_role_switch_hides_the_msel(make):
     """r switches to a role view: only that agency's inbox and decisions are shown."""
     app = make()
@@ -265,6 +270,7 @@ async def test_advance_stops_at_a_persons_decision(make):
         assert app.sim.now == 20.0
 
 
+@pytest.mark.slow
 async def test_note_is_kept_with_the_session(make):
     """o adds a timestamped observation to the run."""
     app = make()
@@ -307,6 +313,7 @@ async def test_quit_asks_first(make):
     assert app.return_code == 0
 
 
+@pytest.mark.slow
 async def test_debrief_and_help(make):
     """b opens the debrief with the decisions taken so far; ? opens the help."""
     app = make()
@@ -343,6 +350,7 @@ async def test_journal_hook_sees_every_input(make):
         assert kinds[:5] == ["view", "resume", "pause", "speed", "note"]
 
 
+@pytest.mark.slow
 async def test_console_session_is_journaled_and_resumes_exactly(make, tmp_path):
     """`ttxsim play` records every console input as it happens; resuming the journal
     rebuilds the same run, and `ttxsim replay` finds it identical."""

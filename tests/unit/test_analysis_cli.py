@@ -47,6 +47,7 @@ def test_compare_jobs_1_and_2_print_identical_json(capsys):
     assert one == two
 
 
+@pytest.mark.slow
 def test_compare_out_writes_tables_figures_and_manifest(tmp_path, capsys):
     """--out writes the per-replication table, summary, figures and a manifest that names the inputs."""
     pytest.importorskip("matplotlib", reason="optional extra ttxsim[analysis] not installed")

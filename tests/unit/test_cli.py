@@ -288,6 +288,7 @@ def test_a_bad_flag_value_is_shown_harmlessly(capsys):
     assert "\x1b" not in err and "\\x1b[2J" in err
 
 
+@pytest.mark.slow
 def test_max_size_raises_the_scenario_size_limit(tmp_path, capsys):
     """A scenario over the default limit is refused with the way out named; --max-size lets it in."""
     from sim.scenario.loader import DEFAULT_MAX_SIZE, set_max_size

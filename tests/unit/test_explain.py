@@ -259,6 +259,7 @@ def test_compare_reports_each_kind_and_how_a_reform_shifts_it(capsys):
         assert shift == pytest.approx(0.0, abs=1e-6), kind
 
 
+@pytest.mark.slow
 def test_a_very_long_chain_still_adds_up():
     """Thousands of decisions in a row: the walk stops before Python's recursion limit, and the
     segments still cover the metric exactly (the unwalked rest says so)."""

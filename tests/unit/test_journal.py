@@ -152,6 +152,7 @@ def test_cli_replay_exit_codes(tmp_path, capsys):
     assert main(["replay", str(tmp_path / "nope.ttxj")]) == 2
 
 
+@pytest.mark.slow
 def test_readers_never_mark_a_crashed_session_closed(tmp_path, capsys, monkeypatch):
     """journal, replay, report, the listing and decision scripts read a crashed journal and leave it crashed."""
     from sim.cli import main

@@ -65,6 +65,7 @@ async def test_debrief_lists_its_metrics_and_objectives():
         assert "JCG handover" not in text and "Prior consultation" not in text and "Evacuated" not in text
 
 
+@pytest.mark.slow
 async def test_decision_dialog_shows_each_options_consequence():
     app = app_for(roles=("jcg_11th",))
     async with app.run_test(size=SIZE) as pilot:
