@@ -99,7 +99,9 @@ def scenario_source(scenario: Scenario | str | Path) -> tuple[str, str]:
             return entry[1], entry[2]
         import yaml
 
-        data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        data = scenario.model_dump(
+            mode="json", by_alias=True, exclude_unset=True
+        )  # unset, not None: a patch may set a value to null
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True), f"<{scenario.scenario.id}>"
     from sim.scenario.bundled import resolve
     from sim.scenario.loader import read_scenario_text

@@ -140,3 +140,16 @@ def test_compare_reports_the_scenarios_own_metrics():
     """Metrics declared in the scenario (`metrics:`) come out under their own ids."""
     frame = sim.compare(ROOT / "tests" / "data" / "consequences.yaml", n=3, seed=1)
     assert {"recognised_hours", "peak_escalation"} <= set(frame.metric)
+
+
+@pytest.mark.parametrize("name", ["sakishima", "senkaku", "tsunami"])
+def test_a_scenario_built_in_code_dumps_and_loads_back_equal(name):
+    """A Scenario object with no file behind it (here a copy) is dumped to YAML and reloads equal,
+    reform patches that set a value to null included."""
+    from sim.api import _validated, scenario_source
+
+    original = sim.load_scenario(name)
+    copy = original.model_copy()
+    text, filename = scenario_source(copy)
+    assert filename.startswith("<")
+    assert _validated(text, filename) == original
