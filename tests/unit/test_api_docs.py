@@ -39,4 +39,4 @@ def test_python_api_page_runs(capsys):
     assert "Sakishima" in printed
     assert "integrated_authority" in printed
     assert "paired replications" in printed
-    assert "decisions.basic_response_policy" in printed
+    assert "decisions.cabinet_procedure" in printed
