@@ -2,27 +2,9 @@
 
 `sim.session.door.Session` is the door every input passes through, for the
 console (`ttxsim play`), the session host (`ttxsim host`) and the journal
-alike; this module keeps the console's imports working.
+alike; this module keeps the console's imports working by re-exporting
+`sim.session`'s names (listed once, there).
 """
 
-from sim.session.door import (
-    DEFAULT_SPEED,
-    FACILITATOR,
-    SPEEDS,
-    WRITE_ERRORS,
-    Session,
-    SessionInput,
-    StepOutcome,
-    speed_label,
-)
-
-__all__ = [
-    "DEFAULT_SPEED",
-    "FACILITATOR",
-    "SPEEDS",
-    "WRITE_ERRORS",
-    "Session",
-    "SessionInput",
-    "StepOutcome",
-    "speed_label",
-]
+from sim.session import *  # noqa: F403 - the same names, said once in sim.session
+from sim.session import __all__  # noqa: F401
