@@ -37,6 +37,21 @@ async def test_briefing_roles_become_human(make):
         assert app.sim.now == 0.0 and app.session.paused
 
 
+@pytest.mark.parametrize(
+    ("pause_on_decision", "said"),
+    [(False, "the clock keeps running while they decide"), (True, "the clock stops until it is answered")],
+)
+async def test_briefing_says_whether_a_decision_stops_the_clock(make, pause_on_decision, said):
+    """The briefing tells the class what `play` (or `play --pause-on-decision`) will do."""
+    from textual.widgets import Static
+
+    app = make(pause_on_decision=pause_on_decision)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        shown = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert said in shown
+
+
 async def test_space_pauses_and_resumes_the_clock(make):
     """space runs the clock; space again freezes simulated time."""
     app = make()
