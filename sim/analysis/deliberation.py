@@ -151,6 +151,8 @@ class _Index:
         self.taken: dict[str, list[float]] = {}
         self.fired: dict[str, float] = {}
         self.learned: dict[tuple[str, str], list[float]] = {}
+        self.state: dict[str, list[tuple[float, str, Any]]] = {}
+        """Variable id -> (time, cause, value) of each change."""
         self.first_outcome: dict[str, SimEvent] = {}
         """Each decision's first answer (or skip): the one `rate_decisions` rates."""
         for e in events:
@@ -162,6 +164,8 @@ class _Index:
             elif kind in ("decision_taken", "decision_skipped") and e.target:
                 self.taken.setdefault(e.target, []).append(e.time)
                 self.first_outcome.setdefault(e.target, e)
+            elif kind == "state_changed" and e.target:
+                self.state.setdefault(e.target, []).append((e.time, e.source, e.data.get("value")))
             elif kind == "inject_fired":
                 self.fired.setdefault(str(e.data.get("inject")), e.time)
             elif kind == "message_handled" and not e.data.get("relay"):
@@ -177,7 +181,17 @@ class _Index:
         return pending if pending is not None else taken.time - float(taken.data.get("waited") or 0.0)
 
     def origin(self, kind: str, fact: str, until: float) -> tuple[str, float] | None:
-        """The event a fact stands for (at or before `until`): the decision taken, or the inject fired."""
+        """The event a fact stands for (at or before `until`): the decision taken, the inject fired, or
+        the last change of a state variable, named by its cause (`inject x (escalation 4)`)."""
+        if kind == "state":
+            changes = [c for c in self.state.get(fact, ()) if c[0] <= until + 1e-9]
+            if not changes:
+                return None
+            time, cause, value = changes[-1]
+            what, _, ident = cause.partition(":")
+            named = f"{what} {ident.split('=')[0]}" if ident else what
+            label = f"{named} ({fact} {value:g})" if isinstance(value, int | float) else named
+            return label, time
         if kind == "decision":
             decided = self._last(self.taken.get(fact), until)
             return None if decided is None else (f"decision {fact}", decided)
@@ -192,7 +206,7 @@ class _Index:
             from sim.domain.conditions import subjects
 
             for kind, ident in subjects(spec.when):  # `when:` is about the world: no message needed
-                origin = self.origin(kind, ident, came_up) if kind in ("decision", "inject") else None
+                origin = self.origin(kind, ident, came_up)
                 if origin is not None and abs(origin[1] - came_up) < 1e-9:
                     return origin
         best: tuple[float, str, str] | None = None

@@ -21,6 +21,9 @@ channels:
 injects:
   - {id: alert, at: 1h, to: [tokyo], synopsis: Missiles on the radar}
   - {id: siren, at: 10h, to: [town], synopsis: Sirens tested}
+  - {id: strike, at: 12h, to: [tokyo], synopsis: A strike on the port, effects: [{kind: add, state: threat, value: 2}]}
+state:
+  - {id: threat, title: Threat level, initial: 1}
 decisions:
   - {id: warn, title: "Tokyo: warn?", owner: tokyo, requires: [{inject: alert}], delay: 1h, notify: [town],
      options: [{id: "yes", label: Warn}, {id: "no", label: Hold}], expected: Warn the town, expected_within: 30m}
@@ -30,6 +33,8 @@ decisions:
      options: [{id: "yes", label: Drill}]}
   - {id: review, title: "Town: review the posture?", owner: town, requires: [{decision: warn}], delay: 3h,
      repeat: 12h, options: [{id: keep, label: Keep}], expected_within: 1h}
+  - {id: shelter, title: "Town: shelter?", owner: town, requires: [{decision: warn}], when: {state: threat, at_least: 3},
+     delay: 1h, options: [{id: "yes", label: Shelter}]}
   - {id: later, title: "Tokyo: stand down?", owner: tokyo, requires: [{inject: siren}], delay: 1h,
      options: [{id: "yes", label: Stand down}]}
 """
@@ -49,6 +54,8 @@ def session():
     sim.decide("act", "yes", "town")  # 80 min after 02:00: late (S, within 2 x 1 h)
     sim.advance(660)
     sim.decide("drill", "yes", "town")  # 1 h after the sirens at 10:00
+    sim.advance(12 * 60 + 45)
+    sim.decide("shelter", "yes", "town")  # 45 min after the strike raised the threat at 12:00
     sim.advance(150 + 720 + 150)  # review re-opens at 14:30 (12 h after 02:30); 2.5 h later
     sim.decide("review", "keep", "town")
     sim.evaluate("act", "M", "Ms Sato", "slow to act")
@@ -69,6 +76,7 @@ def test_each_decision_a_person_took_in_the_order_taken(session):
         ("review", "town"),
         ("act", "town"),
         ("drill", "town"),
+        ("shelter", "town"),
         ("review", "town"),
     ]
     assert "later" not in {r.decision for r in rows}  # the model's own decisions are not a person's
@@ -92,6 +100,8 @@ def test_time_from_the_triggering_inject_or_decision(session):
     assert (act.trigger, act.triggered_at, act.from_trigger) == ("decision warn", 90.0, 110.0)
     drill = rows[("drill", 660.0)]  # its `when:` held the instant the sirens sounded
     assert (drill.trigger, drill.triggered_at, drill.from_trigger) == ("inject siren", 600.0, 60.0)
+    shelter = rows[("shelter", 765.0)]  # a state its `when:` watches, changed by an inject's effect
+    assert (shelter.trigger, shelter.triggered_at, shelter.deliberation) == ("inject strike (threat 3)", 720.0, 45.0)
 
 
 def test_ratings_come_from_the_one_rater(session):
