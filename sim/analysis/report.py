@@ -24,6 +24,11 @@ Ratings (HSEEP P/S/M/U) are derived, not judged, and the report says how:
 
 Capability (objective) ratings are the worst rating of their rows, a
 deliberately conservative summary for the evaluator to revise.
+
+Beside expected versus actual, a table lists each decision a person took (a
+played role, or the facilitator overriding): when it came up, when it was taken,
+the deliberation, the time since its triggering inject or decision, and its
+rating, from `sim.analysis.deliberation`, as the console debrief shows it.
 """
 
 from __future__ import annotations
