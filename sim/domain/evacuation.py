@@ -1002,6 +1002,18 @@ class Evacuation:
                 self._join_island(self.islands[m.hub_island], groups, home)
 
     def _voluntary_departures(self, now: float) -> None:
+        """Tourists of municipalities whose movement has not started leave on scheduled services.
+
+        They take seats like everyone else (domain facts §8.6): a hub island's
+        tourists go to its airport by their own means, pass the same security
+        lanes and board the hub's flights, which count against its stands and
+        daily cap; an outer island's tourists take its feeder first. At the
+        terminal they queue with evacuees in order of arrival (the airside queue
+        is first come, first served), so once movement starts somewhere on the
+        island they compete for the same seats. The daily rate is what would
+        leave; an airport whose terminal is full turns the excess away for that
+        tick (it does not pile up).
+        """
         cfg = self.config.tourists
         open_at, close_at = window_bounds(cfg.voluntary_hours)
         length = close_at - open_at
@@ -1020,9 +1032,41 @@ class Evacuation:
         n = min(int(amount), sum(tourists.values()))
         self._voluntary_carry = amount - int(amount)
         for m, k in apportion(n, tourists).items():
-            groups = {(m, TOURIST): min(k, tourists[m])}
-            self.ledger.move(groups, f"home:{m}", "gone_home")
-            self._left_islands(groups)
+            self._tourists_leave(m, {(m, TOURIST): min(k, tourists[m])})
+
+    def _tourists_leave(self, municipality: str, groups: Groups) -> None:
+        """Send voluntarily departing tourists towards a seat (see `_voluntary_departures`)."""
+        home = f"home:{municipality}"
+        if self._is_outer(municipality):
+            port = self._ports[municipality]
+            self.ledger.move(groups, home, port.place)
+            port.put(groups)
+            return
+        island = self.islands[self.municipalities[municipality].cfg.hub_island]
+        if not island.air:  # an island served only by sea: its ships take whoever registers
+            self._join_island(island, groups, home)
+            return
+        ledger = self.ledger
+        hub = max(
+            island.air,
+            key=lambda h: (
+                (h.cfg.terminal_capacity - ledger.total(h.landside) - h.airside.total) / h.cfg.terminal_capacity
+            ),
+        )
+        room = hub.cfg.terminal_capacity - ledger.total(hub.landside) - hub.airside.total
+        groups = {g: min(n, max(0, room)) for g, n in groups.items()}
+        people = sum(groups.values())
+        if people == 0:
+            return
+        ledger.move(groups, home, hub.landside)
+        env = self.env
+        cleared = hub.lanes.serve(
+            env.now, people * self.streams.sample(hub.cfg.security_time, f"evacuation.security.tourists.{hub.id}")
+        )
+        env.timeout(cleared - env.now).callbacks.append(
+            lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
+        )
+        hub.demand.fire()
 
     def _onward(self, now: float) -> None:
         """Stage C: arrival nodes -> onward transfer -> reception -> lodging; tourists go home."""
@@ -1160,7 +1204,7 @@ class Evacuation:
         for hub in [*self.air_hubs.values(), *self.sea_hubs.values()]:
             days = sorted(hub.daily)
             daily = [hub.daily.get(d, 0) for d in range(days[0], days[-1] + 1)] if days else []
-            full = daily[1:-1]
+            full = _full_days_of(hub.daily, start)
             hubs[hub.id] = {
                 "mode": hub.cfg.mode,
                 "flights": hub.flights,
@@ -1179,6 +1223,18 @@ class Evacuation:
             "hubs": hubs,
             "series": {k: list(v) for k, v in self._series.items()},
         }
+
+
+def _full_days_of(daily: dict[int, int], start: float | None) -> list[int]:
+    """People per calendar day over the hub's full days of the evacuation: after the day
+    movement first started (tourists' departures before it are scheduled traffic, not
+    the plan's throughput) and before the last day anyone left."""
+    if not daily:
+        return []
+    first, last = min(daily), max(daily)
+    if start is not None:
+        first = max(first, math.floor(start / DAY))
+    return [daily.get(d, 0) for d in range(first + 1, last)]
 
 
 def _ignore(_data: dict[str, Any]) -> None:
