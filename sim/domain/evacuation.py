@@ -252,6 +252,12 @@ class IslandState:
         self.reg = Queue(f"reg:{island_id}")
         self.desks = ServiceBank(desks)
         self.idle_buses = buses
+        self.returning: list[float] = []
+        """When each bus on the road is back at the registration centre (a heap): a bus
+        coming back is no SimPy event of its own; the centre looks at the clock when it
+        dispatches, and wakes up at the earliest return only while people wait for a bus."""
+        self.wake_at: float | None = None
+        """When the pending "a bus is back" wake-up fires, if one is scheduled."""
         self.seats = seats
         self.air: list[AirHubState] = []
         self.sea: SeaHubState | None = None
@@ -694,45 +700,59 @@ class Evacuation:
             self._dispatch_buses(island)
 
     def _dispatch_buses(self, island: IslandState) -> None:
-        """Send idle buses with registered loads to the airport with the most room."""
+        """Send idle buses with registered loads to the airport with the most room.
+
+        Called when something the dispatch depends on changed: people registered,
+        a flight left (terminal room), or the earliest bus on the road is back."""
         env, ledger = self.env, self.ledger
-        while island.idle_buses > 0 and island.reg.total > 0:
-            want = min(island.seats, island.reg.total)
+        reg = island.reg
+        if reg.total == 0:
+            return
+        now = env.now
+        returning = island.returning
+        while returning and returning[0] <= now + EPS:
+            heapq.heappop(returning)
+            island.idle_buses += 1
+        registration_time = self._island_cfg[island.id].registration_time
+        care_factor = self.config.care_factor
+        while island.idle_buses > 0 and reg.total > 0:
+            want = min(island.seats, reg.total)
             best, best_room = None, -1.0
             for hub in island.air:
                 room = hub.cfg.terminal_capacity - ledger.total(hub.landside) - hub.airside.total
                 if room >= want and room / hub.cfg.terminal_capacity > best_room:
                     best, best_room = hub, room / hub.cfg.terminal_capacity
             if best is None:
-                return
+                return  # the terminals are full: the next departure calls again
             hub = best
-            groups = island.reg.take(want)
-            ledger.move(groups, island.reg.place, hub.landside)
+            groups = reg.take(want)
+            ledger.move(groups, reg.place, hub.landside)
             island.idle_buses -= 1
-            weighted = sum(n * (self.config.care_factor if g[1] == CARE else 1.0) for g, n in groups.items())
-            cfg_island = self._island_cfg[island.id]
+            weighted = sum(n * (care_factor if g[1] == CARE else 1.0) for g, n in groups.items())
             registered = island.desks.serve(
-                env.now,
-                weighted * self.streams.sample(cfg_island.registration_time, f"evacuation.registration.{island.id}"),
+                now, weighted * self.streams.sample(registration_time, f"evacuation.registration.{island.id}")
             )
             at_airport = registered + hub.cfg.bus_time
             cleared = hub.lanes.serve(
                 at_airport, weighted * self.streams.sample(hub.cfg.security_time, f"evacuation.security.{hub.id}")
             )
-            env.timeout(cleared - env.now).callbacks.append(
+            env.timeout(cleared - now).callbacks.append(
                 lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
             )
-            env.timeout(at_airport + hub.cfg.bus_time - env.now).callbacks.append(
-                lambda _e, island=island: self._bus_back(island)
-            )
+            heapq.heappush(returning, at_airport + hub.cfg.bus_time)
             hub.demand.fire()
+        if reg.total > 0 and returning and (island.wake_at is None or returning[0] < island.wake_at - EPS):
+            island.wake_at = returning[0]
+            env.timeout(max(0.0, returning[0] - now)).callbacks.append(lambda _e, island=island: self._bus_back(island))
 
     def _cleared_security(self, hub: AirHubState, groups: Groups) -> None:
         self.ledger.move(groups, hub.landside, hub.airside.place)
         hub.airside.put(groups)
 
     def _bus_back(self, island: IslandState) -> None:
-        island.idle_buses += 1
+        """The wake-up for the earliest bus back while people waited for one."""
+        if island.wake_at is not None and island.wake_at <= self.env.now + EPS:
+            island.wake_at = None
         self._dispatch_buses(island)
 
     def _check_cleared(self, municipality: str) -> None:
