@@ -37,7 +37,7 @@ import simpy
 from sim.domain.context import Context
 from sim.domain.ledger import Groups, Ledger, Queue, apportion, split
 from sim.domain.state import Adjustable, Adjuster
-from sim.engine.streams import RandomStreams
+from sim.engine.streams import RandomStreams, sample
 from sim.errors import ModelError
 from sim.events import Kind
 from sim.scenario.evacuation import (
@@ -51,7 +51,7 @@ from sim.scenario.evacuation import (
     VesselGroup,
     departure_window,
 )
-from sim.scenario.types import Window
+from sim.scenario.types import Mixture, Window
 
 DAY = 1440.0
 EPS = 1e-6
@@ -214,6 +214,7 @@ class AirHubState:
         self.evacuation_priority = 0 if first else 1
         self.military_priority = 1 if first else 0
         self.lanes = ServiceBank(cfg.security_lanes, cfg.hours)
+        self.security_stream = f"evacuation.security.{cfg.id}"
         self.airside = Queue(f"airside:{cfg.id}")
         self.landside = f"landside:{cfg.id}"
         self.transit = f"leg:{cfg.id}"
@@ -250,6 +251,7 @@ class IslandState:
     def __init__(self, island_id: str, desks: int, buses: int, seats: int) -> None:
         self.id = island_id
         self.reg = Queue(f"reg:{island_id}")
+        self.registration_stream = f"evacuation.registration.{island_id}"
         self.desks = ServiceBank(desks)
         self.idle_buses = buses
         self.returning: list[float] = []
@@ -327,6 +329,8 @@ class Evacuation:
         self._adjuster = Adjuster(Context(env, streams, emit, lambda: env.now))
         self._compliance = Adjustable(1.0, 0.0)
         self._state: dict[str, float] = {}
+        self._draws: dict[str, tuple[Any, Callable[[], float]]] = {}
+        """Resolved samplers by stream: (the distribution, its draw), see `_draw`."""
         """State variables the scenario wires to this model (turnout `scale`, hub `capacity_scale`)."""
         self.voluntary = False
         self._voluntary_last = env.now
@@ -342,7 +346,8 @@ class Evacuation:
         self.ledger = Ledger(self._population(), lambda g: f"home:{g[0]}", lambda: env.now)
         self._add_places()
         self._quota = self._host_quotas()
-        self._lodging = {h.id: simpy.Container(env, capacity=max(1, h.lodging), init=h.lodging) for h in config.hosts}
+        self._lodging = {h.id: h.lodging for h in config.hosts}
+        """Rooms still free per host prefecture (a count: taking rooms never waits, so no SimPy container)."""
         self._transfers: dict[str, deque[tuple[float, Groups]]] = {h.id: deque() for h in config.hosts}
         self._homebound: deque[tuple[float, Groups]] = deque()
         self._ports = {m: Queue(f"port:{m}") for m in self.municipalities if self._is_outer(m)}
@@ -713,7 +718,7 @@ class Evacuation:
         while returning and returning[0] <= now + EPS:
             heapq.heappop(returning)
             island.idle_buses += 1
-        registration_time = self._island_cfg[island.id].registration_time
+        registration_time = self._draw(self._island_cfg[island.id].registration_time, island.registration_stream)
         care_factor = self.config.care_factor
         while island.idle_buses > 0 and reg.total > 0:
             want = min(island.seats, reg.total)
@@ -729,13 +734,9 @@ class Evacuation:
             ledger.move(groups, reg.place, hub.landside)
             island.idle_buses -= 1
             weighted = sum(n * (care_factor if g[1] == CARE else 1.0) for g, n in groups.items())
-            registered = island.desks.serve(
-                now, weighted * self.streams.sample(registration_time, f"evacuation.registration.{island.id}")
-            )
+            registered = island.desks.serve(now, weighted * registration_time())
             at_airport = registered + hub.cfg.bus_time
-            cleared = hub.lanes.serve(
-                at_airport, weighted * self.streams.sample(hub.cfg.security_time, f"evacuation.security.{hub.id}")
-            )
+            cleared = hub.lanes.serve(at_airport, weighted * self._draw(hub.cfg.security_time, hub.security_stream)())
             env.timeout(cleared - now).callbacks.append(
                 lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
             )
@@ -744,6 +745,20 @@ class Evacuation:
         if reg.total > 0 and returning and (island.wake_at is None or returning[0] < island.wake_at - EPS):
             island.wake_at = returning[0]
             env.timeout(max(0.0, returning[0] - now)).callbacks.append(lambda _e, island=island: self._bus_back(island))
+
+    def _draw(self, dist: Any, stream: str) -> Callable[[], float]:
+        """Draws from `dist` on the named stream, the same as `streams.sample` gives, with the
+        stream looked up once (a bus load costs two draws; this is on the hot path)."""
+        known = self._draws.get(stream)
+        if known is not None and known[0] is dist:
+            return known[1]
+        if isinstance(dist, Mixture):  # keeps the streams' record of which component drew
+            draw = lambda: self.streams.sample(dist, stream)  # noqa: E731
+        else:
+            rng = self.streams.stream(stream)
+            draw = lambda: sample(dist, rng)  # noqa: E731
+        self._draws[stream] = (dist, draw)
+        return draw
 
     def _cleared_security(self, hub: AirHubState, groups: Groups) -> None:
         self.ledger.move(groups, hub.landside, hub.airside.place)
@@ -1110,10 +1125,9 @@ class Evacuation:
                 _, groups = line.popleft()
                 ledger.move(groups, f"transfer:{prefecture}", f"reception:{prefecture}")
             waiting = ledger.total(f"reception:{prefecture}")
-            lodging = self._lodging[prefecture]
-            admit = min(waiting, int(lodging.level))
+            admit = min(waiting, self._lodging[prefecture])
             if admit > 0:
-                lodging.get(admit)
+                self._lodging[prefecture] -= admit
                 groups = split(ledger.groups(f"reception:{prefecture}"), admit)
                 ledger.move(groups, f"reception:{prefecture}", f"host:{prefecture}")
                 self.emit(Kind.reached_host, "reception", prefecture, prefecture=prefecture, people=admit)
