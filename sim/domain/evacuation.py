@@ -102,6 +102,15 @@ def overlap_minutes(t1: float, t2: float, open_at: float, close_at: float) -> fl
     return total
 
 
+def drawer(streams: RandomStreams, dist: Any, stream: str) -> Callable[[], float]:
+    """Draws from `dist` on the named stream, the same values `streams.sample` gives, with the
+    stream looked up once (every bus load draws twice: this is on the hot path)."""
+    if isinstance(dist, Mixture):  # keeps the streams' record of which component drew
+        return lambda: streams.sample(dist, stream)
+    rng = streams.stream(stream)
+    return lambda: sample(dist, rng)
+
+
 class ServiceBank:
     """Parallel servers (desks, lanes) booked one batch at a time.
 
@@ -197,7 +206,9 @@ class Leg:
 class AirHubState:
     """One airport: stands, pool of aircraft, security lanes, terminal pull."""
 
-    def __init__(self, env: simpy.Environment, cfg: AirHub, dest_window: Window) -> None:
+    def __init__(
+        self, env: simpy.Environment, cfg: AirHub, dest_window: Window, draw_security: Callable[[], float]
+    ) -> None:
         self.cfg = cfg
         self.id = cfg.id
         open_at, close_at = window_bounds(cfg.hours)
@@ -214,7 +225,8 @@ class AirHubState:
         self.evacuation_priority = 0 if first else 1
         self.military_priority = 1 if first else 0
         self.lanes = ServiceBank(cfg.security_lanes, cfg.hours)
-        self.security_stream = f"evacuation.security.{cfg.id}"
+        self.draw_security = draw_security
+        """Minutes per person at security, drawn from the hub's own stream."""
         self.airside = Queue(f"airside:{cfg.id}")
         self.landside = f"landside:{cfg.id}"
         self.transit = f"leg:{cfg.id}"
@@ -248,10 +260,13 @@ class SeaHubState:
 class IslandState:
     """A hub island's landside: registration queue, desks and the bus pool."""
 
-    def __init__(self, island_id: str, desks: int, buses: int, seats: int) -> None:
+    def __init__(
+        self, island_id: str, desks: int, buses: int, seats: int, draw_registration: Callable[[], float]
+    ) -> None:
         self.id = island_id
         self.reg = Queue(f"reg:{island_id}")
-        self.registration_stream = f"evacuation.registration.{island_id}"
+        self.draw_registration = draw_registration
+        """Minutes per person at a registration desk, drawn from the island's own stream."""
         self.desks = ServiceBank(desks)
         self.idle_buses = buses
         self.returning: list[float] = []
@@ -329,8 +344,6 @@ class Evacuation:
         self._adjuster = Adjuster(Context(env, streams, emit, lambda: env.now))
         self._compliance = Adjustable(1.0, 0.0)
         self._state: dict[str, float] = {}
-        self._draws: dict[str, tuple[Any, Callable[[], float]]] = {}
-        """Resolved samplers by stream: (the distribution, its draw), see `_draw`."""
         """State variables the scenario wires to this model (turnout `scale`, hub `capacity_scale`)."""
         self.voluntary = False
         self._voluntary_last = env.now
@@ -352,7 +365,16 @@ class Evacuation:
         self._homebound: deque[tuple[float, Groups]] = deque()
         self._ports = {m: Queue(f"port:{m}") for m in self.municipalities if self._is_outer(m)}
 
-        self.islands = {i.id: IslandState(i.id, i.registration_desks, i.buses, i.bus_seats) for i in config.islands}
+        self.islands = {
+            i.id: IslandState(
+                i.id,
+                i.registration_desks,
+                i.buses,
+                i.bus_seats,
+                drawer(streams, i.registration_time, f"evacuation.registration.{i.id}"),
+            )
+            for i in config.islands
+        }
         self._island_cfg = {i.id: i for i in config.islands}
         for m in config.municipalities:
             self.islands[m.hub_island].feeds.append(m.id)
@@ -424,7 +446,8 @@ class Evacuation:
         island = self.islands[hub.island]
         self.legs[hub.id] = Leg(hub.id, hub.mode, frozenset({hub.id, hub.island}))
         if isinstance(hub, AirHub):
-            state = AirHubState(self.env, hub, self._arrivals[hub.destination].hours)
+            draw_security = drawer(self.streams, hub.security_time, f"evacuation.security.{hub.id}")
+            state = AirHubState(self.env, hub, self._arrivals[hub.destination].hours, draw_security)
             self.air_hubs[hub.id] = state
             island.air.append(state)
             for n, (aircraft, seats) in enumerate(self._interleaved_fleet(hub)):
@@ -718,7 +741,7 @@ class Evacuation:
         while returning and returning[0] <= now + EPS:
             heapq.heappop(returning)
             island.idle_buses += 1
-        registration_time = self._draw(self._island_cfg[island.id].registration_time, island.registration_stream)
+        registration_time = island.draw_registration
         care_factor = self.config.care_factor
         while island.idle_buses > 0 and reg.total > 0:
             want = min(island.seats, reg.total)
@@ -736,7 +759,7 @@ class Evacuation:
             weighted = sum(n * (care_factor if g[1] == CARE else 1.0) for g, n in groups.items())
             registered = island.desks.serve(now, weighted * registration_time())
             at_airport = registered + hub.cfg.bus_time
-            cleared = hub.lanes.serve(at_airport, weighted * self._draw(hub.cfg.security_time, hub.security_stream)())
+            cleared = hub.lanes.serve(at_airport, weighted * hub.draw_security())
             env.timeout(cleared - now).callbacks.append(
                 lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
             )
@@ -745,20 +768,6 @@ class Evacuation:
         if reg.total > 0 and returning and (island.wake_at is None or returning[0] < island.wake_at - EPS):
             island.wake_at = returning[0]
             env.timeout(max(0.0, returning[0] - now)).callbacks.append(lambda _e, island=island: self._bus_back(island))
-
-    def _draw(self, dist: Any, stream: str) -> Callable[[], float]:
-        """Draws from `dist` on the named stream, the same as `streams.sample` gives, with the
-        stream looked up once (a bus load costs two draws; this is on the hot path)."""
-        known = self._draws.get(stream)
-        if known is not None and known[0] is dist:
-            return known[1]
-        if isinstance(dist, Mixture):  # keeps the streams' record of which component drew
-            draw = lambda: self.streams.sample(dist, stream)  # noqa: E731
-        else:
-            rng = self.streams.stream(stream)
-            draw = lambda: sample(dist, rng)  # noqa: E731
-        self._draws[stream] = (dist, draw)
-        return draw
 
     def _cleared_security(self, hub: AirHubState, groups: Groups) -> None:
         self.ledger.move(groups, hub.landside, hub.airside.place)
