@@ -30,6 +30,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import simpy
@@ -51,7 +52,7 @@ from sim.scenario.evacuation import (
     VesselGroup,
     departure_window,
 )
-from sim.scenario.types import Mixture, Window
+from sim.scenario.types import Mixture, Triangular, Window
 
 DAY = 1440.0
 EPS = 1e-6
@@ -108,6 +109,8 @@ def drawer(streams: RandomStreams, dist: Any, stream: str) -> Callable[[], float
     if isinstance(dist, Mixture):  # keeps the streams' record of which component drew
         return lambda: streams.sample(dist, stream)
     rng = streams.stream(stream)
+    if isinstance(dist, Triangular):  # the bundled scenarios' case: the call `sample` makes, without its dispatch
+        return partial(rng.triangular, dist.low, dist.high, dist.mode)
     return lambda: sample(dist, rng)
 
 
@@ -1117,7 +1120,7 @@ class Evacuation:
         ledger = self.ledger
         for node in self._arrivals:
             place = f"node:{node}"
-            if ledger.total(place) == 0:
+            if ledger.places[place].total == 0:
                 continue
             for group, n in ledger.groups(place).items():
                 if group[1] == TOURIST:
@@ -1130,10 +1133,13 @@ class Evacuation:
                     ledger.move({group: k}, place, f"transfer:{prefecture}")
                     self._transfers[prefecture].append((now + self._hosts[prefecture].transfer_time, {group: k}))
         for prefecture, line in self._transfers.items():
+            reception = f"reception:{prefecture}"
             while line and line[0][0] <= now + EPS:
                 _, groups = line.popleft()
-                ledger.move(groups, f"transfer:{prefecture}", f"reception:{prefecture}")
-            waiting = ledger.total(f"reception:{prefecture}")
+                ledger.move(groups, f"transfer:{prefecture}", reception)
+            waiting = ledger.places[reception].total
+            if waiting == 0:
+                continue
             admit = min(waiting, self._lodging[prefecture])
             if admit > 0:
                 self._lodging[prefecture] -= admit
