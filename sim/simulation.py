@@ -72,38 +72,6 @@ def _simpy_requeues_stopped_runs() -> bool:
     return probe.peek() == 1
 
 
-class _CountingEnvironment(simpy.Environment):
-    """Counts the model events SimPy has processed, so a replay can stop at exactly
-    the point where a person acted, even between two events of the same instant.
-
-    `run(until=...)` adds bookkeeping that depends on how a run was sliced: its
-    stop event raises out of `step()` (never counted), and SimPy 4.1.2 then puts
-    that event back at the head of the queue (priority -1, below every model
-    event) to finish its callbacks when the run resumes; where it does, the first
-    step after a stopped run is bookkeeping and is not counted either. Only
-    SimPy's public API is used; tests/unit/test_packaging.py checks the
-    behaviour this relies on, so a SimPy release that changes it fails there.
-    """
-
-    steps = 0
-    _leftover = False
-    """True while the stopped `until` event SimPy put back is still queued."""
-    _requeues = _simpy_requeues_stopped_runs()
-
-    def run(self, until: Any = None) -> Any:
-        already_done = isinstance(until, simpy.Event) and until.processed  # SimPy returns at once: no stop
-        value = super().run(until)
-        if until is not None and not already_done and self._requeues:
-            self._leftover = True
-        return value
-
-    def step(self) -> None:
-        bookkeeping, self._leftover = self._leftover, False
-        super().step()  # the `until` event's StopSimulation raises here, uncounted
-        if not bookkeeping:
-            self.steps += 1
-
-
 MAX_STEPS_PER_INSTANT = 200_000
 """Most SimPy events one simulated instant may process. The bundled scenario needs
 a few hundred at its busiest instant; far more means a loop that never lets time
@@ -137,13 +105,34 @@ def _part_of_model(event: simpy.Event) -> str:
     return "the model"
 
 
-class _GuardedEnvironment(_CountingEnvironment):
-    """Stops a zero-time loop: past `max_per_instant` steps at one simulated instant,
-    `step()` raises `ModelError` naming the part of the model that keeps scheduling
-    itself, instead of spinning (and growing the log) for ever."""
+class _CountingEnvironment(simpy.Environment):
+    """The run's SimPy environment, with two jobs done in one `step()` (it runs for every
+    model event, so one override instead of two stacked ones):
+
+    - it counts the model events SimPy has processed, so a replay can stop at exactly
+      the point where a person acted, even between two events of the same instant.
+      `run(until=...)` adds bookkeeping that depends on how a run was sliced: its
+      stop event raises out of `step()` (never counted), and SimPy 4.1.2 then puts
+      that event back at the head of the queue (priority -1, below every model
+      event) to finish its callbacks when the run resumes; where it does, the first
+      step after a stopped run is bookkeeping and is not counted either. Only
+      SimPy's public API is used for this; tests/unit/test_packaging.py checks the
+      behaviour it relies on, so a SimPy release that changes it fails there;
+    - it stops a zero-time loop: past `max_per_instant` steps at one simulated
+      instant, `step()` raises `ModelError` naming the part of the model that keeps
+      scheduling itself, instead of spinning (and growing the log) for ever.
+    """
+
+    steps = 0
+    _leftover = False
+    """True while the stopped `until` event SimPy put back is still queued."""
+    _requeues = _simpy_requeues_stopped_runs()
 
     def __init__(
-        self, initial_time: float, describe_time: Callable[[float], str], max_per_instant: int = MAX_STEPS_PER_INSTANT
+        self,
+        initial_time: float = 0.0,
+        describe_time: Callable[[float], str] = format_duration,
+        max_per_instant: int = MAX_STEPS_PER_INSTANT,
     ) -> None:
         super().__init__(initial_time=initial_time)
         self.max_per_instant = max_per_instant
@@ -151,18 +140,30 @@ class _GuardedEnvironment(_CountingEnvironment):
         self._instant = initial_time
         self._at_instant = 0
 
+    def run(self, until: Any = None) -> Any:
+        already_done = isinstance(until, simpy.Event) and until.processed  # SimPy returns at once: no stop
+        value = super().run(until)
+        if until is not None and not already_done and self._requeues:
+            self._leftover = True
+        return value
+
     def step(self) -> None:
-        if self._queue:
-            when, _, _, event = self._queue[0]
+        queue = self._queue
+        if queue:
+            when = queue[0][0]
             if when != self._instant:
-                self._instant, self._at_instant = when, 0
-            self._at_instant += 1
-            if self._at_instant > self.max_per_instant:
-                raise ModelError(
-                    f"time stopped advancing at {self._describe_time(when)}: more than "
-                    f"{self.max_per_instant:,} model steps at one instant in {_part_of_model(event)}"
-                )
-        super().step()
+                self._instant, self._at_instant = when, 1
+            else:
+                self._at_instant += 1
+                if self._at_instant > self.max_per_instant:
+                    raise ModelError(
+                        f"time stopped advancing at {self._describe_time(when)}: more than "
+                        f"{self.max_per_instant:,} model steps at one instant in {_part_of_model(queue[0][3])}"
+                    )
+        bookkeeping, self._leftover = self._leftover, False
+        simpy.Environment.step(self)  # the `until` event's StopSimulation raises here, uncounted
+        if not bookkeeping:
+            self.steps += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +306,7 @@ class Simulation:
         self.reforms = tuple(reforms)
         self.clock = Clock(scenario.scenario.start)
         self.horizon = scenario.scenario.horizon
-        self._env = _GuardedEnvironment(
+        self._env = _CountingEnvironment(
             self.clock.offset, lambda env_time: self.clock.label(self.clock.to_scenario(env_time))
         )
         self._bus = EventBus(self._now, list(sinks))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sim.domain.conditions import first_held
+from sim.domain.conditions import RECORDED_KINDS, first_held
 from sim.events import Kind, SimEvent
 from sim.scenario.consequences import (
     CountMetric,
@@ -44,7 +44,13 @@ def scenario_metrics(metrics: Sequence[Any], events: Sequence[SimEvent], end: fl
     """
     if end is None:
         end = events[-1].time if events else 0.0
-    return {metric.id: metric_value(metric, events, end) for metric in metrics}
+    facts = [e for e in events if e.kind in RECORDED_KINDS]  # conditions see nothing else: replay only these
+    return {
+        metric.id: metric_value(
+            metric, facts if isinstance(metric, TimeMetric | SpanMetric | IndicatorMetric) else events, end
+        )
+        for metric in metrics
+    }
 
 
 def metric_value(metric: Any, events: Sequence[SimEvent], end: float) -> Value:
