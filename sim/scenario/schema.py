@@ -386,41 +386,6 @@ class Reform(Cited):
     patches: list[Patch] = Field(min_length=1)
 
 
-class Milestone(Strict):
-    """A span between two decisions, reported as a metric in hours."""
-
-    start: Identifier
-    """Decision whose taking starts the clock."""
-    end: Identifier
-    """Decision whose outcome ends it."""
-    delivered_to: Identifier | None = None
-    """End when `end`'s outcome reaches this agency rather than when it is taken."""
-    end_options: list[Identifier] | None = None
-    """Only these outcomes of `end` count."""
-
-
-class HandoverConfig(Cited):
-    """JCG under MoD control (SDF Act Art. 80): the decision chain and what it unlocks."""
-
-    span: Milestone
-    """From the trigger (defence-operation order) to JCG units working under MoD direction."""
-    lifted_by: Identifier | None = None
-    """Decision that lifts control (Art. 80(3))."""
-    evacuation_vessels: int = Field(default=0, ge=0, le=MAX_UNITS)
-    """11th Region vessels assigned to evacuation support once under control."""
-    passengers_per_vessel: int = Field(default=0, ge=0)
-    """Evacuees one vessel carries per trip."""
-    from_hub: Identifier | None = None
-    """Hub whose sea lift the vessels reinforce."""
-
-
-class ConsultationConfig(Cited):
-    """US-Japan prior consultation: the request, Japan's answer and what waits on it."""
-
-    span: Milestone
-    """From the US request until Japan's answer reaches the US side."""
-
-
 class Scenario(Cited):
     """A complete exercise: world, decision chains, MSEL and reforms."""
 
@@ -442,10 +407,6 @@ class Scenario(Cited):
     """The Sakishima evacuation model (omit for exercises without one)."""
     movement: MovementConfig | None = None
     """People moving over a network of places and links to safety, against deadlines (see `movement.py`)."""
-    handover: HandoverConfig | None = None
-    """JCG under MoD control: what to measure and what it unlocks."""
-    consultation: ConsultationConfig | None = None
-    """US-Japan prior consultation: what to measure."""
     state: list[Variable] = []
     """World state: named variables that effects change and conditions, hazards and metrics read."""
     hazards: list[Hazard] = []
