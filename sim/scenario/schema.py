@@ -66,7 +66,7 @@ class Metadata(Cited):
     """What the exercise is, when it starts and how long it may run."""
 
     id: Identifier
-    """Short id used in results, e.g. `sakishima`."""
+    """Short id used in results, e.g. `tsunami`."""
     title: str
     """Title shown on the briefing screen and in reports."""
     description: str = ""
@@ -107,7 +107,7 @@ class Agency(Cited):
 
     id: Identifier
     name: str
-    """Full name, e.g. `Okinawa Prefectural Government`."""
+    """Full name, e.g. `Prefectural Government`."""
     kind: AgencyKind
     parent: Identifier | None = None
     """Next agency up the chain of command (`null` at the top)."""
@@ -118,7 +118,7 @@ class Agency(Cited):
     hours: Window = Field(default_factory=Window)
     """Working hours in which messages are handled; default around the clock."""
     role: str | None = None
-    """Role title for the player who may act for this agency, e.g. `Governor of Okinawa`."""
+    """Role title for the player who may act for this agency, e.g. `Prefectural Governor`."""
     relay: bool = False
     """Passes on messages between any of its lines (a liaison hub, a crisis centre). Without it an
     agency passes messages on only up and down the chain of command."""
@@ -404,7 +404,7 @@ class Scenario(Cited):
     reforms: list[Reform] = []
     """Named overlays an analyst can apply with `--reform`."""
     evacuation: EvacuationConfig | None = None
-    """The Sakishima evacuation model (omit for exercises without one)."""
+    """The staged island evacuation model: feeders, hubs, arrival nodes, hosts (omit for exercises without one)."""
     movement: MovementConfig | None = None
     """People moving over a network of places and links to safety, against deadlines (see `movement.py`)."""
     state: list[Variable] = []
