@@ -74,7 +74,7 @@ class Turnout(Cited):
 
 
 class Municipality(Cited):
-    """One of the five municipalities: its people, its route and its hosts."""
+    """A municipality: its people, its route and its hosts."""
 
     id: Identifier
     name: str

@@ -294,7 +294,8 @@ class VesselsEffect(Cited):
     """Name of the group, so that a later `withdraw` finds it."""
     action: Literal["add", "withdraw"] = "add"
     """`withdraw`: the group's ships finish the trip they are on and leave the lift."""
-    count: int = Field(default=1, ge=1)
+    count: int = Field(default=1, ge=1, le=MAX_UNITS)
+    """Ships that join (each one a process, so at most `MAX_UNITS`)."""
     passengers_per_trip: int = Field(default=1, ge=1)
 
 
