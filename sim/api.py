@@ -406,6 +406,7 @@ def compare(
     (see `comparison_frame` for the columns); `frame.attrs` holds scenario,
     seed and replications. `metrics` keeps only those metrics (default: all).
     """
+    from sim.analysis.compare import MetricTraits
     from sim.analysis.compare import compare as compare_payload
 
     text, filename = scenario_source(scenario)
@@ -414,7 +415,11 @@ def compare(
     with _backend(backend, jobs) as runner:
         rs = run_experiment(arms, n, seed=seed, backend=runner)
     _raise_if_incomplete(rs)
-    payload = {"scenario": model.scenario.id, "seed": seed, **compare_payload(rs, metrics)}
+    payload = {
+        "scenario": model.scenario.id,
+        "seed": seed,
+        **compare_payload(rs, metrics, traits=MetricTraits.of(model)),
+    }
     return comparison_frame(payload)
 
 

@@ -122,6 +122,7 @@ COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("contingency", "Contingency", ("contingency flag", "contingency inject", "contingency (y/n)")),
     ("notes", "Notes", ("remarks", "comments", "note")),
     ("trigger", "Trigger", ()),
+    ("when", "When", ("condition",)),
     ("delay", "Delay", ()),
     ("on_demand", "On Demand", ("on-demand", "library")),
     ("effects", "Effects", ()),
@@ -246,7 +247,7 @@ def inject_row(inject: Inject) -> list[str]:
     data = inject.model_dump(mode="json", by_alias=True, exclude_none=True)
     if inject.on_demand:
         when = _ON_DEMAND
-    elif inject.trigger is not None:
+    elif inject.trigger is not None or inject.when is not None:
         when = _ON_TRIGGER
     else:
         when = format_scenario_time(inject.at or 0.0)
@@ -263,6 +264,7 @@ def inject_row(inject: Inject) -> list[str]:
         "Y" if inject.contingency else "N",
         inject.notes or "",
         _cell_json(data["trigger"]) if inject.trigger is not None else "",
+        _cell_json(data["when"]) if inject.when is not None else "",
         format_duration(inject.delay) if inject.delay else "",
         "Y" if inject.on_demand else "N",
         _cell_json(data["effects"]) if inject.effects else "",
@@ -710,7 +712,7 @@ def _rows_to_injects(
                 raw["contingency"] = True
         except ValueError as error:
             fail("contingency", str(error))
-        for name in ("trigger", "effects"):
+        for name in ("trigger", "when", "effects"):
             if cell(name).strip():
                 try:
                     raw[name] = _structured(cell(name))

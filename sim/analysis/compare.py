@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sim.analysis.replications import ReplicationSet
@@ -46,27 +47,49 @@ def ordered_metrics(names: Sequence[str], first: Sequence[str] = HEADLINE_METRIC
     return head + [m for m in names if m not in head]
 
 
+@dataclass(frozen=True)
+class MetricTraits:
+    """What a scenario says about its metrics that the statistics need."""
+
+    directions: Mapping[str, bool] = field(default_factory=dict)
+    """Per metric, whether lower is better (see `objective_directions`); metrics not
+    named here go by their name (`lower_is_better`)."""
+    proportions: frozenset[str] = frozenset()
+    """Metrics that are 1 or 0 per run (indicators, `objectives.<id>` rows): their
+    intervals stay within [0, 1]."""
+
+    @classmethod
+    def of(cls, scenario: Any) -> MetricTraits:
+        """The traits of a loaded scenario's metrics and objectives."""
+        proportions = {m.id for m in scenario.metrics if m.kind == "indicator"}
+        proportions |= {f"objectives.{o.id}" for o in scenario.objectives}
+        return cls(objective_directions(scenario.objectives), frozenset(proportions))
+
+
 def compare(
     rs: ReplicationSet,
     metrics: Sequence[str] | None = None,
     digits: int | None = 4,
-    directions: Mapping[str, bool] | None = None,
+    traits: MetricTraits | None = None,
 ) -> dict[str, Any]:
     """The design.md payload for every metric (or the given ones), first arm = reference.
 
-    `directions` says, per metric, whether lower is better (see `objective_directions`);
-    metrics it does not name go by their name (`lower_is_better`)."""
+    `traits` (from `MetricTraits.of(scenario)`) give each metric its better direction
+    and mark the 1-or-0 metrics whose intervals must stay within [0, 1]."""
+    traits = traits or MetricTraits()
     names = ordered_metrics(rs.metric_names()) if metrics is None else list(metrics)
     reference, *others = rs.arm_names
     out: dict[str, Any] = {}
     for metric in names:
+        share = metric in traits.proportions
         base_values = rs.values(reference, metric)
-        entry: dict[str, Any] = {reference: summarize(base_values).as_dict(digits)}
-        direction = (directions or {}).get(metric, lower_is_better(metric))
+        entry: dict[str, Any] = {reference: summarize(base_values, proportion=share).as_dict(digits)}
+        direction = traits.directions.get(metric, lower_is_better(metric))
         for arm in others:
             values = rs.values(arm, metric)
-            row = summarize(values).as_dict(digits)
-            row["difference"] = paired_difference(base_values, values, direction).as_dict(digits)
+            row = summarize(values, proportion=share).as_dict(digits)
+            difference = paired_difference(base_values, values, direction, proportion=share)
+            row["difference"] = difference.as_dict(digits)
             entry[arm] = row
         out[metric] = entry
     return {"replications": rs.replications, "metrics": out}

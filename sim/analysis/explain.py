@@ -6,14 +6,16 @@ event that ends the metric to the cause of each step, through the event stream
 alone (never live model state), so a stored journal explains the same way as
 a fresh run. Each step back covers a stretch of time with one reason:
 
-- `deliberation`: a decision had come up and its owner was deciding it
-  (`calendar` instead when the decision's delay mode was a scheduled meeting,
-  e.g. the next regular Tuesday/Friday Cabinet);
+- `deliberation`: a decision had come up and its owner was deciding it;
+- `calendar`: waiting for a slot on the clock: a decision whose delay mode was
+  a scheduled meeting (e.g. the next regular Tuesday/Friday Cabinet), or one
+  whose `when:` had everything but a time window (`after`/`by` at any depth),
+  such as Sakishima's regular Cabinet slots;
 - `message`: a message was on a channel (or on the chain of command);
 - `queue`: it waited for a free desk at a busy agency;
 - `office_hours`: it waited for the agency to open;
 - `handling`: the agency was reading and passing it on;
-- `condition`: everything was known but a `when:` condition did not yet hold;
+- `condition`: everything was known but a `when:` condition on events or state did not yet hold;
 - `script`: the exercise script (an inject's schedule or its trigger delay);
 - `processing`, `transport`, `operating_hours`, `closure`: the evacuation
   after movement started: turnout and check-in before the first departure,
@@ -30,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -391,12 +394,54 @@ class _Walker:
         if spec is None:
             return
         trigger = self._trigger(spec, owner, came_up)
+        window = self._window_wait(spec, pending)
+        if window is not None:
+            opens = f"{self.scenario.scenario.start + timedelta(minutes=came_up):%a %H:%M}"
+            since = trigger[0] if trigger is not None else 0.0  # before that the owner did not know enough
+            self._back_to(
+                max(window, since), "calendar", owner, f"waiting for the time window of: {title} (opens {opens})"
+            )
         if trigger is None:
             self._back_to(0.0, "condition", owner, f"waiting for the conditions of: {title}")
             return
         learned_at, fact = trigger
         self._back_to(learned_at, "condition", owner, f"waiting for the conditions of: {title}")
         self._learned(owner, fact)
+
+    def _window_wait(self, spec, pending: SimEvent | None) -> float | None:
+        """Since when the decision's `when:` waited for the clock alone, or None.
+
+        It came up at the instant one of its time clauses (`after`/`by`, at any depth of
+        `all`/`any`/`not`) opened, and from that start on every decision, inject and state
+        it names already stood as it did then: only a time window (a regular Cabinet's
+        slot, office hours written as a condition) held it back. A wait that ended with an
+        event (a decision, an inject, a state change) stays `condition`; so does a `for:`
+        (a wait after an event, not a slot on the clock).
+        """
+        from sim.domain.conditions import Facts, holds, nodes, subjects
+
+        when = spec.when
+        if when is None or pending is None:
+            return None
+        came_up = pending.time
+        if not any(t is not None and abs(t - came_up) < 1e-6 for n in nodes(when) for t in (n.after, n.by)):
+            return None
+        watched = set(subjects(when))
+        facts = Facts()
+        changes: list[tuple[float, bool]] = [(0.0, holds(when, facts, came_up))]
+        for event in self.events:
+            if event.seq >= pending.seq:
+                break
+            if facts.record(event) in watched:
+                changes.append((event.time, holds(when, facts, came_up)))
+        if not changes[-1][1]:
+            return None
+        ready = came_up
+        for time, held in reversed(changes):
+            if not held:
+                break
+            ready = time
+        return ready if ready < came_up else None
 
     def _trigger(self, spec, owner: str, came_up: float) -> tuple[float, str] | None:
         """The required fact the owner learned last before the decision came up."""

@@ -24,6 +24,11 @@ Ratings (HSEEP P/S/M/U) are derived, not judged, and the report says how:
 
 Capability (objective) ratings are the worst rating of their rows, a
 deliberately conservative summary for the evaluator to revise.
+
+Beside expected versus actual, a table lists each decision a person took (a
+played role, or the facilitator overriding): when it came up, when it was taken,
+the deliberation, the time since its triggering inject or decision, and its
+rating, from `sim.analysis.deliberation`, as the console debrief shows it.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.analysis import ratings
 from sim.analysis.curves import lift_curve
+from sim.analysis.deliberation import Deliberation, duration, human_deliberations
 from sim.analysis.explain import ExplainError, Explanation, critical_path_figure, duration_text, explain
 from sim.files import write_atomic
 from sim.text import markdown_safe, spreadsheet_safe
@@ -132,6 +138,8 @@ class Aar:
     """The scenario's own metrics and objectives as (label, value) rows, in declaration order."""
     critical_path: Explanation | None = None
     """Where the hours of the headline time metric went (`sim.analysis.explain`), None if nothing to explain."""
+    deliberations: list[Deliberation] = field(default_factory=list)
+    """Each decision a person took, timed (`sim.analysis.deliberation`, as the console debrief shows it)."""
 
     def label(self, minutes: float | None) -> str:
         """`D+1 06:00` (calendar day of T+0 is D+0), as the console shows time."""
@@ -377,6 +385,9 @@ def build_aar(
         series=_series(scenario, events),
         scenario_rows=_scenario_rows(scenario, metrics),
         critical_path=_critical_path(scenario, events),
+        deliberations=human_deliberations(
+            scenario, events, inputs, late_factor=late_factor, label=lambda t: _label(meta.start, t)
+        ),
     )
     aar.plan = _plan(aar)
     return aar
@@ -698,6 +709,7 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
             f'<td class="small">{e(row.reason)}</td></tr>'
         )
     out.append("</table>")
+    out += _deliberation_html(aar)
     out.append("<h2>5. Observer notes</h2>")
     if aar.notes:
         out.append("<table><tr><th>Time</th><th>Author</th><th>Note</th></tr>")
@@ -752,6 +764,63 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
+DELIBERATION_HEADERS = ("Decision", "By", "Came up", "Taken", "Deliberation", "Triggered by", "Since trigger", "Rating")
+DELIBERATION_NOTE = (
+    "Each decision a person took (a played role, or the facilitator overriding the model): deliberation is "
+    "from the moment it came up for them to the answer; since trigger is from the inject or decision that "
+    "raised it. The clock ran while they deliberated unless the session paused on decisions."
+)
+
+
+def _deliberation_cells(aar: Aar, row: Deliberation) -> tuple[str, ...]:
+    """One person's decision as table cells (plain text; each renderer escapes it)."""
+    by = f"facilitator (for {aar.agency_names.get(row.owner, row.owner)})" if row.overridden else row.role
+    trigger = row.trigger or "-"
+    if row.triggered_at is not None:
+        trigger += f" at {aar.label(row.triggered_at)}"
+    return (
+        f"{row.decision}: {row.label}",
+        by,
+        aar.label(row.came_up),
+        aar.label(row.taken),
+        duration(row.deliberation),
+        trigger,
+        duration(row.from_trigger),
+    )
+
+
+def _deliberation_html(aar: Aar) -> list[str]:
+    e = html.escape
+    out = ["<h3>Decisions people took: deliberation and timeliness</h3>"]
+    if not aar.deliberations:
+        return [*out, "<p>No person took a decision in this record (modelled decision makers only).</p>"]
+    out.append(f'<p class="small">{e(DELIBERATION_NOTE)}</p>')
+    out.append('<table id="deliberation"><tr>' + "".join(f"<th>{h}</th>" for h in DELIBERATION_HEADERS) + "</tr>")
+    for row in aar.deliberations:
+        cells = "".join(f'<td class="nowrap">{e(c)}</td>' for c in _deliberation_cells(aar, row))
+        out.append(
+            f'<tr>{cells}<td>{_badge(row.rating.value)} <span class="small">{e(row.rating.reason)}</span></td></tr>'
+        )
+    out.append("</table>")
+    return out
+
+
+def _deliberation_markdown(aar: Aar) -> list[str]:
+    out = ["", "### Decisions people took: deliberation and timeliness", ""]
+    if not aar.deliberations:
+        return [*out, "No person took a decision in this record (modelled decision makers only)."]
+    out += [
+        DELIBERATION_NOTE,
+        "",
+        "| " + " | ".join(DELIBERATION_HEADERS) + " |",
+        "|---" * len(DELIBERATION_HEADERS) + "|",
+    ]
+    for row in aar.deliberations:
+        cells = " | ".join(_md(c) for c in _deliberation_cells(aar, row))
+        out.append(f"| {cells} | **{row.rating.value or '-'}** {_md(row.rating.reason)} |")
+    return out
+
+
 def _md(text: object) -> str:
     """A table cell or line of untrusted text: HTML escaped (`sim.text.markdown_safe`), pipes and
     newlines neutralised so it stays in its cell."""
@@ -793,6 +862,7 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
             f"| {_md(row.id)} ({row.kind}) | {_md(row.title)} | {_md(row.expected)} | {_md(actual)} | "
             f"**{row.rating or '-'}** | {_md(row.reason)} |"
         )
+    out += _deliberation_markdown(aar)
     out += ["", "## 5. Observer notes", ""]
     if aar.notes:
         out += ["| Time | Author | Note |", "|---|---|---|"]

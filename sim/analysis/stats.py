@@ -180,10 +180,28 @@ def _mean_sd_ci(values: Sequence[float]) -> tuple[float | None, float | None, tu
     return mean, sd, (mean - half, mean + half)
 
 
-def summarize(values: Sequence[float | None]) -> Summary:
-    """Summary of one metric in one arm; `None` values count as missing."""
+def wilson_interval(successes: float, n: int) -> tuple[float, float]:
+    """The 95 % Wilson score interval of a proportion: inside [0, 1] by construction,
+    and not empty when every run agrees (0 of 30 gives [0, 0.114], where the
+    t-interval would claim [0, 0])."""
+    if n <= 0:
+        raise ValueError("a proportion needs at least one observation")
+    z = t_quantile(0.5 + CONFIDENCE / 2.0, 1e9)  # the normal quantile, 1.95996...
+    share = successes / n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def summarize(values: Sequence[float | None], *, proportion: bool = False) -> Summary:
+    """Summary of one metric in one arm; `None` values count as missing.
+
+    `proportion`: the metric is 1 or 0 per run (an indicator, an objective met);
+    its interval is then Wilson's, which stays within [0, 1]."""
     present = [float(v) for v in values if v is not None]
     mean, sd, ci = _mean_sd_ci(present)
+    if proportion and present:
+        ci = wilson_interval(math.fsum(present), len(present))
     return Summary(len(present), len(values) - len(present), mean, sd, ci)
 
 
@@ -191,6 +209,8 @@ def paired_difference(
     baseline: Sequence[float | None],
     other: Sequence[float | None],
     lower_is_better: bool | None,
+    *,
+    proportion: bool = False,
 ) -> Difference:
     """Mean of `other - baseline` over replications where both values exist.
 
@@ -199,11 +219,14 @@ def paired_difference(
         other: values of the other arm, in the same replication order.
         lower_is_better: True for durations, False for counts to maximise,
             None when no direction makes sense (then the shares are None).
+        proportion: both arms are 1 or 0 per run; the interval is kept within [-1, 1].
     """
     if len(baseline) != len(other):
         raise ValueError("paired samples must have the same length (same replications)")
     diffs = [float(o) - float(b) for b, o in zip(baseline, other, strict=True) if b is not None and o is not None]
     mean, sd, ci = _mean_sd_ci(diffs)
+    if proportion and ci is not None:  # a difference of two shares lies in [-1, 1]
+        ci = (max(-1.0, ci[0]), min(1.0, ci[1]))
     better = worse = None
     if lower_is_better is not None and diffs:
         sign = -1.0 if lower_is_better else 1.0

@@ -643,7 +643,7 @@ def _rounded(value):
 def run_compare(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from sim.analysis.compare import compare, objective_directions, render_table
+    from sim.analysis.compare import MetricTraits, compare, render_table
     from sim.analysis.outputs import curve_summary
     from sim.analysis.progress import Progress
     from sim.api import ExperimentError, reform_arms, with_forced
@@ -687,7 +687,7 @@ def run_compare(args: argparse.Namespace) -> int:
         code = _finish(args, rs, progress)
         return EXIT_INTERRUPTED if rs.interrupted else code or 1
 
-    payload = compare(rs, directions=objective_directions(base.objectives))
+    payload = compare(rs, traits=MetricTraits.of(base))
     payload = {"scenario": base.scenario.id, "seed": args.seed, **payload}
     if reached is not None:
         payload["precision"] = _rounded(reached)
@@ -754,7 +754,7 @@ def run_compare(args: argparse.Namespace) -> int:
 def run_sweep(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from sim.analysis.compare import compare, objective_directions, render_table
+    from sim.analysis.compare import MetricTraits, compare, render_table
     from sim.analysis.progress import Progress
     from sim.analysis.sweep import SweepError, build_points, parse_param
     from sim.scenario.loader import load_scenario_text
@@ -777,7 +777,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         code = _finish(args, rs, progress)
         return EXIT_INTERRUPTED if rs.interrupted else code or 1
 
-    comparison = compare(rs, directions=objective_directions(base.objectives))
+    comparison = compare(rs, traits=MetricTraits.of(base))
     points = [
         {
             "name": arm.name,

@@ -38,6 +38,9 @@ class Fact:
     subject: str  # "decision" or "inject"
     id: str
     option: str | None = None
+    taking: int = 1
+    """Which taking of a repeatable decision this outcome is (1 for the first): a later
+    answer replaces an earlier one where it arrives, an older one never a newer."""
 
 
 @dataclass(slots=True)
@@ -85,7 +88,11 @@ class AgencyState:
     """Messages waiting for working hours, woken when an effect changes the hours."""
     queued: int = 0
     knows: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    """What the agency has learned: a decision's latest answer that reached it, or an inject."""
     learned_at: dict[tuple[str, str], float] = field(default_factory=dict)
+    """When it learned what it now knows (a later answer of a repeatable decision moves it)."""
+    takings: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Which taking of each repeatable decision it knows (see `Fact.taking`)."""
 
 
 class Network:
@@ -379,9 +386,10 @@ class Network:
     def _learn(self, agency_id: str, fact: Fact) -> None:
         state = self.agencies[agency_id]
         key = (fact.subject, fact.id)
-        if key in state.knows:
-            return
+        if key in state.knows and fact.taking <= state.takings.get(key, 1):
+            return  # known already, or an older answer overtaken by a newer one
         state.knows[key] = fact.option
+        state.takings[key] = fact.taking
         state.learned_at[key] = self.now()
         if fact.subject == "inject":
             for target in state.spec.forwards:  # declared forwarding: the only way an inject spreads

@@ -195,7 +195,7 @@ class DecisionBoard:
             waited=round(state.taken_at - (state.came_up_at or state.taken_at), 3),
             **({"delay_mode": mode} if mode is not None else {}),  # which mode of a mixture delay applied
         )
-        fact = Fact("decision", spec.id, option)
+        fact = Fact("decision", spec.id, option, taking=state.times)
         self.network.tell(spec.owner, fact)
         for agency in self._audience[spec.id]:
             if agency != spec.owner:

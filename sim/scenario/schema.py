@@ -221,6 +221,10 @@ class Decision(Cited):
     """What the exercise design expects (shown to evaluators, used in the AAR)."""
     expected_within: Duration | None = None
     """Expected time from the decision coming up to the answer, for P/S/M/U ratings."""
+    expected_from: Condition | None = None
+    """Count `expected_within` from when this happened in the world (an inject fired, a
+    decision taken anywhere) instead of from the decision coming up: the time the owner's
+    chain spent learning of it then counts against the owner too. E.g. `{inject: m04}`."""
     repeat: Duration | None = None
     """Re-open the decision this long after each time it is taken (e.g. `12h`: a standing review);
     it comes up again once its `requires` and `when` hold. Default: taken once."""

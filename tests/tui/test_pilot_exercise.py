@@ -37,6 +37,34 @@ async def test_briefing_roles_become_human(make):
         assert app.sim.now == 0.0 and app.session.paused
 
 
+@pytest.mark.parametrize(
+    ("pause_on_decision", "said"),
+    [(False, "the clock keeps running while they decide"), (True, "the clock stops until it is answered")],
+)
+async def test_briefing_says_whether_a_decision_stops_the_clock(make, pause_on_decision, said):
+    """The briefing tells the class what `play` (or `play --pause-on-decision`) will do."""
+    from textual.widgets import Static
+
+    app = make(pause_on_decision=pause_on_decision)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        shown = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert said in shown
+
+
+async def test_msel_shows_inject_ids_in_full_up_to_sixteen_characters(make):
+    """The MSEL's id column is as wide as the scenario's ids (within 4..16), so a
+    facilitator can tell `x_hq_complete` from `x_hubs_instructed`."""
+    from tui.widgets.timeline import MselTimeline
+
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        table = app.screen.query_one(MselTimeline)
+        assert str(table.get_row("x_hq_complete")[0]) == "x_hq_complete"
+        assert str(table.get_row("x_hubs_instructed")[0]) == "x_hubs_instruct…"  # 17 characters: cut, visibly
+
+
 async def test_space_pauses_and_resumes_the_clock(make):
     """space runs the clock; space again freezes simulated time."""
     app = make()

@@ -14,6 +14,7 @@ from sim.analysis.stats import (
     summarize,
     t_cdf,
     t_quantile,
+    wilson_interval,
 )
 
 # Two-sided 95% critical values from published t tables (and 99% for df=3).
@@ -109,3 +110,51 @@ def test_replications_for_half_width_reaches_the_target():
     n = replications_for_half_width(sd=10.0, half_width=2.0, current=10)
     assert t_quantile(0.975, n - 1) * 10.0 / math.sqrt(n) <= 2.0
     assert t_quantile(0.975, n - 2) * 10.0 / math.sqrt(n - 1) > 2.0
+
+
+@pytest.mark.parametrize(
+    ("successes", "n", "expected"),
+    [
+        (0, 30, (0.0, 0.1135)),  # Wilson 95 % for 0 of 30 (published: 0 to 11.35 %)
+        (30, 30, (0.8865, 1.0)),
+        (15, 30, (0.3315, 0.6685)),
+    ],
+)
+def test_wilson_interval_matches_published_values(successes, n, expected):
+    low, high = wilson_interval(successes, n)
+    assert low == pytest.approx(expected[0], abs=1e-4)
+    assert high == pytest.approx(expected[1], abs=1e-4)
+
+
+def test_a_proportion_interval_stays_within_zero_and_one():
+    """One run in thirty: the t-interval reaches below 0; the proportion's does not, and it is not empty."""
+    values = [1.0] + [0.0] * 29
+    assert summarize(values).ci95[0] < 0
+    low, high = summarize(values, proportion=True).ci95
+    assert 0.0 < low < 1 / 30 < high < 0.2
+    never = summarize([0.0] * 30, proportion=True).ci95
+    assert never[0] == 0.0 and never[1] > 0.1
+
+
+def test_compare_marks_indicators_and_objective_rows_as_proportions():
+    """`ttxsim compare` gives a scenario's indicator metrics intervals within [0, 1]."""
+    from types import SimpleNamespace
+
+    from sim.analysis.compare import MetricTraits, compare
+    from sim.analysis.replications import Arm, Record, ReplicationSet
+
+    scenario = SimpleNamespace(
+        metrics=[SimpleNamespace(id="struck", kind="indicator"), SimpleNamespace(id="t_hours", kind="time")],
+        objectives=[SimpleNamespace(id="fast", metric="t_hours", at_most=5.0, at_least=None)],
+    )
+    traits = MetricTraits.of(scenario)
+    assert traits.proportions == {"struck", "objectives.fast"}
+    rs = ReplicationSet((Arm("baseline", ""), Arm("reform", "")), 1)
+    rs.add(
+        [Record("baseline", k, k, {"struck": float(k == 0)}) for k in range(30)]
+        + [Record("reform", k, k, {"struck": 0.0}) for k in range(30)]
+    )
+    rows = compare(rs, traits=traits)["metrics"]["struck"]
+    assert rows["baseline"]["ci95"][0] >= 0.0
+    assert rows["reform"]["ci95"] == [0.0, pytest.approx(0.1135, abs=1e-4)]
+    assert -1.0 <= rows["reform"]["difference"]["ci95"][0] <= 0.0 <= rows["reform"]["difference"]["ci95"][1] <= 1.0

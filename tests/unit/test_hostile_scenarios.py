@@ -190,6 +190,7 @@ def test_alias_bomb_is_refused_at_the_alias() -> None:
 def test_alias_bomb_is_refused_without_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
     """The composer counts aliases too when the fast libyaml pre-count is unavailable."""
     monkeypatch.setattr(loader, "_precount", lambda text, max_nodes: None)
+    monkeypatch.setattr(loader, "_CSafeLoader", None)  # no libyaml: no C pre-count, no C composer
     with pytest.raises(ScenarioError) as caught:
         load_scenario_text(_alias_bomb(), "bomb.yaml")
     (problem,) = caught.value.problems

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import sim
 from sim.msel import MselError, export_msel, format_scenario_time, import_msel, parse_scenario_time, rows_to_injects
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Inject
@@ -20,6 +21,18 @@ def test_msel_round_trip_loses_nothing(sakishima, tmp_path, suffix):
     """Every inject field (effects, source, assumption included) survives export then import."""
     sheet = export_msel(sakishima, tmp_path / f"msel{suffix}")
     assert import_msel(sheet) == list(sakishima.injects)
+
+
+@pytest.mark.parametrize("name", ["senkaku", "tsunami"])
+def test_msel_round_trip_of_every_bundled_scenario(name, tmp_path):
+    """Injects that fire on a condition (`when:`) come back with it, and the sheet says "On trigger", not T+0."""
+    scenario = sim.load_scenario(name)
+    sheet = export_msel(scenario, tmp_path / "msel.csv")
+    assert import_msel(sheet) == list(scenario.injects)
+    rows = {row[0]: row for row in csv.reader(sheet.open(encoding="utf-8-sig"))}
+    for inject in scenario.injects:
+        if inject.when is not None:
+            assert rows[inject.id][1] == "On trigger"
 
 
 def test_msel_import_into_replaces_only_the_injects_block(sakishima, tmp_path):

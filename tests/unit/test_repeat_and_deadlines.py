@@ -67,3 +67,50 @@ def test_deadline_inject_fires_at_the_deadline_when_no_decision_came():
 
 def test_deadline_inject_never_fires_when_the_decision_came_first():
     assert fired(DEADLINE.replace("DELAY", "10m")) == []
+
+
+POSTURE = """
+scenario: {id: r, title: R, start: "2027-04-05T06:00:00+09:00", horizon: 2d}
+agencies:
+  - {id: hq, name: HQ, kind: executive, role: Commander}
+  - {id: field, name: Field unit, kind: military, parent: hq, handling: 10m}
+decisions:
+  - id: posture
+    title: Set the posture
+    owner: hq
+    delay: 1h
+    repeat: 6h
+    options: [{id: alert, label: Alert}, {id: relax, label: Relax}]
+  - id: stand_down
+    title: Stand down
+    owner: field
+    delay: 30m
+    requires: [{decision: posture, options: [relax]}]
+    options: [{id: done, label: Done}]
+"""
+
+
+def test_a_second_answer_of_a_repeatable_decision_reaches_those_who_learned_the_first():
+    """HQ answers `alert`, six hours later `relax`: the field unit, which learned `alert`,
+    learns `relax` too, and the decision waiting on it comes up."""
+    sim = Simulation(load_scenario_text(POSTURE), seed=1, human_roles={"hq"})
+    sim.advance(10)
+    sim.decide("posture", "alert", "hq")
+    sim.advance(6 * 60)
+    assert sim._network.agencies["field"].knows[("decision", "posture")] == "alert"
+    sim.advance(6 * 60 + 20)  # re-opened at 6 h 10 m
+    sim.decide("posture", "relax", "hq")
+    sim.advance(9 * 60)
+    assert sim._network.agencies["field"].knows[("decision", "posture")] == "relax"
+    pending = [e for e in sim.events if e.kind == Kind.decision_pending and e.target == "stand_down"]
+    assert len(pending) == 1 and pending[0].time > 6 * 60 + 20
+
+
+def test_an_older_answer_arriving_late_never_replaces_a_newer_one():
+    from sim.domain.comms import Fact
+
+    sim = Simulation(load_scenario_text(POSTURE), seed=1)
+    network = sim._network
+    network.tell("field", Fact("decision", "posture", "relax", taking=2))
+    network.tell("field", Fact("decision", "posture", "alert", taking=1))
+    assert network.agencies["field"].knows[("decision", "posture")] == "relax"

@@ -69,8 +69,12 @@ class BriefingScreen(Screen):
                     id="roles",
                 )
                 yield Static(
-                    "Unticked roles are played by the modelled policy. A person's decision "
-                    "pauses the clock and opens a dialog.",
+                    "Unticked roles are played by the modelled policy. A person's decision opens a dialog; "
+                    + (
+                        "the clock stops until it is answered."
+                        if getattr(self.app, "pause_on_decision", True)
+                        else "the clock keeps running while they decide, so deliberation costs time."
+                    ),
                     classes="dim",
                 )
                 yield Button("Begin exercise (enter)", variant="primary", id="start")

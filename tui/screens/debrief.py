@@ -39,6 +39,37 @@ def expected_rows(sim: Simulation) -> list[DecisionOutcome]:
     ]
 
 
+def deliberation_table(sim: Simulation) -> Table | Text:
+    """Each decision a person took (a played role, or the facilitator overriding): when it came up,
+    when it was taken, how long they deliberated, how long since the inject or decision that
+    raised it, and its rating, all from `sim.analysis.deliberation` (the report shows the same)."""
+    from sim.analysis.deliberation import duration, human_deliberations
+
+    rows = human_deliberations(sim.scenario, sim.events, sim.inputs, label=sim.clock.label)
+    if not rows:
+        return Text("No person has taken a decision yet.", style="dim")
+    label = sim.clock.label
+    table = Table(expand=True)
+    for column in ("Decision", "By", "Came up", "Taken", "Deliberation", "Triggered by", "Since trigger", "Rating"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        by = f"facilitator (for {row.owner})" if row.overridden else row.role
+        trigger = row.trigger or "-"
+        if row.triggered_at is not None:
+            trigger += f" at {label(row.triggered_at)}"
+        table.add_row(
+            Text(f"{row.decision}: {row.label}"),
+            Text(by),
+            label(row.came_up),
+            label(row.taken),
+            duration(row.deliberation),
+            Text(trigger),
+            duration(row.from_trigger),
+            rating_text(row.rating.value),
+        )
+    return table
+
+
 def metric_text(value: float | int | None) -> str:
     """A scenario metric as the debrief shows it: `-` when it did not happen."""
     if value is None:
@@ -144,6 +175,9 @@ class DebriefScreen(Screen):
                     Text(outcome.rating.reason, style="dim"),
                 )
             yield Static(expected, id="expected")
+
+            yield Label("Decisions people took: deliberation and timeliness", classes="section")
+            yield Static(deliberation_table(sim), id="deliberation")
 
             yield Label("Timeline of decisions and observations", classes="section")
             timeline = Table(expand=True)

@@ -100,7 +100,7 @@ class ExerciseScreen(Screen):
         with Horizontal(id="panels"):
             with Vertical(id="left"):
                 with Vertical(id="msel-panel", classes="panel"):
-                    yield MselTimeline(id="msel")
+                    yield MselTimeline((i.id for i in self.scenario.injects), id="msel")
                 with Vertical(id="agency-panel", classes="panel"):
                     yield AgencyBoard(id="agencies")
             with Vertical(id="right"):

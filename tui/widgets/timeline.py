@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -12,6 +12,13 @@ from sim.simulation import InjectView
 SYNOPSIS, TO = 26, 10
 """Column widths of the synopsis and the addressees."""
 
+ID_WIDTH = (4, 16)
+"""Narrowest and widest inject-id column: as wide as the scenario's longest id within
+these bounds; the synopsis gives up what the ids take beyond the narrowest."""
+
+MIN_SYNOPSIS = 14
+"""The synopsis never gets narrower than this, however long the ids."""
+
 
 class MselTimeline(DataTable):
     """Rows pushed down by the screen with `show()`; rebuilt only when something changed."""
@@ -20,14 +27,24 @@ class MselTimeline(DataTable):
     MselTimeline { height: 1fr; }
     """
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, inject_ids: Iterable[str] = (), **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self._key: tuple | None = None
+        longest = max((len(i) for i in inject_ids), default=0)
+        self.id_width = min(max(longest, ID_WIDTH[0]), ID_WIDTH[1])
+        self.synopsis_width = max(MIN_SYNOPSIS, SYNOPSIS - (self.id_width - ID_WIDTH[0]))
 
     def on_mount(self) -> None:
         # Fixed widths, so the layout never depends on which updates were drawn.
         # Sized to fit 80 columns.
-        for label, width in (("#", 4), ("When", 11), ("Status", 17), ("Synopsis", SYNOPSIS), ("To", TO)):
+        columns = (
+            ("#", self.id_width),
+            ("When", 11),
+            ("Status", 17),
+            ("Synopsis", self.synopsis_width),
+            ("To", TO),
+        )
+        for label, width in columns:
             self.add_column(label, width=width)
 
     def show(self, injects: tuple[InjectView, ...], label: Callable[[float], str], now: float) -> None:
@@ -48,9 +65,18 @@ class MselTimeline(DataTable):
                 status = "awaits trigger"
             else:
                 status = "scheduled"
-            to = ", ".join(inject.to)
-            synopsis = inject.synopsis if len(inject.synopsis) <= SYNOPSIS else inject.synopsis[: SYNOPSIS - 1] + "…"
-            to = to if len(to) <= TO else to[: TO - 1] + "…"
-            self.add_row(Text(inject.id), when, status, Text(synopsis), Text(to), key=inject.id)
+            self.add_row(
+                Text(_fit(inject.id, self.id_width)),
+                when,
+                status,
+                Text(_fit(inject.synopsis, self.synopsis_width)),
+                Text(_fit(", ".join(inject.to), TO)),
+                key=inject.id,
+            )
         if self.row_count:
             self.move_cursor(row=min(row, self.row_count - 1))
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` cut to `width` cells with an ellipsis, so a cut is always visible."""
+    return text if len(text) <= width else text[: width - 1] + "…"
