@@ -10,7 +10,7 @@ a fresh run. Each step back covers a stretch of time with one reason:
 - `calendar`: waiting for a slot on the clock: a decision whose delay mode was
   a scheduled meeting (e.g. the next regular Tuesday/Friday Cabinet), or one
   whose `when:` had everything but a time window (`after`/`by` at any depth),
-  such as Sakishima's regular Cabinet slots;
+  such as the bundled default scenario's regular Cabinet slots;
 - `message`: a message was on a channel (or on the chain of command);
 - `queue`: it waited for a free desk at a busy agency;
 - `office_hours`: it waited for the agency to open;

@@ -1,45 +1,60 @@
-"""The default scenario is data (scenarios/default.txt), shipped with the package like the YAML files."""
+"""Every bundled scenario loads and runs with each of its reforms, and the
+generated reference files in docs/ match the schema."""
 
 from __future__ import annotations
 
-import tomllib
+import json
 
 import pytest
 
-from sim.cli import main
-from sim.scenario import bundled
+from sim.scenario.loader import load_scenario
+from sim.scenario.reference import json_schema, markdown
+from sim.simulation import Simulation
 from tests.conftest import ROOT
 
-
-def test_the_default_scenario_is_named_by_the_marker_file():
-    """`default.txt`'s first line that is not a comment names a bundled scenario that loads."""
-    lines = (ROOT / "scenarios" / bundled.DEFAULT_MARKER).read_text(encoding="utf-8").splitlines()
-    named = next(line.strip() for line in lines if line.strip() and not line.startswith("#"))
-    assert bundled.default_scenario() == bundled.bundled_dir() / named
-    assert bundled.resolve(None).is_file()
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+CASES = [(path, reform.id) for path in SCENARIOS for reform in load_scenario(path).reforms] + [
+    (path, None) for path in SCENARIOS
+]
 
 
-def test_the_marker_ships_with_the_package():
-    """A non-editable install has no scenarios/ folder: the marker must be package data like the YAML."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert bundled.DEFAULT_MARKER in config["tool"]["setuptools"]["package-data"]["sim.bundled"]
+@pytest.mark.parametrize(("path", "reform"), CASES, ids=lambda v: getattr(v, "name", v))
+def test_bundled_scenario_runs(path, reform):
+    scenario = load_scenario(path, reforms=[reform] if reform else [])
+    result = Simulation(scenario, seed=1, reforms=[reform] if reform else []).run()
+    evacuation = result.metrics["evacuation"]
+    if evacuation["population"] is not None:
+        assert 0 <= evacuation["evacuated"] <= evacuation["population"]
+    assert result.events[-1].time <= scenario.scenario.horizon
 
 
-def test_another_default_is_a_one_line_change(tmp_path, monkeypatch, capsys):
-    """Pointing the marker at another file changes what `ttxsim run` loads, with no code change."""
-    (tmp_path / bundled.DEFAULT_MARKER).write_text("# comment\n\nminimal.yaml\n", encoding="utf-8")
-    (tmp_path / "minimal.yaml").write_bytes((ROOT / "tests" / "data" / "minimal.yaml").read_bytes())
-    monkeypatch.setattr(bundled, "bundled_dir", lambda: tmp_path)
-    assert main(["run", "--seed", "1", "--json"]) == 0
-    assert '"scenario": "minimal"' in capsys.readouterr().out
+def test_every_number_block_is_sourced_or_assumed():
+    """Each agency, channel, decision and reform in the bundled scenario says where its numbers come from."""
+    scenario = load_scenario(ROOT / "scenarios" / "sakishima.yaml")
+    blocks = [*scenario.agencies, *scenario.channels, *scenario.decisions, *scenario.reforms]
+    missing = [getattr(b, "id", None) for b in blocks if not (b.source or b.assumption)]
+    assert missing == []
 
 
-@pytest.mark.parametrize("text", [None, "# only a comment\n"], ids=["missing", "empty"])
-def test_a_broken_marker_is_one_clear_sentence(tmp_path, monkeypatch, capsys, text):
-    if text is not None:
-        (tmp_path / bundled.DEFAULT_MARKER).write_text(text, encoding="utf-8")
-    monkeypatch.setattr(bundled, "bundled_dir", lambda: tmp_path)
-    assert main(["run"]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("ttxsim: ") and "default scenario" in err and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
+def test_generated_schema_is_up_to_date():
+    """docs/scenario.schema.json is what `ttxsim schema` prints (regenerate it if this fails)."""
+    committed = json.loads((ROOT / "docs" / "scenario.schema.json").read_text(encoding="utf-8"))
+    assert committed == json_schema()
+
+
+def test_generated_reference_is_up_to_date():
+    """docs/scenario-reference.md is what `ttxsim schema --markdown` prints."""
+    assert (ROOT / "docs" / "scenario-reference.md").read_text().strip() == markdown().strip()
+
+
+@pytest.mark.parametrize("path", [*SCENARIOS, ROOT / "tests" / "data" / "minimal.yaml"], ids=lambda p: p.name)
+def test_json_schema_accepts_the_scenario(path):
+    """An editor using `ttxsim schema` output flags nothing in a valid scenario (shorthand durations included)."""
+    import jsonschema
+
+    from sim.scenario.loader import load_raw
+
+    raw, _ = load_raw(path.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(json_schema())
+    problems = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(raw)]
+    assert problems == []
