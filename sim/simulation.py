@@ -365,6 +365,8 @@ class Simulation:
             self._movement = Movement(self._consequences.ctx, scenario.movement)
             self._consequences.attach_movement(self._movement)
         self._movement_triggers = self._movement_triggers_of(scenario)
+        self._span_cache: tuple[tuple[int, float], tuple[SpanView, ...]] | None = None
+        """The last `_spans()` and the (event count, time) it was computed at: a paused console redraws often."""
         self._bus.emit(
             Kind.run_started,
             "engine",
@@ -726,12 +728,16 @@ class Simulation:
 
     def _spans(self) -> tuple[SpanView, ...]:
         """The scenario's span metrics so far, by the rule `run --json` computes them with."""
+        key = (len(self._bus.log), self.now)
+        if self._span_cache is not None and self._span_cache[0] == key:
+            return self._span_cache[1]
         out = []
         for metric in self.scenario.metrics:
             if isinstance(metric, SpanMetric):
                 started, hours = span_progress(metric, self._bus.log, self.now)
                 out.append(SpanView(metric.id, metric.title or metric.id, started, hours))
-        return tuple(out)
+        self._span_cache = (key, tuple(out))
+        return self._span_cache[1]
 
     def metrics(self) -> dict[str, Any]:
         scenario = self.scenario
