@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.analysis.metrics import run_metrics
+from sim.analysis.metrics import run_metrics, span_progress
 from sim.domain.comms import Fact, Network
 from sim.domain.consequences import Consequences
 from sim.domain.context import Context
@@ -29,11 +29,11 @@ from sim.engine.clock import Clock
 from sim.engine.streams import RandomStreams
 from sim.errors import ModelError
 from sim.events import Kind, SimEvent
+from sim.scenario.consequences import SpanMetric
 from sim.scenario.evacuation import MIN_TICK
 from sim.scenario.schema import (
     MAX_HORIZON,
     Inject,
-    Milestone,
     Scenario,
 )
 from sim.scenario.types import format_duration
@@ -41,7 +41,7 @@ from sim.scenario.types import format_duration
 if TYPE_CHECKING:
     from sim.domain.evacuation import EvacuationView
 
-__all__ = ["DecisionError", "Input", "InputError", "MessageView", "RunResult", "Simulation", "WorldView"]
+__all__ = ["DecisionError", "Input", "InputError", "MessageView", "RunResult", "Simulation", "SpanView", "WorldView"]
 
 SIMCELL = "simcell"
 MESSAGE_LIMIT = 2000
@@ -231,6 +231,18 @@ class MessageView:
 
 
 @dataclass(frozen=True, slots=True)
+class SpanView:
+    """One of the scenario's `span` metrics as it stands now: a row of the console's seams panel."""
+
+    id: str
+    title: str
+    started_at: float | None
+    """Scenario minute its start first held; None while it has not."""
+    hours: float | None
+    """Its value once its end has held too; None while it runs or has not started."""
+
+
+@dataclass(frozen=True, slots=True)
 class WorldView:
     """A frozen snapshot for rendering; changing it changes nothing in the run."""
 
@@ -243,10 +255,10 @@ class WorldView:
     decisions: tuple[DecisionView, ...]
     injects: tuple[InjectView, ...]
     evacuation: EvacuationView | None
-    handover_hours: float | None
-    consultation_hours: float | None
     state: tuple[StateView, ...] = ()
     """The scenario's state variables, in declaration order."""
+    spans: tuple[SpanView, ...] = ()
+    """The scenario's `span` metrics, in declaration order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,11 +366,8 @@ class Simulation:
             self._movement = Movement(self._consequences.ctx, scenario.movement)
             self._consequences.attach_movement(self._movement)
         self._movement_triggers = self._movement_triggers_of(scenario)
-        handover = scenario.handover
-        self._vessels_pending = bool(
-            handover and self._evacuation is not None and handover.evacuation_vessels and handover.from_hub
-        )
-        """JCG vessels still to join the sea lift once the handover completes."""
+        self._span_cache: tuple[tuple[int, float], tuple[SpanView, ...]] | None = None
+        """The last `_spans()` and the (event count, time) it was computed at: a paused console redraws often."""
         self._bus.emit(
             Kind.run_started,
             "engine",
@@ -633,11 +642,6 @@ class Simulation:
     # -- decisions -------------------------------------------------------------
     def _learned(self, agency_id: str, fact: Fact) -> None:
         self._board.review(agency_id)
-        if self._vessels_pending and self._milestone_hours(self.scenario.handover.span) is not None:
-            # JCG units now work under MoD direction: the moment the handover metric ends.
-            self._vessels_pending = False
-            handover = self.scenario.handover
-            self._evacuation.add_vessels(handover.from_hub, handover.evacuation_vessels, handover.passengers_per_vessel)
 
     @staticmethod
     def _movement_triggers_of(scenario: Scenario) -> dict[str, list[tuple[str, list[str] | None]]]:
@@ -660,24 +664,6 @@ class Simulation:
             for municipality, options in self._movement_triggers.get(decision_id, ()):
                 if options is None or option in options:
                     self._evacuation.start_movement(municipality)
-
-    def _milestone_hours(self, span: Milestone | None) -> float | None:
-        """Hours from `start` being taken to `end` being taken (or reaching `delivered_to`)."""
-        if span is None:
-            return None
-        start = self._board.states[span.start]
-        end = self._board.states[span.end]
-        if start.status != "taken" or end.status != "taken" or start.taken_at is None:
-            return None
-        if span.end_options is not None and end.option not in span.end_options:
-            return None
-        if span.delivered_to is None:
-            finish = end.taken_at
-        else:
-            finish = self._network.agencies[span.delivered_to].learned_at.get(("decision", span.end))
-        if finish is None:
-            return None
-        return round((finish - start.taken_at) / 60.0, 4)
 
     # -- reading ---------------------------------------------------------------
     def inbox(self, agency_id: str) -> list[tuple[float, str, str, str | None]]:
@@ -734,28 +720,31 @@ class Simulation:
             decisions=decisions,
             injects=injects,
             evacuation=self._evacuation.view() if self._evacuation is not None else None,
-            handover_hours=self._milestone_hours(self.scenario.handover.span if self.scenario.handover else None),
-            consultation_hours=self._milestone_hours(
-                self.scenario.consultation.span if self.scenario.consultation else None
-            ),
             state=tuple(
                 StateView(v.id, v.title or v.id, v.unit, self._consequences.state.value(v.id), v.min, v.max)
                 for v in self.scenario.state
             ),
+            spans=self._spans(),
         )
+
+    def _spans(self) -> tuple[SpanView, ...]:
+        """The scenario's span metrics so far, by the rule `run --json` computes them with."""
+        key = (len(self._bus.log), self.now)
+        if self._span_cache is not None and self._span_cache[0] == key:
+            return self._span_cache[1]
+        out = []
+        for metric in self.scenario.metrics:
+            if isinstance(metric, SpanMetric):
+                started, hours = span_progress(metric, self._bus.log, self.now)
+                out.append(SpanView(metric.id, metric.title or metric.id, started, hours))
+        self._span_cache = (key, tuple(out))
+        return self._span_cache[1]
 
     def metrics(self) -> dict[str, Any]:
         scenario = self.scenario
         evacuation = self._evacuation_metrics()
         return {
             "evacuation": evacuation,
-            "handover": {
-                "transfer_hours": self._milestone_hours(scenario.handover.span if scenario.handover else None),
-            },
-            "consultation": {
-                "decision_hours": self._milestone_hours(scenario.consultation.span if scenario.consultation else None),
-                "answer": self._answer(scenario),
-            },
             **({"movement": self._movement.metrics()} if self._movement is not None else {}),
             "decisions": {
                 s.spec.id: {
@@ -769,11 +758,6 @@ class Simulation:
             },
             **run_metrics(scenario, self._bus.log, self.now),  # the scenario's own metrics (sim.analysis.metrics)
         }
-
-    def _answer(self, scenario: Scenario) -> str | None:
-        if scenario.consultation is None:
-            return None
-        return self._board.states[scenario.consultation.span.end].option
 
     def _evacuation_metrics(self) -> dict[str, Any]:
         if self._evacuation is None:

@@ -58,11 +58,7 @@ def metric_value(metric: Any, events: Sequence[SimEvent], end: float) -> Value:
         case TimeMetric():
             return _hours(first_held(metric.when, events, end))
         case SpanMetric():
-            start = first_held(metric.start, events, end)
-            if start is None:
-                return None
-            finish = first_held(metric.end, events, end, not_before=start)
-            return None if finish is None else _hours(finish - start)
+            return span_progress(metric, events, end)[1]
         case IndicatorMetric():
             return int(first_held(metric.when, events, end) is not None)
         case StateMetric():
@@ -72,6 +68,17 @@ def metric_value(metric: Any, events: Sequence[SimEvent], end: float) -> Value:
         case EventTimeMetric():
             return event_time(events, metric)
     raise TypeError(f"not a metric: {metric!r}")
+
+
+def span_progress(metric: SpanMetric, events: Sequence[SimEvent], end: float) -> tuple[float | None, Value]:
+    """(scenario minute the span's start first held, its value in hours once its end held too).
+
+    The value alone is the metric; the start tells a live console that the span is running."""
+    start = first_held(metric.start, events, end)
+    if start is None:
+        return None, None
+    finish = first_held(metric.end, events, end, not_before=start)
+    return start, None if finish is None else _hours(finish - start)
 
 
 def state_series(events: Sequence[SimEvent], name: str) -> list[tuple[float, float]]:

@@ -1,4 +1,4 @@
-"""The Sakishima evacuation as vehicle loads and cohorts.
+"""A staged island evacuation as vehicle loads and cohorts.
 
 People are integer counts per (municipality, class) held in a `Ledger` of
 places; nothing here is one process per person. What moves them are the
@@ -6,7 +6,7 @@ vehicles the plan names, each a small SimPy process that cycles: feeder ships
 and aircraft (outer island -> hub island), buses (registration centre ->
 airport), evacuation aircraft drawn from a per-hub pool that must get an apron
 stand (a `simpy.PriorityResource` shared with SDF/US reinforcement flights),
-ships to Kagoshima, and an hourly step for turnout, onward travel in Kyushu
+ships to a mainland port, and an hourly step for turnout, onward travel on the mainland
 and sampling.
 
 Rules kept here:
@@ -294,7 +294,7 @@ class MunicipalityState:
     last_turnout: float = 0.0
     carry: float = 0.0
     completed_at: float | None = None
-    """Last of its people left the Sakishima islands."""
+    """Last of its people left the islands."""
     cleared_at: float | None = None
     """Last of its people left its own island (for outer islands: boarded a feeder)."""
 
@@ -312,7 +312,7 @@ class MunicipalityView:
     at_home: int
     at_port_or_airport: int
     in_transit: int
-    arrived_kyushu: int
+    arrived: int
     at_host: int
     gone_home: int
     started: bool
@@ -336,7 +336,7 @@ class EvacuationView:
 
 
 class Evacuation:
-    """Moves the Sakishima population off the islands and on to the host prefectures."""
+    """Moves the islands' population off the islands and on to the host prefectures."""
 
     def __init__(self, env: simpy.Environment, config: EvacuationConfig, streams: RandomStreams, emit: Emit) -> None:
         self.env = env
@@ -427,12 +427,12 @@ class Evacuation:
                 add(f"seaq:{h.id}", "at_port_or_airport", off_islands=False)
             add(f"leg:{h.id}", "in_transit", off_islands=True)
         for a in self.config.arrivals:
-            add(f"node:{a.id}", "arrived_kyushu", off_islands=True)
+            add(f"node:{a.id}", "arrived", off_islands=True)
         for p in self.config.hosts:
-            add(f"transfer:{p.id}", "arrived_kyushu", off_islands=True)
-            add(f"reception:{p.id}", "arrived_kyushu", off_islands=True)
+            add(f"transfer:{p.id}", "arrived", off_islands=True)
+            add(f"reception:{p.id}", "arrived", off_islands=True)
             add(f"host:{p.id}", "at_host", off_islands=True)
-        add("homebound", "arrived_kyushu", off_islands=True)
+        add("homebound", "arrived", off_islands=True)
         add("gone_home", "gone_home", off_islands=True)
 
     def _host_quotas(self) -> dict[str, dict[str, int]]:
@@ -716,7 +716,7 @@ class Evacuation:
 
     def _join_island(self, island: IslandState, groups: Groups, src: str) -> None:
         """People reach a hub island: care cases go to the sea lift if the plan has ships for
-        it; ships assigned later (JCG under MoD control) take whoever waits, so they never
+        it; ships assigned later (a `vessels` effect) take whoever waits, so they never
         strand care cases that would otherwise have flown."""
         sea = island.sea
         if sea is not None and sea.planned_vessels > 0:
@@ -1183,7 +1183,7 @@ class Evacuation:
         rows = []
         for m, state in self.municipalities.items():
             c = self.ledger.by_category.get(m) or dict.fromkeys(
-                ("at_home", "at_port_or_airport", "in_transit", "arrived_kyushu", "at_host", "gone_home"), 0
+                ("at_home", "at_port_or_airport", "in_transit", "arrived", "at_host", "gone_home"), 0
             )
             rows.append(
                 MunicipalityView(
@@ -1193,7 +1193,7 @@ class Evacuation:
                     c["at_home"],
                     c["at_port_or_airport"],
                     c["in_transit"],
-                    c["arrived_kyushu"],
+                    c["arrived"],
                     c["at_host"],
                     c["gone_home"],
                     state.started_at is not None,
@@ -1209,7 +1209,7 @@ class Evacuation:
                     "at_home",
                     "at_port_or_airport",
                     "in_transit",
-                    "arrived_kyushu",
+                    "arrived",
                     "at_host",
                     "gone_home",
                 )
