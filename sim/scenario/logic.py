@@ -388,11 +388,16 @@ class _Logic:
             if hub.mode != "sea":
                 continue
             if hub.island in seen:
-                self.warn(
-                    ("evacuation", "hubs", i, "island"),
-                    f"sea hub {hub.id!r} never carries anyone: island {hub.island!r} already sends its sea "
-                    f"passengers to {seen[hub.island]!r} (one sea hub per island)",
-                )
+                # The island's sea queue (care cases) goes to its first sea hub; ships of a later
+                # hub carry only if they take anyone from the island's registration queue.
+                for j, group in enumerate(hub.vessels):
+                    if group.count and not group.takes_anyone:
+                        self.warn(
+                            ("evacuation", "hubs", i, "vessels", j, "takes_anyone"),
+                            f"vessels {group.id!r} of sea hub {hub.id!r} never carry anyone: island "
+                            f"{hub.island!r} sends its sea passengers to {seen[hub.island]!r}; ships of a "
+                            "further sea hub on the same island need takes_anyone: true",
+                        )
             else:
                 seen[hub.island] = hub.id
             if not any(v.count for v in hub.vessels) and hub.id not in self._vessel_targets():
