@@ -186,6 +186,14 @@ class SessionInfo:
     closed: bool
     """True when the session ended cleanly (`Journal.close`)."""
 
+    @property
+    def playable_text(self) -> str:
+        """The stored scenario text as this version loads it: sections earlier versions
+        had and this one dropped are blanked out (`sim.scenario.legacy`), lines kept."""
+        from sim.scenario.legacy import without_removed_sections
+
+        return without_removed_sections(self.scenario_text)
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -1009,7 +1017,7 @@ class Journal:
         from sim.scenario.loader import load_scenario_text
 
         info = self.info
-        return load_scenario_text(info.scenario_text, info.scenario_path or str(self.path), info.reforms)
+        return load_scenario_text(info.playable_text, info.scenario_path or str(self.path), info.reforms)
 
     def simulation(
         self, *, sinks: Sequence[Any] = (), seed: int | None = None, human_roles: Iterable[str] | None = None

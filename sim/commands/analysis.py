@@ -254,7 +254,7 @@ def _session_arm(journal_path: Path, scenario_path: Path | None, scenario_text: 
     roles = tuple(sorted((set(info.human_roles) | owners) - {None, "facilitator"}))
     return Arm(
         "session",
-        info.scenario_text,
+        info.playable_text,
         info.scenario_path or str(journal_path),
         tuple(info.reforms),
         session_inputs=tuple(session),
