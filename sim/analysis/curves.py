@@ -5,9 +5,9 @@ build it from the `departed` events of the evacuation lift (the flights and
 ships leaving a hub for the mainland), which every run emits and every journal
 stores, so the curve is the same live, after `--resume` and in the report.
 Feeder trips between islands are not counted: those people are still on the
-islands. Tourists who leave on their own before their island's movement starts
-are not events; `voluntary` gives their number when the run says how many
-left in all.
+islands. Everyone who leaves the islands does so on one of these departures,
+tourists leaving before their island's movement starts included (they take
+seats on the same flights), so the curve ends at everyone evacuated.
 """
 
 from __future__ import annotations

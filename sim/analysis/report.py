@@ -508,9 +508,6 @@ def _figures(aar: Aar) -> dict[str, Any]:
         population = evac.get("population")
         if population:
             ax.axhline(population, color="#9e9e9e", ls="--", lw=1, label=f"population {population:,}")
-        on_their_own = _left_on_their_own(aar)
-        if on_their_own:
-            ax.plot([], [], " ", label=f"+ {on_their_own:,} tourists left on their own before movement")
         ax.legend(loc="lower right", fontsize=8, frameon=False)
         ax.set_xlabel("hours after T+0")
         ax.set_ylabel("people off the islands")
@@ -520,13 +517,6 @@ def _figures(aar: Aar) -> dict[str, Any]:
     if aar.critical_path is not None and aar.critical_path.segments:
         figures["critical_path"] = critical_path_figure(aar.critical_path, aar.title)
     return figures
-
-
-def _left_on_their_own(aar: Aar) -> int:
-    """People off the islands not carried by the lift (voluntary tourist departures, not events)."""
-    evacuated = (aar.metrics.get("evacuation") or {}).get("evacuated")
-    carried = int(aar.series[-1][1]) if aar.series else 0
-    return max(int(evacuated) - carried, 0) if isinstance(evacuated, int | float) else 0
 
 
 def _plots(aar: Aar, fmt: str) -> dict[str, str]:

@@ -35,8 +35,9 @@ def state_value(variable: StateView) -> Text:
     return Text(" ".join(parts))
 
 
-TITLE_WIDTH = 30
-"""Widest a row title may be in the panel, in cells."""
+VALUE_WIDTH = 30
+"""Widest a value may be, in cells (longer ones, the decision counts, wrap); the titles
+take the rest of the panel's width."""
 
 
 class StatusPanel(Static):
@@ -46,10 +47,11 @@ class StatusPanel(Static):
 
     def show(self, scenario: Scenario, view: WorldView, label: Callable[[float], str]) -> None:
         table = Table.grid(padding=(0, 1), expand=True)
-        # Titles come from the scenario and can be long: cut them (one line each), so the value beside
-        # them always shows and the movement table below stays in view.
-        table.add_column(style="bold", no_wrap=True, overflow="ellipsis", max_width=TITLE_WIDTH)
-        table.add_column(ratio=1)
+        # Titles come from the scenario and can be long: they get whatever the values leave and are
+        # cut there (one line each), so the value beside them always shows and the movement table
+        # below stays in view.
+        table.add_column(style="bold", no_wrap=True, overflow="ellipsis", ratio=1)
+        table.add_column(max_width=VALUE_WIDTH)
         for span in view.spans:
             table.add_row(Text(span.title, style="bold"), span_status(span, label))
         counts: dict[str, int] = {}
