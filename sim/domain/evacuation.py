@@ -36,7 +36,7 @@ from typing import Any
 import simpy
 
 from sim.domain.context import Context
-from sim.domain.ledger import Groups, Ledger, Queue, apportion, split
+from sim.domain.ledger import Groups, Ledger, Place, Queue, apportion, split
 from sim.domain.state import Adjustable, Adjuster
 from sim.engine.streams import RandomStreams, sample
 from sim.errors import ModelError
@@ -123,18 +123,21 @@ class ServiceBank:
     daily `hours`.
     """
 
-    __slots__ = ("_close", "_free", "_open")
+    __slots__ = ("_free", "_last_start", "_limited", "_open")
 
     def __init__(self, servers: int, hours: Window | None = None) -> None:
         self._free = [0.0] * max(1, servers)
-        self._open, self._close = window_bounds(hours) if hours is not None else (0.0, DAY)
+        self._open, close = window_bounds(hours) if hours is not None else (0.0, DAY)
+        self._last_start = close - EPS
+        self._limited = close - self._open < DAY
 
     def serve(self, arrive: float, work: float) -> float:
-        free = heapq.heappop(self._free)
-        start = max(arrive, free)
-        start = next_in_window(start, self._open, self._close - EPS) if self._close - self._open < DAY else start
+        free = self._free
+        start = max(arrive, free[0])
+        if self._limited:
+            start = next_in_window(start, self._open, self._last_start)
         finish = start + work
-        heapq.heappush(self._free, finish)
+        heapq.heapreplace(free, finish)  # the earliest-free server takes the batch
         return finish
 
 
@@ -210,7 +213,12 @@ class AirHubState:
     """One airport: stands, pool of aircraft, security lanes, terminal pull."""
 
     def __init__(
-        self, env: simpy.Environment, cfg: AirHub, dest_window: Window, draw_security: Callable[[], float]
+        self,
+        env: simpy.Environment,
+        cfg: AirHub,
+        dest_window: Window,
+        draw_security: Callable[[], float],
+        ledger: Ledger,
     ) -> None:
         self.cfg = cfg
         self.id = cfg.id
@@ -232,6 +240,9 @@ class AirHubState:
         """Minutes per person at security, drawn from the hub's own stream."""
         self.airside = Queue(f"airside:{cfg.id}")
         self.landside = f"landside:{cfg.id}"
+        self.landside_place: Place = ledger.places[self.landside]
+        """The ledger's place behind `landside`, read directly on the hot path (its `total`)."""
+        self.terminal_capacity = cfg.terminal_capacity
         self.transit = f"leg:{cfg.id}"
         self.demand = Signal()
         self.reserved: dict[int, int] = {}
@@ -283,6 +294,11 @@ class IslandState:
         self.sea: SeaHubState | None = None
         self.feeds: list[str] = []
         """Municipalities whose people come through this island."""
+        self.upstream: list[tuple[MunicipalityState, Place, Place | None]] = []
+        """Per municipality in `feeds`: its state, home place and outer-island port (if any),
+        so counting who is still on the way (`Evacuation._incoming`) builds no place names."""
+        self.feeder_places: list[Place] = []
+        """Ledger places of the feeders that land at this island."""
 
 
 @dataclass(slots=True)
@@ -297,6 +313,10 @@ class MunicipalityState:
     """Last of its people left the islands."""
     cleared_at: float | None = None
     """Last of its people left its own island (for outer islands: boarded a feeder)."""
+    home: Place | None = None
+    """Its ledger place `home:<id>` (set once the ledger exists; the tick reads its counts)."""
+    turnout_hours: tuple[float, float] = (0.0, DAY)
+    """`window_bounds` of its turnout hours, worked out once."""
 
 
 # ---------------------------------------------------------------------------
@@ -367,6 +387,15 @@ class Evacuation:
         self._transfers: dict[str, deque[tuple[float, Groups]]] = {h.id: deque() for h in config.hosts}
         self._homebound: deque[tuple[float, Groups]] = deque()
         self._ports = {m: Queue(f"port:{m}") for m in self.municipalities if self._is_outer(m)}
+        for m, state in self.municipalities.items():
+            state.home = self.ledger.places[f"home:{m}"]
+            state.turnout_hours = window_bounds(state.cfg.turnout.hours)
+        self._arrival_places = [(f"node:{a}", self.ledger.places[f"node:{a}"]) for a in self._arrivals]
+        self._host_places = {
+            h: (f"transfer:{h}", f"reception:{h}", self.ledger.places[f"reception:{h}"], f"host:{h}")
+            for h in self._hosts
+        }
+        """Per host prefecture: its transfer, reception and host place names, and the reception place."""
 
         self.islands = {
             i.id: IslandState(
@@ -381,6 +410,13 @@ class Evacuation:
         self._island_cfg = {i.id: i for i in config.islands}
         for m in config.municipalities:
             self.islands[m.hub_island].feeds.append(m.id)
+        places = self.ledger.places
+        for island in self.islands.values():
+            island.upstream = [
+                (self.municipalities[m], places[f"home:{m}"], places.get(f"port:{m}") if m in self._ports else None)
+                for m in island.feeds
+            ]
+            island.feeder_places = [places[f"feeder:{f.id}"] for f in config.feeders if f.destination == island.id]
         self.legs: dict[str, Leg] = {}
         self.air_hubs: dict[str, AirHubState] = {}
         self.sea_hubs: dict[str, SeaHubState] = {}
@@ -450,7 +486,7 @@ class Evacuation:
         self.legs[hub.id] = Leg(hub.id, hub.mode, frozenset({hub.id, hub.island}))
         if isinstance(hub, AirHub):
             draw_security = drawer(self.streams, hub.security_time, f"evacuation.security.{hub.id}")
-            state = AirHubState(self.env, hub, self._arrivals[hub.destination].hours, draw_security)
+            state = AirHubState(self.env, hub, self._arrivals[hub.destination].hours, draw_security, self.ledger)
             self.air_hubs[hub.id] = state
             island.air.append(state)
             for n, (aircraft, seats) in enumerate(self._interleaved_fleet(hub)):
@@ -702,16 +738,14 @@ class Evacuation:
     # -- flows between places ------------------------------------------------------
     def _incoming(self, island: IslandState) -> int:
         """People of started municipalities still on their way to this island's registration."""
-        ledger = self.ledger
         total = 0
-        for m in island.feeds:
-            if self.municipalities[m].started_at is not None:
-                total += ledger.total(f"home:{m}")
-            if m in self._ports:
-                total += ledger.total(f"port:{m}")
-        for f in self.config.feeders:
-            if f.destination == island.id:
-                total += ledger.total(f"feeder:{f.id}")
+        for state, home, port in island.upstream:
+            if state.started_at is not None:
+                total += home.total
+            if port is not None:
+                total += port.total
+        for place in island.feeder_places:
+            total += place.total
         return total
 
     def _join_island(self, island: IslandState, groups: Groups, src: str) -> None:
@@ -735,38 +769,43 @@ class Evacuation:
 
         Called when something the dispatch depends on changed: people registered,
         a flight left (terminal room), or the earliest bus on the road is back."""
-        env, ledger = self.env, self.ledger
         reg = island.reg
         if reg.total == 0:
             return
+        env, ledger = self.env, self.ledger
         now = env.now
         returning = island.returning
-        while returning and returning[0] <= now + EPS:
+        back_by = now + EPS
+        while returning and returning[0] <= back_by:
             heapq.heappop(returning)
             island.idle_buses += 1
         registration_time = island.draw_registration
         care_factor = self.config.care_factor
+        hubs = island.air
         while island.idle_buses > 0 and reg.total > 0:
             want = min(island.seats, reg.total)
             best, best_room = None, -1.0
-            for hub in island.air:
-                room = hub.cfg.terminal_capacity - ledger.total(hub.landside) - hub.airside.total
-                if room >= want and room / hub.cfg.terminal_capacity > best_room:
-                    best, best_room = hub, room / hub.cfg.terminal_capacity
+            for hub in hubs:
+                room = hub.terminal_capacity - hub.landside_place.total - hub.airside.total
+                if room >= want:
+                    share = room / hub.terminal_capacity
+                    if share > best_room:
+                        best, best_room = hub, share
             if best is None:
                 return  # the terminals are full: the next departure calls again
             hub = best
             groups = reg.take(want)
             ledger.move(groups, reg.place, hub.landside)
             island.idle_buses -= 1
-            weighted = sum(n * (care_factor if g[1] == CARE else 1.0) for g, n in groups.items())
+            weighted = sum([n * (care_factor if g[1] == CARE else 1.0) for g, n in groups.items()])
             registered = island.desks.serve(now, weighted * registration_time())
-            at_airport = registered + hub.cfg.bus_time
+            bus_time = hub.cfg.bus_time
+            at_airport = registered + bus_time
             cleared = hub.lanes.serve(at_airport, weighted * hub.draw_security())
             env.timeout(cleared - now).callbacks.append(
                 lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
             )
-            heapq.heappush(returning, at_airport + hub.cfg.bus_time)
+            heapq.heappush(returning, at_airport + bus_time)
             hub.demand.fire()
         if reg.total > 0 and returning and (island.wake_at is None or returning[0] < island.wake_at - EPS):
             island.wake_at = returning[0]
@@ -875,8 +914,9 @@ class Evacuation:
         leg = self.legs[hub.id]
         dest = self._arrivals[cfg.destination]
         d_open, d_close = window_bounds(dest.hours)
+        landside, airside = hub.landside_place, hub.airside
         while True:
-            while ledger.total(hub.landside) + hub.airside.total == 0:
+            while landside.total + airside.total == 0:
                 yield hub.demand.wait(env)
             start, day = self._stand_start(hub, env.now)
             if start > env.now:
@@ -893,7 +933,7 @@ class Evacuation:
                 while (
                     hub.airside.total < seats
                     and env.now < deadline
-                    and (island.reg.total > 0 or ledger.total(hub.landside) > 0 or self._incoming(island) > 0)
+                    and (island.reg.total > 0 or landside.total > 0 or self._incoming(island) > 0)
                 ):
                     yield hub.airside.wait(env) | env.timeout(deadline - env.now)
                 while leg.closed_until > env.now:
@@ -1024,16 +1064,22 @@ class Evacuation:
 
     def _turnout(self, now: float) -> None:
         ledger = self.ledger
+        overlaps: dict[tuple[float, tuple[float, float]], float] = {}
+        """Turnout minutes since a municipality's last tick, shared by those with the same hours and last tick."""
         for state in self.municipalities.values():
             if state.started_at is None:
                 continue
             m = state.cfg
-            home = f"home:{m.id}"
-            open_at, close_at = window_bounds(m.turnout.hours)
-            minutes = overlap_minutes(state.last_turnout, now, open_at, close_at)
+            key = (state.last_turnout, state.turnout_hours)
+            minutes = overlaps.get(key)
+            if minutes is None:
+                minutes = overlaps[key] = overlap_minutes(state.last_turnout, now, *state.turnout_hours)
             state.last_turnout = now
-            if ledger.total(home) == 0 or state.flowing.value() < 1.0:
+            home_place = state.home
+            assert home_place is not None
+            if home_place.total == 0 or state.flowing.value() < 1.0:
                 continue
+            home = home_place.name
             scale = self._state.get(m.turnout.scale, 1.0) if m.turnout.scale is not None else 1.0
             amount = m.turnout.per_hour * minutes / 60.0 * self.compliance * max(0.0, scale) + state.carry
             n = int(amount)
@@ -1069,9 +1115,9 @@ class Evacuation:
         if cfg.voluntary_per_day <= 0 or minutes <= 0:
             return
         tourists = {
-            m: self.ledger.counts[f"home:{m}"].get((m, TOURIST), 0)
+            m: s.home.counts.get((m, TOURIST), 0)
             for m, s in self.municipalities.items()
-            if s.started_at is None
+            if s.started_at is None and s.home is not None
         }
         if not any(tourists.values()):
             return
@@ -1100,7 +1146,7 @@ class Evacuation:
                 (h.cfg.terminal_capacity - ledger.total(h.landside) - h.airside.total) / h.cfg.terminal_capacity
             ),
         )
-        room = hub.cfg.terminal_capacity - ledger.total(hub.landside) - hub.airside.total
+        room = hub.terminal_capacity - hub.landside_place.total - hub.airside.total
         groups = {g: min(n, max(0, room)) for g, n in groups.items()}
         people = sum(groups.values())
         if people == 0:
@@ -1118,9 +1164,9 @@ class Evacuation:
     def _onward(self, now: float) -> None:
         """Stage C: arrival nodes -> onward transfer -> reception -> lodging; tourists go home."""
         ledger = self.ledger
-        for node in self._arrivals:
-            place = f"node:{node}"
-            if ledger.places[place].total == 0:
+        due = now + EPS
+        for place, node in self._arrival_places:
+            if node.total == 0:
                 continue
             for group, n in ledger.groups(place).items():
                 if group[1] == TOURIST:
@@ -1130,29 +1176,31 @@ class Evacuation:
                 quota = self._quota[group[0]]
                 for prefecture, k in apportion(n, quota).items():
                     quota[prefecture] -= k
-                    ledger.move({group: k}, place, f"transfer:{prefecture}")
+                    ledger.move({group: k}, place, self._host_places[prefecture][0])
                     self._transfers[prefecture].append((now + self._hosts[prefecture].transfer_time, {group: k}))
         for prefecture, line in self._transfers.items():
-            reception = f"reception:{prefecture}"
-            while line and line[0][0] <= now + EPS:
+            transfer, reception, reception_place, host = self._host_places[prefecture]
+            while line and line[0][0] <= due:
                 _, groups = line.popleft()
-                ledger.move(groups, f"transfer:{prefecture}", reception)
-            waiting = ledger.places[reception].total
+                ledger.move(groups, transfer, reception)
+            waiting = reception_place.total
             if waiting == 0:
                 continue
             admit = min(waiting, self._lodging[prefecture])
             if admit > 0:
                 self._lodging[prefecture] -= admit
-                groups = split(ledger.groups(f"reception:{prefecture}"), admit)
-                ledger.move(groups, f"reception:{prefecture}", f"host:{prefecture}")
+                groups = split(ledger.groups(reception), admit)
+                ledger.move(groups, reception, host)
                 self.emit(Kind.reached_host, "reception", prefecture, prefecture=prefecture, people=admit)
-        while self._homebound and self._homebound[0][0] <= now + EPS:
+        while self._homebound and self._homebound[0][0] <= due:
             _, groups = self._homebound.popleft()
             ledger.move(groups, "homebound", "gone_home")
         if self.arrived_at is None and self.first_start is not None and self._all_arrived():
             self.arrived_at = now
 
     def _all_arrived(self) -> bool:
+        if self.ledger.on_islands_total:  # people still on the islands have not arrived (checked every tick)
+            return False
         return all(
             c["at_host"] + c["gone_home"] == self.municipalities[m].cfg.population
             for m, c in self.ledger.by_category.items()
@@ -1162,7 +1210,7 @@ class Evacuation:
         series = self._series
         series["hours"].append(round((now - self.t0) / 60.0, 4))
         series["remaining"].append(self.ledger.on_islands_total)
-        series["at_host"].append(sum(c["at_host"] for c in self.ledger.by_category.values()))
+        series["at_host"].append(sum([c["at_host"] for c in self.ledger.by_category.values()]))
 
     def _weather(self):
         """Random typhoons: once a day, with the configured probability, close legs."""
