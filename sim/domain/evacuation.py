@@ -18,6 +18,9 @@ Rules kept here:
   the plan describes it;
 - aircraft are reused: a flight that waits for weather or a stand delays every
   later departure of that airframe (the JTA cascade, domain facts 1.7);
+- aircraft are called for the people waiting: an idle aircraft goes to a stand
+  only while more people are in the terminal than the seats already called, so
+  a few tourists call one aircraft and the stands stay free for other traffic;
 - cheap: registration desks and security lanes are service banks that book a
   whole bus load (n x per-person time) arithmetically, and buses are a counted
   pool driven by callbacks, so a full run costs a few thousand SimPy events.
@@ -244,7 +247,11 @@ class AirHubState:
         """The ledger's place behind `landside`, read directly on the hot path (its `total`)."""
         self.terminal_capacity = cfg.terminal_capacity
         self.transit = f"leg:{cfg.id}"
-        self.demand = Signal()
+        self.idle: deque[tuple[simpy.Event, int]] = deque()
+        """Aircraft waiting to be called (their wake-up event and seats), first come first called."""
+        self.called = 0
+        """Seats of the aircraft called to a stand and not yet gone: an idle aircraft is called
+        only while more people wait in the terminal (landside and airside) than these seats."""
         self.reserved: dict[int, int] = {}
         self.flights = 0
         self.people = 0
@@ -806,7 +813,7 @@ class Evacuation:
                 lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
             )
             heapq.heappush(returning, at_airport + bus_time)
-            hub.demand.fire()
+            self._call_aircraft(hub)
         if reg.total > 0 and returning and (island.wake_at is None or returning[0] < island.wake_at - EPS):
             island.wake_at = returning[0]
             env.timeout(max(0.0, returning[0] - now)).callbacks.append(lambda _e, island=island: self._bus_back(island))
@@ -916,17 +923,22 @@ class Evacuation:
         d_open, d_close = window_bounds(dest.hours)
         landside, airside = hub.landside_place, hub.airside
         while True:
-            while landside.total + airside.total == 0:
-                yield hub.demand.wait(env)
+            if landside.total + airside.total > hub.called:
+                hub.called += seats
+            else:
+                called = env.event()
+                hub.idle.append((called, seats))
+                yield called  # `_call_aircraft` counted our seats as called
             start, day = self._stand_start(hub, env.now)
-            if start > env.now:
+            while start > env.now:  # called for the next slot in the departure window
                 yield env.timeout(start - env.now)
-                continue
+                start, day = self._stand_start(hub, env.now)
             hub.reserved[day] = hub.reserved.get(day, 0) + 1
             with hub.stands.request(priority=hub.evacuation_priority) as stand:
                 yield stand
                 if env.now - day * DAY > hub.latest_stand:
                     hub.reserved[day] -= 1
+                    self._uncall(hub, seats)
                     continue
                 yield env.timeout(hub.stand_time)
                 deadline = min(env.now + cfg.boarding_hold, day * DAY + hub.dep_close)
@@ -940,9 +952,11 @@ class Evacuation:
                     yield leg.until_open(env)
                 if env.now > day * DAY + hub.dep_close + EPS or hub.airside.total == 0:
                     hub.reserved[day] -= 1
+                    self._uncall(hub, seats)
                     continue
                 groups = hub.airside.take(seats)
                 people = ledger.move(groups, hub.airside.place, hub.transit)
+                self._uncall(hub, seats)
             self._count_trip(hub, people)
             self._left_islands(groups)
             self._dispatch_buses(island)
@@ -960,6 +974,22 @@ class Evacuation:
                     break
                 back = next_in_window(home_at, hub.open, hub.close) - cfg.block_time
             yield env.timeout(back + cfg.block_time - env.now)
+
+    def _uncall(self, hub: AirHubState, seats: int) -> None:
+        """An aircraft called to a stand left it (full, or empty-handed): its seats no longer
+        count against the people waiting, so another aircraft may be called for them."""
+        hub.called -= seats
+        self._call_aircraft(hub)
+
+    @staticmethod
+    def _call_aircraft(hub: AirHubState) -> None:
+        """Call idle aircraft to a stand, first come first called, while more people wait in the
+        terminal than the seats already called (a few tourists call one aircraft, not the pool)."""
+        idle = hub.idle
+        while idle and hub.landside_place.total + hub.airside.total > hub.called:
+            called, seats = idle.popleft()
+            hub.called += seats
+            called.succeed()
 
     def _count_trip(self, hub: AirHubState | SeaHubState, people: int) -> None:
         hub.flights += 1
@@ -1159,7 +1189,7 @@ class Evacuation:
         env.timeout(cleared - env.now).callbacks.append(
             lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
         )
-        hub.demand.fire()
+        self._call_aircraft(hub)
 
     def _onward(self, now: float) -> None:
         """Stage C: arrival nodes -> onward transfer -> reception -> lodging; tourists go home."""
