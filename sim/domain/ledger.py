@@ -99,9 +99,10 @@ class Ledger:
                 raise LedgerError(f"{src} holds {out.get(group, 0)} {group}, cannot move {n} to {dst}")
             out[group] = left
             into[group] = into.get(group, 0) + n
-            categories = by_category[group[0]]
-            categories[leaving] -= n
-            categories[arriving] += n
+            if leaving != arriving:  # most moves stay in one category (queue to queue)
+                categories = by_category[group[0]]
+                categories[leaving] -= n
+                categories[arriving] += n
             moved += n
         if moved:
             source.total -= moved
