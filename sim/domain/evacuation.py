@@ -1258,16 +1258,22 @@ class Evacuation:
         for place, node in self._arrival_places:
             if node.total == 0:
                 continue
+            going_home: Groups = {}
+            onward: dict[str, Groups] = {}  # per host prefecture: one move and one transfer each
             for group, n in ledger.groups(place).items():
                 if group[1] == TOURIST:
-                    ledger.move({group: n}, place, "homebound")
-                    self._homebound.append((now + self.config.tourists.home_time, {group: n}))
+                    going_home[group] = n
                     continue
                 quota = self._quota[group[0]]
                 for prefecture, k in apportion(n, quota).items():
                     quota[prefecture] -= k
-                    ledger.move({group: k}, place, self._host_places[prefecture][0])
-                    self._transfers[prefecture].append((now + self._hosts[prefecture].transfer_time, {group: k}))
+                    onward.setdefault(prefecture, {})[group] = k
+            if going_home:
+                ledger.move(going_home, place, "homebound")
+                self._homebound.append((now + self.config.tourists.home_time, going_home))
+            for prefecture, groups in onward.items():
+                ledger.move(groups, place, self._host_places[prefecture][0])
+                self._transfers[prefecture].append((now + self._hosts[prefecture].transfer_time, groups))
         for prefecture, line in self._transfers.items():
             transfer, reception, reception_place, host = self._host_places[prefecture]
             while line and line[0][0] <= due:

@@ -189,9 +189,13 @@ class Queue:
     def put(self, groups: Groups) -> None:
         """Record that `groups` joined the back (after the ledger moved them here)."""
         added = 0
+        chunks = self._chunks
         for group, n in groups.items():
             if n > 0:
-                self._chunks.append([group, n])
+                if chunks and chunks[-1][0] == group:  # the same cohort as the back: one chunk, same order
+                    chunks[-1][1] += n
+                else:
+                    chunks.append([group, n])
                 added += n
         if added:
             self.total += added
