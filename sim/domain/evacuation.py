@@ -34,7 +34,6 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import simpy
@@ -113,9 +112,27 @@ def drawer(streams: RandomStreams, dist: Any, stream: str) -> Callable[[], float
     if isinstance(dist, Mixture):  # keeps the streams' record of which component drew
         return lambda: streams.sample(dist, stream)
     rng = streams.stream(stream)
-    if isinstance(dist, Triangular):  # the bundled scenarios' case: the call `sample` makes, without its dispatch
-        return partial(rng.triangular, dist.low, dist.high, dist.mode)
+    if isinstance(dist, Triangular):  # the bundled scenarios' case
+        return triangular(rng.random, dist.low, dist.high, dist.mode)
     return lambda: sample(dist, rng)
+
+
+def triangular(random: Callable[[], float], low: float, high: float, mode: float) -> Callable[[], float]:
+    """Draws `random.Random.triangular(low, high, mode)` would give from the same stream,
+    with the mode's share worked out once (tests/unit/test_evacuation_draws.py checks they match)."""
+    if high == low:
+        return lambda: (random(), low)[1]  # triangular draws (and discards) a number even then
+    c = (mode - low) / (high - low)
+    flipped = 1.0 - c
+    span, back = high - low, low - high
+
+    def draw() -> float:
+        u = random()
+        if u > c:
+            return high + back * math.sqrt((1.0 - u) * flipped)
+        return low + span * math.sqrt(u * c)
+
+    return draw
 
 
 class ServiceBank:
