@@ -938,14 +938,18 @@ class Evacuation:
         leg = self.legs[f.id]
         island = self.islands[f.destination]
         open_at, close_at = window_bounds(f.departures)
+        origin = self.municipalities[f.origin]
+        home = origin.home
+        assert home is not None
+        aboard = f"feeder:{f.id}"
         while True:
             while queue.total == 0:
                 yield queue.wait(env)
             ready = env.now
             while (
                 queue.total < f.capacity
-                and ledger.total(f"home:{f.origin}") > 0
-                and self.municipalities[f.origin].started_at is not None
+                and home.total > 0
+                and origin.started_at is not None
                 and env.now - ready < f.max_wait
             ):
                 yield first_of(env, queue.wait(env), env.timeout(ready + f.max_wait - env.now))
@@ -957,11 +961,11 @@ class Evacuation:
                 yield env.timeout(depart - env.now)
                 continue
             groups = queue.take(f.capacity)
-            people = ledger.move(groups, queue.place, f"feeder:{f.id}")
+            people = ledger.move(groups, queue.place, aboard)
             self._check_cleared(f.origin)
             self.emit(Kind.departed, name, f.destination, leg=f.id, vehicle=name, people=people)
             yield env.timeout(f.travel_time)
-            self._join_island(island, groups, f"feeder:{f.id}")
+            self._join_island(island, groups, aboard)
             self.emit(Kind.arrived, name, f.destination, leg=f.id, vehicle=name, people=people)
             while leg.closed_until == math.inf:
                 yield leg.until_open(env)
