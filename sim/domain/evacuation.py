@@ -471,6 +471,8 @@ class Evacuation:
             state.home = self.ledger.places[f"home:{m}"]
             state.turnout_hours = window_bounds(state.cfg.turnout.hours)
         self._arrival_places = [(f"node:{a}", self.ledger.places[f"node:{a}"]) for a in self._arrivals]
+        self._arrival_place = {a: f"node:{a}" for a in self._arrivals}
+        """Ledger place name of each arrival node (vehicles land there)."""
         self._host_places = {
             h: (f"transfer:{h}", f"reception:{h}", self.ledger.places[f"reception:{h}"], f"host:{h}")
             for h in self._hosts
@@ -1156,7 +1158,7 @@ class Evacuation:
                 hub.stands.release()
 
     def _land(self, node: str, groups: Groups, src: str) -> None:
-        self.ledger.move(groups, src, f"node:{node}")
+        self.ledger.move(groups, src, self._arrival_place[node])
 
     # -- hourly step -------------------------------------------------------------
     def _ticker(self):
