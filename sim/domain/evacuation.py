@@ -176,6 +176,8 @@ class Signal:
         return event
 
     def fire(self) -> None:
+        if not self._waiters:  # the common case: nobody waits, no new list
+            return
         waiters, self._waiters = self._waiters, []
         for event in waiters:
             if not event.triggered:

@@ -223,6 +223,8 @@ class Queue:
         return event
 
     def wake(self) -> None:
+        if not self._waiters:  # the common case: nobody waits, no new list
+            return
         waiters, self._waiters = self._waiters, []
         for event in waiters:
             if not event.triggered:
