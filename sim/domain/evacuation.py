@@ -5,7 +5,7 @@ places; nothing here is one process per person. What moves them are the
 vehicles the plan names, each a small SimPy process that cycles: feeder ships
 and aircraft (outer island -> hub island), buses (registration centre ->
 airport), evacuation aircraft drawn from a per-hub pool that must get an apron
-stand (a `simpy.PriorityResource` shared with SDF/US reinforcement flights),
+stand (`Stands`, a priority pool shared with SDF/US reinforcement flights),
 ships to a mainland port, and an hourly step for turnout, onward travel on the mainland
 and sampling.
 
@@ -18,6 +18,9 @@ Rules kept here:
   the plan describes it;
 - aircraft are reused: a flight that waits for weather or a stand delays every
   later departure of that airframe (the JTA cascade, domain facts 1.7);
+- aircraft are called for the people waiting: an idle aircraft goes to a stand
+  only while more people are in the terminal than the seats already called, so
+  a few tourists call one aircraft and the stands stay free for other traffic;
 - cheap: registration desks and security lanes are service banks that book a
   whole bus load (n x per-person time) arithmetically, and buses are a counted
   pool driven by callbacks, so a full run costs a few thousand SimPy events.
@@ -26,17 +29,17 @@ Rules kept here:
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import simpy
 
 from sim.domain.context import Context
-from sim.domain.ledger import Groups, Ledger, Queue, apportion, split
+from sim.domain.ledger import Groups, Ledger, Place, Queue, apportion, split
 from sim.domain.state import Adjustable, Adjuster
 from sim.engine.streams import RandomStreams, sample
 from sim.errors import ModelError
@@ -109,9 +112,27 @@ def drawer(streams: RandomStreams, dist: Any, stream: str) -> Callable[[], float
     if isinstance(dist, Mixture):  # keeps the streams' record of which component drew
         return lambda: streams.sample(dist, stream)
     rng = streams.stream(stream)
-    if isinstance(dist, Triangular):  # the bundled scenarios' case: the call `sample` makes, without its dispatch
-        return partial(rng.triangular, dist.low, dist.high, dist.mode)
+    if isinstance(dist, Triangular):  # the bundled scenarios' case
+        return triangular(rng.random, dist.low, dist.high, dist.mode)
     return lambda: sample(dist, rng)
+
+
+def triangular(random: Callable[[], float], low: float, high: float, mode: float) -> Callable[[], float]:
+    """Draws `random.Random.triangular(low, high, mode)` would give from the same stream,
+    with the mode's share worked out once (tests/unit/test_evacuation_draws.py checks they match)."""
+    if high == low:
+        return lambda: (random(), low)[1]  # triangular draws (and discards) a number even then
+    c = (mode - low) / (high - low)
+    flipped = 1.0 - c
+    span, back = high - low, low - high
+
+    def draw() -> float:
+        u = random()
+        if u > c:
+            return high + back * math.sqrt((1.0 - u) * flipped)
+        return low + span * math.sqrt(u * c)
+
+    return draw
 
 
 class ServiceBank:
@@ -123,18 +144,21 @@ class ServiceBank:
     daily `hours`.
     """
 
-    __slots__ = ("_close", "_free", "_open")
+    __slots__ = ("_free", "_last_start", "_limited", "_open")
 
     def __init__(self, servers: int, hours: Window | None = None) -> None:
         self._free = [0.0] * max(1, servers)
-        self._open, self._close = window_bounds(hours) if hours is not None else (0.0, DAY)
+        self._open, close = window_bounds(hours) if hours is not None else (0.0, DAY)
+        self._last_start = close - EPS
+        self._limited = close - self._open < DAY
 
     def serve(self, arrive: float, work: float) -> float:
-        free = heapq.heappop(self._free)
-        start = max(arrive, free)
-        start = next_in_window(start, self._open, self._close - EPS) if self._close - self._open < DAY else start
+        free = self._free
+        start = max(arrive, free[0])
+        if self._limited:
+            start = next_in_window(start, self._open, self._last_start)
         finish = start + work
-        heapq.heappush(self._free, finish)
+        heapq.heapreplace(free, finish)  # the earliest-free server takes the batch
         return finish
 
 
@@ -152,10 +176,67 @@ class Signal:
         return event
 
     def fire(self) -> None:
+        if not self._waiters:  # the common case: nobody waits, no new list
+            return
         waiters, self._waiters = self._waiters, []
         for event in waiters:
             if not event.triggered:
                 event.succeed()
+
+
+class Stands:
+    """An airport's apron stands: granted by priority (lower first), then first come.
+
+    Behaves as the `simpy.PriorityResource` it replaces, event for event: a grant is
+    an event scheduled when the request finds a stand free, or when an earlier
+    holder's release is processed; a release frees the stand at once and offers it to
+    the head of the queue through an event of its own. So runs are unchanged, at a
+    fraction of the cost (every flight takes and frees a stand)."""
+
+    def __init__(self, env: simpy.Environment, capacity: int) -> None:
+        self._env = env
+        self.capacity = capacity
+        self.users = 0
+        self._queue: list[tuple[int, float, int, simpy.Event]] = []
+        """Waiting requests as a heap of (priority, time requested, arrival number, grant event)."""
+        self._arrivals = itertools.count()
+
+    def request(self, priority: int) -> simpy.Event:
+        """An event that fires when this request holds a stand; the holder must `release()` it."""
+        env = self._env
+        granted = env.event()
+        heapq.heappush(self._queue, (priority, env.now, next(self._arrivals), granted))
+        self._offer()
+        return granted
+
+    def release(self) -> None:
+        self.users -= 1
+        released = self._env.event()
+        released.callbacks.append(self._offer)
+        released.succeed()
+
+    def _offer(self, _released: simpy.Event | None = None) -> None:
+        """Grant the head of the queue a stand if one is free (one grant per offer, as SimPy does)."""
+        if self._queue and self.users < self.capacity:
+            self.users += 1
+            heapq.heappop(self._queue)[3].succeed()
+
+
+def first_of(env: simpy.Environment, *events: simpy.Event) -> simpy.Event:
+    """An event that fires when the first of `events` (fresh, not yet triggered) is processed.
+
+    What `a | b` gives a process that ignores the value, scheduled at the same moment
+    (so runs are unchanged), without a `Condition`'s bookkeeping: vehicles wait like
+    this hundreds of times a run."""
+    done = env.event()
+
+    def fire(_event: simpy.Event) -> None:
+        if not done.triggered:
+            done.succeed()
+
+    for event in events:
+        event.callbacks.append(fire)
+    return done
 
 
 @dataclass(slots=True)
@@ -198,7 +279,7 @@ class Leg:
         """An event for a vehicle waiting on a closed leg: when it reopens (by itself or by an effect)."""
         if self.closed_until == math.inf:
             return self.changed.wait(env)
-        return self.changed.wait(env) | env.timeout(max(0.0, self.closed_until - env.now))
+        return first_of(env, self.changed.wait(env), env.timeout(max(0.0, self.closed_until - env.now)))
 
 
 # ---------------------------------------------------------------------------
@@ -210,7 +291,12 @@ class AirHubState:
     """One airport: stands, pool of aircraft, security lanes, terminal pull."""
 
     def __init__(
-        self, env: simpy.Environment, cfg: AirHub, dest_window: Window, draw_security: Callable[[], float]
+        self,
+        env: simpy.Environment,
+        cfg: AirHub,
+        dest_window: Window,
+        draw_security: Callable[[], float],
+        ledger: Ledger,
     ) -> None:
         self.cfg = cfg
         self.id = cfg.id
@@ -223,7 +309,7 @@ class AirHubState:
         self.stand_time = (self.dep_close - self.dep_open) / cfg.flights_per_stand_per_day
         self.latest_stand = self.dep_close - self.stand_time + EPS
         self.open, self.close = open_at, close_at
-        self.stands = simpy.PriorityResource(env, capacity=cfg.stands)
+        self.stands = Stands(env, cfg.stands)
         first = cfg.priority is StandPriority.evacuation_first
         self.evacuation_priority = 0 if first else 1
         self.military_priority = 1 if first else 0
@@ -232,8 +318,15 @@ class AirHubState:
         """Minutes per person at security, drawn from the hub's own stream."""
         self.airside = Queue(f"airside:{cfg.id}")
         self.landside = f"landside:{cfg.id}"
+        self.landside_place: Place = ledger.places[self.landside]
+        """The ledger's place behind `landside`, read directly on the hot path (its `total`)."""
+        self.terminal_capacity = cfg.terminal_capacity
         self.transit = f"leg:{cfg.id}"
-        self.demand = Signal()
+        self.idle: deque[tuple[simpy.Event, int]] = deque()
+        """Aircraft waiting to be called (their wake-up event and seats), first come first called."""
+        self.called = 0
+        """Seats of the aircraft called to a stand and not yet gone: an idle aircraft is called
+        only while more people wait in the terminal (landside and airside) than these seats."""
         self.reserved: dict[int, int] = {}
         self.flights = 0
         self.people = 0
@@ -283,6 +376,11 @@ class IslandState:
         self.sea: SeaHubState | None = None
         self.feeds: list[str] = []
         """Municipalities whose people come through this island."""
+        self.upstream: list[tuple[MunicipalityState, Place, Place | None]] = []
+        """Per municipality in `feeds`: its state, home place and outer-island port (if any),
+        so counting who is still on the way (`Evacuation._incoming`) builds no place names."""
+        self.feeder_places: list[Place] = []
+        """Ledger places of the feeders that land at this island."""
 
 
 @dataclass(slots=True)
@@ -297,6 +395,10 @@ class MunicipalityState:
     """Last of its people left the islands."""
     cleared_at: float | None = None
     """Last of its people left its own island (for outer islands: boarded a feeder)."""
+    home: Place | None = None
+    """Its ledger place `home:<id>` (set once the ledger exists; the tick reads its counts)."""
+    turnout_hours: tuple[float, float] = (0.0, DAY)
+    """`window_bounds` of its turnout hours, worked out once."""
 
 
 # ---------------------------------------------------------------------------
@@ -367,6 +469,17 @@ class Evacuation:
         self._transfers: dict[str, deque[tuple[float, Groups]]] = {h.id: deque() for h in config.hosts}
         self._homebound: deque[tuple[float, Groups]] = deque()
         self._ports = {m: Queue(f"port:{m}") for m in self.municipalities if self._is_outer(m)}
+        for m, state in self.municipalities.items():
+            state.home = self.ledger.places[f"home:{m}"]
+            state.turnout_hours = window_bounds(state.cfg.turnout.hours)
+        self._arrival_places = [(f"node:{a}", self.ledger.places[f"node:{a}"]) for a in self._arrivals]
+        self._arrival_place = {a: f"node:{a}" for a in self._arrivals}
+        """Ledger place name of each arrival node (vehicles land there)."""
+        self._host_places = {
+            h: (f"transfer:{h}", f"reception:{h}", self.ledger.places[f"reception:{h}"], f"host:{h}")
+            for h in self._hosts
+        }
+        """Per host prefecture: its transfer, reception and host place names, and the reception place."""
 
         self.islands = {
             i.id: IslandState(
@@ -381,6 +494,13 @@ class Evacuation:
         self._island_cfg = {i.id: i for i in config.islands}
         for m in config.municipalities:
             self.islands[m.hub_island].feeds.append(m.id)
+        places = self.ledger.places
+        for island in self.islands.values():
+            island.upstream = [
+                (self.municipalities[m], places[f"home:{m}"], places.get(f"port:{m}") if m in self._ports else None)
+                for m in island.feeds
+            ]
+            island.feeder_places = [places[f"feeder:{f.id}"] for f in config.feeders if f.destination == island.id]
         self.legs: dict[str, Leg] = {}
         self.air_hubs: dict[str, AirHubState] = {}
         self.sea_hubs: dict[str, SeaHubState] = {}
@@ -450,7 +570,7 @@ class Evacuation:
         self.legs[hub.id] = Leg(hub.id, hub.mode, frozenset({hub.id, hub.island}))
         if isinstance(hub, AirHub):
             draw_security = drawer(self.streams, hub.security_time, f"evacuation.security.{hub.id}")
-            state = AirHubState(self.env, hub, self._arrivals[hub.destination].hours, draw_security)
+            state = AirHubState(self.env, hub, self._arrivals[hub.destination].hours, draw_security, self.ledger)
             self.air_hubs[hub.id] = state
             island.air.append(state)
             for n, (aircraft, seats) in enumerate(self._interleaved_fleet(hub)):
@@ -702,16 +822,14 @@ class Evacuation:
     # -- flows between places ------------------------------------------------------
     def _incoming(self, island: IslandState) -> int:
         """People of started municipalities still on their way to this island's registration."""
-        ledger = self.ledger
         total = 0
-        for m in island.feeds:
-            if self.municipalities[m].started_at is not None:
-                total += ledger.total(f"home:{m}")
-            if m in self._ports:
-                total += ledger.total(f"port:{m}")
-        for f in self.config.feeders:
-            if f.destination == island.id:
-                total += ledger.total(f"feeder:{f.id}")
+        for state, home, port in island.upstream:
+            if state.started_at is not None:
+                total += home.total
+            if port is not None:
+                total += port.total
+        for place in island.feeder_places:
+            total += place.total
         return total
 
     def _join_island(self, island: IslandState, groups: Groups, src: str) -> None:
@@ -735,39 +853,44 @@ class Evacuation:
 
         Called when something the dispatch depends on changed: people registered,
         a flight left (terminal room), or the earliest bus on the road is back."""
-        env, ledger = self.env, self.ledger
         reg = island.reg
         if reg.total == 0:
             return
+        env, ledger = self.env, self.ledger
         now = env.now
         returning = island.returning
-        while returning and returning[0] <= now + EPS:
+        back_by = now + EPS
+        while returning and returning[0] <= back_by:
             heapq.heappop(returning)
             island.idle_buses += 1
         registration_time = island.draw_registration
         care_factor = self.config.care_factor
+        hubs = island.air
         while island.idle_buses > 0 and reg.total > 0:
             want = min(island.seats, reg.total)
             best, best_room = None, -1.0
-            for hub in island.air:
-                room = hub.cfg.terminal_capacity - ledger.total(hub.landside) - hub.airside.total
-                if room >= want and room / hub.cfg.terminal_capacity > best_room:
-                    best, best_room = hub, room / hub.cfg.terminal_capacity
+            for hub in hubs:
+                room = hub.terminal_capacity - hub.landside_place.total - hub.airside.total
+                if room >= want:
+                    share = room / hub.terminal_capacity
+                    if share > best_room:
+                        best, best_room = hub, share
             if best is None:
                 return  # the terminals are full: the next departure calls again
             hub = best
             groups = reg.take(want)
             ledger.move(groups, reg.place, hub.landside)
             island.idle_buses -= 1
-            weighted = sum(n * (care_factor if g[1] == CARE else 1.0) for g, n in groups.items())
+            weighted = sum([n * (care_factor if g[1] == CARE else 1.0) for g, n in groups.items()])
             registered = island.desks.serve(now, weighted * registration_time())
-            at_airport = registered + hub.cfg.bus_time
+            bus_time = hub.cfg.bus_time
+            at_airport = registered + bus_time
             cleared = hub.lanes.serve(at_airport, weighted * hub.draw_security())
             env.timeout(cleared - now).callbacks.append(
                 lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
             )
-            heapq.heappush(returning, at_airport + hub.cfg.bus_time)
-            hub.demand.fire()
+            heapq.heappush(returning, at_airport + bus_time)
+            self._call_aircraft(hub)
         if reg.total > 0 and returning and (island.wake_at is None or returning[0] < island.wake_at - EPS):
             island.wake_at = returning[0]
             env.timeout(max(0.0, returning[0] - now)).callbacks.append(lambda _e, island=island: self._bus_back(island))
@@ -819,17 +942,21 @@ class Evacuation:
         leg = self.legs[f.id]
         island = self.islands[f.destination]
         open_at, close_at = window_bounds(f.departures)
+        origin = self.municipalities[f.origin]
+        home = origin.home
+        assert home is not None
+        aboard = f"feeder:{f.id}"
         while True:
             while queue.total == 0:
                 yield queue.wait(env)
             ready = env.now
             while (
                 queue.total < f.capacity
-                and ledger.total(f"home:{f.origin}") > 0
-                and self.municipalities[f.origin].started_at is not None
+                and home.total > 0
+                and origin.started_at is not None
                 and env.now - ready < f.max_wait
             ):
-                yield queue.wait(env) | env.timeout(ready + f.max_wait - env.now)
+                yield first_of(env, queue.wait(env), env.timeout(ready + f.max_wait - env.now))
             if leg.closed_until == math.inf:
                 yield leg.until_open(env)
                 continue
@@ -838,11 +965,11 @@ class Evacuation:
                 yield env.timeout(depart - env.now)
                 continue
             groups = queue.take(f.capacity)
-            people = ledger.move(groups, queue.place, f"feeder:{f.id}")
+            people = ledger.move(groups, queue.place, aboard)
             self._check_cleared(f.origin)
             self.emit(Kind.departed, name, f.destination, leg=f.id, vehicle=name, people=people)
             yield env.timeout(f.travel_time)
-            self._join_island(island, groups, f"feeder:{f.id}")
+            self._join_island(island, groups, aboard)
             self.emit(Kind.arrived, name, f.destination, leg=f.id, vehicle=name, people=people)
             while leg.closed_until == math.inf:
                 yield leg.until_open(env)
@@ -875,34 +1002,44 @@ class Evacuation:
         leg = self.legs[hub.id]
         dest = self._arrivals[cfg.destination]
         d_open, d_close = window_bounds(dest.hours)
+        landside, airside = hub.landside_place, hub.airside
         while True:
-            while ledger.total(hub.landside) + hub.airside.total == 0:
-                yield hub.demand.wait(env)
+            if landside.total + airside.total > hub.called:
+                hub.called += seats
+            else:
+                called = env.event()
+                hub.idle.append((called, seats))
+                yield called  # `_call_aircraft` counted our seats as called
             start, day = self._stand_start(hub, env.now)
-            if start > env.now:
+            while start > env.now:  # called for the next slot in the departure window
                 yield env.timeout(start - env.now)
-                continue
+                start, day = self._stand_start(hub, env.now)
             hub.reserved[day] = hub.reserved.get(day, 0) + 1
-            with hub.stands.request(priority=hub.evacuation_priority) as stand:
-                yield stand
+            yield hub.stands.request(priority=hub.evacuation_priority)
+            try:
                 if env.now - day * DAY > hub.latest_stand:
                     hub.reserved[day] -= 1
+                    self._uncall(hub, seats)
                     continue
                 yield env.timeout(hub.stand_time)
                 deadline = min(env.now + cfg.boarding_hold, day * DAY + hub.dep_close)
                 while (
                     hub.airside.total < seats
                     and env.now < deadline
-                    and (island.reg.total > 0 or ledger.total(hub.landside) > 0 or self._incoming(island) > 0)
+                    and (island.reg.total > 0 or landside.total > 0 or self._incoming(island) > 0)
                 ):
-                    yield hub.airside.wait(env) | env.timeout(deadline - env.now)
+                    yield first_of(env, hub.airside.wait(env), env.timeout(deadline - env.now))
                 while leg.closed_until > env.now:
                     yield leg.until_open(env)
                 if env.now > day * DAY + hub.dep_close + EPS or hub.airside.total == 0:
                     hub.reserved[day] -= 1
+                    self._uncall(hub, seats)
                     continue
                 groups = hub.airside.take(seats)
                 people = ledger.move(groups, hub.airside.place, hub.transit)
+                self._uncall(hub, seats)
+            finally:
+                hub.stands.release()
             self._count_trip(hub, people)
             self._left_islands(groups)
             self._dispatch_buses(island)
@@ -920,6 +1057,22 @@ class Evacuation:
                     break
                 back = next_in_window(home_at, hub.open, hub.close) - cfg.block_time
             yield env.timeout(back + cfg.block_time - env.now)
+
+    def _uncall(self, hub: AirHubState, seats: int) -> None:
+        """An aircraft called to a stand left it (full, or empty-handed): its seats no longer
+        count against the people waiting, so another aircraft may be called for them."""
+        hub.called -= seats
+        self._call_aircraft(hub)
+
+    @staticmethod
+    def _call_aircraft(hub: AirHubState) -> None:
+        """Call idle aircraft to a stand, first come first called, while more people wait in the
+        terminal than the seats already called (a few tourists call one aircraft, not the pool)."""
+        idle = hub.idle
+        while idle and hub.landside_place.total + hub.airside.total > hub.called:
+            called, seats = idle.popleft()
+            hub.called += seats
+            called.succeed()
 
     def _count_trip(self, hub: AirHubState | SeaHubState, people: int) -> None:
         hub.flights += 1
@@ -943,7 +1096,7 @@ class Evacuation:
                 return
             while waiting() == 0:
                 events = [hub.queue.wait(env)] + ([island.reg.wait(env)] if group.takes_anyone else [])
-                yield env.any_of(events)
+                yield first_of(env, *events)
                 if group.id in hub.withdrawn:
                     break
             if group.id in hub.withdrawn:
@@ -953,7 +1106,7 @@ class Evacuation:
                 events = [hub.queue.wait(env), env.timeout(ready + cfg.max_wait - env.now)]
                 if group.takes_anyone:
                     events.append(island.reg.wait(env))
-                yield env.any_of(events)
+                yield first_of(env, *events)
             while leg.closed_until == math.inf:
                 yield leg.until_open(env)
             slot = hub.next_slot.get(group.id, -math.inf)
@@ -988,8 +1141,8 @@ class Evacuation:
             start = next_in_window(self.env.now, hub.open, max(hub.open + 1.0, latest))
             if start > self.env.now:
                 yield self.env.timeout(start - self.env.now)
-            with hub.stands.request(priority=rank) as stand:
-                yield stand
+            yield hub.stands.request(priority=rank)
+            try:
                 tod = self.env.now % DAY
                 if tod < hub.open - EPS or tod > max(hub.open + 1.0, latest) + EPS:
                     continue  # the stand came free after hours: try again in the morning
@@ -1003,9 +1156,11 @@ class Evacuation:
                 )
                 yield self.env.timeout(stand_time)
                 return
+            finally:
+                hub.stands.release()
 
     def _land(self, node: str, groups: Groups, src: str) -> None:
-        self.ledger.move(groups, src, f"node:{node}")
+        self.ledger.move(groups, src, self._arrival_place[node])
 
     # -- hourly step -------------------------------------------------------------
     def _ticker(self):
@@ -1024,16 +1179,22 @@ class Evacuation:
 
     def _turnout(self, now: float) -> None:
         ledger = self.ledger
+        overlaps: dict[tuple[float, tuple[float, float]], float] = {}
+        """Turnout minutes since a municipality's last tick, shared by those with the same hours and last tick."""
         for state in self.municipalities.values():
             if state.started_at is None:
                 continue
             m = state.cfg
-            home = f"home:{m.id}"
-            open_at, close_at = window_bounds(m.turnout.hours)
-            minutes = overlap_minutes(state.last_turnout, now, open_at, close_at)
+            key = (state.last_turnout, state.turnout_hours)
+            minutes = overlaps.get(key)
+            if minutes is None:
+                minutes = overlaps[key] = overlap_minutes(state.last_turnout, now, *state.turnout_hours)
             state.last_turnout = now
-            if ledger.total(home) == 0 or state.flowing.value() < 1.0:
+            home_place = state.home
+            assert home_place is not None
+            if home_place.total == 0 or state.flowing.value() < 1.0:
                 continue
+            home = home_place.name
             scale = self._state.get(m.turnout.scale, 1.0) if m.turnout.scale is not None else 1.0
             amount = m.turnout.per_hour * minutes / 60.0 * self.compliance * max(0.0, scale) + state.carry
             n = int(amount)
@@ -1069,9 +1230,9 @@ class Evacuation:
         if cfg.voluntary_per_day <= 0 or minutes <= 0:
             return
         tourists = {
-            m: self.ledger.counts[f"home:{m}"].get((m, TOURIST), 0)
+            m: s.home.counts.get((m, TOURIST), 0)
             for m, s in self.municipalities.items()
-            if s.started_at is None
+            if s.started_at is None and s.home is not None
         }
         if not any(tourists.values()):
             return
@@ -1100,7 +1261,7 @@ class Evacuation:
                 (h.cfg.terminal_capacity - ledger.total(h.landside) - h.airside.total) / h.cfg.terminal_capacity
             ),
         )
-        room = hub.cfg.terminal_capacity - ledger.total(hub.landside) - hub.airside.total
+        room = hub.terminal_capacity - hub.landside_place.total - hub.airside.total
         groups = {g: min(n, max(0, room)) for g, n in groups.items()}
         people = sum(groups.values())
         if people == 0:
@@ -1113,46 +1274,54 @@ class Evacuation:
         env.timeout(cleared - env.now).callbacks.append(
             lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
         )
-        hub.demand.fire()
+        self._call_aircraft(hub)
 
     def _onward(self, now: float) -> None:
         """Stage C: arrival nodes -> onward transfer -> reception -> lodging; tourists go home."""
         ledger = self.ledger
-        for node in self._arrivals:
-            place = f"node:{node}"
-            if ledger.places[place].total == 0:
+        due = now + EPS
+        for place, node in self._arrival_places:
+            if node.total == 0:
                 continue
+            going_home: Groups = {}
+            onward: dict[str, Groups] = {}  # per host prefecture: one move and one transfer each
             for group, n in ledger.groups(place).items():
                 if group[1] == TOURIST:
-                    ledger.move({group: n}, place, "homebound")
-                    self._homebound.append((now + self.config.tourists.home_time, {group: n}))
+                    going_home[group] = n
                     continue
                 quota = self._quota[group[0]]
                 for prefecture, k in apportion(n, quota).items():
                     quota[prefecture] -= k
-                    ledger.move({group: k}, place, f"transfer:{prefecture}")
-                    self._transfers[prefecture].append((now + self._hosts[prefecture].transfer_time, {group: k}))
+                    onward.setdefault(prefecture, {})[group] = k
+            if going_home:
+                ledger.move(going_home, place, "homebound")
+                self._homebound.append((now + self.config.tourists.home_time, going_home))
+            for prefecture, groups in onward.items():
+                ledger.move(groups, place, self._host_places[prefecture][0])
+                self._transfers[prefecture].append((now + self._hosts[prefecture].transfer_time, groups))
         for prefecture, line in self._transfers.items():
-            reception = f"reception:{prefecture}"
-            while line and line[0][0] <= now + EPS:
+            transfer, reception, reception_place, host = self._host_places[prefecture]
+            while line and line[0][0] <= due:
                 _, groups = line.popleft()
-                ledger.move(groups, f"transfer:{prefecture}", reception)
-            waiting = ledger.places[reception].total
+                ledger.move(groups, transfer, reception)
+            waiting = reception_place.total
             if waiting == 0:
                 continue
             admit = min(waiting, self._lodging[prefecture])
             if admit > 0:
                 self._lodging[prefecture] -= admit
-                groups = split(ledger.groups(f"reception:{prefecture}"), admit)
-                ledger.move(groups, f"reception:{prefecture}", f"host:{prefecture}")
+                groups = split(ledger.groups(reception), admit)
+                ledger.move(groups, reception, host)
                 self.emit(Kind.reached_host, "reception", prefecture, prefecture=prefecture, people=admit)
-        while self._homebound and self._homebound[0][0] <= now + EPS:
+        while self._homebound and self._homebound[0][0] <= due:
             _, groups = self._homebound.popleft()
             ledger.move(groups, "homebound", "gone_home")
         if self.arrived_at is None and self.first_start is not None and self._all_arrived():
             self.arrived_at = now
 
     def _all_arrived(self) -> bool:
+        if self.ledger.on_islands_total:  # people still on the islands have not arrived (checked every tick)
+            return False
         return all(
             c["at_host"] + c["gone_home"] == self.municipalities[m].cfg.population
             for m, c in self.ledger.by_category.items()
@@ -1162,7 +1331,7 @@ class Evacuation:
         series = self._series
         series["hours"].append(round((now - self.t0) / 60.0, 4))
         series["remaining"].append(self.ledger.on_islands_total)
-        series["at_host"].append(sum(c["at_host"] for c in self.ledger.by_category.values()))
+        series["at_host"].append(sum([c["at_host"] for c in self.ledger.by_category.values()]))
 
     def _weather(self):
         """Random typhoons: once a day, with the configured probability, close legs."""

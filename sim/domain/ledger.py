@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 Group = tuple[str, str]
 """(municipality id, person class)."""
@@ -36,6 +36,8 @@ class Place:
     off_islands: bool
     """People here have left the islands being evacuated."""
     total: int = 0
+    counts: Groups = field(default_factory=dict)
+    """Head count per cohort here (the same dict as `Ledger.counts[name]`)."""
 
 
 class Ledger:
@@ -67,7 +69,7 @@ class Ledger:
         place = self.places.get(name)
         if place is None:
             place = self.places[name] = Place(name, category, off_islands)
-            self.counts[name] = {}
+            self.counts[name] = place.counts
         return place
 
     def total(self, name: str) -> int:
@@ -77,10 +79,15 @@ class Ledger:
         return {g: n for g, n in self.counts[name].items() if n}
 
     def move(self, groups: Groups, src: str, dst: str) -> int:
-        """Move `groups` from `src` to `dst`; returns the number of people moved."""
-        source, target = self.places[src], self.places[dst]
-        out, into = self.counts[src], self.counts[dst]
-        crossing = source.off_islands != target.off_islands
+        """Move `groups` from `src` to `dst`; returns the number of people moved.
+
+        The hottest call of a run (several thousand a run), so it reads each place
+        and category once, outside the loop over cohorts."""
+        places = self.places
+        source, target = places[src], places[dst]
+        out, into = source.counts, target.counts
+        leaving, arriving = source.category, target.category
+        by_category = self.by_category
         moved = 0
         for group, n in groups.items():
             if n <= 0:
@@ -92,14 +99,18 @@ class Ledger:
                 raise LedgerError(f"{src} holds {out.get(group, 0)} {group}, cannot move {n} to {dst}")
             out[group] = left
             into[group] = into.get(group, 0) + n
-            categories = self.by_category[group[0]]
-            categories[source.category] -= n
-            categories[target.category] += n
-            if crossing:
-                self._cross(group[0], n if target.off_islands else -n)
+            if leaving != arriving:  # most moves stay in one category (queue to queue)
+                categories = by_category[group[0]]
+                categories[leaving] -= n
+                categories[arriving] += n
             moved += n
-        source.total -= moved
-        target.total += moved
+        if moved:
+            source.total -= moved
+            target.total += moved
+            if source.off_islands != target.off_islands:
+                for group, n in groups.items():
+                    if n > 0:
+                        self._cross(group[0], n if target.off_islands else -n)
         return moved
 
     def _cross(self, municipality: str, leaving: int) -> None:
@@ -135,11 +146,14 @@ def split(groups: Groups, n: int) -> Groups:
         return {g: c for g, c in groups.items() if c}
     if n <= 0:
         return {}
+    if len(groups) == 1:  # one cohort takes all n (what the shares below give: c * n / c == n)
+        return dict.fromkeys(groups, n)
     shares = {g: c * n / total for g, c in groups.items()}
     taken = {g: int(s) for g, s in shares.items()}
     short = n - sum(taken.values())
-    for g in sorted(shares, key=lambda g: (taken[g] - shares[g], g))[:short]:
-        taken[g] += 1
+    if short:
+        for g in sorted(shares, key=lambda g: (taken[g] - shares[g], g))[:short]:
+            taken[g] += 1
     return {g: c for g, c in taken.items() if c}
 
 
@@ -151,8 +165,9 @@ def apportion(n: int, weights: dict[str, float]) -> dict[str, int]:
     shares = {k: n * w / total for k, w in weights.items()}
     out = {k: int(s) for k, s in shares.items()}
     short = n - sum(out.values())
-    for k in sorted(shares, key=lambda k: (out[k] - shares[k], k))[:short]:
-        out[k] += 1
+    if short:
+        for k in sorted(shares, key=lambda k: (out[k] - shares[k], k))[:short]:
+            out[k] += 1
     return {k: v for k, v in out.items() if v}
 
 
@@ -174,9 +189,13 @@ class Queue:
     def put(self, groups: Groups) -> None:
         """Record that `groups` joined the back (after the ledger moved them here)."""
         added = 0
+        chunks = self._chunks
         for group, n in groups.items():
             if n > 0:
-                self._chunks.append([group, n])
+                if chunks and chunks[-1][0] == group:  # the same cohort as the back: one chunk, same order
+                    chunks[-1][1] += n
+                else:
+                    chunks.append([group, n])
                 added += n
         if added:
             self.total += added
@@ -204,6 +223,8 @@ class Queue:
         return event
 
     def wake(self) -> None:
+        if not self._waiters:  # the common case: nobody waits, no new list
+            return
         waiters, self._waiters = self._waiters, []
         for event in waiters:
             if not event.triggered:

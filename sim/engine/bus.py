@@ -36,17 +36,20 @@ class EventBus:
         diverged, a full disk), which callers pass on as it is, not as a model failure."""
 
     def emit(self, kind: Kind, source: str, target: str | None = None, **data: Any) -> SimEvent:
-        if len(self.log) >= self.max_events:
+        log = self.log
+        seq = len(log)
+        if seq >= self.max_events:
             raise ModelError(
                 f"the run recorded {self.max_events:,} events before its horizon (the last: {kind} from "
                 f"{source}{f' to {target}' if target else ''}); shorten the horizon or check what repeats so often"
             )
-        event = SimEvent(len(self.log), self._clock(), kind, source, target, data)
-        self.log.append(event)
-        for sink in self.sinks:
-            try:
-                sink(event)
-            except BaseException as error:
-                self.sink_error = error
-                raise
+        event = SimEvent(seq, self._clock(), kind, source, target, data)
+        log.append(event)
+        if self.sinks:  # none in a plain run
+            for sink in self.sinks:
+                try:
+                    sink(event)
+                except BaseException as error:
+                    self.sink_error = error
+                    raise
         return event

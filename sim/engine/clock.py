@@ -9,7 +9,7 @@ time and the exercise label `D+1 06:00`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 MINUTES_PER_DAY = 1440.0
@@ -19,11 +19,12 @@ MINUTES_PER_DAY = 1440.0
 class Clock:
     start: datetime
     """Calendar time of T+0."""
+    offset: float = field(init=False, repr=False, compare=False)
+    """SimPy time at T+0: minutes after midnight of D-day (computed once: every event's
+    time stamp reads it)."""
 
-    @property
-    def offset(self) -> float:
-        """SimPy time at T+0: minutes after midnight of D-day."""
-        return self.start.hour * 60.0 + self.start.minute + self.start.second / 60.0
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "offset", self.start.hour * 60.0 + self.start.minute + self.start.second / 60.0)
 
     def to_env(self, scenario_minutes: float) -> float:
         return scenario_minutes + self.offset
