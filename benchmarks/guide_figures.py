@@ -22,8 +22,10 @@ number in docs/analyst-guide.md can be traced to one of them:
 3. `ttxsim explain --seed 1` and `ttxsim explain -n 30 --reform
    integrated_authority`, written next to the figures as text.
 4. With `--morris`: `ttxsim sensitivity --method morris --out MORRIS_OUT`
-   (the documented default design), timed; its figures are copied to
-   docs/img/sensitivity/ and the top five by mu* are printed.
+   (the documented default design, about 600 CPU-seconds), timed; its
+   figures are copied to docs/img/sensitivity/ and the top five by mu* are
+   printed. `--morris-reuse` reads a MORRIS_OUT made earlier (e.g. by
+   `time ttxsim sensitivity --method morris --out /tmp/morris`).
 
 Nothing here changes the model; run it after any change to the scenario or
 the engine and update the guide from what it prints.
@@ -58,6 +60,7 @@ from sim.analysis.plots import (  # noqa: E402
     save,
 )
 from sim.analysis.replications import Arm, Record, ReplicationSet  # noqa: E402
+from sim.analysis.stats import paired_difference  # noqa: E402
 from sim.api import load_scenario  # noqa: E402
 
 REFORMS = ("integrated_authority", "standing_jcg_order", "bilateral_cell")
@@ -257,6 +260,27 @@ def paired_differences(out: Path) -> None:
         print(f"  {metric:<36} " + "  ".join(cells))
 
 
+def unthreatened(out: Path, n: int, seed: str, reuse: bool) -> None:
+    """The integrated authority's paired effect in the unthreatened variant (the calibration case):
+    `compare` pairs every arm with the threatened baseline, so the difference between the two
+    unthreatened arms is taken here from replications.csv, replication by replication."""
+    if not reuse:
+        if out.exists():
+            shutil.rmtree(out)
+        arms = ("--reform", "unthreatened", "--reform", "unthreatened+integrated_authority")
+        ttxsim("compare", *arms, "-n", str(n), "--seed", seed, "--out", str(out), "-q", "--no-plots")
+    rs = load_replications(out)
+    print(f"\nUnthreatened variant: unthreatened+integrated_authority - unthreatened over {rs.replications} seeds")
+    for metric in ("evacuation.start_hours", "clearance_hours", "evacuation.completion_hours"):
+        base = rs.values("unthreatened", metric)
+        diff = paired_difference(base, rs.values("unthreatened+integrated_authority", metric), True)
+        ci = diff.ci95 or (diff.mean, diff.mean)
+        mean = sum(v for v in base if v is not None) / max(1, sum(v is not None for v in base))
+        print(
+            f"  {metric:<30} unthreatened mean {mean:6.1f}   {diff.mean:+.1f} [{ci[0]:+.1f}, {ci[1]:+.1f}]  n={diff.n}"
+        )
+
+
 def explain(out: Path, n: int) -> None:
     """The two explain outputs the guide quotes, saved next to the figures."""
     one, _ = ttxsim("explain", "--seed", "1")
@@ -266,13 +290,17 @@ def explain(out: Path, n: int) -> None:
     print("\n" + one + "\n" + mean)
 
 
-def morris(out: Path, n: int | None) -> None:
-    """The documented default Morris design, timed; figures to docs/img/sensitivity/."""
-    args = ["sensitivity", "--method", "morris", "--out", str(out), "-q"]
-    if n is not None:
-        args[3:3] = ["-n", str(n)]
-    _, wall = ttxsim(*args, capture=False)
-    print(f"\nMorris: wall time {wall:.0f} s ({wall / 60:.1f} min), load average now {os.getloadavg()[0]:.1f}")
+def morris(out: Path, n: int | None, run: bool) -> None:
+    """The documented default Morris design, timed (unless `run` is False: an earlier `--out` of
+    it is read); figures to docs/img/sensitivity/, the top five printed."""
+    if run:
+        if out.exists():
+            shutil.rmtree(out)
+        args = ["sensitivity", "--method", "morris", "--out", str(out), "-q"]
+        if n is not None:
+            args[3:3] = ["-n", str(n)]
+        _, wall = ttxsim(*args, capture=False)
+        print(f"\nMorris: wall time {wall:.0f} s ({wall / 60:.1f} min), load average now {os.getloadavg()[0]:.1f}")
     SENSITIVITY_IMG.mkdir(parents=True, exist_ok=True)
     for source in out.glob("sensitivity_*.*"):
         if source.suffix in (".png", ".svg"):
@@ -294,6 +322,7 @@ def main() -> int:
     parser.add_argument("--morris", action="store_true", help="also run the default Morris design (~10 min)")
     parser.add_argument("--morris-n", type=int, default=None, help="Morris trajectories (default: the command's)")
     parser.add_argument("--morris-out", type=Path, default=Path("/tmp/morris"))
+    parser.add_argument("--morris-reuse", action="store_true", help="read an existing --morris-out, run nothing")
     args = parser.parse_args()
 
     if not args.reuse:
@@ -304,11 +333,10 @@ def main() -> int:
         print(f"compare: {wall:.0f} s wall")
     figures(args.out)
     paired_differences(args.out)
+    unthreatened(args.out.with_name(args.out.name + "_unthreatened"), args.n, args.seed, args.reuse)
     explain(args.out, args.n)
-    if args.morris:
-        if args.morris_out.exists():
-            shutil.rmtree(args.morris_out)
-        morris(args.morris_out, args.morris_n)
+    if args.morris or args.morris_reuse:
+        morris(args.morris_out, args.morris_n, run=not args.morris_reuse)
     return 0
 
 
