@@ -31,7 +31,7 @@ _HOMES = {
     "Simulation": "sim.simulation",
     "WorldView": "sim.simulation",
     "compare": "sim.api",
-    "load_scenario": "sim.api",  # a bundled name ("sakishima") or a path
+    "load_scenario": "sim.api",  # a bundled scenario's name or a path
     "replicate": "sim.api",
     "run": "sim.api",
     "sensitivity": "sim.api",

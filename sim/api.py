@@ -2,11 +2,11 @@
 
 ```python
 import sim
-scenario = sim.load_scenario("sakishima")          # a bundled name or a path
+scenario = sim.load_scenario("exercise.yaml")      # a path, or a bundled scenario's name
 result = sim.run(scenario, seed=1)                 # one run: RunResult
 events = result.events_frame()                     # its event log as a DataFrame
 runs = sim.replicate(scenario, n=20)               # one row per replication
-table = sim.compare(scenario, reforms=["integrated_authority"], n=20)
+table = sim.compare(scenario, reforms=["my_reform"], n=20)  # a reform id of the scenario
 ```
 
 The command line calls the same functions: `ttxsim compare` and `ttxsim sweep`
@@ -50,7 +50,7 @@ so replications ship the author's own text to workers, not a re-dump."""
 
 
 def load_scenario(name_or_path: str | Path, reforms: Sequence[str] = ()) -> Scenario:
-    """A validated scenario from a bundled name (`"sakishima"`) or a YAML file path.
+    """A validated scenario from a bundled scenario's name (e.g. `"tsunami"`) or a YAML file path.
 
     Args:
         name_or_path: a file path, or the name of a bundled scenario with or

@@ -96,8 +96,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ttxsim",
         description=(
-            "Crisis-coordination tabletop exercise simulator. Runs the bundled Sakishima "
-            "scenario by default; see 'ttxsim COMMAND --help'."
+            "Crisis-coordination tabletop exercise simulator. Runs the bundled default "
+            "scenario when no FILE is given; see 'ttxsim COMMAND --help'."
         ),
     )
     parser.add_argument("--version", action=_VersionAction, help="print the version (ttxsim X.Y.Z) and exit")
@@ -153,6 +153,7 @@ def explain(error: Exception, args: argparse.Namespace) -> tuple[int, str]:
     """The exit status and the one message a user sees for an error a handler raised."""
     from sim.errors import ModelError
     from sim.files import OutputError
+    from sim.scenario.bundled import BundledError
     from sim.scenario.loader import ScenarioError
 
     if isinstance(error, ScenarioError):
@@ -162,7 +163,7 @@ def explain(error: Exception, args: argparse.Namespace) -> tuple[int, str]:
     if isinstance(error, ModelError):
         where = _scenario_label(args)
         return EXIT_FAILURE, f"ttxsim: {where}: {error}" if where else f"ttxsim: {error}"
-    if isinstance(error, OutputError):
+    if isinstance(error, OutputError | BundledError):
         return EXIT_FAILURE, f"ttxsim: {error}"
     detail = str(error).strip().splitlines()[0] if str(error).strip() else "no details"
     return EXIT_FAILURE, f"ttxsim: the command failed unexpectedly ({detail}); run with --debug for the traceback"
@@ -200,7 +201,7 @@ def scenario_argument(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="FILE",
-        help="scenario YAML (default: the bundled scenarios/sakishima.yaml)",
+        help="scenario YAML or a bundled scenario's name (default: the bundled default scenario)",
     )
 
 

@@ -254,7 +254,7 @@ CATALOGUE: dict[Kind, KindSpec] = {
     ),
     Kind.vessels_assigned: KindSpec(
         "Ships joined a hub's sea lift (count 0: a vessel group was withdrawn from it).",
-        "the vessel group (e.g. `jcg`), or the assigning agency",
+        "the vessel group (e.g. `coast_guard`), or the assigning agency",
         "hub id",
         {"count": "ships", "passengers_per_trip": "people per trip", "applied": "false if the hub has no sea lift"},
     ),

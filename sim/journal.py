@@ -18,7 +18,7 @@ checks every regenerated event against the stored stream.
 
 Front-end use::
 
-    sim, journal = start_session("scenarios/sakishima.yaml", seed=3, human_roles=["pm"])
+    sim, journal = start_session("exercise.yaml", seed=3, human_roles=["pm"])
     journal.apply(sim, inject)                    # instead of sim.apply: applies, then commits
     journal.decide(sim, "warning", "issued", "pm") # instead of sim.decide
     journal.note(sim, "Cabinet slow", "observer")  # instead of sim.note
@@ -239,7 +239,7 @@ def session_folders() -> list[Path]:
 
 
 def default_journal_path(scenario_id: str, seed: int, *, folder: Path | None = None) -> Path:
-    """A fresh file name such as `sakishima-20250403-141502-seed1.ttxj` in the sessions folder."""
+    """A fresh file name such as `exercise-20250403-141502-seed1.ttxj` in the sessions folder."""
     folder = folder or default_sessions_dir()
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     stem = f"{re.sub(r'[^A-Za-z0-9_-]', '_', scenario_id)}-{stamp}-seed{seed}"

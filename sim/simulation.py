@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.analysis.metrics import run_metrics
+from sim.analysis.metrics import run_metrics, span_progress
 from sim.domain.comms import Fact, Network
 from sim.domain.consequences import Consequences
 from sim.domain.context import Context
@@ -29,11 +29,11 @@ from sim.engine.clock import Clock
 from sim.engine.streams import RandomStreams
 from sim.errors import ModelError
 from sim.events import Kind, SimEvent
+from sim.scenario.consequences import SpanMetric
 from sim.scenario.evacuation import MIN_TICK
 from sim.scenario.schema import (
     MAX_HORIZON,
     Inject,
-    Milestone,
     Scenario,
 )
 from sim.scenario.types import format_duration
@@ -41,7 +41,7 @@ from sim.scenario.types import format_duration
 if TYPE_CHECKING:
     from sim.domain.evacuation import EvacuationView
 
-__all__ = ["DecisionError", "Input", "InputError", "MessageView", "RunResult", "Simulation", "WorldView"]
+__all__ = ["DecisionError", "Input", "InputError", "MessageView", "RunResult", "Simulation", "SpanView", "WorldView"]
 
 SIMCELL = "simcell"
 MESSAGE_LIMIT = 2000
@@ -70,38 +70,6 @@ def _simpy_requeues_stopped_runs() -> bool:
     probe = simpy.Environment()
     probe.run(until=1)
     return probe.peek() == 1
-
-
-class _CountingEnvironment(simpy.Environment):
-    """Counts the model events SimPy has processed, so a replay can stop at exactly
-    the point where a person acted, even between two events of the same instant.
-
-    `run(until=...)` adds bookkeeping that depends on how a run was sliced: its
-    stop event raises out of `step()` (never counted), and SimPy 4.1.2 then puts
-    that event back at the head of the queue (priority -1, below every model
-    event) to finish its callbacks when the run resumes; where it does, the first
-    step after a stopped run is bookkeeping and is not counted either. Only
-    SimPy's public API is used; tests/unit/test_packaging.py checks the
-    behaviour this relies on, so a SimPy release that changes it fails there.
-    """
-
-    steps = 0
-    _leftover = False
-    """True while the stopped `until` event SimPy put back is still queued."""
-    _requeues = _simpy_requeues_stopped_runs()
-
-    def run(self, until: Any = None) -> Any:
-        already_done = isinstance(until, simpy.Event) and until.processed  # SimPy returns at once: no stop
-        value = super().run(until)
-        if until is not None and not already_done and self._requeues:
-            self._leftover = True
-        return value
-
-    def step(self) -> None:
-        bookkeeping, self._leftover = self._leftover, False
-        super().step()  # the `until` event's StopSimulation raises here, uncounted
-        if not bookkeeping:
-            self.steps += 1
 
 
 MAX_STEPS_PER_INSTANT = 200_000
@@ -137,13 +105,34 @@ def _part_of_model(event: simpy.Event) -> str:
     return "the model"
 
 
-class _GuardedEnvironment(_CountingEnvironment):
-    """Stops a zero-time loop: past `max_per_instant` steps at one simulated instant,
-    `step()` raises `ModelError` naming the part of the model that keeps scheduling
-    itself, instead of spinning (and growing the log) for ever."""
+class _CountingEnvironment(simpy.Environment):
+    """The run's SimPy environment, with two jobs done in one `step()` (it runs for every
+    model event, so one override instead of two stacked ones):
+
+    - it counts the model events SimPy has processed, so a replay can stop at exactly
+      the point where a person acted, even between two events of the same instant.
+      `run(until=...)` adds bookkeeping that depends on how a run was sliced: its
+      stop event raises out of `step()` (never counted), and SimPy 4.1.2 then puts
+      that event back at the head of the queue (priority -1, below every model
+      event) to finish its callbacks when the run resumes; where it does, the first
+      step after a stopped run is bookkeeping and is not counted either. Only
+      SimPy's public API is used for this; tests/unit/test_packaging.py checks the
+      behaviour it relies on, so a SimPy release that changes it fails there;
+    - it stops a zero-time loop: past `max_per_instant` steps at one simulated
+      instant, `step()` raises `ModelError` naming the part of the model that keeps
+      scheduling itself, instead of spinning (and growing the log) for ever.
+    """
+
+    steps = 0
+    _leftover = False
+    """True while the stopped `until` event SimPy put back is still queued."""
+    _requeues = _simpy_requeues_stopped_runs()
 
     def __init__(
-        self, initial_time: float, describe_time: Callable[[float], str], max_per_instant: int = MAX_STEPS_PER_INSTANT
+        self,
+        initial_time: float = 0.0,
+        describe_time: Callable[[float], str] = format_duration,
+        max_per_instant: int = MAX_STEPS_PER_INSTANT,
     ) -> None:
         super().__init__(initial_time=initial_time)
         self.max_per_instant = max_per_instant
@@ -151,18 +140,30 @@ class _GuardedEnvironment(_CountingEnvironment):
         self._instant = initial_time
         self._at_instant = 0
 
+    def run(self, until: Any = None) -> Any:
+        already_done = isinstance(until, simpy.Event) and until.processed  # SimPy returns at once: no stop
+        value = super().run(until)
+        if until is not None and not already_done and self._requeues:
+            self._leftover = True
+        return value
+
     def step(self) -> None:
-        if self._queue:
-            when, _, _, event = self._queue[0]
+        queue = self._queue
+        if queue:
+            when = queue[0][0]
             if when != self._instant:
-                self._instant, self._at_instant = when, 0
-            self._at_instant += 1
-            if self._at_instant > self.max_per_instant:
-                raise ModelError(
-                    f"time stopped advancing at {self._describe_time(when)}: more than "
-                    f"{self.max_per_instant:,} model steps at one instant in {_part_of_model(event)}"
-                )
-        super().step()
+                self._instant, self._at_instant = when, 1
+            else:
+                self._at_instant += 1
+                if self._at_instant > self.max_per_instant:
+                    raise ModelError(
+                        f"time stopped advancing at {self._describe_time(when)}: more than "
+                        f"{self.max_per_instant:,} model steps at one instant in {_part_of_model(queue[0][3])}"
+                    )
+        bookkeeping, self._leftover = self._leftover, False
+        simpy.Environment.step(self)  # the `until` event's StopSimulation raises here, uncounted
+        if not bookkeeping:
+            self.steps += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +231,18 @@ class MessageView:
 
 
 @dataclass(frozen=True, slots=True)
+class SpanView:
+    """One of the scenario's `span` metrics as it stands now: a row of the console's seams panel."""
+
+    id: str
+    title: str
+    started_at: float | None
+    """Scenario minute its start first held; None while it has not."""
+    hours: float | None
+    """Its value once its end has held too; None while it runs or has not started."""
+
+
+@dataclass(frozen=True, slots=True)
 class WorldView:
     """A frozen snapshot for rendering; changing it changes nothing in the run."""
 
@@ -242,10 +255,10 @@ class WorldView:
     decisions: tuple[DecisionView, ...]
     injects: tuple[InjectView, ...]
     evacuation: EvacuationView | None
-    handover_hours: float | None
-    consultation_hours: float | None
     state: tuple[StateView, ...] = ()
     """The scenario's state variables, in declaration order."""
+    spans: tuple[SpanView, ...] = ()
+    """The scenario's `span` metrics, in declaration order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +318,7 @@ class Simulation:
         self.reforms = tuple(reforms)
         self.clock = Clock(scenario.scenario.start)
         self.horizon = scenario.scenario.horizon
-        self._env = _GuardedEnvironment(
+        self._env = _CountingEnvironment(
             self.clock.offset, lambda env_time: self.clock.label(self.clock.to_scenario(env_time))
         )
         self._bus = EventBus(self._now, list(sinks))
@@ -353,11 +366,8 @@ class Simulation:
             self._movement = Movement(self._consequences.ctx, scenario.movement)
             self._consequences.attach_movement(self._movement)
         self._movement_triggers = self._movement_triggers_of(scenario)
-        handover = scenario.handover
-        self._vessels_pending = bool(
-            handover and self._evacuation is not None and handover.evacuation_vessels and handover.from_hub
-        )
-        """JCG vessels still to join the sea lift once the handover completes."""
+        self._span_cache: tuple[tuple[int, float], tuple[SpanView, ...]] | None = None
+        """The last `_spans()` and the (event count, time) it was computed at: a paused console redraws often."""
         self._bus.emit(
             Kind.run_started,
             "engine",
@@ -632,11 +642,6 @@ class Simulation:
     # -- decisions -------------------------------------------------------------
     def _learned(self, agency_id: str, fact: Fact) -> None:
         self._board.review(agency_id)
-        if self._vessels_pending and self._milestone_hours(self.scenario.handover.span) is not None:
-            # JCG units now work under MoD direction: the moment the handover metric ends.
-            self._vessels_pending = False
-            handover = self.scenario.handover
-            self._evacuation.add_vessels(handover.from_hub, handover.evacuation_vessels, handover.passengers_per_vessel)
 
     @staticmethod
     def _movement_triggers_of(scenario: Scenario) -> dict[str, list[tuple[str, list[str] | None]]]:
@@ -659,24 +664,6 @@ class Simulation:
             for municipality, options in self._movement_triggers.get(decision_id, ()):
                 if options is None or option in options:
                     self._evacuation.start_movement(municipality)
-
-    def _milestone_hours(self, span: Milestone | None) -> float | None:
-        """Hours from `start` being taken to `end` being taken (or reaching `delivered_to`)."""
-        if span is None:
-            return None
-        start = self._board.states[span.start]
-        end = self._board.states[span.end]
-        if start.status != "taken" or end.status != "taken" or start.taken_at is None:
-            return None
-        if span.end_options is not None and end.option not in span.end_options:
-            return None
-        if span.delivered_to is None:
-            finish = end.taken_at
-        else:
-            finish = self._network.agencies[span.delivered_to].learned_at.get(("decision", span.end))
-        if finish is None:
-            return None
-        return round((finish - start.taken_at) / 60.0, 4)
 
     # -- reading ---------------------------------------------------------------
     def inbox(self, agency_id: str) -> list[tuple[float, str, str, str | None]]:
@@ -733,28 +720,31 @@ class Simulation:
             decisions=decisions,
             injects=injects,
             evacuation=self._evacuation.view() if self._evacuation is not None else None,
-            handover_hours=self._milestone_hours(self.scenario.handover.span if self.scenario.handover else None),
-            consultation_hours=self._milestone_hours(
-                self.scenario.consultation.span if self.scenario.consultation else None
-            ),
             state=tuple(
                 StateView(v.id, v.title or v.id, v.unit, self._consequences.state.value(v.id), v.min, v.max)
                 for v in self.scenario.state
             ),
+            spans=self._spans(),
         )
+
+    def _spans(self) -> tuple[SpanView, ...]:
+        """The scenario's span metrics so far, by the rule `run --json` computes them with."""
+        key = (len(self._bus.log), self.now)
+        if self._span_cache is not None and self._span_cache[0] == key:
+            return self._span_cache[1]
+        out = []
+        for metric in self.scenario.metrics:
+            if isinstance(metric, SpanMetric):
+                started, hours = span_progress(metric, self._bus.log, self.now)
+                out.append(SpanView(metric.id, metric.title or metric.id, started, hours))
+        self._span_cache = (key, tuple(out))
+        return self._span_cache[1]
 
     def metrics(self) -> dict[str, Any]:
         scenario = self.scenario
         evacuation = self._evacuation_metrics()
         return {
             "evacuation": evacuation,
-            "handover": {
-                "transfer_hours": self._milestone_hours(scenario.handover.span if scenario.handover else None),
-            },
-            "consultation": {
-                "decision_hours": self._milestone_hours(scenario.consultation.span if scenario.consultation else None),
-                "answer": self._answer(scenario),
-            },
             **({"movement": self._movement.metrics()} if self._movement is not None else {}),
             "decisions": {
                 s.spec.id: {
@@ -768,11 +758,6 @@ class Simulation:
             },
             **run_metrics(scenario, self._bus.log, self.now),  # the scenario's own metrics (sim.analysis.metrics)
         }
-
-    def _answer(self, scenario: Scenario) -> str | None:
-        if scenario.consultation is None:
-            return None
-        return self._board.states[scenario.consultation.span.end].option
 
     def _evacuation_metrics(self) -> dict[str, Any]:
         if self._evacuation is None:

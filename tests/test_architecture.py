@@ -5,9 +5,11 @@ contract statically (pyproject.toml, [tool.importlinter])."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,36 @@ def test_import_linter_contract_holds():
     result = subprocess.run([command], capture_output=True, text=True, check=False, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 kept, 0 broken" in result.stdout
+
+
+SCENARIO_WORDS = re.compile(
+    r"sakishima|ishigaki|miyako|yonaguni|taketomi|tarama|kyushu|okinawa|jcg|usfj|consultation|handover", re.IGNORECASE
+)
+"""Names of places, agencies and seams of the bundled scenarios (issue 11, item 10)."""
+
+
+def scenario_vocabulary(roots: Sequence[Path]) -> list[str]:
+    """`file:line: text` of every line of Python under `roots` that names a scenario's place, agency or seam
+    (what `grep -rniE WORDS sim tui --include=*.py` finds)."""
+    found = []
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if SCENARIO_WORDS.search(line):
+                    found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    return found
+
+
+def test_engine_and_console_name_no_scenario():
+    """A scenario is data for a general engine: sim/ and tui/ name no island, agency or seam of any
+    scenario; labels, titles and the default scenario come from the YAML (scenarios/default.txt)."""
+    found = scenario_vocabulary([ROOT / "sim", ROOT / "tui"])
+    assert not found, "scenario vocabulary in code:\n" + "\n".join(found)
+
+
+def test_the_vocabulary_check_names_file_and_line(tmp_path, monkeypatch):
+    """The check above can fail, and says where."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text('"""Engine."""\nLABEL = "JCG handover"\n', encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert scenario_vocabulary([tmp_path / "pkg"]) == ['pkg/mod.py:2: LABEL = "JCG handover"']

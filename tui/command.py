@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "play",
         help="run a live tabletop session in the facilitator console",
         description=(
-            "Open the facilitator console on a scenario (default: the bundled Sakishima "
+            "Open the facilitator console on a scenario (default: the bundled default "
             "scenario). Roles given with --role are played by people: their decisions wait "
             "for an answer in the console. Without --role the facilitator sees everything "
             "and picks the human-played roles on the briefing screen (default: none)."

@@ -37,10 +37,9 @@ HEADLINE_METRICS = (
     "evacuation.finished_hours",
     "evacuation.arrival_hours",
     "evacuation.evacuated",
-    "handover.transfer_hours",
-    "consultation.decision_hours",
 )
-"""Shown on the terminal and first in the JSON; every other numeric metric follows."""
+"""The evacuation model's own figures: shown on the terminal and first in the JSON where a scenario has
+an evacuation; the scenario's own `metrics:` follow (`sim.commands.analysis._table_metrics`)."""
 
 
 def ordered_metrics(names: Sequence[str], first: Sequence[str] = HEADLINE_METRICS) -> list[str]:

@@ -10,7 +10,7 @@ a fresh run. Each step back covers a stretch of time with one reason:
 - `calendar`: waiting for a slot on the clock: a decision whose delay mode was
   a scheduled meeting (e.g. the next regular Tuesday/Friday Cabinet), or one
   whose `when:` had everything but a time window (`after`/`by` at any depth),
-  such as Sakishima's regular Cabinet slots;
+  such as the bundled default scenario's regular Cabinet slots;
 - `message`: a message was on a channel (or on the chain of command);
 - `queue`: it waited for a free desk at a busy agency;
 - `office_hours`: it waited for the agency to open;
@@ -116,10 +116,6 @@ def time_metrics(scenario) -> dict[str, str]:
         metrics["evacuation.clearance_hours"] = "Evacuation complete (from T+0)"
         metrics["evacuation.start_hours"] = "Movement starts (from T+0)"
         metrics["evacuation.completion_hours"] = "Evacuation complete (from movement start)"
-    if scenario.handover is not None and scenario.handover.span is not None:
-        metrics["handover.transfer_hours"] = "JCG under MoD control (handover span)"
-    if scenario.consultation is not None and scenario.consultation.span is not None:
-        metrics["consultation.decision_hours"] = "Prior consultation (request to answer)"
     for metric in _scenario_time_metrics(scenario):
         metrics[metric.id] = metric.title or metric.id
     for decision in scenario.decisions:
@@ -134,12 +130,11 @@ def _scenario_time_metrics(scenario) -> list[Any]:
 
 def headline_metric(scenario) -> str:
     """The one time metric a scenario is judged by, the same in every run (for means over
-    replications): evacuation clearance from T+0, else the handover or consultation span,
-    else the scenario's first own time metric, else its last declared decision."""
+    replications): evacuation clearance from T+0, else the scenario's first own span or time
+    metric, else its last declared decision."""
     known = list(time_metrics(scenario))
-    for metric in ("evacuation.clearance_hours", "handover.transfer_hours", "consultation.decision_hours"):
-        if metric in known:
-            return metric
+    if "evacuation.clearance_hours" in known:
+        return "evacuation.clearance_hours"
     own = _scenario_time_metrics(scenario)
     if own:
         return own[0].id
@@ -148,7 +143,7 @@ def headline_metric(scenario) -> str:
 
 def default_metric(scenario, events: Sequence[SimEvent]) -> str:
     """The headline that happened in this run: clearance from T+0, else movement start, else
-    the handover or consultation span, else the last decision taken.
+    the first of the scenario's own span and time metrics that happened, else the last decision taken.
 
     Raises:
         ExplainError: nothing in the run can be explained yet.
@@ -158,8 +153,6 @@ def default_metric(scenario, events: Sequence[SimEvent]) -> str:
     candidates = [
         "evacuation.clearance_hours",
         "evacuation.start_hours",
-        "handover.transfer_hours",
-        "consultation.decision_hours",
         *(m.id for m in _scenario_time_metrics(scenario)),
         *(f"decision.{e.target}" for e in reversed(taken)),
     ]
@@ -266,28 +259,17 @@ class _Walker:
         declared = next((m for m in _scenario_time_metrics(self.scenario) if m.id == metric), None)
         if declared is not None:
             return self._declared_interval(declared)
-        if metric.startswith("evacuation."):
-            first = min((e.time for e in self.movement.values()), default=None)
-            if first is None:
-                raise ExplainError("the evacuation never started in this run")
-            if metric == "evacuation.start_hours":
-                return 0.0, first
-            done = self._completed()
-            if done is None:
-                raise ExplainError("the evacuation did not complete in this run")
-            return (first if metric == "evacuation.completion_hours" else 0.0), done.time
-        span = (self.scenario.handover if metric.startswith("handover.") else self.scenario.consultation).span
-        start, end = self.taken.get(span.start), self.taken.get(span.end)
-        if start is None or end is None or end.kind is not Kind.decision_taken:
-            raise ExplainError(f"'{metric}' did not happen in this run")
-        if span.end_options is not None and end.data.get("option") not in span.end_options:
-            raise ExplainError(f"'{metric}' did not happen in this run (answer: {end.data.get('option')})")
-        if span.delivered_to is None:
-            return start.time, end.time
-        learned = self._learned_at(span.delivered_to, span.end)
-        if learned is None:
-            raise ExplainError(f"'{metric}' did not happen in this run")
-        return start.time, learned
+        if not metric.startswith("evacuation."):
+            raise ExplainError(f"unknown time metric '{metric}'")
+        first = min((e.time for e in self.movement.values()), default=None)
+        if first is None:
+            raise ExplainError("the evacuation never started in this run")
+        if metric == "evacuation.start_hours":
+            return 0.0, first
+        done = self._completed()
+        if done is None:
+            raise ExplainError("the evacuation did not complete in this run")
+        return (first if metric == "evacuation.completion_hours" else 0.0), done.time
 
     def _declared_interval(self, metric) -> tuple[float, float]:
         """A scenario `time` or `span` metric, held by the same rule `sim.analysis.metrics` uses."""
@@ -323,16 +305,10 @@ class _Walker:
             self._evacuation_to(self._completed())
         elif metric == "evacuation.start_hours":
             self._movement(min(self.movement.values(), key=lambda e: e.time))
-        elif any(m.id == metric for m in _scenario_time_metrics(self.scenario)):
-            self._anchor(end)
-        elif metric.startswith("decision."):
+        elif metric.startswith("decision.") and not any(m.id == metric for m in _scenario_time_metrics(self.scenario)):
             self._decision(metric.removeprefix("decision."))
-        else:
-            span = (self.scenario.handover if metric.startswith("handover.") else self.scenario.consultation).span
-            if span.delivered_to is None:
-                self._decision(span.end)
-            else:
-                self._learned(span.delivered_to, span.end)
+        else:  # one of the scenario's own span or time metrics
+            self._anchor(end)
 
     def _anchor(self, end: float, before_seq: int | None = None) -> None:
         """Explain the latest event at `end` (before `before_seq`) that has a cause to walk back;

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sim.domain.conditions import first_held
+from sim.domain.conditions import RECORDED_KINDS, first_held
 from sim.events import Kind, SimEvent
 from sim.scenario.consequences import (
     CountMetric,
@@ -44,7 +44,13 @@ def scenario_metrics(metrics: Sequence[Any], events: Sequence[SimEvent], end: fl
     """
     if end is None:
         end = events[-1].time if events else 0.0
-    return {metric.id: metric_value(metric, events, end) for metric in metrics}
+    facts = [e for e in events if e.kind in RECORDED_KINDS]  # conditions see nothing else: replay only these
+    return {
+        metric.id: metric_value(
+            metric, facts if isinstance(metric, TimeMetric | SpanMetric | IndicatorMetric) else events, end
+        )
+        for metric in metrics
+    }
 
 
 def metric_value(metric: Any, events: Sequence[SimEvent], end: float) -> Value:
@@ -52,11 +58,7 @@ def metric_value(metric: Any, events: Sequence[SimEvent], end: float) -> Value:
         case TimeMetric():
             return _hours(first_held(metric.when, events, end))
         case SpanMetric():
-            start = first_held(metric.start, events, end)
-            if start is None:
-                return None
-            finish = first_held(metric.end, events, end, not_before=start)
-            return None if finish is None else _hours(finish - start)
+            return span_progress(metric, events, end)[1]
         case IndicatorMetric():
             return int(first_held(metric.when, events, end) is not None)
         case StateMetric():
@@ -66,6 +68,17 @@ def metric_value(metric: Any, events: Sequence[SimEvent], end: float) -> Value:
         case EventTimeMetric():
             return event_time(events, metric)
     raise TypeError(f"not a metric: {metric!r}")
+
+
+def span_progress(metric: SpanMetric, events: Sequence[SimEvent], end: float) -> tuple[float | None, Value]:
+    """(scenario minute the span's start first held, its value in hours once its end held too).
+
+    The value alone is the metric; the start tells a live console that the span is running."""
+    start = first_held(metric.start, events, end)
+    if start is None:
+        return None, None
+    finish = first_held(metric.end, events, end, not_before=start)
+    return start, None if finish is None else _hours(finish - start)
 
 
 def state_series(events: Sequence[SimEvent], name: str) -> list[tuple[float, float]]:

@@ -9,11 +9,11 @@ Figures:
 * evacuation curves: people still to move over time (hours after T+0),
   median and 90% band (5%-95% of replications) per arm;
 * completion: evacuation completion time per arm (box plot, mean and 95% CI);
-* seams: distributions of the JCG handover and the prior-consultation times;
+* seams: distributions of the scenario's own span metrics (its time metrics if it has no spans);
 * differences: paired difference from the baseline with its 95% CI;
 * sweep: a metric's mean and 95% CI against a swept parameter;
 * overview (`--plot`, and overview.png/.svg in `--out`): curves, completion,
-  both seams and the paired differences on one page;
+  the first two seams and the paired differences on one page;
 * sensitivity: Morris mu*-sigma and a ranked bar chart, or Sobol S1/ST bars.
 
 Fit for a paper: labels and titles come from the scenario's own titles
@@ -25,6 +25,7 @@ is written as PNG at 300 dpi and as SVG.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +41,8 @@ LABELS = {
     "evacuation.arrival_hours": "Last host arrival (h after movement start)",
     "evacuation.finished_hours": "Islands cleared (h after T+0)",
     "evacuation.evacuated": "People evacuated",
-    "handover.transfer_hours": "JCG under MoD control (h after defence-operation order)",
-    "consultation.decision_hours": "Prior consultation (h from US request to answer)",
 }
+"""Labels of the evacuation model's own figures; a scenario's metrics are labelled by their `title:`."""
 
 
 DPI = 300
@@ -61,6 +61,9 @@ class Labels:
     """Arm (reform id) -> the reform's title."""
     metrics: Mapping[str, str] = field(default_factory=dict)
     """Metric id -> label with its unit."""
+    seams: Sequence[str] = ()
+    """The scenario's span metrics (its time metrics if it has no spans), in declaration order: the
+    distributions the seams figure draws."""
 
     def arm(self, name: str) -> str:
         """A reform arm's title; `a+b` joins both titles; unknown names stay as they are."""
@@ -83,16 +86,20 @@ def labels_for(scenario: Any) -> Labels:
     for reform in getattr(scenario, "reforms", None) or []:
         arms[reform.id] = reform.title or reform.id
     metrics: dict[str, str] = {}
+    declared = getattr(scenario, "metrics", None) or []
+    seams = [m.id for m in declared if str(getattr(m, "kind", "")) == "span"] or [
+        m.id for m in declared if str(getattr(m, "kind", "")) == "time"
+    ]
     for decision in getattr(scenario, "decisions", None) or []:
         question = decision.title.rstrip("?")
         metrics[f"decisions.{decision.id}.taken_hours"] = f"{question}: decided (h after T+0)"
         metrics[f"decisions.{decision.id}.came_up_hours"] = f"{question}: came up (h after T+0)"
-    for metric in getattr(scenario, "metrics", None) or []:
+    for metric in declared:
         title = getattr(metric, "title", None)
         if title:
             unit = " (h)" if str(getattr(metric, "kind", "")) in ("span", "time") else ""
             metrics[metric.id] = f"{title}{unit}"
-    return Labels(scenario.scenario.title, arms, metrics)
+    return Labels(scenario.scenario.title, arms, metrics, tuple(seams))
 
 
 class PlotError(RuntimeError):
@@ -410,17 +417,19 @@ def comparison_figures(
     else:
         plt.close(fig)
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
-    drawn = [
-        draw_histograms(axes[0], rs, "handover.transfer_hours", colors, labels),
-        draw_histograms(axes[1], rs, "consultation.decision_hours", colors, labels),
-    ]
-    if any(drawn):
-        fig.suptitle(labels.title(f"seams, distribution over {subtitle} (empirical CDF)"), x=0.01, ha="left")
-        fig.tight_layout(rect=(0, 0, 1, 0.96))
-        written += save(fig, out_dir / "seams")
-    else:
-        plt.close(fig)
+    if labels.seams:
+        rows = math.ceil(len(labels.seams) / 2)
+        fig, axes = plt.subplots(rows, 2, figsize=(11, 4.4 * rows), squeeze=False)
+        panels = list(axes.flat)
+        drawn = [draw_histograms(panels[i], rs, metric, colors, labels) for i, metric in enumerate(labels.seams)]
+        for ax in panels[len(labels.seams) :]:
+            ax.set_visible(False)
+        if any(drawn):
+            fig.suptitle(labels.title(f"seams, distribution over {subtitle} (empirical CDF)"), x=0.01, ha="left")
+            fig.tight_layout(rect=(0, 0, 1, 0.96))
+            written += save(fig, out_dir / "seams")
+        else:
+            plt.close(fig)
 
     if len(rs.arm_names) > 1:
         present = _difference_metrics(payload, metrics)
@@ -444,7 +453,7 @@ def overview_figure(
     metrics: Sequence[str] = (),
     formats: Sequence[str] | None = None,
 ) -> list[Path]:
-    """`--plot PATH`: curves, completion, both seams and the paired differences on one page.
+    """`--plot PATH`: curves, completion, the first two seams and the paired differences on one page.
 
     With `formats=None` the format comes from the suffix of `path`; otherwise
     `path` is a stem and each format is written.
@@ -461,8 +470,14 @@ def overview_figure(
     grid = fig.add_gridspec(3 if diff_height else 2, 2, height_ratios=[4, 4, diff_height] if diff_height else [4, 4])
     draw_curves(fig.add_subplot(grid[0, 0]), curves, colors, labels)
     draw_box(fig.add_subplot(grid[0, 1]), rs, "evacuation.completion_hours", colors, payload, labels)
-    draw_histograms(fig.add_subplot(grid[1, 0]), rs, "handover.transfer_hours", colors, labels)
-    draw_histograms(fig.add_subplot(grid[1, 1]), rs, "consultation.decision_hours", colors, labels)
+    for column in range(2):
+        ax = fig.add_subplot(grid[1, column])
+        if column < len(labels.seams):
+            draw_histograms(ax, rs, labels.seams[column], colors, labels)
+        elif column == 0:
+            _empty(ax, "no span or time metric in this scenario")
+        else:
+            ax.set_visible(False)
     if diff_height:
         draw_differences(fig.add_subplot(grid[2, :]), payload, present, colors, labels)
     fig.suptitle(

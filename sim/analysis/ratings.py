@@ -11,7 +11,9 @@ the record is read. The rules:
   was not performed, whatever the timing. Without an expectation it is
   shown, not rated;
 * answered on time -> **P**; late, up to `late_factor` (2x) the expected time
-  -> **S**; later -> **M**; answered without a time standard -> **P**;
+  -> **S**; later -> **M**; answered without a time standard -> **P**. The time
+  counts from the decision coming up, or, where the scenario gives
+  `expected_from`, from when that inject fired or decision was taken;
 * came up, never answered -> **U**;
 * not required (skip condition held) or never came up -> not rated.
 
@@ -187,6 +189,22 @@ def rate(derived: Rating, evaluation: Evaluation | None, label: str = "") -> Rat
     )
 
 
+def _since_expected_from(
+    decision: Any,
+    done: SimEvent | None,
+    waited: float | None,
+    happened: dict[tuple[str, str, str | None], float],
+) -> float | None:
+    """Minutes the timeliness rating counts: from the decision coming up (`waited`), or,
+    with `expected_from`, from the first time that fact happened anywhere."""
+    start = decision.expected_from
+    if start is None or done is None or str(done.kind) != "decision_taken":
+        return waited
+    subject, ident = ("decision", start.decision) if start.decision else ("inject", start.inject)
+    times = [happened[(subject, ident, o)] for o in (start.options or [None]) if (subject, ident, o) in happened]
+    return done.time - min(times) if times else waited
+
+
 def rate_decisions(
     scenario: Scenario,
     events: Sequence[SimEvent],
@@ -201,6 +219,7 @@ def rate_decisions(
     """
     came_up: dict[str, float] = {}
     outcome: dict[str, SimEvent] = {}
+    happened: dict[tuple[str, str, str | None], float] = {}  # (subject, id, option) -> first time
     for event in events:
         kind = str(event.kind)
         if kind == "decision_pending" and event.target:
@@ -208,6 +227,11 @@ def rate_decisions(
         elif kind in ("decision_taken", "decision_skipped") and event.target:
             outcome.setdefault(event.target, event)
             came_up.setdefault(event.target, event.time - float(event.data.get("waited", 0.0)))
+            if kind == "decision_taken":
+                happened.setdefault(("decision", event.target, None), event.time)
+                happened.setdefault(("decision", event.target, str(event.data.get("option"))), event.time)
+        elif kind == "inject_fired" and event.data.get("inject"):
+            happened.setdefault(("inject", str(event.data["inject"]), None), event.time)
     rated_by = evaluations(inputs)
     result: dict[str, DecisionOutcome] = {}
     for decision in scenario.decisions:
@@ -223,14 +247,19 @@ def rate_decisions(
         option_label = str(done.data.get("label", option)) if taken else None
         withheld = taken and option in holding_options(scenario, decision.id)
         waited = float(done.data.get("waited", 0.0)) if done is not None else None
+        counted = _since_expected_from(decision, done, waited, happened)
         derived = rate_decision(
             status,
-            waited,
+            counted,
             decision.expected_within,
             late_factor,
             withheld=option_label if withheld else None,
             expected=decision.expected,
         )
+        if counted != waited and derived.value in ("P", "S", "M"):
+            start = decision.expected_from
+            what = f"decision {start.decision}" if start.decision else f"inject {start.inject}"
+            derived = Rating(derived.value, f"{derived.reason}, counted from {what}")
         evaluation = rated_by.get(decision.id)
         when = label(evaluation.time) if evaluation is not None and label is not None else ""
         result[decision.id] = DecisionOutcome(

@@ -204,11 +204,6 @@ def build_aar(
 ) -> Aar:
     """Assemble the AAR from a run's record. `session` adds overview lines (journal path, version...)."""
     metrics = dict(metrics or {})
-    # fixed seams only for a scenario that declares them (no "did not happen" rows it never had)
-    if scenario.handover is None:
-        metrics.pop("handover", None)
-    if scenario.consultation is None:
-        metrics.pop("consultation", None)
     meta = scenario.scenario
     names = {a.id: a.name for a in scenario.agencies}
     end = max([e.time for e in events] + ([end] if end is not None else []), default=0.0)
@@ -610,18 +605,6 @@ def _key_metrics(aar: Aar) -> list[tuple[str, str]]:
             ("Evacuation completion (after movement start)", _hh(evac.get("completion_hours"))),
             ("Last host arrival (after movement start)", _hh(evac.get("arrival_hours"))),
         ]
-    if m.get("handover"):
-        rows.append(
-            ("JCG under MoD control (after the defence-operation order)", _hh(m["handover"].get("transfer_hours")))
-        )
-    if m.get("consultation"):
-        answer = m["consultation"].get("answer")
-        rows.append(
-            (
-                "Prior consultation: request to answer",
-                _hh(m["consultation"].get("decision_hours")) + (f" (answer: {answer})" if answer else ""),
-            )
-        )
     rows += aar.scenario_rows
     rated = [r.rating for r in aar.rows if r.rating]
     rows.append(("Ratings", ", ".join(f"{k}: {rated.count(k)}" for k in "PSMU")))

@@ -1,7 +1,7 @@
 """Parameter sweeps: one arm per combination of scenario parameter values.
 
 `--param PATH=V1,V2,...` names any value in the scenario by the dotted path
-notation of reforms (`decisions.us_request_consultation.delay`, list items by
+notation of reforms (`decisions.evacuation_order.delay`, list items by
 id). Each value is read as YAML (`12`, `2h`, `{kind: fixed, value: 3h}`);
 commas inside brackets or braces do not split values. Several `--param`
 options give their full grid. Every point runs the same replication seeds as

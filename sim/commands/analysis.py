@@ -46,7 +46,7 @@ def _scenario_for(arm) -> Any:
 
     Arms with `patches` (sensitivity design points: thousands per run) are not
     cached; their base mapping is, so each point costs a copy and a validation
-    (~35 ms on Sakishima) instead of a YAML parse (~350 ms).
+    (~35 ms on the bundled default scenario) instead of a YAML parse (~350 ms).
     """
     if arm.patches:
         from sim.analysis.sensitivity import base_raw, patched_scenario
@@ -407,7 +407,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATH=V1,V2,...",
         required=True,
         help="a scenario value by dotted path (list items by id) and the values to try, "
-        "e.g. decisions.us_request_consultation.delay=2h,6h,12h (repeatable: full grid)",
+        "e.g. decisions.evacuation_order.delay=2h,6h,12h (repeatable: full grid)",
     )
     sweep.add_argument(
         "--reform", action="append", default=[], metavar="NAME", help="apply this reform at every point (repeatable)"

@@ -237,16 +237,7 @@ def render_summary(result, simulation) -> str:
             f"  still in danger      {movement['in_danger']:,}",
             "",
         ]
-    scenario = simulation.scenario
-    if scenario.handover is not None or scenario.consultation is not None:
-        lines += [
-            "Seams",
-            f"  JCG under MoD control     {_hours(metrics['handover']['transfer_hours'])} after the defence-operation order",
-            f"  prior consultation        {_hours(metrics['consultation']['decision_hours'])} from US request to answer"
-            + (f" ({metrics['consultation']['answer']})" if metrics["consultation"].get("answer") else ""),
-            "",
-        ]
-    lines += _scenario_metric_lines(scenario, metrics)
+    lines += _scenario_metric_lines(simulation.scenario, metrics)
     lines.append("Decisions (hours after T+0)")
     for decision_id, row in metrics["decisions"].items():
         when = "-" if row["taken_hours"] is None else f"{row['taken_hours']:.1f}"

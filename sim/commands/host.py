@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "host",
         help="serve one live session to a class (a seat per student, over WebSocket)",
         description=(
-            "Run one session (default: the bundled Sakishima scenario) and serve it to seats: "
+            "Run one session (default: the bundled default scenario) and serve it to seats: "
             "a facilitator, a public display and one seat per role, each joining with its own code "
             "('ttxsim join URL --code CODE', or a browser with --web). The host is the only writer "
             "of the session journal. The clock starts paused; the facilitator starts it."

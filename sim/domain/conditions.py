@@ -25,6 +25,10 @@ Subject = tuple[str, str]
 """What a condition depends on: ("decision", id), ("inject", id) or ("state", id)."""
 
 
+RECORDED_KINDS = frozenset({Kind.decision_taken, Kind.decision_skipped, Kind.inject_fired, Kind.state_changed})
+"""The only event kinds `Facts.record` learns from: a replay for conditions may skip every other event."""
+
+
 @dataclass(slots=True)
 class Facts:
     """What has happened so far, as far as conditions can see."""

@@ -1,4 +1,4 @@
-"""The Sakishima evacuation as vehicle loads and cohorts.
+"""A staged island evacuation as vehicle loads and cohorts.
 
 People are integer counts per (municipality, class) held in a `Ledger` of
 places; nothing here is one process per person. What moves them are the
@@ -6,7 +6,7 @@ vehicles the plan names, each a small SimPy process that cycles: feeder ships
 and aircraft (outer island -> hub island), buses (registration centre ->
 airport), evacuation aircraft drawn from a per-hub pool that must get an apron
 stand (a `simpy.PriorityResource` shared with SDF/US reinforcement flights),
-ships to Kagoshima, and an hourly step for turnout, onward travel in Kyushu
+ships to a mainland port, and an hourly step for turnout, onward travel on the mainland
 and sampling.
 
 Rules kept here:
@@ -30,6 +30,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import simpy
@@ -37,7 +38,7 @@ import simpy
 from sim.domain.context import Context
 from sim.domain.ledger import Groups, Ledger, Queue, apportion, split
 from sim.domain.state import Adjustable, Adjuster
-from sim.engine.streams import RandomStreams
+from sim.engine.streams import RandomStreams, sample
 from sim.errors import ModelError
 from sim.events import Kind
 from sim.scenario.evacuation import (
@@ -51,7 +52,7 @@ from sim.scenario.evacuation import (
     VesselGroup,
     departure_window,
 )
-from sim.scenario.types import Window
+from sim.scenario.types import Mixture, Triangular, Window
 
 DAY = 1440.0
 EPS = 1e-6
@@ -100,6 +101,17 @@ def overlap_minutes(t1: float, t2: float, open_at: float, close_at: float) -> fl
             total += hi - lo
         day += 1
     return total
+
+
+def drawer(streams: RandomStreams, dist: Any, stream: str) -> Callable[[], float]:
+    """Draws from `dist` on the named stream, the same values `streams.sample` gives, with the
+    stream looked up once (every bus load draws twice: this is on the hot path)."""
+    if isinstance(dist, Mixture):  # keeps the streams' record of which component drew
+        return lambda: streams.sample(dist, stream)
+    rng = streams.stream(stream)
+    if isinstance(dist, Triangular):  # the bundled scenarios' case: the call `sample` makes, without its dispatch
+        return partial(rng.triangular, dist.low, dist.high, dist.mode)
+    return lambda: sample(dist, rng)
 
 
 class ServiceBank:
@@ -197,7 +209,9 @@ class Leg:
 class AirHubState:
     """One airport: stands, pool of aircraft, security lanes, terminal pull."""
 
-    def __init__(self, env: simpy.Environment, cfg: AirHub, dest_window: Window) -> None:
+    def __init__(
+        self, env: simpy.Environment, cfg: AirHub, dest_window: Window, draw_security: Callable[[], float]
+    ) -> None:
         self.cfg = cfg
         self.id = cfg.id
         open_at, close_at = window_bounds(cfg.hours)
@@ -214,6 +228,8 @@ class AirHubState:
         self.evacuation_priority = 0 if first else 1
         self.military_priority = 1 if first else 0
         self.lanes = ServiceBank(cfg.security_lanes, cfg.hours)
+        self.draw_security = draw_security
+        """Minutes per person at security, drawn from the hub's own stream."""
         self.airside = Queue(f"airside:{cfg.id}")
         self.landside = f"landside:{cfg.id}"
         self.transit = f"leg:{cfg.id}"
@@ -247,11 +263,21 @@ class SeaHubState:
 class IslandState:
     """A hub island's landside: registration queue, desks and the bus pool."""
 
-    def __init__(self, island_id: str, desks: int, buses: int, seats: int) -> None:
+    def __init__(
+        self, island_id: str, desks: int, buses: int, seats: int, draw_registration: Callable[[], float]
+    ) -> None:
         self.id = island_id
         self.reg = Queue(f"reg:{island_id}")
+        self.draw_registration = draw_registration
+        """Minutes per person at a registration desk, drawn from the island's own stream."""
         self.desks = ServiceBank(desks)
         self.idle_buses = buses
+        self.returning: list[float] = []
+        """When each bus on the road is back at the registration centre (a heap): a bus
+        coming back is no SimPy event of its own; the centre looks at the clock when it
+        dispatches, and wakes up at the earliest return only while people wait for a bus."""
+        self.wake_at: float | None = None
+        """When the pending "a bus is back" wake-up fires, if one is scheduled."""
         self.seats = seats
         self.air: list[AirHubState] = []
         self.sea: SeaHubState | None = None
@@ -268,7 +294,7 @@ class MunicipalityState:
     last_turnout: float = 0.0
     carry: float = 0.0
     completed_at: float | None = None
-    """Last of its people left the Sakishima islands."""
+    """Last of its people left the islands."""
     cleared_at: float | None = None
     """Last of its people left its own island (for outer islands: boarded a feeder)."""
 
@@ -286,7 +312,7 @@ class MunicipalityView:
     at_home: int
     at_port_or_airport: int
     in_transit: int
-    arrived_kyushu: int
+    arrived: int
     at_host: int
     gone_home: int
     started: bool
@@ -310,7 +336,7 @@ class EvacuationView:
 
 
 class Evacuation:
-    """Moves the Sakishima population off the islands and on to the host prefectures."""
+    """Moves the islands' population off the islands and on to the host prefectures."""
 
     def __init__(self, env: simpy.Environment, config: EvacuationConfig, streams: RandomStreams, emit: Emit) -> None:
         self.env = env
@@ -336,12 +362,22 @@ class Evacuation:
         self.ledger = Ledger(self._population(), lambda g: f"home:{g[0]}", lambda: env.now)
         self._add_places()
         self._quota = self._host_quotas()
-        self._lodging = {h.id: simpy.Container(env, capacity=max(1, h.lodging), init=h.lodging) for h in config.hosts}
+        self._lodging = {h.id: h.lodging for h in config.hosts}
+        """Rooms still free per host prefecture (a count: taking rooms never waits, so no SimPy container)."""
         self._transfers: dict[str, deque[tuple[float, Groups]]] = {h.id: deque() for h in config.hosts}
         self._homebound: deque[tuple[float, Groups]] = deque()
         self._ports = {m: Queue(f"port:{m}") for m in self.municipalities if self._is_outer(m)}
 
-        self.islands = {i.id: IslandState(i.id, i.registration_desks, i.buses, i.bus_seats) for i in config.islands}
+        self.islands = {
+            i.id: IslandState(
+                i.id,
+                i.registration_desks,
+                i.buses,
+                i.bus_seats,
+                drawer(streams, i.registration_time, f"evacuation.registration.{i.id}"),
+            )
+            for i in config.islands
+        }
         self._island_cfg = {i.id: i for i in config.islands}
         for m in config.municipalities:
             self.islands[m.hub_island].feeds.append(m.id)
@@ -391,12 +427,12 @@ class Evacuation:
                 add(f"seaq:{h.id}", "at_port_or_airport", off_islands=False)
             add(f"leg:{h.id}", "in_transit", off_islands=True)
         for a in self.config.arrivals:
-            add(f"node:{a.id}", "arrived_kyushu", off_islands=True)
+            add(f"node:{a.id}", "arrived", off_islands=True)
         for p in self.config.hosts:
-            add(f"transfer:{p.id}", "arrived_kyushu", off_islands=True)
-            add(f"reception:{p.id}", "arrived_kyushu", off_islands=True)
+            add(f"transfer:{p.id}", "arrived", off_islands=True)
+            add(f"reception:{p.id}", "arrived", off_islands=True)
             add(f"host:{p.id}", "at_host", off_islands=True)
-        add("homebound", "arrived_kyushu", off_islands=True)
+        add("homebound", "arrived", off_islands=True)
         add("gone_home", "gone_home", off_islands=True)
 
     def _host_quotas(self) -> dict[str, dict[str, int]]:
@@ -413,7 +449,8 @@ class Evacuation:
         island = self.islands[hub.island]
         self.legs[hub.id] = Leg(hub.id, hub.mode, frozenset({hub.id, hub.island}))
         if isinstance(hub, AirHub):
-            state = AirHubState(self.env, hub, self._arrivals[hub.destination].hours)
+            draw_security = drawer(self.streams, hub.security_time, f"evacuation.security.{hub.id}")
+            state = AirHubState(self.env, hub, self._arrivals[hub.destination].hours, draw_security)
             self.air_hubs[hub.id] = state
             island.air.append(state)
             for n, (aircraft, seats) in enumerate(self._interleaved_fleet(hub)):
@@ -679,7 +716,7 @@ class Evacuation:
 
     def _join_island(self, island: IslandState, groups: Groups, src: str) -> None:
         """People reach a hub island: care cases go to the sea lift if the plan has ships for
-        it; ships assigned later (JCG under MoD control) take whoever waits, so they never
+        it; ships assigned later (a `vessels` effect) take whoever waits, so they never
         strand care cases that would otherwise have flown."""
         sea = island.sea
         if sea is not None and sea.planned_vessels > 0:
@@ -694,45 +731,55 @@ class Evacuation:
             self._dispatch_buses(island)
 
     def _dispatch_buses(self, island: IslandState) -> None:
-        """Send idle buses with registered loads to the airport with the most room."""
+        """Send idle buses with registered loads to the airport with the most room.
+
+        Called when something the dispatch depends on changed: people registered,
+        a flight left (terminal room), or the earliest bus on the road is back."""
         env, ledger = self.env, self.ledger
-        while island.idle_buses > 0 and island.reg.total > 0:
-            want = min(island.seats, island.reg.total)
+        reg = island.reg
+        if reg.total == 0:
+            return
+        now = env.now
+        returning = island.returning
+        while returning and returning[0] <= now + EPS:
+            heapq.heappop(returning)
+            island.idle_buses += 1
+        registration_time = island.draw_registration
+        care_factor = self.config.care_factor
+        while island.idle_buses > 0 and reg.total > 0:
+            want = min(island.seats, reg.total)
             best, best_room = None, -1.0
             for hub in island.air:
                 room = hub.cfg.terminal_capacity - ledger.total(hub.landside) - hub.airside.total
                 if room >= want and room / hub.cfg.terminal_capacity > best_room:
                     best, best_room = hub, room / hub.cfg.terminal_capacity
             if best is None:
-                return
+                return  # the terminals are full: the next departure calls again
             hub = best
-            groups = island.reg.take(want)
-            ledger.move(groups, island.reg.place, hub.landside)
+            groups = reg.take(want)
+            ledger.move(groups, reg.place, hub.landside)
             island.idle_buses -= 1
-            weighted = sum(n * (self.config.care_factor if g[1] == CARE else 1.0) for g, n in groups.items())
-            cfg_island = self._island_cfg[island.id]
-            registered = island.desks.serve(
-                env.now,
-                weighted * self.streams.sample(cfg_island.registration_time, f"evacuation.registration.{island.id}"),
-            )
+            weighted = sum(n * (care_factor if g[1] == CARE else 1.0) for g, n in groups.items())
+            registered = island.desks.serve(now, weighted * registration_time())
             at_airport = registered + hub.cfg.bus_time
-            cleared = hub.lanes.serve(
-                at_airport, weighted * self.streams.sample(hub.cfg.security_time, f"evacuation.security.{hub.id}")
-            )
-            env.timeout(cleared - env.now).callbacks.append(
+            cleared = hub.lanes.serve(at_airport, weighted * hub.draw_security())
+            env.timeout(cleared - now).callbacks.append(
                 lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
             )
-            env.timeout(at_airport + hub.cfg.bus_time - env.now).callbacks.append(
-                lambda _e, island=island: self._bus_back(island)
-            )
+            heapq.heappush(returning, at_airport + hub.cfg.bus_time)
             hub.demand.fire()
+        if reg.total > 0 and returning and (island.wake_at is None or returning[0] < island.wake_at - EPS):
+            island.wake_at = returning[0]
+            env.timeout(max(0.0, returning[0] - now)).callbacks.append(lambda _e, island=island: self._bus_back(island))
 
     def _cleared_security(self, hub: AirHubState, groups: Groups) -> None:
         self.ledger.move(groups, hub.landside, hub.airside.place)
         hub.airside.put(groups)
 
     def _bus_back(self, island: IslandState) -> None:
-        island.idle_buses += 1
+        """The wake-up for the earliest bus back while people waited for one."""
+        if island.wake_at is not None and island.wake_at <= self.env.now + EPS:
+            island.wake_at = None
         self._dispatch_buses(island)
 
     def _check_cleared(self, municipality: str) -> None:
@@ -1002,6 +1049,18 @@ class Evacuation:
                 self._join_island(self.islands[m.hub_island], groups, home)
 
     def _voluntary_departures(self, now: float) -> None:
+        """Tourists of municipalities whose movement has not started leave on scheduled services.
+
+        They take seats like everyone else (domain facts §8.6): a hub island's
+        tourists go to its airport by their own means, pass the same security
+        lanes and board the hub's flights, which count against its stands and
+        daily cap; an outer island's tourists take its feeder first. At the
+        terminal they queue with evacuees in order of arrival (the airside queue
+        is first come, first served), so once movement starts somewhere on the
+        island they compete for the same seats. The daily rate is what would
+        leave; an airport whose terminal is full turns the excess away for that
+        tick (it does not pile up).
+        """
         cfg = self.config.tourists
         open_at, close_at = window_bounds(cfg.voluntary_hours)
         length = close_at - open_at
@@ -1020,16 +1079,48 @@ class Evacuation:
         n = min(int(amount), sum(tourists.values()))
         self._voluntary_carry = amount - int(amount)
         for m, k in apportion(n, tourists).items():
-            groups = {(m, TOURIST): min(k, tourists[m])}
-            self.ledger.move(groups, f"home:{m}", "gone_home")
-            self._left_islands(groups)
+            self._tourists_leave(m, {(m, TOURIST): min(k, tourists[m])})
+
+    def _tourists_leave(self, municipality: str, groups: Groups) -> None:
+        """Send voluntarily departing tourists towards a seat (see `_voluntary_departures`)."""
+        home = f"home:{municipality}"
+        if self._is_outer(municipality):
+            port = self._ports[municipality]
+            self.ledger.move(groups, home, port.place)
+            port.put(groups)
+            return
+        island = self.islands[self.municipalities[municipality].cfg.hub_island]
+        if not island.air:  # an island served only by sea: its ships take whoever registers
+            self._join_island(island, groups, home)
+            return
+        ledger = self.ledger
+        hub = max(
+            island.air,
+            key=lambda h: (
+                (h.cfg.terminal_capacity - ledger.total(h.landside) - h.airside.total) / h.cfg.terminal_capacity
+            ),
+        )
+        room = hub.cfg.terminal_capacity - ledger.total(hub.landside) - hub.airside.total
+        groups = {g: min(n, max(0, room)) for g, n in groups.items()}
+        people = sum(groups.values())
+        if people == 0:
+            return
+        ledger.move(groups, home, hub.landside)
+        env = self.env
+        cleared = hub.lanes.serve(
+            env.now, people * self.streams.sample(hub.cfg.security_time, f"evacuation.security.tourists.{hub.id}")
+        )
+        env.timeout(cleared - env.now).callbacks.append(
+            lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
+        )
+        hub.demand.fire()
 
     def _onward(self, now: float) -> None:
         """Stage C: arrival nodes -> onward transfer -> reception -> lodging; tourists go home."""
         ledger = self.ledger
         for node in self._arrivals:
             place = f"node:{node}"
-            if ledger.total(place) == 0:
+            if ledger.places[place].total == 0:
                 continue
             for group, n in ledger.groups(place).items():
                 if group[1] == TOURIST:
@@ -1042,14 +1133,16 @@ class Evacuation:
                     ledger.move({group: k}, place, f"transfer:{prefecture}")
                     self._transfers[prefecture].append((now + self._hosts[prefecture].transfer_time, {group: k}))
         for prefecture, line in self._transfers.items():
+            reception = f"reception:{prefecture}"
             while line and line[0][0] <= now + EPS:
                 _, groups = line.popleft()
-                ledger.move(groups, f"transfer:{prefecture}", f"reception:{prefecture}")
-            waiting = ledger.total(f"reception:{prefecture}")
-            lodging = self._lodging[prefecture]
-            admit = min(waiting, int(lodging.level))
+                ledger.move(groups, f"transfer:{prefecture}", reception)
+            waiting = ledger.places[reception].total
+            if waiting == 0:
+                continue
+            admit = min(waiting, self._lodging[prefecture])
             if admit > 0:
-                lodging.get(admit)
+                self._lodging[prefecture] -= admit
                 groups = split(ledger.groups(f"reception:{prefecture}"), admit)
                 ledger.move(groups, f"reception:{prefecture}", f"host:{prefecture}")
                 self.emit(Kind.reached_host, "reception", prefecture, prefecture=prefecture, people=admit)
@@ -1090,7 +1183,7 @@ class Evacuation:
         rows = []
         for m, state in self.municipalities.items():
             c = self.ledger.by_category.get(m) or dict.fromkeys(
-                ("at_home", "at_port_or_airport", "in_transit", "arrived_kyushu", "at_host", "gone_home"), 0
+                ("at_home", "at_port_or_airport", "in_transit", "arrived", "at_host", "gone_home"), 0
             )
             rows.append(
                 MunicipalityView(
@@ -1100,7 +1193,7 @@ class Evacuation:
                     c["at_home"],
                     c["at_port_or_airport"],
                     c["in_transit"],
-                    c["arrived_kyushu"],
+                    c["arrived"],
                     c["at_host"],
                     c["gone_home"],
                     state.started_at is not None,
@@ -1116,7 +1209,7 @@ class Evacuation:
                     "at_home",
                     "at_port_or_airport",
                     "in_transit",
-                    "arrived_kyushu",
+                    "arrived",
                     "at_host",
                     "gone_home",
                 )
@@ -1160,7 +1253,7 @@ class Evacuation:
         for hub in [*self.air_hubs.values(), *self.sea_hubs.values()]:
             days = sorted(hub.daily)
             daily = [hub.daily.get(d, 0) for d in range(days[0], days[-1] + 1)] if days else []
-            full = daily[1:-1]
+            full = _full_days_of(hub.daily, start)
             hubs[hub.id] = {
                 "mode": hub.cfg.mode,
                 "flights": hub.flights,
@@ -1179,6 +1272,18 @@ class Evacuation:
             "hubs": hubs,
             "series": {k: list(v) for k, v in self._series.items()},
         }
+
+
+def _full_days_of(daily: dict[int, int], start: float | None) -> list[int]:
+    """People per calendar day over the hub's full days of the evacuation: after the day
+    movement first started (tourists' departures before it are scheduled traffic, not
+    the plan's throughput) and before the last day anyone left."""
+    if not daily:
+        return []
+    first, last = min(daily), max(daily)
+    if start is not None:
+        first = max(first, math.floor(start / DAY))
+    return [daily.get(d, 0) for d in range(first + 1, last)]
 
 
 def _ignore(_data: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ Group = tuple[str, str]
 """(municipality id, person class)."""
 Groups = dict[Group, int]
 
-CATEGORIES = ("at_home", "at_port_or_airport", "in_transit", "arrived_kyushu", "at_host", "gone_home")
+CATEGORIES = ("at_home", "at_port_or_airport", "in_transit", "arrived", "at_host", "gone_home")
 
 
 class LedgerError(AssertionError):
@@ -34,7 +34,7 @@ class Place:
     category: str
     """One of `CATEGORIES`, for the console view."""
     off_islands: bool
-    """People here have left the Sakishima islands."""
+    """People here have left the islands being evacuated."""
     total: int = 0
 
 

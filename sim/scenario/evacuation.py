@@ -1,11 +1,12 @@
 """Evacuation section of the scenario: who lives where, what carries them and
 where they go.
 
-The Sakishima plan moves people in three stages (domain facts 1.3): outer
-islands to the two hub islands (feeders), hub islands to Kyushu (air hubs and
-a sea lift), and arrival points to the eight host prefectures. Every capacity
-the plan publishes is a field here, so an analyst can cite it, and a reform can
-patch it by path (`evacuation.hubs.ishigaki_air.flights_per_stand_per_day`):
+An island evacuation plan moves people in three stages (the bundled default
+scenario follows one, domain facts 1.3): outer islands to hub islands (feeders),
+hub islands to the mainland (air hubs and a sea lift), and arrival points on to
+host prefectures. Every capacity a plan publishes is a field here, so an analyst
+can cite it, and a reform can patch it by path
+(`evacuation.hubs.main_air.flights_per_stand_per_day`):
 lists are lists of objects with `id`s for exactly that reason.
 """
 
@@ -73,11 +74,11 @@ class Turnout(Cited):
 
 
 class Municipality(Cited):
-    """One of the five municipalities: its people, its route and its hosts."""
+    """A municipality: its people, its route and its hosts."""
 
     id: Identifier
     name: str
-    """Display name, e.g. `Ishigaki City`."""
+    """Display name, e.g. `Harbour Town`."""
     residents: Count
     """Resident population, including those counted as `care_share`."""
     tourists: Count = 0
@@ -85,7 +86,7 @@ class Municipality(Cited):
     care_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     """Share of residents who need care or travel with pets (class `care`)."""
     hub_island: Identifier
-    """Hub island (an `islands` id) where its people register and leave Sakishima."""
+    """Hub island (an `islands` id) where its people register and leave the islands."""
     guidelines_decision: Identifier
     """Decision whose taking starts this municipality's movement (the engine wires it)."""
     start_options: list[Identifier] | None = None
@@ -152,7 +153,7 @@ class VesselGroup(Strict):
     count: Units
     passengers_per_trip: PositiveInt
     takes_anyone: bool = False
-    """Also fills spare places from the air queue (e.g. JCG ships), not only with `care`."""
+    """Also fills spare places from the air queue (e.g. coast guard ships), not only with `care`."""
 
 
 class StandPriority(StrEnum):
@@ -168,7 +169,7 @@ class AirHub(Cited):
     island: Identifier
     """Hub island whose registration centre and buses feed it."""
     destination: Identifier
-    """Arrival node in Kyushu (an `arrivals` id)."""
+    """Arrival node on the mainland (an `arrivals` id)."""
     hours: Window
     """Airport operating hours (security and departures)."""
     stands: PositiveInt
@@ -233,7 +234,7 @@ Hub = Annotated[AirHub | SeaHub, Field(discriminator="mode")]
 
 
 class ArrivalNode(Cited):
-    """Stage C: an airport or port in Kyushu where evacuees land."""
+    """Stage C: an airport or port on the mainland where evacuees land."""
 
     id: Identifier
     name: str = ""
@@ -298,7 +299,7 @@ def departure_window(hours: Window, destination_hours: Window, block_time: float
 
 
 class EvacuationConfig(Cited):
-    """Sakishima evacuation: municipalities, feeders, hubs, arrival nodes, hosts."""
+    """A staged island evacuation: municipalities, feeders, hubs, arrival nodes, hosts."""
 
     municipalities: list[Municipality] = Field(min_length=1)
     feeders: list[FeederVehicle] = []

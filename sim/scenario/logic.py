@@ -301,10 +301,6 @@ class _Logic:
         if evacuation is not None:
             for m in evacuation.municipalities:
                 add(m.guidelines_decision, m.start_options)
-        for section in (self.s.handover, self.s.consultation):
-            span = getattr(section, "span", None)
-            if span is not None:
-                found.update({span.start, span.end})
         return found
 
     def check_injects(self) -> None:

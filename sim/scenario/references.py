@@ -30,9 +30,7 @@ from sim.scenario.schema import (
     Channel,
     Condition,
     Decision,
-    HandoverConfig,
     Inject,
-    Milestone,
     Scenario,
 )
 from sim.scenario.types import Window, format_duration, parse_duration
@@ -208,14 +206,6 @@ class _Checker:
             self.decision((*path, "decision"), data.get("decision"))
             self.expect((*path, "inject"), data.get("inject"), self.injects, "inject")
             self.options_of((*path, "options"), data.get("decision"), data.get("options"))
-        elif issubclass(cls, Milestone):
-            for key in ("start", "end"):
-                self.decision((*path, key), data.get(key))
-            self.agency((*path, "delivered_to"), data.get("delivered_to"))
-            self.options_of((*path, "end_options"), data.get("end"), data.get("end_options"))
-            self.options_of((*path, "start_options"), data.get("start"), data.get("start_options"))
-        elif issubclass(cls, HandoverConfig):
-            self.decision((*path, "lifted_by"), data.get("lifted_by"))
 
     def check_chain_of_command(self) -> None:
         parent: dict[str, tuple[str, int]] = {}

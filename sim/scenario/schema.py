@@ -66,7 +66,7 @@ class Metadata(Cited):
     """What the exercise is, when it starts and how long it may run."""
 
     id: Identifier
-    """Short id used in results, e.g. `sakishima`."""
+    """Short id used in results, e.g. `tsunami`."""
     title: str
     """Title shown on the briefing screen and in reports."""
     description: str = ""
@@ -107,7 +107,7 @@ class Agency(Cited):
 
     id: Identifier
     name: str
-    """Full name, e.g. `Okinawa Prefectural Government`."""
+    """Full name, e.g. `Prefectural Government`."""
     kind: AgencyKind
     parent: Identifier | None = None
     """Next agency up the chain of command (`null` at the top)."""
@@ -118,7 +118,7 @@ class Agency(Cited):
     hours: Window = Field(default_factory=Window)
     """Working hours in which messages are handled; default around the clock."""
     role: str | None = None
-    """Role title for the player who may act for this agency, e.g. `Governor of Okinawa`."""
+    """Role title for the player who may act for this agency, e.g. `Prefectural Governor`."""
     relay: bool = False
     """Passes on messages between any of its lines (a liaison hub, a crisis centre). Without it an
     agency passes messages on only up and down the chain of command."""
@@ -221,6 +221,10 @@ class Decision(Cited):
     """What the exercise design expects (shown to evaluators, used in the AAR)."""
     expected_within: Duration | None = None
     """Expected time from the decision coming up to the answer, for P/S/M/U ratings."""
+    expected_from: Condition | None = None
+    """Count `expected_within` from when this happened in the world (an inject fired, a
+    decision taken anywhere) instead of from the decision coming up: the time the owner's
+    chain spent learning of it then counts against the owner too. E.g. `{inject: m04}`."""
     repeat: Duration | None = None
     """Re-open the decision this long after each time it is taken (e.g. `12h`: a standing review);
     it comes up again once its `requires` and `when` hold. Default: taken once."""
@@ -294,7 +298,8 @@ class VesselsEffect(Cited):
     """Name of the group, so that a later `withdraw` finds it."""
     action: Literal["add", "withdraw"] = "add"
     """`withdraw`: the group's ships finish the trip they are on and leave the lift."""
-    count: int = Field(default=1, ge=1)
+    count: int = Field(default=1, ge=1, le=MAX_UNITS)
+    """Ships that join (each one a process, so at most `MAX_UNITS`)."""
     passengers_per_trip: int = Field(default=1, ge=1)
 
 
@@ -386,41 +391,6 @@ class Reform(Cited):
     patches: list[Patch] = Field(min_length=1)
 
 
-class Milestone(Strict):
-    """A span between two decisions, reported as a metric in hours."""
-
-    start: Identifier
-    """Decision whose taking starts the clock."""
-    end: Identifier
-    """Decision whose outcome ends it."""
-    delivered_to: Identifier | None = None
-    """End when `end`'s outcome reaches this agency rather than when it is taken."""
-    end_options: list[Identifier] | None = None
-    """Only these outcomes of `end` count."""
-
-
-class HandoverConfig(Cited):
-    """JCG under MoD control (SDF Act Art. 80): the decision chain and what it unlocks."""
-
-    span: Milestone
-    """From the trigger (defence-operation order) to JCG units working under MoD direction."""
-    lifted_by: Identifier | None = None
-    """Decision that lifts control (Art. 80(3))."""
-    evacuation_vessels: int = Field(default=0, ge=0, le=MAX_UNITS)
-    """11th Region vessels assigned to evacuation support once under control."""
-    passengers_per_vessel: int = Field(default=0, ge=0)
-    """Evacuees one vessel carries per trip."""
-    from_hub: Identifier | None = None
-    """Hub whose sea lift the vessels reinforce."""
-
-
-class ConsultationConfig(Cited):
-    """US-Japan prior consultation: the request, Japan's answer and what waits on it."""
-
-    span: Milestone
-    """From the US request until Japan's answer reaches the US side."""
-
-
 class Scenario(Cited):
     """A complete exercise: world, decision chains, MSEL and reforms."""
 
@@ -439,13 +409,9 @@ class Scenario(Cited):
     reforms: list[Reform] = []
     """Named overlays an analyst can apply with `--reform`."""
     evacuation: EvacuationConfig | None = None
-    """The Sakishima evacuation model (omit for exercises without one)."""
+    """The staged island evacuation model: feeders, hubs, arrival nodes, hosts (omit for exercises without one)."""
     movement: MovementConfig | None = None
     """People moving over a network of places and links to safety, against deadlines (see `movement.py`)."""
-    handover: HandoverConfig | None = None
-    """JCG under MoD control: what to measure and what it unlocks."""
-    consultation: ConsultationConfig | None = None
-    """US-Japan prior consultation: what to measure."""
     state: list[Variable] = []
     """World state: named variables that effects change and conditions, hazards and metrics read."""
     hazards: list[Hazard] = []

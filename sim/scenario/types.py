@@ -325,4 +325,4 @@ Distribution = Annotated[
 MixtureComponent.model_rebuild()
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=64)]
-"""Lower-case id: letters, digits and underscores, e.g. `okinawa_pref`."""
+"""Lower-case id: letters, digits and underscores, e.g. `city_hall`."""

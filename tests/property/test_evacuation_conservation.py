@@ -148,7 +148,7 @@ def check(model: Evacuation, population: int) -> None:
     assert sum(row["evacuated"] for row in metrics["by_island"].values()) == moved
     view = model.view()
     for row in (*view.municipalities, view.total):
-        parts = (row.at_home, row.at_port_or_airport, row.in_transit, row.arrived_kyushu, row.at_host, row.gone_home)
+        parts = (row.at_home, row.at_port_or_airport, row.in_transit, row.arrived, row.at_host, row.gone_home)
         assert min(parts) >= 0 and sum(parts) == row.population
 
 

@@ -175,15 +175,17 @@ def withheld_sim(sakishima) -> Simulation:
 
 @pytest.mark.slow
 async def test_withheld_order_is_not_shown_running(make, sakishima):
-    """After 'Withhold for now' the console says withheld, never 'running since', and the debrief
-    rates it U like the report does."""
+    """After 'Withhold for now' the span that starts with the order in force is not started, never
+    'running since', the scenario's own indicator says withheld, and the debrief rates it U like the
+    report does."""
     sim = withheld_sim(sakishima)
+    assert sim.metrics()["defence_order_withheld"] == 1
     app = make(skip_briefing=True, start=lambda roles: (sim, [], None))
     async with app.run_test(size=SIZE) as pilot:
         screen = await exercise(pilot)
         status = plain(screen.query_one(StatusPanel))
-        handover = next(line for line in status.splitlines() if line.startswith("JCG handover"))
-        assert "withheld: defense_operation_order answered 'Withhold for now'" in handover
+        handover = next(line for line in status.splitlines() if line.startswith("Defence operation in force"))
+        assert "not started" in handover
         assert "running since" not in handover
         await pilot.press("b")
         await until(pilot, lambda: isinstance(app.screen, DebriefScreen) and app.screen.query("#expected"))

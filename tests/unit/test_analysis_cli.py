@@ -35,8 +35,8 @@ def test_compare_json_has_the_design_shape(capsys):
     assert diff["ci95"][1] < 0  # the reform shortens this chain: the interval excludes 0
     assert diff["better_share"] == 1.0
     # a metric that never happened is null with its count of missing, never a number
-    handover = payload["metrics"]["handover.transfer_hours"]["baseline"]
-    assert handover == {"mean": None, "sd": None, "ci95": None, "n": 0, "missing": 12}
+    never = payload["metrics"]["evacuation.completion_hours"]["baseline"]  # the scenario has no evacuation
+    assert never == {"mean": None, "sd": None, "ci95": None, "n": 0, "missing": 12}
 
 
 def test_compare_jobs_1_and_2_print_identical_json(capsys):
@@ -107,7 +107,7 @@ def test_compare_parquet_matches_csv(tmp_path, capsys):
     capsys.readouterr()
     table = pq.read_table(out / "replications.parquet")
     assert table.num_rows == 4
-    assert table.column("handover.transfer_hours").null_count == 4
+    assert table.column("evacuation.completion_hours").null_count == 4
 
 
 def test_compare_precision_adds_replications_until_narrow(capsys):

@@ -137,15 +137,6 @@ class DebriefScreen(Screen):
             if sim.scenario.evacuation is not None:
                 table.add_row("Evacuated", f"{evac.get('evacuated')!s} of {evac.get('population')!s}")
                 table.add_row("Evacuation completion", hours(evac.get("completion_hours")))
-            if sim.scenario.handover is not None:
-                table.add_row(
-                    "JCG handover (order -> units under MoD)",
-                    hours((metrics.get("handover") or {}).get("transfer_hours")),
-                )
-            if sim.scenario.consultation is not None:
-                consultation = metrics.get("consultation") or {}
-                table.add_row("Prior consultation (request -> answer at US)", hours(consultation.get("decision_hours")))
-                table.add_row("Consultation answer", str(consultation.get("answer") or "-"))
             for metric in sim.scenario.metrics:
                 table.add_row(Text(metric.title or metric.id), metric_text(metrics.get(metric.id)))
             results = metrics.get("objectives") or {}

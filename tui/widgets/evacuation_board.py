@@ -25,12 +25,12 @@ from sim.analysis.curves import LiftCurve, hourly, lift_curve
 from sim.events import SimEvent
 from sim.scenario.schema import Scenario
 
-STAGES = ("at_home", "at_port_or_airport", "in_transit", "arrived_kyushu", "at_host", "gone_home")
+STAGES = ("at_home", "at_port_or_airport", "in_transit", "arrived", "at_host", "gone_home")
 SHORT = {
     "at_home": "home",
     "at_port_or_airport": "port/air",
     "in_transit": "transit",
-    "arrived_kyushu": "arrived",
+    "arrived": "arrived",
     "at_host": "host",
     "gone_home": "left",
 }
@@ -58,7 +58,7 @@ def municipalities(evacuation: Any) -> list[tuple[str, Any]]:
 
 def moved(view: Any) -> int:
     """People who have left their island (everything past the port/airport)."""
-    return int(sum(_get(view, s, 0) or 0 for s in ("in_transit", "arrived_kyushu", "at_host", "gone_home")))
+    return int(sum(_get(view, s, 0) or 0 for s in ("in_transit", "arrived", "at_host", "gone_home")))
 
 
 def population(view: Any) -> int:

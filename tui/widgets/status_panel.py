@@ -1,4 +1,4 @@
-"""The seams: the scenario's milestone spans, its state variables and the decision counts."""
+"""The seams: the scenario's own `span` metrics, its state variables and the decision counts."""
 
 from __future__ import annotations
 
@@ -8,36 +8,17 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from sim.analysis.ratings import holding_options
-from sim.scenario.schema import Milestone, Scenario
-from sim.simulation import DecisionView, StateView, WorldView
+from sim.scenario.schema import Scenario
+from sim.simulation import SpanView, StateView, WorldView
 
 
-def milestone_status(
-    span: Milestone | None,
-    decisions: dict[str, DecisionView],
-    hours: float | None,
-    label: Callable[[float], str],
-    holding: frozenset[str] = frozenset(),
-) -> Text:
-    """One line on a seam. `holding`: options of the start decision that stop the chain
-    (`sim.analysis.ratings.holding_options`); a start answered so is withheld, not running."""
-    if span is None:
-        return Text("not in this scenario", style="dim")
-    start, end = decisions.get(span.start), decisions.get(span.end)
-    if hours is not None:
-        return Text(f"done in {hours:.1f} h", style="bold green")
-    if start is None or start.status != "taken":
-        status = start.status if start else "?"
-        return Text(f"not started ({span.start}: {status})", style="dim")
-    assert start.taken_at is not None
-    if start.option in holding:
-        chosen = next((text for oid, text in start.options if oid == start.option), start.option)
-        return Text(f"withheld: {span.start} answered '{chosen}' at {label(start.taken_at)}", style="bold red")
-    if end is not None and end.status in ("taken", "skipped"):
-        return Text(f"{span.end}: {end.option} since {label(end.taken_at or 0)} (delivery pending)", style="yellow")
-    where = f"{span.end}: {end.status}" if end else span.end
-    return Text(f"running since {label(start.taken_at)} ({where})", style="yellow")
+def span_status(span: SpanView, label: Callable[[float], str]) -> Text:
+    """One line on a seam (a `span` metric of the scenario): done, running since its start, or not started."""
+    if span.hours is not None:
+        return Text(f"done in {span.hours:.1f} h", style="bold green")
+    if span.started_at is None:
+        return Text("not started", style="dim")
+    return Text(f"running since {label(span.started_at)}", style="yellow")
 
 
 def state_value(variable: StateView) -> Text:
@@ -64,23 +45,13 @@ class StatusPanel(Static):
     """
 
     def show(self, scenario: Scenario, view: WorldView, label: Callable[[float], str]) -> None:
-        decisions = {d.id: d for d in view.decisions}
-
-        def holding(span: Milestone | None) -> frozenset[str]:
-            return frozenset() if span is None else holding_options(scenario, span.start)
-
         table = Table.grid(padding=(0, 1), expand=True)
         # Titles come from the scenario and can be long: cut them (one line each), so the value beside
         # them always shows and the movement table below stays in view.
         table.add_column(style="bold", no_wrap=True, overflow="ellipsis", max_width=TITLE_WIDTH)
         table.add_column(ratio=1)
-        seams = (
-            ("JCG handover", scenario.handover, view.handover_hours),
-            ("Consultation", scenario.consultation, view.consultation_hours),
-        )
-        for title, section, hours in seams:
-            if section is not None:  # a scenario without the section gets no row
-                table.add_row(title, milestone_status(section.span, decisions, hours, label, holding(section.span)))
+        for span in view.spans:
+            table.add_row(Text(span.title, style="bold"), span_status(span, label))
         counts: dict[str, int] = {}
         for d in view.decisions:
             counts[d.status] = counts.get(d.status, 0) + 1
