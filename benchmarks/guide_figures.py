@@ -139,10 +139,12 @@ def guide_labels(scenario) -> Labels:
 
 
 def seam_metrics(labels: Labels, payload: dict) -> list[str]:
-    """The spans the seams figure draws: the scenario's own span metrics where the labels know
-    them (after the `vocab` change), else the two the figure always drew."""
+    """The spans the seams figure draws: the scenario's own span metrics (`Labels.seams`) that
+    happened in at least one run. A span no run reached (Sakishima's typhoon, which only the
+    `compound_crisis` variant brings) would be an empty panel; the text names it instead."""
     seams = list(getattr(labels, "seams", ()) or ("handover.transfer_hours", "consultation.decision_hours"))
-    return [m for m in seams if m in payload["metrics"]]
+    table = payload["metrics"]
+    return [m for m in seams if any(row.get("n") for row in table.get(m, {}).values())]
 
 
 def relegend(ax, fontsize: float | None = None, **where) -> None:
@@ -258,26 +260,105 @@ def paired_differences(out: Path) -> None:
                 ci = diff["ci95"] or [diff["mean"], diff["mean"]]
                 cells.append(f"{arm} {diff['mean']:+6.1f} [{ci[0]:+.1f}, {ci[1]:+.1f}]")
         print(f"  {metric:<36} " + "  ".join(cells))
-
-
-def unthreatened(out: Path, n: int, seed: str, reuse: bool) -> None:
-    """The integrated authority's paired effect in the unthreatened variant (the calibration case):
-    `compare` pairs every arm with the threatened baseline, so the difference between the two
-    unthreatened arms is taken here from replications.csv, replication by replication."""
-    if not reuse:
-        if out.exists():
-            shutil.rmtree(out)
-        arms = ("--reform", "unthreatened", "--reform", "unthreatened+integrated_authority")
-        ttxsim("compare", *arms, "-n", str(n), "--seed", seed, "--out", str(out), "-q", "--no-plots")
+    print("\nThe same as markdown rows (kinds with 0 h in every run of every arm left out):")
+    for metric in kinds:
+        rows = table[metric]
+        if all(not row["mean"] and not row.get("sd") for row in rows.values()):
+            continue
+        cells = [metric.removeprefix("critical_path.").removesuffix("_hours"), f"{rows['baseline']['mean']:.1f}"]
+        for arm in ("integrated_authority", "bilateral_cell"):
+            diff = rows[arm]["difference"]
+            ci = diff["ci95"] or [diff["mean"], diff["mean"]]
+            cells.append(f"{diff['mean']:+.1f} [{ci[0]:+.1f}, {ci[1]:+.1f}]")
+        print("| `" + cells[0] + "` | " + " | ".join(cells[1:]) + " |")
     rs = load_replications(out)
-    print(f"\nUnthreatened variant: unthreatened+integrated_authority - unthreatened over {rs.replications} seeds")
-    for metric in ("evacuation.start_hours", "clearance_hours", "evacuation.completion_hours"):
-        base = rs.values("unthreatened", metric)
-        diff = paired_difference(base, rs.values("unthreatened+integrated_authority", metric), True)
-        ci = diff.ci95 or (diff.mean, diff.mean)
-        mean = sum(v for v in base if v is not None) / max(1, sum(v is not None for v in base))
+    waited = sum(1 for v in rs.values("baseline", "critical_path.calendar_hours") if v)
+    print(f"baseline runs with calendar hours on the critical path: {waited} of {rs.replications}")
+
+
+VOLUNTARY_OFF = "evacuation.tourists.voluntary_per_day=0"
+"""The sweep parameter that switches the tourists' voluntary departures off."""
+VARIANT_METRICS = ("evacuation.start_hours", "clearance_hours", "evacuation.completion_hours")
+
+
+def variants(out: Path, n: int, seed: str, reuse: bool) -> None:
+    """The integrated authority's paired effect (reform minus no reform, same seeds) in four variants:
+    threatened or unthreatened, with or without the tourists' voluntary departures.
+
+    `compare` pairs every arm with the threatened baseline and has no `--param`, so the variants run
+    as one `compare` (unthreatened arms) and four one-point `sweep`s (voluntary departures off), all
+    with the same master seed, hence the same replication seeds; the pairs are formed here,
+    replication by replication, from their replications.csv."""
+    runs = {
+        "unthreatened": ("compare", "--reform", "unthreatened", "--reform", "unthreatened+integrated_authority"),
+        "off": ("sweep", "--param", VOLUNTARY_OFF),
+        "off_reform": ("sweep", "--param", VOLUNTARY_OFF, "--reform", "integrated_authority"),
+        "off_unthreatened": ("sweep", "--param", VOLUNTARY_OFF, "--reform", "unthreatened"),
+        "off_unthreatened_reform": (
+            "sweep",
+            *("--param", VOLUNTARY_OFF, "--reform", "unthreatened", "--reform", "integrated_authority"),
+        ),
+    }
+    sets = {"threatened": load_replications(out)}
+    for name, args in runs.items():
+        target = out.with_name(f"{out.name}_{name}")
+        if not reuse:
+            if target.exists():
+                shutil.rmtree(target)
+            ttxsim(*args, "-n", str(n), "--seed", seed, "--out", str(target), "-q", "--no-plots")
+        sets[name] = load_replications(target)
+    pairs = {
+        "threatened baseline": (sets["threatened"], "baseline", sets["threatened"], "integrated_authority"),
+        "threatened, no voluntary tourist departures": (
+            sets["off"],
+            sets["off"].arm_names[0],
+            sets["off_reform"],
+            sets["off_reform"].arm_names[0],
+        ),
+        "unthreatened": (
+            sets["unthreatened"],
+            "unthreatened",
+            sets["unthreatened"],
+            "unthreatened+integrated_authority",
+        ),
+        "unthreatened, no voluntary tourist departures": (
+            sets["off_unthreatened"],
+            sets["off_unthreatened"].arm_names[0],
+            sets["off_unthreatened_reform"],
+            sets["off_unthreatened_reform"].arm_names[0],
+        ),
+    }
+    print(f"\nintegrated_authority minus no reform, paired over {n} seeds, mean [95% CI] (markdown rows)")
+    print("| variant | " + " | ".join(VARIANT_METRICS) + " |")
+    for label, (base_set, base_arm, reform_set, reform_arm) in pairs.items():
+        if base_set.indices != reform_set.indices:
+            raise SystemExit(f"{label}: the two runs do not have the same replications")
+        cells = []
+        for metric in VARIANT_METRICS:
+            base = base_set.values(base_arm, metric)
+            diff = paired_difference(base, reform_set.values(reform_arm, metric), True)
+            ci = diff.ci95 or (diff.mean, diff.mean)
+            mean = sum(v for v in base if v is not None) / max(1, sum(v is not None for v in base))
+            cells.append(f"{mean:.1f} h: {diff.mean:+.1f} h [{ci[0]:+.1f}, {ci[1]:+.1f}]")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    islands = ("ishigaki", "miyakojima", "taketomi", "yonaguni", "tarama")
+    unthreatened = sets["unthreatened"]
+    for arm in unthreatened.arm_names:
+        spreads, last = [], {}
+        for record in unthreatened.by_arm(arm):
+            starts = [record.metrics.get(f"evacuation.by_island.{i}.start_hours") for i in islands]
+            ends = {
+                i: (record.metrics.get(f"evacuation.by_island.{i}.start_hours") or 0)
+                + (record.metrics.get(f"evacuation.by_island.{i}.completion_hours") or 0)
+                for i in islands
+            }
+            spreads.append(max(v for v in starts if v is not None) - min(v for v in starts if v is not None))
+            slowest = max(ends, key=ends.get)
+            last[slowest] = last.get(slowest, 0) + 1
+        miyako = [v for v in unthreatened.values(arm, "evacuation.by_island.miyakojima.completion_hours") if v]
         print(
-            f"  {metric:<30} unthreatened mean {mean:6.1f}   {diff.mean:+.1f} [{ci[0]:+.1f}, {ci[1]:+.1f}]  n={diff.n}"
+            f"{arm}: first-to-last municipal start {sum(spreads) / len(spreads):.1f} h on average; "
+            f"island cleared last {last}; Miyakojima's completion {sum(miyako) / len(miyako):.1f} h"
         )
 
 
@@ -333,7 +414,7 @@ def main() -> int:
         print(f"compare: {wall:.0f} s wall")
     figures(args.out)
     paired_differences(args.out)
-    unthreatened(args.out.with_name(args.out.name + "_unthreatened"), args.n, args.seed, args.reuse)
+    variants(args.out, args.n, args.seed, args.reuse)
     explain(args.out, args.n)
     if args.morris or args.morris_reuse:
         morris(args.morris_out, args.morris_n, run=not args.morris_reuse)
