@@ -565,11 +565,18 @@ def comparison_figures(
 
 
 def seams_figure(rs: ReplicationSet, stem: Path, colors: dict[str, Any], labels: Labels, subtitle: str) -> list[Path]:
-    """The ECDF of each seam some run reached, two a row; a note names the seams no run reached."""
+    """seams.png/.svg (`draw_seams`), or nothing if no run reached any seam."""
+    fig = draw_seams(rs, colors, labels, subtitle)
+    return save(fig, stem) if fig is not None else []
+
+
+def draw_seams(rs: ReplicationSet, colors: dict[str, Any], labels: Labels, subtitle: str):
+    """The ECDF of each seam some run reached, two a row, each legend under its panel; a note
+    names the seams no run reached (an empty panel would only say "nothing here")."""
     plt = _pyplot()
     seams, skipped = reached_seams(rs, labels)
     if not seams:
-        return []
+        return None
     lines = math.ceil(len(seams) / 2)
     legend = 0.32 * len(rs.arm_names)  # room for the legend under each row
     fig, axes = plt.subplots(lines, 2, figsize=(11, (4.0 + legend) * lines + 0.4), squeeze=False, layout="constrained")
@@ -577,11 +584,11 @@ def seams_figure(rs: ReplicationSet, stem: Path, colors: dict[str, Any], labels:
     for ax, metric in zip(panels, seams, strict=False):
         draw_histograms(ax, rs, metric, colors, labels)
     for ax in panels[len(seams) :]:
-        ax.set_visible(False)
+        ax.remove()
     fig.suptitle(labels.title(f"seams, distribution over {subtitle} (empirical CDF)"), x=0.01, ha="left")
     if skipped:
         fig.supxlabel(skipped_note(skipped, labels), x=0.01, ha="left", fontsize=8, color="0.3")
-    return save(fig, stem)
+    return fig
 
 
 def skipped_note(skipped: Sequence[str], labels: Labels) -> str:
