@@ -112,6 +112,8 @@ def labels_for(scenario: Any) -> Labels:
     return Labels(scenario.scenario.title, arms, metrics, tuple(seams), headline, hours)
 
 
+COMPLETION = "evacuation.completion_hours"
+"""The evacuation model's completion time: the completion figure and the overview's box plot."""
 HOUR_KINDS = ("span", "time", "event_time")
 """Metric kinds whose values are hours."""
 
@@ -577,15 +579,18 @@ def draw_seams(rs: ReplicationSet, colors: dict[str, Any], labels: Labels, subti
     seams, skipped = reached_seams(rs, labels)
     if not seams:
         return None
-    lines = math.ceil(len(seams) / 2)
+    columns = min(2, len(seams))
+    lines = math.ceil(len(seams) / columns)
     legend = 0.32 * len(rs.arm_names)  # room for the legend under each row
-    fig, axes = plt.subplots(lines, 2, figsize=(11, (4.0 + legend) * lines + 0.4), squeeze=False, layout="constrained")
+    size = (5.5 * columns, (4.0 + legend) * lines + 0.4)
+    fig, axes = plt.subplots(lines, columns, figsize=size, squeeze=False, layout="constrained")
     panels = list(axes.flat)
     for ax, metric in zip(panels, seams, strict=False):
         draw_histograms(ax, rs, metric, colors, labels)
     for ax in panels[len(seams) :]:
         ax.remove()
-    fig.suptitle(labels.title(f"seams, distribution over {subtitle} (empirical CDF)"), x=0.01, ha="left")
+    title = labels.title(f"seams, distribution over {subtitle} (empirical CDF)")
+    fig.suptitle(_wrap(title, int(13 * size[0])), x=0.01, ha="left")  # one panel: no page-wide title
     if skipped:
         fig.supxlabel(skipped_note(skipped, labels), x=0.01, ha="left", fontsize=8, color="0.3")
     return fig
@@ -607,8 +612,9 @@ def overview_figure(
     formats: Sequence[str] | None = None,
     requested: Sequence[str] = (),
 ) -> list[Path]:
-    """`--plot PATH`: curves, completion, the first two seams some run reached and the paired
-    differences of the headline metrics (`difference_metrics`) on one page.
+    """`--plot PATH`: curves and completion (if the runs had an evacuation), the first two seams
+    some run reached and the paired differences of the headline metrics (`difference_metrics`)
+    on one page.
 
     With `formats=None` the format comes from the suffix of `path`; otherwise
     `path` is a stem and each format is written.
@@ -623,14 +629,19 @@ def overview_figure(
     rows = max(1, len(choice.drawn) * reforms)
     legend = 0.3 * len(rs.arm_names)  # the legends under the seams
     diff_height = 1.6 + 0.3 * rows + legend if reforms else 0.0
-    fig = plt.figure(figsize=(13, 8.5 + legend + diff_height), layout="constrained")
-    heights = [4, 4 + legend, diff_height] if diff_height else [4, 4 + legend]
+    # a scenario without an evacuation (Senkaku, the tsunami) gets no empty evacuation row
+    evacuation = bool(curves) or any(v is not None for a in rs.arm_names for v in rs.values(a, COMPLETION))
+    heights = [4] if evacuation else []
+    heights += [4 + legend] + ([diff_height] if diff_height else [])
+    fig = plt.figure(figsize=(13, 0.5 + sum(heights)), layout="constrained")
     grid = fig.add_gridspec(len(heights), 2, height_ratios=heights)
-    draw_curves(fig.add_subplot(grid[0, 0]), curves, colors, labels)
-    draw_box(fig.add_subplot(grid[0, 1]), rs, "evacuation.completion_hours", colors, payload, labels)
+    if evacuation:
+        draw_curves(fig.add_subplot(grid[0, 0]), curves, colors, labels)
+        draw_box(fig.add_subplot(grid[0, 1]), rs, COMPLETION, colors, payload, labels)
     seams, _skipped = reached_seams(rs, labels)
+    middle = 1 if evacuation else 0
     for column in range(2):
-        ax = fig.add_subplot(grid[1, column])
+        ax = fig.add_subplot(grid[middle, column])
         if column < len(seams):
             draw_histograms(ax, rs, seams[column], colors, labels)
         elif column == 0:
@@ -638,7 +649,7 @@ def overview_figure(
         else:
             ax.set_visible(False)
     if diff_height:
-        draw_differences(fig.add_subplot(grid[2, :]), payload, choice.drawn, colors, labels, choice.left_out)
+        draw_differences(fig.add_subplot(grid[middle + 1, :]), payload, choice.drawn, colors, labels, choice.left_out)
     fig.suptitle(
         labels.title(f"{rs.replications} paired replications, master seed {rs.master_seed}"), x=0.01, ha="left"
     )
