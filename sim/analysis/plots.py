@@ -251,8 +251,7 @@ def draw_curves(ax, curves: dict[str, dict[str, Any]], colors: dict[str, Any], l
     ax.set_ylabel("people still to move")
     ax.yaxis.set_major_formatter(_thousands())
     ax.set_title("People still to move (median; dotted band: 5%-95% of replications)", loc="left")
-    # the curves fall from top left to bottom right: the top right corner holds no data
-    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    _legend_below(ax, fontsize=8)  # with several arms no corner is free of curves and bands
     return True
 
 
@@ -533,10 +532,9 @@ def comparison_figures(
     written: list[Path] = []
     subtitle = f"{rs.replications} paired replications, master seed {rs.master_seed}"
 
-    fig, ax = plt.subplots(figsize=(8.5, 4.8))
+    fig, ax = plt.subplots(figsize=(8.5, 4.8 + 0.3 * len(rs.arm_names)), layout="constrained")
     if draw_curves(ax, curves, colors, labels):
         fig.suptitle(labels.title(subtitle), x=0.01, ha="left", fontsize=10.5)
-        fig.tight_layout(rect=(0, 0, 1, 0.96))
         written += save(fig, out_dir / "evacuation_curves")
     else:
         plt.close(fig)
@@ -631,7 +629,7 @@ def overview_figure(
     diff_height = 1.6 + 0.3 * rows + legend if reforms else 0.0
     # a scenario without an evacuation (Senkaku, the tsunami) gets no empty evacuation row
     evacuation = bool(curves) or any(v is not None for a in rs.arm_names for v in rs.values(a, COMPLETION))
-    heights = [4] if evacuation else []
+    heights = [4 + legend] if evacuation else []
     heights += [4 + legend] + ([diff_height] if diff_height else [])
     fig = plt.figure(figsize=(13, 0.5 + sum(heights)), layout="constrained")
     grid = fig.add_gridspec(len(heights), 2, height_ratios=heights)

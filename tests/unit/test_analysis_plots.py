@@ -17,6 +17,7 @@ from sim.analysis.plots import (
     _colors,
     _pyplot,
     comparison_figures,
+    draw_curves,
     draw_differences,
     draw_histograms,
     draw_seams,
@@ -119,17 +120,25 @@ def test_metrics_given_with_metric_come_first_and_the_rows_are_capped(tmp_path):
 
 
 def test_legends_sit_outside_the_plotting_area():
-    """The ECDF legend used to sit in the upper left corner, on top of the curves."""
+    """The ECDF legend used to sit in the upper left corner, on top of the curves; the evacuation
+    curves' legend in the lower left, on the slowest arm's band."""
     plt = _pyplot()
     rs = _set(SPANS[:2])
     payload = compare(rs)
     colors = _colors(rs.arm_names)
-    fig, (ecdf, diffs) = plt.subplots(2, 1, figsize=(8, 10), layout="constrained")
+    hours = [float(h) for h in range(48)]
+    curves = {
+        arm: {"hours": hours, "median": [max(0.0, 1000 - 30 * h) for h in hours], "n": 8}
+        | {"p05": [max(0.0, 1000 - 40 * h) for h in hours], "p95": [max(0.0, 1000 - 25 * h) for h in hours]}
+        for arm in ARMS
+    }
+    fig, (evacuation, ecdf, diffs) = plt.subplots(3, 1, figsize=(8, 15), layout="constrained")
+    draw_curves(evacuation, curves, colors, _labels())
     draw_histograms(ecdf, rs, SPANS[0], colors, _labels())
     draw_differences(diffs, payload, SPANS[:2], colors, _labels())
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    for ax in (ecdf, diffs):
+    for ax in (evacuation, ecdf, diffs):
         legend = ax.get_legend()
         assert legend is not None and len(legend.get_texts()) >= 3
         assert not _overlaps(legend.get_window_extent(renderer), ax.get_window_extent(renderer))
