@@ -8,14 +8,12 @@ number in docs/analyst-guide.md can be traced to one of them:
 
 1. `ttxsim compare --reform integrated_authority --reform standing_jcg_order
    --reform bilateral_cell -n 30 --seed 1 --out OUT` (skipped with `--reuse`).
-   The curve, completion and seams figures are copied from OUT to
-   docs/img/analysis/ as the command drew them. The differences figure and
-   the overview page are redrawn from OUT's own files (summary.json,
-   replications.csv, curves.csv) with the library's drawing functions,
-   restricted to the metrics the guide discusses: `compare` draws a row per
-   reform for every time metric the scenario declares (about 30 on
-   Sakishima), which makes the stock figure a page tall. OUT's own
-   `differences.png` keeps them all.
+   The figures are redrawn into docs/img/analysis/ from OUT's own files
+   (summary.json, replications.csv, curves.csv) by the stock drawing
+   (`sim.analysis.plots.comparison_figures`), with the differences restricted
+   to GUIDE_METRICS, as `--metric` would restrict them (OUT's own
+   `differences.png` draws the scenario's objectives' metrics and the
+   headline list instead).
 2. The paired differences the guide quotes (reform minus baseline, mean and
    95 % CI over the paired seeds), read from OUT/summary.json, and the mean
    hours per critical-path segment kind (`critical_path.*_hours`) per arm.
@@ -35,29 +33,17 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import os
 import shutil
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.analysis.plots import (  # noqa: E402
-    Labels,
-    _colors,
-    _pyplot,
-    draw_box,
-    draw_curves,
-    draw_differences,
-    draw_histograms,
-    labels_for,
-    save,
-)
+from sim.analysis.plots import comparison_figures, labels_for  # noqa: E402
 from sim.analysis.replications import Arm, Record, ReplicationSet  # noqa: E402
 from sim.analysis.stats import paired_difference  # noqa: E402
 from sim.api import load_scenario  # noqa: E402
@@ -138,110 +124,18 @@ def load_curves(out: Path) -> dict[str, dict]:
     return curves
 
 
-def guide_labels(scenario) -> Labels:
-    """The scenario's labels, each unit once: `labels_for` appends " (h)" to a span or time
-    metric's title, and Sakishima's titles already end in "(h)"."""
-    labels = labels_for(scenario)
-    metrics = {k: v.replace("(h) (h)", "(h)") for k, v in labels.metrics.items()}
-    return replace(labels, metrics=metrics)
-
-
-def seam_metrics(labels: Labels, payload: dict) -> list[str]:
-    """The spans the seams figure draws: the scenario's own span metrics (`Labels.seams`) that
-    happened in at least one run. A span no run reached (Sakishima's typhoon, which only the
-    `compound_crisis` variant brings) would be an empty panel; the text names it instead."""
-    seams = list(getattr(labels, "seams", ()) or ("handover.transfer_hours", "consultation.decision_hours"))
-    table = payload["metrics"]
-    return [m for m in seams if any(row.get("n") for row in table.get(m, {}).values())]
-
-
-def relegend(ax, fontsize: float | None = None, **where) -> None:
-    """Move a panel's legend where it covers no line, keeping its entries."""
-    legend = ax.get_legend()
-    if legend is not None:
-        handles, texts = ax.get_legend_handles_labels()
-        size = fontsize or legend.get_texts()[0].get_fontsize()
-        ax.legend(handles, texts, frameon=False, fontsize=size, **where)
-
-
-BELOW = {"loc": "upper left", "bbox_to_anchor": (0.0, -0.16)}
-"""An ECDF's curves cross its whole box, so its legend goes under the axis label."""
-
-
-def differences_panel(ax, payload: dict, metrics: list[str], colors: dict, labels: Labels) -> None:
-    """`draw_differences`, with each metric named once (on its middle row) and the legend outside."""
-    draw_differences(ax, payload, metrics, colors, labels)
-    ticks = [t.get_text() for t in ax.get_yticklabels()]
-    groups: dict[str, list[int]] = {}
-    for i, text in enumerate(ticks):
-        groups.setdefault(text, []).append(i)
-    keep = {rows[len(rows) // 2] for rows in groups.values()}
-    ax.set_yticks(ax.get_yticks(), [t if i in keep else "" for i, t in enumerate(ticks)], fontsize=8)
-    relegend(ax, loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=1)
-
-
 def figures(out: Path) -> None:
-    """Redraw the guide's figures from `compare --out`'s files with the library's panels."""
+    """Redraw the guide's figures from `compare --out`'s files with the stock drawing
+    (`comparison_figures`, as `compare --out` draws them), the differences restricted to
+    GUIDE_METRICS, in that order, as `--metric` would."""
     IMG.mkdir(parents=True, exist_ok=True)
     for name in ("summary.txt", "manifest.json"):
         shutil.copyfile(out / name, IMG / name)
     manifest = json.loads((out / "manifest.json").read_text())
-    labels = guide_labels(load_scenario(manifest["scenario"]["path"]))
+    labels = labels_for(load_scenario(manifest["scenario"]["path"]))
     payload = json.loads((out / "summary.json").read_text())
-    rs = load_replications(out)
-    curves = load_curves(out)
     metrics = [m for m in GUIDE_METRICS if m in payload["metrics"]]
-    seams = seam_metrics(labels, payload)
-    plt = _pyplot()
-    colors = _colors(rs.arm_names)
-    subtitle = f"{rs.replications} paired replications, master seed {rs.master_seed}"
-    rows = len(metrics) * (len(rs.arm_names) - 1)
-
-    fig, ax = plt.subplots(figsize=(8.5, 4.8))
-    draw_curves(ax, curves, colors, labels)
-    relegend(ax, fontsize=7, loc="lower left")
-    fig.suptitle(labels.title(subtitle), x=0.01, ha="left", fontsize=10.5)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
-    save(fig, IMG / "evacuation_curves")
-
-    fig, ax = plt.subplots(figsize=(8.5, 1.6 + 0.9 * len(rs.arm_names)))
-    draw_box(ax, rs, "evacuation.completion_hours", colors, payload, labels)
-    fig.suptitle(labels.title(subtitle), x=0.01, ha="left", fontsize=10.5)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
-    save(fig, IMG / "completion")
-
-    lines = math.ceil(len(seams) / 2)
-    fig, axes = plt.subplots(lines, 2, figsize=(11, 6.0 * lines), squeeze=False)
-    panels = list(axes.flat)
-    for ax, metric in zip(panels, seams, strict=False):
-        draw_histograms(ax, rs, metric, colors, labels)
-        relegend(ax, **BELOW)
-    for ax in panels[len(seams) :]:
-        ax.set_visible(False)
-    fig.suptitle(labels.title(f"seams, distribution over {subtitle} (empirical CDF)"), x=0.01, ha="left")
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
-    save(fig, IMG / "seams")
-
-    fig, ax = plt.subplots(figsize=(9.5, 2.6 + 0.34 * rows))
-    differences_panel(ax, payload, metrics, colors, labels)
-    fig.suptitle(labels.title(subtitle), x=0.01, ha="left", fontsize=10.5)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
-    save(fig, IMG / "differences")
-
-    # the overview page: the panels of `sim.analysis.plots.overview_figure`, each row its own
-    # subfigure so the legends under the seams take no room from the other rows
-    fig = plt.figure(figsize=(13, 14 + 0.3 * rows), layout="constrained")
-    top, middle, bottom = fig.subfigures(3, 1, height_ratios=[4.2, 5.6, 2.4 + 0.3 * rows])
-    left, right = top.subplots(1, 2)
-    draw_curves(left, curves, colors, labels)
-    relegend(left, fontsize=7, loc="lower left")
-    draw_box(right, rs, "evacuation.completion_hours", colors, payload, labels)
-    for ax, metric in zip(middle.subplots(1, 2), seams[:2], strict=False):
-        draw_histograms(ax, rs, metric, colors, labels)
-        relegend(ax, **BELOW)
-    differences_panel(bottom.subplots(), payload, metrics, colors, labels)
-    fig.suptitle(labels.title(subtitle), x=0.01, ha="left")
-    save(fig, IMG / "overview")
+    comparison_figures(load_replications(out), payload, load_curves(out), IMG, metrics, labels, requested=metrics)
 
 
 def paired_differences(out: Path) -> None:

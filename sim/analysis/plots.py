@@ -9,8 +9,11 @@ Figures:
 * evacuation curves: people still to move over time (hours after T+0),
   median and 90% band (5%-95% of replications) per arm;
 * completion: evacuation completion time per arm (box plot, mean and 95% CI);
-* seams: distributions of the scenario's own span metrics (its time metrics if it has no spans);
-* differences: paired difference from the baseline with its 95% CI;
+* seams: distributions of the scenario's own span metrics (its time metrics if it has no spans)
+  that some run reached, legends under each panel; a note names the ones no run reached;
+* differences: paired difference from the baseline with its 95% CI, for the headline time
+  metrics only (`--metric`, else the objectives' metrics and the compare headline list, at most
+  `MOST_DIFFERENCE_METRICS`); a footnote counts the others, which summary.json/summary.txt hold;
 * sweep: a metric's mean and 95% CI against a swept parameter;
 * overview (`--plot`, and overview.png/.svg in `--out`): curves, completion,
   the first two seams and the paired differences on one page;
@@ -26,6 +29,7 @@ is written as PNG at 300 dpi and as SVG.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +68,11 @@ class Labels:
     seams: Sequence[str] = ()
     """The scenario's span metrics (its time metrics if it has no spans), in declaration order: the
     distributions the seams figure draws."""
+    headline: Sequence[str] = ()
+    """The metrics the scenario's `objectives:` target, in declaration order: with the compare
+    headline list, the rows the differences figure draws first."""
+    hours: frozenset[str] = frozenset()
+    """The scenario's metrics measured in hours (span, time and event-time kinds), whatever their id."""
 
     def arm(self, name: str) -> str:
         """A reform arm's title; `a+b` joins both titles; unknown names stay as they are."""
@@ -94,12 +103,26 @@ def labels_for(scenario: Any) -> Labels:
         question = decision.title.rstrip("?")
         metrics[f"decisions.{decision.id}.taken_hours"] = f"{question}: decided (h after T+0)"
         metrics[f"decisions.{decision.id}.came_up_hours"] = f"{question}: came up (h after T+0)"
+    hours = frozenset(m.id for m in declared if str(getattr(m, "kind", "")) in HOUR_KINDS)
     for metric in declared:
         title = getattr(metric, "title", None)
         if title:
-            unit = " (h)" if str(getattr(metric, "kind", "")) in ("span", "time") else ""
-            metrics[metric.id] = f"{title}{unit}"
-    return Labels(scenario.scenario.title, arms, metrics, tuple(seams))
+            metrics[metric.id] = with_hours(title) if metric.id in hours else title
+    headline = tuple(dict.fromkeys(o.metric for o in getattr(scenario, "objectives", None) or []))
+    return Labels(scenario.scenario.title, arms, metrics, tuple(seams), headline, hours)
+
+
+COMPLETION = "evacuation.completion_hours"
+"""The evacuation model's completion time: the completion figure and the overview's box plot."""
+HOUR_KINDS = ("span", "time", "event_time")
+"""Metric kinds whose values are hours."""
+
+
+def with_hours(title: str) -> str:
+    """`title (h)`, unless the title already names its unit ("... (h)", "Hours from ...")."""
+    if re.search(r"\(h\)|\bhours?\b", title, flags=re.IGNORECASE):
+        return title
+    return f"{title} (h)"
 
 
 class PlotError(RuntimeError):
@@ -228,7 +251,7 @@ def draw_curves(ax, curves: dict[str, dict[str, Any]], colors: dict[str, Any], l
     ax.set_ylabel("people still to move")
     ax.yaxis.set_major_formatter(_thousands())
     ax.set_title("People still to move (median; dotted band: 5%-95% of replications)", loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    _legend_below(ax, fontsize=8)  # with several arms no corner is free of curves and bands
     return True
 
 
@@ -324,13 +347,34 @@ def draw_histograms(ax, rs: ReplicationSet, metric: str, colors: dict[str, Any],
     ax.set_xlabel("hours")
     ax.set_ylabel("share of replications done")
     ax.set_title(_wrap(labels.metric(metric), 60), loc="left")
-    ax.legend(frameon=False, fontsize=7.5, loc="upper left")
+    _legend_below(ax, fontsize=7.5)  # the curves cross the whole box: no corner of it is free
     return True
 
 
+def reached_seams(rs: ReplicationSet, labels: Labels) -> tuple[list[str], list[str]]:
+    """The seams (`Labels.seams`) with a value in at least one run, and those no run reached
+    (e.g. a typhoon only a variant brings): the latter are named in a note, not drawn empty."""
+    drawn, skipped = [], []
+    for metric in labels.seams:
+        reached = any(v is not None for arm in rs.arm_names for v in rs.values(arm, metric))
+        (drawn if reached else skipped).append(metric)
+    return drawn, skipped
+
+
 def draw_differences(
-    ax, payload: dict[str, Any], metrics: Sequence[str], colors: dict[str, Any], labels: Labels | None = None
+    ax,
+    payload: dict[str, Any],
+    metrics: Sequence[str],
+    colors: dict[str, Any],
+    labels: Labels | None = None,
+    left_out: int = 0,
 ) -> bool:
+    """Paired difference from the baseline with its 95% CI, a row per metric and reform.
+
+    Each metric is named once, beside the middle of its rows (the arms are told apart by colour,
+    marker and the legend under the axis). `left_out`: how many further time metrics have a
+    difference but are not drawn; the axis label then says so and where the full table is.
+    """
     labels = labels or Labels()
     rows = []
     for metric in metrics:
@@ -355,16 +399,67 @@ def draw_differences(
         share = "" if diff["better_share"] is None else f"  better in {100 * diff['better_share']:.0f}%"
         ax.annotate(f"{diff['mean']:+.1f} h{share}", (ci[1], y), xytext=(5, -3), textcoords="offset points", fontsize=8)
     ax.axvline(0, color="black", linewidth=0.8)
-    ticks = [_wrap(labels.metric(metric), 48) for metric, _arm, _ in rows]
-    ax.set_yticks(ys, ticks, fontsize=7.5)
+    groups: dict[str, list[int]] = {}
+    for y, (metric, _arm, _diff) in zip(ys, rows, strict=True):
+        groups.setdefault(metric, []).append(y)
+    centres = [sum(members) / len(members) for members in groups.values()]
+    ax.set_yticks(centres, [_wrap(labels.metric(metric), 48) for metric in groups], fontsize=7.5)
+    ax.tick_params(axis="y", length=0)
+    ax.grid(False, axis="y")
     for i in range(1, len(rows)):  # a faint rule between metrics
         if rows[i][0] != rows[i - 1][0]:
             ax.axhline(ys[i] + 0.5, color="0.85", linewidth=0.6)
     ax.set_ylim(-0.6, len(rows) - 0.4)
-    ax.set_xlabel("difference from baseline, hours (negative = reform faster); 95% CI")
+    xlabel = "difference from baseline, hours (negative = reform faster); 95% CI"
+    if left_out:
+        xlabel += "\n" + left_out_note(len(groups), left_out)
+    ax.set_xlabel(xlabel)
     ax.set_title("Paired differences (reform minus baseline, same seeds)", loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="best")
+    _legend_below(ax, fontsize=8, label_lines=xlabel.count("\n") + 1)
     return True
+
+
+def left_out_note(drawn: int, left_out: int) -> str:
+    """The footnote of a differences panel that does not draw every time metric."""
+    return (
+        f"{_count(drawn, 'headline time metric')} drawn; {_count(left_out, 'more time metric')} with a "
+        "paired difference: see summary.json and summary.txt"
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _legend_below(ax, fontsize: float, label_lines: int = 1) -> None:
+    """The axes' legend under its x label, outside the plotting area (it never covers a line).
+
+    The offset is in inches (tick labels plus `label_lines` lines of x label), so it holds
+    whatever the height of the axes."""
+    from matplotlib.transforms import ScaledTranslation
+
+    handles, texts = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    size = plt_font_size()
+    drop = (size + 6 + label_lines * size * 1.25 + 6) / 72
+    anchor = ax.transAxes + ScaledTranslation(0, -drop, ax.figure.dpi_scale_trans)
+    ax.legend(
+        handles,
+        texts,
+        frameon=False,
+        fontsize=fontsize,
+        loc="upper left",
+        bbox_to_anchor=(0, 0),
+        bbox_transform=anchor,
+        borderaxespad=0,
+    )
+
+
+def plt_font_size() -> float:
+    import matplotlib
+
+    return float(matplotlib.rcParams["font.size"])
 
 
 # ---------------------------------------------------------------------------
@@ -372,18 +467,50 @@ def draw_differences(
 # ---------------------------------------------------------------------------
 
 
-def _difference_metrics(payload: dict[str, Any], metrics: Sequence[str], most: int = 8) -> list[str]:
-    """The hour metrics to show as paired differences: those asked for that have one, else
-    (a scenario without the headline metrics) the first `most` hour metrics that have one."""
+MOST_DIFFERENCE_METRICS = 8
+"""At most this many metrics in a differences panel..."""
+MOST_DIFFERENCE_ROWS = 24
+"""...and at most about this many rows (metrics x reforms): beyond, a page is too tall to read."""
+
+
+@dataclass(frozen=True)
+class DifferenceChoice:
+    """The time metrics a differences panel draws, and how many it leaves to the tables."""
+
+    drawn: list[str]
+    left_out: int
+
+
+def difference_metrics(
+    payload: dict[str, Any],
+    metrics: Sequence[str],
+    labels: Labels | None = None,
+    requested: Sequence[str] = (),
+    reforms: int = 1,
+) -> DifferenceChoice:
+    """The headline time metrics with a paired difference: those asked for with --metric, else the
+    scenario's objectives' metrics and the compare headline list, else the first of `metrics`
+    (the table's rows); capped so the panel stays readable (`MOST_DIFFERENCE_METRICS`, and
+    `MOST_DIFFERENCE_ROWS` over `reforms` arms). Every other time metric of the table or of
+    summary.json that has a difference counts as left out."""
+    from sim.analysis.compare import HEADLINE_METRICS
+
+    labels = labels or Labels()
+    table = payload["metrics"]
+
+    def in_hours(metric: str) -> bool:
+        return metric.endswith("_hours") or metric in labels.hours
 
     def has_difference(metric: str) -> bool:
-        rows = payload["metrics"].get(metric, {}).values()
+        rows = table.get(metric, {}).values()
         return any((row.get("difference") or {}).get("mean") is not None for row in rows)
 
-    hours = [m for m in metrics if m in payload["metrics"] and m.endswith("_hours")]
-    if any(has_difference(m) for m in hours):
-        return hours
-    return [m for m in payload["metrics"] if m.endswith("_hours") and has_difference(m)][:most]
+    candidates = [m for m in dict.fromkeys([*metrics, *table]) if in_hours(m) and has_difference(m)]
+    preferred = [m for m in dict.fromkeys(requested or [*labels.headline, *HEADLINE_METRICS]) if m in candidates]
+    ordered = preferred or candidates
+    cap = max(1, min(MOST_DIFFERENCE_METRICS, MOST_DIFFERENCE_ROWS // max(1, reforms)))
+    drawn = ordered[:cap]
+    return DifferenceChoice(drawn, len(candidates) - len(drawn))
 
 
 def comparison_figures(
@@ -393,18 +520,21 @@ def comparison_figures(
     out_dir: Path,
     metrics: Sequence[str],
     labels: Labels | None = None,
+    requested: Sequence[str] = (),
 ) -> list[Path]:
-    """Write every comparison figure (PNG at 300 dpi + SVG) into `out_dir`, the overview too; return the paths."""
+    """Write every comparison figure (PNG at 300 dpi + SVG) into `out_dir`, the overview too; return the paths.
+
+    `metrics`: the compare table's rows; `requested`: those given with --metric (drawn first
+    in the differences panel)."""
     labels = labels or Labels()
     plt = _pyplot()
     colors = _colors(rs.arm_names)
     written: list[Path] = []
     subtitle = f"{rs.replications} paired replications, master seed {rs.master_seed}"
 
-    fig, ax = plt.subplots(figsize=(8.5, 4.8))
+    fig, ax = plt.subplots(figsize=(8.5, 4.8 + 0.3 * len(rs.arm_names)), layout="constrained")
     if draw_curves(ax, curves, colors, labels):
         fig.suptitle(labels.title(subtitle), x=0.01, ha="left", fontsize=10.5)
-        fig.tight_layout(rect=(0, 0, 1, 0.96))
         written += save(fig, out_dir / "evacuation_curves")
     else:
         plt.close(fig)
@@ -417,31 +547,57 @@ def comparison_figures(
     else:
         plt.close(fig)
 
-    if labels.seams:
-        rows = math.ceil(len(labels.seams) / 2)
-        fig, axes = plt.subplots(rows, 2, figsize=(11, 4.4 * rows), squeeze=False)
-        panels = list(axes.flat)
-        drawn = [draw_histograms(panels[i], rs, metric, colors, labels) for i, metric in enumerate(labels.seams)]
-        for ax in panels[len(labels.seams) :]:
-            ax.set_visible(False)
-        if any(drawn):
-            fig.suptitle(labels.title(f"seams, distribution over {subtitle} (empirical CDF)"), x=0.01, ha="left")
-            fig.tight_layout(rect=(0, 0, 1, 0.96))
-            written += save(fig, out_dir / "seams")
-        else:
-            plt.close(fig)
+    written += seams_figure(rs, out_dir / "seams", colors, labels, subtitle)
 
     if len(rs.arm_names) > 1:
-        present = _difference_metrics(payload, metrics)
-        fig, ax = plt.subplots(figsize=(9.5, 1.6 + 0.34 * len(present) * (len(rs.arm_names) - 1)))
-        if draw_differences(ax, payload, present, colors, labels):
+        choice = difference_metrics(payload, metrics, labels, requested, len(rs.arm_names) - 1)
+        rows = len(choice.drawn) * (len(rs.arm_names) - 1)
+        fig, ax = plt.subplots(figsize=(9.5, 2.4 + 0.34 * rows + 0.3 * len(rs.arm_names)), layout="constrained")
+        if draw_differences(ax, payload, choice.drawn, colors, labels, choice.left_out):
             fig.suptitle(labels.title(subtitle), x=0.01, ha="left", fontsize=10.5)
-            fig.tight_layout(rect=(0, 0, 1, 0.96))
             written += save(fig, out_dir / "differences")
         else:
             plt.close(fig)
-    written += overview_figure(rs, payload, curves, out_dir / "overview", labels, metrics, formats=("png", "svg"))
+    written += overview_figure(
+        rs, payload, curves, out_dir / "overview", labels, metrics, formats=("png", "svg"), requested=requested
+    )
     return written
+
+
+def seams_figure(rs: ReplicationSet, stem: Path, colors: dict[str, Any], labels: Labels, subtitle: str) -> list[Path]:
+    """seams.png/.svg (`draw_seams`), or nothing if no run reached any seam."""
+    fig = draw_seams(rs, colors, labels, subtitle)
+    return save(fig, stem) if fig is not None else []
+
+
+def draw_seams(rs: ReplicationSet, colors: dict[str, Any], labels: Labels, subtitle: str):
+    """The ECDF of each seam some run reached, two a row, each legend under its panel; a note
+    names the seams no run reached (an empty panel would only say "nothing here")."""
+    plt = _pyplot()
+    seams, skipped = reached_seams(rs, labels)
+    if not seams:
+        return None
+    columns = min(2, len(seams))
+    lines = math.ceil(len(seams) / columns)
+    legend = 0.32 * len(rs.arm_names)  # room for the legend under each row
+    size = (5.5 * columns, (4.0 + legend) * lines + 0.4)
+    fig, axes = plt.subplots(lines, columns, figsize=size, squeeze=False, layout="constrained")
+    panels = list(axes.flat)
+    for ax, metric in zip(panels, seams, strict=False):
+        draw_histograms(ax, rs, metric, colors, labels)
+    for ax in panels[len(seams) :]:
+        ax.remove()
+    title = labels.title(f"seams, distribution over {subtitle} (empirical CDF)")
+    fig.suptitle(_wrap(title, int(13 * size[0])), x=0.01, ha="left")  # one panel: no page-wide title
+    if skipped:
+        fig.supxlabel(skipped_note(skipped, labels), x=0.01, ha="left", fontsize=8, color="0.3")
+    return fig
+
+
+def skipped_note(skipped: Sequence[str], labels: Labels) -> str:
+    """The footnote naming the seams no run reached (not drawn: their panels would be empty)."""
+    names = "; ".join(labels.metric(m) for m in skipped)
+    return _wrap(f"Not drawn, no run reached it: {names}", 150)
 
 
 def overview_figure(
@@ -452,8 +608,11 @@ def overview_figure(
     labels: Labels | None = None,
     metrics: Sequence[str] = (),
     formats: Sequence[str] | None = None,
+    requested: Sequence[str] = (),
 ) -> list[Path]:
-    """`--plot PATH`: curves, completion, the first two seams and the paired differences on one page.
+    """`--plot PATH`: curves and completion (if the runs had an evacuation), the first two seams
+    some run reached and the paired differences of the headline metrics (`difference_metrics`)
+    on one page.
 
     With `formats=None` the format comes from the suffix of `path`; otherwise
     `path` is a stem and each format is written.
@@ -463,27 +622,35 @@ def overview_figure(
     labels = labels or Labels()
     plt = _pyplot()
     colors = _colors(rs.arm_names)
-    present = _difference_metrics(payload, metrics or HEADLINE_METRICS)
-    rows = max(1, len(present) * (len(rs.arm_names) - 1))
-    diff_height = 1.2 + 0.3 * rows if len(rs.arm_names) > 1 else 0.0
-    fig = plt.figure(figsize=(13, 8.5 + diff_height))
-    grid = fig.add_gridspec(3 if diff_height else 2, 2, height_ratios=[4, 4, diff_height] if diff_height else [4, 4])
-    draw_curves(fig.add_subplot(grid[0, 0]), curves, colors, labels)
-    draw_box(fig.add_subplot(grid[0, 1]), rs, "evacuation.completion_hours", colors, payload, labels)
+    reforms = len(rs.arm_names) - 1
+    choice = difference_metrics(payload, metrics or HEADLINE_METRICS, labels, requested, reforms)
+    rows = max(1, len(choice.drawn) * reforms)
+    legend = 0.3 * len(rs.arm_names)  # the legends under the seams
+    diff_height = 1.6 + 0.3 * rows + legend if reforms else 0.0
+    # a scenario without an evacuation (Senkaku, the tsunami) gets no empty evacuation row
+    evacuation = bool(curves) or any(v is not None for a in rs.arm_names for v in rs.values(a, COMPLETION))
+    heights = [4 + legend] if evacuation else []
+    heights += [4 + legend] + ([diff_height] if diff_height else [])
+    fig = plt.figure(figsize=(13, 0.5 + sum(heights)), layout="constrained")
+    grid = fig.add_gridspec(len(heights), 2, height_ratios=heights)
+    if evacuation:
+        draw_curves(fig.add_subplot(grid[0, 0]), curves, colors, labels)
+        draw_box(fig.add_subplot(grid[0, 1]), rs, COMPLETION, colors, payload, labels)
+    seams, _skipped = reached_seams(rs, labels)
+    middle = 1 if evacuation else 0
     for column in range(2):
-        ax = fig.add_subplot(grid[1, column])
-        if column < len(labels.seams):
-            draw_histograms(ax, rs, labels.seams[column], colors, labels)
+        ax = fig.add_subplot(grid[middle, column])
+        if column < len(seams):
+            draw_histograms(ax, rs, seams[column], colors, labels)
         elif column == 0:
-            _empty(ax, "no span or time metric in this scenario")
+            _empty(ax, "no span or time metric reached in these runs")
         else:
             ax.set_visible(False)
     if diff_height:
-        draw_differences(fig.add_subplot(grid[2, :]), payload, present, colors, labels)
+        draw_differences(fig.add_subplot(grid[middle + 1, :]), payload, choice.drawn, colors, labels, choice.left_out)
     fig.suptitle(
         labels.title(f"{rs.replications} paired replications, master seed {rs.master_seed}"), x=0.01, ha="left"
     )
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
     if formats is None:
         fmt = path.suffix.lstrip(".").lower() or "png"
         try:

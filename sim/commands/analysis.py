@@ -710,7 +710,8 @@ def run_compare(args: argparse.Namespace) -> int:
             if not args.no_plots:
                 from sim.analysis.plots import comparison_figures, labels_for
 
-                files += [p.name for p in comparison_figures(rs, payload, curves, out, shown, labels_for(base))]
+                figures = comparison_figures(rs, payload, curves, out, shown, labels_for(base), args.metric)
+                files += [p.name for p in figures]
             return files
 
         _write_outputs(
@@ -730,7 +731,7 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.plot is not None:
         from sim.analysis.plots import labels_for, overview_figure
 
-        overview_figure(rs, payload, curves, args.plot, labels_for(base), shown)
+        overview_figure(rs, payload, curves, args.plot, labels_for(base), shown, requested=args.metric)
     if args.json:
         print_json(payload)
     else:
