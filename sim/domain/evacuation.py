@@ -59,6 +59,19 @@ from sim.scenario.types import Mixture, Triangular, Window
 
 DAY = 1440.0
 EPS = 1e-6
+
+
+def time_left(now: float, deadline: float) -> float:
+    """Minutes from `now` to `deadline`, or 0 once less than `EPS` is left.
+
+    Every wait for the rest of a window goes through this, so it ends: at large
+    clock values `now + (deadline - now)` can round back to `now` (half an ulp of
+    4,144 minutes is 4.5e-13), and a loop that waits for such a remainder never
+    lets time advance until the zero-time guard stops the run."""
+    left = deadline - now
+    return left if left > EPS else 0.0
+
+
 MAX_DAYS_SEARCHED = 400
 """Days a flight looks ahead for a stand slot before the schedule counts as impossible
 (longer than any horizon the schema allows)."""
@@ -949,20 +962,20 @@ class Evacuation:
         while True:
             while queue.total == 0:
                 yield queue.wait(env)
-            ready = env.now
+            deadline = env.now + f.max_wait
             while (
                 queue.total < f.capacity
                 and home.total > 0
                 and origin.started_at is not None
-                and env.now - ready < f.max_wait
+                and (left := time_left(env.now, deadline))
             ):
-                yield first_of(env, queue.wait(env), env.timeout(ready + f.max_wait - env.now))
+                yield first_of(env, queue.wait(env), env.timeout(left))
             if leg.closed_until == math.inf:
                 yield leg.until_open(env)
                 continue
             depart = next_in_window(leg.open_at(env.now), open_at, close_at)
-            if depart > env.now:
-                yield env.timeout(depart - env.now)
+            if wait := time_left(env.now, depart):
+                yield env.timeout(wait)
                 continue
             groups = queue.take(f.capacity)
             people = ledger.move(groups, queue.place, aboard)
@@ -1011,8 +1024,8 @@ class Evacuation:
                 hub.idle.append((called, seats))
                 yield called  # `_call_aircraft` counted our seats as called
             start, day = self._stand_start(hub, env.now)
-            while start > env.now:  # called for the next slot in the departure window
-                yield env.timeout(start - env.now)
+            while wait := time_left(env.now, start):  # called for the next slot in the departure window
+                yield env.timeout(wait)
                 start, day = self._stand_start(hub, env.now)
             hub.reserved[day] = hub.reserved.get(day, 0) + 1
             yield hub.stands.request(priority=hub.evacuation_priority)
@@ -1025,10 +1038,10 @@ class Evacuation:
                 deadline = min(env.now + cfg.boarding_hold, day * DAY + hub.dep_close)
                 while (
                     hub.airside.total < seats
-                    and env.now < deadline
+                    and (left := time_left(env.now, deadline))
                     and (island.reg.total > 0 or landside.total > 0 or self._incoming(island) > 0)
                 ):
-                    yield first_of(env, hub.airside.wait(env), env.timeout(deadline - env.now))
+                    yield first_of(env, hub.airside.wait(env), env.timeout(left))
                 while leg.closed_until > env.now:
                     yield leg.until_open(env)
                 if env.now > day * DAY + hub.dep_close + EPS or hub.airside.total == 0:
@@ -1101,9 +1114,9 @@ class Evacuation:
                     break
             if group.id in hub.withdrawn:
                 continue
-            ready = env.now
-            while waiting() < capacity and self._incoming(island) > 0 and env.now - ready < cfg.max_wait:
-                events = [hub.queue.wait(env), env.timeout(ready + cfg.max_wait - env.now)]
+            deadline = env.now + cfg.max_wait
+            while waiting() < capacity and self._incoming(island) > 0 and (left := time_left(env.now, deadline)):
+                events = [hub.queue.wait(env), env.timeout(left)]
                 if group.takes_anyone:
                     events.append(island.reg.wait(env))
                 yield first_of(env, *events)
