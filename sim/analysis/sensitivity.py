@@ -564,19 +564,34 @@ def patched_scenario(raw: Mapping[str, Any], patches: Sequence[tuple[str, Any]],
     return scenario
 
 
-def check_extremes(raw: Mapping[str, Any], parameters: Sequence[Parameter], filename: str) -> None:
-    """Validate the corners every design stays within: all parameters low, all high, and alternating.
+RANDOM_CORNERS = 8
+"""Seeded random corners `check_extremes` tries besides all-low, all-high and the two alternating ones."""
 
-    Raises:
-        SensitivityError: a corner is invalid; the message names one parameter that causes it.
-    """
-    corners = [
+
+def corners(parameters: Sequence[Parameter], seed: int = 0) -> list[list[float]]:
+    """Corners of the design box to validate before a design: all parameters low, all high, the two
+    alternating ones and RANDOM_CORNERS seeded random ones (the fixed four set every other parameter
+    alike, so a pair invalid only when one is high and the other low would otherwise surface mid-design)."""
+    import random
+
+    rng = random.Random(seed)
+    rows = [
         [p.low for p in parameters],
         [p.high for p in parameters],
         [p.low if i % 2 else p.high for i, p in enumerate(parameters)],
         [p.high if i % 2 else p.low for i, p in enumerate(parameters)],
     ]
-    for row in corners:
+    rows += [[rng.choice((p.low, p.high)) for p in parameters] for _ in range(RANDOM_CORNERS)]
+    return rows
+
+
+def check_extremes(raw: Mapping[str, Any], parameters: Sequence[Parameter], filename: str, seed: int = 0) -> None:
+    """Validate the corners every design stays within (see `corners`), before any run.
+
+    Raises:
+        SensitivityError: a corner is invalid; the message names one parameter that causes it.
+    """
+    for row in corners(parameters, seed):
         try:
             patched_scenario(raw, point_patches(raw, parameters, row), filename)
         except SensitivityError:

@@ -193,7 +193,13 @@ def _list(args: argparse.Namespace, path: Path) -> int:
         return 0
     print(f"  {'parameter':<{width}}{'kind':<13}{'as written':>11}{'low':>9}{'high':>9}")
     for p in parameters:
-        print(f"  {p.path:<{width}}{p.kind:<13}{p.baseline:>11.3g}{p.low:>9.3g}{p.high:>9.3g}")
+        narrowed = f"  narrowed: {p.narrowed}" if p.narrowed else ""
+        print(f"  {p.path:<{width}}{p.kind:<13}{p.baseline:>11.3g}{p.low:>9.3g}{p.high:>9.3g}{narrowed}")
+    narrowed = sum(1 for p in parameters if p.narrowed)
+    if narrowed:
+        print(
+            f"({narrowed} ranges narrowed to what the scenario allows: a field's bounds, a state variable's min and max)"
+        )
     return 0
 
 
@@ -206,7 +212,7 @@ def _write(args, result, table, path, text, backend_name, workers, started, labe
     files = [outputs.write_json(result.payload, out / "sensitivity.json").name]
     files.append(outputs.write_text(table + "\n", out / "summary.txt").name)
     params = result.payload["parameters"]
-    keys = ["path", "kind", "baseline", "low", "high", "label", "assumption"]
+    keys = ["path", "kind", "baseline", "low", "high", "label", "assumption", "narrowed"]
     files.append(outputs.write_csv(out / "parameters.csv", keys, [[p[k] for k in keys] for p in params]).name)
     header, rows = design_rows(result)
     files.append(outputs.write_csv(out / "design.csv", header, rows).name)
