@@ -33,9 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sensitivity",
         help="rank the scenario's assumptions by their effect on a metric (Morris, Sobol)",
         description="Vary every number the scenario marks with `assumption:` over a range (delays x0.5-x2, "
-        "probabilities ±50 % clipped to [0, 1], counts x0.5-x2), run the design with common random "
-        "numbers and rank the assumptions: Morris mu* and sigma, or Sobol first-order and total indices "
-        "with 95 % intervals. See docs/analyst-guide.md.",
+        "probabilities ±50 % clipped to [0, 1], counts x0.5-x2, each cut to what the scenario allows, "
+        "e.g. a state variable's min and max; --list says which ranges were narrowed), run the design "
+        "with common random numbers and rank the assumptions: Morris mu* and sigma, or Sobol first-order "
+        "and total indices with 95 % intervals. Time points, including a condition's after and by, are "
+        "never varied. See docs/analyst-guide.md.",
     )
     scenario_argument(parser)
     parser.add_argument("--method", choices=("morris", "sobol"), default="morris", help="default morris")
@@ -78,9 +80,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--censor",
-        action="store_true",
-        help="an hours metric that did not happen before the horizon counts as the horizon (a lower bound; "
-        "the output counts such runs); without it such a metric gets no indices",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="an hours metric that did not happen before the horizon counts as the horizon, a lower bound, "
+        "and the output counts such runs (default); with --no-censor a metric missing at any design point "
+        "gets no indices",
     )
     parser.add_argument("--seed", type=int, default=1, help="master seed for the design and the runs (default 1)")
     parser.add_argument(
