@@ -81,10 +81,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--censor",
         action=argparse.BooleanOptionalAction,
-        default=True,
+        default=None,
         help="an hours metric that did not happen before the horizon counts as the horizon, a lower bound, "
-        "and the output counts such runs (default); with --no-censor a metric missing at any design point "
-        "gets no indices",
+        "and the output counts such runs; by default only a metric that did not happen at some design point "
+        "(which would get no indices); --no-censor: such a metric gets no indices",
     )
     parser.add_argument("--seed", type=int, default=1, help="master seed for the design and the runs (default 1)")
     parser.add_argument(
@@ -193,7 +193,7 @@ def _list(args: argparse.Namespace, path: Path) -> int:
     width = max([len(p.path) for p in parameters] + [9]) + 2
     print(f"{model.scenario.title}: {len(parameters)} assumption parameters")
     if not parameters:
-        print("(no number sits in a block with `assumption:`; see docs/analyst-guide.md, section 9)")
+        print("(no number sits in a block with `assumption:`; see docs/analyst-guide.md, section 10)")
         return 0
     print(f"  {'parameter':<{width}}{'kind':<13}{'as written':>11}{'low':>9}{'high':>9}")
     for p in parameters:
