@@ -523,7 +523,7 @@ def sensitivity_analysis(
     jobs: int | None = 1,
     backend: Any = "local",
     progress: Callable[[int, int], None] | None = None,
-    censor: bool = False,
+    censor: bool | None = False,
 ) -> SensitivityResult:
     """Rank the scenario's assumptions by their effect on `metrics` (Morris or Sobol, SALib).
 
@@ -540,7 +540,8 @@ def sensitivity_analysis(
         censor: an hours metric that did not happen in a run (the run reached its
             horizon first) counts as the horizon in hours after T+0, a lower bound;
             the payload counts such runs (`censored_runs`). Without it, a metric that
-            did not happen at some design point gets no indices.
+            did not happen at some design point gets no indices. None (the CLI's
+            default): censor only an hours metric that would otherwise get no indices.
 
     Raises:
         ExperimentError: no parameters, an unknown metric, a glob that matches nothing,
@@ -609,6 +610,9 @@ def sensitivity_analysis(
         per_point = [values[metric].get(arm.name, []) for arm in arms]
         censor_at = round(model.scenario.horizon / 60.0, 4) if censor and metric.endswith("_hours") else None
         means[metric], missing[metric] = sa.point_means(per_point, censor_at)
+        if censor is None and metric.endswith("_hours") and any(v != v for v in means[metric]):
+            censor_at = round(model.scenario.horizon / 60.0, 4)  # auto: rather a lower bound than no indices
+            means[metric], missing[metric] = sa.point_means(per_point, censor_at)
         never = sum(1 for v in means[metric] if v != v)
         entry: dict[str, Any] = {"missing_points": never, "missing_runs": sum(missing[metric])}
         if censor_at is not None:

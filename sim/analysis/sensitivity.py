@@ -55,6 +55,13 @@ PROBABILITY_SPREAD = 0.5
 SKIPPED_FIELDS = frozenset({"at", "horizon", "start", "tick", "expected_within", "source", "assumption", "id"})
 """Fields never varied: time points, the model's time step, evaluation targets, notes and ids."""
 SKIPPED_SECTIONS = frozenset({"scenario", "reforms", "metrics", "objectives"})
+STATE_SCALE_FIELDS = frozenset({"min", "max"})
+"""A state variable's min and max define the scale its initial value, thresholds and effects are written on."""
+CONDITION_FIXED_FIELDS = frozenset({"after", "by", "equals"})
+"""In a `when:` condition: time points (`after`, `by`) and `equals` (a level or flag, not a quantity)."""
+THRESHOLDS = ("at_least", "at_most", "above", "below")
+STRICT_MARGIN = 1e-6
+"""How far inside a strict bound (`gt`, `above`) a varied value stays."""
 DISTRIBUTION_KEYS = ("value", "low", "mode", "high", "median", "p90", "mean")
 DEFAULT_LEVELS = 4
 """Morris grid levels (SALib's default)."""
@@ -82,6 +89,10 @@ class Parameter:
     """What the parameter is, for tables and plots: `Cabinet: handling (x0.5-x2)`."""
     minimum: float | None = None
     """The field's own lower bound (counts), applied after rounding."""
+    narrowed: str = ""
+    """Why the default range was cut, e.g. `... (state alliance_cohesion: 0 to 1)`; empty: the default range."""
+    clamp: tuple[float | None, float | None] = (None, None)
+    """The values the number may take (after scaling and rounding it is kept within them)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +103,7 @@ class Parameter:
             "high": self.high,
             "label": self.label,
             "assumption": self.assumption,
+            "narrowed": self.narrowed,
         }
 
 
@@ -150,6 +162,92 @@ def _title(scenario: Any, path: str) -> str:
     return " ".join(parts)
 
 
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    """The values a number may take: its field's bounds, cut by what the scenario declares elsewhere."""
+
+    low: float | None = None
+    high: float | None = None
+    strict_low: bool = False
+    strict_high: bool = False
+    reason: str = ""
+
+    def within(self, other: _Limits | None) -> _Limits:
+        """The tighter of two sets of limits; `reason` names the ones that bind."""
+        if other is None:
+            return self
+        low, strict_low, high, strict_high = self.low, self.strict_low, self.high, self.strict_high
+        reasons = [self.reason] if self.low is not None or self.high is not None else []
+        if other.low is not None and (low is None or other.low >= low):
+            low, strict_low = other.low, other.strict_low or (other.low == low and strict_low)
+        if other.high is not None and (high is None or other.high <= high):
+            high, strict_high = other.high, other.strict_high or (other.high == high and strict_high)
+        reasons.append(other.reason)
+        return _Limits(low, high, strict_low, strict_high, "; ".join(r for r in reasons if r))
+
+    def edges(self) -> tuple[float | None, float | None]:
+        """The lowest and highest value allowed (a strict bound moved inside by STRICT_MARGIN)."""
+        low = (
+            None if self.low is None else self.low + (STRICT_MARGIN * max(1.0, abs(self.low)) if self.strict_low else 0)
+        )
+        high = (
+            None
+            if self.high is None
+            else self.high - (STRICT_MARGIN * max(1.0, abs(self.high)) if self.strict_high else 0)
+        )
+        return low, high
+
+    def clip_value(self, low: float, high: float) -> tuple[float, float]:
+        """A range of values cut to the limits."""
+        edge_low, edge_high = self.edges()
+        return (low if edge_low is None else max(edge_low, low), high if edge_high is None else min(edge_high, high))
+
+    def clip_factor(self, value: float, low: float, high: float) -> tuple[float, float]:
+        """A range of factors on `value` cut so that value x factor stays within the limits (either sign)."""
+        edge_low, edge_high = self.edges()
+        if value > 0:
+            if edge_low is not None:
+                low = max(low, edge_low / value)
+            if edge_high is not None:
+                high = min(high, edge_high / value)
+        else:
+            if edge_low is not None:
+                high = min(high, edge_low / value)
+            if edge_high is not None:
+                low = max(low, edge_high / value)
+        return low, high
+
+    def clamp(self, value: float) -> float:
+        low, high = self.edges()
+        if low is not None:
+            value = max(low, value)
+        return value if high is None else min(high, value)
+
+
+def _g(value: float | None, missing: str = "-inf") -> str:
+    return missing if value is None else f"{value:g}"
+
+
+def _narrowing(wanted: tuple[float, float], got: tuple[float, float], limits: _Limits) -> str:
+    """`narrowed` text when the range got is narrower than the default range wanted, else empty."""
+    if got[0] > wanted[0] + 1e-9 or got[1] < wanted[1] - 1e-9:
+        return f"{_g(wanted[0])} to {_g(wanted[1])} cut to {got[0]:.4g} to {got[1]:.4g} ({limits.reason})"
+    return ""
+
+
+def _skipped_in(model: Any) -> frozenset[str]:
+    """Fields of this kind of block that are never varied (beyond SKIPPED_FIELDS)."""
+    from sim.scenario.consequences import Rate, Variable, When
+
+    if isinstance(model, Variable):
+        return STATE_SCALE_FIELDS
+    if isinstance(model, When):
+        return CONDITION_FIXED_FIELDS
+    if isinstance(model, Rate):
+        return frozenset({"table"})  # one parameter for the whole table, see `_Walk.rate_table`
+    return frozenset()
+
+
 @dataclass
 class _Walk:
     scenario: Any
@@ -165,11 +263,23 @@ class _Walk:
             return False
         return True
 
-    def add(self, path: str, kind: str, baseline: float, low: float, high: float, note: str, minimum=None) -> None:
+    def add(
+        self,
+        path: str,
+        kind: str,
+        baseline: float,
+        low: float,
+        high: float,
+        note: str,
+        narrowed: str = "",
+        minimum: float | None = None,
+        limits: _Limits | None = None,
+    ) -> None:
         if not self.exists(path) or not low < high:
             return
         label = _title(self.scenario, path)
-        self.found.append(Parameter(path, kind, baseline, low, high, note, label, minimum))
+        clamp = limits.edges() if limits is not None else (None, None)
+        self.found.append(Parameter(path, kind, baseline, low, high, note, label, minimum, narrowed, clamp))
 
     def model(self, model: Any, path: list[str], note: str | None) -> None:
         """Visit a pydantic model; `note` is the assumption text in force (None: sourced or untagged)."""
@@ -182,13 +292,37 @@ class _Walk:
             self.distribution(model, path, note)
             return
         self.options(model, path, note)
+        self.rate_table(model, path, note)
+        skipped = _skipped_in(model)
         for name, info in type(model).model_fields.items():
             key = info.alias or name
-            if key in SKIPPED_FIELDS or (not path and key in SKIPPED_SECTIONS):
+            if key in SKIPPED_FIELDS or key in skipped or (not path and key in SKIPPED_SECTIONS):
                 continue
-            self.value(getattr(model, name), info, [*path, key], note)
+            self.value(getattr(model, name), info, [*path, key], note, self.scenario_bounds(model, key))
 
-    def value(self, value: Any, info: Any, path: list[str], note: str | None) -> None:
+    def scenario_bounds(self, model: Any, key: str) -> _Limits | None:
+        """Bounds the scenario sets elsewhere for `model.key`: a state variable's min and max for its
+        initial value, a threshold on it and a value an effect sets it to (the schema checks the
+        first; the others outside the range never hold or are clamped anyway)."""
+        from sim.scenario.consequences import SetEffect, Variable, When
+
+        if isinstance(model, Variable) and key == "initial":
+            var = model
+        elif (isinstance(model, When) and key in THRESHOLDS) or (isinstance(model, SetEffect) and key == "value"):
+            var = next((v for v in getattr(self.scenario, "state", None) or [] if v.id == model.state), None)
+        else:
+            return None
+        if var is None or (var.min is None and var.max is None):
+            return None
+        return _Limits(
+            var.min,
+            var.max,
+            strict_low=key == "below",
+            strict_high=key == "above",
+            reason=f"state {var.id}: {_g(var.min)} to {_g(var.max, 'inf')}",
+        )
+
+    def value(self, value: Any, info: Any, path: list[str], note: str | None, limits: _Limits | None = None) -> None:
         from pydantic import BaseModel
 
         from sim.scenario.types import parse_duration
@@ -206,27 +340,37 @@ class _Walk:
             if func is not None and func is not parse_duration:
                 return  # a time of day, or another text form
             low, high, strict = _bounds(info)
-            self.number(".".join(path), value, func is parse_duration, low, high, strict, note)
+            field_limits = _Limits(low, high, strict_low=strict, reason=f"field bounds {_g(low)} to {_g(high, 'inf')}")
+            self.number(".".join(path), value, func is parse_duration, field_limits.within(limits), note)
 
-    def number(self, path: str, value: float, duration: bool, lower, upper, strict, note: str) -> None:
+    def number(self, path: str, value: float, duration: bool, limits: _Limits, note: str) -> None:
+        """A factor range for one number, cut to `limits` (and saying so in `narrowed`)."""
         if value == 0:
             return
+        lower, upper = limits.low, limits.high
         if lower is not None and upper is not None and lower >= 0 and upper <= 1 and not duration:
-            low = max(lower, value * (1 - PROBABILITY_SPREAD))
-            high = min(upper, value * (1 + PROBABILITY_SPREAD))
-            if strict and low <= lower:
-                low = lower + 1e-6
-            self.add(path, "probability", value, low, high, note)
+            wanted = (value * (1 - PROBABILITY_SPREAD), value * (1 + PROBABILITY_SPREAD))
+            low, high = limits.clip_value(*wanted)
+            narrowed = _narrowing(wanted, (low, high), limits)
+            self.add(path, "probability", value, low, high, note, narrowed, limits=limits)
             return
-        low, high = DURATION_RANGE
-        if lower is not None and value * low < lower:
-            low = (lower + (1e-6 if strict else 0.0)) / value
-        if upper is not None and value * high > upper:
-            high = upper / value
+        low, high = limits.clip_factor(value, *DURATION_RANGE)
+        narrowed = _narrowing(DURATION_RANGE, (low, high), limits)
         if isinstance(value, int):
-            self.add(path, "count", 1.0, low, high, note, minimum=lower)
+            self.add(path, "count", 1.0, low, high, note, narrowed, minimum=lower, limits=limits)
         else:
-            self.add(path, "scale", 1.0, low, high, note)
+            self.add(path, "scale", 1.0, low, high, note, narrowed, limits=limits)
+
+    def rate_table(self, model: Any, path: list[str], note: str | None) -> None:
+        """A hazard's rate table by state level as one factor on every row's rate: the rows' `at_least`
+        levels stay as written, so the table keeps its increasing order at every design point."""
+        from sim.scenario.consequences import Rate
+
+        if note is None or not isinstance(model, Rate) or not model.table:
+            return
+        if all(row.per_day == 0 for row in model.table):
+            return
+        self.add(".".join([*path, "table"]), "table", 1.0, *DURATION_RANGE, note)
 
     def distribution(self, dist: Any, path: list[str], note: str | None) -> None:
         from sim.scenario.types import Mixture
@@ -362,14 +506,17 @@ def patch_value(raw: Mapping[str, Any], parameter: Parameter, x: float) -> Any:
         key = "weight" if parameter.path.endswith(".components") else "probability"
         floor = 1e-6 if key == "weight" else 0.0
         return _reshare(list(current), key, x, floor)
+    limits = _Limits(*parameter.clamp)
     if parameter.kind == "probability":
-        return round(x, 9)
+        return limits.clamp(round(x, 9))
     if parameter.kind == "count":
         value = round(current * x)
         return max(int(parameter.minimum or 0), value)
+    if parameter.kind == "table":
+        return [{**row, "per_day": round(float(row.get("per_day", 0.0)) * x, 9)} for row in current]
     if isinstance(current, Mapping | str):
         return scale_distribution(current, x)
-    return round(current * x, 9)
+    return limits.clamp(round(current * x, 9))
 
 
 def point_patches(raw: Mapping[str, Any], parameters: Sequence[Parameter], row: Sequence[float]):
@@ -417,19 +564,34 @@ def patched_scenario(raw: Mapping[str, Any], patches: Sequence[tuple[str, Any]],
     return scenario
 
 
-def check_extremes(raw: Mapping[str, Any], parameters: Sequence[Parameter], filename: str) -> None:
-    """Validate the corners every design stays within: all parameters low, all high, and alternating.
+RANDOM_CORNERS = 8
+"""Seeded random corners `check_extremes` tries besides all-low, all-high and the two alternating ones."""
 
-    Raises:
-        SensitivityError: a corner is invalid; the message names one parameter that causes it.
-    """
-    corners = [
+
+def corners(parameters: Sequence[Parameter], seed: int = 0) -> list[list[float]]:
+    """Corners of the design box to validate before a design: all parameters low, all high, the two
+    alternating ones and RANDOM_CORNERS seeded random ones (the fixed four set every other parameter
+    alike, so a pair invalid only when one is high and the other low would otherwise surface mid-design)."""
+    import random
+
+    rng = random.Random(seed)
+    rows = [
         [p.low for p in parameters],
         [p.high for p in parameters],
         [p.low if i % 2 else p.high for i, p in enumerate(parameters)],
         [p.high if i % 2 else p.low for i, p in enumerate(parameters)],
     ]
-    for row in corners:
+    rows += [[rng.choice((p.low, p.high)) for p in parameters] for _ in range(RANDOM_CORNERS)]
+    return rows
+
+
+def check_extremes(raw: Mapping[str, Any], parameters: Sequence[Parameter], filename: str, seed: int = 0) -> None:
+    """Validate the corners every design stays within (see `corners`), before any run.
+
+    Raises:
+        SensitivityError: a corner is invalid; the message names one parameter that causes it.
+    """
+    for row in corners(parameters, seed):
         try:
             patched_scenario(raw, point_patches(raw, parameters, row), filename)
         except SensitivityError:

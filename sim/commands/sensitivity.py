@@ -33,9 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sensitivity",
         help="rank the scenario's assumptions by their effect on a metric (Morris, Sobol)",
         description="Vary every number the scenario marks with `assumption:` over a range (delays x0.5-x2, "
-        "probabilities ±50 % clipped to [0, 1], counts x0.5-x2), run the design with common random "
-        "numbers and rank the assumptions: Morris mu* and sigma, or Sobol first-order and total indices "
-        "with 95 % intervals. See docs/analyst-guide.md.",
+        "probabilities ±50 % clipped to [0, 1], counts x0.5-x2, each cut to what the scenario allows, "
+        "e.g. a state variable's min and max; --list says which ranges were narrowed), run the design "
+        "with common random numbers and rank the assumptions: Morris mu* and sigma, or Sobol first-order "
+        "and total indices with 95 % intervals. Time points, including a condition's after and by, are "
+        "never varied. See docs/analyst-guide.md.",
     )
     scenario_argument(parser)
     parser.add_argument("--method", choices=("morris", "sobol"), default="morris", help="default morris")
@@ -78,9 +80,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--censor",
-        action="store_true",
-        help="an hours metric that did not happen before the horizon counts as the horizon (a lower bound; "
-        "the output counts such runs); without it such a metric gets no indices",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="an hours metric that did not happen before the horizon counts as the horizon, a lower bound, "
+        "and the output counts such runs; by default only a metric that did not happen at some design point "
+        "(which would get no indices); --no-censor: such a metric gets no indices",
     )
     parser.add_argument("--seed", type=int, default=1, help="master seed for the design and the runs (default 1)")
     parser.add_argument(
@@ -189,11 +193,17 @@ def _list(args: argparse.Namespace, path: Path) -> int:
     width = max([len(p.path) for p in parameters] + [9]) + 2
     print(f"{model.scenario.title}: {len(parameters)} assumption parameters")
     if not parameters:
-        print("(no number sits in a block with `assumption:`; see docs/analyst-guide.md, section 9)")
+        print("(no number sits in a block with `assumption:`; see docs/analyst-guide.md, section 10)")
         return 0
     print(f"  {'parameter':<{width}}{'kind':<13}{'as written':>11}{'low':>9}{'high':>9}")
     for p in parameters:
-        print(f"  {p.path:<{width}}{p.kind:<13}{p.baseline:>11.3g}{p.low:>9.3g}{p.high:>9.3g}")
+        narrowed = f"  narrowed: {p.narrowed}" if p.narrowed else ""
+        print(f"  {p.path:<{width}}{p.kind:<13}{p.baseline:>11.3g}{p.low:>9.3g}{p.high:>9.3g}{narrowed}")
+    narrowed = sum(1 for p in parameters if p.narrowed)
+    if narrowed:
+        print(
+            f"({narrowed} ranges narrowed to what the scenario allows: a field's bounds, a state variable's min and max)"
+        )
     return 0
 
 
@@ -206,7 +216,7 @@ def _write(args, result, table, path, text, backend_name, workers, started, labe
     files = [outputs.write_json(result.payload, out / "sensitivity.json").name]
     files.append(outputs.write_text(table + "\n", out / "summary.txt").name)
     params = result.payload["parameters"]
-    keys = ["path", "kind", "baseline", "low", "high", "label", "assumption"]
+    keys = ["path", "kind", "baseline", "low", "high", "label", "assumption", "narrowed"]
     files.append(outputs.write_csv(out / "parameters.csv", keys, [[p[k] for k in keys] for p in params]).name)
     header, rows = design_rows(result)
     files.append(outputs.write_csv(out / "design.csv", header, rows).name)

@@ -200,19 +200,21 @@ def test_the_scenarios_own_metrics_can_be_explained(capsys):
 
 
 def test_censor_counts_a_metric_that_never_happened_as_the_horizon(tagged, capsys):
-    """Without --censor a metric missing at a design point gets no indices; with it, the run counts as
-    the horizon (a lower bound) and the output says in how many runs."""
+    """With --no-censor a metric missing at a design point gets no indices; by default (as with --censor)
+    the runs where it did not happen count as the horizon (a lower bound) and the output says how many."""
     text = tagged.read_text(encoding="utf-8").replace("        probability: 0.9\n", "        probability: 0\n")
     tagged.write_text(text, encoding="utf-8")  # always 'no': the order never comes up
     argv = ["sensitivity", str(tagged), "--metric", METRIC, "-n", "3", "-r", "4", "-j", "1", "--json", "-q"]
-    assert main(argv) == 0
+    assert main([*argv, "--no-censor"]) == 0
     entry = json.loads(capsys.readouterr().out)["metrics"][METRIC]
     assert "ranking" not in entry and "add --censor" in entry["note"]
-    assert main([*argv, "--censor"]) == 0
+    assert main(argv) == 0  # by default such a metric is censored: the default design names its top five
     entry = json.loads(capsys.readouterr().out)["metrics"][METRIC]
     assert entry["censored_at_hours"] == 72.0  # the 3-day horizon
     assert entry["censored_runs"] == 48 and "in 48 of 48 runs" in entry["note"] and "lower bound" in entry["note"]
     assert [r["mu_star"] for r in entry["ranking"]] == [0.0, 0.0, 0.0]  # the horizon everywhere: no effect
+    assert main([*argv, "--censor"]) == 0
+    assert json.loads(capsys.readouterr().out)["metrics"][METRIC]["censored_runs"] == 48
 
 
 def test_exclude_leaves_parameters_as_written(tagged, capsys):
