@@ -480,10 +480,13 @@ def test_run_journal_that_cannot_be_written_still_prints_results(tmp_path):
 
 @pytest.fixture
 def full_tmpfs(tmp_path):
-    """A real 384 KiB tmpfs (we are root in CI's container), else a folder on the ordinary disk."""
+    """A real 512 KiB tmpfs (we are root in CI's container), else a folder on the ordinary disk.
+
+    A whole default run journals about 660 KiB, so it cannot fit; the test session (about
+    185 KiB at 2,000 minutes, plus SQLite's journal while it writes) fits once the filler is gone."""
     mount = tmp_path / "tmpfs"
     mount.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=384k", "tmpfs", str(mount)], capture_output=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], capture_output=True)
     yield mount, mounted.returncode == 0
     if mounted.returncode == 0:
         subprocess.run(["umount", "-l", str(mount)], check=False)
@@ -502,7 +505,7 @@ def _fill(path: Path) -> None:
 def test_full_tmpfs_run_and_session_keep_their_results_and_inputs(full_tmpfs, tmp_path):
     mount, real = full_tmpfs
     outcome = _ttxsim("run", "--journal", str(mount / "run.ttxj"))
-    if real:  # the whole run's events cannot fit in 384 KiB
+    if real:  # the whole run's events cannot fit in 512 KiB
         assert outcome.returncode == 1 and "Evacuation" in outcome.stdout
         assert "disk is full" in _one_clear_sentence(outcome.stderr)
     for leftover in mount.iterdir():
