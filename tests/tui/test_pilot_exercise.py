@@ -65,6 +65,22 @@ async def test_msel_shows_inject_ids_in_full_up_to_sixteen_characters(make):
         assert str(table.get_row("x_hubs_instructed")[0]) == "x_hubs_instruct…"  # 17 characters: cut, visibly
 
 
+async def test_a_small_terminal_shows_one_panel_and_says_how_to_reach_the_next(make):
+    """At 80x24 only one panel fits; its border says which it is and that `p` shows the next."""
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot)
+        shown = [p for p in screen.query(".panel.-shown") if p.id in ("msel-panel", "agency-panel")]
+        assert [p.id for p in shown] == ["msel-panel"]
+        assert shown[0].border_subtitle == "panel 1 of 4  (p) next panel"
+        await pilot.press("p")
+        await pilot.pause()
+        agency = screen.query_one("#agency-panel")
+        assert agency.has_class("-shown") and agency.region.height > 0
+        assert screen.query_one("#msel-panel").region.height == 0
+        assert agency.border_subtitle == "panel 2 of 4  (p) next panel"
+
+
 async def test_space_pauses_and_resumes_the_clock(make):
     """space runs the clock; space again freezes simulated time."""
     app = make()

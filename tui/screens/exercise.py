@@ -141,20 +141,14 @@ class ExerciseScreen(Screen):
         narrow = self.size.width < 110 or self.size.height < 34
         self.set_class(narrow, "-narrow")
         for n, ident in enumerate(PANELS):
-            self.query_one(f"#{ident}").set_class(n == self._panel, "-shown")
+            panel = self.query_one(f"#{ident}")
+            panel.set_class(n == self._panel, "-shown")
+            # One panel at a time on a small terminal: every panel says how to reach the others.
+            panel.border_subtitle = f"panel {n + 1} of {len(PANELS)}  (p) next panel" if narrow else ""
         self.query_one("#left").set_class(self._panel < 2, "-holds")
         self.query_one("#right").set_class(self._panel >= 2, "-holds")
-        title = "Event log: all agencies  (f) filter"
-        if narrow:
-            title += "  (p) next panel"
-        self.query_one("#log-panel").border_title = (
-            title
-            if self.query_one("#log", EventLog).agency is None
-            else (
-                f"Event log: {self.query_one('#log', EventLog).agency}  (f) filter"
-                + ("  (p) next panel" if narrow else "")
-            )
-        )
+        agency = self.query_one("#log", EventLog).agency
+        self.query_one("#log-panel").border_title = f"Event log: {agency or 'all agencies'}  (f) filter"
 
     def _apply_viewer(self) -> None:
         role = self.viewer != FACILITATOR
