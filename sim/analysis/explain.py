@@ -109,11 +109,18 @@ class ExplainError(ValueError):
 # ---------------------------------------------------------------------------
 
 
+CLEARANCE = "evacuation.finished_hours"
+"""T+0 until the last evacuee left: the name `compare` and the replications table use too."""
+
+_OLD_NAMES = {"evacuation.clearance_hours": CLEARANCE}
+"""Names earlier versions of `explain` used, still accepted."""
+
+
 def time_metrics(scenario) -> dict[str, str]:
     """Explainable time metrics of a scenario: id -> title, the headline first."""
     metrics: dict[str, str] = {}
     if scenario.evacuation is not None:
-        metrics["evacuation.clearance_hours"] = "Evacuation complete (from T+0)"
+        metrics[CLEARANCE] = "Evacuation complete (from T+0)"
         metrics["evacuation.start_hours"] = "Movement starts (from T+0)"
         metrics["evacuation.completion_hours"] = "Evacuation complete (from movement start)"
     for metric in _scenario_time_metrics(scenario):
@@ -133,8 +140,8 @@ def headline_metric(scenario) -> str:
     replications): evacuation clearance from T+0, else the scenario's first own span or time
     metric, else its last declared decision."""
     known = list(time_metrics(scenario))
-    if "evacuation.clearance_hours" in known:
-        return "evacuation.clearance_hours"
+    if CLEARANCE in known:
+        return CLEARANCE
     own = _scenario_time_metrics(scenario)
     if own:
         return own[0].id
@@ -151,7 +158,7 @@ def default_metric(scenario, events: Sequence[SimEvent]) -> str:
     walker = _Walker(scenario, events)
     taken = [e for e in events if e.kind is Kind.decision_taken]
     candidates = [
-        "evacuation.clearance_hours",
+        CLEARANCE,
         "evacuation.start_hours",
         *(m.id for m in _scenario_time_metrics(scenario)),
         *(f"decision.{e.target}" for e in reversed(taken)),
@@ -175,8 +182,7 @@ def explain(scenario, events: Sequence[SimEvent], metric: str | None = None) -> 
         ExplainError: unknown metric, or the run never reached it.
     """
     metric = metric or default_metric(scenario, events)
-    if metric == "evacuation.finished_hours":  # compare's name for the same span
-        metric = "evacuation.clearance_hours"
+    metric = _OLD_NAMES.get(metric, metric)
     known = time_metrics(scenario)
     if metric not in known:
         choices = ", ".join(k for k in known if not k.startswith("decision.")) or "decision.ID"
@@ -301,7 +307,7 @@ class _Walker:
         return self.path
 
     def _walk(self, metric: str, end: float) -> None:
-        if metric in ("evacuation.clearance_hours", "evacuation.completion_hours"):
+        if metric in (CLEARANCE, "evacuation.completion_hours"):
             self._evacuation_to(self._completed())
         elif metric == "evacuation.start_hours":
             self._movement(min(self.movement.values(), key=lambda e: e.time))
