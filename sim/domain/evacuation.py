@@ -41,6 +41,7 @@ import simpy
 from sim.domain.context import Context
 from sim.domain.ledger import Groups, Ledger, Place, Queue, apportion, split
 from sim.domain.state import Adjustable, Adjuster
+from sim.engine.signals import Signal, first_of
 from sim.engine.streams import RandomStreams, sample
 from sim.errors import ModelError
 from sim.events import Kind
@@ -175,28 +176,6 @@ class ServiceBank:
         return finish
 
 
-class Signal:
-    """Wake every process waiting for "something changed" at once."""
-
-    __slots__ = ("_waiters",)
-
-    def __init__(self) -> None:
-        self._waiters: list[simpy.Event] = []
-
-    def wait(self, env: simpy.Environment) -> simpy.Event:
-        event = env.event()
-        self._waiters.append(event)
-        return event
-
-    def fire(self) -> None:
-        if not self._waiters:  # the common case: nobody waits, no new list
-            return
-        waiters, self._waiters = self._waiters, []
-        for event in waiters:
-            if not event.triggered:
-                event.succeed()
-
-
 class Stands:
     """An airport's apron stands: granted by priority (lower first), then first come.
 
@@ -233,23 +212,6 @@ class Stands:
         if self._queue and self.users < self.capacity:
             self.users += 1
             heapq.heappop(self._queue)[3].succeed()
-
-
-def first_of(env: simpy.Environment, *events: simpy.Event) -> simpy.Event:
-    """An event that fires when the first of `events` (fresh, not yet triggered) is processed.
-
-    What `a | b` gives a process that ignores the value, scheduled at the same moment
-    (so runs are unchanged), without a `Condition`'s bookkeeping: vehicles wait like
-    this hundreds of times a run."""
-    done = env.event()
-
-    def fire(_event: simpy.Event) -> None:
-        if not done.triggered:
-            done.succeed()
-
-    for event in events:
-        event.callbacks.append(fire)
-    return done
 
 
 @dataclass(slots=True)

@@ -36,31 +36,12 @@ import simpy
 from sim.domain.context import Context
 from sim.domain.state import Adjustable, Adjuster
 from sim.engine.clock import MINUTES_PER_DAY
+from sim.engine.signals import Signal
 from sim.events import Kind
 from sim.scenario.movement import SAFE_KINDS, Link, MovementConfig, Place, Population
 from sim.scenario.types import Window
 
 SOURCE = "movement"
-
-
-class Signal:
-    """Wakes every process waiting for "something changed" at once."""
-
-    __slots__ = ("_waiters",)
-
-    def __init__(self) -> None:
-        self._waiters: list[simpy.Event] = []
-
-    def wait(self, env: simpy.Environment) -> simpy.Event:
-        event = env.event()
-        self._waiters.append(event)
-        return event
-
-    def fire(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for event in waiters:
-            if not event.triggered:
-                event.succeed()
 
 
 @dataclass(slots=True)

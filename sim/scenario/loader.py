@@ -166,7 +166,7 @@ if _CSafeLoader is not None:
         yaml_implicit_resolvers = ScenarioYamlLoader.yaml_implicit_resolvers
 
 
-def _compose(text: str) -> tuple[yaml.SafeLoader, yaml.Node | None]:
+def _compose(text: str) -> tuple[Any, yaml.Node | None]:
     """(loader, root node) for `text`, composed by libyaml when it is there.
 
     The C composer gives the same nodes and marks as the Python one, but its own
@@ -219,7 +219,7 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 class _Builder:
     """Turn a composed YAML node tree into dicts/lists/scalars, recording positions."""
 
-    def __init__(self, loader: yaml.SafeLoader, lines: _LineIndex, filename: str) -> None:
+    def __init__(self, loader: Any, lines: _LineIndex, filename: str) -> None:
         self.loader = loader
         self.lines = lines
         self.positions = Positions(filename)
@@ -401,7 +401,7 @@ def _parse(text: str, filename: str) -> tuple[Any, Positions, list[Problem]]:
         line, col = mark_or_pos if isinstance(mark_or_pos, tuple) else lines.mark(mark_or_pos)
         return ScenarioError([Problem(filename, line, col, "", message)])
 
-    loader: yaml.SafeLoader | None = None
+    loader: Any = None
     try:
         loader, node = _compose(text)
         if node is None:

@@ -1,0 +1,51 @@
+"""Waiting on "something changed" without SimPy's generic machinery.
+
+The movement network and the evacuation lift both have processes (vehicles,
+cohorts) that sleep until a queue, a place or a route changes. They share
+these two small pieces; each runs hundreds of times a run.
+"""
+
+from __future__ import annotations
+
+import simpy
+
+__all__ = ["Signal", "first_of"]
+
+
+class Signal:
+    """Wake every process waiting for "something changed" at once."""
+
+    __slots__ = ("_waiters",)
+
+    def __init__(self) -> None:
+        self._waiters: list[simpy.Event] = []
+
+    def wait(self, env: simpy.Environment) -> simpy.Event:
+        event = env.event()
+        self._waiters.append(event)
+        return event
+
+    def fire(self) -> None:
+        if not self._waiters:  # the common case: nobody waits, no new list
+            return
+        waiters, self._waiters = self._waiters, []
+        for event in waiters:
+            if not event.triggered:
+                event.succeed()
+
+
+def first_of(env: simpy.Environment, *events: simpy.Event) -> simpy.Event:
+    """An event that fires when the first of `events` (fresh, not yet triggered) is processed.
+
+    What `a | b` gives a process that ignores the value, scheduled at the same moment
+    (so runs are unchanged), without a `Condition`'s bookkeeping: vehicles wait like
+    this hundreds of times a run."""
+    done = env.event()
+
+    def fire(_event: simpy.Event) -> None:
+        if not done.triggered:
+            done.succeed()
+
+    for event in events:
+        event.callbacks.append(fire)
+    return done
