@@ -153,11 +153,12 @@ class Release:
             self._plan += 1
             self._wake_at = math.inf
             return
-        if at == self._wake_at and at > now:
+        owed_then = target if due <= close else 0.0
+        if at == self._wake_at and owed_then == self._due and at > now:
             return  # the wake-up already planned still holds
         self._plan += 1
         self._wake_at = at
-        self._due = target if due <= close else 0.0
+        self._due = owed_then
         plan = self._plan
         self._env.timeout(max(0.0, at - now)).callbacks.append(lambda _event: self._wake(plan))
 

@@ -127,19 +127,19 @@ def test_nothing_is_scheduled_while_nobody_moves():
 
 def test_turnout_follows_a_compliance_change_at_once():
     """Movement starts with compliance held at 0; when it is restored 30 minutes later the
-    first people leave home ten minutes after that, not at a next tick on the hour."""
+    first people leave home one batch (20 minutes) after that, not at a next tick on the hour."""
     run = Run()
     run.model.set_compliance(0.0, 30.0)
     run.start()
-    run.env.run(until=START + 35)
+    run.env.run(until=START + 49)
     assert left_home(run) == 0
-    run.env.run(until=START + 41)
+    run.env.run(until=START + 51)
     assert left_home(run) > 0
 
 
 def test_a_movement_stop_holds_turnout_and_a_start_resumes_it_at_once():
-    """`movement: stop` for two hours: nobody leaves home meanwhile; ten minutes after it
-    ends people leave again (the end of a stop re-plans, nothing waits for a step)."""
+    """`movement: stop` for two hours: nobody leaves home meanwhile; a batch (20 minutes) after
+    it ends people leave again (the end of a stop re-plans, nothing waits for a step)."""
     run = Run()
     run.start()
     run.env.run(until=START + 60)
@@ -147,7 +147,7 @@ def test_a_movement_stop_holds_turnout_and_a_start_resumes_it_at_once():
     before = left_home(run)
     run.env.run(until=START + 180)
     assert left_home(run) == before
-    run.env.run(until=START + 191)
+    run.env.run(until=START + 201)
     assert left_home(run) > before
 
 
