@@ -68,3 +68,35 @@ async def test_a_scenario_without_a_movement_network_has_no_movement_board(make)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(pilot.app.screen, ExerciseScreen))
         assert not pilot.app.screen.query_one(MovementBoard).display
+
+
+def test_the_event_log_tells_movement_in_words_with_the_scenario_titles():
+    """Cohorts read `saga_prompt: 126 people leave Saga harbour ... on foot for Shiroyama hill ...`,
+    not `cohort_departed saga_prompt -> saga_hill cohort=2, link=..., mode=walk`."""
+    from tui.format import describe
+
+    scenario = load_scenario(resolve("tsunami"))
+    events = Simulation(scenario, seed=1).run().events
+    titles = {p.id: p.title for p in scenario.movement.places}
+    kinds = ("cohort_departed", "cohort_arrived", "people_exposed", "movement_completed")
+    lines = {kind: [describe(e, scenario) for e in events if str(e.kind) == kind] for kind in kinds}
+    assert all(lines.values()), {k: len(v) for k, v in lines.items()}
+    departed = next(e for e in events if str(e.kind) == "cohort_departed" and e.data["mode"] == "walk")
+    assert describe(departed, scenario) == (
+        f"{departed.source}: {departed.data['people']:,} people leave {titles[departed.data['origin']]} "
+        f"on foot for {titles[departed.target]}"
+    )
+    assert not any("=" in line for kind in kinds for line in lines[kind])
+    assert lines["people_exposed"][0].startswith("CAUGHT in ")
+
+
+def test_hazards_and_area_starts_read_with_their_titles():
+    from tui.format import describe
+
+    scenario = load_scenario(resolve("tsunami"))
+    events = Simulation(scenario, seed=1).run().events
+    hazard = next(e for e in events if str(e.kind) == "hazard_occurred")
+    assert describe(hazard, scenario) == f"HAZARD: {hazard.data['title']} (occurrence {hazard.data['occurrence']})"
+    started = next(e for e in events if str(e.kind) == "movement_started")
+    area = next(a for a in scenario.movement.areas if a.id == started.source)
+    assert describe(started, scenario).startswith(f"MOVEMENT STARTS: {area.title}, ")
