@@ -12,6 +12,13 @@ time over open links (of the modes its population may use) to the nearest
 open safe place with room left; when a link or place closes or a shelter
 fills, waiting cohorts choose again. A cohort already on a link finishes it.
 
+Vehicles: people wait for them at a place, in one queue per place, and a
+vehicle of any link leaving it takes whoever its link brings closer to one of
+their safe places (ship groups or bus lines sharing a quay or a stop). A
+vehicle runs from its `ready` time (routing counts the wait until then) and,
+when not full, waits up to `max_wait` for more people unless nobody else can
+still come.
+
 The ledger: every person is at all times exactly one of safe (reached a safe
 place), exposed (outside a safe place when their area's deadline passed) or
 in danger (neither yet). `people_exposed` and `cohort_arrived` carry the
@@ -541,9 +548,10 @@ class Movement:
     def _route(self, cohort: _Cohort) -> list[_Edge] | None:
         """Shortest expected time over open links (of the population's modes) to an open safe place with room.
 
-        A safe place qualifies if it can take the cohort (see `_can_take`). A link's expected time is its mean travel time plus the wait its flow limit causes for the people
-        already queued at it, so cohorts spread over parallel routes as queues grow. Computed afresh
-        each time (networks are small; queues change with every cohort)."""
+        A safe place qualifies if it can take the cohort (see `_can_take`). A link's expected time is
+        its mean travel time plus the wait its flow limit causes for the people already queued at it
+        (so cohorts spread over parallel routes as queues grow) plus the time until its vehicles are
+        ready. Computed afresh each time (networks are small; queues change with every cohort)."""
         return self._shortest(cohort.place, cohort.population, cohort.people)
 
     def _remaining(self, origin: str, population: _Population, people: int) -> float:

@@ -80,7 +80,7 @@ class Place(Cited):
 
 
 class Vehicles(Cited):
-    """Vehicles that shuttle a link: they load whoever waits at its start, up to their seats.
+    """Vehicles that shuttle a link, loading up to their seats people at its start whom it brings nearer safety.
 
     People wait for a vehicle at a place, not at one link: a vehicle of any link leaving that place
     takes, in order of arrival, everyone waiting there whom its link brings closer to one of their
