@@ -503,14 +503,17 @@ class Movement:
         place = self.places[edge.start]
         place.waiting[:] = [c for c in place.waiting if not c.resolved]
         mode = str(edge.link.spec.mode)
+        going: dict[tuple[str, int], bool] = {}  # (population, people) -> nearer? one routing per kind of cohort
         riders = []
         for cohort in place.waiting:
             population = cohort.population
             if mode not in population.modes:
                 continue
-            if self._remaining(edge.end, population, cohort.people) < self._remaining(
-                edge.start, population, cohort.people
-            ):
+            key = (population.spec.id, cohort.people)
+            if key not in going:
+                nearer = self._remaining(edge.end, population, cohort.people)
+                going[key] = nearer < self._remaining(edge.start, population, cohort.people)
+            if going[key]:
                 riders.append(cohort)
         return riders
 

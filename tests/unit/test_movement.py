@@ -454,3 +454,12 @@ def test_a_waiting_vehicle_leaves_once_nobody_else_can_come():
     # ship leaves then, not after its 2 hours of waiting.
     assert {t for t, _, _ in _sailings(result)} == {10.0}
     assert sum(n for _, _, n in _sailings(result)) == 100
+
+
+def test_a_waiting_vehicle_does_not_wait_for_people_who_stay_home():
+    """Half the islanders stay (compliance 0.5): the ship leaves once the other half is aboard."""
+    net = _quay([_ship("ferry", 1, 500, "1h", max_wait="2h")], walk={"per_hour": 600})
+    net["populations"][0]["turnout"] = {"compliance": "willing"}
+    result = _run(_scenario(net, state=[{"id": "willing", "initial": 0.5, "min": 0, "max": 1}]))
+    # 50 leave in 5 cohorts of 10, one a minute through the path: all at the quay at 5 minutes.
+    assert _sailings(result) == [(5.0, "ferry", 10)] * 5
