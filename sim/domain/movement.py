@@ -391,11 +391,13 @@ class Movement:
     def _traverse(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
         """Take one link; returns True if a vehicle took the whole cohort (its process then carries on)."""
         link = edge.link
+        if link.spec.vehicles is not None:  # wait in the place's queue; the vehicles keep the link's hours
+            if not link.is_open or cohort.resolved:
+                return False
+            return (yield from self._ride(cohort, edge))
         yield from self._wait_hours(link.spec.hours)
         if not link.is_open or cohort.resolved:
             return False
-        if link.spec.vehicles is not None:
-            return (yield from self._ride(cohort, edge))
         if link.gate is not None:
             request = link.gate.request()
             link.queued += cohort.people

@@ -463,3 +463,12 @@ def test_a_waiting_vehicle_does_not_wait_for_people_who_stay_home():
     result = _run(_scenario(net, state=[{"id": "willing", "initial": 0.5, "min": 0, "max": 1}]))
     # 50 leave in 5 cohorts of 10, one a minute through the path: all at the quay at 5 minutes.
     assert _sailings(result) == [(5.0, "ferry", 10)] * 5
+
+
+def test_people_wait_for_a_vehicle_in_the_queue_outside_its_links_hours():
+    """The ferry runs from 13:00 (T+0 is 12:00); those who chose it wait at the quay meanwhile, so the
+    boat that is in at 12:30 takes them instead of leaving them to wait for the ferry's hours."""
+    ferry = _ship("ferry", 1, 100, "10m") | {"hours": {"open": "13:00", "close": "20:00"}}
+    net = _quay([ferry, _ship("boat", 1, 100, "10m", ready="30m")], people=50, cohorts=1)
+    result = _run(_scenario(net))
+    assert _sailings(result) == [(30.0, "boat", 50)]
