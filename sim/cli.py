@@ -16,6 +16,7 @@ import importlib.util
 import json
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -135,7 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         set_max_size(args.max_size)
     try:
-        return int(args.handler(args) or EXIT_OK)
+        with warnings.catch_warnings():
+            if not args.debug:
+                warnings.showwarning = _print_note
+            return int(args.handler(args) or EXIT_OK)
     except KeyboardInterrupt:
         print("ttxsim: interrupted", file=sys.stderr)
         return 130
@@ -147,6 +151,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         status, message = explain(error, args)
         print(terminal_safe(message), file=sys.stderr)
         return status
+
+
+def _print_note(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, file=None, line=None
+) -> None:
+    """A warning from the library (e.g. a figure font lacks some characters) as one `ttxsim: note:` line,
+    not Python's two-line form with a source path (`--debug` keeps that)."""
+    print(terminal_safe(f"ttxsim: note: {message}"), file=sys.stderr)
 
 
 def explain(error: Exception, args: argparse.Namespace) -> tuple[int, str]:

@@ -817,6 +817,10 @@ def critical_path_figure(explanation: Explanation, scenario_title: str = ""):
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
+    from sim.analysis.fonts import use_figure_fonts
+
+    use_figure_fonts()
+
     def literal(text: str) -> str:
         return text.replace("$", r"\$")
 

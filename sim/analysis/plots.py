@@ -147,6 +147,9 @@ def _pyplot():
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
+    from sim.analysis.fonts import use_figure_fonts
+
+    use_figure_fonts()
     plt.rcParams.update(
         {
             "figure.dpi": 110,
@@ -182,10 +185,11 @@ def savefig_atomic(fig, path: Path, fmt: str) -> Path:
     """Render `fig` in memory, then write it atomically (a failed write keeps the old file)."""
     import io
 
+    from sim.analysis.fonts import render
     from sim.files import write_atomic
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
+    render(fig, buffer, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
     write_atomic(path, buffer.getvalue())
     return path
 

@@ -460,7 +460,10 @@ def _figures(aar: Aar) -> dict[str, Any]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from sim.analysis.fonts import use_figure_fonts
+
     figures: dict[str, Any] = {}
+    use_figure_fonts()
     plt.rcParams.update({"font.size": 9, "svg.fonttype": "none", "axes.spines.top": False, "axes.spines.right": False})
     timed = [r for r in aar.rows if r.kind == "decision" and r.came_up is not None]
     if timed:
@@ -523,10 +526,12 @@ def _plots(aar: Aar, fmt: str) -> dict[str, str]:
     """name -> inline SVG text (fmt 'svg') or base64 PNG (fmt 'png')."""
     import matplotlib.pyplot as plt
 
+    from sim.analysis.fonts import render
+
     out = {}
     for name, fig in _figures(aar).items():
         buffer = io.BytesIO()
-        fig.savefig(buffer, format=fmt, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
+        render(fig, buffer, format=fmt, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
         plt.close(fig)
         data = buffer.getvalue()
         if fmt == "svg":

@@ -18,7 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "stderr and exits 2 if any file is invalid. Logic warnings (parts that can never happen) are printed "
         "as FILE:LINE:COL: field.path: warning: message; with --strict they are errors.",
     )
-    validate.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    validate.add_argument(
+        "files", nargs="+", metavar="FILE", help="scenario YAML files or bundled scenario names (e.g. tsunami)"
+    )
     validate.add_argument(
         "--json",
         action="store_true",
@@ -82,12 +84,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from sim.scenario.bundled import resolve
     from sim.scenario.loader import ScenarioError, load_raw, load_scenario_text, read_scenario_text
     from sim.scenario.logic import logic_warnings
 
     problems = []
     warnings = []
-    for file in args.files:
+    files = [resolve(file) for file in args.files]
+    for file in files:
         try:
             text = read_scenario_text(file)
             scenario = load_scenario_text(text, str(file))
@@ -117,7 +121,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
         print_json(
             {
-                "files": [str(file) for file in args.files],
+                "files": [str(file) for file in files],
                 "ok": not failed,
                 "problems": rows(problems + (warnings if args.strict else [])),
                 "warnings": rows([] if args.strict else warnings),

@@ -62,9 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     host.add_argument(
         "--speed",
         type=float,
-        default=60.0,
+        default=None,
         metavar="MIN_PER_S",
-        help="simulated minutes per wall second (default 60)",
+        help="simulated minutes per wall second (default: the scenario's pace, 60 unless it sets one)",
     )
     host.add_argument(
         "--pause-on-decision",
@@ -122,7 +122,7 @@ def run_host(args: argparse.Namespace) -> int:
     from sim.session.door import Session
     from sim.session.host import Host
 
-    if not 0.1 <= args.speed <= 2880:
+    if args.speed is not None and not 0.1 <= args.speed <= 2880:
         raise UsageError("--speed must be between 0.1 and 2880 simulated minutes per second")
     sim, journal, codes, sidecar = _open_session(args)
     codes.save(sidecar)
@@ -131,7 +131,8 @@ def run_host(args: argparse.Namespace) -> int:
 
         write_private(args.codes_out, json.dumps(codes.public(), indent=2) + "\n")
     session = Session(sim, pause_on_decision=args.pause_on_decision, observers=[journal.observer(sim)])
-    session.minutes_per_second = args.speed
+    if args.speed is not None:
+        session.minutes_per_second = args.speed
     host = Host(session, codes, journal=journal, codes_path=sidecar, manual_clock=args.manual_clock)
     clean = False
     try:

@@ -12,6 +12,13 @@ time over open links (of the modes its population may use) to the nearest
 open safe place with room left; when a link or place closes or a shelter
 fills, waiting cohorts choose again. A cohort already on a link finishes it.
 
+Vehicles: people wait for them at a place, in one queue per place, and a
+vehicle of any link leaving it takes whoever its link brings closer to one of
+their safe places (ship groups or bus lines sharing a quay or a stop). A
+vehicle runs from its `ready` time (routing counts the wait until then) and,
+when not full, waits up to `max_wait` for more people unless nobody else can
+still come.
+
 The ledger: every person is at all times exactly one of safe (reached a safe
 place), exposed (outside a safe place when their area's deadline passed) or
 in danger (neither yet). `people_exposed` and `cohort_arrived` carry the
@@ -52,6 +59,10 @@ class _Place:
     """Places left (infinite without a capacity)."""
     heading: int = 0
     """People on their way here (routing sends no more than there is room for)."""
+    waiting: list[_Cohort] = field(default_factory=list)
+    """Cohorts waiting here for a vehicle, in order of arrival (any link leaving here may take them)."""
+    boarding: Signal = field(default_factory=Signal)
+    """Fired when someone joins `waiting` (vehicles wait on it)."""
 
 
 @dataclass(slots=True)
@@ -80,10 +91,6 @@ class _Edge:
     end: str
     cost: float
     """Expected minutes to traverse (the travel time's mean)."""
-    queue: list[_Cohort] = field(default_factory=list)
-    """Cohorts waiting for a vehicle, in order of arrival."""
-    boarding: Signal = field(default_factory=Signal)
-    """Fired when someone joins `queue` (vehicles wait on it)."""
 
 
 @dataclass(slots=True)
@@ -174,6 +181,10 @@ class Movement:
         self._safe = 0
         self._exposed = 0
         self._first_start: float | None = None
+        self._riding: list[_Cohort] = []
+        """Cohorts aboard a vehicle under way."""
+        self._staying: list[_Cohort] = []
+        """Cohorts that do not leave (compliance below 1): nobody waits for them."""
         self._completed = False
         self._state: Any = None
         self._conditions: Any = None
@@ -302,7 +313,9 @@ class Movement:
             leaving = round(spec.people * share)
         stay = spec.people - leaving
         if stay:
-            population.cohorts.append(self._cohort(population, stay))  # stays at home: in danger until the deadline
+            staying = self._cohort(population, stay)  # stays at home: in danger until the deadline
+            population.cohorts.append(staying)
+            self._staying.append(staying)
         for size in _split(leaving, spec.cohorts):
             cohort = self._cohort(population, size)
             population.cohorts.append(cohort)
@@ -378,11 +391,13 @@ class Movement:
     def _traverse(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
         """Take one link; returns True if a vehicle took the whole cohort (its process then carries on)."""
         link = edge.link
+        if link.spec.vehicles is not None:  # wait in the place's queue; the vehicles keep the link's hours
+            if not link.is_open or cohort.resolved:
+                return False
+            return (yield from self._ride(cohort, edge))
         yield from self._wait_hours(link.spec.hours)
         if not link.is_open or cohort.resolved:
             return False
-        if link.spec.vehicles is not None:
-            return (yield from self._ride(cohort, edge))
         if link.gate is not None:
             request = link.gate.request()
             link.queued += cohort.people
@@ -418,48 +433,52 @@ class Movement:
         cohort.place = edge.end
 
     def _ride(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
-        """Queue for a vehicle; True once the whole cohort is aboard (the vehicle moves it on), False
-        if the link closed first (choose again). Part of a cohort may ride first, split off by a vehicle."""
-        cohort.boarded = self.env.event()
-        edge.queue.append(cohort)
-        edge.boarding.fire()
-        yield cohort.boarded | edge.link.changed.wait(self.env)
-        boarded = cohort.boarded.triggered
-        cohort.boarded = None
-        if not boarded:
-            edge.queue.remove(cohort)
-        return boarded
+        """Wait at the link's start for a vehicle; True once the whole cohort is aboard (the vehicle moves
+        it on), False if a way without vehicles has become quicker (choose again). The cohort keeps its
+        place in the queue while links open and close; part of it may ride first, split off by a vehicle."""
+        place = self.places[edge.start]
+        area = self.areas[cohort.population.spec.area]
+        boarded = cohort.boarded = self.env.event()
+        place.waiting.append(cohort)
+        place.boarding.fire()
+        try:
+            while True:
+                yield boarded | self.network_changed.wait(self.env) | area.changed.wait(self.env)
+                if boarded.triggered:
+                    return True
+                if cohort.resolved:
+                    return False
+                route = self._route(cohort)
+                if route and route[0].link.spec.vehicles is None:
+                    return False
+        finally:
+            cohort.boarded = None
+            if not boarded.triggered and cohort in place.waiting:
+                place.waiting.remove(cohort)
 
     def _vehicle(self, edge: _Edge, number: int) -> Iterator[simpy.Event]:
-        """One vehicle: load whoever waits (splitting a cohort larger than the seats left), carry, come back."""
+        """One vehicle: from its `ready` time, load whoever waits at the link's start and is going its way
+        (splitting a cohort larger than the seats left), wait up to `max_wait` for more, carry, come back."""
         spec = edge.link.spec
         vehicles = spec.vehicles
         assert vehicles is not None
+        place = self.places[edge.start]
+        if vehicles.ready > self.ctx.now():
+            yield self.env.timeout(vehicles.ready - self.ctx.now())
         while True:
-            edge.queue[:] = [c for c in edge.queue if not c.resolved]
-            while not edge.queue or not edge.link.is_open or not _within(spec.hours, self.env.now):
-                if edge.queue and edge.link.is_open:
+            while not (riders := self._riders(edge)) or not edge.link.is_open or not _within(spec.hours, self.env.now):
+                if riders and edge.link.is_open:
                     yield self.env.timeout(_until_open(spec.hours, self.env.now))
                 else:
-                    yield edge.boarding.wait(self.env) | edge.link.changed.wait(self.env)
-                edge.queue[:] = [c for c in edge.queue if not c.resolved]
-            seats = vehicles.seats
+                    yield place.boarding.wait(self.env) | self.network_changed.wait(self.env)
             aboard: list[_Cohort] = []
-            while edge.queue and seats > 0:
-                first = edge.queue[0]
-                if first.people <= seats:
-                    edge.queue.pop(0)
-                    seats -= first.people
-                    aboard.append(first)
-                    if first.boarded is not None and not first.boarded.triggered:
-                        first.boarded.succeed()
-                else:  # split: those who fit ride on as a new cohort, the rest keep their place in the queue
-                    rider = self._cohort(first.population, seats)
-                    rider.status, rider.place = "moving", first.place
-                    first.population.cohorts.append(rider)
-                    first.people -= seats
-                    seats = 0
-                    aboard.append(rider)
+            seats = self._board(riders, vehicles.seats, aboard)
+            leave_at = self.env.now + vehicles.max_wait
+            while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place) > 0:
+                yield place.boarding.wait(self.env) | self.env.timeout(leave_at - self.env.now)
+                seats = self._board(self._riders(edge), seats, aboard)
+            while not edge.link.is_open:  # closed while loading: those aboard wait for it to reopen
+                yield edge.link.changed.wait(self.env)
             trip = self.ctx.streams.sample(spec.time, f"movement.link.{spec.id}")
             for rider in aboard:
                 self.ctx.emit(
@@ -475,10 +494,56 @@ class Movement:
                 )
             yield self.env.timeout(trip)
             for rider in aboard:
+                self._riding.remove(rider)
                 if not rider.resolved:
                     rider.place = edge.end
                     self.env.process(self._onward(rider))
             yield self.env.timeout(self.ctx.streams.sample(vehicles.turnaround, f"movement.vehicle.{spec.id}"))
+
+    def _riders(self, edge: _Edge) -> list[_Cohort]:
+        """Cohorts waiting at the edge's start, in order, whom it takes closer to one of their safe places."""
+        place = self.places[edge.start]
+        place.waiting[:] = [c for c in place.waiting if not c.resolved]
+        mode = str(edge.link.spec.mode)
+        going: dict[tuple[str, int], bool] = {}  # (population, people) -> nearer? one routing per kind of cohort
+        riders = []
+        for cohort in place.waiting:
+            population = cohort.population
+            if mode not in population.modes:
+                continue
+            key = (population.spec.id, cohort.people)
+            if key not in going:
+                nearer = self._remaining(edge.end, population, cohort.people)
+                going[key] = nearer < self._remaining(edge.start, population, cohort.people)
+            if going[key]:
+                riders.append(cohort)
+        return riders
+
+    def _board(self, riders: list[_Cohort], seats: int, aboard: list[_Cohort]) -> int:
+        """Take riders aboard in order up to `seats` (splitting the one that does not fit); the seats left."""
+        for first in riders:
+            if seats <= 0:
+                break
+            if first.people <= seats:
+                self.places[first.place].waiting.remove(first)
+                seats -= first.people
+                rider = first
+                if first.boarded is not None and not first.boarded.triggered:
+                    first.boarded.succeed()
+            else:  # split: those who fit ride on as a new cohort, the rest keep their place in the queue
+                rider = self._cohort(first.population, seats)
+                rider.status, rider.place = "moving", first.place
+                first.population.cohorts.append(rider)
+                first.people -= seats
+                seats = 0
+            aboard.append(rider)
+            self._riding.append(rider)
+        return seats
+
+    def _may_still_come(self, place: _Place) -> int:
+        """People not yet safe or exposed who are neither waiting here, aboard a vehicle nor staying home."""
+        held = sum(c.people for group in (place.waiting, self._riding, self._staying) for c in group if not c.resolved)
+        return self.totals().in_danger - held
 
     def _wait_hours(self, hours: Window) -> Iterator[simpy.Event]:
         if not _within(hours, self.env.now):
@@ -488,10 +553,22 @@ class Movement:
     def _route(self, cohort: _Cohort) -> list[_Edge] | None:
         """Shortest expected time over open links (of the population's modes) to an open safe place with room.
 
-        A safe place qualifies if it can take the cohort (see `_can_take`). A link's expected time is its mean travel time plus the wait its flow limit causes for the people
-        already queued at it, so cohorts spread over parallel routes as queues grow. Computed afresh
-        each time (networks are small; queues change with every cohort)."""
+        A safe place qualifies if it can take the cohort (see `_can_take`). A link's expected time is
+        its mean travel time plus the wait its flow limit causes for the people already queued at it
+        (so cohorts spread over parallel routes as queues grow) plus the time until its vehicles are
+        ready. Computed afresh each time (networks are small; queues change with every cohort)."""
         return self._shortest(cohort.place, cohort.population, cohort.people)
+
+    def _remaining(self, origin: str, population: _Population, people: int) -> float:
+        """Expected minutes from `origin` to safety for `people` of `population` (0 there, inf without a way)."""
+        if origin in population.safe and self._can_take(self.places[origin], people):
+            return 0.0
+        route = self._shortest(origin, population, people)
+        return math.inf if route is None else sum(self._edge_cost(edge) for edge in route)
+
+    def _edge_cost(self, edge: _Edge) -> float:
+        """Expected minutes to take an edge now: travel, the queue at its flow limit, vehicles not yet there."""
+        return edge.cost + _queue_wait(edge.link) + _until_ready(edge.link, self.ctx.now())
 
     def _shortest(self, origin: str, population: _Population, people: int) -> list[_Edge] | None:
         targets = {name for name in population.safe if self._can_take(self.places[name], people)} - {origin}
@@ -516,7 +593,7 @@ class Movement:
                     continue
                 if not _is_open(self.places[edge.end]):
                     continue
-                total = cost + edge.cost + _queue_wait(edge.link)
+                total = cost + self._edge_cost(edge)
                 if total < best.get(edge.end, math.inf):
                     best[edge.end] = total
                     came[edge.end] = edge
@@ -613,6 +690,12 @@ def _queue_wait(link: _Link) -> float:
     if link.spec.per_hour is None or not link.queued:
         return 0.0
     return link.queued / link.spec.per_hour * 60.0
+
+
+def _until_ready(link: _Link, now: float) -> float:
+    """Minutes until a link's vehicles are first at its start (0 once they are, or without vehicles)."""
+    vehicles = link.spec.vehicles
+    return 0.0 if vehicles is None else max(0.0, vehicles.ready - now)
 
 
 def _room(place: Place) -> float:

@@ -46,6 +46,11 @@ def default_scenario() -> Path:
     return bundled_dir() / default_name()
 
 
+def names() -> list[str]:
+    """The bundled scenarios' names, as commands accept them in place of a FILE (e.g. `tsunami`)."""
+    return sorted(path.stem for path in bundled_dir().glob("*.yaml"))
+
+
 def resolve(path: Path | str | None) -> Path:
     """The scenario a command should load: the given file, a bundled name, or the default."""
     if path is None:

@@ -668,6 +668,15 @@ def load_scenario(path: str | Path, reforms: Sequence[str] = (), *, max_size: in
     return load_scenario_text(read_scenario_text(path, max_size=max_size), str(path), reforms)
 
 
+def _not_found(path: str | Path) -> str:
+    """'file not found', naming the bundled scenarios when a bare name may have meant one."""
+    if Path(path).parent != Path("."):
+        return "file not found"
+    from sim.scenario.bundled import names
+
+    return f"file not found, and no bundled scenario has that name ({', '.join(names())})"
+
+
 def read_scenario_text(path: str | Path, *, max_size: int | None = _UNSET) -> str:
     """A scenario file's text (UTF-8, or UTF-16/32 with a BOM), for callers that keep
     the text itself (journals, replication arms) as well as loading it.
@@ -698,7 +707,7 @@ def read_scenario_text(path: str | Path, *, max_size: int | None = _UNSET) -> st
                 raise refuse("is not a regular file (a device, pipe or socket); give a scenario file")
             data = file.read() if max_size is None else file.read(max_size + 1)
     except FileNotFoundError:
-        raise refuse("file not found") from None
+        raise refuse(_not_found(path)) from None
     except IsADirectoryError:
         raise refuse("is a directory, not a scenario file") from None
     except OSError as error:

@@ -80,7 +80,12 @@ class Place(Cited):
 
 
 class Vehicles(Cited):
-    """Vehicles that shuttle a link: they load whoever waits at its start, up to their seats."""
+    """Vehicles that shuttle a link, loading up to their seats people at its start whom it brings nearer safety.
+
+    People wait for a vehicle at a place, not at one link: a vehicle of any link leaving that place
+    takes, in order of arrival, everyone waiting there whom its link brings closer to one of their
+    safe places (and whose modes include its mode). So several ship groups or bus lines serving one
+    quay or stop share its queue, as people board whichever comes first."""
 
     count: Annotated[int, Field(ge=1, le=MAX_VEHICLES)]
     """How many vehicles run the link."""
@@ -88,6 +93,14 @@ class Vehicles(Cited):
     """People one vehicle carries per trip."""
     turnaround: Distribution = Field(default_factory=lambda: Fixed(value=0.0))
     """Time to unload and come back empty for the next load (on top of the link's `time`)."""
+    ready: Duration = 0.0
+    """Scenario time (from T+0) at which the vehicles are first at the link's start, e.g. `4h30m` for
+    ships still at sea when the scenario begins. People may go to the start and wait for them before;
+    routing counts the time left until then as part of the link's expected time. Default: at T+0."""
+    max_wait: Duration = 0.0
+    """Longest a vehicle that is not full waits for more people after the first boards (a ship held
+    for the next busload). It leaves earlier when full, or when nobody else can still come (everyone
+    not yet safe or exposed is aboard a vehicle or waiting at this place). Default: leaves at once."""
 
 
 class Link(Cited):

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from sim.scenario.consequences import (
     AddEffect,
@@ -62,6 +62,18 @@ MAX_UNITS = 10_000
 """Most vehicles, flights or vessels one entry may add: each is a process in the engine."""
 
 
+MIN_PACE, MAX_PACE = 0.1, 2880.0
+"""Slowest and fastest clock a live session runs (simulated minutes per wall second)."""
+
+
+def _playable_pace(minutes: float) -> float:
+    if not MIN_PACE <= minutes <= MAX_PACE:
+        raise ValueError(
+            f"must be between 0.1m and 2d of simulated time per wall second, got {format_duration(minutes)}"
+        )
+    return minutes
+
+
 class Metadata(Cited):
     """What the exercise is, when it starts and how long it may run."""
 
@@ -77,6 +89,9 @@ class Metadata(Cited):
     """How far the simulation runs at most, e.g. `21d` (at most `366d`)."""
     objectives: list[str] = []
     """Exercise objectives (HSEEP): what the players should demonstrate."""
+    pace: Annotated[Duration, AfterValidator(_playable_pace)] = 60.0
+    """Simulated time per wall-clock second when a live session starts (`play`, `host`), e.g. `1m` for
+    a tsunami's two hours played in two minutes; the facilitator changes it during play. Default `1h`."""
 
     @model_validator(mode="after")
     def _bounded(self) -> Metadata:

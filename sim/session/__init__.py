@@ -5,7 +5,6 @@ when `ttxsim host` runs.
 """
 
 from sim.session.door import (
-    DEFAULT_SPEED,
     FACILITATOR,
     SPEEDS,
     WRITE_ERRORS,
@@ -16,7 +15,6 @@ from sim.session.door import (
 )
 
 __all__ = [
-    "DEFAULT_SPEED",
     "FACILITATOR",
     "SPEEDS",
     "WRITE_ERRORS",

@@ -32,7 +32,6 @@ from sim.simulation import Simulation
 
 SPEEDS: tuple[float, ...] = (1.0, 5.0, 15.0, 30.0, 60.0, 180.0, 360.0, 720.0, 1440.0)
 """Simulated minutes per wall-clock second, from 1 minute/s to 1 day/s."""
-DEFAULT_SPEED = SPEEDS.index(60.0)
 FACILITATOR = "facilitator"
 
 WRITE_ERRORS = (OSError, OutputError, JournalError, sqlite3.Error)
@@ -81,7 +80,8 @@ class Session:
     ) -> None:
         self.sim = sim
         self.paused = True
-        self.minutes_per_second = SPEEDS[DEFAULT_SPEED]
+        self.minutes_per_second = sim.scenario.scenario.pace
+        """Starts at the scenario's `pace` (1 h per second unless it says otherwise)."""
         self.pause_on_decision = pause_on_decision
         self.observers: list[Callable[[SessionInput], None]] = list(observers)
         self.held_for: frozenset[str] = frozenset()

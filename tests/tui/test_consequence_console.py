@@ -72,3 +72,10 @@ async def test_status_panel_and_decision_modal_show_state_and_consequences():
         lines = console.export_text().splitlines()
         assert any("Alert level" in line and "3 level (0-5)" in line for line in lines), lines
         assert not any("not in this scenario" in line for line in lines)  # no rows for sections it lacks
+
+
+def test_state_values_read_as_a_facilitator_says_them():
+    """Counts group thousands and shares keep three digits: the tsunami showed `0.462891` and `4740`."""
+    assert state_value(StateView("s", "Safe", "people", 4740.0, 0.0, None)).plain == "4,740 people (at least 0)"
+    assert state_value(StateView("f", "Share", "share", 0.462891, 0.0, 1.0)).plain == "0.463 share (0-1)"
+    assert state_value(StateView("r", "Relief", "t", 1234.56, None, 5000.0)).plain == "1,235 t (at most 5,000)"

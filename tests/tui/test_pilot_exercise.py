@@ -426,3 +426,19 @@ async def test_console_session_is_journaled_and_resumes_exactly(make, tmp_path):
     assert [i.kind for i in resumed.inputs] == ["inject"]
     reopened.close(resumed.now)
     assert replay(journal.path).identical
+
+
+@pytest.mark.parametrize(("scenario", "said"), [("tsunami", "runs up to 2 h."), ("sakishima", "runs up to 21 days.")])
+async def test_briefing_states_the_horizon_in_the_units_it_is_written_in(scenario, said):
+    """A tsunami's two hours read `2 h`, not `0.0833333 days`."""
+    from textual.widgets import Static
+
+    from sim.scenario.bundled import resolve
+    from sim.scenario.loader import load_scenario
+    from tui.app import TabletopApp
+
+    app = TabletopApp(load_scenario(resolve(scenario)), show_wall_clock=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        shown = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert said in shown

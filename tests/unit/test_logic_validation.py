@@ -77,25 +77,53 @@ def test_bundled_scenarios_pass_strict(capsys):
     assert main(["validate", "--strict", *files]) == 0, capsys.readouterr().err
 
 
-def test_ships_of_a_second_sea_hub_carry_only_if_they_take_anyone(tmp_path, capsys):
-    """Izu Oshima 1986 sails from six sea hubs on one island (all ships take anyone: no warning,
-    and each hub carries people); a ship that waits for the island's care queue at a second
-    hub never sails, and validate says so at that ship."""
+def test_every_ship_group_of_izu_oshima_carries_people_from_the_one_quay():
+    """Izu Oshima 1986 sails six ship groups (sea links) from one quay: people board whichever comes
+    first, so each group carries people, and together they carry everyone exactly once."""
     import sim
     from sim.events import Kind
 
     source = ROOT / "scenarios" / "validation" / "izu_oshima_1986.yaml"
     result = sim.run(source, seed=1)
-    carried = {e.data["leg"] for e in result.events if e.kind == Kind.departed and e.data.get("people")}
-    assert {"oshima_fast_ferry", "oshima_jcg", "oshima_fishing"} <= carried
+    carried: dict[str, int] = {}
+    for e in result.events:
+        if e.kind == Kind.cohort_departed and e.data["mode"] == "sea":
+            carried[e.data["link"]] = carried.get(e.data["link"], 0) + e.data["people"]
+    links = {
+        "oshima_fast_ferry",
+        "oshima_tokai_near",
+        "oshima_tokai_far",
+        "oshima_jcg",
+        "oshima_msdf",
+        "oshima_fishing",
+    }
+    assert set(carried) == links and min(carried.values()) > 0
+    assert sum(carried.values()) == 10526 == result.metrics["movement"]["moved"]
+
+
+def test_ships_of_a_second_sea_hub_carry_only_if_they_take_anyone(tmp_path, capsys):
+    """The island evacuation's own check (its validation cases moved to the movement network): a ship
+    that waits for the island's care queue at a second sea hub never sails, and validate says so."""
+    source = ROOT / "tests" / "data" / "sea_only_island.yaml"
     text = source.read_text(encoding="utf-8")
-    changed = text.replace(
-        "{id: fishing_boats, count: 10, passengers_per_trip: 30, takes_anyone: true}",
-        "{id: fishing_boats, count: 10, passengers_per_trip: 30}",
-    )
+    second = """    - id: small_fishing
+      mode: sea
+      island: small
+      destination: mainland_port
+      vessels: [{id: fishing_boats, count: 2, passengers_per_trip: 20}]
+      voyage_time: 2h
+      turnaround: 30m
+      max_wait: 30m
+  arrivals:
+"""
+    changed = text.replace("  arrivals:\n", second, 1)
     assert changed != text
     (tmp_path / "s.yaml").write_text(changed, encoding="utf-8")
     assert main(["validate", str(tmp_path / "s.yaml")]) == 0
     err = capsys.readouterr().err
     assert err.count("warning:") == 1
-    assert "vessels 'fishing_boats' of sea hub 'oshima_fishing' never carry anyone" in err
+    assert "vessels 'fishing_boats' of sea hub 'small_fishing' never carry anyone" in err
+    (tmp_path / "ok.yaml").write_text(
+        changed.replace("passengers_per_trip: 20}", "passengers_per_trip: 20, takes_anyone: true}"), encoding="utf-8"
+    )
+    assert main(["validate", "--strict", str(tmp_path / "ok.yaml")]) == 0

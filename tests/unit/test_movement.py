@@ -364,3 +364,111 @@ def test_movement_events_carry_exactly_the_catalogued_payload_keys():
             seen.add(event.kind)
     assert seen == kinds
     assert any("vehicle" in e.data for e in events if e.kind == Kind.cohort_departed)
+
+
+def _quay(links: list[dict], people: int = 100, cohorts: int = 5, walk: dict | None = None) -> dict:
+    """Homes, a quay and the mainland: people walk to the quay and go on by the given sea links."""
+    walk_link = {"id": "to_quay", "from": "town", "to": "quay", "time": "0m"} | (walk or {})
+    return _network(
+        places=[
+            {"id": "town", "kind": "home"},
+            {"id": "quay", "kind": "hub"},
+            {"id": "mainland", "kind": "destination"},
+        ],
+        links=[walk_link, *links],
+        populations=[{"id": "res", "area": "coast", "people": people, "start": "town", "cohorts": cohorts}],
+    )
+
+
+def _ship(link_id: str, count: int, seats: int, time: str, **vehicles) -> dict:
+    return {
+        "id": link_id,
+        "from": "quay",
+        "to": "mainland",
+        "mode": "sea",
+        "time": time,
+        "vehicles": {"count": count, "seats": seats, "turnaround": "1h"} | vehicles,
+    }
+
+
+def _sailings(result) -> list[tuple[float, str, int]]:
+    return sorted(
+        (e.time, e.data["link"], e.data["people"])
+        for e in result.events
+        if e.kind == Kind.cohort_departed and e.data["mode"] == "sea"
+    )
+
+
+def test_people_at_a_quay_board_whichever_ship_comes_first_whatever_link_it_runs():
+    """Two ship groups share the quay's queue: the slow ship takes those the fast one has no seats for
+    (routing alone would send everyone to the fast ship's link and leave the slow one empty)."""
+    net = _quay([_ship("fast", 1, 40, "1h"), _ship("slow", 1, 60, "3h")], cohorts=5)
+    result = _run(_scenario(net))
+    assert _sailings(result) == [
+        (0.0, "fast", 20),
+        (0.0, "fast", 20),
+        (0.0, "slow", 20),
+        (0.0, "slow", 20),
+        (0.0, "slow", 20),
+    ]
+    assert result.metrics["movement"]["moved"] == 100
+
+
+def test_a_ship_that_takes_nobody_closer_to_safety_does_not_take_them():
+    """A vehicle serves only those its link brings closer to one of their own safe places."""
+    net = _quay([_ship("out", 1, 100, "1h"), _ship("back", 1, 100, "5m") | {"from": "quay", "to": "town"}])
+    result = _run(_scenario(net))
+    assert {link for _, link, _ in _sailings(result)} == {"out"}
+
+
+def test_vehicles_are_first_at_the_start_at_their_ready_time_and_people_wait_there():
+    net = _quay([_ship("ferry", 1, 100, "1h", ready="2h")])
+    result = _run(_scenario(net))
+    walked = [e.time for e in result.events if e.kind == Kind.cohort_departed and e.data["link"] == "to_quay"]
+    assert walked == [0.0] * 5  # they go to the quay at once, not when the ship is in
+    assert _sailings(result)[0][0] == 120.0
+    assert result.metrics["movement"]["moved"] == 100
+
+
+def test_routing_counts_the_wait_for_vehicles_not_yet_ready():
+    """A ferry ready in 2 h loses to a bridge walk of 1 h; at T+0 it would have been quicker."""
+    net = _quay([_ship("ferry", 1, 100, "10m", ready="2h")])
+    net["links"].append({"id": "bridge", "from": "quay", "to": "mainland", "time": "1h"})
+    result = _run(_scenario(net))
+    assert _sailings(result) == []
+    assert _sum(result, Kind.cohort_arrived, "mainland") == 100
+
+
+def test_a_vehicle_not_full_waits_up_to_max_wait_for_more_people():
+    """20 people reach the quay every 10 minutes; a ship of 100 that may wait 25 minutes leaves with
+    the first three groups, instead of with the first 20 alone."""
+    net = _quay([_ship("ferry", 1, 100, "1h", max_wait="25m")], walk={"per_hour": 120})
+    result = _run(_scenario(net))
+    assert _sailings(result)[:3] == [(35.0, "ferry", 20), (35.0, "ferry", 20), (35.0, "ferry", 20)]
+
+
+def test_a_waiting_vehicle_leaves_once_nobody_else_can_come():
+    net = _quay([_ship("ferry", 1, 500, "1h", max_wait="2h")], walk={"per_hour": 600})
+    result = _run(_scenario(net))
+    # 5 cohorts of 20 pass the path 2 minutes apart: the last is at the quay at 10 minutes, and the
+    # ship leaves then, not after its 2 hours of waiting.
+    assert {t for t, _, _ in _sailings(result)} == {10.0}
+    assert sum(n for _, _, n in _sailings(result)) == 100
+
+
+def test_a_waiting_vehicle_does_not_wait_for_people_who_stay_home():
+    """Half the islanders stay (compliance 0.5): the ship leaves once the other half is aboard."""
+    net = _quay([_ship("ferry", 1, 500, "1h", max_wait="2h")], walk={"per_hour": 600})
+    net["populations"][0]["turnout"] = {"compliance": "willing"}
+    result = _run(_scenario(net, state=[{"id": "willing", "initial": 0.5, "min": 0, "max": 1}]))
+    # 50 leave in 5 cohorts of 10, one a minute through the path: all at the quay at 5 minutes.
+    assert _sailings(result) == [(5.0, "ferry", 10)] * 5
+
+
+def test_people_wait_for_a_vehicle_in_the_queue_outside_its_links_hours():
+    """The ferry runs from 13:00 (T+0 is 12:00); those who chose it wait at the quay meanwhile, so the
+    boat that is in at 12:30 takes them instead of leaving them to wait for the ferry's hours."""
+    ferry = _ship("ferry", 1, 100, "10m") | {"hours": {"open": "13:00", "close": "20:00"}}
+    net = _quay([ferry, _ship("boat", 1, 100, "10m", ready="30m")], people=50, cohorts=1)
+    result = _run(_scenario(net))
+    assert _sailings(result) == [(30.0, "boat", 50)]

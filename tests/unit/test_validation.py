@@ -60,17 +60,21 @@ def test_verdict_says_which_way_the_model_misses(low, high, p5, p95, unit, expec
 @pytest.mark.parametrize("path", VALIDATION, ids=lambda p: p.stem)
 def test_every_block_is_sourced_or_assumed(path):
     scenario = load_scenario(path)
-    evacuation = scenario.evacuation
+    movement = scenario.movement
+    assert movement is not None and scenario.evacuation is None  # both cases run on the movement network
     blocks = [
         scenario.scenario,
         *scenario.agencies,
         *scenario.channels,
         *scenario.decisions,
-        *evacuation.municipalities,
-        *evacuation.islands,
-        *evacuation.hubs,
-        *evacuation.arrivals,
-        *evacuation.hosts,
+        *scenario.injects,
+        movement,
+        *movement.places,
+        *movement.links,
+        *(link.vehicles for link in movement.links if link.vehicles is not None),
+        *movement.areas,
+        *movement.populations,
+        *(population.turnout for population in movement.populations),
         *(effect for inject in scenario.injects for effect in inject.effects),
     ]
     missing = [getattr(b, "id", type(b).__name__) for b in blocks if not (b.source or b.assumption)]
@@ -79,18 +83,37 @@ def test_every_block_is_sourced_or_assumed(path):
 
 @pytest.mark.parametrize("path", VALIDATION, ids=lambda p: p.stem)
 def test_validation_scenario_validates(path, capsys):
-    assert main(["validate", str(path)]) == 0
+    assert main(["validate", "--strict", str(path)]) == 0
     assert "ok" in capsys.readouterr().out
 
 
-def test_island_without_airport_needs_ships_that_take_anyone(tmp_path, capsys):
-    """A sea-only island is valid when its ships carry everyone, and refused in one line when they would not."""
+def test_island_whose_people_cannot_reach_a_ship_is_refused_in_one_line(tmp_path, capsys):
+    """A sea-only island is refused at the population when its modes leave out the ships."""
     text = (ROOT / "scenarios" / "validation" / "kuchinoerabu_2015.yaml").read_text(encoding="utf-8")
+    changed = text.replace("      cohorts: 12\n", "      cohorts: 12\n      modes: [car]\n")
+    assert changed != text
     bad = tmp_path / "no_ships.yaml"
-    bad.write_text(text.replace("takes_anyone: true", "takes_anyone: false"), encoding="utf-8")
+    bad.write_text(changed, encoding="utf-8")
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "has no air hub (nor a sea hub with ships that take anyone)" in err
+    assert "population 'residents' has no route from 'kuchinoerabu_homes' to a safe place (miyanoura_port)" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_page_figures_come_from_the_movement_networks_sailings():
+    """The readers take departures by sea, not other links: the first ship, the count by a time, the last."""
+    import sim
+
+    script = _script()
+    result = sim.run(ROOT / "scenarios" / "validation" / "kuchinoerabu_2015.yaml", seed=1)
+    assert script.first_departure_hours(result) == pytest.approx(result.metrics["ferry_leaves_hours"], abs=1e-3)
+    assert script.clearance_hours(result) == pytest.approx(result.metrics["ferry_leaves_hours"], abs=1e-3)
+    assert script.last_arrival_hours(result) == pytest.approx(result.metrics["ferry_arrives_hours"], abs=1e-3)
+    assert script.left_by(script.first_departure_hours(result))(result) == 137
+    assert script.left_by(script.first_departure_hours(result) - 0.01)(result) == 0
+    # the drives to the port, all before the ferry leaves, are not departures from the island
+    drives = [e.time for e in result.events if e.data.get("link") == "to_honmura"]
+    assert drives and max(drives) < 60 * (script.first_departure_hours(result) - 0.01)
 
 
 @pytest.mark.parametrize("path", VALIDATION, ids=lambda p: p.stem)

@@ -43,7 +43,7 @@ class BriefingScreen(Screen):
                 yield Static(
                     Text(
                         f"Starts {meta.start:%Y-%m-%d %H:%M} (D+0 {meta.start:%H:%M}), runs up to "
-                        f"{meta.horizon / 1440:g} days.  Seed {self.seed}."
+                        f"{span_text(meta.horizon)}.  Seed {self.seed}."
                     ),
                     classes="dim",
                 )
@@ -89,3 +89,14 @@ class BriefingScreen(Screen):
         # keep the --role order first (the first is the initial role view)
         ordered = tuple(r for r in self.roles if r in chosen) + tuple(r for r in chosen if r not in self.roles)
         self.post_message(self.Started(ordered))
+
+
+def span_text(minutes: float) -> str:
+    """A scenario's horizon as a briefing reads it: `21 days`, `2 h`, `45 min` (a tsunami's
+    two hours are not `0.0833333 days`)."""
+    days = minutes / 1440
+    if days >= 1 and days == int(days):
+        return f"{int(days)} day{'s' if days != 1 else ''}"
+    if minutes >= 60:
+        return f"{minutes / 60:g} h"
+    return f"{minutes:g} min"

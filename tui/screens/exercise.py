@@ -32,6 +32,7 @@ from tui.session import FACILITATOR, Session, speed_label
 from tui.widgets.agency_board import AgencyBoard
 from tui.widgets.evacuation_board import EvacuationBoard
 from tui.widgets.event_log import EventLog
+from tui.widgets.movement_board import MovementBoard
 from tui.widgets.role_panel import RolePanel
 from tui.widgets.sim_clock import SimClock
 from tui.widgets.status_panel import StatusPanel
@@ -107,6 +108,7 @@ class ExerciseScreen(Screen):
                 with Vertical(id="evac-panel", classes="panel"):
                     yield StatusPanel(id="status")
                     yield EvacuationBoard(id="evacuation")
+                    yield MovementBoard(id="movement")
                 with Vertical(id="log-panel", classes="panel"):
                     yield EventLog(lambda e: describe(e, self.scenario), self.sim.clock.label, id="log")
         with Horizontal(id="role-view"):
@@ -128,6 +130,7 @@ class ExerciseScreen(Screen):
             self.query_one(f"#{ident}").border_title = title
         self.query_one("#log", EventLog).extend(self.sim.events)
         self.query_one(EvacuationBoard).track(self.scenario, self.sim.events)
+        self.query_one(MovementBoard).track(self.scenario, self.sim.events)
         self._apply_viewer()
         self._apply_size()
         self._refresh([])
@@ -168,6 +171,7 @@ class ExerciseScreen(Screen):
     def _refresh(self, events: list[SimEvent], view: WorldView | None = None) -> None:
         clock = self.query_one(SimClock)
         self.query_one(EvacuationBoard).extend(events)  # every new event, whichever view is shown
+        self.query_one(MovementBoard).extend(events)
         if view is None and self.busy:  # the worker owns the Simulation: touch only the clock line
             clock.speed = speed_label(self.session.speed)
             return
@@ -186,6 +190,7 @@ class ExerciseScreen(Screen):
             self.query_one(AgencyBoard).show(view.agencies, frozenset(humans))
             self.query_one(StatusPanel).show(self.scenario, view, label)
             self.query_one(EvacuationBoard).show(view.evacuation, view.now)
+            self.query_one(MovementBoard).show(view.now, label)
             self.query_one("#log", EventLog).extend(events)
         else:
             self.query_one("#log", EventLog).extend(events)  # kept current for switching back

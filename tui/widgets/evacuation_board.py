@@ -83,11 +83,11 @@ class EvacuationBoard(Vertical):
         super().__init__(**kwargs)
         self._hubs: frozenset[str] = frozenset()
         self._points: list[tuple[float, int]] = []
+        self._has_movement = False
+        """The scenario moves people on a movement network instead (the movement board shows them)."""
 
     def compose(self) -> ComposeResult:
-        yield Static(
-            "This scenario has no evacuation by air or sea; its own metrics are in the debrief.", id="evac-empty"
-        )
+        yield Static("This scenario moves nobody; its own metrics are in the debrief.", id="evac-empty")
         yield Static("", id="evac-rows")
         yield Static("", id="evac-total")
         yield Sparkline([0.0], id="evac-chart")
@@ -100,6 +100,8 @@ class EvacuationBoard(Vertical):
     def track(self, scenario: Scenario, events: Iterable[SimEvent]) -> None:
         """Start over from a run's whole event stream (on mount, and so after a resume)."""
         evacuation = scenario.evacuation
+        self._has_movement = scenario.movement is not None
+        self.display = evacuation is not None or not self._has_movement  # else the movement board speaks
         self._hubs = frozenset() if evacuation is None else frozenset(h.id for h in evacuation.hubs)
         self._points = list(lift_curve(scenario, events).points)
 
@@ -121,7 +123,7 @@ class EvacuationBoard(Vertical):
     # -- drawing ----------------------------------------------------------------------
     def show(self, evacuation: Any, now: float) -> None:
         items = municipalities(evacuation)
-        self.query_one("#evac-empty").display = not items
+        self.query_one("#evac-empty").display = not items and not self._has_movement
         self.query_one("#evac-total").display = bool(items)
         if not items:
             self.query_one("#evac-chart").display = False

@@ -23,16 +23,24 @@ def span_status(span: SpanView, label: Callable[[float], str]) -> Text:
 
 def state_value(variable: StateView) -> Text:
     """`0.75 share (0-1)`: the value now with its unit and bounds; all scenario text, so plain `Text`."""
-    parts = [f"{variable.value:g}"]
+    parts = [number_text(variable.value)]
     if variable.unit:
         parts.append(variable.unit)
     if variable.min is not None and variable.max is not None:
-        parts.append(f"({variable.min:g}-{variable.max:g})")
+        parts.append(f"({number_text(variable.min)}-{number_text(variable.max)})")
     elif variable.min is not None:
-        parts.append(f"(at least {variable.min:g})")
+        parts.append(f"(at least {number_text(variable.min)})")
     elif variable.max is not None:
-        parts.append(f"(at most {variable.max:g})")
+        parts.append(f"(at most {number_text(variable.max)})")
     return Text(" ".join(parts))
+
+
+def number_text(value: float) -> str:
+    """A state value as a facilitator reads it aloud: `4,740` people, `0.463` of a share, `12.5` t
+    (not `0.462891`): thousands grouped, at most three significant digits after a whole part."""
+    if value == int(value) or abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.3g}"
 
 
 VALUE_WIDTH = 30
