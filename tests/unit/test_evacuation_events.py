@@ -10,12 +10,16 @@ scheduled while nothing is due.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import simpy
 
+from sim.cli import main
 from sim.engine.release import Release, after_open_minutes, open_minutes
 from sim.events import Kind
+from sim.scenario.loader import load_scenario
+from sim.simulation import Simulation
 from tests.unit.test_evacuation import DAY, START, Run
 
 HOUR = 60.0
@@ -195,3 +199,36 @@ def test_voluntary_departures_only_from_municipalities_that_have_not_started():
     at_home = run.model.municipalities["ishigaki"].home.counts
     assert at_home[("ishigaki", "tourist")] == run.config.municipalities[0].tourists
     assert run.model.view().total.gone_home + run.model.view().total.in_transit > 0
+
+
+# -- the deprecated tick ---------------------------------------------------------------
+
+SEA_ONLY = Path(__file__).resolve().parents[1] / "data" / "sea_only_island.yaml"
+
+
+def with_tick(tmp_path: Path, tick: str) -> Path:
+    text = SEA_ONLY.read_text(encoding="utf-8").replace("evacuation:\n", f"evacuation:\n  tick: {tick}\n", 1)
+    path = tmp_path / f"tick_{tick}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_old_file_with_a_tick_still_validates_with_one_warning(tmp_path, capsys):
+    """`tick:` is accepted, and `validate` says at its line that it is ignored."""
+    path = with_tick(tmp_path, "10m")
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning:") == 1
+    assert f"{path}:11:" in err and "evacuation.tick is ignored" in err
+
+
+def test_the_tick_changes_nothing_in_a_run(tmp_path):
+    """The same seed gives the same events with any tick (or none): nothing reads it."""
+
+    def events(path: Path) -> list[tuple]:
+        result = Simulation(load_scenario(path), seed=3).run()
+        return [(e.time, str(e.kind), e.source, e.target, e.data) for e in result.events]
+
+    plain = events(SEA_ONLY)
+    assert events(with_tick(tmp_path, "1m")) == plain
+    assert events(with_tick(tmp_path, "1d")) == plain
