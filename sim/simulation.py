@@ -81,7 +81,6 @@ _PARTS = {
     "Network._transmit": "message retries on a channel (channels: latency, reliability, retry)",
     "Network._carry": "messages between agencies (channels, routing)",
     "Network._handle": "message handling at an agency (agencies: handling, staff, hours)",
-    "Evacuation._ticker": "the evacuation tick (evacuation.tick)",
     "Evacuation._aircraft": "evacuation flights (evacuation.hubs)",
     "Evacuation._vessel": "evacuation ships (evacuation.hubs)",
     "Evacuation._feeder": "feeder vehicles (evacuation.feeders)",
