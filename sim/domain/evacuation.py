@@ -1173,9 +1173,9 @@ class Evacuation:
         rate makes batches come less often, not smaller. Why 20: every batch wakes the ships
         and feeders waiting for people, and finer batches buy nothing measurable. Over seeds
         1-10 the default scenario finished at the same mean with batches of 10, 15, 20 and 30
-        minutes, and the historic cases' medians (docs/validation.md) are the same from 10 to
-        30; at 60 the first Izu Oshima ship leaves 20 minutes later. The default run takes
-        about 12 % longer with 10-minute batches, about 15 % less with 60-minute ones."""
+        minutes, and the Izu Oshima 1986 case as written for this model (30 seeds) kept its
+        medians from 10 to 30; at 60 its first ship left 20 minutes later. The default run
+        takes about 12 % longer with 10-minute batches, about 15 % less with 60-minute ones."""
         turnout = state.cfg.turnout
         return Release(
             self.env,
