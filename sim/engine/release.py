@@ -7,7 +7,7 @@ while nothing is left to move. `Release` instead works out when the next batch
 is due (the rate, the open minutes of the window, and what is already owed) and
 sleeps until then; anything that changes the rate or the supply calls
 `replan()`, which books what accrued at the old rate and plans again at once. So
-it costs one SimPy event per batch, one per window close with people owed, and
+it costs one SimPy event per batch, one per window close while people remain, and
 one per change, and none while it is held, shut or empty.
 """
 
