@@ -130,20 +130,25 @@ def test_nothing_is_scheduled_while_nobody_moves():
 
 
 def test_turnout_follows_a_compliance_change_at_once():
-    """Movement starts with compliance held at 0; when it is restored 30 minutes later the
-    first people leave home one batch (20 minutes) after that, not at a next tick on the hour."""
+    """Movement starts at 08:00, inside every municipality's turnout hours; at 08:10, a third
+    of the way to the first batch (30 minutes' turnout), compliance triples, so the batch is
+    due 6 2/3 minutes later, at 08:16:40, not at a next tick on the hour."""
     run = Run()
-    run.model.set_compliance(0.0, 30.0)
+    run.env.run(until=START + 120)
     run.start()
-    run.env.run(until=START + 49)
+    run.env.run(until=START + 130)
+    run.model.set_compliance(3.0, None)
+    run.env.run(until=START + 136.6)
     assert left_home(run) == 0
-    run.env.run(until=START + 51)
-    assert left_home(run) > 0
+    run.env.run(until=START + 136.7)
+    assert left_home(run) == sum(math.ceil(m.turnout.per_hour / 2) for m in run.config.municipalities)
 
 
 def test_a_movement_stop_holds_turnout_and_a_start_resumes_it_at_once():
-    """`movement: stop` for two hours: nobody leaves home meanwhile; a batch (20 minutes) after
-    it ends people leave again (the end of a stop re-plans, nothing waits for a step)."""
+    """`movement: stop` for two hours: nobody leaves home meanwhile; within a batch's time (30
+    minutes) after it ends people leave again (the end of a stop re-plans, nothing waits for a
+    step): the outer islands at once with the batch they owed when it began, the others 30
+    minutes on, at most one batch each (the stop accrued nothing)."""
     run = Run()
     run.start()
     run.env.run(until=START + 60)
@@ -151,8 +156,9 @@ def test_a_movement_stop_holds_turnout_and_a_start_resumes_it_at_once():
     before = left_home(run)
     run.env.run(until=START + 180)
     assert left_home(run) == before
-    run.env.run(until=START + 201)
-    assert left_home(run) > before
+    run.env.run(until=START + 209)
+    batches = sum(math.ceil(m.turnout.per_hour / 2) for m in run.config.municipalities)
+    assert before < left_home(run) <= before + batches
 
 
 def test_landed_people_reach_their_host_after_the_transfer_time_exactly():
