@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.analysis import ratings
+from sim.analysis.areas import AreaProgress, area_progress
 from sim.analysis.curves import lift_curve
 from sim.analysis.deliberation import Deliberation, duration, human_deliberations
 from sim.analysis.explain import ExplainError, Explanation, critical_path_figure, duration_text, explain
@@ -142,6 +143,8 @@ class Aar:
     """Where the hours of the headline time metric went (`sim.analysis.explain`), None if nothing to explain."""
     deliberations: list[Deliberation] = field(default_factory=list)
     """Each decision a person took, timed (`sim.analysis.deliberation`, as the console debrief shows it)."""
+    areas: list[AreaProgress] = field(default_factory=list)
+    """Each danger area of a movement network at the end of the record (`sim.analysis.areas`); none without one."""
 
     def label(self, minutes: float | None) -> str:
         """`D+1 06:00` (calendar day of T+0 is D+0), as the console shows time."""
@@ -325,7 +328,7 @@ def build_aar(
     said = [i.payload for i in inputs if getattr(i, "kind", None) == "message"]
     messages = {f"msg{n}": payload for n, payload in enumerate(said, 1)}
     place_names = _area_names(scenario)
-    started: dict[tuple[str, str], tuple[int, int]] = {}  # (time label, area) -> (its timeline row, people)
+    merged: dict[tuple[str, str, str], tuple[int, int, int]] = {}  # rows of an area in a minute, see `_area_row`
     for event in events:
         kind = str(event.kind)
         message = messages.get(str(event.data.get("fact"))) if kind == "message_sent" else None
@@ -360,13 +363,13 @@ def build_aar(
             )
         elif kind == "note_added":
             timeline.append((event.time, "note", str(event.data.get("text", "")), event.source))
-        elif kind == "movement_started":
-            _movement_started(timeline, started, event, place_names, _label(meta.start, event.time))
+        elif kind in ("movement_started", "people_exposed"):
+            _area_row(timeline, merged, event, place_names, _label(meta.start, event.time))
         elif kind == "evacuation_completed":
             timeline.append((event.time, "movement", _completed_text(event.data), "-"))
 
     # people start to move because of what happened that minute: the inject or decision reads first
-    timeline.sort(key=lambda row: (math.floor(row[0]), row[1] == "movement"))
+    timeline.sort(key=lambda row: (math.floor(row[0]), row[1] in ("movement", "danger")))
 
     aar = Aar(
         title=meta.title,
@@ -388,6 +391,7 @@ def build_aar(
         series=_series(scenario, events),
         scenario_rows=scenario_metric_rows(scenario, metrics),
         critical_path=_critical_path(scenario, events),
+        areas=area_progress(scenario, events),
         deliberations=human_deliberations(
             scenario, events, inputs, late_factor=late_factor, label=lambda t: _label(meta.start, t)
         ),
@@ -415,30 +419,36 @@ def _area_names(scenario: Scenario) -> dict[str, str]:
     return names
 
 
-def _movement_started(
+def _area_row(
     timeline: list[tuple[float, str, str, str]],
-    started: dict[tuple[str, str], tuple[int, int]],
+    merged: dict[tuple[str, str, str], tuple[int, int, int]],
     event: SimEvent,
     names: Mapping[str, str],
     when: str,
 ) -> None:
-    """One timeline row per area and minute: `Saga harbour district: 2,508 people start to move`.
+    """One timeline row per area, kind and minute: `Saga harbour district: 2,508 people start to move`,
+    `Saga harbour district: the danger arrives; 2,496 people caught (378 still at home)`.
 
-    Each population of an area emits its own `movement_started`; rows of the same area in the
-    same minute are merged, their people added up (`started`: (minute, area) -> (row, people))."""
-    area = str(event.source)
-    people = int(event.data.get("people") or 0)
-    row, before = started.get((when, area), (len(timeline), 0))
-    text = _start_text(names.get(area, area), before + people)
-    if row == len(timeline):
-        timeline.append((event.time, "movement", text, "-"))
+    Each population of an area has its own `movement_started` and `people_exposed`; rows of the same
+    area in the same minute are merged, their people added up (`merged`: (minute, kind, area) ->
+    (its timeline row, people, people still at home))."""
+    kind = str(event.kind)
+    area = str(event.source if kind == "movement_started" else event.target)
+    key = (when, kind, area)
+    row, people, at_home = merged.get(key, (len(timeline), 0, 0))
+    people += int(event.data.get("people") or 0)
+    at_home += int(event.data.get("at_home") or 0)
+    name = names.get(area, area)
+    if kind == "movement_started":
+        text, label = f"{name}: {people:,} people start to move", "movement"
     else:
-        timeline[row] = (timeline[row][0], "movement", text, "-")
-    started[(when, area)] = (row, before + people)
-
-
-def _start_text(area: str, people: int) -> str:
-    return f"{area}: {people:,} people start to move"
+        home = f" ({at_home:,} still at home)" if at_home else ""
+        text, label = f"{name}: the danger arrives; {people:,} people caught{home}", "danger"
+    if row == len(timeline):
+        timeline.append((event.time, label, text, "-"))
+    else:
+        timeline[row] = (timeline[row][0], label, text, "-")
+    merged[key] = (row, people, at_home)
 
 
 def _completed_text(data: Mapping[str, Any]) -> str:
@@ -668,6 +678,26 @@ def _overview(aar: Aar) -> list[tuple[str, str]]:
     return lines
 
 
+AREA_HEADING = "People by area"
+AREA_HEADERS = ("Area", "People", "Safe", "Caught by the danger", "Still in danger", "Danger arrived")
+
+
+def _area_cells(aar: Aar) -> list[tuple[str, ...]]:
+    """Each danger area of the movement network: its people, how many were safe, caught or still in
+    danger at the end of the record, and when the danger came (safe + caught + in danger = people)."""
+    return [
+        (
+            area.title,
+            f"{area.population:,}",
+            f"{area.safe:,}",
+            f"{area.exposed:,}",
+            f"{area.in_danger:,}",
+            aar.label(area.deadline) if area.reached and area.deadline is not None else "not by the end of play",
+        )
+        for area in aar.areas
+    ]
+
+
 def _key_metrics(aar: Aar) -> list[tuple[str, str]]:
     m = aar.metrics
     evac = m.get("evacuation") or {}
@@ -792,6 +822,11 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
         + "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _key_metrics(aar))
         + "</table>"
     )
+    if aar.areas:
+        out.append(f"<h3>{AREA_HEADING}</h3>")
+        out.append('<table id="areas"><tr>' + "".join(f"<th>{h}</th>" for h in AREA_HEADERS) + "</tr>")
+        out += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>" for cells in _area_cells(aar)]
+        out.append("</table>")
     if "evacuation_curve" not in plots and (aar.metrics.get("evacuation") or {}).get("population") is not None:
         out.append('<p class="small">No evacuation curve: no one was carried off the islands in this record.</p>')
     for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
@@ -939,6 +974,10 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     out += ["", "## 6. Metrics and plots", "", "| Metric | Value |", "|---|---|"]
     out += [f"| {_md(k)} | {_md(v)} |" for k, v in _key_metrics(aar)]
     out.append("")
+    if aar.areas:
+        out += [f"### {AREA_HEADING}", "", "| " + " | ".join(AREA_HEADERS) + " |", "|---" * len(AREA_HEADERS) + "|"]
+        out += ["| " + " | ".join(_md(c) for c in cells) + " |" for cells in _area_cells(aar)]
+        out.append("")
     for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
         if name in plots:
             out += [f"![{_PLOT_TITLES[name]}](data:image/png;base64,{plots[name]})", ""]

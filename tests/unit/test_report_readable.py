@@ -158,3 +158,32 @@ def test_sakishima_keeps_its_hours_and_names_its_municipalities(sakishima):
     for event in started:
         assert f"{names[event.source]}: {int(event.data['people']):,} people start to move" in movement
     assert metric_text("time", 30.5) == "30.5 h"
+
+
+def test_the_danger_reaching_an_area_is_on_the_timeline_and_in_the_area_table(tsunami):
+    """When the wave reaches an area the timeline says how many it caught (one row per area), and
+    section 6 tallies each area: people, safe, caught, still in danger, as the event stream says."""
+    sim, aar, html = tsunami
+    titles = {a.id: a.title for a in sim.scenario.movement.areas}
+    caught: dict[str, int] = {}
+    home: dict[str, int] = {}
+    safe: dict[str, int] = {}
+    area_of = {p.id: p.area for p in sim.scenario.movement.populations}
+    for event in sim.events:
+        if str(event.kind) == "people_exposed":
+            caught[event.target] = caught.get(event.target, 0) + int(event.data["people"])
+            home[event.target] = home.get(event.target, 0) + int(event.data["at_home"])
+        elif str(event.kind) == "cohort_arrived":
+            area = event.data.get("area") or area_of[event.source]
+            safe[area] = safe.get(area, 0) + int(event.data["people"])
+    danger = [what for _, kind, what, _ in aar.timeline if kind == "danger"]
+    assert danger == [
+        f"{titles[a]}: the danger arrives; {n:,} people caught ({home[a]:,} still at home)" for a, n in caught.items()
+    ]
+    people = {a: sum(p.people for p in sim.scenario.movement.populations if p.area == a) for a in titles}
+    table = html[html.index('<table id="areas">') :]
+    table = table[: table.index("</table>")]
+    for area, title in titles.items():
+        left = people[area] - safe.get(area, 0) - caught.get(area, 0)
+        cells = [title, f"{people[area]:,}", f"{safe.get(area, 0):,}", f"{caught.get(area, 0):,}", f"{left:,}"]
+        assert "<tr>" + "".join(f"<td>{c}</td>" for c in cells) in table
