@@ -71,3 +71,18 @@ async def test_tsunami_debrief_reads_in_minutes_and_words_metrics_by_kind():
         assert f"(within {minutes(decision.expected_within)})" in rows
         assert minutes(taken[decision.id]) in rows
     assert " 0.1 h" not in rows and " 0.1 h" not in flat
+
+
+def test_a_critical_path_of_minutes_has_a_chart_in_minutes():
+    """The debrief's text Gantt of the tsunami spans minutes: its header says so, not '0 .. 0 h'."""
+    from sim.scenario.loader import load_scenario
+    from sim.simulation import Simulation
+    from tui.screens.debrief import critical_path
+
+    sim = Simulation(load_scenario(bundled_dir() / "tsunami.yaml"), seed=1)
+    sim.run()
+    headline, table, _ = critical_path(sim)
+    assert table is not None
+    header = str(table.columns[2].header)
+    assert header.endswith(" min after T+0") and " h " not in header
+    assert headline.split(": ")[-1].split(";")[0].endswith(" min")
