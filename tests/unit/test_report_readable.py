@@ -187,3 +187,21 @@ def test_the_danger_reaching_an_area_is_on_the_timeline_and_in_the_area_table(ts
         left = people[area] - safe.get(area, 0) - caught.get(area, 0)
         cells = [title, f"{people[area]:,}", f"{safe.get(area, 0):,}", f"{caught.get(area, 0):,}", f"{left:,}"]
         assert "<tr>" + "".join(f"<td>{c}</td>" for c in cells) in table
+
+
+@pytest.mark.parametrize(
+    "waited, within, reason",
+    [
+        (3.7, 3.0, "late (3.7 min > 3 min)"),
+        (2.5, 3.0, "done on time (2.5 min <= 3 min)"),
+        (588.0, 360.0, "late (9.8 h > 6.0 h)"),
+        (30.0, 120.0, "done on time (30 min <= 2.0 h)"),
+        (362.0, 360.0, "late by 2 min (6.0 h > 6.0 h)"),
+        (50.0, 20.0, "very late (50 min > 2 x 20 min)"),
+    ],
+)
+def test_rating_reasons_word_times_at_their_scale(waited, within, reason):
+    """Minutes for minutes, hours for hours; two times that read the same say by how much it was late."""
+    from sim.analysis.ratings import rate_decision
+
+    assert rate_decision("taken", waited, within).reason == reason
