@@ -37,6 +37,7 @@ from itertools import pairwise
 from typing import Any
 
 from sim.events import Kind, SimEvent
+from sim.text import duration_text  # re-exported: `sim.analysis.explain.duration_text` is the one formatter
 
 CALENDAR_WORDS = ("regular", "calendar", "scheduled meeting", "next meeting")
 """A delay mode whose label has one of these is waiting for a meeting, not deliberating."""
@@ -90,14 +91,6 @@ def _totals(segments: Sequence[Segment], field: str) -> list[tuple[str, float]]:
     for s in segments:
         totals[getattr(s, field)] = totals.get(getattr(s, field), 0.0) + s.hours
     return sorted(((k, round(v, 4)) for k, v in totals.items()), key=lambda kv: (-kv[1], kv[0]))
-
-
-def duration_text(hours: float | None) -> str:
-    """Hours as people read them on a chart: minutes below one hour (a tsunami's path is minutes
-    long), else hours with one decimal."""
-    if hours is None:
-        return "-"
-    return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h"
 
 
 class ExplainError(ValueError):

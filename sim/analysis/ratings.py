@@ -27,6 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sim.text import duration_text
+
 if TYPE_CHECKING:
     from sim.events import SimEvent
     from sim.scenario.schema import Scenario
@@ -90,10 +92,6 @@ class DecisionOutcome:
     rating: Rating
 
 
-def _h(minutes: float | None) -> str:
-    return "-" if minutes is None else f"{minutes / 60:.1f} h"
-
-
 def holding_options(scenario: Scenario, decision_id: str) -> frozenset[str]:
     """Options of a decision that nothing depending on it accepts (it stops the chain there).
 
@@ -140,11 +138,14 @@ def rate_decision(
     if status == "taken":
         if expected_within is None or waited is None:
             return Rating("P", "done (no time standard)")
+        took, standard = duration_text(waited / 60), duration_text(expected_within / 60)
         if waited <= expected_within:
-            return Rating("P", f"done on time ({_h(waited)} <= {_h(expected_within)})")
+            return Rating("P", f"done on time ({took} <= {standard})")
         if waited <= late_factor * expected_within:
-            return Rating("S", f"late ({_h(waited)} > {_h(expected_within)})")
-        return Rating("M", f"very late ({_h(waited)} > {late_factor:g} x {_h(expected_within)})")
+            # two durations that read the same (`6.0 h > 6.0 h`) say by how much
+            by = f" by {duration_text((waited - expected_within) / 60)}" if took == standard else ""
+            return Rating("S", f"late{by} ({took} > {standard})")
+        return Rating("M", f"very late ({took} > {late_factor:g} x {standard})")
     if status == "pending":
         return Rating("U", "not done: came up, never answered")
     if status == "skipped":

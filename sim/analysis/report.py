@@ -37,6 +37,7 @@ import base64
 import csv
 import html
 import io
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,11 +46,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.analysis import ratings
+from sim.analysis.areas import AreaProgress, area_progress
 from sim.analysis.curves import lift_curve
 from sim.analysis.deliberation import Deliberation, duration, human_deliberations
 from sim.analysis.explain import ExplainError, Explanation, critical_path_figure, duration_text, explain
 from sim.files import write_atomic
-from sim.text import markdown_safe, spreadsheet_safe
+from sim.text import markdown_safe, metric_text, objective_text, spreadsheet_safe
 
 if TYPE_CHECKING:
     from sim.events import SimEvent
@@ -66,6 +68,7 @@ __all__ = [
     "rate_decision",
     "render_html",
     "render_markdown",
+    "scenario_metric_rows",
     "write_report",
 ]
 
@@ -140,6 +143,8 @@ class Aar:
     """Where the hours of the headline time metric went (`sim.analysis.explain`), None if nothing to explain."""
     deliberations: list[Deliberation] = field(default_factory=list)
     """Each decision a person took, timed (`sim.analysis.deliberation`, as the console debrief shows it)."""
+    areas: list[AreaProgress] = field(default_factory=list)
+    """Each danger area of a movement network at the end of the record (`sim.analysis.areas`); none without one."""
 
     def label(self, minutes: float | None) -> str:
         """`D+1 06:00` (calendar day of T+0 is D+0), as the console shows time."""
@@ -178,10 +183,6 @@ def rate_decision(
     """P/S/M/U and the reason, from a decision's outcome and timing (minutes); see `sim.analysis.ratings`."""
     rated = ratings.rate_decision(status, waited, expected_within, late_factor)
     return rated.value, rated.reason
-
-
-def _h(minutes: float | None) -> str:
-    return "-" if minutes is None else f"{minutes / 60:.1f} h"
 
 
 def _worst(ratings: Iterable[Rating]) -> Rating:
@@ -239,9 +240,7 @@ def build_aar(
             DEFAULT_CAPABILITY,
         )
         if status == "taken" and result.taken is not None:
-            actual = (
-                f"{result.label} at {_label(meta.start, result.taken)}, {_h(waited)} after it came up ({result.by})"
-            )
+            actual = f"{result.label} at {_label(meta.start, result.taken)}, {duration(waited)} after it came up ({result.by})"
         elif status == "pending" and result.came_up is not None:
             actual = f"came up at {_label(meta.start, result.came_up)}; no answer by {_label(meta.start, end)}"
         elif status == "skipped":
@@ -250,7 +249,7 @@ def build_aar(
             actual = "never came up"
         expected = decision.expected or ""
         if decision.expected_within is not None:
-            expected = (expected + " " if expected else "") + f"(within {_h(decision.expected_within)})"
+            expected = (expected + " " if expected else "") + f"(within {duration(decision.expected_within)})"
         decision_rows[decision.id] = Row(
             "decision",
             decision.id,
@@ -328,6 +327,8 @@ def build_aar(
     # Players' messages between roles (`Simulation.message`): ids msg1, msg2, ... in input order.
     said = [i.payload for i in inputs if getattr(i, "kind", None) == "message"]
     messages = {f"msg{n}": payload for n, payload in enumerate(said, 1)}
+    place_names = _area_names(scenario)
+    merged: dict[tuple[str, str, str], tuple[int, int, int]] = {}  # rows of an area in a minute, see `_area_row`
     for event in events:
         kind = str(event.kind)
         message = messages.get(str(event.data.get("fact"))) if kind == "message_sent" else None
@@ -362,8 +363,13 @@ def build_aar(
             )
         elif kind == "note_added":
             timeline.append((event.time, "note", str(event.data.get("text", "")), event.source))
-        elif kind in ("movement_started", "evacuation_completed"):
-            timeline.append((event.time, kind.replace("_", " "), event.target or event.source, event.source))
+        elif kind in ("movement_started", "people_exposed"):
+            _area_row(timeline, merged, event, place_names, _label(meta.start, event.time))
+        elif kind == "evacuation_completed":
+            timeline.append((event.time, "movement", _completed_text(event.data), "-"))
+
+    # people start to move because of what happened that minute: the inject or decision reads first
+    timeline.sort(key=lambda row: (math.floor(row[0]), row[1] in ("movement", "danger")))
 
     aar = Aar(
         title=meta.title,
@@ -383,8 +389,9 @@ def build_aar(
         end=end,
         agency_names=names,
         series=_series(scenario, events),
-        scenario_rows=_scenario_rows(scenario, metrics),
+        scenario_rows=scenario_metric_rows(scenario, metrics),
         critical_path=_critical_path(scenario, events),
+        areas=area_progress(scenario, events),
         deliberations=human_deliberations(
             scenario, events, inputs, late_factor=late_factor, label=lambda t: _label(meta.start, t)
         ),
@@ -396,6 +403,60 @@ def build_aar(
 def _label(start: datetime, minutes: float) -> str:
     when = start + timedelta(minutes=minutes)
     return f"D+{(when.date() - start.date()).days} {when:%H:%M}"
+
+
+def _area_names(scenario: Scenario) -> dict[str, str]:
+    """How each area whose people move reads: a movement network area's title, or an island model
+    municipality's name (ids without either stay ids)."""
+    names: dict[str, str] = {}
+    evacuation = getattr(scenario, "evacuation", None)
+    for municipality in getattr(evacuation, "municipalities", None) or []:
+        names[municipality.id] = municipality.name
+    movement = getattr(scenario, "movement", None)
+    for area in getattr(movement, "areas", None) or []:
+        if area.title:
+            names[area.id] = area.title
+    return names
+
+
+def _area_row(
+    timeline: list[tuple[float, str, str, str]],
+    merged: dict[tuple[str, str, str], tuple[int, int, int]],
+    event: SimEvent,
+    names: Mapping[str, str],
+    when: str,
+) -> None:
+    """One timeline row per area, kind and minute: `Saga harbour district: 2,508 people start to move`,
+    `Saga harbour district: the danger arrives; 2,496 people caught (378 still at home)`.
+
+    Each population of an area has its own `movement_started` and `people_exposed`; rows of the same
+    area in the same minute are merged, their people added up (`merged`: (minute, kind, area) ->
+    (its timeline row, people, people still at home))."""
+    kind = str(event.kind)
+    area = str(event.source if kind == "movement_started" else event.target)
+    key = (when, kind, area)
+    row, people, at_home = merged.get(key, (len(timeline), 0, 0))
+    people += int(event.data.get("people") or 0)
+    at_home += int(event.data.get("at_home") or 0)
+    name = names.get(area, area)
+    if kind == "movement_started":
+        text, label = f"{name}: {people:,} people start to move", "movement"
+    else:
+        home = f" ({at_home:,} still at home)" if at_home else ""
+        text, label = f"{name}: the danger arrives; {people:,} people caught{home}", "danger"
+    if row == len(timeline):
+        timeline.append((event.time, label, text, "-"))
+    else:
+        timeline[row] = (timeline[row][0], label, text, "-")
+    merged[key] = (row, people, at_home)
+
+
+def _completed_text(data: Mapping[str, Any]) -> str:
+    """`Evacuation complete: 52,150 people moved, 165.6 h after movement started`."""
+    text = f"Evacuation complete: {int(data.get('people') or 0):,} people moved"
+    if data.get("hours") is not None:
+        text += f", {metric_text('span', float(data['hours']))} after movement started"
+    return text
 
 
 def _critical_path(scenario: Scenario, events: Sequence[SimEvent]) -> Explanation | None:
@@ -432,9 +493,11 @@ def _plan(aar: Aar) -> list[PlanItem]:
                     f"authority to decide by telephone or circulated document."
                 )
             else:
-                issue = f"'{row.title}' took {_h(row.waited)} against an expected {_h(row.expected_within)}."
+                issue = (
+                    f"'{row.title}' took {duration(row.waited)} against an expected {duration(row.expected_within)}."
+                )
                 action = (
-                    f"Shorten the time to decide '{row.id}' below {_h(row.expected_within)}: standing "
+                    f"Shorten the time to decide '{row.id}' below {duration(row.expected_within)}: standing "
                     f"procedure, delegated authority or a pre-agreed trigger at {owner}."
                 )
         else:
@@ -465,16 +528,17 @@ def _figures(aar: Aar) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     use_figure_fonts()
     plt.rcParams.update({"font.size": 9, "svg.fonttype": "none", "axes.spines.top": False, "axes.spines.right": False})
+    per, unit = _axis_unit(aar)
     timed = [r for r in aar.rows if r.kind == "decision" and r.came_up is not None]
     if timed:
         timed = sorted(timed, key=lambda r: r.came_up or 0.0)
         fig, ax = plt.subplots(figsize=(8.5, 0.32 * len(timed) + 1.3))
         for y, row in enumerate(timed):
-            start = (row.came_up or 0.0) / 60
-            stop = (row.taken if row.taken is not None else aar.end) / 60
+            start = (row.came_up or 0.0) / per
+            stop = (row.taken if row.taken is not None else aar.end) / per
             ax.barh(
                 y,
-                max(stop - start, 0.05),
+                max(stop - start, 3.0 / per),
                 left=start,
                 color=_COLOURS[row.rating],
                 height=0.6,
@@ -482,44 +546,69 @@ def _figures(aar: Aar) -> dict[str, Any]:
                 edgecolor="white",
             )
             if row.expected_within is not None:
-                ax.plot([start + row.expected_within / 60] * 2, [y - 0.4, y + 0.4], color="black", lw=1.2)
+                ax.plot([start + row.expected_within / per] * 2, [y - 0.4, y + 0.4], color="black", lw=1.2)
         ax.set_yticks(range(len(timed)), [r.id for r in timed])
         ax.invert_yaxis()
-        ax.set_xlabel("hours after T+0 (bar: came up -> answered; tick: expected by)")
+        ax.set_xlabel(f"{unit} after T+0 (bar: came up -> answered; tick: expected by)")
         ax.set_title("Decision timeline")
         fig.tight_layout()
         figures["decision_timeline"] = fig
 
         fig, ax = plt.subplots(figsize=(8.5, 0.32 * len(timed) + 1.3))
         for y, row in enumerate(timed):
-            waited = (row.waited if row.waited is not None else aar.end - (row.came_up or 0.0)) / 60
-            ax.barh(y, waited, color=_COLOURS[row.rating], height=0.6)
+            waited = row.waited if row.waited is not None else aar.end - (row.came_up or 0.0)
+            ax.barh(y, waited / per, color=_COLOURS[row.rating], height=0.6)
             if row.expected_within is not None:
-                ax.plot([row.expected_within / 60] * 2, [y - 0.4, y + 0.4], color="black", lw=1.2)
-            ax.text(waited, y, f" {waited:.1f} h {row.rating}", va="center", fontsize=8)
+                ax.plot([row.expected_within / per] * 2, [y - 0.4, y + 0.4], color="black", lw=1.2)
+            ax.text(waited / per, y, f" {duration(waited)} {row.rating}", va="center", fontsize=8)
         ax.set_yticks(range(len(timed)), [r.id for r in timed])
         ax.invert_yaxis()
-        ax.set_xlabel("hours from coming up to the answer (tick: expected within)")
+        ax.set_xlabel(f"{unit} from coming up to the answer (tick: expected within)")
         ax.set_title("Decision latencies")
         fig.tight_layout()
         figures["decision_latencies"] = fig
     if aar.series:
         fig, ax = plt.subplots(figsize=(8.5, 3.2))
         xs, ys = zip(*aar.series, strict=True)
-        ax.step(xs, ys, where="post", color="#1f3a5f", label="carried off by the evacuation lift")
+        ax.step(
+            [x * 60 / per for x in xs], ys, where="post", color="#1f3a5f", label="carried off by the evacuation lift"
+        )
         evac = aar.metrics.get("evacuation") or {}
         population = evac.get("population")
         if population:
             ax.axhline(population, color="#9e9e9e", ls="--", lw=1, label=f"population {population:,}")
         ax.legend(loc="lower right", fontsize=8, frameon=False)
-        ax.set_xlabel("hours after T+0")
+        ax.set_xlabel(f"{unit} after T+0")
         ax.set_ylabel("people off the islands")
         ax.set_title("Evacuation curve")
         fig.tight_layout()
         figures["evacuation_curve"] = fig
     if aar.critical_path is not None and aar.critical_path.segments:
-        figures["critical_path"] = critical_path_figure(aar.critical_path, aar.title)
+        figure = critical_path_figure(aar.critical_path, aar.title)
+        if per == 1.0:
+            _hours_axis_in_minutes(figure.axes[0])
+        figures["critical_path"] = figure
     return figures
+
+
+def _hours_axis_in_minutes(ax) -> None:
+    """Relabel an x axis drawn in hours (`critical_path_figure`) in whole minutes, for a short play."""
+    from matplotlib.ticker import MaxNLocator
+
+    low, high = ax.get_xlim()
+    ticks = [t for t in MaxNLocator(nbins=8, steps=[1, 2, 5, 10]).tick_values(low * 60, high * 60) if t >= low * 60]
+    ax.set_xticks([t / 60 for t in ticks], [f"{t:g}" for t in ticks])
+    ax.set_xlim(low, high)
+    ax.set_xlabel(ax.get_xlabel().replace("hours", "minutes"))
+
+
+MINUTES_AXIS_BELOW = 180.0
+"""Plays shorter than this many scenario minutes (a tsunami's two hours) get time axes in minutes."""
+
+
+def _axis_unit(aar: Aar) -> tuple[float, str]:
+    """(scenario minutes per axis unit, its name): minutes for a play under three hours, else hours."""
+    return (1.0, "minutes") if aar.end < MINUTES_AXIS_BELOW else (60.0, "hours")
 
 
 def _plots(aar: Aar, fmt: str) -> dict[str, str]:
@@ -576,7 +665,7 @@ def _overview(aar: Aar) -> list[tuple[str, str]]:
         ("Scenario", aar.scenario_id),
         ("Scope", aar.description),
         ("STARTEX (T+0)", aar.start.strftime("%Y-%m-%d %H:%M %z")),
-        ("Play reached", f"{aar.label(aar.end)} ({aar.end / 60:.1f} h of scenario time)"),
+        ("Play reached", f"{aar.label(aar.end)} ({duration(aar.end)} of scenario time)"),
         ("Seed", str(aar.seed)),
         ("Reforms", ", ".join(aar.reforms) or "none (baseline)"),
         (
@@ -589,6 +678,26 @@ def _overview(aar: Aar) -> list[tuple[str, str]]:
     return lines
 
 
+AREA_HEADING = "People by area"
+AREA_HEADERS = ("Area", "People", "Safe", "Caught by the danger", "Still in danger", "Danger arrived")
+
+
+def _area_cells(aar: Aar) -> list[tuple[str, ...]]:
+    """Each danger area of the movement network: its people, how many were safe, caught or still in
+    danger at the end of the record, and when the danger came (safe + caught + in danger = people)."""
+    return [
+        (
+            area.title,
+            f"{area.population:,}",
+            f"{area.safe:,}",
+            f"{area.exposed:,}",
+            f"{area.in_danger:,}",
+            aar.label(area.deadline) if area.reached and area.deadline is not None else "not by the end of play",
+        )
+        for area in aar.areas
+    ]
+
+
 def _key_metrics(aar: Aar) -> list[tuple[str, str]]:
     m = aar.metrics
     evac = m.get("evacuation") or {}
@@ -596,9 +705,9 @@ def _key_metrics(aar: Aar) -> list[tuple[str, str]]:
     if evac.get("population") is not None:
         rows += [
             ("Evacuated", f"{evac.get('evacuated'):,} of {evac.get('population'):,}"),
-            ("Movement start (after T+0)", _hh(evac.get("start_hours"))),
-            ("Evacuation completion (after movement start)", _hh(evac.get("completion_hours"))),
-            ("Last host arrival (after movement start)", _hh(evac.get("arrival_hours"))),
+            ("Movement start (after T+0)", metric_text("time", evac.get("start_hours"))),
+            ("Evacuation completion (after movement start)", metric_text("span", evac.get("completion_hours"))),
+            ("Last host arrival (after movement start)", metric_text("span", evac.get("arrival_hours"))),
         ]
     rows += aar.scenario_rows
     rated = [r.rating for r in aar.rows if r.rating]
@@ -606,27 +715,20 @@ def _key_metrics(aar: Aar) -> list[tuple[str, str]]:
     return rows
 
 
-def _scenario_rows(scenario: Scenario, metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The scenario's `metrics:` by title and its `objectives:` as met / not met, from the run's metrics."""
+def scenario_metric_rows(scenario: Scenario, metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The scenario's `metrics:` by title, each worded by its kind (`sim.text.metric_text`: `11 min`,
+    `4,891`, `yes`, `0.522`), and its `objectives:` as met / not met with the metric's title, value and
+    target (`sim.text.objective_text`), from the run's metrics. The console debrief shows the same rows."""
     rows = []
     for metric in scenario.metrics:
-        value = metrics.get(metric.id)
-        text = "did not happen" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
-        rows.append((metric.title or metric.id, text))
+        rows.append((metric.title or metric.id, metric_text(metric.kind, metrics.get(metric.id))))
     results = metrics.get("objectives") or {}
+    by_id = {m.id: m for m in scenario.metrics}
     for objective in scenario.objectives:
-        target = " and ".join(
-            f"{word} {bound:g}"
-            for word, bound in (("at least", objective.at_least), ("at most", objective.at_most))
-            if bound is not None
-        )
-        met = {1: "met", 0: "not met"}.get(results.get(objective.id), "not measured (its metric did not happen)")
-        rows.append((f"Objective: {objective.title or objective.id}", f"{met} ({objective.metric} {target})"))
+        metric = by_id.get(objective.metric)
+        text = objective_text(objective, metric, metrics.get(objective.metric), results.get(objective.id))
+        rows.append((f"Objective: {objective.title or objective.id}", text))
     return rows
-
-
-def _hh(value: float | None) -> str:
-    return "did not happen" if value is None else f"{value:.1f} h"
 
 
 _CSS = """
@@ -720,6 +822,11 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
         + "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _key_metrics(aar))
         + "</table>"
     )
+    if aar.areas:
+        out.append(f"<h3>{AREA_HEADING}</h3>")
+        out.append('<table id="areas"><tr>' + "".join(f"<th>{h}</th>" for h in AREA_HEADERS) + "</tr>")
+        out += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>" for cells in _area_cells(aar)]
+        out.append("</table>")
     if "evacuation_curve" not in plots and (aar.metrics.get("evacuation") or {}).get("population") is not None:
         out.append('<p class="small">No evacuation curve: no one was carried off the islands in this record.</p>')
     for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
@@ -732,7 +839,7 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
             out.append(
                 f'<figure id="critical_path">{plots["critical_path"]}<figcaption>{_PLOT_CAPTIONS["critical_path"]}</figcaption></figure>'
             )
-        out.append('<table id="seam-hours"><tr><th>Seam</th><th>Hours</th><th>Share</th></tr>')
+        out.append('<table id="seam-hours"><tr><th>Seam</th><th>Time</th><th>Share</th></tr>')
         out += [f"<tr><td>{e(seam)}</td><td>{h}</td><td>{share}</td></tr>" for seam, h, share in _seam_hours(aar)]
         out.append("</table>")
     out.append("<h2>7. Improvement plan</h2>")
@@ -867,6 +974,10 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     out += ["", "## 6. Metrics and plots", "", "| Metric | Value |", "|---|---|"]
     out += [f"| {_md(k)} | {_md(v)} |" for k, v in _key_metrics(aar)]
     out.append("")
+    if aar.areas:
+        out += [f"### {AREA_HEADING}", "", "| " + " | ".join(AREA_HEADERS) + " |", "|---" * len(AREA_HEADERS) + "|"]
+        out += ["| " + " | ".join(_md(c) for c in cells) + " |" for cells in _area_cells(aar)]
+        out.append("")
     for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
         if name in plots:
             out += [f"![{_PLOT_TITLES[name]}](data:image/png;base64,{plots[name]})", ""]
@@ -875,7 +986,7 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
         out += [f"### Where the hours went: {_md(path.title)}, {duration_text(path.value_hours)}", ""]
         if "critical_path" in plots:
             out += [f"![{_PLOT_TITLES['critical_path']}](data:image/png;base64,{plots['critical_path']})", ""]
-        out += ["| Seam | Hours | Share |", "|---|---|---|"]
+        out += ["| Seam | Time | Share |", "|---|---|---|"]
         out += [f"| {_md(seam)} | {h} | {share} |" for seam, h, share in _seam_hours(aar)]
         out.append("")
     out += ["## 7. Improvement plan", ""]

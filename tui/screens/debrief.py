@@ -15,9 +15,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from sim.analysis.ratings import DecisionOutcome, rate_decisions
+from sim.analysis.report import scenario_metric_rows
 from sim.events import Kind
 from sim.simulation import Simulation
-from tui.format import hours
+from sim.text import count_text, duration_text, metric_text
 
 RATING_STYLES = {"P": "bold green", "S": "yellow", "M": "bold yellow", "U": "bold red", "": "dim"}
 
@@ -70,20 +71,13 @@ def deliberation_table(sim: Simulation) -> Table | Text:
     return table
 
 
-def metric_text(value: float | int | None) -> str:
-    """A scenario metric as the debrief shows it: `-` when it did not happen."""
-    if value is None:
-        return "-"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
 CHART_WIDTH = 48
 
 
 def critical_path(sim: Simulation) -> tuple[str, Table | None, Text | None]:
     """The critical path of the run so far as a text Gantt (one row per seam, one cell per
     1/48 of the metric, coloured by kind), with its headline and legend; scenario text stays literal."""
-    from sim.analysis.explain import KIND_COLOURS, ExplainError, duration_text, explain, gantt_cells, gantt_rows
+    from sim.analysis.explain import KIND_COLOURS, ExplainError, explain, gantt_cells, gantt_rows
 
     try:
         explanation = explain(sim.scenario, sim.events)
@@ -98,7 +92,7 @@ def critical_path(sim: Simulation) -> tuple[str, Table | None, Text | None]:
     table.add_column("Seam", overflow="fold")
     table.add_column("Time", justify="right")
     origin, total = explanation.start_hours or 0.0, explanation.value_hours or 0.0
-    table.add_column(f"{origin:.0f} .. {origin + total:.0f} h after T+0", no_wrap=True)
+    table.add_column(f"{chart_span(origin, origin + total)} after T+0", no_wrap=True)
     for row in rows:
         bar = Text()
         for kind in gantt_cells(row, origin, total, CHART_WIDTH):
@@ -109,6 +103,19 @@ def critical_path(sim: Simulation) -> tuple[str, Table | None, Text | None]:
         legend.append("\u2588 ", style=KIND_COLOURS.get(kind, ""))
         legend.append(kind.replace("_", " ") + "  ")
     return headline, table, legend
+
+
+def chart_span(start_hours: float, end_hours: float) -> str:
+    """The chart's time range: `0 .. 228 h`, or in minutes when it ends within the hour (`0 .. 11 min`)."""
+    if end_hours < 1.0:
+        return f"{start_hours * 60:.0f} .. {end_hours * 60:.0f} min"
+    return f"{start_hours:.0f} .. {end_hours:.0f} h"
+
+
+def evacuated_text(evacuation: dict) -> str:
+    """`120,212 of 120,212`: the island model's people moved of its population."""
+    moved, population = evacuation.get("evacuated"), evacuation.get("population")
+    return f"{'-' if moved is None else count_text(moved)} of {'-' if population is None else count_text(population)}"
 
 
 class DebriefScreen(Screen):
@@ -135,15 +142,12 @@ class DebriefScreen(Screen):
             table = Table(show_header=False, box=None, padding=(0, 2))
             evac = metrics.get("evacuation") or {}
             if sim.scenario.evacuation is not None:
-                table.add_row("Evacuated", f"{evac.get('evacuated')!s} of {evac.get('population')!s}")
-                table.add_row("Evacuation completion", hours(evac.get("completion_hours")))
-            for metric in sim.scenario.metrics:
-                table.add_row(Text(metric.title or metric.id), metric_text(metrics.get(metric.id)))
-            results = metrics.get("objectives") or {}
-            for objective in sim.scenario.objectives:
-                met = {1: "met", 0: "not met"}.get(results.get(objective.id), "- (its metric did not happen)")
-                table.add_row(Text(f"Objective: {objective.title or objective.id}"), met)
-            yield Static(table)
+                table.add_row("Evacuated", evacuated_text(evac))
+                table.add_row("Evacuation completion", metric_text("span", evac.get("completion_hours")))
+            # the scenario's metrics and objectives worded as the after-action report words them
+            for title, value in scenario_metric_rows(sim.scenario, metrics):
+                table.add_row(Text(title), Text(value))
+            yield Static(table, id="key-metrics")
 
             yield Label("Where the hours went", classes="section")
             headline, chart, legend = critical_path(sim)
@@ -158,19 +162,19 @@ class DebriefScreen(Screen):
                 expected.add_column(column, overflow="fold")
             for outcome in expected_rows(sim):
                 spec = sim.scenario.decision(outcome.id)
-                within = None if spec.expected_within is None else spec.expected_within / 60
+                within = None if spec.expected_within is None else duration_text(spec.expected_within / 60)
                 if outcome.taken is not None:
                     actual = f"{outcome.label} by {outcome.by} at {label(outcome.taken)}"
                 else:
                     actual = outcome.status
-                exp = (spec.expected or "") + (f" (within {within:g} h)" if within is not None else "")
+                exp = (spec.expected or "") + (f" (within {within})" if within is not None else "")
                 waited = None if outcome.waited is None or outcome.status != "taken" else outcome.waited / 60
                 expected.add_row(
                     Text(outcome.id),
                     Text(spec.owner),
                     Text(exp),
                     Text(actual),
-                    hours(waited),
+                    duration_text(waited),
                     rating_text(outcome.rating.value),
                     Text(outcome.rating.reason, style="dim"),
                 )

@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from sim.scenario.schema import Scenario
 from sim.simulation import SpanView, StateView, WorldView
+from sim.text import number_text
 
 
 def span_status(span: SpanView, label: Callable[[float], str]) -> Text:
@@ -33,14 +34,6 @@ def state_value(variable: StateView) -> Text:
     elif variable.max is not None:
         parts.append(f"(at most {number_text(variable.max)})")
     return Text(" ".join(parts))
-
-
-def number_text(value: float) -> str:
-    """A state value as a facilitator reads it aloud: `4,740` people, `0.463` of a share, `12.5` t
-    (not `0.462891`): thousands grouped, at most three significant digits after a whole part."""
-    if value == int(value) or abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:,.3g}"
 
 
 VALUE_WIDTH = 30

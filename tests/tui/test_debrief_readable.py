@@ -1,0 +1,88 @@
+"""The debrief of the two-hour tsunami words its metrics, objectives and decision times as the
+after-action report does: `4,891` people, `no`, `0.522`, `3.7 min` against `3 min`, never `0.1 h`.
+
+The expected texts are computed from the app's own run, never typed in."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from helpers import until
+from rich.console import Console
+from textual.widgets import Static
+
+from sim.scenario.bundled import bundled_dir
+from tui.screens.debrief import DebriefScreen
+from tui.screens.exercise import ExerciseScreen
+
+pytestmark = pytest.mark.tui
+SIZE = (200, 60)
+
+
+def drawn(widget) -> str:
+    """A Static's content as plain text, the way the terminal shows it."""
+    console = Console(width=240, record=True, file=io.StringIO())
+    rendered = widget.render()
+    console.print(getattr(rendered, "_renderable", rendered))
+    return console.export_text()
+
+
+def minutes(value: float) -> str:
+    """Minutes as the debrief should word them (one decimal below ten, whole above)."""
+    return (f"{value:.1f}".removesuffix(".0") if value < 9.95 else f"{value:.0f}") + " min"
+
+
+async def test_tsunami_debrief_reads_in_minutes_and_words_metrics_by_kind():
+    from sim.scenario.loader import load_scenario
+    from tui.app import TabletopApp
+
+    scenario = load_scenario(bundled_dir() / "tsunami.yaml")
+    app = TabletopApp(scenario, show_wall_clock=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ExerciseScreen))
+        app.session.advance_to(scenario.scenario.horizon)
+        if not isinstance(app.screen, DebriefScreen):  # it opens by itself at the end
+            await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, DebriefScreen) and app.screen.query("#expected"))
+        key = "\n".join(drawn(widget) for widget in app.screen.query(Static))  # everything the debrief shows
+        expected = drawn(app.screen.query_one("#expected"))
+        sim = app.sim
+    metrics = sim.metrics()
+    lines = {" ".join(line.split()) for line in key.splitlines()}
+    by_kind = {m.kind: m for m in scenario.metrics}
+    state, indicator = by_kind["state"], by_kind["indicator"]
+    named = {m.id: m for m in scenario.metrics}
+    exposed = next(o for o in scenario.objectives if named[o.metric].kind == "count")
+    count = named[exposed.metric]
+    assert f"{count.title} {metrics[count.id]:,}" in lines
+    assert f"{state.title} {metrics[state.id]:.3g}" in lines
+    assert f"{indicator.title} {'yes' if metrics[indicator.id] else 'no'}" in lines
+    flat = " ".join(key.split())
+    verdict = {1: "met", 0: "not met"}[metrics["objectives"][exposed.id]]
+    assert f"{verdict} ({count.title}: {metrics[count.id]:,}, target at most {exposed.at_most:,.0f})" in flat
+    # decision times: the MSEL's standard and the wait, in minutes
+    taken = {e.target: float(e.data["waited"]) for e in sim.events if str(e.kind) == "decision_taken"}
+    rows = " ".join(expected.split())
+    timed = [d for d in scenario.decisions if d.expected_within is not None and d.id in taken]
+    assert timed
+    for decision in timed:
+        assert f"(within {minutes(decision.expected_within)})" in rows
+        assert minutes(taken[decision.id]) in rows
+    assert " 0.1 h" not in rows and " 0.1 h" not in flat
+
+
+def test_a_critical_path_of_minutes_has_a_chart_in_minutes():
+    """The debrief's text Gantt of the tsunami spans minutes: its header says so, not '0 .. 0 h'."""
+    from sim.scenario.loader import load_scenario
+    from sim.simulation import Simulation
+    from tui.screens.debrief import critical_path
+
+    sim = Simulation(load_scenario(bundled_dir() / "tsunami.yaml"), seed=1)
+    sim.run()
+    headline, table, _ = critical_path(sim)
+    assert table is not None
+    header = str(table.columns[2].header)
+    assert header.endswith(" min after T+0") and " h " not in header
+    assert headline.split(": ")[-1].split(";")[0].endswith(" min")
