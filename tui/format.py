@@ -6,6 +6,7 @@ from typing import Any
 
 from sim.events import Kind, SimEvent
 from sim.scenario.schema import Scenario
+from sim.text import duration_text
 
 
 def short_label(label: str) -> str:
@@ -78,7 +79,7 @@ def describe(event: SimEvent, scenario: Scenario) -> str:
         who = "a PERSON" if d.get("human") else "the model"
         return f"DECISION UP for {event.source} ({who}): {d.get('title', event.target)}"
     if k is Kind.decision_taken:
-        return f"DECIDED {event.target}: {d.get('label', d.get('option'))} (by {d.get('by')}, waited {float(d.get('waited') or 0) / 60:.1f} h)"
+        return f"DECIDED {event.target}: {d.get('label', d.get('option'))} (by {d.get('by')}, waited {duration_text(float(d.get('waited') or 0) / 60)})"
     if k is Kind.decision_skipped:
         return f"Not required: {event.target}"
     if k is Kind.note_added:

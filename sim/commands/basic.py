@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from sim.cli import non_negative_hours, print_json, scenario_argument
-from sim.text import terminal_safe
+from sim.text import duration_text, metric_text, terminal_safe
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -242,10 +242,10 @@ def render_summary(result, simulation) -> str:
             "",
         ]
     lines += _scenario_metric_lines(simulation.scenario, metrics)
-    lines.append("Decisions (hours after T+0)")
+    lines.append("Decisions (taken, after T+0)")
     for decision_id, row in metrics["decisions"].items():
-        when = "-" if row["taken_hours"] is None else f"{row['taken_hours']:.1f}"
-        lines.append(f"  {decision_id:<34} {row['status']:<8} {when:>7}  {row['option'] or ''}")
+        when = duration_text(row["taken_hours"])
+        lines.append(f"  {decision_id:<34} {row['status']:<8} {when:>9}  {row['option'] or ''}")
     return "\n".join(lines)
 
 
@@ -254,25 +254,20 @@ def _scenario_metric_lines(scenario, metrics: dict) -> list[str]:
     lines = []
     if scenario.metrics:
         lines.append("Metrics")
-        lines += [f"  {m.id:<34} {_value(metrics.get(m.id)):>10}  {m.title or ''}".rstrip() for m in scenario.metrics]
+        lines += [
+            f"  {m.id:<34} {metric_text(m.kind, metrics.get(m.id)):>14}  {m.title or ''}".rstrip()
+            for m in scenario.metrics
+        ]
         lines.append("")
     if scenario.objectives:
         lines.append("Objectives")
         results = metrics.get("objectives") or {}
         for objective in scenario.objectives:
             met = {1: "met", 0: "not met"}.get(results.get(objective.id), "-")
-            lines.append(f"  {objective.id:<34} {met:>10}  {objective.title or ''}".rstrip())
+            lines.append(f"  {objective.id:<34} {met:>14}  {objective.title or ''}".rstrip())
         lines.append("")
     return lines
 
 
-def _value(value: object) -> str:
-    if value is None:
-        return "-"
-    return f"{value:,.4g}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value)
-
-
 def _hours(value: float | None) -> str:
-    from sim.engine.clock import format_hours
-
-    return format_hours(None if value is None else value * 60.0)
+    return duration_text(value)

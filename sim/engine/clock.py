@@ -55,9 +55,3 @@ def minutes_until_open(now_env: float, open_at: float, close_at: float) -> float
     if tod < open_at:
         return open_at - tod
     return MINUTES_PER_DAY - tod + open_at
-
-
-def format_hours(minutes: float | None) -> str:
-    if minutes is None:
-        return "-"
-    return f"{minutes / 60:.1f} h"

@@ -10,13 +10,13 @@ from textual.widgets import Static
 
 from sim.scenario.schema import Scenario
 from sim.simulation import SpanView, StateView, WorldView
-from sim.text import number_text
+from sim.text import duration_text, number_text
 
 
 def span_status(span: SpanView, label: Callable[[float], str]) -> Text:
     """One line on a seam (a `span` metric of the scenario): done, running since its start, or not started."""
     if span.hours is not None:
-        return Text(f"done in {span.hours:.1f} h", style="bold green")
+        return Text(f"done in {duration_text(span.hours)}", style="bold green")
     if span.started_at is None:
         return Text("not started", style="dim")
     return Text(f"running since {label(span.started_at)}", style="yellow")
