@@ -57,6 +57,23 @@ class Facts:
         return None
 
 
+def subject_of(event: SimEvent) -> Subject | None:
+    """The subject `Facts.record` would report `event` changed, without recording it.
+
+    Replaying a stream for one condition skips every event whose subject it does not
+    watch: nothing the condition reads changes there, so the result is the same and a
+    run's metrics (thirty conditions over the same stream) cost a fraction."""
+    kind = event.kind
+    if kind == Kind.state_changed or kind == Kind.decision_taken or kind == Kind.decision_skipped:
+        target = event.target
+        if target is None:
+            return None
+        return ("state", target) if kind == Kind.state_changed else ("decision", target)
+    if kind == Kind.inject_fired:
+        return ("inject", event.data.get("inject"))
+    return None
+
+
 def holds(cond: When, facts: Facts, now: float) -> bool:
     """Whether every clause of `cond` holds at scenario time `now`."""
     if cond.after is not None and now < cond.after:
@@ -155,6 +172,8 @@ def evaluations(cond: When, events: Iterable[SimEvent], end: float, extra: Itera
     for event in events:
         if event.time > end:
             break
+        if subject_of(event) not in watched:
+            continue  # it cannot change `cond`; the due checks before it run at the next event that can
         yield from check_due(event.time, inclusive=False)
         subject = facts.record(event)
         if subject in watched:

@@ -1,0 +1,82 @@
+"""The shortcuts that make a run cheaper give the answers the plain computation gives.
+
+Each test computes one thing twice: the way the run does it now (indexed, skipped,
+inlined) and the straightforward way (every event, every metric on its own), and
+compares the two on real runs of the bundled scenarios.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.analysis.metrics import metric_value, scenario_metrics
+from sim.domain.conditions import Facts, first_held, holds, subject_of, subjects, time_points
+from sim.scenario.consequences import SpanMetric
+from sim.simulation import Simulation
+
+
+@pytest.fixture(scope="module")
+def run(sakishima):
+    return Simulation(sakishima, seed=2).run()
+
+
+def _first_held_replaying_everything(cond, events, end, not_before=0.0):
+    """`first_held` as it was: every event recorded, every due time checked before every event."""
+    facts = Facts()
+    watched = set(subjects(cond))
+    due = sorted({0.0, not_before, *(t for t in time_points(cond, facts) if t <= end)})
+    checked: set[float] = set()
+    held: list[float] = []
+
+    def check_due(before, inclusive):
+        while due and (due[0] < before or (inclusive and due[0] <= before)):
+            t = due.pop(0)
+            checked.add(t)
+            if holds(cond, facts, t):
+                held.append(t)
+
+    for event in events:
+        if event.time > end:
+            break
+        check_due(event.time, inclusive=False)
+        subject = facts.record(event)
+        if subject in watched:
+            if holds(cond, facts, event.time):
+                held.append(event.time)
+            for t in time_points(cond, facts):
+                if event.time <= t <= end and t not in checked and t not in due:
+                    due.append(t)
+            due.sort()
+    check_due(end, inclusive=True)
+    return next((t for t in held if t >= not_before), None)
+
+
+def test_every_scenario_metric_is_what_it_is_over_the_whole_stream(sakishima, run):
+    """`scenario_metrics` hands each metric only the events of its kind or subjects."""
+    end = run.events[-1].time
+    indexed = scenario_metrics(sakishima.metrics, run.events, end)
+    plain = {m.id: metric_value(m, run.events, end) for m in sakishima.metrics}
+    assert indexed == plain
+    assert any(v is not None for v in plain.values())
+
+
+def test_conditions_skip_events_about_other_subjects_with_the_same_result(sakishima, run):
+    """`first_held` skips events whose subject the condition does not read."""
+    end = run.events[-1].time
+    conditions = [m.when for m in sakishima.metrics if getattr(m, "when", None) is not None]
+    conditions += [c for m in sakishima.metrics if isinstance(m, SpanMetric) for c in (m.start, m.end)]
+    conditions += [d.when for d in sakishima.decisions if d.when is not None]
+    assert len(conditions) > 20
+    found = 0
+    for cond in conditions:
+        for not_before in (0.0, end / 3):
+            fast = first_held(cond, run.events, end, not_before)
+            assert fast == _first_held_replaying_everything(cond, run.events, end, not_before), cond
+            found += fast is not None
+    assert found > 5
+
+
+def test_subject_of_is_what_recording_the_event_reports(run):
+    facts = Facts()
+    for event in run.events:
+        assert subject_of(event) == facts.record(event)
