@@ -135,6 +135,12 @@ class _CountingEnvironment(simpy.Environment):
         max_per_instant: int = MAX_STEPS_PER_INSTANT,
     ) -> None:
         super().__init__(initial_time=initial_time)
+        # SimPy binds `timeout`, `event`, `process`, ... to the instance only for names in the
+        # instance's own class `__dict__`, which a subclass's is not: without this, every
+        # `env.timeout(...)` of the run goes through a descriptor (thousands a run).
+        for name, attribute in vars(simpy.Environment).items():
+            if type(attribute) is simpy.core.BoundClass:
+                setattr(self, name, getattr(self, name))
         self.max_per_instant = max_per_instant
         self._describe_time = describe_time
         self._instant = initial_time
