@@ -82,42 +82,61 @@ class Ledger:
         """Move `groups` from `src` to `dst`; returns the number of people moved.
 
         The hottest call of a run (several thousand a run), so it reads each place
-        and category once, outside the loop over cohorts."""
+        and category once, and most moves (queue to queue, one category) take a loop
+        that touches no category counts."""
         places = self.places
         source, target = places[src], places[dst]
         out, into = source.counts, target.counts
-        leaving, arriving = source.category, target.category
-        by_category = self.by_category
         moved = 0
-        for group, n in groups.items():
-            if n <= 0:
-                if n < 0:
-                    raise LedgerError(f"negative move of {n} {group} from {src} to {dst}")
-                continue
-            left = out.get(group, 0) - n
-            if left < 0:
-                raise LedgerError(f"{src} holds {out.get(group, 0)} {group}, cannot move {n} to {dst}")
-            out[group] = left
-            into[group] = into.get(group, 0) + n
-            if leaving != arriving:  # most moves stay in one category (queue to queue)
+        if source.category == target.category:
+            for group, n in groups.items():
+                if n <= 0:
+                    if n < 0:
+                        raise LedgerError(f"negative move of {n} {group} from {src} to {dst}")
+                    continue
+                left = out.get(group, 0) - n
+                if left < 0:
+                    raise LedgerError(f"{src} holds {out.get(group, 0)} {group}, cannot move {n} to {dst}")
+                out[group] = left
+                into[group] = into.get(group, 0) + n
+                moved += n
+        else:
+            leaving, arriving = source.category, target.category
+            by_category = self.by_category
+            for group, n in groups.items():
+                if n <= 0:
+                    if n < 0:
+                        raise LedgerError(f"negative move of {n} {group} from {src} to {dst}")
+                    continue
+                left = out.get(group, 0) - n
+                if left < 0:
+                    raise LedgerError(f"{src} holds {out.get(group, 0)} {group}, cannot move {n} to {dst}")
+                out[group] = left
+                into[group] = into.get(group, 0) + n
                 categories = by_category[group[0]]
                 categories[leaving] -= n
                 categories[arriving] += n
-            moved += n
+                moved += n
         if moved:
             source.total -= moved
             target.total += moved
             if source.off_islands != target.off_islands:
-                for group, n in groups.items():
-                    if n > 0:
-                        self._cross(group[0], n if target.off_islands else -n)
+                self._cross(groups, target.off_islands)
         return moved
 
-    def _cross(self, municipality: str, leaving: int) -> None:
-        self.on_islands[municipality] -= leaving
-        self.on_islands_total -= leaving
-        if leaving > 0:
-            self.departures.append((self._now(), municipality, leaving))
+    def _cross(self, groups: Groups, leaving: bool) -> None:
+        """People crossed the islands' edge: leaving them (`leaving`) or coming back."""
+        on_islands = self.on_islands
+        for group, n in groups.items():
+            if n > 0:
+                municipality = group[0]
+                if leaving:
+                    on_islands[municipality] -= n
+                    self.on_islands_total -= n
+                    self.departures.append((self._now(), municipality, n))
+                else:
+                    on_islands[municipality] += n
+                    self.on_islands_total += n
 
     def check(self) -> None:
         """Assert the conservation invariants (tests call this; the model does not need to)."""
