@@ -8,11 +8,12 @@ compares the two on real runs of the bundled scenarios.
 from __future__ import annotations
 
 import pytest
+import simpy
 
 from sim.analysis.metrics import metric_value, scenario_metrics
 from sim.domain.conditions import Facts, first_held, holds, subject_of, subjects, time_points
 from sim.scenario.consequences import SpanMetric
-from sim.simulation import Simulation
+from sim.simulation import Simulation, _CountingEnvironment
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +81,46 @@ def test_subject_of_is_what_recording_the_event_reports(run):
     facts = Facts()
     for event in run.events:
         assert subject_of(event) == facts.record(event)
+
+
+def _queued(env):
+    return [
+        (when, priority, eid, type(event), event.callbacks, event._value, event._ok)
+        for when, priority, eid, event in env._queue
+    ]
+
+
+def test_the_runs_timeouts_and_events_are_what_simpy_makes():
+    """The run's environment builds timeouts and events itself (cheaper): the same objects, queued alike."""
+    ours, plain = _CountingEnvironment(10.0), simpy.Environment(10.0)
+    made = []
+    for env in (ours, plain):
+        env.event()
+        made.append((env.timeout(5, value="v"), env.timeout(0), env.event(), env.timeout(2.5)))
+    assert _queued(ours) == _queued(plain)
+    for mine, simpys in zip(*made, strict=True):
+        assert type(mine) is type(simpys)
+        assert {k: v for k, v in vars(mine).items() if k != "env"} == {
+            k: v for k, v in vars(simpys).items() if k != "env"
+        }
+        assert mine.env is ours
+    with pytest.raises(ValueError, match="Negative delay"):
+        ours.timeout(-1)
+
+
+def test_a_process_waits_on_the_runs_timeouts_and_events():
+    env = _CountingEnvironment(0.0)
+    seen = []
+
+    def sleeper():
+        slept = yield env.timeout(3, value="slept")
+        seen.append((env.now, slept))
+        poke = env.event()
+        env.timeout(2).callbacks.append(lambda _e: poke.succeed("poked"))
+        poked = yield poke
+        seen.append((env.now, poked))
+
+    env.process(sleeper())
+    env.run()
+    assert seen == [(3, "slept"), (5, "poked")]
+    assert env.steps == 5  # initialize, timeout, timeout, poke, the process ending
