@@ -218,21 +218,29 @@ class Queue:
                 added += n
         if added:
             self.total += added
-            self.wake()
+            if self._waiters:
+                self.wake()
 
     def take(self, n: int) -> Groups:
-        """Remove up to `n` people from the front; the caller moves them in the ledger."""
+        """Remove up to `n` people from the front; the caller moves them in the ledger.
+
+        An aircraft's load spans many chunks (one per cohort of each bus load that
+        reached the airside), so the loop keeps its counts in locals."""
         out: Groups = {}
         chunks = self._chunks
+        taken = 0
         while n > 0 and chunks:
             chunk = chunks[0]
-            k = chunk[1] if chunk[1] <= n else n
-            out[chunk[0]] = out.get(chunk[0], 0) + k
-            chunk[1] -= k
-            n -= k
-            self.total -= k
-            if chunk[1] == 0:
+            group, k = chunk
+            if k <= n:
                 chunks.popleft()
+            else:
+                chunk[1] = k - n
+                k = n
+            out[group] = out.get(group, 0) + k
+            n -= k
+            taken += k
+        self.total -= taken
         return out
 
     def wait(self, env):
