@@ -12,6 +12,7 @@ import simpy
 
 from sim.analysis.metrics import metric_value, scenario_metrics
 from sim.domain.conditions import Facts, first_held, holds, subject_of, subjects, time_points
+from sim.errors import ModelError
 from sim.scenario.consequences import SpanMetric
 from sim.simulation import Simulation, _CountingEnvironment
 
@@ -124,3 +125,34 @@ def test_a_process_waits_on_the_runs_timeouts_and_events():
     env.run()
     assert seen == [(3, "slept"), (5, "poked")]
     assert env.steps == 5  # initialize, timeout, timeout, poke, the process ending
+
+
+def _spinner(env):
+    while True:
+        yield env.timeout(0)
+
+
+@pytest.mark.parametrize("drive", ["run", "step"])
+def test_a_loop_that_never_lets_time_advance_stops_the_run_however_it_is_driven(drive):
+    env = _CountingEnvironment(0.0, max_per_instant=50)
+    env.process(_spinner(env))
+    with pytest.raises(
+        ModelError, match=r"time stopped advancing .* more than 50 model steps at one instant in spinner"
+    ):
+        if drive == "run":
+            env.run(until=10)
+        else:
+            for _ in range(100):
+                env.step()
+    assert env.steps == 50
+
+
+def test_run_until_an_event_returns_its_value_and_fails_if_it_never_comes():
+    env = _CountingEnvironment(0.0)
+    done = env.timeout(4, value="done")
+    assert env.run(until=done) == "done"
+    assert env.run(until=done) == "done"  # processed already: at once
+    with pytest.raises(RuntimeError, match="No scheduled events left"):
+        env.run(until=env.event())
+    with pytest.raises(ValueError, match="must be greater than the current simulation time"):
+        env.run(until=2)
