@@ -130,7 +130,8 @@ class Network:
         self._latency = [Adjustable(1.0) for _ in scenario.channels]
         self._reliability = [Adjustable(c.reliability, 0.0, 1.0) for c in scenario.channels]
         self._adjuster = Adjuster(Context(env, streams, emit, now))
-        self._routes: dict[tuple[str, str, str | None], list[str]] = {}
+        self._routes = _routes_of(scenario)
+        """Paths found so far, shared by every run of a scenario with the same routing (see `_routes_of`)."""
         self._graph: dict[str, list[tuple[str, float, bool, Channel | None]]] | None = None
         self._selective = any(c.carries is not None for c in scenario.channels)
         """Some channel carries only some facts: routes depend on the fact."""
@@ -400,6 +401,37 @@ class Network:
     def tell(self, agency_id: str, fact: Fact) -> None:
         """The owner of a decision knows its own outcome at once."""
         self._learn(agency_id, fact)
+
+
+Routes = dict[tuple[str, str, str | None], list[str]]
+
+_ROUTES: dict[tuple[Any, ...], Routes] = {}
+"""Found paths by what routing reads of a scenario (see `_routes_of`); a few scenarios at a time."""
+_ROUTES_KEPT = 32
+
+
+def _routes_of(scenario: Scenario) -> Routes:
+    """The path cache for `scenario`'s routing, shared by every run with the same routing.
+
+    A path depends only on what the scenario declares (agencies, their parents, relays
+    and mean handling time, channels, what they carry and their mean latency, the
+    hierarchy's mean latency), never on a run (effects change the actual delays, not
+    the route), so a thousand replications need not search the same paths a thousand
+    times. The key holds exactly what `Network.route` reads."""
+    key = (
+        scenario.routing.hierarchy_latency.mean(),
+        tuple((a.id, a.parent, a.relay, a.handling.mean()) for a in scenario.agencies),
+        tuple(
+            (c.from_, c.to, c.both_ways, c.latency.mean(), None if c.carries is None else tuple(c.carries))
+            for c in scenario.channels
+        ),
+    )
+    routes = _ROUTES.get(key)
+    if routes is None:
+        if len(_ROUTES) >= _ROUTES_KEPT:
+            del _ROUTES[next(iter(_ROUTES))]  # the oldest
+        routes = _ROUTES[key] = {}
+    return routes
 
 
 def _quiet(_data: dict[str, Any]) -> None:

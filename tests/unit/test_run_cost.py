@@ -156,3 +156,32 @@ def test_run_until_an_event_returns_its_value_and_fails_if_it_never_comes():
         env.run(until=env.event())
     with pytest.raises(ValueError, match="must be greater than the current simulation time"):
         env.run(until=2)
+
+
+def _all_routes(network):
+    ids = list(network.agencies)
+    return {(a, b): network.route(a, b, "x") for a in ids for b in ids if a != b}
+
+
+def test_runs_of_one_scenario_share_its_routes_and_find_the_same_paths(monkeypatch):
+    """Paths are searched once per routing, not once per run; a reform that changes routing gets its own."""
+    from sim.domain import comms
+    from sim.scenario.bundled import default_scenario
+    from sim.scenario.loader import load_scenario
+
+    base = load_scenario(default_scenario())
+    reformed = load_scenario(default_scenario(), ["integrated_authority", "bilateral_cell"])
+    first, second = _network_of(base), _network_of(load_scenario(default_scenario()))
+    assert first._routes is second._routes
+    shared = _all_routes(first), _all_routes(_network_of(reformed))
+    monkeypatch.setattr(comms, "_ROUTES", {})  # every path searched afresh
+    assert (_all_routes(_network_of(base)), _all_routes(_network_of(reformed))) == shared
+    assert shared[0] != shared[1]
+
+
+def _network_of(scenario):
+    from sim.domain.comms import Network
+    from sim.engine.streams import RandomStreams
+
+    env = simpy.Environment()
+    return Network(env, scenario, RandomStreams(1), lambda *a, **k: None, lambda: env.now, lambda *a: None)
