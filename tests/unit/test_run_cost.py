@@ -185,3 +185,62 @@ def _network_of(scenario):
 
     env = simpy.Environment()
     return Network(env, scenario, RandomStreams(1), lambda *a, **k: None, lambda: env.now, lambda *a: None)
+
+
+class _SimpyDesks(simpy.Resource):
+    """The desks as they were: a SimPy resource whose size can change."""
+
+    def __init__(self, env, size):
+        self._size = size
+        super().__init__(env, capacity=size)
+
+    @property
+    def capacity(self):
+        return self._size
+
+    def resize(self, size):
+        self._size = size
+        self._trigger_put(None)
+
+
+def _desk_story(make_desks):
+    """Messages arrive, queue, hold desks, give up waiting; the staff shrinks and grows meanwhile."""
+    from sim.engine.streams import RandomStreams
+
+    env = _CountingEnvironment(0.0)
+    desks = make_desks(env, 2)
+    rng = RandomStreams(7).stream("desks")
+    log = []
+
+    def message(n, arrive, hold, give_up):
+        yield env.timeout(arrive)
+        with desks.request() as desk:
+            wait = env.timeout(give_up)
+            yield desk | wait
+            if not desk.triggered:
+                log.append((env.now, n, "gave up"))
+                return
+            log.append((env.now, n, "desk"))
+            yield env.timeout(hold)
+        log.append((env.now, n, "done"))
+
+    def staffing():
+        for size in (1, 3, 0, 2, 4, 1):
+            yield env.timeout(7)
+            desks.resize(size)
+            log.append((env.now, "staff", size))
+
+    for n in range(40):
+        env.process(message(n, rng.uniform(0, 60), rng.choice([1, 3, 5, 8]), rng.choice([2, 10, 100])))
+    env.process(staffing())
+    env.run(until=200)
+    return log, env.steps
+
+
+def test_desks_grant_as_the_simpy_resource_they_replace_event_for_event():
+    from sim.domain.comms import Desks
+
+    ours, simpys = _desk_story(Desks), _desk_story(_SimpyDesks)
+    assert ours == simpys
+    log, _steps = ours
+    assert {entry[2] for entry in log if entry[1] != "staff"} == {"desk", "done", "gave up"}
