@@ -737,7 +737,7 @@ class Simulation:
 
     # -- decisions -------------------------------------------------------------
     def _learned(self, agency_id: str, fact: Fact) -> None:
-        self._board.review(agency_id)
+        self._board.learned(agency_id, fact)
 
     @staticmethod
     def _movement_triggers_of(scenario: Scenario) -> dict[str, list[tuple[str, list[str] | None]]]:

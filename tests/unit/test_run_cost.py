@@ -244,3 +244,35 @@ def test_desks_grant_as_the_simpy_resource_they_replace_event_for_event():
     assert ours == simpys
     log, _steps = ours
     assert {entry[2] for entry in log if entry[1] != "staff"} == {"desk", "done", "gave up"}
+
+
+def _log(scenario, seed, **options):
+    return [
+        (e.time, str(e.kind), e.source, e.target, e.data)
+        for e in Simulation(scenario, seed=seed, **options).run().events
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "reforms"),
+    [
+        ("scenarios/sakishima.yaml", ()),
+        ("scenarios/sakishima.yaml", ("integrated_authority", "early_evacuation", "bilateral_cell")),
+        ("scenarios/senkaku.yaml", ()),
+        ("scenarios/tsunami.yaml", ()),
+        ("tests/data/consequences.yaml", ()),
+        ("tests/data/minimal.yaml", ()),
+    ],
+)
+def test_learning_a_fact_reviews_only_the_decisions_that_require_it(monkeypatch, path, reforms):
+    """Reviewing every decision of the agency on each fact it learns (as before) brings up the same ones."""
+    from pathlib import Path
+
+    from sim.domain.decisions import DecisionBoard
+    from sim.scenario.loader import load_scenario
+
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / path, reforms)
+    fast = [_log(scenario, seed) for seed in (1, 2, 3, 4)]
+    monkeypatch.setattr(DecisionBoard, "learned", lambda board, agency, _fact: board.review(agency))
+    assert [_log(scenario, seed) for seed in (1, 2, 3, 4)] == fast
+    assert any(e[1] == "decision_taken" for log in fast for e in log)
