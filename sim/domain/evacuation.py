@@ -861,8 +861,8 @@ class Evacuation:
             ledger.move(groups, reg.place, hub.landside)
             island.idle_buses -= 1
             if len(groups) == 1:  # one cohort: the sum below of one term, without the list
-                for g, n in groups.items():
-                    weighted = n * (care_factor if g[1] == CARE else 1.0)
+                ((g, n),) = groups.items()
+                weighted = n * (care_factor if g[1] == CARE else 1.0)
             else:
                 weighted = sum([n * (care_factor if g[1] == CARE else 1.0) for g, n in groups.items()])
             registered = island.desks.serve(now, weighted * registration_time())
