@@ -167,13 +167,26 @@ def split(groups: Groups, n: int) -> Groups:
         return {}
     if len(groups) == 1:  # one cohort takes all n (what the shares below give: c * n / c == n)
         return dict.fromkeys(groups, n)
-    shares = {g: c * n / total for g, c in groups.items()}
-    taken = {g: int(s) for g, s in shares.items()}
+    taken, remainders = _floors(groups, n, total)
     short = n - sum(taken.values())
     if short:
-        for g in sorted(shares, key=lambda g: (taken[g] - shares[g], g))[:short]:
+        for _, g in sorted(remainders)[:short]:
             taken[g] += 1
     return {g: c for g, c in taken.items() if c}
+
+
+def _floors(weights: dict, n: int, total: float) -> tuple[dict, list]:
+    """Each key's whole share of `n` (by weight, out of `total`), and (whole - exact share, key) per
+    key: sorted, the keys first in line for one of what the whole shares leave over (largest
+    remainder first, ties by key). One pass for `split` and `apportion` (both run every tick)."""
+    taken = {}
+    remainders = []
+    for key, weight in weights.items():
+        share = n * weight / total
+        whole = int(share)
+        taken[key] = whole
+        remainders.append((whole - share, key))
+    return taken, remainders
 
 
 def apportion(n: int, weights: dict[str, float]) -> dict[str, int]:
@@ -181,11 +194,10 @@ def apportion(n: int, weights: dict[str, float]) -> dict[str, int]:
     total = sum(weights.values())
     if n <= 0 or total <= 0:
         return {}
-    shares = {k: n * w / total for k, w in weights.items()}
-    out = {k: int(s) for k, s in shares.items()}
+    out, remainders = _floors(weights, n, total)
     short = n - sum(out.values())
     if short:
-        for k in sorted(shares, key=lambda k: (out[k] - shares[k], k))[:short]:
+        for _, k in sorted(remainders)[:short]:
             out[k] += 1
     return {k: v for k, v in out.items() if v}
 
@@ -209,12 +221,14 @@ class Queue:
         """Record that `groups` joined the back (after the ledger moved them here)."""
         added = 0
         chunks = self._chunks
+        back = chunks[-1] if chunks else None
         for group, n in groups.items():
             if n > 0:
-                if chunks and chunks[-1][0] == group:  # the same cohort as the back: one chunk, same order
-                    chunks[-1][1] += n
+                if back is not None and back[0] == group:  # the same cohort as the back: one chunk, same order
+                    back[1] += n
                 else:
-                    chunks.append([group, n])
+                    back = [group, n]
+                    chunks.append(back)
                 added += n
         if added:
             self.total += added
