@@ -323,3 +323,20 @@ def test_split_and_apportion_give_what_they_gave_in_the_same_order():
         weights = {k: rng.choice([0, 1, 1, 2, 0.5, 3.3, 10]) for k in rng.sample("pqrstu", rng.randint(1, 6))}
         m = rng.randint(-1, 200)
         assert list(apportion(m, weights).items()) == list(_apportion_as_it_was(m, weights).items())
+
+
+def test_the_bus_builds_the_same_frozen_records_its_constructor_would(monkeypatch):
+    import dataclasses
+
+    from sim.engine import bus
+    from sim.events import Kind, SimEvent
+
+    made = bus.EventBus(lambda: 12.5).emit(Kind.departed, "ishigaki_air.b737.1", "haneda", leg="x", people=150)
+    built = SimEvent(0, 12.5, Kind.departed, "ishigaki_air.b737.1", "haneda", {"leg": "x", "people": 150})
+    assert made == built and made.to_json() == built.to_json()
+    assert repr(made) == repr(built)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.time = 0.0  # type: ignore[misc]
+    assert bus._make_record is not SimEvent  # the direct maker is in use for today's SimEvent
+    monkeypatch.setattr(bus, "_FIELDS", (*bus._FIELDS, "extra"))
+    assert bus._record_maker() is SimEvent  # a different record: its own constructor
