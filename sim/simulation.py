@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import json
 import math
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -126,6 +127,12 @@ class _CountingEnvironment(simpy.Environment):
       instant, `step()` raises `ModelError` naming the part of the model that keeps
       scheduling itself, instead of spinning (and growing the log) for ever.
     """
+
+    now = property(
+        operator.attrgetter("_now"), doc="The current simulation time (SimPy's, read without a Python call)."
+    )
+    """SimPy's `now` reads `_now` through a Python function; the run reads the clock tens of
+    thousands of times, so this reads the same attribute through a C getter."""
 
     steps = 0
     _leftover = False

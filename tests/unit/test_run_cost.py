@@ -340,3 +340,14 @@ def test_the_bus_builds_the_same_frozen_records_its_constructor_would(monkeypatc
     assert bus._make_record is not SimEvent  # the direct maker is in use for today's SimEvent
     monkeypatch.setattr(bus, "_FIELDS", (*bus._FIELDS, "extra"))
     assert bus._record_maker() is SimEvent  # a different record: its own constructor
+
+
+def test_the_runs_clock_reads_what_simpy_reads_and_cannot_be_set():
+    ours, plain = _CountingEnvironment(3.5), simpy.Environment(3.5)
+    assert ours.now == plain.now == 3.5
+    for env in (ours, plain):
+        env.timeout(4.25)
+        env.run(until=9)
+    assert ours.now == plain.now == 9
+    with pytest.raises(AttributeError):
+        ours.now = 1.0  # type: ignore[misc]
