@@ -10,14 +10,17 @@ exactly, however the original run was sliced.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import simpy
+from simpy.events import NORMAL, URGENT
 
 from sim.analysis.metrics import run_metrics, span_progress
 from sim.domain.comms import Fact, Network
@@ -72,6 +75,8 @@ def _simpy_requeues_stopped_runs() -> bool:
     return probe.peek() == 1
 
 
+_new_event = object.__new__
+
 MAX_STEPS_PER_INSTANT = 200_000
 """Most SimPy events one simulated instant may process. The bundled scenario needs
 a few hundred at its busiest instant; far more means a loop that never lets time
@@ -122,6 +127,12 @@ class _CountingEnvironment(simpy.Environment):
       scheduling itself, instead of spinning (and growing the log) for ever.
     """
 
+    now = property(
+        operator.attrgetter("_now"), doc="The current simulation time (SimPy's, read without a Python call)."
+    )
+    """SimPy's `now` reads `_now` through a Python function; the run reads the clock tens of
+    thousands of times, so this reads the same attribute through a C getter."""
+
     steps = 0
     _leftover = False
     """True while the stopped `until` event SimPy put back is still queued."""
@@ -134,19 +145,112 @@ class _CountingEnvironment(simpy.Environment):
         max_per_instant: int = MAX_STEPS_PER_INSTANT,
     ) -> None:
         super().__init__(initial_time=initial_time)
+        # SimPy binds `timeout`, `event`, `process`, ... to the instance only for names in the
+        # instance's own class `__dict__`, which a subclass's is not: without this, every
+        # `env.timeout(...)` of the run goes through a descriptor (thousands a run).
+        for name, attribute in vars(simpy.Environment).items():
+            if type(attribute) is simpy.core.BoundClass:
+                setattr(self, name, getattr(self, name))
         self.max_per_instant = max_per_instant
         self._describe_time = describe_time
         self._instant = initial_time
         self._at_instant = 0
 
+    def timeout(self, delay: float = 0, value: Any = None) -> simpy.Timeout:
+        """`simpy.Environment.timeout`, built in one step instead of three calls (the bound class,
+        `Timeout.__init__`, `schedule`): the run creates thousands. The event is a `simpy.Timeout`
+        with the attributes SimPy's constructor sets, queued exactly where `schedule` would put it,
+        so runs are unchanged (tests/unit/test_run_cost.py compares it with SimPy's own)."""
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        event = _new_event(simpy.Timeout)
+        event.env = self
+        event.callbacks = []
+        event._value = value
+        event._delay = delay
+        event._ok = True
+        heapq.heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), event))
+        return event
+
+    def event(self) -> simpy.Event:
+        """`simpy.Environment.event`, built without the bound class's extra call (as `timeout`)."""
+        event = _new_event(simpy.Event)
+        event.env = self
+        event.callbacks = []
+        return event
+
     def run(self, until: Any = None) -> Any:
         already_done = isinstance(until, simpy.Event) and until.processed  # SimPy returns at once: no stop
-        value = super().run(until)
+        value = self._run(until)
         if until is not None and not already_done and self._requeues:
             self._leftover = True
         return value
 
+    def _run(self, until: Any) -> Any:
+        """`simpy.Environment.run`, with `step()`'s bookkeeping done in its loop.
+
+        SimPy's loop calls `self.step()`, which would run this class's `step` and then
+        SimPy's: two calls for every event of the run. This loop calls SimPy's `step`
+        directly, with the same checks around it; the `until` handling is SimPy's own
+        (tests/unit/test_packaging.py and tests/unit/test_run_cost.py hold both to it)."""
+        if until is not None:
+            if not isinstance(until, simpy.Event):
+                at = until if isinstance(until, int) else float(until)
+                if at <= self.now:
+                    raise ValueError(f"until ({at}) must be greater than the current simulation time")
+                until = self.event()
+                until._ok = True
+                until._value = None
+                self.schedule(until, URGENT, at - self.now)
+            elif until.callbacks is None:
+                return until.value  # processed already
+            until.callbacks.append(simpy.core.StopSimulation.callback)
+        step = simpy.Environment.step  # looked up here, not at import: whoever wraps it (a benchmark) sees every step
+        queue = self._queue
+        limit = self.max_per_instant
+        if self._leftover:  # SimPy's bookkeeping from the last stopped run comes first: not counted
+            self._leftover = False
+            self._count_instant()
+            try:
+                step(self)
+            except simpy.core.StopSimulation as stop:
+                return stop.args[0]
+            except simpy.core.EmptySchedule:
+                pass  # the loop below says what an empty queue means
+        # The counters live in locals while the loop runs (written back however it ends): the
+        # loop runs for every event, and nothing reads them before the run returns.
+        instant, at_instant, steps = self._instant, self._at_instant, self.steps
+        try:
+            while True:
+                if queue:
+                    when = queue[0][0]
+                    if when != instant:
+                        instant, at_instant = when, 1
+                    else:
+                        at_instant += 1
+                        if at_instant > limit:
+                            self._instant, self._at_instant = instant, at_instant
+                            raise self._stopped_advancing(when)
+                step(self)  # the `until` event's StopSimulation raises here, uncounted
+                steps += 1
+        except simpy.core.StopSimulation as stop:
+            return stop.args[0]
+        except simpy.core.EmptySchedule:
+            if until is not None:
+                raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {until}') from None
+        finally:
+            self._instant, self._at_instant, self.steps = instant, at_instant, steps
+        return None
+
     def step(self) -> None:
+        self._count_instant()
+        bookkeeping, self._leftover = self._leftover, False
+        simpy.Environment.step(self)  # the `until` event's StopSimulation raises here, uncounted
+        if not bookkeeping:
+            self.steps += 1
+
+    def _count_instant(self) -> None:
+        """Count the next step against its instant; past `max_per_instant`, stop the run."""
         queue = self._queue
         if queue:
             when = queue[0][0]
@@ -155,14 +259,13 @@ class _CountingEnvironment(simpy.Environment):
             else:
                 self._at_instant += 1
                 if self._at_instant > self.max_per_instant:
-                    raise ModelError(
-                        f"time stopped advancing at {self._describe_time(when)}: more than "
-                        f"{self.max_per_instant:,} model steps at one instant in {_part_of_model(queue[0][3])}"
-                    )
-        bookkeeping, self._leftover = self._leftover, False
-        simpy.Environment.step(self)  # the `until` event's StopSimulation raises here, uncounted
-        if not bookkeeping:
-            self.steps += 1
+                    raise self._stopped_advancing(when)
+
+    def _stopped_advancing(self, when: float) -> ModelError:
+        return ModelError(
+            f"time stopped advancing at {self._describe_time(when)}: more than "
+            f"{self.max_per_instant:,} model steps at one instant in {_part_of_model(self._queue[0][3])}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -640,7 +743,7 @@ class Simulation:
 
     # -- decisions -------------------------------------------------------------
     def _learned(self, agency_id: str, fact: Fact) -> None:
-        self._board.review(agency_id)
+        self._board.learned(agency_id, fact)
 
     @staticmethod
     def _movement_triggers_of(scenario: Scenario) -> dict[str, list[tuple[str, list[str] | None]]]:

@@ -16,6 +16,7 @@ least expected delay. No fast channel silently becomes a relay for others.
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,23 +54,73 @@ class Message:
     """Numbers the messages of a run, so the events of one message can be told from another's."""
 
 
-class Desks(simpy.Resource):
-    """An agency's staff as a SimPy resource whose size an effect can change while it runs.
+class Desks:
+    """An agency's staff: messages take a free desk in order of arrival, and an effect can
+    change how many desks there are while the run goes on.
 
-    Growing admits waiting messages at once; shrinking lets the messages in hand
-    finish and admits no new one until fewer are in hand than the new size."""
+    Growing admits a waiting message at once; shrinking lets the messages in hand finish
+    and admits no new one until fewer are in hand than the new size. Behaves as the
+    `simpy.Resource` it replaces, event for event (so runs are unchanged, at a fraction
+    of the cost; every message handled takes and frees a desk): a request is an event
+    granted when it finds a desk free, or when an earlier holder's release is processed;
+    a release frees the desk at once and offers it, through an event of its own, to the
+    head of the queue only (one grant per offer, as SimPy's `_trigger_put` does)."""
 
     def __init__(self, env: simpy.Environment, size: int) -> None:
+        self._env = env
         self._size = size
-        super().__init__(env, capacity=size)
+        self.users = 0
+        """Desks in use."""
+        self._queue: deque[DeskRequest] = deque()
 
     @property
     def capacity(self) -> int:
         return self._size
 
+    def request(self) -> DeskRequest:
+        """An event that fires when the request holds a desk; use it in a `with` block, which
+        gives the desk back (or withdraws the request) when the block ends."""
+        request = DeskRequest(self)
+        self._queue.append(request)
+        self._offer()
+        return request
+
     def resize(self, size: int) -> None:
         self._size = size
-        self._trigger_put(None)
+        self._offer()
+
+    def _release(self, request: DeskRequest) -> None:
+        if request.granted:
+            self.users -= 1
+        released = self._env.event()
+        released.callbacks.append(self._offer)
+        released.succeed()
+
+    def _offer(self, _released: simpy.Event | None = None) -> None:
+        """Grant the head of the queue a desk if one is free."""
+        if self._queue and self.users < self._size:
+            self.users += 1
+            request = self._queue.popleft()
+            request.granted = True
+            request.succeed()
+
+
+class DeskRequest(simpy.Event):
+    """A message's request for a desk (see `Desks`)."""
+
+    def __init__(self, desks: Desks) -> None:
+        super().__init__(desks._env)
+        self.desks = desks
+        self.granted = False
+
+    def __enter__(self) -> DeskRequest:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_exc: object) -> None:
+        if not self.granted:
+            self.desks._queue.remove(self)  # never granted: withdrawn
+        if exc_type is not GeneratorExit:  # a generator closed at the end of a run gives nothing back
+            self.desks._release(self)
 
 
 @dataclass(slots=True)
@@ -130,7 +181,8 @@ class Network:
         self._latency = [Adjustable(1.0) for _ in scenario.channels]
         self._reliability = [Adjustable(c.reliability, 0.0, 1.0) for c in scenario.channels]
         self._adjuster = Adjuster(Context(env, streams, emit, now))
-        self._routes: dict[tuple[str, str, str | None], list[str]] = {}
+        self._routes = _routes_of(scenario)
+        """Paths found so far, shared by every run of a scenario with the same routing (see `_routes_of`)."""
         self._graph: dict[str, list[tuple[str, float, bool, Channel | None]]] | None = None
         self._selective = any(c.carries is not None for c in scenario.channels)
         """Some channel carries only some facts: routes depend on the fact."""
@@ -400,6 +452,37 @@ class Network:
     def tell(self, agency_id: str, fact: Fact) -> None:
         """The owner of a decision knows its own outcome at once."""
         self._learn(agency_id, fact)
+
+
+Routes = dict[tuple[str, str, str | None], list[str]]
+
+_ROUTES: dict[tuple[Any, ...], Routes] = {}
+"""Found paths by what routing reads of a scenario (see `_routes_of`); a few scenarios at a time."""
+_ROUTES_KEPT = 32
+
+
+def _routes_of(scenario: Scenario) -> Routes:
+    """The path cache for `scenario`'s routing, shared by every run with the same routing.
+
+    A path depends only on what the scenario declares (agencies, their parents, relays
+    and mean handling time, channels, what they carry and their mean latency, the
+    hierarchy's mean latency), never on a run (effects change the actual delays, not
+    the route), so a thousand replications need not search the same paths a thousand
+    times. The key holds exactly what `Network.route` reads."""
+    key = (
+        scenario.routing.hierarchy_latency.mean(),
+        tuple((a.id, a.parent, a.relay, a.handling.mean()) for a in scenario.agencies),
+        tuple(
+            (c.from_, c.to, c.both_ways, c.latency.mean(), None if c.carries is None else tuple(c.carries))
+            for c in scenario.channels
+        ),
+    )
+    routes = _ROUTES.get(key)
+    if routes is None:
+        if len(_ROUTES) >= _ROUTES_KEPT:
+            del _ROUTES[next(iter(_ROUTES))]  # the oldest
+        routes = _ROUTES[key] = {}
+    return routes
 
 
 def _quiet(_data: dict[str, Any]) -> None:

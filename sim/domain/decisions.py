@@ -72,6 +72,12 @@ class DecisionBoard:
         self._by_owner: dict[str, list[DecisionState]] = {}
         for state in self.states.values():
             self._by_owner.setdefault(state.spec.owner, []).append(state)
+        self._requiring: dict[tuple[str, tuple[str, str]], list[DecisionState]] = {}
+        """(owner, fact it must know) -> the owner's decisions that require it, in the owner's order."""
+        for owner, states in self._by_owner.items():
+            for state in states:
+                for key in dict.fromkeys(_subject(c) for c in state.spec.requires):
+                    self._requiring.setdefault((owner, key), []).append(state)
         self._audience = self._audiences(scenario)
         self.gate: Callable[[Decision], bool] | None = None
         """Also required before a decision comes up (its `when:` condition); set by the facade."""
@@ -100,10 +106,22 @@ class DecisionBoard:
             if known and (self.gate is None or self.gate(state.spec)):
                 self._come_up(state)
 
+    def learned(self, agency_id: str, fact: Fact) -> None:
+        """`agency_id` learned `fact`: bring up what is now ready.
+
+        Only its decisions that require this fact can be: any other decision of its is
+        as ready as at the last review, and every change that can make one ready reviews
+        its owner when it happens (a fact learned here, its `when:` holding, its reopening),
+        so `review` of them all would find nothing more, for far more work (every message
+        an agency handles ends here)."""
+        for state in self._requiring.get((agency_id, (fact.subject, fact.id)), ()):
+            known = state.status == "waiting" and all(self._known(agency_id, c) for c in state.spec.requires)
+            if known and (self.gate is None or self.gate(state.spec)):
+                self._come_up(state)
+
     def _known(self, agency_id: str, condition: Condition) -> bool:
-        subject, ident = ("decision", condition.decision) if condition.decision else ("inject", condition.inject)
         knows = self.network.agencies[agency_id].knows
-        key = (subject, ident)
+        key = _subject(condition)
         if key not in knows:
             return False
         return condition.options is None or knows[key] in condition.options
@@ -204,3 +222,8 @@ class DecisionBoard:
 
     def pending(self) -> list[DecisionState]:
         return [s for s in self.states.values() if s.status == "pending"]
+
+
+def _subject(condition: Condition) -> tuple[str, str]:
+    """The fact a condition asks about, as agencies key what they know: (subject, id)."""
+    return ("decision", condition.decision) if condition.decision else ("inject", condition.inject)

@@ -175,7 +175,7 @@ class ServiceBank:
 
     def serve(self, arrive: float, work: float) -> float:
         free = self._free
-        start = max(arrive, free[0])
+        start = free[0] if free[0] > arrive else arrive  # max(arrive, free[0]), without the call
         if self._limited:
             start = next_in_window(start, self._open, self._last_start)
         finish = start + work
@@ -303,6 +303,7 @@ class AirHubState:
         self.landside_place: Place = ledger.places[self.landside]
         """The ledger's place behind `landside`, read directly on the hot path (its `total`)."""
         self.terminal_capacity = cfg.terminal_capacity
+        self.bus_time = cfg.bus_time
         self.transit = f"leg:{cfg.id}"
         self.idle: deque[tuple[simpy.Event, int]] = deque()
         """Aircraft waiting to be called (their wake-up event and seats), first come first called."""
@@ -865,8 +866,11 @@ class Evacuation:
         registration_time = island.draw_registration
         care_factor = self.config.care_factor
         hubs = island.air
+        seats = island.seats
+        timeout = env.timeout
+        cleared_security = self._cleared_security
         while island.idle_buses > 0 and reg.total > 0:
-            want = min(island.seats, reg.total)
+            want = seats if seats < reg.total else reg.total
             best, best_room = None, -1.0
             for hub in hubs:
                 room = hub.terminal_capacity - hub.landside_place.total - hub.airside.total
@@ -880,16 +884,19 @@ class Evacuation:
             groups = reg.take(want)
             ledger.move(groups, reg.place, hub.landside)
             island.idle_buses -= 1
-            weighted = sum([n * (care_factor if g[1] == CARE else 1.0) for g, n in groups.items()])
+            if len(groups) == 1:  # one cohort: the sum below of one term, without the list
+                ((g, n),) = groups.items()
+                weighted = n * (care_factor if g[1] == CARE else 1.0)
+            else:
+                weighted = sum([n * (care_factor if g[1] == CARE else 1.0) for g, n in groups.items()])
             registered = island.desks.serve(now, weighted * registration_time())
-            bus_time = hub.cfg.bus_time
+            bus_time = hub.bus_time
             at_airport = registered + bus_time
             cleared = hub.lanes.serve(at_airport, weighted * hub.draw_security())
-            env.timeout(cleared - now).callbacks.append(
-                lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
-            )
+            timeout(cleared - now).callbacks.append(lambda _e, hub=hub, groups=groups: cleared_security(hub, groups))
             heapq.heappush(returning, at_airport + bus_time)
-            self._call_aircraft(hub)
+            if hub.idle:  # aircraft waiting to be called (`_call_aircraft` would find none otherwise)
+                self._call_aircraft(hub)
         if reg.total > 0 and returning and (island.wake_at is None or returning[0] < island.wake_at - EPS):
             island.wake_at = returning[0]
             env.timeout(max(0.0, returning[0] - now)).callbacks.append(lambda _e, island=island: self._bus_back(island))
@@ -1041,7 +1048,8 @@ class Evacuation:
                 hub.stands.release()
             self._count_trip(hub, people)
             self._left_islands(groups)
-            self._dispatch_buses(island)
+            if island.reg.total:  # terminal room freed: buses go if people wait for one
+                self._dispatch_buses(island)
             self.emit(Kind.departed, name, cfg.destination, leg=hub.id, vehicle=name, people=people)
             yield env.timeout(cfg.block_time)
             self._land(cfg.destination, groups, hub.transit)

@@ -82,42 +82,61 @@ class Ledger:
         """Move `groups` from `src` to `dst`; returns the number of people moved.
 
         The hottest call of a run (several thousand a run), so it reads each place
-        and category once, outside the loop over cohorts."""
+        and category once, and most moves (queue to queue, one category) take a loop
+        that touches no category counts."""
         places = self.places
         source, target = places[src], places[dst]
         out, into = source.counts, target.counts
-        leaving, arriving = source.category, target.category
-        by_category = self.by_category
         moved = 0
-        for group, n in groups.items():
-            if n <= 0:
-                if n < 0:
-                    raise LedgerError(f"negative move of {n} {group} from {src} to {dst}")
-                continue
-            left = out.get(group, 0) - n
-            if left < 0:
-                raise LedgerError(f"{src} holds {out.get(group, 0)} {group}, cannot move {n} to {dst}")
-            out[group] = left
-            into[group] = into.get(group, 0) + n
-            if leaving != arriving:  # most moves stay in one category (queue to queue)
+        if source.category == target.category:
+            for group, n in groups.items():
+                if n <= 0:
+                    if n < 0:
+                        raise LedgerError(f"negative move of {n} {group} from {src} to {dst}")
+                    continue
+                left = out.get(group, 0) - n
+                if left < 0:
+                    raise LedgerError(f"{src} holds {out.get(group, 0)} {group}, cannot move {n} to {dst}")
+                out[group] = left
+                into[group] = into.get(group, 0) + n
+                moved += n
+        else:
+            leaving, arriving = source.category, target.category
+            by_category = self.by_category
+            for group, n in groups.items():
+                if n <= 0:
+                    if n < 0:
+                        raise LedgerError(f"negative move of {n} {group} from {src} to {dst}")
+                    continue
+                left = out.get(group, 0) - n
+                if left < 0:
+                    raise LedgerError(f"{src} holds {out.get(group, 0)} {group}, cannot move {n} to {dst}")
+                out[group] = left
+                into[group] = into.get(group, 0) + n
                 categories = by_category[group[0]]
                 categories[leaving] -= n
                 categories[arriving] += n
-            moved += n
+                moved += n
         if moved:
             source.total -= moved
             target.total += moved
             if source.off_islands != target.off_islands:
-                for group, n in groups.items():
-                    if n > 0:
-                        self._cross(group[0], n if target.off_islands else -n)
+                self._cross(groups, target.off_islands)
         return moved
 
-    def _cross(self, municipality: str, leaving: int) -> None:
-        self.on_islands[municipality] -= leaving
-        self.on_islands_total -= leaving
-        if leaving > 0:
-            self.departures.append((self._now(), municipality, leaving))
+    def _cross(self, groups: Groups, leaving: bool) -> None:
+        """People crossed the islands' edge: leaving them (`leaving`) or coming back."""
+        on_islands = self.on_islands
+        for group, n in groups.items():
+            if n > 0:
+                municipality = group[0]
+                if leaving:
+                    on_islands[municipality] -= n
+                    self.on_islands_total -= n
+                    self.departures.append((self._now(), municipality, n))
+                else:
+                    on_islands[municipality] += n
+                    self.on_islands_total += n
 
     def check(self) -> None:
         """Assert the conservation invariants (tests call this; the model does not need to)."""
@@ -148,13 +167,26 @@ def split(groups: Groups, n: int) -> Groups:
         return {}
     if len(groups) == 1:  # one cohort takes all n (what the shares below give: c * n / c == n)
         return dict.fromkeys(groups, n)
-    shares = {g: c * n / total for g, c in groups.items()}
-    taken = {g: int(s) for g, s in shares.items()}
+    taken, remainders = _floors(groups, n, total)
     short = n - sum(taken.values())
     if short:
-        for g in sorted(shares, key=lambda g: (taken[g] - shares[g], g))[:short]:
+        for _, g in sorted(remainders)[:short]:
             taken[g] += 1
     return {g: c for g, c in taken.items() if c}
+
+
+def _floors(weights: dict, n: int, total: float) -> tuple[dict, list]:
+    """Each key's whole share of `n` (by weight, out of `total`), and (whole - exact share, key) per
+    key: sorted, the keys first in line for one of what the whole shares leave over (largest
+    remainder first, ties by key). One pass for `split` and `apportion` (both run every tick)."""
+    taken = {}
+    remainders = []
+    for key, weight in weights.items():
+        share = n * weight / total
+        whole = int(share)
+        taken[key] = whole
+        remainders.append((whole - share, key))
+    return taken, remainders
 
 
 def apportion(n: int, weights: dict[str, float]) -> dict[str, int]:
@@ -162,11 +194,10 @@ def apportion(n: int, weights: dict[str, float]) -> dict[str, int]:
     total = sum(weights.values())
     if n <= 0 or total <= 0:
         return {}
-    shares = {k: n * w / total for k, w in weights.items()}
-    out = {k: int(s) for k, s in shares.items()}
+    out, remainders = _floors(weights, n, total)
     short = n - sum(out.values())
     if short:
-        for k in sorted(shares, key=lambda k: (out[k] - shares[k], k))[:short]:
+        for _, k in sorted(remainders)[:short]:
             out[k] += 1
     return {k: v for k, v in out.items() if v}
 
@@ -190,30 +221,40 @@ class Queue:
         """Record that `groups` joined the back (after the ledger moved them here)."""
         added = 0
         chunks = self._chunks
+        back = chunks[-1] if chunks else None
         for group, n in groups.items():
             if n > 0:
-                if chunks and chunks[-1][0] == group:  # the same cohort as the back: one chunk, same order
-                    chunks[-1][1] += n
+                if back is not None and back[0] == group:  # the same cohort as the back: one chunk, same order
+                    back[1] += n
                 else:
-                    chunks.append([group, n])
+                    back = [group, n]
+                    chunks.append(back)
                 added += n
         if added:
             self.total += added
-            self.wake()
+            if self._waiters:
+                self.wake()
 
     def take(self, n: int) -> Groups:
-        """Remove up to `n` people from the front; the caller moves them in the ledger."""
+        """Remove up to `n` people from the front; the caller moves them in the ledger.
+
+        An aircraft's load spans many chunks (one per cohort of each bus load that
+        reached the airside), so the loop keeps its counts in locals."""
         out: Groups = {}
         chunks = self._chunks
+        taken = 0
         while n > 0 and chunks:
             chunk = chunks[0]
-            k = chunk[1] if chunk[1] <= n else n
-            out[chunk[0]] = out.get(chunk[0], 0) + k
-            chunk[1] -= k
-            n -= k
-            self.total -= k
-            if chunk[1] == 0:
+            group, k = chunk
+            if k <= n:
                 chunks.popleft()
+            else:
+                chunk[1] = k - n
+                k = n
+            out[group] = out.get(group, 0) + k
+            n -= k
+            taken += k
+        self.total -= taken
         return out
 
     def wait(self, env):
