@@ -24,6 +24,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, ProgressBar, RichLog, Static
 from textual.widgets.option_list import Option
 
+from sim.text import duration_text
+
 RECONNECT_MAX = 10.0
 """Longest wait (wall seconds) between two attempts to rejoin a dropped host."""
 
@@ -189,6 +191,26 @@ class RoleBody(Vertical):
         self.query_one("#mine-text", Static).update(mine)
 
 
+def areas_text(areas: list[dict], now: float) -> Text:
+    """One line per danger area for the projector: `Saga harbour district: 2,824 safe, 2,496 caught,
+    0 still in danger; danger arrived D+0 15:16` (or `danger in 12 min`)."""
+    text = Text()
+    for n, area in enumerate(areas):
+        if n:
+            text.append("\n")
+        text.append(f"{area['title']}: ", style="bold")
+        text.append(f"{area['safe']:,} safe, ")
+        text.append(f"{area['exposed']:,} caught", style="bold red" if area["exposed"] else "")
+        text.append(f", {area['in_danger']:,} still in danger; ")
+        if area["deadline"] is None:
+            text.append("danger: on a condition", style="dim")
+        elif area["reached"]:
+            text.append(f"danger arrived {area['deadline_label']}", style="bold red")
+        else:
+            text.append(f"danger in {duration_text((area['deadline'] - now) / 60)}", style="yellow")
+    return text
+
+
 class DisplayBody(Vertical):
     DEFAULT_CSS = """
     DisplayBody { height: 1fr; }
@@ -215,7 +237,14 @@ class DisplayBody(Vertical):
         self.query_one("#title", Static).update(_t(view.get("title", "")))
         movement = view.get("movement")
         bar = self.query_one(ProgressBar)
-        if movement is None:
+        areas = view.get("areas")
+        if areas:
+            self.query_one("#progress-text", Static).update(
+                areas_text(areas, (view.get("clock") or {}).get("now", 0.0))
+            )
+            bar.display = True
+            bar.update(total=max(1, sum(a["population"] for a in areas)), progress=sum(a["safe"] for a in areas))
+        elif movement is None:
             self.query_one("#progress-text", Static).update(_t("No population movement in this exercise.", "dim"))
             bar.display = False
         else:

@@ -232,7 +232,31 @@ def display_view(sim: Simulation, world: WorldView, clock_view: dict) -> dict[st
         "clock": clock_view,
         "news": news(sim),
         "movement": _movement(world),
+        "areas": _areas(sim),
     }
+
+
+def _areas(sim: Simulation) -> list[dict[str, Any]] | None:
+    """Each danger area of a movement network as the public would hear it: people safe, caught
+    and still in danger, and when the danger arrives; None without a movement network."""
+    if sim.scenario.movement is None:
+        return None
+    from sim.analysis.areas import area_progress
+
+    return [
+        {
+            "id": area.id,
+            "title": area.title,
+            "population": area.population,
+            "safe": area.safe,
+            "exposed": area.exposed,
+            "in_danger": area.in_danger,
+            "deadline": area.deadline,
+            "deadline_label": None if area.deadline is None else sim.clock.label(area.deadline),
+            "reached": area.reached or (area.deadline is not None and area.deadline <= sim.now),
+        }
+        for area in area_progress(sim.scenario, sim.events)
+    ]
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
