@@ -168,6 +168,37 @@ def _interval(ci: Sequence[float] | None, digits: int = 1) -> str:
     return f"[{_fmt(ci[0], 0, digits).strip()}, {_fmt(ci[1], 0, digits).strip()}]".ljust(20)
 
 
+def _shown_as(metric: str, rows: dict[str, Any]) -> tuple[str, float, int]:
+    """How a metric's block reads: (unit label, factor, decimals). Times under two hours in minutes
+    (a tsunami's order: 10.7, not 0.2 hours); values under 10 with two decimals and under 1 with
+    three (a share of 0.522, not 0.5), so a difference the table reports is one a reader can see."""
+    means = [abs(row["mean"]) for row in rows.values() if row.get("mean") is not None]
+    largest = max(means, default=0.0)
+    if metric.endswith("_hours"):
+        if largest < 2.0:
+            return " (minutes)", 60.0, 1
+        return " (hours)", 1.0, 1
+    return "", 1.0, 1 if largest >= 10 else 3 if largest < 1 else 2
+
+
+def _scaled(row: dict[str, Any], factor: float) -> dict[str, Any]:
+    """A table row with its figures times `factor` (counts, shares and `better` as they are)."""
+    if factor == 1.0:
+        return row
+
+    def times(value):
+        return None if value is None else value * factor
+
+    def interval(ci):
+        return None if ci is None else [ci[0] * factor, ci[1] * factor]
+
+    scaled = {**row, "mean": times(row.get("mean")), "sd": times(row.get("sd")), "ci95": interval(row.get("ci95"))}
+    diff = row.get("difference")
+    if diff is not None:
+        scaled["difference"] = {**diff, "mean": times(diff.get("mean")), "ci95": interval(diff.get("ci95"))}
+    return scaled
+
+
 def render_table(
     payload: dict[str, Any],
     metrics: Sequence[str] | None = None,
@@ -194,20 +225,23 @@ def render_table(
     )
     lines.append(header)
     for metric in names:
-        unit = " (hours)" if metric.endswith("_hours") else ""
+        unit, factor, digits = _shown_as(metric, table[metric])
         lines.append(f"{metric}{unit}")
-        for arm, row in table[metric].items():
+        for arm, raw in table[metric].items():
+            row = _scaled(raw, factor)
             name = label(arm) if label else arm
             text = (
-                f"  {name:<{width}}{_fmt(row['mean'])}{_fmt(row['sd'])}  {_interval(row['ci95'])}"
-                f"{row['n']:>6}{row['missing']:>6}"
+                f"  {name:<{width}}{_fmt(row['mean'], digits=digits)}{_fmt(row['sd'], digits=digits)}  "
+                f"{_interval(row['ci95'], digits)}{row['n']:>6}{row['missing']:>6}"
             )
             diff = row.get("difference")
             if diff is not None:
                 if diff["mean"] is None:
                     shown = "-"
                 else:
-                    shown = f"{diff['mean']:+.1f} " + (_interval(diff["ci95"]).strip() if diff["ci95"] else "")
+                    shown = f"{diff['mean']:+.{digits}f} " + (
+                        _interval(diff["ci95"], digits).strip() if diff["ci95"] else ""
+                    )
                 share = "-" if diff["better_share"] is None else f"{100 * diff['better_share']:.0f}%"
                 text += f"   {shown:<34}{share:>7}"
             lines.append(text.rstrip())

@@ -324,3 +324,32 @@ def test_compare_decisions_adds_a_session_arm(capsys, tmp_path):
     taken = payload["metrics"]["decisions.evacuation_instruction.taken_hours"]
     assert taken["baseline"]["n"] > 0
     assert taken["session"]["n"] == 0
+
+
+def test_compare_shows_short_times_in_minutes_and_shares_with_three_decimals(capsys):
+    """The tsunami's order came after 0.2 'hours' and every share read 0.5: differences the
+    table computed were invisible. Times under two hours are minutes; values under 1 keep 3 decimals."""
+    from sim.analysis.compare import render_table
+
+    payload = {
+        "metrics": {
+            "order_hours": {
+                "baseline": {"mean": 0.2, "sd": 0.05, "ci95": [0.18, 0.22], "n": 30, "missing": 0},
+                "drill": {
+                    "mean": 0.1,
+                    "sd": 0.05,
+                    "ci95": [0.08, 0.12],
+                    "n": 30,
+                    "missing": 0,
+                    "difference": {"mean": -0.1, "ci95": [-0.12, -0.08], "better_share": 0.9},
+                },
+            },
+            "share_safe": {"baseline": {"mean": 0.494, "sd": 0.068, "ci95": [0.469, 0.519], "n": 30, "missing": 0}},
+            "completion_hours": {"baseline": {"mean": 152.8, "sd": 9.0, "ci95": [149.4, 156.2], "n": 30, "missing": 0}},
+        }
+    }
+    out = render_table(payload, ["order_hours", "share_safe", "completion_hours"])
+    assert "order_hours (minutes)" in out
+    assert "    12.0     3.0  [10.8, 13.2]" in out and "-6.0 [-7.2, -4.8]" in out
+    assert "   0.494   0.068  [0.469, 0.519]" in out
+    assert "completion_hours (hours)" in out and "   152.8     9.0  [149.4, 156.2]" in out
