@@ -168,13 +168,15 @@ def _interval(ci: Sequence[float] | None, digits: int = 1) -> str:
     return f"[{_fmt(ci[0], 0, digits).strip()}, {_fmt(ci[1], 0, digits).strip()}]".ljust(20)
 
 
-def _shown_as(metric: str, rows: dict[str, Any]) -> tuple[str, float, int]:
+def _shown_as(metric: str, rows: dict[str, Any], in_hours: bool | None = None) -> tuple[str, float, int]:
     """How a metric's block reads: (unit label, factor, decimals). Times under two hours in minutes
     (a tsunami's order: 10.7, not 0.2 hours); values under 10 with two decimals and under 1 with
-    three (a share of 0.522, not 0.5), so a difference the table reports is one a reader can see."""
+    three (a share of 0.522, not 0.5), so a difference the table reports is one a reader can see.
+    `in_hours`: whether the values are hours (default: the metric's name ends in `_hours`); the
+    figures pass it for a scenario's time metrics of any name and read their axes the same way."""
     means = [abs(row["mean"]) for row in rows.values() if row.get("mean") is not None]
     largest = max(means, default=0.0)
-    if metric.endswith("_hours"):
+    if metric.endswith("_hours") if in_hours is None else in_hours:
         if largest < 2.0:
             return " (minutes)", 60.0, 1
         return " (hours)", 1.0, 1

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.analysis.replications import ReplicationSet
+from sim.text import duration_text
 
 EXTRA_HINT = "install the analysis extra, e.g. pip install 'ttxsim[analysis]'"
 
@@ -73,6 +74,11 @@ class Labels:
     headline list, the rows the differences figure draws first."""
     hours: frozenset[str] = frozenset()
     """The scenario's metrics measured in hours (span, time and event-time kinds), whatever their id."""
+    shares: frozenset[str] = frozenset()
+    """Metrics that are 1 or 0 per run (indicators, `objectives.<id>` rows): drawn as shares of runs."""
+    declared: Sequence[str] = ()
+    """The scenario's own `metrics:`, in declaration order: after the objectives' metrics, those
+    that differ between the arms are the next the differences figure draws."""
 
     def arm(self, name: str) -> str:
         """A reform arm's title; `a+b` joins both titles; unknown names stay as they are."""
@@ -108,8 +114,14 @@ def labels_for(scenario: Any) -> Labels:
         title = getattr(metric, "title", None)
         if title:
             metrics[metric.id] = with_hours(title) if metric.id in hours else title
-    headline = tuple(dict.fromkeys(o.metric for o in getattr(scenario, "objectives", None) or []))
-    return Labels(scenario.scenario.title, arms, metrics, tuple(seams), headline, hours)
+    objectives = getattr(scenario, "objectives", None) or []
+    for objective in objectives:
+        metrics[f"objectives.{objective.id}"] = f"Objective met: {objective.title or objective.id}"
+    headline = tuple(dict.fromkeys(o.metric for o in objectives))
+    shares = frozenset(m.id for m in declared if str(getattr(m, "kind", "")) == "indicator")
+    shares |= frozenset(f"objectives.{o.id}" for o in objectives)
+    own = tuple(m.id for m in declared)
+    return Labels(scenario.scenario.title, arms, metrics, tuple(seams), headline, hours, shares, own)
 
 
 COMPLETION = "evacuation.completion_hours"
@@ -123,6 +135,61 @@ def with_hours(title: str) -> str:
     if re.search(r"\(h\)|\bhours?\b", title, flags=re.IGNORECASE):
         return title
     return f"{title} (h)"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How a metric's values read on an axis: times in minutes or hours (the compare table's rule,
+    `sim.analysis.compare._shown_as`), 1-or-0 metrics as percent of runs, other values as they are."""
+
+    kind: str
+    """"time", "share" or "value"."""
+    unit: str
+    """The axis unit: "minutes", "hours", "% of runs" or "" (a count or a state's value)."""
+    factor: float
+    """Multiplies a stored value (hours, a 0-1 share) into the axis unit."""
+    digits: int
+    """Decimals of a value that is not a time."""
+
+    def value(self, raw: float) -> str:
+        """A value as a label reads it: `12 min`, `4.0 h`, `43%`, `5,180`, `0.494`."""
+        if self.kind == "time":
+            return duration_text(raw)
+        if self.kind == "share":
+            return f"{100 * raw:.0f}%"
+        return f"{raw:,.0f}" if raw == int(raw) else f"{raw:,.{self.digits}f}"
+
+    def difference(self, raw: float) -> str:
+        """A signed difference: `-26.0 h`, `+0 min`, `+13 pp` (percentage points), `-537`, `+0.052`."""
+        sign = "-" if raw < 0 else "+"
+        if self.kind == "time":
+            return sign + duration_text(abs(raw))
+        if self.kind == "share":
+            return f"{sign}{100 * abs(raw):.0f} pp"
+        return f"{sign}{abs(raw):,.{self.digits}f}"
+
+
+def is_time(metric: str, labels: Labels) -> bool:
+    return metric.endswith("_hours") or metric in labels.hours
+
+
+def is_share(metric: str, labels: Labels) -> bool:
+    return metric in labels.shares or metric.startswith("objectives.")
+
+
+def scale_of(metrics: Sequence[str], rows: Sequence[Mapping[str, Any]], labels: Labels) -> Scale:
+    """The scale of one axis drawing `metrics` (all times, all shares, or one other metric) whose
+    arm rows (`{"mean": ...}`) are `rows`: minutes when every mean is under two hours, as in the table."""
+    from sim.analysis.compare import _shown_as
+
+    means = {str(i): row for i, row in enumerate(rows)}
+    if metrics and all(is_share(m, labels) for m in metrics):
+        return Scale("share", "% of runs", 100.0, 0)
+    time = bool(metrics) and all(is_time(m, labels) for m in metrics)
+    unit, factor, digits = _shown_as(metrics[0] if metrics else "", means, in_hours=time)
+    if time:
+        return Scale("time", unit.strip(" ()"), factor, digits)
+    return Scale("value", "", 1.0, digits)
 
 
 class PlotError(RuntimeError):
@@ -293,7 +360,7 @@ def draw_box(
                 ax.plot(row["ci95"], [y + 0.36] * 2, color=colors[arm], linewidth=2)
             missing = f", {row['missing']} missing" if row["missing"] else ""
             ax.annotate(
-                f"mean {row['mean']:.1f} h{missing}",
+                f"mean {duration_text(row['mean'])}{missing}",
                 (row["mean"], y + 0.36),
                 xytext=(6, 2),
                 textcoords="offset points",
@@ -307,11 +374,15 @@ def draw_box(
     return True
 
 
-def draw_histograms(ax, rs: ReplicationSet, metric: str, colors: dict[str, Any], labels: Labels | None = None) -> bool:
-    """The distribution per arm as an empirical CDF: a curve further left is faster.
+def draw_histograms(
+    ax, rs: ReplicationSet, metric: str, colors: dict[str, Any], labels: Labels | None = None, wrap: int = 48
+) -> bool:
+    """The distribution per arm as an empirical CDF: a curve further left is faster (or fewer).
 
     (Overlaid histograms of near-identical paired arms are unreadable; ECDFs stay clear,
-    and a line style and marker per arm keep identical curves apart.)
+    and a line style and marker per arm keep identical curves apart.) Times are drawn in minutes
+    when every arm's mean is under two hours, as the compare table shows them; other metrics
+    (a count, a state's value) on their own scale. `wrap`: characters a legend line holds.
     """
     labels = labels or Labels()
     arms = rs.arm_names
@@ -320,6 +391,7 @@ def draw_histograms(ax, rs: ReplicationSet, metric: str, colors: dict[str, Any],
     if not any(data.values()):
         _empty(ax, f"no {labels.metric(metric)} in these runs")
         return False
+    scale = scale_of([metric], [{"mean": sum(v) / len(v)} for v in data.values() if v], labels)
     seen: dict[str, list[float]] = {}
     for arm, vals in data.items():
         if not vals:
@@ -327,7 +399,7 @@ def draw_histograms(ax, rs: ReplicationSet, metric: str, colors: dict[str, Any],
         twin = next((other for other, v in seen.items() if v == vals), None)
         seen[arm] = vals
         n = len(vals)
-        xs = [vals[0], *vals]
+        xs = [scale.factor * v for v in (vals[0], *vals)]
         ys = [0.0, *[(i + 1) / n for i in range(n)]]
         missing = len(rs.values(arm, metric)) - n
         note = (f", {missing} never" if missing else "") + (f", same as {labels.arm(twin)}" if twin else "")
@@ -344,12 +416,18 @@ def draw_histograms(ax, rs: ReplicationSet, metric: str, colors: dict[str, Any],
             markevery=max(1, len(xs) // 8),
             markersize=4.5,
             markerfacecolor="white",
-            label=_wrap(f"{labels.arm(arm)} (median {_median(vals):.1f} h, n={n}{note})", 48),
+            label=_wrap(f"{labels.arm(arm)} (median {scale.value(_median(vals))}, n={n}{note})", wrap),
         )
     ax.axhline(0.5, color="0.6", linewidth=0.7, linestyle=":")
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("hours")
-    ax.set_ylabel("share of replications done")
+    if scale.kind == "time":
+        ax.set_xlabel(scale.unit)
+        ax.set_ylabel("share of replications done")
+    else:
+        ax.set_xlabel("value per replication")
+        ax.set_ylabel("share of replications at or below")
+        if scale.digits == 1:
+            ax.xaxis.set_major_formatter(_thousands())
     ax.set_title(_wrap(labels.metric(metric), 60), loc="left")
     _legend_below(ax, fontsize=7.5)  # the curves cross the whole box: no corner of it is free
     return True
@@ -372,12 +450,18 @@ def draw_differences(
     colors: dict[str, Any],
     labels: Labels | None = None,
     left_out: int = 0,
+    title: bool = True,
+    legend: bool = True,
+    drawn: int | None = None,
 ) -> bool:
-    """Paired difference from the baseline with its 95% CI, a row per metric and reform.
+    """Paired difference from the baseline with its 95% CI, a row per metric and reform, on one
+    scale (`scale_of`: the metrics are all times, all shares of runs, or a single other metric).
 
     Each metric is named once, beside the middle of its rows (the arms are told apart by colour,
-    marker and the legend under the axis). `left_out`: how many further time metrics have a
-    difference but are not drawn; the axis label then says so and where the full table is.
+    marker and the legend under the axis). `left_out`: how many further metrics have a difference
+    but are not drawn; the axis label then says so and where the full table is. `title`/`legend`:
+    off for the lower panels of a stack (`draw_difference_panels`), which share the first's title
+    and the last's legend; `drawn`: how many metrics the whole stack draws (for the note).
     """
     labels = labels or Labels()
     rows = []
@@ -389,45 +473,121 @@ def draw_differences(
     if not rows:
         _empty(ax, "no paired differences (no reform, or no values)")
         return False
+    scale = scale_of(metrics, [row for m in metrics for row in payload["metrics"].get(m, {}).values()], labels)
     ys = list(range(len(rows)))[::-1]
     markers = _styles(list(colors))
     shown: set[str] = set()
     for y, (_metric, arm, diff) in zip(ys, rows, strict=True):
         ci = diff["ci95"] or [diff["mean"], diff["mean"]]
         color = colors.get(arm, "black")
-        ax.plot(ci, [y, y], color=color, linewidth=2.5, alpha=0.85)
+        ax.plot([scale.factor * c for c in ci], [y, y], color=color, linewidth=2.5, alpha=0.85)
         marker = markers.get(arm, ("-", "o"))[1]
-        label = None if arm in shown else _wrap(labels.arm(arm), 60)
+        label = None if arm in shown else labels.arm(arm)
         shown.add(arm)
-        ax.plot(diff["mean"], y, marker, color=color, markersize=6, label=label)
+        ax.plot(scale.factor * diff["mean"], y, marker, color=color, markersize=6, label=label)
         share = "" if diff["better_share"] is None else f"  better in {100 * diff['better_share']:.0f}%"
-        ax.annotate(f"{diff['mean']:+.1f} h{share}", (ci[1], y), xytext=(5, -3), textcoords="offset points", fontsize=8)
+        ax.annotate(
+            f"{scale.difference(diff['mean'])}{share}",
+            (scale.factor * ci[1], y),
+            xytext=(5, -3),
+            textcoords="offset points",
+            fontsize=8,
+        )
     ax.axvline(0, color="black", linewidth=0.8)
     groups: dict[str, list[int]] = {}
     for y, (metric, _arm, _diff) in zip(ys, rows, strict=True):
         groups.setdefault(metric, []).append(y)
     centres = [sum(members) / len(members) for members in groups.values()]
-    ax.set_yticks(centres, [_wrap(labels.metric(metric), 48) for metric in groups], fontsize=7.5)
+    names = [_wrap(in_unit(labels.metric(metric), scale), 48) for metric in groups]
+    ax.set_yticks(centres, names, fontsize=7.5)
     ax.tick_params(axis="y", length=0)
     ax.grid(False, axis="y")
     for i in range(1, len(rows)):  # a faint rule between metrics
         if rows[i][0] != rows[i - 1][0]:
             ax.axhline(ys[i] + 0.5, color="0.85", linewidth=0.6)
     ax.set_ylim(-0.6, len(rows) - 0.4)
-    xlabel = "difference from baseline, hours (negative = reform faster); 95% CI"
+    if scale.kind == "value" and scale.digits == 1:
+        ax.xaxis.set_major_formatter(_thousands())
+    _symmetric_room(ax)
+    # a count's or a state's axis has no unit to name: only the last panel says what is drawn
+    xlabel = difference_axis_label(scale) if scale.kind != "value" or legend else ""
     if left_out:
-        xlabel += "\n" + left_out_note(len(groups), left_out)
+        xlabel = "\n".join(filter(None, [xlabel, left_out_note(drawn or len(groups), left_out)]))
     ax.set_xlabel(xlabel)
-    ax.set_title("Paired differences (reform minus baseline, same seeds)", loc="left")
-    _legend_below(ax, fontsize=8, label_lines=xlabel.count("\n") + 1)
+    if title:
+        ax.set_title("Paired differences (reform minus baseline, same seeds), 95% CI", loc="left")
+    if legend:
+        _legend_below(ax, fontsize=8, label_lines=xlabel.count("\n") + 1, columns=len(shown))
     return True
 
 
+def difference_axis_label(scale: Scale) -> str:
+    """What a differences axis measures, in its unit."""
+    if scale.kind == "time":
+        return f"difference, {scale.unit} (negative = reform faster)"
+    if scale.kind == "share":
+        return "difference in the share of runs, percentage points"
+    return "difference per run, in the metric's own unit"
+
+
+def in_unit(text: str, scale: Scale) -> str:
+    """A time metric's label with its unit as the axis reads it: "(h)" becomes "(min)" on a minutes axis."""
+    return re.sub(r"\(h\b", "(min", text) if scale.unit == "minutes" else text
+
+
+def _symmetric_room(ax) -> None:
+    """Zero always in view, with room on the right for the annotations."""
+    low, high = ax.get_xlim()
+    low, high = min(low, 0.0), max(high, 0.0)
+    span = (high - low) or 1.0
+    ax.set_xlim(low - 0.02 * span, high + 0.18 * span)
+
+
+def difference_groups(metrics: Sequence[str], labels: Labels) -> list[list[str]]:
+    """The panels of a differences figure, each on its own scale: every time metric on one (they
+    share a unit), every 1-or-0 metric on one (percentage points), each other metric on its own
+    (a count of people and a share of the population have nothing in common); in the order their
+    first metric comes in `metrics`."""
+    panels: dict[str, list[str]] = {}
+    for metric in metrics:
+        key = "time" if is_time(metric, labels) else "share" if is_share(metric, labels) else metric
+        panels.setdefault(key, []).append(metric)
+    return list(panels.values())
+
+
+def draw_difference_panels(
+    fig, spec, payload: dict[str, Any], metrics: Sequence[str], colors: dict[str, Any], labels: Labels, left_out: int
+) -> list:
+    """`draw_differences` in a stack of panels (`difference_groups`) inside the grid cell `spec`:
+    the title on the first, the note of what is left out and the legend under the last."""
+    groups = difference_groups(metrics, labels)
+    if not groups:
+        ax = fig.add_subplot(spec)
+        draw_differences(ax, payload, [], colors, labels)
+        return [ax]
+    reforms = max(1, len(colors) - 1)
+    heights = [1.1 + len(group) * reforms for group in groups]
+    cells = spec.subgridspec(len(groups), 1, height_ratios=heights)
+    axes = []
+    for index, group in enumerate(groups):
+        ax = fig.add_subplot(cells[index, 0])
+        last = index == len(groups) - 1
+        note = left_out if last else 0
+        draw_differences(ax, payload, group, colors, labels, note, index == 0, last, len(metrics))
+        axes.append(ax)
+    return axes
+
+
+def differences_height(groups: Sequence[Sequence[str]], reforms: int) -> float:
+    """Inches a stack of difference panels needs: a row per metric and reform, an axis per panel."""
+    return sum(0.75 + 0.3 * len(group) * max(1, reforms) for group in groups) + 0.9
+
+
 def left_out_note(drawn: int, left_out: int) -> str:
-    """The footnote of a differences panel that does not draw every time metric."""
+    """The footnote of a differences panel that does not draw every metric."""
     return (
-        f"{_count(drawn, 'headline time metric')} drawn; {_count(left_out, 'more time metric')} with a "
-        "paired difference: see summary.json and summary.txt"
+        f"{_count(drawn, 'metric')} drawn; {_count(left_out, 'more metric')} with a paired difference: "
+        "see the compare table (summary.txt and summary.json with --out)"
     )
 
 
@@ -435,11 +595,12 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _legend_below(ax, fontsize: float, label_lines: int = 1) -> None:
+def _legend_below(ax, fontsize: float, label_lines: int = 1, columns: int = 1) -> None:
     """The axes' legend under its x label, outside the plotting area (it never covers a line).
 
     The offset is in inches (tick labels plus `label_lines` lines of x label), so it holds
-    whatever the height of the axes."""
+    whatever the height of the axes. `columns`: entries side by side when they fit the axes'
+    width (a wide panel's legend is one line, not a tall block), else one a line."""
     from matplotlib.transforms import ScaledTranslation
 
     handles, texts = ax.get_legend_handles_labels()
@@ -448,6 +609,8 @@ def _legend_below(ax, fontsize: float, label_lines: int = 1) -> None:
     size = plt_font_size()
     drop = (size + 6 + label_lines * size * 1.25 + 6) / 72
     anchor = ax.transAxes + ScaledTranslation(0, -drop, ax.figure.dpi_scale_trans)
+    width = ax.get_position().width * ax.figure.get_figwidth() * 72  # points
+    needed = sum(len(text) * fontsize * 0.55 + 3 * fontsize for text in texts)
     ax.legend(
         handles,
         texts,
@@ -457,6 +620,7 @@ def _legend_below(ax, fontsize: float, label_lines: int = 1) -> None:
         bbox_to_anchor=(0, 0),
         bbox_transform=anchor,
         borderaxespad=0,
+        ncols=len(texts) if columns > 1 and needed < width else 1,
     )
 
 
@@ -472,14 +636,14 @@ def plt_font_size() -> float:
 
 
 MOST_DIFFERENCE_METRICS = 8
-"""At most this many metrics in a differences panel..."""
+"""At most this many metrics in a differences figure..."""
 MOST_DIFFERENCE_ROWS = 24
 """...and at most about this many rows (metrics x reforms): beyond, a page is too tall to read."""
 
 
 @dataclass(frozen=True)
 class DifferenceChoice:
-    """The time metrics a differences panel draws, and how many it leaves to the tables."""
+    """The metrics a differences figure draws, and how many it leaves to the tables."""
 
     drawn: list[str]
     left_out: int
@@ -492,26 +656,41 @@ def difference_metrics(
     requested: Sequence[str] = (),
     reforms: int = 1,
 ) -> DifferenceChoice:
-    """The headline time metrics with a paired difference: those asked for with --metric, else the
-    scenario's objectives' metrics and the compare headline list, else the first of `metrics`
-    (the table's rows); capped so the panel stays readable (`MOST_DIFFERENCE_METRICS`, and
-    `MOST_DIFFERENCE_ROWS` over `reforms` arms). Every other time metric of the table or of
-    summary.json that has a difference counts as left out."""
+    """The headline metrics with a paired difference, of every kind (times, counts, state values,
+    shares of runs): those asked for with --metric; else the metrics the scenario's objectives
+    name and the compare headline list that differ between the arms, then the scenario's own
+    metrics and its objectives' rows that differ (those whose 95% CI leaves out zero first), then
+    the named ones equal in every pair; without any of these, the other rows of the table that
+    differ; else the first of `metrics` (the table's rows). Capped so the figure stays readable
+    (`MOST_DIFFERENCE_METRICS`, and `MOST_DIFFERENCE_ROWS` over `reforms` arms); every other metric
+    of the table or of summary.json with a difference counts as left out."""
     from sim.analysis.compare import HEADLINE_METRICS
 
     labels = labels or Labels()
     table = payload["metrics"]
 
-    def in_hours(metric: str) -> bool:
-        return metric.endswith("_hours") or metric in labels.hours
-
-    def has_difference(metric: str) -> bool:
+    def differences(metric: str) -> list[dict[str, Any]]:
         rows = table.get(metric, {}).values()
-        return any((row.get("difference") or {}).get("mean") is not None for row in rows)
+        return [row["difference"] for row in rows if (row.get("difference") or {}).get("mean") is not None]
 
-    candidates = [m for m in dict.fromkeys([*metrics, *table]) if in_hours(m) and has_difference(m)]
-    preferred = [m for m in dict.fromkeys(requested or [*labels.headline, *HEADLINE_METRICS]) if m in candidates]
-    ordered = preferred or candidates
+    def differs(metric: str) -> bool:
+        return any(d["mean"] != 0 or (d["ci95"] and d["ci95"][0] != d["ci95"][1]) for d in differences(metric))
+
+    def clearly(metric: str) -> bool:
+        return any(d["ci95"] and (d["ci95"][0] > 0 or d["ci95"][1] < 0) for d in differences(metric))
+
+    candidates = [m for m in dict.fromkeys([*metrics, *table]) if differences(m)]
+    if requested:
+        ordered = [m for m in dict.fromkeys(requested) if m in candidates]
+    else:
+        named = [m for m in dict.fromkeys([*labels.headline, *HEADLINE_METRICS]) if m in candidates]
+        rows = [m for m in candidates if m.startswith("objectives.")]
+        own = [m for m in dict.fromkeys([*labels.declared, *rows]) if m in candidates and differs(m)]
+        rest = [m for m in metrics if m in candidates and differs(m)]  # the table's rows, not the model's own
+        same = [m for m in named if not differs(m)]  # named, but equal in every pair: last
+        ordered = [*[m for m in named if m not in same], *[m for m in own if clearly(m)], *own, *same] or rest
+        ordered = list(dict.fromkeys(ordered))
+    ordered = ordered or candidates
     cap = max(1, min(MOST_DIFFERENCE_METRICS, MOST_DIFFERENCE_ROWS // max(1, reforms)))
     drawn = ordered[:cap]
     return DifferenceChoice(drawn, len(candidates) - len(drawn))
@@ -554,10 +733,13 @@ def comparison_figures(
     written += seams_figure(rs, out_dir / "seams", colors, labels, subtitle)
 
     if len(rs.arm_names) > 1:
-        choice = difference_metrics(payload, metrics, labels, requested, len(rs.arm_names) - 1)
-        rows = len(choice.drawn) * (len(rs.arm_names) - 1)
-        fig, ax = plt.subplots(figsize=(9.5, 2.4 + 0.34 * rows + 0.3 * len(rs.arm_names)), layout="constrained")
-        if draw_differences(ax, payload, choice.drawn, colors, labels, choice.left_out):
+        reforms = len(rs.arm_names) - 1
+        choice = difference_metrics(payload, metrics, labels, requested, reforms)
+        height = differences_height(difference_groups(choice.drawn, labels), reforms) + 0.3 * len(rs.arm_names)
+        fig = plt.figure(figsize=(9.5, height + 0.4), layout="constrained")
+        spec = fig.add_gridspec(1, 1)[0, 0]
+        if choice.drawn:
+            draw_difference_panels(fig, spec, payload, choice.drawn, colors, labels, choice.left_out)
             fig.suptitle(labels.title(subtitle), x=0.01, ha="left", fontsize=10.5)
             written += save(fig, out_dir / "differences")
         else:
@@ -604,6 +786,32 @@ def skipped_note(skipped: Sequence[str], labels: Labels) -> str:
     return _wrap(f"Not drawn, no run reached it: {names}", 150)
 
 
+def distribution_metrics(rs: ReplicationSet, labels: Labels, headline: Sequence[str], most: int = 2) -> list[str]:
+    """The distributions worth a panel: the seams some run reached whose values differ between the
+    arms, then the headline metrics (`difference_metrics`) that differ and are not 1-or-0 (a share
+    of runs has no distribution to draw), then the other seams some run reached; at most `most`."""
+
+    def values(metric: str) -> list[list[float | None]]:
+        return [list(rs.values(arm, metric)) for arm in rs.arm_names]
+
+    def reached(metric: str) -> bool:
+        return any(v is not None for arm in values(metric) for v in arm)
+
+    def differs(metric: str) -> bool:
+        first, *others = values(metric)
+        return any(other != first for other in others)
+
+    seams, _skipped = reached_seams(rs, labels)
+    drawable = [m for m in headline if not is_share(m, labels) and reached(m)]
+    ordered = [
+        *[m for m in seams if differs(m)],
+        *[m for m in drawable if differs(m)],
+        *seams,
+        *drawable,
+    ]
+    return list(dict.fromkeys(ordered))[:most]
+
+
 def overview_figure(
     rs: ReplicationSet,
     payload: dict[str, Any],
@@ -614,9 +822,10 @@ def overview_figure(
     formats: Sequence[str] | None = None,
     requested: Sequence[str] = (),
 ) -> list[Path]:
-    """`--plot PATH`: curves and completion (if the runs had an evacuation), the first two seams
-    some run reached and the paired differences of the headline metrics (`difference_metrics`)
-    on one page.
+    """`--plot PATH`: curves and completion (if the runs had an evacuation), two distributions
+    (`distribution_metrics`: seams or headline metrics that differ between the arms) and the
+    paired differences of the headline metrics (`difference_metrics`), each kind of metric on its
+    own scale, on one page.
 
     With `formats=None` the format comes from the suffix of `path`; otherwise
     `path` is a stem and each format is written.
@@ -628,30 +837,30 @@ def overview_figure(
     colors = _colors(rs.arm_names)
     reforms = len(rs.arm_names) - 1
     choice = difference_metrics(payload, metrics or HEADLINE_METRICS, labels, requested, reforms)
-    rows = max(1, len(choice.drawn) * reforms)
-    legend = 0.3 * len(rs.arm_names)  # the legends under the seams
-    diff_height = 1.6 + 0.3 * rows + legend if reforms else 0.0
+    legend = 0.3 * len(rs.arm_names)  # the legends under the distributions
+    groups = difference_groups(choice.drawn, labels)
+    diff_height = differences_height(groups, reforms) if reforms and choice.drawn else 0.0
     # a scenario without an evacuation (Senkaku, the tsunami) gets no empty evacuation row
     evacuation = bool(curves) or any(v is not None for a in rs.arm_names for v in rs.values(a, COMPLETION))
+    shown = distribution_metrics(rs, labels, choice.drawn)
     heights = [4 + legend] if evacuation else []
-    heights += [4 + legend] + ([diff_height] if diff_height else [])
+    heights += [4 + legend]
+    heights += [diff_height] if diff_height else []
     fig = plt.figure(figsize=(13, 0.5 + sum(heights)), layout="constrained")
     grid = fig.add_gridspec(len(heights), 2, height_ratios=heights)
     if evacuation:
         draw_curves(fig.add_subplot(grid[0, 0]), curves, colors, labels)
         draw_box(fig.add_subplot(grid[0, 1]), rs, COMPLETION, colors, payload, labels)
-    seams, _skipped = reached_seams(rs, labels)
     middle = 1 if evacuation else 0
-    for column in range(2):
-        ax = fig.add_subplot(grid[middle, column])
-        if column < len(seams):
-            draw_histograms(ax, rs, seams[column], colors, labels)
-        elif column == 0:
-            _empty(ax, "no span or time metric reached in these runs")
-        else:
-            ax.set_visible(False)
+    if len(shown) == 2:
+        for column, metric in enumerate(shown):
+            draw_histograms(fig.add_subplot(grid[middle, column]), rs, metric, colors, labels, wrap=100)
+    elif shown:
+        draw_histograms(fig.add_subplot(grid[middle, :]), rs, shown[0], colors, labels, wrap=160)
+    else:
+        _empty(fig.add_subplot(grid[middle, :]), "no metric with a distribution reached in these runs")
     if diff_height:
-        draw_differences(fig.add_subplot(grid[middle + 1, :]), payload, choice.drawn, colors, labels, choice.left_out)
+        draw_difference_panels(fig, grid[middle + 1, :], payload, choice.drawn, colors, labels, choice.left_out)
     fig.suptitle(
         labels.title(f"{rs.replications} paired replications, master seed {rs.master_seed}"), x=0.01, ha="left"
     )
