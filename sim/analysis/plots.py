@@ -428,7 +428,7 @@ def draw_histograms(
         ax.set_ylabel("share of replications at or below")
         if scale.digits == 1:
             ax.xaxis.set_major_formatter(_thousands())
-    ax.set_title(_wrap(labels.metric(metric), 60), loc="left")
+    ax.set_title(_wrap(in_unit(labels.metric(metric), scale), 60), loc="left")
     _legend_below(ax, fontsize=7.5)  # the curves cross the whole box: no corner of it is free
     return True
 
