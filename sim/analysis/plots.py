@@ -486,8 +486,11 @@ def draw_differences(
         shown.add(arm)
         ax.plot(scale.factor * diff["mean"], y, marker, color=color, markersize=6, label=label)
         share = "" if diff["better_share"] is None else f"  better in {100 * diff['better_share']:.0f}%"
+        text = f"{scale.difference(diff['mean'])}{share}"
+        if diff["mean"] == 0 and ci[0] == ci[1] == 0:
+            text = "equal in every pair"  # common random numbers: the reform does not touch it
         ax.annotate(
-            f"{scale.difference(diff['mean'])}{share}",
+            text,
             (scale.factor * ci[1], y),
             xytext=(5, -3),
             textcoords="offset points",
@@ -579,15 +582,16 @@ def draw_difference_panels(
 
 
 def differences_height(groups: Sequence[Sequence[str]], reforms: int) -> float:
-    """Inches a stack of difference panels needs: a row per metric and reform, an axis per panel."""
-    return sum(0.75 + 0.3 * len(group) * max(1, reforms) for group in groups) + 0.9
+    """Inches a stack of difference panels needs: a row per metric and reform, an axis per panel,
+    the title, the note and the legend under the last (a line per reform where they do not fit one)."""
+    return sum(0.75 + 0.32 * len(group) * max(1, reforms) for group in groups) + 1.1 + 0.2 * max(1, reforms)
 
 
 def left_out_note(drawn: int, left_out: int) -> str:
     """The footnote of a differences panel that does not draw every metric."""
     return (
-        f"{_count(drawn, 'metric')} drawn; {_count(left_out, 'more metric')} with a paired difference: "
-        "see the compare table (summary.txt and summary.json with --out)"
+        f"{_count(drawn, 'metric')} drawn; {left_out} more with a paired difference in the compare table "
+        "(summary.txt, summary.json)"
     )
 
 

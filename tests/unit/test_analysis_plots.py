@@ -95,7 +95,7 @@ def test_the_differences_figure_draws_the_headline_metrics_and_says_what_it_left
         svg = (tmp_path / f"{name}.svg").read_text(encoding="utf-8")
         assert "Span number 3 (h)" in svg and "Span number 7 (h)" in svg  # the objectives' metrics
         assert "Span number 12 (h)" not in svg  # not a headline metric: in the table only
-        assert "28 more metrics" in svg and "summary.json" in svg
+        assert "28 more with a paired difference" in svg and "summary.json" in svg
 
 
 def test_metrics_given_with_metric_come_first_and_the_rows_are_capped(tmp_path):
@@ -112,7 +112,7 @@ def test_metrics_given_with_metric_come_first_and_the_rows_are_capped(tmp_path):
     fig, ax = plt.subplots()
     draw_differences(ax, payload, choice.drawn, _colors(rs.arm_names), _labels(), choice.left_out)
     assert [t.get_text() for t in ax.get_yticklabels()] == [f"Span number {i} (h)" for i in range(8)]
-    assert "22 more metrics" in ax.get_xlabel()
+    assert "22 more with a paired difference" in ax.get_xlabel()
     plt.close(fig)
 
 
