@@ -1026,7 +1026,7 @@ def _median(values: list[float]) -> float:
 def _thousands():
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _: f"{v:,.0f}")
+    return FuncFormatter(lambda v, _: f"{v:,.0f}".replace("-", "\u2212"))  # the minus sign of the other axes
 
 
 def _empty(ax, text: str) -> None:
