@@ -11,12 +11,21 @@ Figures:
 * completion: evacuation completion time per arm (box plot, mean and 95% CI);
 * seams: distributions of the scenario's own span metrics (its time metrics if it has no spans)
   that some run reached, legends under each panel; a note names the ones no run reached;
-* differences: paired difference from the baseline with its 95% CI, for the headline time
-  metrics only (`--metric`, else the objectives' metrics and the compare headline list, at most
-  `MOST_DIFFERENCE_METRICS`); a footnote counts the others, which summary.json/summary.txt hold;
+* distributions: the same for the headline metrics that are neither times nor 1-or-0 (a count
+  of people, a state's value) and differ between the arms, when there are any;
+* differences: paired difference from the baseline with its 95% CI for the headline metrics of
+  every kind (`difference_metrics`: `--metric`, else the objectives' metrics and the compare
+  headline list, then the scenario's own metrics that differ; at most `MOST_DIFFERENCE_METRICS`),
+  a panel per scale (`difference_groups`: all times in minutes or hours, all 1-or-0 metrics in
+  percentage points of the runs, each other metric on its own axis); a footnote counts the
+  others, which summary.json/summary.txt hold;
 * sweep: a metric's mean and 95% CI against a swept parameter;
-* overview (`--plot`, and overview.png/.svg in `--out`): curves, completion,
-  the first two seams and the paired differences on one page;
+* overview (`--plot`, and overview.png/.svg in `--out`): curves, completion, two distributions
+  (`distribution_metrics`: the ones that differ between the arms first) and the paired
+  differences on one page;
+
+Times read as the compare table reads them (`sim.analysis.compare._shown_as`): minutes when
+every arm's mean is under two hours, else hours; labels format them with `sim.text.duration_text`.
 * sensitivity: Morris mu*-sigma and a ranked bar chart, or Sobol S1/ST bars.
 
 Fit for a paper: labels and titles come from the scenario's own titles
@@ -735,10 +744,12 @@ def comparison_figures(
         plt.close(fig)
 
     written += seams_figure(rs, out_dir / "seams", colors, labels, subtitle)
+    reforms = len(rs.arm_names) - 1
+    choice = difference_metrics(payload, metrics, labels, requested, reforms)
+    others = other_distributions(rs, labels, choice.drawn) if reforms else []
+    written += distributions_figure(rs, out_dir / "distributions", colors, labels, subtitle, others)
 
-    if len(rs.arm_names) > 1:
-        reforms = len(rs.arm_names) - 1
-        choice = difference_metrics(payload, metrics, labels, requested, reforms)
+    if reforms:
         height = differences_height(difference_groups(choice.drawn, labels), reforms) + 0.3 * len(rs.arm_names)
         fig = plt.figure(figsize=(9.5, height + 0.4), layout="constrained")
         spec = fig.add_gridspec(1, 1)[0, 0]
@@ -760,13 +771,53 @@ def seams_figure(rs: ReplicationSet, stem: Path, colors: dict[str, Any], labels:
     return save(fig, stem) if fig is not None else []
 
 
+def other_distributions(rs: ReplicationSet, labels: Labels, headline: Sequence[str]) -> list[str]:
+    """The headline metrics (`difference_metrics`) whose distributions no seams panel draws: neither
+    times nor 1-or-0, reached in some run, and different between the arms (a tsunami's people caught
+    by the wave and share safe)."""
+    return [
+        m
+        for m in headline
+        if m not in labels.seams
+        and not is_time(m, labels)
+        and not is_share(m, labels)
+        and reached(rs, m)
+        and differs(rs, m)
+    ]
+
+
+def distributions_figure(
+    rs: ReplicationSet, stem: Path, colors: dict[str, Any], labels: Labels, subtitle: str, metrics: Sequence[str]
+) -> list[Path]:
+    """distributions.png/.svg: the ECDFs of `other_distributions`, or nothing when there are none."""
+    if not metrics:
+        return []
+    title = labels.title(f"headline metrics that differ, distribution over {subtitle} (empirical CDF)")
+    return save(draw_distributions(rs, metrics, colors, labels, title), stem)
+
+
 def draw_seams(rs: ReplicationSet, colors: dict[str, Any], labels: Labels, subtitle: str):
     """The ECDF of each seam some run reached, two a row, each legend under its panel; a note
     names the seams no run reached (an empty panel would only say "nothing here")."""
-    plt = _pyplot()
     seams, skipped = reached_seams(rs, labels)
     if not seams:
         return None
+    title = labels.title(f"seams, distribution over {subtitle} (empirical CDF)")
+    return draw_distributions(rs, seams, colors, labels, title, skipped)
+
+
+def draw_distributions(
+    rs: ReplicationSet,
+    metrics: Sequence[str],
+    colors: dict[str, Any],
+    labels: Labels,
+    title: str,
+    skipped: Sequence[str] = (),
+):
+    """The ECDF of each of `metrics`, two a row, each legend under its panel, and a note naming
+    the `skipped` seams."""
+    plt = _pyplot()
+    seams = list(metrics)
     columns = min(2, len(seams))
     lines = math.ceil(len(seams) / columns)
     legend = 0.32 * len(rs.arm_names)  # room for the legend under each row
@@ -777,7 +828,6 @@ def draw_seams(rs: ReplicationSet, colors: dict[str, Any], labels: Labels, subti
         draw_histograms(ax, rs, metric, colors, labels)
     for ax in panels[len(seams) :]:
         ax.remove()
-    title = labels.title(f"seams, distribution over {subtitle} (empirical CDF)")
     fig.suptitle(_wrap(title, int(13 * size[0])), x=0.01, ha="left")  # one panel: no page-wide title
     if skipped:
         fig.supxlabel(skipped_note(skipped, labels), x=0.01, ha="left", fontsize=8, color="0.3")
@@ -794,26 +844,26 @@ def distribution_metrics(rs: ReplicationSet, labels: Labels, headline: Sequence[
     """The distributions worth a panel: the seams some run reached whose values differ between the
     arms, then the headline metrics (`difference_metrics`) that differ and are not 1-or-0 (a share
     of runs has no distribution to draw), then the other seams some run reached; at most `most`."""
-
-    def values(metric: str) -> list[list[float | None]]:
-        return [list(rs.values(arm, metric)) for arm in rs.arm_names]
-
-    def reached(metric: str) -> bool:
-        return any(v is not None for arm in values(metric) for v in arm)
-
-    def differs(metric: str) -> bool:
-        first, *others = values(metric)
-        return any(other != first for other in others)
-
     seams, _skipped = reached_seams(rs, labels)
-    drawable = [m for m in headline if not is_share(m, labels) and reached(m)]
+    drawable = [m for m in headline if not is_share(m, labels) and reached(rs, m)]
     ordered = [
-        *[m for m in seams if differs(m)],
-        *[m for m in drawable if differs(m)],
+        *[m for m in seams if differs(rs, m)],
+        *[m for m in drawable if differs(rs, m)],
         *seams,
         *drawable,
     ]
     return list(dict.fromkeys(ordered))[:most]
+
+
+def reached(rs: ReplicationSet, metric: str) -> bool:
+    """Some run of some arm has a value of `metric`."""
+    return any(v is not None for arm in rs.arm_names for v in rs.values(arm, metric))
+
+
+def differs(rs: ReplicationSet, metric: str) -> bool:
+    """Some arm's values of `metric` are not the reference arm's, replication by replication."""
+    first, *others = (list(rs.values(arm, metric)) for arm in rs.arm_names)
+    return any(other != first for other in others)
 
 
 def overview_figure(

@@ -177,3 +177,19 @@ def test_the_default_scenario_keeps_its_time_metrics_on_one_hours_axis(monkeypat
     ]
     assert differing and set(differing) <= {name.replace("\n", " ") for name in _names(hours[0])}
     assert any(ax.get_ylabel() == "people still to move" for ax in fig.axes)
+
+
+def test_out_draws_the_distributions_of_the_metrics_that_differ_beside_the_seams(tmp_path, tsunami):
+    """`--out` drew the tsunami's distributions only for its seams (the order time, equal in every
+    arm); the counts and the share that the drills change had no distribution anywhere."""
+    _fig, seen = tsunami
+    labels = seen["labels"]
+    out = tmp_path / "out"
+    argv = ["compare", "tsunami", "--reform", "drilled_town", "-n", "4", "-j", "1", "-q", "--out", str(out)]
+    assert main(argv) == 0
+    distributions = (out / "distributions.svg").read_text(encoding="utf-8")
+    seams = (out / "seams.svg").read_text(encoding="utf-8")
+    for metric in ("exposed_people", "share_safe", "people_safe"):
+        assert labels.metric(metric) in distributions and labels.metric(metric) not in seams
+    assert labels.metric("order_hours").replace("(h)", "(min)") in seams
+    assert "value per replication" in distributions and "minutes" in seams
