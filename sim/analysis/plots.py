@@ -842,8 +842,9 @@ def skipped_note(skipped: Sequence[str], labels: Labels) -> str:
 
 def distribution_metrics(rs: ReplicationSet, labels: Labels, headline: Sequence[str], most: int = 2) -> list[str]:
     """The distributions worth a panel: the seams some run reached whose values differ between the
-    arms, then the headline metrics (`difference_metrics`) that differ and are not 1-or-0 (a share
-    of runs has no distribution to draw), then the other seams some run reached; at most `most`."""
+    arms, then the `headline` metrics (`difference_metrics`, then the table's rows) that differ and
+    are not 1-or-0 (a share of runs has no distribution to draw), then the other seams and headline
+    metrics some run reached; at most `most`."""
     seams, _skipped = reached_seams(rs, labels)
     drawable = [m for m in headline if not is_share(m, labels) and reached(rs, m)]
     ordered = [
@@ -896,7 +897,8 @@ def overview_figure(
     diff_height = differences_height(groups, reforms) if reforms and choice.drawn else 0.0
     # a scenario without an evacuation (Senkaku, the tsunami) gets no empty evacuation row
     evacuation = bool(curves) or any(v is not None for a in rs.arm_names for v in rs.values(a, COMPLETION))
-    shown = distribution_metrics(rs, labels, choice.drawn)
+    # the headline metrics first, then the table's other rows: a single arm or a --metric still fills the row
+    shown = distribution_metrics(rs, labels, [*choice.drawn, *metrics])
     heights = [4 + legend] if evacuation else []
     heights += [4 + legend]
     heights += [diff_height] if diff_height else []
