@@ -60,9 +60,9 @@ def _names(ax) -> list[str]:
 @pytest.fixture(scope="module")
 def tsunami(tmp_path_factory):
     mp = pytest.MonkeyPatch()
-    try:
+    try:  # the drawing functions are restored at once: later runs must not write into this page's record
         argv = ["compare", "tsunami", "--reform", "school_always_open", "--reform", "drilled_town", "-n", "8"]
-        yield _overview(mp, tmp_path_factory.mktemp("tsunami"), argv)
+        return _overview(mp, tmp_path_factory.mktemp("tsunami"), argv)
     finally:
         mp.undo()
 
