@@ -510,7 +510,7 @@ def draw_differences(
     for y, (metric, _arm, _diff) in zip(ys, rows, strict=True):
         groups.setdefault(metric, []).append(y)
     centres = [sum(members) / len(members) for members in groups.values()]
-    names = [_wrap(in_unit(labels.metric(metric), scale), 48) for metric in groups]
+    names = [_wrap(in_unit(labels.metric(metric), scale), 56) for metric in groups]
     ax.set_yticks(centres, names, fontsize=7.5)
     ax.tick_params(axis="y", length=0)
     ax.grid(False, axis="y")
