@@ -11,3 +11,15 @@ async def until(pilot, predicate, timeout: float = 5.0) -> None:
         waited += 0.02
         if waited > timeout:
             raise AssertionError("condition not reached in time")
+
+
+def drawn(widget, width: int = 240) -> str:
+    """A Static's content as plain text, the way a terminal `width` cells wide shows it."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=width, record=True, file=io.StringIO())
+    rendered = widget.render()
+    console.print(getattr(rendered, "_renderable", rendered))
+    return console.export_text()

@@ -5,11 +5,8 @@ The expected texts are computed from the app's own run, never typed in."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from helpers import until
-from rich.console import Console
+from helpers import drawn, until
 from textual.widgets import Static
 
 from sim.scenario.bundled import bundled_dir
@@ -18,14 +15,6 @@ from tui.screens.exercise import ExerciseScreen
 
 pytestmark = pytest.mark.tui
 SIZE = (200, 60)
-
-
-def drawn(widget) -> str:
-    """A Static's content as plain text, the way the terminal shows it."""
-    console = Console(width=240, record=True, file=io.StringIO())
-    rendered = widget.render()
-    console.print(getattr(rendered, "_renderable", rendered))
-    return console.export_text()
 
 
 def minutes(value: float) -> str:

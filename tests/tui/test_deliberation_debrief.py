@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from helpers import until
-from rich.console import Console
+from helpers import drawn, until
 
 from tui.screens.debrief import DebriefScreen
 from tui.screens.exercise import ExerciseScreen
@@ -14,14 +11,6 @@ from tui.screens.modals import DecisionModal
 
 pytestmark = pytest.mark.tui
 SIZE = (200, 60)
-
-
-def drawn(widget) -> str:
-    """A Static's content as plain text, the way the terminal shows it."""
-    console = Console(width=240, record=True, file=io.StringIO())
-    rendered = widget.render()
-    console.print(getattr(rendered, "_renderable", rendered))
-    return console.export_text()
 
 
 async def test_debrief_shows_the_deliberation_time_of_a_played_decision(make):

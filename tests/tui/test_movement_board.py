@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from helpers import until
+from helpers import drawn, until
 
 from sim.analysis.areas import area_progress
 from sim.scenario.bundled import resolve
@@ -17,15 +15,6 @@ from tui.widgets.movement_board import MovementBoard
 
 pytestmark = pytest.mark.tui
 SIZE = (160, 48)
-
-
-def drawn(board: MovementBoard) -> str:
-    """The board's table as plain text, as wide as the console's panel."""
-    from rich.console import Console
-
-    console = Console(width=80, record=True, color_system=None, file=io.StringIO())
-    console.print(board.content)
-    return console.export_text()
 
 
 def test_each_area_adds_up_and_the_areas_add_up_to_the_run():
@@ -52,11 +41,11 @@ async def test_the_board_counts_down_to_the_wave_then_shows_who_it_caught():
         board = app.screen.query_one(MovementBoard)
         assert board.display and not app.screen.query_one(EvacuationBoard).display
         first = min(a.deadline for a in scenario.movement.areas)
-        shown = drawn(board)
+        shown = drawn(board, 80)
         assert f"in {first - app.sim.now:.0f} min" in shown
         outcome = app.session.advance_by(first + 1 - app.sim.now, budget=10.0)
         app.screen._refresh(outcome.events)
-        shown = drawn(board)
+        shown = drawn(board, 80)
         caught = area_progress(scenario, app.sim.events)
         hit = next(a for a in caught if a.deadline == first)
         assert f"arrived {app.sim.clock.label(first)}" in shown

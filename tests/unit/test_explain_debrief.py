@@ -10,6 +10,7 @@ from rich.console import Console
 
 from sim.analysis.explain import explain, gantt_cells, gantt_rows
 from sim.simulation import Simulation
+from tests.tui.helpers import drawn
 
 CALENDAR_SCENARIO = Path(__file__).resolve().parents[1] / "data" / "sakishima_calendar.yaml"
 """Sakishima as it stood when the regular Cabinet was a delay mixture (a Tuesday/Friday calendar
@@ -26,13 +27,6 @@ def sakishima():
 
 pytestmark = pytest.mark.tui
 SIZE = (160, 60)
-
-
-def drawn(widget) -> str:
-    """A Static's renderable as plain text, the way the terminal shows it."""
-    console = Console(width=200, record=True, file=io.StringIO())
-    console.print(widget.render()._renderable if hasattr(widget.render(), "_renderable") else widget.render())
-    return console.export_text()
 
 
 async def debrief_after(app, pilot, minutes: float):
