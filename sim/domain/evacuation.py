@@ -6,8 +6,10 @@ vehicles the plan names, each a small SimPy process that cycles: feeder ships
 and aircraft (outer island -> hub island), buses (registration centre ->
 airport), evacuation aircraft drawn from a per-hub pool that must get an apron
 stand (`Stands`, a priority pool shared with SDF/US reinforcement flights),
-ships to a mainland port, and an hourly step for turnout, onward travel on the mainland
-and sampling.
+ships to a mainland port. Nothing polls: turnout and tourists' own departures are
+`Release`s (sim/engine/release.py) that sleep until their next batch is due and
+re-plan when an effect changes their rate, and onward travel on the mainland is
+a timeout per landed load.
 
 Rules kept here:
 - conservation: every move goes through `Ledger.move`, so a person is always
@@ -41,6 +43,7 @@ import simpy
 from sim.domain.context import Context
 from sim.domain.ledger import Groups, Ledger, Place, Queue, apportion, split
 from sim.domain.state import Adjustable, Adjuster
+from sim.engine.release import Release
 from sim.engine.signals import Signal, first_of
 from sim.engine.streams import RandomStreams, sample
 from sim.errors import ModelError
@@ -60,6 +63,10 @@ from sim.scenario.types import Mixture, Triangular, Window
 
 DAY = 1440.0
 EPS = 1e-6
+BATCH_MINUTES = 10.0
+"""People leave home in batches of this many minutes' turnout at the configured rate (see `Evacuation._turnout`)."""
+VOLUNTARY_BATCH_MINUTES = 60.0
+"""Tourists leave on their own in batches of an hour's departures (see `Evacuation._voluntary_release`)."""
 
 
 def time_left(now: float, deadline: float) -> float:
@@ -364,14 +371,14 @@ class MunicipalityState:
     flowing: Adjustable = field(default_factory=lambda: Adjustable(1.0, 0.0, 1.0))
     """1 while people leave home once movement started, 0 while a `movement: stop` holds."""
     started_at: float | None = None
-    last_turnout: float = 0.0
-    carry: float = 0.0
+    turnout: Release | None = None
+    """Lets its people leave home at the turnout rate (set once the model is built)."""
     completed_at: float | None = None
     """Last of its people left the islands."""
     cleared_at: float | None = None
     """Last of its people left its own island (for outer islands: boarded a feeder)."""
     home: Place | None = None
-    """Its ledger place `home:<id>` (set once the ledger exists; the tick reads its counts)."""
+    """Its ledger place `home:<id>` (set once the ledger exists; turnout reads its counts)."""
     turnout_hours: tuple[float, float] = (0.0, DAY)
     """`window_bounds` of its turnout hours, worked out once."""
 
@@ -426,12 +433,12 @@ class Evacuation:
         self._state: dict[str, float] = {}
         """State variables the scenario wires to this model (turnout `scale`, hub `capacity_scale`)."""
         self.voluntary = False
-        self._voluntary_last = env.now
-        self._voluntary_carry = 0.0
         self.first_start: float | None = None
         self.completed_at: float | None = None
         self.arrived_at: float | None = None
-        self._series: dict[str, list] = {"hours": [], "remaining": [], "at_host": []}
+        self._at_host: list[tuple[float, int]] = []
+        """(time, people at a host in total) each time people reached lodging: with the ledger's
+        departures, the change points of the `series` metric."""
 
         self.municipalities = {m.id: MunicipalityState(m) for m in config.municipalities}
         self._hosts = {h.id: h for h in config.hosts}
@@ -441,13 +448,12 @@ class Evacuation:
         self._quota = self._host_quotas()
         self._lodging = {h.id: h.lodging for h in config.hosts}
         """Rooms still free per host prefecture (a count: taking rooms never waits, so no SimPy container)."""
-        self._transfers: dict[str, deque[tuple[float, Groups]]] = {h.id: deque() for h in config.hosts}
-        self._homebound: deque[tuple[float, Groups]] = deque()
         self._ports = {m: Queue(f"port:{m}") for m in self.municipalities if self._is_outer(m)}
         for m, state in self.municipalities.items():
             state.home = self.ledger.places[f"home:{m}"]
             state.turnout_hours = window_bounds(state.cfg.turnout.hours)
-        self._arrival_places = [(f"node:{a}", self.ledger.places[f"node:{a}"]) for a in self._arrivals]
+            state.turnout = self._turnout(state)
+        self._voluntary = self._voluntary_release()
         self._arrival_place = {a: f"node:{a}" for a in self._arrivals}
         """Ledger place name of each arrival node (vehicles land there)."""
         self._host_places = {
@@ -487,7 +493,6 @@ class Evacuation:
             )
             for k in range(feeder.count):
                 env.process(self._feeder(feeder, f"{feeder.id}.{k + 1}"))
-        env.process(self._ticker())
         if config.weather.typhoon_daily_probability > 0:
             env.process(self._weather())
 
@@ -575,7 +580,7 @@ class Evacuation:
         """Tourists begin leaving on commercial services until their island's movement starts."""
         if not self.voluntary:
             self.voluntary = True
-            self._voluntary_last = self.env.now
+            self._voluntary.replan()
 
     def start_movement(self, municipality_id: str) -> None:
         """Implementation guidelines issued: this municipality's people start to move (idempotent)."""
@@ -586,7 +591,6 @@ class Evacuation:
             return
         now = self.env.now
         state.started_at = now
-        state.last_turnout = now
         if self.first_start is None:
             self.first_start = now
         self.emit(
@@ -596,6 +600,8 @@ class Evacuation:
             municipality=municipality_id,
             people=self.ledger.total(f"home:{municipality_id}"),
         )
+        self._voluntary.replan()  # its tourists now leave with everyone else
+        self._replan_turnout(state)
 
     @property
     def compliance(self) -> float:
@@ -607,11 +613,16 @@ class Evacuation:
         self._state = values
         for leg in self.legs.values():
             self._rescale(leg)
+        for state in self.municipalities.values():
+            self._replan_turnout(state)
 
     def state_changed(self, name: str) -> None:
         for hub in self.config.hubs:
             if hub.capacity_scale == name:
                 self._rescale(self.legs[hub.id])
+        for state in self.municipalities.values():
+            if state.cfg.turnout.scale == name:
+                self._replan_turnout(state)
 
     def _rescale(self, leg: Leg) -> None:
         hub = self.air_hubs.get(leg.id) or self.sea_hubs.get(leg.id)
@@ -687,6 +698,8 @@ class Evacuation:
         """Multiply the rate at which people turn up, for `duration` minutes (or until changed again)."""
 
         def report(data: dict[str, Any]) -> None:
+            for state in self.municipalities.values():  # turnout follows at once, not at a next step
+                self._replan_turnout(state)
             self.emit(
                 Kind.compliance_changed,
                 cause,
@@ -705,7 +718,13 @@ class Evacuation:
             state = self.municipalities[name]
             if action == "start":
                 self.start_movement(name)
-            self._adjuster.change(state.flowing, "set", 1.0 if action == "start" else 0.0, duration, _ignore)
+            self._adjuster.change(
+                state.flowing,
+                "set",
+                1.0 if action == "start" else 0.0,
+                duration,
+                lambda _data, state=state: self._replan_turnout(state),  # on the change and on its end
+            )
         self.emit(
             Kind.movement_changed,
             cause,
@@ -1136,55 +1155,56 @@ class Evacuation:
 
     def _land(self, node: str, groups: Groups, src: str) -> None:
         self.ledger.move(groups, src, self._arrival_place[node])
+        self._onward(node, groups)
 
-    # -- hourly step -------------------------------------------------------------
-    def _ticker(self):
-        """Turnout, voluntary departures, onward travel and sampling, once per tick."""
-        tick = self.config.tick
-        while True:
-            now = self.env.now
-            self._turnout(now)
-            if self.voluntary:
-                self._voluntary_departures(now)
-            self._onward(now)
-            self._sample(now)
-            if self.arrived_at is not None:
-                return
-            yield self.env.timeout(tick)
+    # -- people leaving home: turnout and tourists' own departures -------------------
+    def _turnout(self, state: MunicipalityState) -> Release:
+        """A municipality's turnout: `per_hour` within its turnout hours, times compliance and
+        its `scale` variable, once movement started and while no `movement: stop` holds.
 
-    def _turnout(self, now: float) -> None:
-        ledger = self.ledger
-        overlaps: dict[tuple[float, tuple[float, float]], float] = {}
-        """Turnout minutes since a municipality's last tick, shared by those with the same hours and last tick."""
-        for state in self.municipalities.values():
-            if state.started_at is None:
-                continue
-            m = state.cfg
-            key = (state.last_turnout, state.turnout_hours)
-            minutes = overlaps.get(key)
-            if minutes is None:
-                minutes = overlaps[key] = overlap_minutes(state.last_turnout, now, *state.turnout_hours)
-            state.last_turnout = now
-            home_place = state.home
-            assert home_place is not None
-            if home_place.total == 0 or state.flowing.value() < 1.0:
-                continue
-            home = home_place.name
-            scale = self._state.get(m.turnout.scale, 1.0) if m.turnout.scale is not None else 1.0
-            amount = m.turnout.per_hour * minutes / 60.0 * self.compliance * max(0.0, scale) + state.carry
-            n = int(amount)
-            state.carry = amount - n
-            groups = split(ledger.groups(home), n)
-            if not groups:
-                continue
-            if self._is_outer(m.id):
-                port = self._ports[m.id]
-                ledger.move(groups, home, port.place)
-                port.put(groups)
-            else:
-                self._join_island(self.islands[m.hub_island], groups, home)
+        People leave in batches of ten minutes' turnout at the configured rate (at least
+        one person): ten minutes is the finest step a bundled scenario ever sampled at (the
+        validation cases), so the queues see what a 10-minute step showed, and the events
+        grow with the people moved (about 720 batches for the default scenario's 120,000),
+        not with the hours that pass. A lower rate makes batches come less often, not smaller."""
+        turnout = state.cfg.turnout
+        return Release(
+            self.env,
+            math.ceil(turnout.per_hour * BATCH_MINUTES / 60.0),
+            state.turnout_hours,
+            lambda: self._turnout_rate(state),
+            lambda: state.home.total if state.started_at is not None and state.home is not None else 0,
+            lambda n: self._leave_home(state, n),
+        )
 
-    def _voluntary_departures(self, now: float) -> None:
+    def _turnout_rate(self, state: MunicipalityState) -> float:
+        """People a minute leaving home now (0 before movement starts and while it is stopped)."""
+        if state.started_at is None or state.flowing.value() < 1.0:
+            return 0.0
+        turnout = state.cfg.turnout
+        scale = self._state.get(turnout.scale, 1.0) if turnout.scale is not None else 1.0
+        return turnout.per_hour / 60.0 * self.compliance * max(0.0, scale)
+
+    def _replan_turnout(self, state: MunicipalityState) -> None:
+        if state.turnout is not None:
+            state.turnout.replan()
+
+    def _leave_home(self, state: MunicipalityState, n: int) -> None:
+        """`n` of a municipality's people leave home: to its port (outer islands) or registration."""
+        home = state.home
+        assert home is not None
+        groups = split(self.ledger.groups(home.name), n)
+        if not groups:
+            return
+        m = state.cfg.id
+        if self._is_outer(m):
+            port = self._ports[m]
+            self.ledger.move(groups, home.name, port.place)
+            port.put(groups)
+        else:
+            self._join_island(self.islands[state.cfg.hub_island], groups, home.name)
+
+    def _voluntary_release(self) -> Release:
         """Tourists of municipalities whose movement has not started leave on scheduled services.
 
         They take seats like everyone else (domain facts §8.6): a hub island's
@@ -1194,31 +1214,42 @@ class Evacuation:
         terminal they queue with evacuees in order of arrival (the airside queue
         is first come, first served), so once movement starts somewhere on the
         island they compete for the same seats. The daily rate is what would
-        leave; an airport whose terminal is full turns the excess away for that
-        tick (it does not pile up).
+        leave; an airport whose terminal is full turns that batch's excess away
+        (it does not pile up).
+
+        Batches are an hour's departures (at least one tourist): scheduled services
+        leave about hourly, and a finer batch would send an outer island's feeder
+        off for every two or three tourists (before movement starts it does not wait
+        to fill), tripling the feeder trips for the same people.
         """
         cfg = self.config.tourists
-        open_at, close_at = window_bounds(cfg.voluntary_hours)
-        length = close_at - open_at
-        minutes = overlap_minutes(self._voluntary_last, now, open_at, close_at)
-        self._voluntary_last = now
-        if cfg.voluntary_per_day <= 0 or minutes <= 0:
-            return
-        tourists = {
+        window = window_bounds(cfg.voluntary_hours)
+        per_minute = cfg.voluntary_per_day / (window[1] - window[0])
+        return Release(
+            self.env,
+            math.ceil(per_minute * VOLUNTARY_BATCH_MINUTES),
+            window,
+            lambda: per_minute if self.voluntary else 0.0,
+            lambda: sum(self._tourists_at_home().values()),
+            self._voluntary_departures,
+        )
+
+    def _tourists_at_home(self) -> dict[str, int]:
+        """Tourists still at home in municipalities whose movement has not started."""
+        return {
             m: s.home.counts.get((m, TOURIST), 0)
             for m, s in self.municipalities.items()
             if s.started_at is None and s.home is not None
         }
-        if not any(tourists.values()):
-            return
-        amount = cfg.voluntary_per_day * minutes / length + self._voluntary_carry
-        n = min(int(amount), sum(tourists.values()))
-        self._voluntary_carry = amount - int(amount)
+
+    def _voluntary_departures(self, n: int) -> None:
+        """`n` tourists leave, spread over the municipalities in proportion to those at home."""
+        tourists = self._tourists_at_home()
         for m, k in apportion(n, tourists).items():
             self._tourists_leave(m, {(m, TOURIST): min(k, tourists[m])})
 
     def _tourists_leave(self, municipality: str, groups: Groups) -> None:
-        """Send voluntarily departing tourists towards a seat (see `_voluntary_departures`)."""
+        """Send voluntarily departing tourists towards a seat (see `_voluntary_release`)."""
         home = f"home:{municipality}"
         if self._is_outer(municipality):
             port = self._ports[municipality]
@@ -1251,62 +1282,82 @@ class Evacuation:
         )
         self._call_aircraft(hub)
 
-    def _onward(self, now: float) -> None:
-        """Stage C: arrival nodes -> onward transfer -> reception -> lodging; tourists go home."""
+    # -- on the mainland: onward travel, reception and lodging ---------------------------
+    def _onward(self, node: str, groups: Groups) -> None:
+        """Stage C for one landed load: residents set off for their host prefectures (by the
+        plan's quotas) and tourists for home at once; each part reaches its end after its own
+        travel time, one timeout per distinct travel time of the load."""
+        ledger, env = self.ledger, self.env
+        place = self._arrival_place[node]
+        due: dict[float, list[tuple[str | None, Groups]]] = {}
+        """Travel time -> what arrives then: (host prefecture, or None for tourists going home; groups)."""
+        going_home = {g: n for g, n in groups.items() if g[1] == TOURIST and n}
+        if going_home:
+            ledger.move(going_home, place, "homebound")
+            due.setdefault(self.config.tourists.home_time, []).append((None, going_home))
+        onward: dict[str, Groups] = {}  # per host prefecture: one move and one arrival each
+        for group, n in groups.items():
+            if group[1] == TOURIST or not n:
+                continue
+            quota = self._quota[group[0]]
+            for prefecture, k in apportion(n, quota).items():
+                quota[prefecture] -= k
+                onward.setdefault(prefecture, {})[group] = k
+        for prefecture, moving in onward.items():
+            ledger.move(moving, place, self._host_places[prefecture][0])
+            due.setdefault(self._hosts[prefecture].transfer_time, []).append((prefecture, moving))
+        for delay, parts in due.items():
+            env.timeout(delay).callbacks.append(lambda _e, parts=parts: self._reached(parts))
+
+    def _reached(self, parts: list[tuple[str | None, Groups]]) -> None:
+        """Transfers reach their host's reception, which lodges whoever it has beds for (the rest
+        wait there); tourists count as home."""
         ledger = self.ledger
-        due = now + EPS
-        for place, node in self._arrival_places:
-            if node.total == 0:
+        for prefecture, groups in parts:
+            if prefecture is None:
+                ledger.move(groups, "homebound", "gone_home")
                 continue
-            going_home: Groups = {}
-            onward: dict[str, Groups] = {}  # per host prefecture: one move and one transfer each
-            for group, n in ledger.groups(place).items():
-                if group[1] == TOURIST:
-                    going_home[group] = n
-                    continue
-                quota = self._quota[group[0]]
-                for prefecture, k in apportion(n, quota).items():
-                    quota[prefecture] -= k
-                    onward.setdefault(prefecture, {})[group] = k
-            if going_home:
-                ledger.move(going_home, place, "homebound")
-                self._homebound.append((now + self.config.tourists.home_time, going_home))
-            for prefecture, groups in onward.items():
-                ledger.move(groups, place, self._host_places[prefecture][0])
-                self._transfers[prefecture].append((now + self._hosts[prefecture].transfer_time, groups))
-        for prefecture, line in self._transfers.items():
             transfer, reception, reception_place, host = self._host_places[prefecture]
-            while line and line[0][0] <= due:
-                _, groups = line.popleft()
-                ledger.move(groups, transfer, reception)
-            waiting = reception_place.total
-            if waiting == 0:
-                continue
-            admit = min(waiting, self._lodging[prefecture])
+            ledger.move(groups, transfer, reception)
+            admit = min(reception_place.total, self._lodging[prefecture])
             if admit > 0:
                 self._lodging[prefecture] -= admit
-                groups = split(ledger.groups(reception), admit)
-                ledger.move(groups, reception, host)
+                ledger.move(split(ledger.groups(reception), admit), reception, host)
+                self._at_host.append((self.env.now, sum([c["at_host"] for c in ledger.by_category.values()])))
                 self.emit(Kind.reached_host, "reception", prefecture, prefecture=prefecture, people=admit)
-        while self._homebound and self._homebound[0][0] <= due:
-            _, groups = self._homebound.popleft()
-            ledger.move(groups, "homebound", "gone_home")
         if self.arrived_at is None and self.first_start is not None and self._all_arrived():
-            self.arrived_at = now
+            self.arrived_at = self.env.now
 
     def _all_arrived(self) -> bool:
-        if self.ledger.on_islands_total:  # people still on the islands have not arrived (checked every tick)
+        """Everyone is at a host or home (checked whenever people reach either)."""
+        if self.ledger.on_islands_total:  # people still on the islands have not arrived
             return False
         return all(
             c["at_host"] + c["gone_home"] == self.municipalities[m].cfg.population
             for m, c in self.ledger.by_category.items()
         )
 
-    def _sample(self, now: float) -> None:
-        series = self._series
-        series["hours"].append(round((now - self.t0) / 60.0, 4))
-        series["remaining"].append(self.ledger.on_islands_total)
-        series["at_host"].append(sum([c["at_host"] for c in self.ledger.by_category.values()]))
+    def _sample(self) -> dict[str, list]:
+        """The `series` metric: hours after T+0 at which people left the islands or reached a
+        host, with the people still on the islands and at hosts from then on (a step series of
+        change points, starting at T+0 with everyone at home)."""
+        population = sum(self.ledger.population.values())
+        changes: list[tuple[float, int, int | None]] = [(t, n, None) for t, _m, n in self.ledger.departures]
+        changes += [(t, 0, total) for t, total in self._at_host]
+        changes.sort(key=lambda c: c[0])  # stable: each list is already in time order
+        hours, remaining, at_host = [0.0], [population], [0]
+        left, lodged = population, 0
+        for t, n, total in changes:
+            left -= n
+            lodged = lodged if total is None else total
+            h = round((t - self.t0) / 60.0, 4)
+            if h == hours[-1]:
+                remaining[-1], at_host[-1] = left, lodged
+            else:
+                hours.append(h)
+                remaining.append(left)
+                at_host.append(lodged)
+        return {"hours": hours, "remaining": remaining, "at_host": at_host}
 
     def _weather(self):
         """Random typhoons: once a day, with the configured probability, close legs."""
@@ -1414,7 +1465,7 @@ class Evacuation:
             "by_island": by_island,
             "per_day": per_day,
             "hubs": hubs,
-            "series": {k: list(v) for k, v in self._series.items()},
+            "series": self._sample(),
         }
 
 
@@ -1428,7 +1479,3 @@ def _full_days_of(daily: dict[int, int], start: float | None) -> list[int]:
     if start is not None:
         first = max(first, math.floor(start / DAY))
     return [daily.get(d, 0) for d in range(first + 1, last)]
-
-
-def _ignore(_data: dict[str, Any]) -> None:
-    """Changes whose event the caller emits itself."""

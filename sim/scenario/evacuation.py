@@ -39,7 +39,8 @@ Units = Annotated[int, Field(ge=0, le=MAX_UNITS)]
 Servers = Annotated[int, Field(ge=1, le=MAX_UNITS)]
 """Desks or lanes working in parallel (the engine books each one): 1 to `MAX_UNITS`."""
 MIN_TICK = 1.0
-"""Shortest evacuation tick (minutes): a tick of 0 would repeat at one instant for ever."""
+"""Shortest `tick` still accepted (minutes). The field is ignored now; refusing what it refused
+before keeps every scenario that validated then, and only those, valid."""
 MAX_CARE_FACTOR = 100.0
 
 
@@ -312,7 +313,9 @@ class EvacuationConfig(Cited):
     care_factor: Annotated[float, Field(ge=1.0, le=MAX_CARE_FACTOR)] = 4.0
     """Security/registration time multiplier for `care` people."""
     tick: Annotated[Duration, AfterValidator(_at_least_a_minute)] = 60.0
-    """Step of turnout, onward transfer and sampling (one lightweight process); at least `1m`."""
+    """Deprecated and ignored: the evacuation has no fixed step (turnout, tourists' own departures and
+    onward travel are planned event by event). Still accepted, at least `1m`, so older scenarios and
+    journals load; `ttxsim validate` warns where it is set."""
 
     @model_validator(mode="after")
     def _references(self) -> EvacuationConfig:

@@ -372,6 +372,12 @@ class _Logic:
         evacuation = self.s.evacuation
         if evacuation is None:
             return
+        if "tick" in evacuation.model_fields_set:
+            self.warn(
+                ("evacuation", "tick"),
+                "evacuation.tick is ignored: the evacuation has no fixed step any more (turnout, departures "
+                "and onward travel are planned event by event); delete the line",
+            )
         for i, m in enumerate(evacuation.municipalities):
             decision = m.guidelines_decision
             options = m.start_options
