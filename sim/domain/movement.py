@@ -43,12 +43,17 @@ import simpy
 from sim.domain.context import Context
 from sim.domain.state import Adjustable, Adjuster
 from sim.engine.clock import MINUTES_PER_DAY
+from sim.engine.release import Release
 from sim.engine.signals import Signal
 from sim.events import Kind
-from sim.scenario.movement import SAFE_KINDS, Link, MovementConfig, Place, Population
+from sim.scenario.movement import SAFE_KINDS, Link, MovementConfig, Place, Population, Turnout
 from sim.scenario.types import Window
 
 SOURCE = "movement"
+
+BATCH_MINUTES = 10.0
+"""A rate turnout lets people go in batches of this many minutes' worth (at least one person), as the
+island model does: the events grow with the people moved, not with the hours that pass."""
 
 
 @dataclass(slots=True)
@@ -63,6 +68,9 @@ class _Place:
     """Cohorts waiting here for a vehicle, in order of arrival (any link leaving here may take them)."""
     boarding: Signal = field(default_factory=Signal)
     """Fired when someone joins `waiting` (vehicles wait on it)."""
+    holds: bool = False
+    """A hub, assembly point or home with a capacity: `room` counts the people in it or on their
+    way to it, and routing passes through it only while a whole cohort fits."""
 
 
 @dataclass(slots=True)
@@ -91,6 +99,10 @@ class _Edge:
     end: str
     cost: float
     """Expected minutes to traverse (the travel time's mean)."""
+    day: int = -1
+    """Calendar day of the last counted departure (for the vehicles' `per_day`)."""
+    departures: int = 0
+    """Departures counted on `day`."""
 
 
 @dataclass(slots=True)
@@ -103,6 +115,10 @@ class _Cohort:
     """`home`, `moving`, `safe` or `exposed`."""
     boarded: simpy.Event | None = None
     """While queued for a vehicle: succeeds when carried (value: the cohort that rode)."""
+    inside: str | None = None
+    """The holding place (see `_Place.holds`) the cohort is in and takes room at, until it leaves."""
+    bound: str | None = None
+    """The holding place ahead on its route where it has room kept for it."""
 
     @property
     def resolved(self) -> bool:
@@ -116,6 +132,9 @@ class _Population:
     modes: frozenset[str]
     cohorts: list[_Cohort] = field(default_factory=list)
     started: bool = False
+    home: _Cohort | None = None
+    """With a rate turnout: those not yet gone from home (one cohort that a `Release` draws down)."""
+    release: Release | None = None
 
 
 @dataclass(slots=True)
@@ -152,6 +171,8 @@ class Movement:
         self.config = config
         self._adjuster = Adjuster(ctx)
         self.places = {p.id: _Place(p, Adjustable(1.0 if p.open else 0.0), _room(p)) for p in config.places}
+        for place in self.places.values():
+            place.holds = place.spec.capacity is not None and place.spec.kind not in SAFE_KINDS
         self.links: dict[str, _Link] = {}
         self._out: dict[str, list[_Edge]] = {p.id: [] for p in config.places}
         for spec in config.links:
@@ -176,6 +197,8 @@ class Movement:
             self.areas[spec.area].populations.append(population)
         self.network_changed = Signal()
         """Fired when a link or place opens or closes, or a safe place fills: waiting cohorts route again."""
+        self.room_freed = Signal()
+        """Fired when people leave a holding place: cohorts without a route try again."""
         self._cohort_numbers = 0
         self._total = sum(p.people for p in config.populations)
         self._safe = 0
@@ -194,6 +217,14 @@ class Movement:
         """The world state (compliance, the `counts` variables) and the conditions (`when:`) this model reads."""
         self._state = state
         self._conditions = conditions
+        if any(p.turnout.scale is not None for p in self.config.populations):
+            state.on_change(self._state_changed)
+
+    def _state_changed(self, name: str) -> None:
+        """A state variable changed: rate turnouts scaled by it re-plan their next batch."""
+        for population in self.populations.values():
+            if population.release is not None and population.spec.turnout.scale == name:
+                population.release.replan()
 
     def start(self) -> None:
         """At T+0: arm each area's deadline and each population's start."""
@@ -236,7 +267,7 @@ class Movement:
                 for population in area.populations:
                     self._start_population(population, cause)
             self._adjuster.change(
-                area.flowing, "set", 1.0 if action == "start" else 0.0, duration, lambda _d, a=area: a.changed.fire()
+                area.flowing, "set", 1.0 if action == "start" else 0.0, duration, lambda _d, a=area: self._flow(a)
             )
         self.ctx.emit(
             Kind.movement_changed,
@@ -246,6 +277,13 @@ class Movement:
             areas=names,
             hours=None if duration is None else round(duration / 60.0, 4),
         )
+
+    def _flow(self, area: _Area) -> None:
+        """An area's people were stopped or let go: waiting cohorts look again, rate turnouts re-plan."""
+        area.changed.fire()
+        for population in area.populations:
+            if population.release is not None:
+                population.release.replan()
 
     def _set_open(self, value: float, mode: str, names: list[str], duration: float | None, cause: str) -> None:
         places = [] if mode != "all" else [p for name, p in self.places.items() if not names or name in names]
@@ -316,10 +354,53 @@ class Movement:
             staying = self._cohort(population, stay)  # stays at home: in danger until the deadline
             population.cohorts.append(staying)
             self._staying.append(staying)
+        if spec.turnout.per_hour is not None:
+            self._start_rate(population, area, leaving)
+            return
         for size in _split(leaving, spec.cohorts):
             cohort = self._cohort(population, size)
             population.cohorts.append(cohort)
             self.env.process(self._journey(cohort))
+
+    def _start_rate(self, population: _Population, area: _Area, leaving: int) -> None:
+        """People leave home at the turnout's rate: a `Release` lets each batch go as one cohort."""
+        turnout: Turnout = population.spec.turnout
+        assert turnout.per_hour is not None
+        home = population.home = self._cohort(population, leaving)
+        population.cohorts.append(home)
+        hours = turnout.hours
+        window = (0.0, MINUTES_PER_DAY) if hours.always_open else (hours.open, hours.close)
+
+        def rate() -> float:
+            if area.flowing.value() < 1.0 or area.expired:
+                return 0.0
+            scale = 1.0
+            if turnout.scale is not None and self._state is not None:
+                scale = max(0.0, self._state.value(turnout.scale))
+            return turnout.per_hour / 60.0 * scale
+
+        population.release = Release(
+            self.env,
+            math.ceil(turnout.per_hour * BATCH_MINUTES / 60.0),
+            window,
+            rate,
+            lambda: home.people if home.status == "home" else 0,
+            lambda n: self._leave_home(population, n),
+        )
+        population.release.replan()
+
+    def _leave_home(self, population: _Population, people: int) -> None:
+        """`people` of a rate turnout leave home together as one cohort."""
+        home = population.home
+        assert home is not None
+        people = min(people, home.people)
+        if people <= 0 or home.status != "home":
+            return
+        home.people -= people
+        cohort = self._cohort(population, people)
+        cohort.status = "moving"
+        population.cohorts.append(cohort)
+        self.env.process(self._onward(cohort))
 
     def _cohort(self, population: _Population, people: int) -> _Cohort:
         self._cohort_numbers += 1
@@ -343,9 +424,12 @@ class Movement:
             if cohort.place in cohort.population.safe and self._admit(cohort):
                 return
             route = self._route(cohort)
+            self._keep_room(cohort, route)
             if not route:
-                yield self.network_changed.wait(self.env) | self.areas[cohort.population.spec.area].changed.wait(
-                    self.env
+                yield (
+                    self.network_changed.wait(self.env)
+                    | self.areas[cohort.population.spec.area].changed.wait(self.env)
+                    | self.room_freed.wait(self.env)
                 )
                 continue
             target = self.places[route[-1].end]
@@ -356,6 +440,33 @@ class Movement:
                 target.heading -= cohort.people
             if handed_over:
                 return  # a vehicle carries it on from here
+
+    def _keep_room(self, cohort: _Cohort, route: list[_Edge] | None) -> None:
+        """Keep room for the cohort at the first holding place ahead on its route (freeing room kept
+        at another one it no longer goes to)."""
+        ahead = next((e.end for e in route or () if self.places[e.end].holds), None)
+        if ahead == cohort.bound:
+            return
+        if cohort.bound is not None:
+            self._free(cohort.bound, cohort.people)
+        cohort.bound = ahead
+        if ahead is not None:
+            self.places[ahead].room -= cohort.people
+
+    def _free(self, name: str, people: int) -> None:
+        self.places[name].room += people
+        self.room_freed.fire()
+
+    def _left(self, cohort: _Cohort) -> None:
+        """The cohort sets off from its place: the room it took there is free again."""
+        if cohort.inside is not None and cohort.inside == cohort.place:
+            self._free(cohort.inside, cohort.people)
+            cohort.inside = None
+
+    def _reached(self, cohort: _Cohort, place: str) -> None:
+        cohort.place = place
+        if cohort.bound == place:
+            cohort.inside, cohort.bound = place, None
 
     def _admit(self, cohort: _Cohort) -> bool:
         """Take the cohort (or as many as there is room for) into its safe place; True if all are in."""
@@ -429,8 +540,9 @@ class Movement:
             origin=edge.start,
             people=people,
         )
+        self._left(cohort)
         yield self.env.timeout(self.ctx.streams.sample(spec.time, f"movement.link.{spec.id}"))
-        cohort.place = edge.end
+        self._reached(cohort, edge.end)
 
     def _ride(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
         """Wait at the link's start for a vehicle; True once the whole cohort is aboard (the vehicle moves
@@ -466,11 +578,21 @@ class Movement:
         if vehicles.ready > self.ctx.now():
             yield self.env.timeout(vehicles.ready - self.ctx.now())
         while True:
-            while not (riders := self._riders(edge)) or not edge.link.is_open or not _within(spec.hours, self.env.now):
+            while (
+                not (riders := self._riders(edge))
+                or not edge.link.is_open
+                or not _within(spec.hours, self.env.now)
+                or not _may_depart(edge, vehicles.per_day, self.env.now)
+            ):
                 if riders and edge.link.is_open:
-                    yield self.env.timeout(_until_open(spec.hours, self.env.now))
+                    wait = _until_open(spec.hours, self.env.now)
+                    if wait <= 0.0:  # the day's departures are used: until midnight
+                        wait = MINUTES_PER_DAY - self.env.now % MINUTES_PER_DAY
+                    yield self.env.timeout(wait)
                 else:
                     yield place.boarding.wait(self.env) | self.network_changed.wait(self.env)
+            if vehicles.per_day is not None:
+                _count_departure(edge, self.env.now)
             aboard: list[_Cohort] = []
             seats = self._board(riders, vehicles.seats, aboard)
             leave_at = self.env.now + vehicles.max_wait
@@ -492,11 +614,12 @@ class Movement:
                     people=rider.people,
                     vehicle=number,
                 )
+                self._left(rider)
             yield self.env.timeout(trip)
             for rider in aboard:
                 self._riding.remove(rider)
                 if not rider.resolved:
-                    rider.place = edge.end
+                    self._reached(rider, edge.end)
                     self.env.process(self._onward(rider))
             yield self.env.timeout(self.ctx.streams.sample(vehicles.turnaround, f"movement.vehicle.{spec.id}"))
 
@@ -505,16 +628,16 @@ class Movement:
         place = self.places[edge.start]
         place.waiting[:] = [c for c in place.waiting if not c.resolved]
         mode = str(edge.link.spec.mode)
-        going: dict[tuple[str, int], bool] = {}  # (population, people) -> nearer? one routing per kind of cohort
+        going: dict[tuple[str, int, str | None], bool] = {}  # one routing per kind of cohort
         riders = []
         for cohort in place.waiting:
             population = cohort.population
             if mode not in population.modes:
                 continue
-            key = (population.spec.id, cohort.people)
+            key = (population.spec.id, cohort.people, cohort.bound)
             if key not in going:
-                nearer = self._remaining(edge.end, population, cohort.people)
-                going[key] = nearer < self._remaining(edge.start, population, cohort.people)
+                nearer = self._remaining(edge.end, population, cohort.people, cohort.bound)
+                going[key] = nearer < self._remaining(edge.start, population, cohort.people, cohort.bound)
             if going[key]:
                 riders.append(cohort)
         return riders
@@ -533,6 +656,7 @@ class Movement:
             else:  # split: those who fit ride on as a new cohort, the rest keep their place in the queue
                 rider = self._cohort(first.population, seats)
                 rider.status, rider.place = "moving", first.place
+                rider.inside, rider.bound = first.inside, first.bound
                 first.population.cohorts.append(rider)
                 first.people -= seats
                 seats = 0
@@ -557,20 +681,22 @@ class Movement:
         its mean travel time plus the wait its flow limit causes for the people already queued at it
         (so cohorts spread over parallel routes as queues grow) plus the time until its vehicles are
         ready. Computed afresh each time (networks are small; queues change with every cohort)."""
-        return self._shortest(cohort.place, cohort.population, cohort.people)
+        return self._shortest(cohort.place, cohort.population, cohort.people, cohort.bound)
 
-    def _remaining(self, origin: str, population: _Population, people: int) -> float:
+    def _remaining(self, origin: str, population: _Population, people: int, bound: str | None = None) -> float:
         """Expected minutes from `origin` to safety for `people` of `population` (0 there, inf without a way)."""
         if origin in population.safe and self._can_take(self.places[origin], people):
             return 0.0
-        route = self._shortest(origin, population, people)
+        route = self._shortest(origin, population, people, bound)
         return math.inf if route is None else sum(self._edge_cost(edge) for edge in route)
 
     def _edge_cost(self, edge: _Edge) -> float:
         """Expected minutes to take an edge now: travel, the queue at its flow limit, vehicles not yet there."""
         return edge.cost + _queue_wait(edge.link) + _until_ready(edge.link, self.ctx.now())
 
-    def _shortest(self, origin: str, population: _Population, people: int) -> list[_Edge] | None:
+    def _shortest(
+        self, origin: str, population: _Population, people: int, bound: str | None = None
+    ) -> list[_Edge] | None:
         targets = {name for name in population.safe if self._can_take(self.places[name], people)} - {origin}
         if not targets:
             return None
@@ -591,7 +717,8 @@ class Movement:
             for edge in self._out[here]:
                 if not edge.link.is_open or str(edge.link.spec.mode) not in population.modes:
                     continue
-                if not _is_open(self.places[edge.end]):
+                ahead = self.places[edge.end]
+                if not _is_open(ahead) or (ahead.holds and edge.end != bound and ahead.room < people):
                     continue
                 total = cost + self._edge_cost(edge)
                 if total < best.get(edge.end, math.inf):
@@ -696,6 +823,20 @@ def _until_ready(link: _Link, now: float) -> float:
     """Minutes until a link's vehicles are first at its start (0 once they are, or without vehicles)."""
     vehicles = link.spec.vehicles
     return 0.0 if vehicles is None else max(0.0, vehicles.ready - now)
+
+
+def _may_depart(edge: _Edge, per_day: int | None, now: float) -> bool:
+    """Whether the link's vehicles may still leave today (their `per_day` not used up)."""
+    if per_day is None:
+        return True
+    return int(now // MINUTES_PER_DAY) != edge.day or edge.departures < per_day
+
+
+def _count_departure(edge: _Edge, now: float) -> None:
+    day = int(now // MINUTES_PER_DAY)
+    if day != edge.day:
+        edge.day, edge.departures = day, 0
+    edge.departures += 1
 
 
 def _room(place: Place) -> float:

@@ -72,8 +72,12 @@ class Place(Cited):
     kind: PlaceKind
     """`home`, `assembly`, `hub`, `shelter` or `destination` (the last two are safe by default)."""
     capacity: Annotated[int, Field(ge=0, le=MAX_PEOPLE)] | None = None
-    """Most people the place can take in (a shelter's places); no limit when omitted.
-    A cohort larger than what is left is split: the rest goes on to the next safe place."""
+    """Most people the place can take in; no limit when omitted. At a `shelter` or `destination`,
+    its places: a cohort larger than what is left is split and the rest goes on to the next safe
+    place. At a `hub`, `assembly` or `home`, the people it holds at once (an airport terminal):
+    a cohort routes through it only while there is room for the whole cohort beside those already
+    there or on their way, and otherwise waits where it is (or takes another way) until people
+    leave it."""
     open: bool = True
     """Open at T+0; a closed place (a vertical-evacuation building not yet unlocked) takes nobody
     until an `open` effect names it."""
@@ -97,6 +101,10 @@ class Vehicles(Cited):
     """Scenario time (from T+0) at which the vehicles are first at the link's start, e.g. `4h30m` for
     ships still at sea when the scenario begins. People may go to the start and wait for them before;
     routing counts the time left until then as part of the link's expected time. Default: at T+0."""
+    per_day: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    """Most departures a day of all the link's vehicles together (flights a day its stands and slots
+    allow; a ship's one sailing a day), counted per calendar day from midnight; a vehicle ready to
+    leave once the day's departures are used waits for the next day. No limit when omitted."""
     max_wait: Duration = 0.0
     """Longest a vehicle that is not full waits for more people after the first boards (a ship held
     for the next busload). It leaves earlier when full, or when nobody else can still come (everyone
@@ -166,6 +174,21 @@ class Turnout(Cited):
     """Each cohort's time from the start to leaving home (preparation, hesitation)."""
     compliance: Identifier | None = None
     """State variable (0-1) read at the start: the share of people who leave at all; the rest stay put."""
+    per_hour: Annotated[float, Field(gt=0, le=10_000_000)] | None = None
+    """Or: people leave home at this rate from the start (a town reporting to its registration centre),
+    in batches of ten minutes' worth, instead of in `cohorts` after a `delay`. A `movement: stop`
+    holds the rate at 0 until a `start`."""
+    hours: Window = Field(default_factory=Window)
+    """With `per_hour`: the daily hours in which people leave home. Default: around the clock."""
+    scale: Identifier | None = None
+    """With `per_hour`: a state variable the rate is multiplied by, read whenever it changes
+    (a compliance that falls with fear or rises with reassurance)."""
+
+    @model_validator(mode="after")
+    def _rate_or_delay(self) -> Turnout:
+        if self.per_hour is None and (self.scale is not None or not self.hours.always_open):
+            raise ValueError("'hours' and 'scale' go with 'per_hour'")
+        return self
 
 
 class Population(Cited):

@@ -60,6 +60,7 @@ class MovementChecks:
             turnout = population.get("turnout")
             if isinstance(turnout, dict):
                 c.consequences.variable((*here, "turnout", "compliance"), turnout.get("compliance"))
+                c.consequences.variable((*here, "turnout", "scale"), turnout.get("scale"))
             self._reachable(here, population, kinds, links)
 
     def _reachable(
