@@ -339,10 +339,11 @@ class Movement:
             return
         population.started = True
         spec = population.spec
-        if self._first_start is None:
-            self._first_start = self.ctx.now()
         area = self.areas[spec.area]
-        self.ctx.emit(Kind.movement_started, spec.area, None, municipality=spec.area, people=spec.people)
+        if not spec.turnout.voluntary:
+            if self._first_start is None:
+                self._first_start = self.ctx.now()
+            self.ctx.emit(Kind.movement_started, spec.area, None, municipality=spec.area, people=spec.people)
         if area.expired:
             return  # the danger came first: these people were counted exposed already
         leaving = spec.people
@@ -424,12 +425,9 @@ class Movement:
             if cohort.place in cohort.population.safe and self._admit(cohort):
                 return
             route = self._route(cohort)
-            self._keep_room(cohort, route)
             if not route:
-                yield (
-                    self.network_changed.wait(self.env)
-                    | self.areas[cohort.population.spec.area].changed.wait(self.env)
-                    | self.room_freed.wait(self.env)
+                yield self.network_changed.wait(self.env) | self.areas[cohort.population.spec.area].changed.wait(
+                    self.env
                 )
                 continue
             target = self.places[route[-1].end]
@@ -440,18 +438,6 @@ class Movement:
                 target.heading -= cohort.people
             if handed_over:
                 return  # a vehicle carries it on from here
-
-    def _keep_room(self, cohort: _Cohort, route: list[_Edge] | None) -> None:
-        """Keep room for the cohort at the first holding place ahead on its route (freeing room kept
-        at another one it no longer goes to)."""
-        ahead = next((e.end for e in route or () if self.places[e.end].holds), None)
-        if ahead == cohort.bound:
-            return
-        if cohort.bound is not None:
-            self._free(cohort.bound, cohort.people)
-        cohort.bound = ahead
-        if ahead is not None:
-            self.places[ahead].room -= cohort.people
 
     def _free(self, name: str, people: int) -> None:
         self.places[name].room += people
@@ -509,6 +495,24 @@ class Movement:
         yield from self._wait_hours(link.spec.hours)
         if not link.is_open or cohort.resolved:
             return False
+        target = self.places[edge.end]
+        if target.holds and cohort.bound != edge.end:
+            if target.room < cohort.people:  # full: wait before it until people leave, then choose again
+                area = self.areas[cohort.population.spec.area]
+                yield self.room_freed.wait(self.env) | self.network_changed.wait(self.env) | area.changed.wait(self.env)
+                return False
+            target.room -= cohort.people
+            cohort.bound = edge.end
+        try:
+            return (yield from self._pass(cohort, edge))
+        finally:
+            if cohort.bound == edge.end and cohort.place != edge.end:  # turned back before going: free the room
+                cohort.bound = None
+                self._free(edge.end, cohort.people)
+
+    def _pass(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
+        """Through the link's flow limit (if any) and over it; False (choose again) if it closed meanwhile."""
+        link = edge.link
         if link.gate is not None:
             request = link.gate.request()
             link.queued += cohort.people
@@ -636,8 +640,10 @@ class Movement:
                 continue
             key = (population.spec.id, cohort.people, cohort.bound)
             if key not in going:
-                nearer = self._remaining(edge.end, population, cohort.people, cohort.bound)
-                going[key] = nearer < self._remaining(edge.start, population, cohort.people, cohort.bound)
+                there = self._remaining(edge.end, population, cohort.people, cohort.bound)
+                here = self._remaining(edge.start, population, cohort.people, cohort.bound)
+                # nearer in time, or as near but onto a safe place (a trip counted as taking no time)
+                going[key] = there < here or (there == here == 0.0 and self._is_safe_for(edge.end, population, cohort))
             if going[key]:
                 riders.append(cohort)
         return riders
@@ -690,6 +696,9 @@ class Movement:
         route = self._shortest(origin, population, people, bound)
         return math.inf if route is None else sum(self._edge_cost(edge) for edge in route)
 
+    def _is_safe_for(self, name: str, population: _Population, cohort: _Cohort) -> bool:
+        return name in population.safe and name != cohort.place and self._can_take(self.places[name], cohort.people)
+
     def _edge_cost(self, edge: _Edge) -> float:
         """Expected minutes to take an edge now: travel, the queue at its flow limit, vehicles not yet there."""
         return edge.cost + _queue_wait(edge.link) + _until_ready(edge.link, self.ctx.now())
@@ -700,12 +709,14 @@ class Movement:
         targets = {name for name in population.safe if self._can_take(self.places[name], people)} - {origin}
         if not targets:
             return None
-        best: dict[str, float] = {origin: 0.0}
+        # cost: (full holding places passed, expected minutes): a way past a full terminal is taken
+        # only when every way passes one (the cohort then waits before it)
+        best: dict[str, tuple[int, float]] = {origin: (0, 0.0)}
         came: dict[str, _Edge] = {}
-        heap: list[tuple[float, str]] = [(0.0, origin)]
+        heap: list[tuple[int, float, str]] = [(0, 0.0, origin)]
         while heap:
-            cost, here = heapq.heappop(heap)
-            if cost > best.get(here, math.inf):
+            full, cost, here = heapq.heappop(heap)
+            if (full, cost) > best.get(here, _FAR):
                 continue
             if here in targets:
                 path: list[_Edge] = []
@@ -718,13 +729,16 @@ class Movement:
                 if not edge.link.is_open or str(edge.link.spec.mode) not in population.modes:
                     continue
                 ahead = self.places[edge.end]
-                if not _is_open(ahead) or (ahead.holds and edge.end != bound and ahead.room < people):
+                if not _is_open(ahead):
                     continue
-                total = cost + self._edge_cost(edge)
-                if total < best.get(edge.end, math.inf):
+                total = (
+                    full + (ahead.holds and edge.end != bound and ahead.room < people),
+                    cost + self._edge_cost(edge),
+                )
+                if total < best.get(edge.end, _FAR):
                     best[edge.end] = total
                     came[edge.end] = edge
-                    heapq.heappush(heap, (total, edge.end))
+                    heapq.heappush(heap, (*total, edge.end))
         return None
 
     @staticmethod
@@ -823,6 +837,10 @@ def _until_ready(link: _Link, now: float) -> float:
     """Minutes until a link's vehicles are first at its start (0 once they are, or without vehicles)."""
     vehicles = link.spec.vehicles
     return 0.0 if vehicles is None else max(0.0, vehicles.ready - now)
+
+
+_FAR = (1 << 30, math.inf)
+"""A place not reached yet, for `_shortest`'s (full places, minutes) costs."""
 
 
 def _may_depart(edge: _Edge, per_day: int | None, now: float) -> bool:

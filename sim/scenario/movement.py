@@ -116,6 +116,8 @@ class Link(Cited):
 
     id: Identifier
     """Name used by `close` / `open` effects and in events, e.g. `harbour_bridge`."""
+    title: str | None = None
+    """How the link reads to players, e.g. `Ferry Yonaguni`."""
     from_: Identifier = Field(alias="from")
     """Place the link starts at."""
     to: Identifier
@@ -180,6 +182,10 @@ class Turnout(Cited):
     holds the rate at 0 until a `start`."""
     hours: Window = Field(default_factory=Window)
     """With `per_hour`: the daily hours in which people leave home. Default: around the clock."""
+    voluntary: bool = False
+    """These people leave of their own accord, before and regardless of any order (visitors going home
+    on scheduled services): their start is not the movement's start, so it emits no `movement_started`
+    and the movement's hours count from the first population that is not voluntary."""
     scale: Identifier | None = None
     """With `per_hour`: a state variable the rate is multiplied by, read whenever it changes
     (a compliance that falls with fear or rises with reassurance)."""

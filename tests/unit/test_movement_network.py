@@ -6,8 +6,7 @@ import pytest
 
 from sim.events import Kind
 from sim.scenario.loader import ScenarioError
-from tests.unit.test_movement import _run, _scenario, _sum
-
+from tests.unit.test_movement import _run, _scenario
 
 LONG = {"id": "net", "title": "Net", "start": "2027-01-01T12:00:00+09:00", "horizon": "2d"}
 
