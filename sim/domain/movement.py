@@ -68,9 +68,20 @@ class _Place:
     """Cohorts waiting here for a vehicle, in order of arrival (any link leaving here may take them)."""
     boarding: Signal = field(default_factory=Signal)
     """Fired when someone joins `waiting` (vehicles wait on it)."""
+
+    queued: int = 0
+    """People in `waiting` (kept as they join, board or leave; recounted when a vehicle looks)."""
+    freed: list[tuple[simpy.Event, int]] = field(default_factory=list)
+    """Cohorts waiting before this holding place while it is full, in order: (wake-up, people)."""
+
     holds: bool = False
-    """A hub, assembly point or home with a capacity: `room` counts the people in it or on their
-    way to it, and routing passes through it only while a whole cohort fits."""
+    """A hub, assembly point or home with a capacity: `room` is what is left of it beside the people
+    in it or on their way in; a cohort goes in only while it fits, and waits before it otherwise."""
+    blocked: int = 0
+    """People waiting before a full holding place to go in."""
+    outflow: float = math.inf
+    """People a minute the links out of a holding place can take on (routing's estimate of how
+    soon room frees)."""
 
 
 @dataclass(slots=True)
@@ -103,6 +114,8 @@ class _Edge:
     """Calendar day of the last counted departure (for the vehicles' `per_day`)."""
     departures: int = 0
     """Departures counted on `day`."""
+    next_at: float = 0.0
+    """Earliest time (SimPy clock) the next vehicle may start loading (the vehicles' `headway`)."""
 
 
 @dataclass(slots=True)
@@ -187,6 +200,9 @@ class Movement:
                 if spec.vehicles is not None:
                     for k in range(spec.vehicles.count):
                         self.env.process(self._vehicle(edge, k + 1))
+        for name, place in self.places.items():
+            if place.holds:
+                place.outflow = sum(_outflow(edge.link.spec) for edge in self._out[name])
         self.areas = {a.id: _Area(a.id, Adjustable(1.0)) for a in config.areas}
         self.populations: dict[str, _Population] = {}
         for spec in config.populations:
@@ -426,8 +442,10 @@ class Movement:
                 return
             route = self._route(cohort)
             if not route:
-                yield self.network_changed.wait(self.env) | self.areas[cohort.population.spec.area].changed.wait(
-                    self.env
+                yield (
+                    self.network_changed.wait(self.env)
+                    | self.areas[cohort.population.spec.area].changed.wait(self.env)
+                    | self.room_freed.wait(self.env)
                 )
                 continue
             target = self.places[route[-1].end]
@@ -440,7 +458,15 @@ class Movement:
                 return  # a vehicle carries it on from here
 
     def _free(self, name: str, people: int) -> None:
-        self.places[name].room += people
+        """People left a holding place: wake those waiting before it, in order, as many as now fit
+        (each chooses again, and may take another way), and any cohort that had no way at all."""
+        place = self.places[name]
+        place.room += people
+        room = place.room
+        while place.freed and place.freed[0][1] <= room:
+            event, waiting = place.freed.pop(0)
+            room -= waiting
+            event.succeed()
         self.room_freed.fire()
 
     def _left(self, cohort: _Cohort) -> None:
@@ -499,7 +525,15 @@ class Movement:
         if target.holds and cohort.bound != edge.end:
             if target.room < cohort.people:  # full: wait before it until people leave, then choose again
                 area = self.areas[cohort.population.spec.area]
-                yield self.room_freed.wait(self.env) | self.network_changed.wait(self.env) | area.changed.wait(self.env)
+                target.blocked += cohort.people
+                freed = self.env.event()
+                target.freed.append((freed, cohort.people))
+                try:
+                    yield freed | self.network_changed.wait(self.env) | area.changed.wait(self.env)
+                finally:
+                    target.blocked -= cohort.people
+                    if not freed.triggered:
+                        target.freed.remove((freed, cohort.people))
                 return False
             target.room -= cohort.people
             cohort.bound = edge.end
@@ -556,6 +590,7 @@ class Movement:
         area = self.areas[cohort.population.spec.area]
         boarded = cohort.boarded = self.env.event()
         place.waiting.append(cohort)
+        place.queued += cohort.people
         place.boarding.fire()
         try:
             while True:
@@ -571,6 +606,7 @@ class Movement:
             cohort.boarded = None
             if not boarded.triggered and cohort in place.waiting:
                 place.waiting.remove(cohort)
+                place.queued -= cohort.people
 
     def _vehicle(self, edge: _Edge, number: int) -> Iterator[simpy.Event]:
         """One vehicle: from its `ready` time, load whoever waits at the link's start and is going its way
@@ -590,13 +626,16 @@ class Movement:
             ):
                 if riders and edge.link.is_open:
                     wait = _until_open(spec.hours, self.env.now)
-                    if wait <= 0.0:  # the day's departures are used: until midnight
+                    if wait <= 0.0 and edge.next_at > self.env.now:  # the headway after the last departure
+                        wait = edge.next_at - self.env.now
+                    elif wait <= 0.0:  # the day's departures are used: until midnight
                         wait = MINUTES_PER_DAY - self.env.now % MINUTES_PER_DAY
                     yield self.env.timeout(wait)
                 else:
                     yield place.boarding.wait(self.env) | self.network_changed.wait(self.env)
             if vehicles.per_day is not None:
                 _count_departure(edge, self.env.now)
+            edge.next_at = self.env.now + vehicles.headway
             aboard: list[_Cohort] = []
             seats = self._board(riders, vehicles.seats, aboard)
             leave_at = self.env.now + vehicles.max_wait
@@ -631,6 +670,7 @@ class Movement:
         """Cohorts waiting at the edge's start, in order, whom it takes closer to one of their safe places."""
         place = self.places[edge.start]
         place.waiting[:] = [c for c in place.waiting if not c.resolved]
+        place.queued = sum(c.people for c in place.waiting)
         mode = str(edge.link.spec.mode)
         going: dict[tuple[str, int, str | None], bool] = {}  # one routing per kind of cohort
         riders = []
@@ -655,6 +695,7 @@ class Movement:
                 break
             if first.people <= seats:
                 self.places[first.place].waiting.remove(first)
+                self.places[first.place].queued -= first.people
                 seats -= first.people
                 rider = first
                 if first.boarded is not None and not first.boarded.triggered:
@@ -665,6 +706,7 @@ class Movement:
                 rider.inside, rider.bound = first.inside, first.bound
                 first.population.cohorts.append(rider)
                 first.people -= seats
+                self.places[first.place].queued -= seats
                 seats = 0
             aboard.append(rider)
             self._riding.append(rider)
@@ -694,14 +736,47 @@ class Movement:
         if origin in population.safe and self._can_take(self.places[origin], people):
             return 0.0
         route = self._shortest(origin, population, people, bound)
-        return math.inf if route is None else sum(self._edge_cost(edge) for edge in route)
+        return math.inf if route is None else sum(self._edge_cost(edge, people, bound) for edge in route)
 
     def _is_safe_for(self, name: str, population: _Population, cohort: _Cohort) -> bool:
         return name in population.safe and name != cohort.place and self._can_take(self.places[name], cohort.people)
 
-    def _edge_cost(self, edge: _Edge) -> float:
-        """Expected minutes to take an edge now: travel, the queue at its flow limit, vehicles not yet there."""
-        return edge.cost + _queue_wait(edge.link) + _until_ready(edge.link, self.ctx.now())
+    def _edge_cost(self, edge: _Edge, people: int = 0, bound: str | None = None) -> float:
+        """Expected minutes for `people` to take an edge now: travel, the queue at its flow limit, its hours
+        not yet open, vehicles not yet there, the rounds its vehicles need for the people already
+        waiting at its start, and the wait for room at a full holding place it leads into."""
+        return (
+            edge.cost
+            + _queue_wait(edge.link)
+            + _until_open(edge.link.spec.hours, self.env.now)
+            + _until_ready(edge.link, self.ctx.now())
+            + self._vehicle_wait(edge)
+            + self._room_wait(edge.end, people, bound)
+        )
+
+    def _room_wait(self, name: str, people: int, bound: str | None) -> float:
+        """Minutes until a holding place has room for `people` after those already waiting to go in,
+        at the rate its links out take people on (0 if it has room, or it is not a holding place)."""
+        place = self.places[name]
+        if not place.holds or name == bound:
+            return 0.0
+        short = place.blocked + people - place.room
+        if short <= 0:
+            return 0.0
+        return short / place.outflow if place.outflow > 0 else math.inf
+
+    def _vehicle_wait(self, edge: _Edge) -> float:
+        """Minutes the vehicles of an edge need to carry everyone already waiting at its start (whole rounds
+        of all its vehicles, each round a trip and a turnaround): a ship with a long round fills its
+        quay's queue for days, and then the airport is quicker."""
+        vehicles = edge.link.spec.vehicles
+        if vehicles is None:
+            return 0.0
+        waiting = self.places[edge.start].queued
+        if waiting <= 0:
+            return 0.0
+        rounds = math.floor(waiting / (vehicles.count * vehicles.seats))
+        return rounds * (edge.cost + vehicles.turnaround.mean())
 
     def _shortest(
         self, origin: str, population: _Population, people: int, bound: str | None = None
@@ -709,14 +784,12 @@ class Movement:
         targets = {name for name in population.safe if self._can_take(self.places[name], people)} - {origin}
         if not targets:
             return None
-        # cost: (full holding places passed, expected minutes): a way past a full terminal is taken
-        # only when every way passes one (the cohort then waits before it)
-        best: dict[str, tuple[int, float]] = {origin: (0, 0.0)}
+        best: dict[str, float] = {origin: 0.0}
         came: dict[str, _Edge] = {}
-        heap: list[tuple[int, float, str]] = [(0, 0.0, origin)]
+        heap: list[tuple[float, str]] = [(0.0, origin)]
         while heap:
-            full, cost, here = heapq.heappop(heap)
-            if (full, cost) > best.get(here, _FAR):
+            cost, here = heapq.heappop(heap)
+            if cost > best.get(here, math.inf):
                 continue
             if here in targets:
                 path: list[_Edge] = []
@@ -728,17 +801,13 @@ class Movement:
             for edge in self._out[here]:
                 if not edge.link.is_open or str(edge.link.spec.mode) not in population.modes:
                     continue
-                ahead = self.places[edge.end]
-                if not _is_open(ahead):
+                if not _is_open(self.places[edge.end]):
                     continue
-                total = (
-                    full + (ahead.holds and edge.end != bound and ahead.room < people),
-                    cost + self._edge_cost(edge),
-                )
-                if total < best.get(edge.end, _FAR):
+                total = cost + self._edge_cost(edge, people, bound)
+                if total < best.get(edge.end, math.inf):
                     best[edge.end] = total
                     came[edge.end] = edge
-                    heapq.heappush(heap, (*total, edge.end))
+                    heapq.heappush(heap, (total, edge.end))
         return None
 
     @staticmethod
@@ -839,12 +908,22 @@ def _until_ready(link: _Link, now: float) -> float:
     return 0.0 if vehicles is None else max(0.0, vehicles.ready - now)
 
 
-_FAR = (1 << 30, math.inf)
-"""A place not reached yet, for `_shortest`'s (full places, minutes) costs."""
+def _outflow(link: Link) -> float:
+    """People a minute a link can take on while it runs: its vehicles' seats over a round (or their
+    departures a day over its daily hours), or its flow limit; unbounded without either."""
+    vehicles = link.vehicles
+    if vehicles is None:
+        return math.inf if link.per_hour is None else link.per_hour / 60.0
+    rate = vehicles.count * vehicles.seats / max(1.0, link.time.mean() + vehicles.turnaround.mean())
+    if vehicles.per_day is not None:
+        rate = min(rate, vehicles.per_day * vehicles.seats / link.hours.length)
+    return rate
 
 
 def _may_depart(edge: _Edge, per_day: int | None, now: float) -> bool:
-    """Whether the link's vehicles may still leave today (their `per_day` not used up)."""
+    """Whether a vehicle of the link may start loading now (its headway passed, the day's `per_day` not used)."""
+    if edge.next_at > now:
+        return False
     if per_day is None:
         return True
     return int(now // MINUTES_PER_DAY) != edge.day or edge.departures < per_day

@@ -105,6 +105,10 @@ class Vehicles(Cited):
     """Most departures a day of all the link's vehicles together (flights a day its stands and slots
     allow; a ship's one sailing a day), counted per calendar day from midnight; a vehicle ready to
     leave once the day's departures are used waits for the next day. No limit when omitted."""
+    headway: Duration = 0.0
+    """Least time between two departures of the link's vehicles (a stand's turn, a runway slot, a ship's
+    sailing interval): a vehicle starts loading no sooner than this after the one before it, so the
+    departures a day spread over the hours instead of all loading at the opening. Default: none."""
     max_wait: Duration = 0.0
     """Longest a vehicle that is not full waits for more people after the first boards (a ship held
     for the next busload). It leaves earlier when full, or when nobody else can still come (everyone
