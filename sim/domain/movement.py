@@ -145,6 +145,10 @@ class _Population:
     modes: frozenset[str]
     cohorts: list[_Cohort] = field(default_factory=list)
     started: bool = False
+    settled: int = 0
+    """People of it safe or exposed."""
+    reach: frozenset[str] = frozenset()
+    """Places from which some chain of its modes' links (open or not) leads to one of its safe places."""
     home: _Cohort | None = None
     """With a rate turnout: those not yet gone from home (one cohort that a `Release` draws down)."""
     release: Release | None = None
@@ -209,6 +213,7 @@ class Movement:
             safe = frozenset(spec.to) or frozenset(p.id for p in config.places if p.kind in SAFE_KINDS)
             modes = frozenset(str(m) for m in spec.modes) or frozenset(str(lk.mode) for lk in config.links)
             population = _Population(spec, safe, modes)
+            population.reach = _reaching(safe, modes, config.links)
             self.populations[spec.id] = population
             self.areas[spec.area].populations.append(population)
         self.network_changed = Signal()
@@ -496,6 +501,7 @@ class Movement:
             self.env.process(self._onward(remainder))
         cohort.status = "safe"
         self._safe += taken
+        cohort.population.settled += taken
         self.ctx.emit(
             Kind.cohort_arrived,
             cohort.population.spec.id,
@@ -639,7 +645,7 @@ class Movement:
             aboard: list[_Cohort] = []
             seats = self._board(riders, vehicles.seats, aboard)
             leave_at = self.env.now + vehicles.max_wait
-            while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place) > 0:
+            while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place, edge) > 0:
                 yield place.boarding.wait(self.env) | self.env.timeout(leave_at - self.env.now)
                 seats = self._board(self._riders(edge), seats, aboard)
             while not edge.link.is_open:  # closed while loading: those aboard wait for it to reopen
@@ -712,10 +718,25 @@ class Movement:
             self._riding.append(rider)
         return seats
 
-    def _may_still_come(self, place: _Place) -> int:
-        """People not yet safe or exposed who are neither waiting here, aboard a vehicle nor staying home."""
-        held = sum(c.people for group in (place.waiting, self._riding, self._staying) for c in group if not c.resolved)
-        return self.totals().in_danger - held
+    def _may_still_come(self, place: _Place, edge: _Edge) -> int:
+        """People who might still board the edge's vehicle: not yet safe or exposed, of a population its
+        mode and end can serve (a ship for care cases waits for no resident), and neither waiting here,
+        aboard a vehicle nor staying home."""
+        mode = str(edge.link.spec.mode)
+        served = [p for p in self.populations.values() if mode in p.modes and edge.end in p.reach]
+        if len(served) == len(self.populations):
+            held = sum(
+                c.people for group in (place.waiting, self._riding, self._staying) for c in group if not c.resolved
+            )
+            return self.totals().in_danger - held
+        kinds = {id(p) for p in served}
+        held = sum(
+            c.people
+            for group in (place.waiting, self._riding, self._staying)
+            for c in group
+            if not c.resolved and id(c.population) in kinds
+        )
+        return sum(p.spec.people - p.settled for p in served) - held
 
     def _wait_hours(self, hours: Window) -> Iterator[simpy.Event]:
         if not _within(hours, self.env.now):
@@ -837,6 +858,7 @@ class Movement:
             if not population.started:
                 population.started = True  # nobody of it can still leave
             self._exposed += people
+            population.settled += people
             self.ctx.emit(
                 Kind.people_exposed,
                 spec.id,
@@ -906,6 +928,22 @@ def _until_ready(link: _Link, now: float) -> float:
     """Minutes until a link's vehicles are first at its start (0 once they are, or without vehicles)."""
     vehicles = link.spec.vehicles
     return 0.0 if vehicles is None else max(0.0, vehicles.ready - now)
+
+
+def _reaching(safe: frozenset[str], modes: frozenset[str], links: list[Link]) -> frozenset[str]:
+    """Places from which links of `modes` (open or closed) lead to one of the `safe` places."""
+    back: dict[str, list[str]] = {}
+    for link in links:
+        if str(link.mode) in modes:
+            back.setdefault(link.to, []).append(link.from_)
+            if link.both_ways:
+                back.setdefault(link.from_, []).append(link.to)
+    seen = set(safe)
+    frontier = list(safe)
+    while frontier:
+        frontier = [p for here in frontier for p in back.get(here, ()) if p not in seen]
+        seen.update(frontier)
+    return frozenset(seen)
 
 
 def _outflow(link: Link) -> float:

@@ -130,3 +130,44 @@ def test_a_full_terminal_holds_people_back_and_the_other_terminal_takes_them():
             elif link.startswith("fly_"):
                 inside[link[4:]] -= e.data["people"]
             assert max(inside.values()) <= 50
+
+
+def test_headway_spreads_departures():
+    """Five boats, ten minutes between departures: in the 3 h horizon the trips start 10 min apart."""
+    result = _run(_scenario(_shuttle(headway="10m")))
+    times = sorted({e.time for e in result.events if e.kind == Kind.cohort_departed})
+    assert times[:3] == [0.0, 10.0, 20.0]
+    assert result.metrics["movement"]["moved"] == 100
+
+
+def test_a_vehicle_does_not_wait_for_people_it_cannot_carry():
+    """The ship (max_wait 5h) serves only the care cases (their safe place is the port): once the
+    20 aboard it leaves, though 100 residents are still walking to the airport."""
+    net = {
+        "places": [
+            {"id": "home", "kind": "home"},
+            {"id": "quay", "kind": "hub"},
+            {"id": "port", "kind": "destination"},
+            {"id": "airport", "kind": "destination"},
+        ],
+        "links": [
+            {"id": "walk_quay", "from": "home", "to": "quay", "time": "5m"},
+            {"id": "walk_far", "from": "home", "to": "airport", "time": "2h"},
+            {
+                "id": "ship",
+                "from": "quay",
+                "to": "port",
+                "mode": "sea",
+                "time": "30m",
+                "vehicles": {"count": 1, "seats": 50, "max_wait": "5h"},
+            },
+        ],
+        "areas": [{"id": "isle"}],
+        "populations": [
+            {"id": "care", "area": "isle", "people": 20, "start": "home", "to": ["port"], "cohorts": 1},
+            {"id": "res", "area": "isle", "people": 100, "start": "home", "to": ["airport"], "cohorts": 1},
+        ],
+    }
+    result = _run(_scenario(net, scenario=LONG))
+    sailed = next(e.time for e in result.events if e.kind == Kind.cohort_departed and e.data["link"] == "ship")
+    assert sailed == 5.0
