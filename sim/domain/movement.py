@@ -116,6 +116,8 @@ class _Edge:
     """Departures counted on `day`."""
     next_at: float = 0.0
     """Earliest time (SimPy clock) the next vehicle may start loading (the vehicles' `headway`)."""
+    turn: simpy.Resource | None = None
+    """With a headway or departures a day: the vehicles' queue for the next departure slot."""
 
 
 @dataclass(slots=True)
@@ -623,7 +625,14 @@ class Movement:
         place = self.places[edge.start]
         if vehicles.ready > self.ctx.now():
             yield self.env.timeout(vehicles.ready - self.ctx.now())
+        rationed = vehicles.per_day is not None or vehicles.headway > 0
         while True:
+            turn = None
+            if rationed:  # one vehicle at a time waits for the next departure slot; the others queue quietly
+                if edge.turn is None:
+                    edge.turn = simpy.Resource(self.env, capacity=1)
+                turn = edge.turn.request()
+                yield turn
             while (
                 not (riders := self._riders(edge))
                 or not edge.link.is_open
@@ -642,6 +651,8 @@ class Movement:
             if vehicles.per_day is not None:
                 _count_departure(edge, self.env.now)
             edge.next_at = self.env.now + vehicles.headway
+            if turn is not None:
+                edge.turn.release(turn)
             aboard: list[_Cohort] = []
             seats = self._board(riders, vehicles.seats, aboard)
             leave_at = self.env.now + vehicles.max_wait
