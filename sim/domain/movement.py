@@ -697,10 +697,11 @@ class Movement:
                 continue
             key = (population.spec.id, cohort.people, cohort.bound)
             if key not in going:
-                there = self._remaining(edge.end, population, cohort.people, cohort.bound)
-                here = self._remaining(edge.start, population, cohort.people, cohort.bound)
-                # nearer in time, or as near but onto a safe place (a trip counted as taking no time)
-                going[key] = there < here or (there == here == 0.0 and self._is_safe_for(edge.end, population, cohort))
+                if self._is_safe_for(edge.end, population, cohort):
+                    going[key] = True  # onto one of its safe places that can take it: nothing is nearer
+                else:
+                    there = self._remaining(edge.end, population, cohort.people, cohort.bound)
+                    going[key] = there < self._remaining(edge.start, population, cohort.people, cohort.bound)
             if going[key]:
                 riders.append(cohort)
         return riders
