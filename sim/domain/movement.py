@@ -46,7 +46,7 @@ from sim.engine.clock import MINUTES_PER_DAY
 from sim.engine.release import Release
 from sim.engine.signals import Signal
 from sim.events import Kind
-from sim.scenario.movement import SAFE_KINDS, Link, MovementConfig, Place, Population, Turnout
+from sim.scenario.movement import SAFE_KINDS, Link, Mode, MovementConfig, Place, Population, Turnout
 from sim.scenario.types import Window
 
 SOURCE = "movement"
@@ -151,9 +151,13 @@ class _Population:
     """People of it safe or exposed."""
     reach: frozenset[str] = frozenset()
     """Places from which some chain of its modes' links (open or not) leads to one of its safe places."""
+    passes: frozenset[str] = frozenset()
+    """Places some chain of its modes' links (open or not) leads to from its start."""
     home: _Cohort | None = None
     """With a rate turnout: those not yet gone from home (one cohort that a `Release` draws down)."""
     release: Release | None = None
+    joined: bool = False
+    """With a `join`: the joined population has started, so those left have gone with it."""
 
 
 @dataclass(slots=True)
@@ -216,6 +220,7 @@ class Movement:
             modes = frozenset(str(m) for m in spec.modes) or frozenset(str(lk.mode) for lk in config.links)
             population = _Population(spec, safe, modes)
             population.reach = _reaching(safe, modes, config.links)
+            population.passes = _reaching(frozenset({spec.start}), modes, config.links, forward=True)
             self.populations[spec.id] = population
             self.areas[spec.area].populations.append(population)
         self.network_changed = Signal()
@@ -232,6 +237,8 @@ class Movement:
         self._staying: list[_Cohort] = []
         """Cohorts that do not leave (compliance below 1): nobody waits for them."""
         self._completed = False
+        self._upstream: dict[str, frozenset[str]] = {}
+        """Per place: the places from which some link leads to it (people there may still come)."""
         self._state: Any = None
         self._conditions: Any = None
 
@@ -380,11 +387,28 @@ class Movement:
             self._staying.append(staying)
         if spec.turnout.per_hour is not None:
             self._start_rate(population, area, leaving)
+        else:
+            for size in _split(leaving, spec.cohorts):
+                cohort = self._cohort(population, size)
+                population.cohorts.append(cohort)
+                self.env.process(self._journey(cohort))
+        for joiner in self.populations.values():
+            if joiner.spec.turnout.join == spec.id:
+                self._join(joiner, population, cause)
+
+    def _join(self, joiner: _Population, population: _Population, cause: str) -> None:
+        """`population` started: those of `joiner` still at home leave now, in its batches."""
+        self._start_population(joiner, cause)
+        home = joiner.home
+        if joiner.joined or home is None or home.status != "home":
             return
-        for size in _split(leaving, spec.cohorts):
-            cohort = self._cohort(population, size)
-            population.cohorts.append(cohort)
-            self.env.process(self._journey(cohort))
+        joiner.joined = True
+        if joiner.release is not None:
+            joiner.release.replan()  # its own pace is over
+        per_hour = population.spec.turnout.per_hour or joiner.spec.turnout.per_hour or 1.0
+        batch = math.ceil(per_hour * BATCH_MINUTES / 60.0)
+        for size in _split(home.people, math.ceil(home.people / batch)):
+            self._leave_home(joiner, size)
 
     def _start_rate(self, population: _Population, area: _Area, leaving: int) -> None:
         """People leave home at the turnout's rate: a `Release` lets each batch go as one cohort."""
@@ -396,7 +420,7 @@ class Movement:
         window = (0.0, MINUTES_PER_DAY) if hours.always_open else (hours.open, hours.close)
 
         def rate() -> float:
-            if area.flowing.value() < 1.0 or area.expired:
+            if area.flowing.value() < 1.0 or area.expired or population.joined:
                 return 0.0
             scale = 1.0
             if turnout.scale is not None and self._state is not None:
@@ -731,24 +755,32 @@ class Movement:
         return seats
 
     def _may_still_come(self, place: _Place, edge: _Edge) -> int:
-        """People who might still board the edge's vehicle: not yet safe or exposed, of a population its
-        mode and end can serve (a ship for care cases waits for no resident), and neither waiting here,
-        aboard a vehicle nor staying home."""
+        """People who might still board the edge's vehicle: not yet safe or exposed, neither waiting here,
+        aboard a vehicle nor staying home. When its mode and end serve only some populations (a ship for
+        care cases waits for no resident), only theirs count, and only those not yet past its start
+        (a ferry back at the outer island waits for nobody already on the hub island)."""
         mode = str(edge.link.spec.mode)
-        served = [p for p in self.populations.values() if mode in p.modes and edge.end in p.reach]
+        served = [
+            p for p in self.populations.values() if mode in p.modes and edge.end in p.reach and edge.start in p.passes
+        ]
         if len(served) == len(self.populations):
             held = sum(
                 c.people for group in (place.waiting, self._riding, self._staying) for c in group if not c.resolved
             )
             return self.totals().in_danger - held
-        kinds = {id(p) for p in served}
-        held = sum(
+        upstream = self._upstream.get(edge.start)
+        if upstream is None:
+            upstream = self._upstream[edge.start] = _reaching(
+                frozenset({edge.start}), frozenset(str(m) for m in Mode), self.config.links
+            )
+        held = {id(c) for group in (place.waiting, self._riding, self._staying) for c in group}
+        coming = sum(
             c.people
-            for group in (place.waiting, self._riding, self._staying)
-            for c in group
-            if not c.resolved and id(c.population) in kinds
+            for p in served
+            for c in p.cohorts
+            if not c.resolved and c.people > 0 and c.place in upstream and id(c) not in held
         )
-        return sum(p.spec.people - p.settled for p in served) - held
+        return coming + sum(p.spec.people for p in served if not p.started)
 
     def _wait_hours(self, hours: Window) -> Iterator[simpy.Event]:
         if not _within(hours, self.env.now):
@@ -942,16 +974,20 @@ def _until_ready(link: _Link, now: float) -> float:
     return 0.0 if vehicles is None else max(0.0, vehicles.ready - now)
 
 
-def _reaching(safe: frozenset[str], modes: frozenset[str], links: list[Link]) -> frozenset[str]:
-    """Places from which links of `modes` (open or closed) lead to one of the `safe` places."""
+def _reaching(
+    places: frozenset[str], modes: frozenset[str], links: list[Link], forward: bool = False
+) -> frozenset[str]:
+    """Places from which links of `modes` (open or closed) lead to one of `places` (or, `forward`,
+    to which they lead from one of them)."""
     back: dict[str, list[str]] = {}
     for link in links:
         if str(link.mode) in modes:
-            back.setdefault(link.to, []).append(link.from_)
+            a, b = (link.from_, link.to) if forward else (link.to, link.from_)
+            back.setdefault(a, []).append(b)
             if link.both_ways:
-                back.setdefault(link.from_, []).append(link.to)
-    seen = set(safe)
-    frontier = list(safe)
+                back.setdefault(b, []).append(a)
+    seen = set(places)
+    frontier = list(places)
     while frontier:
         frontier = [p for here in frontier for p in back.get(here, ()) if p not in seen]
         seen.update(frontier)

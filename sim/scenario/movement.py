@@ -190,14 +190,18 @@ class Turnout(Cited):
     """These people leave of their own accord, before and regardless of any order (visitors going home
     on scheduled services): their start is not the movement's start, so it emits no `movement_started`
     and the movement's hours count from the first population that is not voluntary."""
+    join: Identifier | None = None
+    """With `per_hour`: a population (the town's residents) whose movement start ends these people's own
+    pace: those still at home then leave at once, in cohorts of that population's ten minutes' worth
+    (tourists going home on scheduled services until the order, then with everyone else)."""
     scale: Identifier | None = None
     """With `per_hour`: a state variable the rate is multiplied by, read whenever it changes
     (a compliance that falls with fear or rises with reassurance)."""
 
     @model_validator(mode="after")
     def _rate_or_delay(self) -> Turnout:
-        if self.per_hour is None and (self.scale is not None or not self.hours.always_open):
-            raise ValueError("'hours' and 'scale' go with 'per_hour'")
+        if self.per_hour is None and (self.scale is not None or self.join is not None or not self.hours.always_open):
+            raise ValueError("'hours', 'scale' and 'join' go with 'per_hour'")
         return self
 
 

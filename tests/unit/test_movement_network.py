@@ -55,7 +55,7 @@ def test_a_rate_turnout_follows_its_scale_variable_when_it_changes():
 
 
 def test_hours_and_scale_without_a_rate_are_refused():
-    with pytest.raises(ScenarioError, match="'hours' and 'scale' go with 'per_hour'"):
+    with pytest.raises(ScenarioError, match="'hours', 'scale' and 'join' go with 'per_hour'"):
         _scenario(_walk_out({"hours": {"open": "13:00", "close": "14:00"}}))
 
 
@@ -171,3 +171,28 @@ def test_a_vehicle_does_not_wait_for_people_it_cannot_carry():
     result = _run(_scenario(net, scenario=LONG))
     sailed = next(e.time for e in result.events if e.kind == Kind.cohort_departed and e.data["link"] == "ship")
     assert sailed == 5.0
+
+
+def test_voluntary_leavers_start_no_movement_and_join_their_town_when_it_starts():
+    """Visitors leave at 6 an hour from T+0 (one every 10 min) without a `movement_started`; when the
+    residents' start (an inject at 1h) comes, the 55 visitors still at home leave at once with them."""
+    net = _walk_out({"per_hour": 60, "when": {"inject": "order"}})
+    net["populations"].append(
+        {
+            "id": "visitors",
+            "area": "coast",
+            "class": "tourists",
+            "people": 60,
+            "start": "home",
+            "turnout": {"voluntary": True, "join": "res", "per_hour": 6},
+        }
+    )
+    order = [{"id": "order", "at": "1h", "to": ["town"], "synopsis": "Leave now."}]
+    result = _run(_scenario(net, injects=order))
+    started = [e for e in result.events if e.kind == Kind.movement_started]
+    assert [(e.time, e.source) for e in started] == [(60.0, "coast")]
+    visitors = [
+        (e.time, e.data["people"]) for e in result.events if e.kind == Kind.cohort_arrived and e.source == "visitors"
+    ]
+    assert sum(p for t, p in visitors if t < 60.0) == 5
+    assert sum(p for t, p in visitors if t == 60.0) == 55
