@@ -44,7 +44,7 @@ from sim.domain.context import Context
 from sim.domain.state import Adjustable, Adjuster
 from sim.engine.clock import MINUTES_PER_DAY
 from sim.engine.release import Release
-from sim.engine.signals import Signal
+from sim.engine.signals import Signal, first_of
 from sim.events import Kind
 from sim.scenario.movement import SAFE_KINDS, Link, Mode, MovementConfig, Place, Population, Turnout
 from sim.scenario.types import Window
@@ -681,10 +681,20 @@ class Movement:
             seats = self._board(riders, vehicles.seats, aboard)
             leave_at = self.env.now + vehicles.max_wait
             while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place, edge) > 0:
-                yield place.boarding.wait(self.env) | self.env.timeout(leave_at - self.env.now)
+                yield first_of(  # one hop, as `a | b` was before the closure joined in
+                    self.env,
+                    place.boarding.wait(self.env),
+                    edge.link.changed.wait(self.env),
+                    self.env.timeout(leave_at - self.env.now),
+                )
+                if not edge.link.is_open:
+                    break
                 seats = self._board(self._riders(edge), seats, aboard)
-            while not edge.link.is_open:  # closed while loading: those aboard wait for it to reopen
-                yield edge.link.changed.wait(self.env)
+            if not edge.link.is_open:  # closed while loading: those aboard get off and choose again
+                for rider in aboard:
+                    self._riding.remove(rider)
+                    self.env.process(self._onward(rider))
+                continue
             trip = self.ctx.streams.sample(spec.time, f"movement.link.{spec.id}")
             for rider in aboard:
                 self.ctx.emit(

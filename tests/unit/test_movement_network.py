@@ -196,3 +196,39 @@ def test_voluntary_leavers_start_no_movement_and_join_their_town_when_it_starts(
     ]
     assert sum(p for t, p in visitors if t < 60.0) == 5
     assert sum(p for t, p in visitors if t == 60.0) == 55
+
+
+def test_people_aboard_a_vehicle_whose_link_closes_while_it_loads_get_off_and_go_another_way():
+    """The ship waits for the rest (max_wait 5h); at 1h its run is withdrawn and a bridge opens:
+    the 20 aboard get off and cross it (they would otherwise sit aboard for good)."""
+    net = {
+        "places": [{"id": "quay", "kind": "hub"}, {"id": "port", "kind": "destination"}],
+        "links": [
+            {
+                "id": "ship",
+                "from": "quay",
+                "to": "port",
+                "mode": "sea",
+                "time": "1h",
+                "vehicles": {"count": 1, "seats": 100, "max_wait": "5h"},
+            },
+            {"id": "bridge", "from": "quay", "to": "port", "mode": "walk", "time": "30m", "open": False},
+        ],
+        "areas": [{"id": "isle"}],
+        "populations": [
+            {"id": "first", "area": "isle", "people": 20, "start": "quay", "cohorts": 1},
+            {"id": "later", "area": "isle", "people": 20, "start": "quay", "cohorts": 1, "turnout": {"delay": "2d"}},
+        ],
+    }
+    withdraw = [
+        {
+            "id": "withdrawn",
+            "at": "1h",
+            "to": ["town"],
+            "synopsis": "The ship is withdrawn; the bridge opens.",
+            "effects": [{"kind": "close", "places": ["ship"]}, {"kind": "open", "places": ["bridge"]}],
+        }
+    ]
+    result = _run(_scenario(net, injects=withdraw))
+    crossed = [(e.time, e.data["people"]) for e in result.events if e.kind == Kind.cohort_arrived]
+    assert crossed == [(90.0, 20)]
