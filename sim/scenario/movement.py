@@ -121,7 +121,7 @@ class Link(Cited):
     id: Identifier
     """Name used by `close` / `open` effects and in events, e.g. `harbour_bridge`."""
     title: str | None = None
-    """How the link reads to players, e.g. `Ferry Yonaguni`."""
+    """How the link reads to players, e.g. `Harbour ferry`."""
     from_: Identifier = Field(alias="from")
     """Place the link starts at."""
     to: Identifier
