@@ -561,7 +561,9 @@ class Movement:
                 freed = self.env.event()
                 target.freed.append((freed, cohort.people))
                 try:
-                    yield freed | self.network_changed.wait(self.env) | area.changed.wait(self.env)
+                    # not on every change of the network: those waiting are let in as room frees
+                    # (each then chooses again), or choose again if this way closes
+                    yield freed | link.changed.wait(self.env) | area.changed.wait(self.env)
                 finally:
                     target.blocked -= cohort.people
                     if not freed.triggered:
@@ -624,9 +626,15 @@ class Movement:
         place.waiting.append(cohort)
         place.queued += cohort.people
         place.boarding.fire()
+        # Only where some way out needs no vehicle can another way become quicker (a terminal's
+        # people can but fly): elsewhere they wait for a vehicle, or for their area's danger.
+        walkable = any(e.link.spec.vehicles is None for e in self._out[edge.start])
         try:
             while True:
-                yield boarded | self.network_changed.wait(self.env) | area.changed.wait(self.env)
+                if walkable:
+                    yield boarded | self.network_changed.wait(self.env) | area.changed.wait(self.env)
+                else:
+                    yield boarded | area.changed.wait(self.env)
                 if boarded.triggered:
                     return True
                 if cohort.resolved:
