@@ -717,7 +717,8 @@ class Movement:
                     vehicle=number,
                 )
                 self._left(rider)
-            yield self.env.timeout(trip)
+            if trip > 0.0:  # a trip counted as taking no time (people safe once off) needs no wake-up
+                yield self.env.timeout(trip)
             for rider in aboard:
                 self._riding.remove(rider)
                 if not rider.resolved:
