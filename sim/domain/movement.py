@@ -43,12 +43,17 @@ import simpy
 from sim.domain.context import Context
 from sim.domain.state import Adjustable, Adjuster
 from sim.engine.clock import MINUTES_PER_DAY
-from sim.engine.signals import Signal
+from sim.engine.release import Release
+from sim.engine.signals import Signal, first_of
 from sim.events import Kind
-from sim.scenario.movement import SAFE_KINDS, Link, MovementConfig, Place, Population
+from sim.scenario.movement import SAFE_KINDS, Link, Mode, MovementConfig, Place, Population, Turnout
 from sim.scenario.types import Window
 
 SOURCE = "movement"
+
+BATCH_MINUTES = 10.0
+"""A rate turnout lets people go in batches of this many minutes' worth (at least one person), as the
+island model does: the events grow with the people moved, not with the hours that pass."""
 
 
 @dataclass(slots=True)
@@ -63,6 +68,20 @@ class _Place:
     """Cohorts waiting here for a vehicle, in order of arrival (any link leaving here may take them)."""
     boarding: Signal = field(default_factory=Signal)
     """Fired when someone joins `waiting` (vehicles wait on it)."""
+
+    queued: int = 0
+    """People in `waiting` (kept as they join, board or leave; recounted when a vehicle looks)."""
+    freed: list[tuple[simpy.Event, int]] = field(default_factory=list)
+    """Cohorts waiting before this holding place while it is full, in order: (wake-up, people)."""
+
+    holds: bool = False
+    """A hub, assembly point or home with a capacity: `room` is what is left of it beside the people
+    in it or on their way in; a cohort goes in only while it fits, and waits before it otherwise."""
+    blocked: int = 0
+    """People waiting before a full holding place to go in."""
+    outflow: float = math.inf
+    """People a minute the links out of a holding place can take on (routing's estimate of how
+    soon room frees)."""
 
 
 @dataclass(slots=True)
@@ -91,6 +110,14 @@ class _Edge:
     end: str
     cost: float
     """Expected minutes to traverse (the travel time's mean)."""
+    day: int = -1
+    """Calendar day of the last counted departure (for the vehicles' `per_day`)."""
+    departures: int = 0
+    """Departures counted on `day`."""
+    next_at: float = 0.0
+    """Earliest time (SimPy clock) the next vehicle may start loading (the vehicles' `headway`)."""
+    turn: simpy.Resource | None = None
+    """With a headway or departures a day: the vehicles' queue for the next departure slot."""
 
 
 @dataclass(slots=True)
@@ -103,6 +130,10 @@ class _Cohort:
     """`home`, `moving`, `safe` or `exposed`."""
     boarded: simpy.Event | None = None
     """While queued for a vehicle: succeeds when carried (value: the cohort that rode)."""
+    inside: str | None = None
+    """The holding place (see `_Place.holds`) the cohort is in and takes room at, until it leaves."""
+    bound: str | None = None
+    """The holding place ahead on its route where it has room kept for it."""
 
     @property
     def resolved(self) -> bool:
@@ -116,6 +147,17 @@ class _Population:
     modes: frozenset[str]
     cohorts: list[_Cohort] = field(default_factory=list)
     started: bool = False
+    settled: int = 0
+    """People of it safe or exposed."""
+    reach: frozenset[str] = frozenset()
+    """Places from which some chain of its modes' links (open or not) leads to one of its safe places."""
+    passes: frozenset[str] = frozenset()
+    """Places some chain of its modes' links (open or not) leads to from its start."""
+    home: _Cohort | None = None
+    """With a rate turnout: those not yet gone from home (one cohort that a `Release` draws down)."""
+    release: Release | None = None
+    joined: bool = False
+    """With a `join`: the joined population has started, so those left have gone with it."""
 
 
 @dataclass(slots=True)
@@ -152,6 +194,8 @@ class Movement:
         self.config = config
         self._adjuster = Adjuster(ctx)
         self.places = {p.id: _Place(p, Adjustable(1.0 if p.open else 0.0), _room(p)) for p in config.places}
+        for place in self.places.values():
+            place.holds = place.spec.capacity is not None and place.spec.kind not in SAFE_KINDS
         self.links: dict[str, _Link] = {}
         self._out: dict[str, list[_Edge]] = {p.id: [] for p in config.places}
         for spec in config.links:
@@ -166,16 +210,23 @@ class Movement:
                 if spec.vehicles is not None:
                     for k in range(spec.vehicles.count):
                         self.env.process(self._vehicle(edge, k + 1))
+        for name, place in self.places.items():
+            if place.holds:
+                place.outflow = sum(_outflow(edge.link.spec) for edge in self._out[name])
         self.areas = {a.id: _Area(a.id, Adjustable(1.0)) for a in config.areas}
         self.populations: dict[str, _Population] = {}
         for spec in config.populations:
             safe = frozenset(spec.to) or frozenset(p.id for p in config.places if p.kind in SAFE_KINDS)
             modes = frozenset(str(m) for m in spec.modes) or frozenset(str(lk.mode) for lk in config.links)
             population = _Population(spec, safe, modes)
+            population.reach = _reaching(safe, modes, config.links)
+            population.passes = _reaching(frozenset({spec.start}), modes, config.links, forward=True)
             self.populations[spec.id] = population
             self.areas[spec.area].populations.append(population)
         self.network_changed = Signal()
         """Fired when a link or place opens or closes, or a safe place fills: waiting cohorts route again."""
+        self.room_freed = Signal()
+        """Fired when people leave a holding place: cohorts without a route try again."""
         self._cohort_numbers = 0
         self._total = sum(p.people for p in config.populations)
         self._safe = 0
@@ -186,6 +237,8 @@ class Movement:
         self._staying: list[_Cohort] = []
         """Cohorts that do not leave (compliance below 1): nobody waits for them."""
         self._completed = False
+        self._upstream: dict[str, frozenset[str]] = {}
+        """Per place: the places from which some link leads to it (people there may still come)."""
         self._state: Any = None
         self._conditions: Any = None
 
@@ -194,6 +247,14 @@ class Movement:
         """The world state (compliance, the `counts` variables) and the conditions (`when:`) this model reads."""
         self._state = state
         self._conditions = conditions
+        if any(p.turnout.scale is not None for p in self.config.populations):
+            state.on_change(self._state_changed)
+
+    def _state_changed(self, name: str) -> None:
+        """A state variable changed: rate turnouts scaled by it re-plan their next batch."""
+        for population in self.populations.values():
+            if population.release is not None and population.spec.turnout.scale == name:
+                population.release.replan()
 
     def start(self) -> None:
         """At T+0: arm each area's deadline and each population's start."""
@@ -236,7 +297,7 @@ class Movement:
                 for population in area.populations:
                     self._start_population(population, cause)
             self._adjuster.change(
-                area.flowing, "set", 1.0 if action == "start" else 0.0, duration, lambda _d, a=area: a.changed.fire()
+                area.flowing, "set", 1.0 if action == "start" else 0.0, duration, lambda _d, a=area: self._flow(a)
             )
         self.ctx.emit(
             Kind.movement_changed,
@@ -246,6 +307,13 @@ class Movement:
             areas=names,
             hours=None if duration is None else round(duration / 60.0, 4),
         )
+
+    def _flow(self, area: _Area) -> None:
+        """An area's people were stopped or let go: waiting cohorts look again, rate turnouts re-plan."""
+        area.changed.fire()
+        for population in area.populations:
+            if population.release is not None:
+                population.release.replan()
 
     def _set_open(self, value: float, mode: str, names: list[str], duration: float | None, cause: str) -> None:
         places = [] if mode != "all" else [p for name, p in self.places.items() if not names or name in names]
@@ -301,10 +369,11 @@ class Movement:
             return
         population.started = True
         spec = population.spec
-        if self._first_start is None:
-            self._first_start = self.ctx.now()
         area = self.areas[spec.area]
-        self.ctx.emit(Kind.movement_started, spec.area, None, municipality=spec.area, people=spec.people)
+        if not spec.turnout.voluntary:
+            if self._first_start is None:
+                self._first_start = self.ctx.now()
+            self.ctx.emit(Kind.movement_started, spec.area, None, municipality=spec.area, people=spec.people)
         if area.expired:
             return  # the danger came first: these people were counted exposed already
         leaving = spec.people
@@ -316,10 +385,70 @@ class Movement:
             staying = self._cohort(population, stay)  # stays at home: in danger until the deadline
             population.cohorts.append(staying)
             self._staying.append(staying)
-        for size in _split(leaving, spec.cohorts):
-            cohort = self._cohort(population, size)
-            population.cohorts.append(cohort)
-            self.env.process(self._journey(cohort))
+        if spec.turnout.per_hour is not None:
+            self._start_rate(population, area, leaving)
+        else:
+            for size in _split(leaving, spec.cohorts):
+                cohort = self._cohort(population, size)
+                population.cohorts.append(cohort)
+                self.env.process(self._journey(cohort))
+        for joiner in self.populations.values():
+            if joiner.spec.turnout.join == spec.id:
+                self._join(joiner, population, cause)
+
+    def _join(self, joiner: _Population, population: _Population, cause: str) -> None:
+        """`population` started: those of `joiner` still at home leave now, in its batches."""
+        self._start_population(joiner, cause)
+        home = joiner.home
+        if joiner.joined or home is None or home.status != "home":
+            return
+        joiner.joined = True
+        if joiner.release is not None:
+            joiner.release.replan()  # its own pace is over
+        per_hour = population.spec.turnout.per_hour or joiner.spec.turnout.per_hour or 1.0
+        batch = math.ceil(per_hour * BATCH_MINUTES / 60.0)
+        for size in _split(home.people, math.ceil(home.people / batch)):
+            self._leave_home(joiner, size)
+
+    def _start_rate(self, population: _Population, area: _Area, leaving: int) -> None:
+        """People leave home at the turnout's rate: a `Release` lets each batch go as one cohort."""
+        turnout: Turnout = population.spec.turnout
+        assert turnout.per_hour is not None
+        home = population.home = self._cohort(population, leaving)
+        population.cohorts.append(home)
+        hours = turnout.hours
+        window = (0.0, MINUTES_PER_DAY) if hours.always_open else (hours.open, hours.close)
+
+        def rate() -> float:
+            if area.flowing.value() < 1.0 or area.expired or population.joined:
+                return 0.0
+            scale = 1.0
+            if turnout.scale is not None and self._state is not None:
+                scale = max(0.0, self._state.value(turnout.scale))
+            return turnout.per_hour / 60.0 * scale
+
+        population.release = Release(
+            self.env,
+            math.ceil(turnout.per_hour * BATCH_MINUTES / 60.0),
+            window,
+            rate,
+            lambda: home.people if home.status == "home" else 0,
+            lambda n: self._leave_home(population, n),
+        )
+        population.release.replan()
+
+    def _leave_home(self, population: _Population, people: int) -> None:
+        """`people` of a rate turnout leave home together as one cohort."""
+        home = population.home
+        assert home is not None
+        people = min(people, home.people)
+        if people <= 0 or home.status != "home":
+            return
+        home.people -= people
+        cohort = self._cohort(population, people)
+        cohort.status = "moving"
+        population.cohorts.append(cohort)
+        self.env.process(self._onward(cohort))
 
     def _cohort(self, population: _Population, people: int) -> _Cohort:
         self._cohort_numbers += 1
@@ -344,8 +473,10 @@ class Movement:
                 return
             route = self._route(cohort)
             if not route:
-                yield self.network_changed.wait(self.env) | self.areas[cohort.population.spec.area].changed.wait(
-                    self.env
+                yield (
+                    self.network_changed.wait(self.env)
+                    | self.areas[cohort.population.spec.area].changed.wait(self.env)
+                    | self.room_freed.wait(self.env)
                 )
                 continue
             target = self.places[route[-1].end]
@@ -356,6 +487,29 @@ class Movement:
                 target.heading -= cohort.people
             if handed_over:
                 return  # a vehicle carries it on from here
+
+    def _free(self, name: str, people: int) -> None:
+        """People left a holding place: wake those waiting before it, in order, as many as now fit
+        (each chooses again, and may take another way), and any cohort that had no way at all."""
+        place = self.places[name]
+        place.room += people
+        room = place.room
+        while place.freed and place.freed[0][1] <= room:
+            event, waiting = place.freed.pop(0)
+            room -= waiting
+            event.succeed()
+        self.room_freed.fire()
+
+    def _left(self, cohort: _Cohort) -> None:
+        """The cohort sets off from its place: the room it took there is free again."""
+        if cohort.inside is not None and cohort.inside == cohort.place:
+            self._free(cohort.inside, cohort.people)
+            cohort.inside = None
+
+    def _reached(self, cohort: _Cohort, place: str) -> None:
+        cohort.place = place
+        if cohort.bound == place:
+            cohort.inside, cohort.bound = place, None
 
     def _admit(self, cohort: _Cohort) -> bool:
         """Take the cohort (or as many as there is room for) into its safe place; True if all are in."""
@@ -373,6 +527,7 @@ class Movement:
             self.env.process(self._onward(remainder))
         cohort.status = "safe"
         self._safe += taken
+        cohort.population.settled += taken
         self.ctx.emit(
             Kind.cohort_arrived,
             cohort.population.spec.id,
@@ -398,6 +553,34 @@ class Movement:
         yield from self._wait_hours(link.spec.hours)
         if not link.is_open or cohort.resolved:
             return False
+        target = self.places[edge.end]
+        if target.holds and cohort.bound != edge.end:
+            if target.room < cohort.people:  # full: wait before it until people leave, then choose again
+                area = self.areas[cohort.population.spec.area]
+                target.blocked += cohort.people
+                freed = self.env.event()
+                target.freed.append((freed, cohort.people))
+                try:
+                    # not on every change of the network: those waiting are let in as room frees
+                    # (each then chooses again), or choose again if this way closes
+                    yield freed | link.changed.wait(self.env) | area.changed.wait(self.env)
+                finally:
+                    target.blocked -= cohort.people
+                    if not freed.triggered:
+                        target.freed.remove((freed, cohort.people))
+                return False
+            target.room -= cohort.people
+            cohort.bound = edge.end
+        try:
+            return (yield from self._pass(cohort, edge))
+        finally:
+            if cohort.bound == edge.end and cohort.place != edge.end:  # turned back before going: free the room
+                cohort.bound = None
+                self._free(edge.end, cohort.people)
+
+    def _pass(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
+        """Through the link's flow limit (if any) and over it; False (choose again) if it closed meanwhile."""
+        link = edge.link
         if link.gate is not None:
             request = link.gate.request()
             link.queued += cohort.people
@@ -429,8 +612,9 @@ class Movement:
             origin=edge.start,
             people=people,
         )
+        self._left(cohort)
         yield self.env.timeout(self.ctx.streams.sample(spec.time, f"movement.link.{spec.id}"))
-        cohort.place = edge.end
+        self._reached(cohort, edge.end)
 
     def _ride(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
         """Wait at the link's start for a vehicle; True once the whole cohort is aboard (the vehicle moves
@@ -440,10 +624,17 @@ class Movement:
         area = self.areas[cohort.population.spec.area]
         boarded = cohort.boarded = self.env.event()
         place.waiting.append(cohort)
+        place.queued += cohort.people
         place.boarding.fire()
+        # Only where some way out needs no vehicle can another way become quicker (a terminal's
+        # people can but fly): elsewhere they wait for a vehicle, or for their area's danger.
+        walkable = any(e.link.spec.vehicles is None for e in self._out[edge.start])
         try:
             while True:
-                yield boarded | self.network_changed.wait(self.env) | area.changed.wait(self.env)
+                if walkable:
+                    yield boarded | self.network_changed.wait(self.env) | area.changed.wait(self.env)
+                else:
+                    yield boarded | area.changed.wait(self.env)
                 if boarded.triggered:
                     return True
                 if cohort.resolved:
@@ -455,6 +646,7 @@ class Movement:
             cohort.boarded = None
             if not boarded.triggered and cohort in place.waiting:
                 place.waiting.remove(cohort)
+                place.queued -= cohort.people
 
     def _vehicle(self, edge: _Edge, number: int) -> Iterator[simpy.Event]:
         """One vehicle: from its `ready` time, load whoever waits at the link's start and is going its way
@@ -465,20 +657,52 @@ class Movement:
         place = self.places[edge.start]
         if vehicles.ready > self.ctx.now():
             yield self.env.timeout(vehicles.ready - self.ctx.now())
+        rationed = vehicles.per_day is not None or vehicles.headway > 0
         while True:
-            while not (riders := self._riders(edge)) or not edge.link.is_open or not _within(spec.hours, self.env.now):
+            turn = None
+            if rationed:  # one vehicle at a time waits for the next departure slot; the others queue quietly
+                if edge.turn is None:
+                    edge.turn = simpy.Resource(self.env, capacity=1)
+                turn = edge.turn.request()
+                yield turn
+            while (
+                not (riders := self._riders(edge))
+                or not edge.link.is_open
+                or not _within(spec.hours, self.env.now)
+                or not _may_depart(edge, vehicles.per_day, self.env.now)
+            ):
                 if riders and edge.link.is_open:
-                    yield self.env.timeout(_until_open(spec.hours, self.env.now))
+                    wait = _until_open(spec.hours, self.env.now)
+                    if wait <= 0.0 and edge.next_at > self.env.now:  # the headway after the last departure
+                        wait = edge.next_at - self.env.now
+                    elif wait <= 0.0:  # the day's departures are used: until midnight
+                        wait = MINUTES_PER_DAY - self.env.now % MINUTES_PER_DAY
+                    yield self.env.timeout(wait)
                 else:
                     yield place.boarding.wait(self.env) | self.network_changed.wait(self.env)
+            if vehicles.per_day is not None:
+                _count_departure(edge, self.env.now)
+            edge.next_at = self.env.now + vehicles.headway
+            if turn is not None:
+                edge.turn.release(turn)
             aboard: list[_Cohort] = []
             seats = self._board(riders, vehicles.seats, aboard)
             leave_at = self.env.now + vehicles.max_wait
-            while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place) > 0:
-                yield place.boarding.wait(self.env) | self.env.timeout(leave_at - self.env.now)
+            while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place, edge) > 0:
+                yield first_of(  # one hop, as `a | b` was before the closure joined in
+                    self.env,
+                    place.boarding.wait(self.env),
+                    edge.link.changed.wait(self.env),
+                    self.env.timeout(leave_at - self.env.now),
+                )
+                if not edge.link.is_open:
+                    break
                 seats = self._board(self._riders(edge), seats, aboard)
-            while not edge.link.is_open:  # closed while loading: those aboard wait for it to reopen
-                yield edge.link.changed.wait(self.env)
+            if not edge.link.is_open:  # closed while loading: those aboard get off and choose again
+                for rider in aboard:
+                    self._riding.remove(rider)
+                    self.env.process(self._onward(rider))
+                continue
             trip = self.ctx.streams.sample(spec.time, f"movement.link.{spec.id}")
             for rider in aboard:
                 self.ctx.emit(
@@ -492,11 +716,13 @@ class Movement:
                     people=rider.people,
                     vehicle=number,
                 )
-            yield self.env.timeout(trip)
+                self._left(rider)
+            if trip > 0.0:  # a trip counted as taking no time (people safe once off) needs no wake-up
+                yield self.env.timeout(trip)
             for rider in aboard:
                 self._riding.remove(rider)
                 if not rider.resolved:
-                    rider.place = edge.end
+                    self._reached(rider, edge.end)
                     self.env.process(self._onward(rider))
             yield self.env.timeout(self.ctx.streams.sample(vehicles.turnaround, f"movement.vehicle.{spec.id}"))
 
@@ -504,17 +730,21 @@ class Movement:
         """Cohorts waiting at the edge's start, in order, whom it takes closer to one of their safe places."""
         place = self.places[edge.start]
         place.waiting[:] = [c for c in place.waiting if not c.resolved]
+        place.queued = sum(c.people for c in place.waiting)
         mode = str(edge.link.spec.mode)
-        going: dict[tuple[str, int], bool] = {}  # (population, people) -> nearer? one routing per kind of cohort
+        going: dict[tuple[str, int, str | None], bool] = {}  # one routing per kind of cohort
         riders = []
         for cohort in place.waiting:
             population = cohort.population
             if mode not in population.modes:
                 continue
-            key = (population.spec.id, cohort.people)
+            key = (population.spec.id, cohort.people, cohort.bound)
             if key not in going:
-                nearer = self._remaining(edge.end, population, cohort.people)
-                going[key] = nearer < self._remaining(edge.start, population, cohort.people)
+                if self._is_safe_for(edge.end, population, cohort):
+                    going[key] = True  # onto one of its safe places that can take it: nothing is nearer
+                else:
+                    there = self._remaining(edge.end, population, cohort.people, cohort.bound)
+                    going[key] = there < self._remaining(edge.start, population, cohort.people, cohort.bound)
             if going[key]:
                 riders.append(cohort)
         return riders
@@ -526,6 +756,7 @@ class Movement:
                 break
             if first.people <= seats:
                 self.places[first.place].waiting.remove(first)
+                self.places[first.place].queued -= first.people
                 seats -= first.people
                 rider = first
                 if first.boarded is not None and not first.boarded.triggered:
@@ -533,17 +764,42 @@ class Movement:
             else:  # split: those who fit ride on as a new cohort, the rest keep their place in the queue
                 rider = self._cohort(first.population, seats)
                 rider.status, rider.place = "moving", first.place
+                rider.inside, rider.bound = first.inside, first.bound
                 first.population.cohorts.append(rider)
                 first.people -= seats
+                self.places[first.place].queued -= seats
                 seats = 0
             aboard.append(rider)
             self._riding.append(rider)
         return seats
 
-    def _may_still_come(self, place: _Place) -> int:
-        """People not yet safe or exposed who are neither waiting here, aboard a vehicle nor staying home."""
-        held = sum(c.people for group in (place.waiting, self._riding, self._staying) for c in group if not c.resolved)
-        return self.totals().in_danger - held
+    def _may_still_come(self, place: _Place, edge: _Edge) -> int:
+        """People who might still board the edge's vehicle: not yet safe or exposed, neither waiting here,
+        aboard a vehicle nor staying home. When its mode and end serve only some populations (a ship for
+        care cases waits for no resident), only theirs count, and only those not yet past its start
+        (a ferry back at the outer island waits for nobody already on the hub island)."""
+        mode = str(edge.link.spec.mode)
+        served = [
+            p for p in self.populations.values() if mode in p.modes and edge.end in p.reach and edge.start in p.passes
+        ]
+        if len(served) == len(self.populations):
+            held = sum(
+                c.people for group in (place.waiting, self._riding, self._staying) for c in group if not c.resolved
+            )
+            return self.totals().in_danger - held
+        upstream = self._upstream.get(edge.start)
+        if upstream is None:
+            upstream = self._upstream[edge.start] = _reaching(
+                frozenset({edge.start}), frozenset(str(m) for m in Mode), self.config.links
+            )
+        held = {id(c) for group in (place.waiting, self._riding, self._staying) for c in group}
+        coming = sum(
+            c.people
+            for p in served
+            for c in p.cohorts
+            if not c.resolved and c.people > 0 and c.place in upstream and id(c) not in held
+        )
+        return coming + sum(p.spec.people for p in served if not p.started)
 
     def _wait_hours(self, hours: Window) -> Iterator[simpy.Event]:
         if not _within(hours, self.env.now):
@@ -557,20 +813,58 @@ class Movement:
         its mean travel time plus the wait its flow limit causes for the people already queued at it
         (so cohorts spread over parallel routes as queues grow) plus the time until its vehicles are
         ready. Computed afresh each time (networks are small; queues change with every cohort)."""
-        return self._shortest(cohort.place, cohort.population, cohort.people)
+        return self._shortest(cohort.place, cohort.population, cohort.people, cohort.bound)
 
-    def _remaining(self, origin: str, population: _Population, people: int) -> float:
+    def _remaining(self, origin: str, population: _Population, people: int, bound: str | None = None) -> float:
         """Expected minutes from `origin` to safety for `people` of `population` (0 there, inf without a way)."""
         if origin in population.safe and self._can_take(self.places[origin], people):
             return 0.0
-        route = self._shortest(origin, population, people)
-        return math.inf if route is None else sum(self._edge_cost(edge) for edge in route)
+        route = self._shortest(origin, population, people, bound)
+        return math.inf if route is None else sum(self._edge_cost(edge, people, bound) for edge in route)
 
-    def _edge_cost(self, edge: _Edge) -> float:
-        """Expected minutes to take an edge now: travel, the queue at its flow limit, vehicles not yet there."""
-        return edge.cost + _queue_wait(edge.link) + _until_ready(edge.link, self.ctx.now())
+    def _is_safe_for(self, name: str, population: _Population, cohort: _Cohort) -> bool:
+        return name in population.safe and name != cohort.place and self._can_take(self.places[name], cohort.people)
 
-    def _shortest(self, origin: str, population: _Population, people: int) -> list[_Edge] | None:
+    def _edge_cost(self, edge: _Edge, people: int = 0, bound: str | None = None) -> float:
+        """Expected minutes for `people` to take an edge now: travel, the queue at its flow limit, its hours
+        not yet open, vehicles not yet there, the rounds its vehicles need for the people already
+        waiting at its start, and the wait for room at a full holding place it leads into."""
+        return (
+            edge.cost
+            + _queue_wait(edge.link)
+            + _until_open(edge.link.spec.hours, self.env.now)
+            + _until_ready(edge.link, self.ctx.now())
+            + self._vehicle_wait(edge)
+            + self._room_wait(edge.end, people, bound)
+        )
+
+    def _room_wait(self, name: str, people: int, bound: str | None) -> float:
+        """Minutes until a holding place has room for `people` after those already waiting to go in,
+        at the rate its links out take people on (0 if it has room, or it is not a holding place)."""
+        place = self.places[name]
+        if not place.holds or name == bound:
+            return 0.0
+        short = place.blocked + people - place.room
+        if short <= 0:
+            return 0.0
+        return short / place.outflow if place.outflow > 0 else math.inf
+
+    def _vehicle_wait(self, edge: _Edge) -> float:
+        """Minutes the vehicles of an edge need to carry everyone already waiting at its start (whole rounds
+        of all its vehicles, each round a trip and a turnaround): a ship with a long round fills its
+        quay's queue for days, and then the airport is quicker."""
+        vehicles = edge.link.spec.vehicles
+        if vehicles is None:
+            return 0.0
+        waiting = self.places[edge.start].queued
+        if waiting <= 0:
+            return 0.0
+        rounds = math.floor(waiting / (vehicles.count * vehicles.seats))
+        return rounds * (edge.cost + vehicles.turnaround.mean())
+
+    def _shortest(
+        self, origin: str, population: _Population, people: int, bound: str | None = None
+    ) -> list[_Edge] | None:
         targets = {name for name in population.safe if self._can_take(self.places[name], people)} - {origin}
         if not targets:
             return None
@@ -593,7 +887,7 @@ class Movement:
                     continue
                 if not _is_open(self.places[edge.end]):
                     continue
-                total = cost + self._edge_cost(edge)
+                total = cost + self._edge_cost(edge, people, bound)
                 if total < best.get(edge.end, math.inf):
                     best[edge.end] = total
                     came[edge.end] = edge
@@ -627,6 +921,7 @@ class Movement:
             if not population.started:
                 population.started = True  # nobody of it can still leave
             self._exposed += people
+            population.settled += people
             self.ctx.emit(
                 Kind.people_exposed,
                 spec.id,
@@ -696,6 +991,54 @@ def _until_ready(link: _Link, now: float) -> float:
     """Minutes until a link's vehicles are first at its start (0 once they are, or without vehicles)."""
     vehicles = link.spec.vehicles
     return 0.0 if vehicles is None else max(0.0, vehicles.ready - now)
+
+
+def _reaching(
+    places: frozenset[str], modes: frozenset[str], links: list[Link], forward: bool = False
+) -> frozenset[str]:
+    """Places from which links of `modes` (open or closed) lead to one of `places` (or, `forward`,
+    to which they lead from one of them)."""
+    back: dict[str, list[str]] = {}
+    for link in links:
+        if str(link.mode) in modes:
+            a, b = (link.from_, link.to) if forward else (link.to, link.from_)
+            back.setdefault(a, []).append(b)
+            if link.both_ways:
+                back.setdefault(b, []).append(a)
+    seen = set(places)
+    frontier = list(places)
+    while frontier:
+        frontier = [p for here in frontier for p in back.get(here, ()) if p not in seen]
+        seen.update(frontier)
+    return frozenset(seen)
+
+
+def _outflow(link: Link) -> float:
+    """People a minute a link can take on while it runs: its vehicles' seats over a round (or their
+    departures a day over its daily hours), or its flow limit; unbounded without either."""
+    vehicles = link.vehicles
+    if vehicles is None:
+        return math.inf if link.per_hour is None else link.per_hour / 60.0
+    rate = vehicles.count * vehicles.seats / max(1.0, link.time.mean() + vehicles.turnaround.mean())
+    if vehicles.per_day is not None:
+        rate = min(rate, vehicles.per_day * vehicles.seats / link.hours.length)
+    return rate
+
+
+def _may_depart(edge: _Edge, per_day: int | None, now: float) -> bool:
+    """Whether a vehicle of the link may start loading now (its headway passed, the day's `per_day` not used)."""
+    if edge.next_at > now:
+        return False
+    if per_day is None:
+        return True
+    return int(now // MINUTES_PER_DAY) != edge.day or edge.departures < per_day
+
+
+def _count_departure(edge: _Edge, now: float) -> None:
+    day = int(now // MINUTES_PER_DAY)
+    if day != edge.day:
+        edge.day, edge.departures = day, 0
+    edge.departures += 1
 
 
 def _room(place: Place) -> float:

@@ -301,6 +301,11 @@ class _Logic:
         if evacuation is not None:
             for m in evacuation.municipalities:
                 add(m.guidelines_decision, m.start_options)
+        if self.s.movement is not None:  # a population's start or an area's danger may wait on a decision
+            for population in self.s.movement.populations:
+                conds(population.turnout.when)
+            for area in self.s.movement.areas:
+                conds(area.when)
         return found
 
     def check_injects(self) -> None:

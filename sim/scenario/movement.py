@@ -72,8 +72,12 @@ class Place(Cited):
     kind: PlaceKind
     """`home`, `assembly`, `hub`, `shelter` or `destination` (the last two are safe by default)."""
     capacity: Annotated[int, Field(ge=0, le=MAX_PEOPLE)] | None = None
-    """Most people the place can take in (a shelter's places); no limit when omitted.
-    A cohort larger than what is left is split: the rest goes on to the next safe place."""
+    """Most people the place can take in; no limit when omitted. At a `shelter` or `destination`,
+    its places: a cohort larger than what is left is split and the rest goes on to the next safe
+    place. At a `hub`, `assembly` or `home`, the people it holds at once (an airport terminal):
+    a cohort routes through it only while there is room for the whole cohort beside those already
+    there or on their way, and otherwise waits where it is (or takes another way) until people
+    leave it."""
     open: bool = True
     """Open at T+0; a closed place (a vertical-evacuation building not yet unlocked) takes nobody
     until an `open` effect names it."""
@@ -97,6 +101,14 @@ class Vehicles(Cited):
     """Scenario time (from T+0) at which the vehicles are first at the link's start, e.g. `4h30m` for
     ships still at sea when the scenario begins. People may go to the start and wait for them before;
     routing counts the time left until then as part of the link's expected time. Default: at T+0."""
+    per_day: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    """Most departures a day of all the link's vehicles together (flights a day its stands and slots
+    allow; a ship's one sailing a day), counted per calendar day from midnight; a vehicle ready to
+    leave once the day's departures are used waits for the next day. No limit when omitted."""
+    headway: Duration = 0.0
+    """Least time between two departures of the link's vehicles (a stand's turn, a runway slot, a ship's
+    sailing interval): a vehicle starts loading no sooner than this after the one before it, so the
+    departures a day spread over the hours instead of all loading at the opening. Default: none."""
     max_wait: Duration = 0.0
     """Longest a vehicle that is not full waits for more people after the first boards (a ship held
     for the next busload). It leaves earlier when full, or when nobody else can still come (everyone
@@ -108,6 +120,8 @@ class Link(Cited):
 
     id: Identifier
     """Name used by `close` / `open` effects and in events, e.g. `harbour_bridge`."""
+    title: str | None = None
+    """How the link reads to players, e.g. `Harbour ferry`."""
     from_: Identifier = Field(alias="from")
     """Place the link starts at."""
     to: Identifier
@@ -166,6 +180,29 @@ class Turnout(Cited):
     """Each cohort's time from the start to leaving home (preparation, hesitation)."""
     compliance: Identifier | None = None
     """State variable (0-1) read at the start: the share of people who leave at all; the rest stay put."""
+    per_hour: Annotated[float, Field(gt=0, le=10_000_000)] | None = None
+    """Or: people leave home at this rate from the start (a town reporting to its registration centre),
+    in batches of ten minutes' worth, instead of in `cohorts` after a `delay`. A `movement: stop`
+    holds the rate at 0 until a `start`."""
+    hours: Window = Field(default_factory=Window)
+    """With `per_hour`: the daily hours in which people leave home. Default: around the clock."""
+    voluntary: bool = False
+    """These people leave of their own accord, before and regardless of any order (visitors going home
+    on scheduled services): their start is not the movement's start, so it emits no `movement_started`
+    and the movement's hours count from the first population that is not voluntary."""
+    join: Identifier | None = None
+    """With `per_hour`: a population (the town's residents) whose movement start ends these people's own
+    pace: those still at home then leave at once, in cohorts of that population's ten minutes' worth
+    (tourists going home on scheduled services until the order, then with everyone else)."""
+    scale: Identifier | None = None
+    """With `per_hour`: a state variable the rate is multiplied by, read whenever it changes
+    (a compliance that falls with fear or rises with reassurance)."""
+
+    @model_validator(mode="after")
+    def _rate_or_delay(self) -> Turnout:
+        if self.per_hour is None and (self.scale is not None or self.join is not None or not self.hours.always_open):
+            raise ValueError("'hours', 'scale' and 'join' go with 'per_hour'")
+        return self
 
 
 class Population(Cited):

@@ -40,7 +40,7 @@ class MovementChecks:
         places = c._unique_in((*base, "places"), "place")
         c._unique_in((*base, "links"), "link")
         areas = c._unique_in((*base, "areas"), "area")
-        c._unique_in((*base, "populations"), "population")
+        populations = c._unique_in((*base, "populations"), "population")
         kinds = {item["id"]: item.get("kind") for _, item in _items(self.raw.get("places")) if "id" in item}
         links = _items(self.raw.get("links"))
         for i, link in links:
@@ -60,6 +60,8 @@ class MovementChecks:
             turnout = population.get("turnout")
             if isinstance(turnout, dict):
                 c.consequences.variable((*here, "turnout", "compliance"), turnout.get("compliance"))
+                c.consequences.variable((*here, "turnout", "scale"), turnout.get("scale"))
+                c.expect((*here, "turnout", "join"), turnout.get("join"), populations, "population")
             self._reachable(here, population, kinds, links)
 
     def _reachable(

@@ -1,5 +1,7 @@
 """Conservation of people on random small movement networks with closures: moved + exposed + still in danger
-= population, on the model's ledger and on the event stream; and the same seed gives the same events."""
+= population, on the model's ledger and on the event stream; and the same seed gives the same events.
+The networks use every kind of hold-up: flow limits, vehicles with departures a day and headways, a
+terminal that holds people, turnout at a rate (some of it voluntary, joining another population)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ def networks(draw):
     for i in range(shelters):
         capacity = draw(st.one_of(st.none(), st.integers(0, 300)))
         places.append({"id": f"s{i}", "kind": "shelter", "capacity": capacity, "open": draw(st.booleans())})
+    if draw(st.booleans()):  # a terminal that holds people on their way
+        places.append({"id": "t0", "kind": "hub", "capacity": draw(st.integers(1, 300))})
     names = [p["id"] for p in places]
     links = []
     for k in range(draw(st.integers(1, 7))):
@@ -36,6 +40,11 @@ def networks(draw):
             link["per_hour"] = draw(st.integers(50, 5000))
         if mode == "bus" and draw(st.booleans()):
             link["vehicles"] = {"count": draw(st.integers(1, 3)), "seats": draw(st.integers(1, 60)), "turnaround": "5m"}
+            if draw(st.booleans()):
+                link["vehicles"]["per_day"] = draw(st.integers(0, 5))
+            if draw(st.booleans()):
+                link["vehicles"]["headway"] = f"{draw(st.integers(1, 60))}m"
+                link["vehicles"]["max_wait"] = f"{draw(st.integers(0, 30))}m"
         links.append(link)
     # A guaranteed way out, so every network validates: h_i -> s0 on foot.
     links += [{"id": f"out{i}", "from": f"h{i}", "to": "s0", "time": "30m"} for i in range(homes)]
@@ -51,6 +60,11 @@ def networks(draw):
         }
         for i in range(draw(st.integers(1, 4)))
     ]
+    for i, population in enumerate(populations):
+        if draw(st.booleans()):  # at a rate instead, maybe of its own accord until another population starts
+            population["turnout"] = {"per_hour": draw(st.integers(1, 3000))}
+            if i and draw(st.booleans()):
+                population["turnout"] |= {"voluntary": True, "join": "p0"}
     effects = []
     for k in range(draw(st.integers(0, 3))):
         target = draw(st.sampled_from([lk["id"] for lk in links] + names))

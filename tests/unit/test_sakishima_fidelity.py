@@ -25,6 +25,23 @@ def run(scenario, seed=1, **forced):
     return Simulation(scenario, seed=seed, forced={d: (o, None) for d, o in forced.items()}).run()
 
 
+JCG_LINKS = {"ishigaki_jcg": "ishigaki_sea", "miyako_jcg": "miyako_sea", "miyako_jcg_one": "miyako_sea"}
+"""On the movement network: the links of the JCG's own vessels, by the island model's sea hub."""
+
+
+def jcg_sailings(result) -> list[tuple[float, str]]:
+    """(hours, sea hub) of each sailing of the JCG's own vessels, in either model."""
+    if any(e.kind == Kind.cohort_departed for e in result.events):
+        return [
+            (e.time / 60, JCG_LINKS[e.data["link"]])
+            for e in result.events
+            if e.kind == Kind.cohort_departed and e.data["link"] in JCG_LINKS
+        ]
+    return [
+        (e.time / 60, e.source.split(".")[0]) for e in result.events if e.kind == Kind.departed and ".jcg." in e.source
+    ]
+
+
 def test_every_role_has_a_decision_with_two_or_more_options(sakishima):
     roles = {a.id: a.role for a in sakishima.agencies if a.role}
     with_choice = {d.owner for d in sakishima.decisions if len(d.options) >= 2}
@@ -96,18 +113,23 @@ def test_coast_guard_vessels_carry_evacuees_before_any_art_80_control(sakishima)
     """JCG sea transport starts under its own Civil Protection Plan (facts §8.1), before the defence order."""
     result = run(sakishima, jcg_civil_protection="sea_transport")
     order = result.metrics["decisions"]["defense_operation_order"]["taken_hours"]
-    jcg_departures = [e.time / 60 for e in result.events if e.kind == Kind.departed and ".jcg." in e.source]
-    assert jcg_departures
-    assert order is None or min(jcg_departures) < order
-    assert {e.source.split(".")[0] for e in result.events if e.kind == Kind.departed and ".jcg." in e.source} == {
-        "ishigaki_sea",
-        "miyako_sea",
-    }
+    sailings = jcg_sailings(result)
+    assert sailings
+    assert order is None or min(t for t, _hub in sailings) < order
+    assert {hub for _t, hub in sailings} == {"ishigaki_sea", "miyako_sea"}
 
 
 def test_reinforcement_flights_land_inside_airport_hours(sakishima):
     """Reinforcements compete with evacuation for stands in daytime, not at night (08:00-21:00 at ISG)."""
     result = run(sakishima, stand_priority="reinforcement_first")
+    if sakishima.movement is not None:  # the network holds Ishigaki's flights for the stand-hours they take
+        held = [
+            e.data["hours"]
+            for e in result.events
+            if e.kind == Kind.leg_closed and e.source.startswith("decision:stand_priority")
+        ]
+        assert held == [3.6]
+        return
     start_hour = 6.0  # T+0 is 06:00 local
     landed = [(start_hour + e.time / 60) % 24 for e in result.events if e.kind == Kind.reinforcement_landed]
     assert len(landed) == 12
@@ -140,6 +162,9 @@ def test_named_decisions_change_a_headline_metric_over_paired_seeds(
 ):
     """Forcing one option or the other on the same 8 seeds moves the metric the consequence line names."""
 
+    if sakishima.movement is not None and metric.startswith("evacuation.by_island.ishigaki"):
+        metric = "ishigaki_last_flight_hours"  # the network's own: T+0 to the last flight out of Ishigaki
+
     def value(metrics, name):
         node = metrics
         if name in metrics:
@@ -171,7 +196,7 @@ def test_forward_tasks_withdraw_the_coast_guard_vessels_from_the_lift(sakishima)
     )
     ordered = result.metrics["decisions"]["dm_orders_commandant"]["taken_hours"]
     assert ordered is not None
-    jcg = [e.time / 60 for e in result.events if e.kind == Kind.departed and ".jcg." in e.source]
+    jcg = [t for t, _hub in jcg_sailings(result)]
     assert jcg and min(jcg) < ordered
     round_trip = 2 * 30 + 2 * 6  # the longest voyage and turnaround of the two sea hubs, in hours
     assert not [t for t in jcg if t > ordered + round_trip]

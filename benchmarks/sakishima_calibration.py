@@ -1,0 +1,159 @@
+"""Sakishima's calibration figures on the island model and on the movement network, side by side.
+
+For each file: mean completion (movement start to the last evacuee off the islands) over
+seeds of the `unthreatened` variant, each hub's people a full day against the plan, and the
+`peacetime_capacity` variant's completion in days; plus SimPy events and milliseconds a run.
+
+    python benchmarks/sakishima_calibration.py [--seeds 30] [--files A.yaml B.yaml]
+
+By default it compares the island model's version (tests/data/sakishima_island.yaml) with the
+bundled scenario, which runs on the movement network.
+
+Acceptance (issue 11): mean completion 120-168 h over 30 seeds; every hub within 5 % of the
+plan; the peacetime variant 12-14 days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import simpy
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sim.engine.clock import Clock  # noqa: E402
+from sim.events import Kind  # noqa: E402
+from sim.scenario.loader import load_scenario  # noqa: E402
+from sim.simulation import Simulation  # noqa: E402
+
+PLAN_DAILY = {"ishigaki_air": 10485, "miyako_air": 6645, "shimojishima_air": 2832, "ishigaki_sea": 420}
+"""People a day each hub carries in the municipal plan (facts §1.5)."""
+
+NETWORK_HUBS = {
+    "ishigaki_air": ("ishigaki_air_b787", "ishigaki_air_b737"),
+    "miyako_air": ("miyako_air_b787", "miyako_air_b737"),
+    "shimojishima_air": ("shimojishima_air",),
+    "ishigaki_sea": ("ishigaki_sea",),
+}
+"""The movement network's links that make up each of the island model's hubs."""
+
+DAY = 1440.0
+
+
+def network_figures(scenario, result) -> tuple[float | None, dict[str, float | None]]:
+    """Completion hours and each hub's mean people per full day, from the network's events."""
+    offset = Clock(scenario.scenario.start).offset
+    completed = next((e for e in result.events if e.kind == Kind.movement_completed), None)
+    start = next((e.time for e in result.events if e.kind == Kind.movement_started), None)
+    hours = completed.data["hours"] if completed is not None else None
+    hub_of = {link: hub for hub, links in NETWORK_HUBS.items() for link in links}
+    daily: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for e in result.events:
+        if e.kind == Kind.cohort_departed and e.data["link"] in hub_of:
+            daily[hub_of[e.data["link"]]][math.floor((e.time + offset) / DAY)] += e.data["people"]
+    return hours, {hub: _full_day_mean(daily.get(hub, {}), start, offset) for hub in NETWORK_HUBS}
+
+
+def _full_day_mean(daily: dict[int, int], start: float | None, offset: float) -> float | None:
+    """As the island model: calendar days after the movement's first day and before the last day anyone left."""
+    if not daily:
+        return None
+    first, last = min(daily), max(daily)
+    if start is not None:
+        first = max(first, math.floor((start + offset) / DAY))
+    full = [daily.get(d, 0) for d in range(first + 1, last)]
+    return sum(full) / len(full) if full else None
+
+
+def island_figures(result) -> tuple[float | None, dict[str, float | None]]:
+    evacuation = result.metrics["evacuation"]
+    hubs = evacuation["hubs"]
+    return evacuation["completion_hours"], {h: hubs.get(h, {}).get("mean_per_full_day") for h in NETWORK_HUBS}
+
+
+def figures(scenario, result):
+    if scenario.movement is not None:
+        return network_figures(scenario, result)
+    return island_figures(result)
+
+
+def run_counted(scenario, seed: int):
+    """One run, its SimPy event count and its wall time in ms."""
+    original = simpy.Environment.step
+    steps = 0
+
+    def counting_step(env):
+        nonlocal steps
+        steps += 1
+        original(env)
+
+    simpy.Environment.step = counting_step
+    try:
+        began = time.perf_counter()
+        result = Simulation(scenario, seed=seed).run()
+        elapsed = (time.perf_counter() - began) * 1000.0
+    finally:
+        simpy.Environment.step = original
+    return result, steps, elapsed
+
+
+def report(path: Path, seeds: int) -> None:
+    scenario = load_scenario(path, reforms=["unthreatened"])
+    completions, per_hub, steps, ms = [], defaultdict(list), [], []
+    for seed in range(seeds):
+        result, n, elapsed = run_counted(scenario, seed)
+        hours, hubs = figures(scenario, result)
+        completions.append(hours)
+        for hub, value in hubs.items():
+            if value is not None:
+                per_hub[hub].append(value)
+        steps.append(n)
+        ms.append(elapsed)
+    done = [h for h in completions if h is not None]
+    print(f"{path.relative_to(ROOT)}  ({seeds} seeds of 'unthreatened')")
+    if done:
+        print(
+            f"  completion: mean {statistics.mean(done):.1f} h, min {min(done):.1f}, max {max(done):.1f}"
+            f" ({len(done)}/{seeds} completed)  target 120-168"
+        )
+    for hub, planned in PLAN_DAILY.items():
+        values = per_hub.get(hub)
+        if values:
+            mean = statistics.mean(values)
+            print(f"  {hub:18} {mean:8.0f} a full day  plan {planned:6}  {100 * (mean / planned - 1):+5.1f} %")
+        else:
+            print(f"  {hub:18} no full day")
+    peace = load_scenario(path, reforms=["unthreatened", "peacetime_capacity"])
+    days = []
+    for seed in range(min(seeds, 5)):
+        hours, _hubs = figures(peace, Simulation(peace, seed=seed).run())
+        if hours is not None:
+            days.append(hours / 24.0)
+    if days:
+        print(f"  peacetime_capacity: {statistics.mean(days):.1f} days (mean of {len(days)} seeds)  target 12-14")
+    print(f"  SimPy events a run: {statistics.mean(steps):,.0f}; {statistics.median(ms):.0f} ms a run (median)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=30)
+    parser.add_argument(
+        "--files",
+        nargs="+",
+        type=Path,
+        default=[ROOT / "tests" / "data" / "sakishima_island.yaml", ROOT / "scenarios" / "sakishima.yaml"],
+    )
+    args = parser.parse_args()
+    for path in args.files:
+        report(path.resolve(), args.seeds)
+
+
+if __name__ == "__main__":
+    main()
