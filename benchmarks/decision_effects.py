@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from sim.analysis.backends import InlineBackend, ProcessBackend  # noqa: E402
 from sim.analysis.replications import Arm, run_replications  # noqa: E402
 from sim.analysis.stats import paired_difference  # noqa: E402
-from sim.commands.analysis import run_chunk  # noqa: E402
+from sim.runner import run_chunk  # noqa: E402
 from sim.scenario.bundled import resolve  # noqa: E402
 from sim.scenario.loader import load_scenario_text  # noqa: E402
 

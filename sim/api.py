@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
     from sim.simulation import RunResult
 
-PANDAS_HINT = "this needs pandas: install the analysis extra, e.g. pip install 'ttxsim[analysis]'"
+from sim.frames import PANDAS_HINT, events_frame, pandas_module  # noqa: F401 (sim.api.events_frame stays public)
 
 
 class ExperimentError(ValueError):
@@ -179,26 +179,6 @@ def forced_choices(model: Scenario, decide: Mapping[str, Any] | None) -> dict[st
     return forced
 
 
-def events_frame(events: Sequence[Any]) -> pd.DataFrame:
-    """A run's events as a DataFrame: seq, time (minutes after T+0), hours, kind, source, target, then
-    one column per payload key (`data.option`, `data.to`, ...), in first-seen order."""
-    pd = _pandas()
-    rows = []
-    for event in events:
-        row = {
-            "seq": event.seq,
-            "time": event.time,
-            "hours": round(event.time / 60.0, 4),
-            "kind": str(event.kind),
-            "source": event.source,
-            "target": event.target,
-        }
-        row.update({f"data.{key}": value for key, value in event.data.items()})
-        rows.append(row)
-    columns = ["seq", "time", "hours", "kind", "source", "target"]
-    return pd.DataFrame(rows, columns=list(dict.fromkeys([*columns, *(k for r in rows for k in r)])))
-
-
 # ---------------------------------------------------------------------------
 # Replications: the one way to build arms and run them (CLI and API)
 # ---------------------------------------------------------------------------
@@ -259,7 +239,7 @@ def run_experiment(
     (what happened is left in `precision.reached`)."""
     from sim.analysis.compare import next_batch, widest_half_width
     from sim.analysis.replications import run_replications
-    from sim.commands.analysis import run_chunk
+    from sim.runner import run_chunk
 
     kwargs = {"master_seed": seed, "runner": run_chunk, "backend": backend, "progress": progress}
     rs = run_replications(arms, range(n), arms_per_task=arms_per_task, **kwargs)
@@ -304,7 +284,7 @@ def replications_frame(rs: ReplicationSet, metrics: Sequence[str] | None = None)
     from sim.analysis.compare import ordered_metrics
     from sim.analysis.outputs import replication_rows
 
-    pd = _pandas()
+    pd = pandas_module()
     names = ordered_metrics(rs.metric_names()) if metrics is None else list(metrics)
     header, rows = replication_rows(rs, names)
     frame = pd.DataFrame(rows, columns=header)
@@ -320,7 +300,7 @@ def comparison_frame(payload: Mapping[str, Any]) -> pd.DataFrame:
     arm but the first the paired difference from it: diff_mean, diff_sd,
     diff_ci95_low, diff_ci95_high, diff_n, better_share, worse_share.
     """
-    pd = _pandas()
+    pd = pandas_module()
     rows = []
     for metric, entry in payload["metrics"].items():
         for arm, row in entry.items():
@@ -430,14 +410,6 @@ def _raise_if_incomplete(rs: ReplicationSet) -> None:
         raise RuntimeError(rs.failed)
 
 
-def _pandas():
-    try:
-        import pandas
-    except ImportError:
-        raise ImportError(PANDAS_HINT) from None
-    return pandas
-
-
 # ---------------------------------------------------------------------------
 # Sensitivity of assumptions (`ttxsim sensitivity`)
 # ---------------------------------------------------------------------------
@@ -465,7 +437,7 @@ class SensitivityResult:
 
     def ranking_frame(self) -> pd.DataFrame:
         """One row per (metric, parameter), most influential first within each metric."""
-        pd = _pandas()
+        pd = pandas_module()
         rows = []
         for metric, entry in self.payload["metrics"].items():
             for rank, row in enumerate(entry.get("ranking") or [], 1):
@@ -474,7 +446,7 @@ class SensitivityResult:
 
     def design_frame(self) -> pd.DataFrame:
         """One row per design point: the factor of every parameter, then each metric's mean and missing count."""
-        pd = _pandas()
+        pd = pandas_module()
         return pd.DataFrame(design_rows(self)[1], columns=design_rows(self)[0])
 
 
@@ -551,7 +523,7 @@ def sensitivity_analysis(
 
     from sim.analysis import sensitivity as sa
     from sim.analysis.replications import Arm, derived_metrics, flatten_metrics
-    from sim.commands.analysis import replication_seed
+    from sim.runner import replication_seed
 
     if method not in sa.METHODS:
         raise ExperimentError(f"unknown method {method!r} (choose {' or '.join(sa.METHODS)})")

@@ -388,8 +388,8 @@ class RunResult:
         return json.dumps(self.summary(), sort_keys=False)
 
     def events_frame(self):
-        """The event log as a pandas DataFrame, one row per event (`sim.api.events_frame`; needs pandas)."""
-        from sim.api import events_frame
+        """The event log as a pandas DataFrame, one row per event (`sim.frames.events_frame`; needs pandas)."""
+        from sim.frames import events_frame
 
         return events_frame(self.events)
 

@@ -10,7 +10,7 @@ Rules kept here:
 
 * This module knows nothing about the engine. Running one chunk of
   replications is the job of a *runner* (a picklable callable, in practice
-  `sim.commands.analysis.run_chunk`), passed in by the caller. That keeps
+  `sim.runner.run_chunk`), passed in by the caller. That keeps
   `sim.analysis` free of simpy and of `sim.simulation` (style.md 2.2, 2.9).
 * A task is a chunk of replication indices for *all* arms, so whatever
   finishes, finishes as complete pairs; Ctrl-C keeps every finished chunk.

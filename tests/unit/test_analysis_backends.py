@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from sim.analysis.backends import unfit_workers
-from sim.commands.analysis import CRASH_HOOK
+from sim.runner import CRASH_HOOK
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = str(ROOT / "tests" / "data" / "minimal.yaml")

@@ -25,7 +25,7 @@ from sim.analysis.replications import (
     flatten_metrics,
     run_replications,
 )
-from sim.commands.analysis import replication_seed, run_chunk
+from sim.runner import replication_seed, run_chunk
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = ROOT / "tests" / "data" / "minimal.yaml"

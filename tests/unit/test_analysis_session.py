@@ -13,8 +13,9 @@ import json
 import pytest
 
 from sim.cli import main
-from sim.commands.analysis import _session_arm, run_arm
+from sim.commands.analysis import _session_arm
 from sim.journal import replay, start_session
+from sim.runner import run_arm
 from tests.conftest import DEFAULT_SCENARIO, MINIMAL_SCENARIO
 
 SEED = 3
