@@ -1309,18 +1309,26 @@ class Evacuation:
         reach their host as one group."""
         ledger = self.ledger
         place = self._arrival_place[node]
-        going_home = {g: n for g, n in groups.items() if g[1] == TOURIST and n}
+        quotas = self._quota
+        going_home: Groups = {}
+        onward: dict[str, Groups] = {}  # per host prefecture: one move and one arrival each
+        for group, n in groups.items():  # one pass sorts the load (every landed load comes here)
+            if not n:
+                continue
+            if group[1] == TOURIST:
+                going_home[group] = n
+                continue
+            quota = quotas[group[0]]
+            for prefecture, k in apportion(n, quota).items():
+                quota[prefecture] -= k
+                moving = onward.get(prefecture)
+                if moving is None:
+                    onward[prefecture] = {group: k}
+                else:
+                    moving[group] = k
         if going_home:
             ledger.move(going_home, place, "homebound")
             self._due_after(self.config.tourists.home_time, None, going_home)
-        onward: dict[str, Groups] = {}  # per host prefecture: one move and one arrival each
-        for group, n in groups.items():
-            if group[1] == TOURIST or not n:
-                continue
-            quota = self._quota[group[0]]
-            for prefecture, k in apportion(n, quota).items():
-                quota[prefecture] -= k
-                onward.setdefault(prefecture, {})[group] = k
         for prefecture, moving in onward.items():
             ledger.move(moving, place, self._host_places[prefecture][0])
             self._due_after(self._hosts[prefecture].transfer_time, prefecture, moving)
@@ -1332,7 +1340,10 @@ class Evacuation:
         if parts is None:
             parts = self._due[at] = {}
             self.env.timeout(delay).callbacks.append(lambda _e, at=at: self._reached(self._due.pop(at)))
-        into = parts.setdefault(prefecture, {})
+        into = parts.get(prefecture)
+        if into is None:  # the first part due then for this host: the groups as they are (a copy)
+            parts[prefecture] = dict(groups)
+            return
         for group, n in groups.items():
             into[group] = into.get(group, 0) + n
 

@@ -351,3 +351,36 @@ def test_the_runs_clock_reads_what_simpy_reads_and_cannot_be_set():
     assert ours.now == plain.now == 9
     with pytest.raises(AttributeError):
         ours.now = 1.0  # type: ignore[misc]
+
+
+def _onward_as_it_was(self, node, groups):
+    from sim.domain.evacuation import TOURIST
+    from sim.domain.ledger import apportion
+
+    ledger = self.ledger
+    place = self._arrival_place[node]
+    going_home = {g: n for g, n in groups.items() if g[1] == TOURIST and n}
+    if going_home:
+        ledger.move(going_home, place, "homebound")
+        self._due_after(self.config.tourists.home_time, None, going_home)
+    onward = {}
+    for group, n in groups.items():
+        if group[1] == TOURIST or not n:
+            continue
+        quota = self._quota[group[0]]
+        for prefecture, k in apportion(n, quota).items():
+            quota[prefecture] -= k
+            onward.setdefault(prefecture, {})[group] = k
+    for prefecture, moving in onward.items():
+        ledger.move(moving, place, self._host_places[prefecture][0])
+        self._due_after(self._hosts[prefecture].transfer_time, prefecture, moving)
+
+
+def test_landed_loads_go_onward_as_they_did(monkeypatch, sakishima):
+    """Sorting a landed load in one pass sends the same people to the same hosts at the same times."""
+    from sim.domain.evacuation import Evacuation
+
+    fast = [_log(sakishima, seed) for seed in (1, 2)]
+    monkeypatch.setattr(Evacuation, "_onward", _onward_as_it_was)
+    assert [_log(sakishima, seed) for seed in (1, 2)] == fast
+    assert any(e[1] == "reached_host" for e in fast[0])
