@@ -41,7 +41,7 @@ from typing import Any
 import simpy
 
 from sim.domain.context import Context
-from sim.domain.ledger import Groups, Ledger, Place, Queue, apportion, split
+from sim.domain.ledger import Groups, Ledger, Place, Queue, apportion, split, trigger
 from sim.domain.state import Adjustable, Adjuster
 from sim.engine.release import Release
 from sim.engine.signals import Signal, first_of
@@ -212,13 +212,13 @@ class Stands:
         self.users -= 1
         released = self._env.event()
         released.callbacks.append(self._offer)
-        released.succeed()
+        trigger(released)
 
     def _offer(self, _released: simpy.Event | None = None) -> None:
         """Grant the head of the queue a stand if one is free (one grant per offer, as SimPy does)."""
         if self._queue and self.users < self.capacity:
             self.users += 1
-            heapq.heappop(self._queue)[3].succeed()
+            trigger(heapq.heappop(self._queue)[3])
 
 
 @dataclass(slots=True)
@@ -1079,7 +1079,7 @@ class Evacuation:
         while idle and hub.landside_place.total + hub.airside.total > hub.called:
             called, seats = idle.popleft()
             hub.called += seats
-            called.succeed()
+            trigger(called)
 
     def _count_trip(self, hub: AirHubState | SeaHubState, people: int) -> None:
         hub.flights += 1

@@ -384,3 +384,27 @@ def test_landed_loads_go_onward_as_they_did(monkeypatch, sakishima):
     monkeypatch.setattr(Evacuation, "_onward", _onward_as_it_was)
     assert [_log(sakishima, seed) for seed in (1, 2)] == fast
     assert any(e[1] == "reached_host" for e in fast[0])
+
+
+@pytest.mark.parametrize("make_env", [simpy.Environment, _CountingEnvironment])
+def test_trigger_queues_an_event_where_succeed_would(make_env):
+    """Waking a queue's waiters, an idle aircraft or a stand's next holder queues the event as
+    `succeed()` does: same time, priority and order among the others, ok with no value, and an
+    event that fired already is refused."""
+    from sim.domain.ledger import trigger
+
+    queues = []
+    for fire in (lambda event: event.succeed(), trigger):
+        env = make_env(2.5)
+        env.timeout(3.0)
+        events = [env.event() for _ in range(3)]
+        fire(events[1])
+        env.timeout(0)
+        fire(events[0])
+        assert events[0].triggered and events[0].ok and events[0].value is None and not events[2].triggered
+        with pytest.raises(RuntimeError):
+            fire(events[1])
+        queues.append([(t, p, eid, events.index(e) if e in events else None) for t, p, eid, e in sorted(env._queue)])
+        env.run()
+        assert events[0].processed and events[1].processed
+    assert queues[0] == queues[1]
