@@ -36,6 +36,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import simpy
@@ -1389,19 +1390,23 @@ class Evacuation:
         population = sum(self.ledger.population.values())
         changes: list[tuple[float, int, int | None]] = [(t, n, None) for t, _m, n in self.ledger.departures]
         changes += [(t, 0, total) for t, total in self._at_host]
-        changes.sort(key=lambda c: c[0])  # stable: each list is already in time order
+        changes.sort(key=itemgetter(0))  # stable: each list is already in time order
         hours, remaining, at_host = [0.0], [population], [0]
         left, lodged = population, 0
+        t0, last = self.t0, None
         for t, n, total in changes:
             left -= n
-            lodged = lodged if total is None else total
-            h = round((t - self.t0) / 60.0, 4)
-            if h == hours[-1]:
-                remaining[-1], at_host[-1] = left, lodged
-            else:
-                hours.append(h)
-                remaining.append(left)
-                at_host.append(lodged)
+            if total is not None:
+                lodged = total
+            if t != last:  # a new time (a flight's cohorts leave at one): its hour, rounded once
+                last = t
+                h = round((t - t0) / 60.0, 4)
+                if h != hours[-1]:
+                    hours.append(h)
+                    remaining.append(left)
+                    at_host.append(lodged)
+                    continue
+            remaining[-1], at_host[-1] = left, lodged
         return {"hours": hours, "remaining": remaining, "at_host": at_host}
 
     def _weather(self):
@@ -1487,7 +1492,8 @@ class Evacuation:
                 if t < start:
                     continue
                 day = int((t - start) // DAY)
-                per_day.extend([0] * (day + 1 - len(per_day)))
+                if day >= len(per_day):  # the first departure of a later day (most are not)
+                    per_day.extend([0] * (day + 1 - len(per_day)))
                 per_day[day] += n
         hubs = {}
         for hub in [*self.air_hubs.values(), *self.sea_hubs.values()]:

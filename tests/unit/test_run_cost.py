@@ -408,3 +408,34 @@ def test_trigger_queues_an_event_where_succeed_would(make_env):
         env.run()
         assert events[0].processed and events[1].processed
     assert queues[0] == queues[1]
+
+
+def _sample_as_it_was(self):
+    population = sum(self.ledger.population.values())
+    changes = [(t, n, None) for t, _m, n in self.ledger.departures]
+    changes += [(t, 0, total) for t, total in self._at_host]
+    changes.sort(key=lambda c: c[0])
+    hours, remaining, at_host = [0.0], [population], [0]
+    left, lodged = population, 0
+    for t, n, total in changes:
+        left -= n
+        lodged = lodged if total is None else total
+        h = round((t - self.t0) / 60.0, 4)
+        if h == hours[-1]:
+            remaining[-1], at_host[-1] = left, lodged
+        else:
+            hours.append(h)
+            remaining.append(left)
+            at_host.append(lodged)
+    return {"hours": hours, "remaining": remaining, "at_host": at_host}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_series_rounds_each_time_once_and_reads_as_before(sakishima, seed):
+    """The `series` metric rounds a time once for all the cohorts that left at it: the same series."""
+    simulation = Simulation(sakishima, seed=seed)
+    simulation.run()
+    evacuation = simulation._evacuation
+    times = [t for t, _m, _n in evacuation.ledger.departures]
+    assert len(set(times)) < len(times)  # cohorts that left together were rounded together
+    assert evacuation._sample() == _sample_as_it_was(evacuation)
