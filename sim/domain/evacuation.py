@@ -177,8 +177,13 @@ class ServiceBank:
     def serve(self, arrive: float, work: float) -> float:
         free = self._free
         start = free[0] if free[0] > arrive else arrive  # max(arrive, free[0]), without the call
-        if self._limited:
-            start = next_in_window(start, self._open, self._last_start)
+        if self._limited:  # `next_in_window(start, self._open, self._last_start)`, inline (every batch)
+            day = math.floor(start / DAY)
+            tod = start - day * DAY
+            if tod < self._open:
+                start = day * DAY + self._open
+            elif tod > self._last_start + EPS:
+                start = (day + 1) * DAY + self._open
         finish = start + work
         heapq.heapreplace(free, finish)  # the earliest-free server takes the batch
         return finish

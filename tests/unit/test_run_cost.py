@@ -439,3 +439,27 @@ def test_the_series_rounds_each_time_once_and_reads_as_before(sakishima, seed):
     times = [t for t, _m, _n in evacuation.ledger.departures]
     assert len(set(times)) < len(times)  # cohorts that left together were rounded together
     assert evacuation._sample() == _sample_as_it_was(evacuation)
+
+
+def test_a_service_bank_books_inside_its_hours_as_next_in_window_does():
+    """`ServiceBank.serve` finds the next start inside its hours inline: the same finish times as
+    moving each start with `next_in_window`, at and around the opening and closing minutes too."""
+    import heapq
+    import random
+
+    from sim.domain.evacuation import EPS, ServiceBank, next_in_window
+    from sim.scenario.types import Window
+
+    rng = random.Random(8)
+    for hours, servers in ((("07:00", "21:00"), 3), (("00:00", "10:00"), 1), (("06:00", "23:59"), 2)):
+        window = Window(open=hours[0], close=hours[1])
+        open_at, close_at = window.open, window.close
+        bank = ServiceBank(servers, window)
+        free = [0.0] * servers
+        for _ in range(3000):
+            arrive = rng.choice([rng.uniform(0, 20000), 1440.0 * rng.randint(0, 9) + rng.choice([open_at, close_at])])
+            arrive += rng.choice([0.0, -EPS, EPS, -2 * EPS])
+            work = rng.choice([0.0, 0.5, rng.uniform(0, 300)])
+            start = next_in_window(max(arrive, free[0]), open_at, close_at - EPS)
+            heapq.heapreplace(free, start + work)
+            assert bank.serve(arrive, work) == start + work
