@@ -875,6 +875,7 @@ class Evacuation:
         seats = island.seats
         timeout = env.timeout
         cleared_security = self._cleared_security
+        take, move, serve_desk, push = reg.take, ledger.move, island.desks.serve, heapq.heappush  # per load
         while island.idle_buses > 0 and reg.total > 0:
             want = seats if seats < reg.total else reg.total
             best, best_room = None, -1.0
@@ -887,27 +888,30 @@ class Evacuation:
             if best is None:
                 return  # the terminals are full: the next departure calls again
             hub = best
-            groups = reg.take(want)
-            ledger.move(groups, reg.place, hub.landside)
+            groups = take(want)
+            move(groups, reg.place, hub.landside)
             island.idle_buses -= 1
             if len(groups) == 1:  # one cohort: the sum below of one term, without the list
                 ((g, n),) = groups.items()
                 weighted = n * (care_factor if g[1] == CARE else 1.0)
             else:
                 weighted = sum([n * (care_factor if g[1] == CARE else 1.0) for g, n in groups.items()])
-            registered = island.desks.serve(now, weighted * registration_time())
+            registered = serve_desk(now, weighted * registration_time())
             bus_time = hub.bus_time
             at_airport = registered + bus_time
             cleared = hub.lanes.serve(at_airport, weighted * hub.draw_security())
-            timeout(cleared - now).callbacks.append(lambda _e, hub=hub, groups=groups: cleared_security(hub, groups))
-            heapq.heappush(returning, at_airport + bus_time)
+            timeout(cleared - now, (hub, groups)).callbacks.append(cleared_security)
+            push(returning, at_airport + bus_time)
             if hub.idle:  # aircraft waiting to be called (`_call_aircraft` would find none otherwise)
                 self._call_aircraft(hub)
         if reg.total > 0 and returning and (island.wake_at is None or returning[0] < island.wake_at - EPS):
             island.wake_at = returning[0]
             env.timeout(max(0.0, returning[0] - now)).callbacks.append(lambda _e, island=island: self._bus_back(island))
 
-    def _cleared_security(self, hub: AirHubState, groups: Groups) -> None:
+    def _cleared_security(self, cleared: simpy.Timeout) -> None:
+        """A batch cleared security: the timeout that ends at that moment carries (hub, groups), so
+        the batch's wake-up is this method itself, with no closure made and called per bus load."""
+        hub, groups = cleared._value
         self.ledger.move(groups, hub.landside, hub.airside.place)
         hub.airside.put(groups)
 
@@ -1302,9 +1306,7 @@ class Evacuation:
         cleared = hub.lanes.serve(
             env.now, people * self.streams.sample(hub.cfg.security_time, f"evacuation.security.tourists.{hub.id}")
         )
-        env.timeout(cleared - env.now).callbacks.append(
-            lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
-        )
+        env.timeout(cleared - env.now, (hub, groups)).callbacks.append(self._cleared_security)
         self._call_aircraft(hub)
 
     # -- on the mainland: onward travel, reception and lodging ---------------------------
