@@ -337,9 +337,14 @@ def test_the_bus_builds_the_same_frozen_records_its_constructor_would(monkeypatc
     assert repr(made) == repr(built)
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.time = 0.0  # type: ignore[misc]
-    assert bus._make_record is not SimEvent  # the direct maker is in use for today's SimEvent
+    assert bus._SETTERS is not None  # the slots are filled directly for today's SimEvent
+    monkeypatch.setattr(bus, "_SETTERS", None)  # as for a different record: its own constructor
+    by_constructor = bus.EventBus(lambda: 12.5).emit(
+        Kind.departed, "ishigaki_air.b737.1", "haneda", leg="x", people=150
+    )
+    assert by_constructor == made and repr(by_constructor) == repr(made)
     monkeypatch.setattr(bus, "_FIELDS", (*bus._FIELDS, "extra"))
-    assert bus._record_maker() is SimEvent  # a different record: its own constructor
+    assert bus._record_setters() is None  # a different record is not filled slot by slot
 
 
 def test_the_runs_clock_reads_what_simpy_reads_and_cannot_be_set():
