@@ -1067,19 +1067,22 @@ class Evacuation:
             while leg.closed_until == math.inf:
                 yield leg.until_open(env)
             back = env.now + cfg.turnaround
+            reopens = leg.closed_until  # `leg.open_at(back)` below, inline: nothing changes it in this loop
             for _ in range(30):
-                back = next_in_window(leg.open_at(back), d_open, d_close)
+                back = next_in_window(reopens if reopens > back else back, d_open, d_close)
                 home_at = back + cfg.block_time
-                if next_in_window(home_at, hub.open, hub.close) == home_at:
+                home_open = next_in_window(home_at, hub.open, hub.close)
+                if home_open == home_at:
                     break
-                back = next_in_window(home_at, hub.open, hub.close) - cfg.block_time
+                back = home_open - cfg.block_time
             yield env.timeout(back + cfg.block_time - env.now)
 
     def _uncall(self, hub: AirHubState, seats: int) -> None:
         """An aircraft called to a stand left it (full, or empty-handed): its seats no longer
         count against the people waiting, so another aircraft may be called for them."""
         hub.called -= seats
-        self._call_aircraft(hub)
+        if hub.idle:  # an aircraft waits to be called (`_call_aircraft` finds none otherwise)
+            self._call_aircraft(hub)
 
     @staticmethod
     def _call_aircraft(hub: AirHubState) -> None:
