@@ -1322,7 +1322,7 @@ class Evacuation:
         place = self._arrival_place[node]
         quotas = self._quota
         going_home: Groups = {}
-        onward: dict[str, Groups] = {}  # per host prefecture: one move and one arrival each
+        onward: dict[str | None, Groups] = {None: going_home}  # home first, then per host prefecture
         for group, n in groups.items():  # one pass sorts the load (every landed load comes here)
             if not n:
                 continue
@@ -1337,26 +1337,28 @@ class Evacuation:
                     onward[prefecture] = {group: k}
                 else:
                     moving[group] = k
-        if going_home:
-            ledger.move(going_home, place, "homebound")
-            self._due_after(self.config.tourists.home_time, None, going_home)
-        for prefecture, moving in onward.items():
-            ledger.move(moving, place, self._host_places[prefecture][0])
-            self._due_after(self._hosts[prefecture].transfer_time, prefecture, moving)
-
-    def _due_after(self, delay: float, prefecture: str | None, groups: Groups) -> None:
-        """`groups` reach `prefecture` (None: home) `delay` minutes from now."""
-        at = self.env.now + delay
-        parts = self._due.get(at)
-        if parts is None:
-            parts = self._due[at] = {}
-            self.env.timeout(delay).callbacks.append(lambda _e, at=at: self._reached(self._due.pop(at)))
-        into = parts.get(prefecture)
-        if into is None:  # the first part due then for this host: the groups as they are (a copy)
-            parts[prefecture] = dict(groups)
-            return
-        for group, n in groups.items():
-            into[group] = into.get(group, 0) + n
+        now, due = self.env.now, self._due
+        for prefecture, moving in onward.items():  # one move and one arrival each
+            if prefecture is None:
+                if not going_home:
+                    continue
+                ledger.move(going_home, place, "homebound")
+                delay = self.config.tourists.home_time
+            else:
+                ledger.move(moving, place, self._host_places[prefecture][0])
+                delay = self._hosts[prefecture].transfer_time
+            # due `delay` from now; parts due at one instant share one timeout (a few thousand parts a run)
+            at = now + delay
+            parts = due.get(at)
+            if parts is None:
+                parts = due[at] = {}
+                self.env.timeout(delay).callbacks.append(lambda _e, at=at: self._reached(self._due.pop(at)))
+            into = parts.get(prefecture)
+            if into is None:
+                parts[prefecture] = dict(moving)
+            else:
+                for group, n in moving.items():
+                    into[group] = into.get(group, 0) + n
 
     def _reached(self, parts: dict[str | None, Groups]) -> None:
         """Transfers reach their host's reception, which lodges whoever it has beds for (the rest

@@ -358,6 +358,17 @@ def test_the_runs_clock_reads_what_simpy_reads_and_cannot_be_set():
         ours.now = 1.0  # type: ignore[misc]
 
 
+def _due_after_as_it_was(self, delay, prefecture, groups):
+    at = self.env.now + delay
+    parts = self._due.get(at)
+    if parts is None:
+        parts = self._due[at] = {}
+        self.env.timeout(delay).callbacks.append(lambda _e, at=at: self._reached(self._due.pop(at)))
+    into = parts.setdefault(prefecture, {})
+    for group, n in groups.items():
+        into[group] = into.get(group, 0) + n
+
+
 def _onward_as_it_was(self, node, groups):
     from sim.domain.evacuation import TOURIST
     from sim.domain.ledger import apportion
@@ -367,7 +378,7 @@ def _onward_as_it_was(self, node, groups):
     going_home = {g: n for g, n in groups.items() if g[1] == TOURIST and n}
     if going_home:
         ledger.move(going_home, place, "homebound")
-        self._due_after(self.config.tourists.home_time, None, going_home)
+        _due_after_as_it_was(self, self.config.tourists.home_time, None, going_home)
     onward = {}
     for group, n in groups.items():
         if group[1] == TOURIST or not n:
@@ -378,11 +389,12 @@ def _onward_as_it_was(self, node, groups):
             onward.setdefault(prefecture, {})[group] = k
     for prefecture, moving in onward.items():
         ledger.move(moving, place, self._host_places[prefecture][0])
-        self._due_after(self._hosts[prefecture].transfer_time, prefecture, moving)
+        _due_after_as_it_was(self, self._hosts[prefecture].transfer_time, prefecture, moving)
 
 
 def test_landed_loads_go_onward_as_they_did(monkeypatch, sakishima):
-    """Sorting a landed load in one pass sends the same people to the same hosts at the same times."""
+    """Sorting a landed load in one pass and booking its parts inline sends the same people to the same
+    hosts at the same times."""
     from sim.domain.evacuation import Evacuation
 
     fast = [_log(sakishima, seed) for seed in (1, 2)]
