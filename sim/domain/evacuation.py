@@ -906,7 +906,7 @@ class Evacuation:
                 self._call_aircraft(hub)
         if reg.total > 0 and returning and (island.wake_at is None or returning[0] < island.wake_at - EPS):
             island.wake_at = returning[0]
-            env.timeout(max(0.0, returning[0] - now)).callbacks.append(lambda _e, island=island: self._bus_back(island))
+            env.timeout(max(0.0, returning[0] - now), island).callbacks.append(self._bus_back)
 
     def _cleared_security(self, cleared: simpy.Timeout) -> None:
         """A batch cleared security: the timeout that ends at that moment carries (hub, groups), so
@@ -915,8 +915,9 @@ class Evacuation:
         self.ledger.move(groups, hub.landside, hub.airside.place)
         hub.airside.put(groups)
 
-    def _bus_back(self, island: IslandState) -> None:
-        """The wake-up for the earliest bus back while people waited for one."""
+    def _bus_back(self, timer: simpy.Timeout) -> None:
+        """The wake-up for the earliest bus back while people waited for one (its timer carries the island)."""
+        island = timer._value
         if island.wake_at is not None and island.wake_at <= self.env.now + EPS:
             island.wake_at = None
         self._dispatch_buses(island)
@@ -1018,6 +1019,7 @@ class Evacuation:
         leg = self.legs[hub.id]
         dest = self._arrivals[cfg.destination]
         d_open, d_close = window_bounds(dest.hours)
+        landed = self._arrival_place[cfg.destination]
         landside, airside = hub.landside_place, hub.airside
         while True:
             if landside.total + airside.total > hub.called:
@@ -1062,7 +1064,8 @@ class Evacuation:
                 self._dispatch_buses(island)
             self.emit(Kind.departed, name, cfg.destination, leg=hub.id, vehicle=name, people=people)
             yield env.timeout(cfg.block_time)
-            self._land(cfg.destination, groups, hub.transit)
+            ledger.move(groups, hub.transit, landed)  # `self._land(...)`, inline (every flight)
+            self._onward(cfg.destination, groups)
             self.emit(Kind.arrived, name, cfg.destination, leg=hub.id, vehicle=name, people=people)
             while leg.closed_until == math.inf:
                 yield leg.until_open(env)
@@ -1352,7 +1355,7 @@ class Evacuation:
             parts = due.get(at)
             if parts is None:
                 parts = due[at] = {}
-                self.env.timeout(delay).callbacks.append(lambda _e, at=at: self._reached(self._due.pop(at)))
+                self.env.timeout(delay, at).callbacks.append(self._reached)
             into = parts.get(prefecture)
             if into is None:
                 parts[prefecture] = dict(moving)
@@ -1360,9 +1363,11 @@ class Evacuation:
                 for group, n in moving.items():
                     into[group] = into.get(group, 0) + n
 
-    def _reached(self, parts: dict[str | None, Groups]) -> None:
+    def _reached(self, timer: simpy.Timeout) -> None:
         """Transfers reach their host's reception, which lodges whoever it has beds for (the rest
-        wait there); tourists count as home."""
+        wait there); tourists count as home. The timer carries the time they were due, the key
+        of their parts in `_due`."""
+        parts = self._due.pop(timer._value)
         ledger = self.ledger
         for prefecture, groups in parts.items():
             if prefecture is None:

@@ -128,16 +128,22 @@ class Ledger:
         return moved
 
     def _cross(self, groups: Groups, leaving: bool) -> None:
-        """People crossed the islands' edge: leaving them (`leaving`) or coming back."""
+        """People crossed the islands' edge: leaving them (`leaving`) or coming back (the clock
+        read once: every cohort of a load leaves at the same time)."""
         on_islands = self.on_islands
-        for group, n in groups.items():
-            if n > 0:
-                municipality = group[0]
-                if leaving:
+        if leaving:
+            now = self._now()
+            departures = self.departures
+            for group, n in groups.items():
+                if n > 0:
+                    municipality = group[0]
                     on_islands[municipality] -= n
                     self.on_islands_total -= n
-                    self.departures.append((self._now(), municipality, n))
-                else:
+                    departures.append((now, municipality, n))
+        else:
+            for group, n in groups.items():
+                if n > 0:
+                    municipality = group[0]
                     on_islands[municipality] += n
                     self.on_islands_total += n
 

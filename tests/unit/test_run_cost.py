@@ -363,7 +363,7 @@ def _due_after_as_it_was(self, delay, prefecture, groups):
     parts = self._due.get(at)
     if parts is None:
         parts = self._due[at] = {}
-        self.env.timeout(delay).callbacks.append(lambda _e, at=at: self._reached(self._due.pop(at)))
+        self.env.timeout(delay, at).callbacks.append(self._reached)
     into = parts.setdefault(prefecture, {})
     for group, n in groups.items():
         into[group] = into.get(group, 0) + n
