@@ -97,7 +97,10 @@ class Ledger:
                     if n < 0:
                         raise LedgerError(f"negative move of {n} {group} from {src} to {dst}")
                     continue
-                left = out.get(group, 0) - n
+                try:  # the source holds the cohort (a subscript, not a `get` call: every move)
+                    left = out[group] - n
+                except KeyError:
+                    left = -n
                 if left < 0:
                     raise LedgerError(f"{src} holds {out.get(group, 0)} {group}, cannot move {n} to {dst}")
                 out[group] = left
@@ -111,7 +114,10 @@ class Ledger:
                     if n < 0:
                         raise LedgerError(f"negative move of {n} {group} from {src} to {dst}")
                     continue
-                left = out.get(group, 0) - n
+                try:  # the source holds the cohort (a subscript, not a `get` call: every move)
+                    left = out[group] - n
+                except KeyError:
+                    left = -n
                 if left < 0:
                     raise LedgerError(f"{src} holds {out.get(group, 0)} {group}, cannot move {n} to {dst}")
                 out[group] = left

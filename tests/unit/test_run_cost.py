@@ -480,3 +480,24 @@ def test_a_service_bank_books_inside_its_hours_as_next_in_window_does():
             start = next_in_window(max(arrive, free[0]), open_at, close_at - EPS)
             heapq.heapreplace(free, start + work)
             assert bank.serve(arrive, work) == start + work
+
+
+@pytest.mark.parametrize("dst", ["queue", "away"])  # the same category as home, and another
+def test_a_move_takes_what_the_source_holds_and_refuses_what_it_does_not(dst):
+    """`Ledger.move` reads the source's count by subscript: a cohort it holds moves as counted,
+    one it does not hold (or holds too few of) is refused with the count it holds, as before."""
+    from sim.domain.ledger import Ledger, LedgerError
+
+    ledger = Ledger({("a", "resident"): 10, ("b", "care"): 4}, lambda g: f"home:{g[0]}", lambda: 0.0)
+    ledger.add_place("queue", "at_home", off_islands=False)
+    ledger.add_place("away", "arrived", off_islands=True)
+    assert ledger.move({("a", "resident"): 6}, "home:a", dst) == 6
+    assert ledger.move({("a", "resident"): 4, ("b", "care"): 0}, "home:a", dst) == 4
+    assert ledger.groups(dst) == {("a", "resident"): 10} and ledger.total("home:a") == 0
+    with pytest.raises(LedgerError, match=r"home:a holds 0 \('b', 'care'\), cannot move 1"):
+        ledger.move({("b", "care"): 1}, "home:a", dst)
+    with pytest.raises(LedgerError, match=r"home:b holds 4 \('b', 'care'\), cannot move 5"):
+        ledger.move({("b", "care"): 5}, "home:b", dst)
+    with pytest.raises(LedgerError, match="negative move"):
+        ledger.move({("b", "care"): -1}, "home:b", dst)
+    ledger.check()
