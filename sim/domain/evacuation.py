@@ -36,12 +36,13 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import simpy
 
 from sim.domain.context import Context
-from sim.domain.ledger import Groups, Ledger, Place, Queue, apportion, split
+from sim.domain.ledger import Groups, Ledger, Place, Queue, apportion, split, trigger
 from sim.domain.state import Adjustable, Adjuster
 from sim.engine.release import Release
 from sim.engine.signals import Signal, first_of
@@ -176,8 +177,13 @@ class ServiceBank:
     def serve(self, arrive: float, work: float) -> float:
         free = self._free
         start = free[0] if free[0] > arrive else arrive  # max(arrive, free[0]), without the call
-        if self._limited:
-            start = next_in_window(start, self._open, self._last_start)
+        if self._limited:  # `next_in_window(start, self._open, self._last_start)`, inline (every batch)
+            day = math.floor(start / DAY)
+            tod = start - day * DAY
+            if tod < self._open:
+                start = day * DAY + self._open
+            elif tod > self._last_start + EPS:
+                start = (day + 1) * DAY + self._open
         finish = start + work
         heapq.heapreplace(free, finish)  # the earliest-free server takes the batch
         return finish
@@ -212,13 +218,13 @@ class Stands:
         self.users -= 1
         released = self._env.event()
         released.callbacks.append(self._offer)
-        released.succeed()
+        trigger(released)
 
     def _offer(self, _released: simpy.Event | None = None) -> None:
         """Grant the head of the queue a stand if one is free (one grant per offer, as SimPy does)."""
         if self._queue and self.users < self.capacity:
             self.users += 1
-            heapq.heappop(self._queue)[3].succeed()
+            trigger(heapq.heappop(self._queue)[3])
 
 
 @dataclass(slots=True)
@@ -869,6 +875,7 @@ class Evacuation:
         seats = island.seats
         timeout = env.timeout
         cleared_security = self._cleared_security
+        take, move, serve_desk, push = reg.take, ledger.move, island.desks.serve, heapq.heappush  # per load
         while island.idle_buses > 0 and reg.total > 0:
             want = seats if seats < reg.total else reg.total
             best, best_room = None, -1.0
@@ -881,32 +888,36 @@ class Evacuation:
             if best is None:
                 return  # the terminals are full: the next departure calls again
             hub = best
-            groups = reg.take(want)
-            ledger.move(groups, reg.place, hub.landside)
+            groups = take(want)
+            move(groups, reg.place, hub.landside)
             island.idle_buses -= 1
             if len(groups) == 1:  # one cohort: the sum below of one term, without the list
                 ((g, n),) = groups.items()
                 weighted = n * (care_factor if g[1] == CARE else 1.0)
             else:
                 weighted = sum([n * (care_factor if g[1] == CARE else 1.0) for g, n in groups.items()])
-            registered = island.desks.serve(now, weighted * registration_time())
+            registered = serve_desk(now, weighted * registration_time())
             bus_time = hub.bus_time
             at_airport = registered + bus_time
             cleared = hub.lanes.serve(at_airport, weighted * hub.draw_security())
-            timeout(cleared - now).callbacks.append(lambda _e, hub=hub, groups=groups: cleared_security(hub, groups))
-            heapq.heappush(returning, at_airport + bus_time)
+            timeout(cleared - now, (hub, groups)).callbacks.append(cleared_security)
+            push(returning, at_airport + bus_time)
             if hub.idle:  # aircraft waiting to be called (`_call_aircraft` would find none otherwise)
                 self._call_aircraft(hub)
         if reg.total > 0 and returning and (island.wake_at is None or returning[0] < island.wake_at - EPS):
             island.wake_at = returning[0]
-            env.timeout(max(0.0, returning[0] - now)).callbacks.append(lambda _e, island=island: self._bus_back(island))
+            env.timeout(max(0.0, returning[0] - now), island).callbacks.append(self._bus_back)
 
-    def _cleared_security(self, hub: AirHubState, groups: Groups) -> None:
+    def _cleared_security(self, cleared: simpy.Timeout) -> None:
+        """A batch cleared security: the timeout that ends at that moment carries (hub, groups), so
+        the batch's wake-up is this method itself, with no closure made and called per bus load."""
+        hub, groups = cleared._value
         self.ledger.move(groups, hub.landside, hub.airside.place)
         hub.airside.put(groups)
 
-    def _bus_back(self, island: IslandState) -> None:
-        """The wake-up for the earliest bus back while people waited for one."""
+    def _bus_back(self, timer: simpy.Timeout) -> None:
+        """The wake-up for the earliest bus back while people waited for one (its timer carries the island)."""
+        island = timer._value
         if island.wake_at is not None and island.wake_at <= self.env.now + EPS:
             island.wake_at = None
         self._dispatch_buses(island)
@@ -1008,6 +1019,7 @@ class Evacuation:
         leg = self.legs[hub.id]
         dest = self._arrivals[cfg.destination]
         d_open, d_close = window_bounds(dest.hours)
+        landed = self._arrival_place[cfg.destination]
         landside, airside = hub.landside_place, hub.airside
         while True:
             if landside.total + airside.total > hub.called:
@@ -1052,24 +1064,28 @@ class Evacuation:
                 self._dispatch_buses(island)
             self.emit(Kind.departed, name, cfg.destination, leg=hub.id, vehicle=name, people=people)
             yield env.timeout(cfg.block_time)
-            self._land(cfg.destination, groups, hub.transit)
+            ledger.move(groups, hub.transit, landed)  # `self._land(...)`, inline (every flight)
+            self._onward(cfg.destination, groups)
             self.emit(Kind.arrived, name, cfg.destination, leg=hub.id, vehicle=name, people=people)
             while leg.closed_until == math.inf:
                 yield leg.until_open(env)
             back = env.now + cfg.turnaround
+            reopens = leg.closed_until  # `leg.open_at(back)` below, inline: nothing changes it in this loop
             for _ in range(30):
-                back = next_in_window(leg.open_at(back), d_open, d_close)
+                back = next_in_window(reopens if reopens > back else back, d_open, d_close)
                 home_at = back + cfg.block_time
-                if next_in_window(home_at, hub.open, hub.close) == home_at:
+                home_open = next_in_window(home_at, hub.open, hub.close)
+                if home_open == home_at:
                     break
-                back = next_in_window(home_at, hub.open, hub.close) - cfg.block_time
+                back = home_open - cfg.block_time
             yield env.timeout(back + cfg.block_time - env.now)
 
     def _uncall(self, hub: AirHubState, seats: int) -> None:
         """An aircraft called to a stand left it (full, or empty-handed): its seats no longer
         count against the people waiting, so another aircraft may be called for them."""
         hub.called -= seats
-        self._call_aircraft(hub)
+        if hub.idle:  # an aircraft waits to be called (`_call_aircraft` finds none otherwise)
+            self._call_aircraft(hub)
 
     @staticmethod
     def _call_aircraft(hub: AirHubState) -> None:
@@ -1079,7 +1095,7 @@ class Evacuation:
         while idle and hub.landside_place.total + hub.airside.total > hub.called:
             called, seats = idle.popleft()
             hub.called += seats
-            called.succeed()
+            trigger(called)
 
     def _count_trip(self, hub: AirHubState | SeaHubState, people: int) -> None:
         hub.flights += 1
@@ -1296,9 +1312,7 @@ class Evacuation:
         cleared = hub.lanes.serve(
             env.now, people * self.streams.sample(hub.cfg.security_time, f"evacuation.security.tourists.{hub.id}")
         )
-        env.timeout(cleared - env.now).callbacks.append(
-            lambda _e, hub=hub, groups=groups: self._cleared_security(hub, groups)
-        )
+        env.timeout(cleared - env.now, (hub, groups)).callbacks.append(self._cleared_security)
         self._call_aircraft(hub)
 
     # -- on the mainland: onward travel, reception and lodging ---------------------------
@@ -1309,36 +1323,51 @@ class Evacuation:
         reach their host as one group."""
         ledger = self.ledger
         place = self._arrival_place[node]
-        going_home = {g: n for g, n in groups.items() if g[1] == TOURIST and n}
-        if going_home:
-            ledger.move(going_home, place, "homebound")
-            self._due_after(self.config.tourists.home_time, None, going_home)
-        onward: dict[str, Groups] = {}  # per host prefecture: one move and one arrival each
-        for group, n in groups.items():
-            if group[1] == TOURIST or not n:
+        quotas = self._quota
+        going_home: Groups = {}
+        onward: dict[str | None, Groups] = {None: going_home}  # home first, then per host prefecture
+        for group, n in groups.items():  # one pass sorts the load (every landed load comes here)
+            if not n:
                 continue
-            quota = self._quota[group[0]]
+            if group[1] == TOURIST:
+                going_home[group] = n
+                continue
+            quota = quotas[group[0]]
             for prefecture, k in apportion(n, quota).items():
                 quota[prefecture] -= k
-                onward.setdefault(prefecture, {})[group] = k
-        for prefecture, moving in onward.items():
-            ledger.move(moving, place, self._host_places[prefecture][0])
-            self._due_after(self._hosts[prefecture].transfer_time, prefecture, moving)
+                moving = onward.get(prefecture)
+                if moving is None:
+                    onward[prefecture] = {group: k}
+                else:
+                    moving[group] = k
+        now, due = self.env.now, self._due
+        for prefecture, moving in onward.items():  # one move and one arrival each
+            if prefecture is None:
+                if not going_home:
+                    continue
+                ledger.move(going_home, place, "homebound")
+                delay = self.config.tourists.home_time
+            else:
+                ledger.move(moving, place, self._host_places[prefecture][0])
+                delay = self._hosts[prefecture].transfer_time
+            # due `delay` from now; parts due at one instant share one timeout (a few thousand parts a run)
+            at = now + delay
+            parts = due.get(at)
+            if parts is None:
+                parts = due[at] = {}
+                self.env.timeout(delay, at).callbacks.append(self._reached)
+            into = parts.get(prefecture)
+            if into is None:
+                parts[prefecture] = dict(moving)
+            else:
+                for group, n in moving.items():
+                    into[group] = into.get(group, 0) + n
 
-    def _due_after(self, delay: float, prefecture: str | None, groups: Groups) -> None:
-        """`groups` reach `prefecture` (None: home) `delay` minutes from now."""
-        at = self.env.now + delay
-        parts = self._due.get(at)
-        if parts is None:
-            parts = self._due[at] = {}
-            self.env.timeout(delay).callbacks.append(lambda _e, at=at: self._reached(self._due.pop(at)))
-        into = parts.setdefault(prefecture, {})
-        for group, n in groups.items():
-            into[group] = into.get(group, 0) + n
-
-    def _reached(self, parts: dict[str | None, Groups]) -> None:
+    def _reached(self, timer: simpy.Timeout) -> None:
         """Transfers reach their host's reception, which lodges whoever it has beds for (the rest
-        wait there); tourists count as home."""
+        wait there); tourists count as home. The timer carries the time they were due, the key
+        of their parts in `_due`."""
+        parts = self._due.pop(timer._value)
         ledger = self.ledger
         for prefecture, groups in parts.items():
             if prefecture is None:
@@ -1378,19 +1407,23 @@ class Evacuation:
         population = sum(self.ledger.population.values())
         changes: list[tuple[float, int, int | None]] = [(t, n, None) for t, _m, n in self.ledger.departures]
         changes += [(t, 0, total) for t, total in self._at_host]
-        changes.sort(key=lambda c: c[0])  # stable: each list is already in time order
+        changes.sort(key=itemgetter(0))  # stable: each list is already in time order
         hours, remaining, at_host = [0.0], [population], [0]
         left, lodged = population, 0
+        t0, last = self.t0, None
         for t, n, total in changes:
             left -= n
-            lodged = lodged if total is None else total
-            h = round((t - self.t0) / 60.0, 4)
-            if h == hours[-1]:
-                remaining[-1], at_host[-1] = left, lodged
-            else:
-                hours.append(h)
-                remaining.append(left)
-                at_host.append(lodged)
+            if total is not None:
+                lodged = total
+            if t != last:  # a new time (a flight's cohorts leave at one): its hour, rounded once
+                last = t
+                h = round((t - t0) / 60.0, 4)
+                if h != hours[-1]:
+                    hours.append(h)
+                    remaining.append(left)
+                    at_host.append(lodged)
+                    continue
+            remaining[-1], at_host[-1] = left, lodged
         return {"hours": hours, "remaining": remaining, "at_host": at_host}
 
     def _weather(self):
@@ -1476,7 +1509,8 @@ class Evacuation:
                 if t < start:
                     continue
                 day = int((t - start) // DAY)
-                per_day.extend([0] * (day + 1 - len(per_day)))
+                if day >= len(per_day):  # the first departure of a later day (most are not)
+                    per_day.extend([0] * (day + 1 - len(per_day)))
                 per_day[day] += n
         hubs = {}
         for hub in [*self.air_hubs.values(), *self.sea_hubs.values()]:

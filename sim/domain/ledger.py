@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from heapq import heappush
+
+from simpy.events import NORMAL, PENDING
 
 Group = tuple[str, str]
 """(municipality id, person class)."""
@@ -94,7 +97,10 @@ class Ledger:
                     if n < 0:
                         raise LedgerError(f"negative move of {n} {group} from {src} to {dst}")
                     continue
-                left = out.get(group, 0) - n
+                try:  # the source holds the cohort (a subscript, not a `get` call: every move)
+                    left = out[group] - n
+                except KeyError:
+                    left = -n
                 if left < 0:
                     raise LedgerError(f"{src} holds {out.get(group, 0)} {group}, cannot move {n} to {dst}")
                 out[group] = left
@@ -108,7 +114,10 @@ class Ledger:
                     if n < 0:
                         raise LedgerError(f"negative move of {n} {group} from {src} to {dst}")
                     continue
-                left = out.get(group, 0) - n
+                try:  # the source holds the cohort (a subscript, not a `get` call: every move)
+                    left = out[group] - n
+                except KeyError:
+                    left = -n
                 if left < 0:
                     raise LedgerError(f"{src} holds {out.get(group, 0)} {group}, cannot move {n} to {dst}")
                 out[group] = left
@@ -125,16 +134,22 @@ class Ledger:
         return moved
 
     def _cross(self, groups: Groups, leaving: bool) -> None:
-        """People crossed the islands' edge: leaving them (`leaving`) or coming back."""
+        """People crossed the islands' edge: leaving them (`leaving`) or coming back (the clock
+        read once: every cohort of a load leaves at the same time)."""
         on_islands = self.on_islands
-        for group, n in groups.items():
-            if n > 0:
-                municipality = group[0]
-                if leaving:
+        if leaving:
+            now = self._now()
+            departures = self.departures
+            for group, n in groups.items():
+                if n > 0:
+                    municipality = group[0]
                     on_islands[municipality] -= n
                     self.on_islands_total -= n
-                    self.departures.append((self._now(), municipality, n))
-                else:
+                    departures.append((now, municipality, n))
+        else:
+            for group, n in groups.items():
+                if n > 0:
+                    municipality = group[0]
                     on_islands[municipality] += n
                     self.on_islands_total += n
 
@@ -200,6 +215,19 @@ def apportion(n: int, weights: dict[str, float]) -> dict[str, int]:
         for _, k in sorted(remainders)[:short]:
             out[k] += 1
     return {k: v for k, v in out.items() if v}
+
+
+def trigger(event) -> None:
+    """`event.succeed()`: the event is marked ok and queued where SimPy's `schedule` puts it (now,
+    normal priority, the environment's next event id), in one call instead of two (`succeed`, then
+    `schedule`); waiting queues, idle aircraft and apron stands are woken thousands of times a run
+    (tests/unit/test_run_cost.py compares the queue entries with SimPy's)."""
+    if event._value is not PENDING:
+        raise RuntimeError(f"{event} has already been triggered")
+    event._ok = True
+    event._value = None
+    env = event.env
+    heappush(env._queue, (env._now, NORMAL, next(env._eid), event))
 
 
 class Queue:
@@ -268,5 +296,5 @@ class Queue:
             return
         waiters, self._waiters = self._waiters, []
         for event in waiters:
-            if not event.triggered:
-                event.succeed()
+            if event._value is PENDING:  # not triggered yet
+                trigger(event)

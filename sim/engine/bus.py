@@ -14,34 +14,23 @@ Sink = Callable[[SimEvent], None]
 _FIELDS = ("seq", "time", "kind", "source", "target", "data")
 
 
-def _record_maker() -> Callable[[int, float, Kind, str, str | None, dict[str, Any]], SimEvent]:
-    """What builds the bus's `SimEvent`s: one that fills the record's slots directly.
+def _record_setters() -> tuple[Callable[[SimEvent, Any], None], ...] | None:
+    """What fills the bus's `SimEvent`s: the six slots' own setters, or None for its constructor.
 
     A frozen dataclass's `__init__` sets each field through `object.__setattr__` (a global
-    lookup and a call per field); every event of a run is built here, so this sets the same
-    six slots through their own descriptors, about a third cheaper. Only while `SimEvent` is
-    the six-field slotted record without `__post_init__` it is now: otherwise its constructor
-    (tests/unit/test_run_cost.py checks both give equal records)."""
+    lookup and a call per field); every event of a run is built by `EventBus.emit`, which sets
+    the same six slots through their descriptors instead, about a third cheaper. Only while
+    `SimEvent` is the six-field slotted record without `__post_init__` it is now: otherwise
+    None, and `emit` calls its constructor (tests/unit/test_run_cost.py checks both give
+    equal records)."""
     layout = tuple(f.name for f in dataclasses.fields(SimEvent))
     if layout != _FIELDS or getattr(SimEvent, "__slots__", None) != _FIELDS or hasattr(SimEvent, "__post_init__"):
-        return SimEvent
-    new = object.__new__
-    seq_, time_, kind_, source_, target_, data_ = (getattr(SimEvent, name).__set__ for name in _FIELDS)
-
-    def make(seq: int, time: float, kind: Kind, source: str, target: str | None, data: dict[str, Any]) -> SimEvent:
-        event = new(SimEvent)
-        seq_(event, seq)
-        time_(event, time)
-        kind_(event, kind)
-        source_(event, source)
-        target_(event, target)
-        data_(event, data)
-        return event
-
-    return make
+        return None
+    return tuple(getattr(SimEvent, name).__set__ for name in _FIELDS)
 
 
-_make_record = _record_maker()
+_SETTERS = _record_setters()
+_new = object.__new__
 
 MAX_EVENTS = 500_000
 """Most events one run may record. The bundled scenario records a few thousand in
@@ -76,7 +65,18 @@ class EventBus:
                 f"the run recorded {self.max_events:,} events before its horizon (the last: {kind} from "
                 f"{source}{f' to {target}' if target else ''}); shorten the horizon or check what repeats so often"
             )
-        event = _make_record(seq, self._clock(), kind, source, target, data)
+        setters = _SETTERS
+        if setters is None:
+            event = SimEvent(seq, self._clock(), kind, source, target, data)
+        else:  # the record's slots filled here, not in a function of their own (every event of a run)
+            seq_, time_, kind_, source_, target_, data_ = setters
+            event = _new(SimEvent)
+            seq_(event, seq)
+            time_(event, self._clock())
+            kind_(event, kind)
+            source_(event, source)
+            target_(event, target)
+            data_(event, data)
         log.append(event)
         if self.sinks:  # none in a plain run
             for sink in self.sinks:

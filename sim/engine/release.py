@@ -136,7 +136,9 @@ class Release:
         """The rate or the supply may have changed: book what accrued until now at the rate
         that was in force, and plan the next release at the rate in force from now."""
         now = self._env.now
-        self._book(now)
+        if self._rate_now > 0.0:  # `self._book(now)`, inline (every batch and every change)
+            self._credit += self._rate_now * open_minutes(self._last, now, self._open, self._close)
+        self._last = now
         supply = self._available()
         rate = self._rate() if supply > 0 else 0.0
         rate = rate if rate > 0.0 and math.isfinite(rate) else 0.0
@@ -160,15 +162,16 @@ class Release:
         self._wake_at = at
         self._due = owed_then
         plan = self._plan
-        self._env.timeout(max(0.0, at - now)).callbacks.append(lambda _event: self._wake(plan))
+        self._env.timeout(max(0.0, at - now), plan).callbacks.append(self._wake)  # the timer carries its plan
 
     def _book(self, now: float) -> None:
         if self._rate_now > 0.0:
             self._credit += self._rate_now * open_minutes(self._last, now, self._open, self._close)
         self._last = now
 
-    def _wake(self, plan: int) -> None:
-        if plan != self._plan:
+    def _wake(self, timer: simpy.Timeout) -> None:
+        """A planned wake-up: its timer's value is the number of the plan that set it."""
+        if timer._value != self._plan:
             return
         self._wake_at = math.inf
         self._book(self._env.now)
