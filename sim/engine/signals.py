@@ -26,11 +26,14 @@ class Signal:
         return event
 
     def fire(self) -> None:
+        """Wake those still waiting. A wait nobody listens to any more (the `a | b` or `first_of` it was
+        part of has fired already) is dropped, not triggered: processing it would do nothing but cost a
+        SimPy step. So a wait must be yielded or combined before the signal can next fire."""
         if not self._waiters:  # the common case: nobody waits, no new list
             return
         waiters, self._waiters = self._waiters, []
         for event in waiters:
-            if not event.triggered:
+            if event.callbacks and not event.triggered:
                 event.succeed()
 
 
@@ -45,6 +48,9 @@ def first_of(env: simpy.Environment, *events: simpy.Event) -> simpy.Event:
     def fire(_event: simpy.Event) -> None:
         if not done.triggered:
             done.succeed()
+            for other in events:  # no longer listened to: a signal drops them (see `Signal.fire`)
+                if other.callbacks and fire in other.callbacks:
+                    other.callbacks.remove(fire)
 
     for event in events:
         event.callbacks.append(fire)
