@@ -118,6 +118,13 @@ class _Edge:
     """Earliest time (SimPy clock) the next vehicle may start loading (the vehicles' `headway`)."""
     turn: simpy.Resource | None = None
     """With a headway or departures a day: the vehicles' queue for the next departure slot."""
+    origin: _Place | None = None
+    destination: _Place | None = None
+    """The places at its start and end (set once the places exist; routing reads them often)."""
+    per_round: int = 0
+    """Seats of all its vehicles (0 without vehicles)."""
+    round_time: float = 0.0
+    """Minutes of one vehicle's round: the trip's mean and the turnaround's."""
 
 
 @dataclass(slots=True)
@@ -151,6 +158,8 @@ class _Population:
     """People of it safe or exposed."""
     reach: frozenset[str] = frozenset()
     """Places from which some chain of its modes' links (open or not) leads to one of its safe places."""
+    ways: dict[str, list[_Edge]] = field(default_factory=dict)
+    """Per place: the edges out of it of its modes (routing looks at no other)."""
     passes: frozenset[str] = frozenset()
     """Places some chain of its modes' links (open or not) leads to from its start."""
     home: _Cohort | None = None
@@ -205,7 +214,11 @@ class Movement:
             self.links[spec.id] = link
             ends = [(spec.from_, spec.to)] + ([(spec.to, spec.from_)] if spec.both_ways else [])
             for start, end in ends:
-                edge = _Edge(link, start, end, spec.time.mean())
+                edge = _Edge(link, start, end, spec.time.mean(), origin=self.places[start])
+                edge.destination = self.places[end]
+                if spec.vehicles is not None:
+                    edge.per_round = spec.vehicles.count * spec.vehicles.seats
+                    edge.round_time = edge.cost + spec.vehicles.turnaround.mean()
                 self._out[start].append(edge)
                 if spec.vehicles is not None:
                     for k in range(spec.vehicles.count):
@@ -221,6 +234,9 @@ class Movement:
             population = _Population(spec, safe, modes)
             population.reach = _reaching(safe, modes, config.links)
             population.passes = _reaching(frozenset({spec.start}), modes, config.links, forward=True)
+            population.ways = {
+                name: [e for e in out if str(e.link.spec.mode) in modes] for name, out in self._out.items()
+            }
             self.populations[spec.id] = population
             self.areas[spec.area].populations.append(population)
         self.network_changed = Signal()
@@ -832,55 +848,57 @@ class Movement:
         """Expected minutes from `origin` to safety for `people` of `population` (0 there, inf without a way)."""
         if origin in population.safe and self._can_take(self.places[origin], people):
             return 0.0
-        route = self._shortest(origin, population, people, bound)
-        return math.inf if route is None else sum(self._edge_cost(edge, people, bound) for edge in route)
+        found = self._search(origin, population, people, bound)
+        return math.inf if found is None else found[1]
 
     def _is_safe_for(self, name: str, population: _Population, cohort: _Cohort) -> bool:
         return name in population.safe and name != cohort.place and self._can_take(self.places[name], cohort.people)
 
-    def _edge_cost(self, edge: _Edge, people: int = 0, bound: str | None = None) -> float:
-        """Expected minutes for `people` to take an edge now: travel, the queue at its flow limit, its hours
-        not yet open, vehicles not yet there, the rounds its vehicles need for the people already
-        waiting at its start, and the wait for room at a full holding place it leads into."""
-        return (
-            edge.cost
-            + _queue_wait(edge.link)
-            + _until_open(edge.link.spec.hours, self.env.now)
-            + _until_ready(edge.link, self.ctx.now())
-            + self._vehicle_wait(edge)
-            + self._room_wait(edge.end, people, bound)
-        )
-
-    def _room_wait(self, name: str, people: int, bound: str | None) -> float:
-        """Minutes until a holding place has room for `people` after those already waiting to go in,
-        at the rate its links out take people on (0 if it has room, or it is not a holding place)."""
-        place = self.places[name]
-        if not place.holds or name == bound:
-            return 0.0
-        short = place.blocked + people - place.room
-        if short <= 0:
-            return 0.0
-        return short / place.outflow if place.outflow > 0 else math.inf
-
-    def _vehicle_wait(self, edge: _Edge) -> float:
-        """Minutes the vehicles of an edge need to carry everyone already waiting at its start (whole rounds
-        of all its vehicles, each round a trip and a turnaround): a ship with a long round fills its
-        quay's queue for days, and then the airport is quicker."""
-        vehicles = edge.link.spec.vehicles
-        if vehicles is None:
-            return 0.0
-        waiting = self.places[edge.start].queued
-        if waiting <= 0:
-            return 0.0
-        rounds = math.floor(waiting / (vehicles.count * vehicles.seats))
-        return rounds * (edge.cost + vehicles.turnaround.mean())
+    def _edge_cost(self, edge: _Edge, people: int, bound: str | None, env_now: float, now: float) -> float:
+        """Expected minutes for `people` to take an edge now (`env_now` on SimPy's clock, `now` the
+        scenario's): travel, the queue at its flow limit, its hours not yet open, vehicles not yet
+        there, the rounds its vehicles need for the people already waiting at its start (whole rounds
+        of all its vehicles, each a trip and a turnaround: a ship with a long round fills its quay's
+        queue for days, and then the airport is quicker), and the wait for room at a full holding
+        place it leads into (after those already waiting to go in, at the rate its links out take
+        people on). Summed in that order (the order fixes the rounding, and so the routes)."""
+        link = edge.link
+        spec = link.spec
+        vehicles = spec.vehicles
+        queue = link.queued / spec.per_hour * 60.0 if spec.per_hour is not None and link.queued else 0.0
+        hours = spec.hours
+        closed = 0.0 if hours.always_open else _until_open(hours, env_now)
+        ready = vehicle = 0.0
+        if vehicles is not None:
+            ready = max(0.0, vehicles.ready - now)
+            waiting = edge.origin.queued  # type: ignore[union-attr]
+            if waiting > 0:
+                vehicle = math.floor(waiting / edge.per_round) * edge.round_time
+        room = 0.0
+        place = edge.destination
+        assert place is not None
+        if place.holds and edge.end != bound:
+            short = place.blocked + people - place.room
+            if short > 0:
+                room = short / place.outflow if place.outflow > 0 else math.inf
+        return edge.cost + queue + closed + ready + vehicle + room
 
     def _shortest(
         self, origin: str, population: _Population, people: int, bound: str | None = None
     ) -> list[_Edge] | None:
-        targets = {name for name in population.safe if self._can_take(self.places[name], people)} - {origin}
+        found = self._search(origin, population, people, bound)
+        return None if found is None else found[0]
+
+    def _search(
+        self, origin: str, population: _Population, people: int, bound: str | None = None
+    ) -> tuple[list[_Edge], float] | None:
+        """The shortest route (see `_route`) and its expected minutes (each edge's cost summed along it)."""
+        places = self.places
+        targets = {name for name in population.safe if name != origin and self._can_take(places[name], people)}
         if not targets:
             return None
+        env_now, now = self.env.now, self.ctx.now()
+        ways = population.ways
         best: dict[str, float] = {origin: 0.0}
         came: dict[str, _Edge] = {}
         heap: list[tuple[float, str]] = [(0.0, origin)]
@@ -894,13 +912,11 @@ class Movement:
                     edge = came[here]
                     path.append(edge)
                     here = edge.start
-                return path[::-1]
-            for edge in self._out[here]:
-                if not edge.link.is_open or str(edge.link.spec.mode) not in population.modes:
+                return path[::-1], cost
+            for edge in ways[here]:
+                if edge.link.open.value() < 1.0 or edge.destination.open.value() < 1.0:  # type: ignore[union-attr]
                     continue
-                if not _is_open(self.places[edge.end]):
-                    continue
-                total = cost + self._edge_cost(edge, people, bound)
+                total = cost + self._edge_cost(edge, people, bound, env_now, now)
                 if total < best.get(edge.end, math.inf):
                     best[edge.end] = total
                     came[edge.end] = edge
@@ -991,19 +1007,6 @@ class Movement:
             "exposed": totals.exposed,
             "in_danger": totals.in_danger,
         }
-
-
-def _queue_wait(link: _Link) -> float:
-    """Minutes the people already queued at a link's flow limit take to pass it."""
-    if link.spec.per_hour is None or not link.queued:
-        return 0.0
-    return link.queued / link.spec.per_hour * 60.0
-
-
-def _until_ready(link: _Link, now: float) -> float:
-    """Minutes until a link's vehicles are first at its start (0 once they are, or without vehicles)."""
-    vehicles = link.spec.vehicles
-    return 0.0 if vehicles is None else max(0.0, vehicles.ready - now)
 
 
 def _reaching(
