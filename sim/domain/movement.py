@@ -601,7 +601,7 @@ class Movement:
             request = link.gate.request()
             link.queued += cohort.people
             try:
-                yield request | link.changed.wait(self.env)
+                yield first_of(self.env, request, link.changed.wait(self.env))
                 if not request.triggered or not link.is_open or cohort.resolved:
                     return False  # closed (or opened) while queuing: choose again
                 yield self.env.timeout(cohort.people / link.spec.per_hour * 60.0)
@@ -650,7 +650,7 @@ class Movement:
                 if walkable:
                     yield boarded | self.network_changed.wait(self.env) | area.changed.wait(self.env)
                 else:
-                    yield boarded | area.changed.wait(self.env)
+                    yield first_of(self.env, boarded, area.changed.wait(self.env))
                 if boarded.triggered:
                     return True
                 if cohort.resolved:
@@ -695,7 +695,7 @@ class Movement:
                         wait = MINUTES_PER_DAY - self.env.now % MINUTES_PER_DAY
                     yield self.env.timeout(wait)
                 else:
-                    yield place.boarding.wait(self.env) | self.network_changed.wait(self.env)
+                    yield first_of(self.env, place.boarding.wait(self.env), self.network_changed.wait(self.env))
             if vehicles.per_day is not None:
                 _count_departure(edge, self.env.now)
             edge.next_at = self.env.now + vehicles.headway
