@@ -489,10 +489,11 @@ class Movement:
                 return
             route = self._route(cohort)
             if not route:
-                yield (
-                    self.network_changed.wait(self.env)
-                    | self.areas[cohort.population.spec.area].changed.wait(self.env)
-                    | self.room_freed.wait(self.env)
+                yield first_of(
+                    self.env,
+                    self.network_changed.wait(self.env),
+                    self.areas[cohort.population.spec.area].changed.wait(self.env),
+                    self.room_freed.wait(self.env),
                 )
                 continue
             target = self.places[route[-1].end]
@@ -579,7 +580,7 @@ class Movement:
                 try:
                     # not on every change of the network: those waiting are let in as room frees
                     # (each then chooses again), or choose again if this way closes
-                    yield freed | link.changed.wait(self.env) | area.changed.wait(self.env)
+                    yield first_of(self.env, freed, link.changed.wait(self.env), area.changed.wait(self.env))
                 finally:
                     target.blocked -= cohort.people
                     if not freed.triggered:
@@ -648,7 +649,7 @@ class Movement:
         try:
             while True:
                 if walkable:
-                    yield boarded | self.network_changed.wait(self.env) | area.changed.wait(self.env)
+                    yield first_of(self.env, boarded, self.network_changed.wait(self.env), area.changed.wait(self.env))
                 else:
                     yield first_of(self.env, boarded, area.changed.wait(self.env))
                 if boarded.triggered:
