@@ -44,7 +44,7 @@ from sim.domain.context import Context
 from sim.domain.state import Adjustable, Adjuster
 from sim.engine.clock import MINUTES_PER_DAY
 from sim.engine.release import Release
-from sim.engine.signals import Signal, first_of
+from sim.engine.signals import Signal, any_of, first_of
 from sim.events import Kind
 from sim.scenario.movement import SAFE_KINDS, Link, Mode, MovementConfig, Place, Population, Turnout
 from sim.scenario.types import Window
@@ -136,7 +136,9 @@ class _Cohort:
     status: str = "home"
     """`home`, `moving`, `safe` or `exposed`."""
     boarded: simpy.Event | None = None
-    """While queued for a vehicle: succeeds when carried (value: the cohort that rode)."""
+    """While queued for a vehicle: what wakes it (set off when carried, or when its way may have changed)."""
+    carried: bool = False
+    """A vehicle took the whole cohort aboard (it carries it on from here)."""
     inside: str | None = None
     """The holding place (see `_Place.holds`) the cohort is in and takes room at, until it leaves."""
     bound: str | None = None
@@ -489,11 +491,8 @@ class Movement:
                 return
             route = self._route(cohort)
             if not route:
-                yield first_of(
-                    self.env,
-                    self.network_changed.wait(self.env),
-                    self.areas[cohort.population.spec.area].changed.wait(self.env),
-                    self.room_freed.wait(self.env),
+                yield any_of(
+                    self.env, self.network_changed, self.areas[cohort.population.spec.area].changed, self.room_freed
                 )
                 continue
             target = self.places[route[-1].end]
@@ -514,7 +513,8 @@ class Movement:
         while place.freed and place.freed[0][1] <= room:
             event, waiting = place.freed.pop(0)
             room -= waiting
-            event.succeed()
+            if not event.triggered:  # else its way changed at this moment: it chooses again anyway
+                event.succeed()
         self.room_freed.fire()
 
     def _left(self, cohort: _Cohort) -> None:
@@ -575,16 +575,16 @@ class Movement:
             if target.room < cohort.people:  # full: wait before it until people leave, then choose again
                 area = self.areas[cohort.population.spec.area]
                 target.blocked += cohort.people
-                freed = self.env.event()
-                target.freed.append((freed, cohort.people))
+                entry = (self.env.event(), cohort.people)
+                target.freed.append(entry)
                 try:
                     # not on every change of the network: those waiting are let in as room frees
                     # (each then chooses again), or choose again if this way closes
-                    yield first_of(self.env, freed, link.changed.wait(self.env), area.changed.wait(self.env))
+                    yield any_of(self.env, link.changed, area.changed, event=entry[0])
                 finally:
                     target.blocked -= cohort.people
-                    if not freed.triggered:
-                        target.freed.remove((freed, cohort.people))
+                    if any(e is entry for e in target.freed):
+                        target.freed.remove(entry)
                 return False
             target.room -= cohort.people
             cohort.bound = edge.end
@@ -639,7 +639,7 @@ class Movement:
         place in the queue while links open and close; part of it may ride first, split off by a vehicle."""
         place = self.places[edge.start]
         area = self.areas[cohort.population.spec.area]
-        boarded = cohort.boarded = self.env.event()
+        cohort.carried = False
         place.waiting.append(cohort)
         place.queued += cohort.people
         place.boarding.fire()
@@ -648,11 +648,12 @@ class Movement:
         walkable = any(e.link.spec.vehicles is None for e in self._out[edge.start])
         try:
             while True:
+                wake = cohort.boarded = self.env.event()  # `_board` sets it off when it carries the cohort
                 if walkable:
-                    yield first_of(self.env, boarded, self.network_changed.wait(self.env), area.changed.wait(self.env))
+                    yield any_of(self.env, self.network_changed, area.changed, event=wake)
                 else:
-                    yield first_of(self.env, boarded, area.changed.wait(self.env))
-                if boarded.triggered:
+                    yield area.changed.wait(self.env, wake)
+                if cohort.carried:
                     return True
                 if cohort.resolved:
                     return False
@@ -661,7 +662,7 @@ class Movement:
                     return False
         finally:
             cohort.boarded = None
-            if not boarded.triggered and cohort in place.waiting:
+            if not cohort.carried and cohort in place.waiting:
                 place.waiting.remove(cohort)
                 place.queued -= cohort.people
 
@@ -789,6 +790,7 @@ class Movement:
                 self.places[first.place].queued -= first.people
                 seats -= first.people
                 rider = first
+                first.carried = True
                 if first.boarded is not None and not first.boarded.triggered:
                     first.boarded.succeed()
             else:  # split: those who fit ride on as a new cohort, the rest keep their place in the queue

@@ -9,20 +9,28 @@ from __future__ import annotations
 
 import simpy
 
-__all__ = ["Signal", "first_of"]
+__all__ = ["Signal", "any_of", "first_of"]
 
 
 class Signal:
     """Wake every process waiting for "something changed" at once."""
 
-    __slots__ = ("_waiters",)
+    __slots__ = ("_prune_at", "_waiters")
 
     def __init__(self) -> None:
         self._waiters: list[simpy.Event] = []
+        self._prune_at = 64
 
-    def wait(self, env: simpy.Environment) -> simpy.Event:
-        event = env.event()
-        self._waiters.append(event)
+    def wait(self, env: simpy.Environment, event: simpy.Event | None = None) -> simpy.Event:
+        """An event this signal sets off when it next fires: a fresh one, or `event` (one that other
+        signals or the model may set off first; see `any_of`)."""
+        if event is None:
+            event = env.event()
+        waiters = self._waiters
+        if len(waiters) >= self._prune_at:  # shared events set off elsewhere pile up on a quiet signal
+            waiters[:] = [e for e in waiters if not e.triggered]
+            self._prune_at = 2 * len(waiters) + 64
+        waiters.append(event)
         return event
 
     def fire(self) -> None:
@@ -35,6 +43,18 @@ class Signal:
         for event in waiters:
             if event.callbacks and not event.triggered:
                 event.succeed()
+
+
+def any_of(env: simpy.Environment, *signals: Signal, event: simpy.Event | None = None) -> simpy.Event:
+    """One event that the first of `signals` to fire sets off (or the model, when it is `event`).
+
+    A single SimPy step per wake-up, where `first_of` over the signals' waits takes two (the wait,
+    then the event it relays to): for processes that sleep until one of several things changes."""
+    if event is None:
+        event = env.event()
+    for signal in signals:
+        signal.wait(env, event)
+    return event
 
 
 def first_of(env: simpy.Environment, *events: simpy.Event) -> simpy.Event:
