@@ -684,7 +684,7 @@ class Movement:
                 turn = edge.turn.request()
                 yield turn
             while (
-                not (riders := self._riders(edge))
+                not (riders := self._riders(edge) if edge.link.is_open else self._recount(place))
                 or not edge.link.is_open
                 or not _within(spec.hours, self.env.now)
                 or not _may_depart(edge, vehicles.per_day, self.env.now)
@@ -757,11 +757,18 @@ class Movement:
             if not (at_once and self._admit(rider)):
                 self.env.process(self._onward(rider))
 
+    @staticmethod
+    def _recount(place: _Place) -> list[_Cohort]:
+        """Drop those safe or exposed from the place's queue and count it again; no riders (for a vehicle
+        whose link is closed: it looks at the queue, but routing whom it would take is wasted)."""
+        place.waiting[:] = [c for c in place.waiting if not c.resolved]
+        place.queued = sum(c.people for c in place.waiting)
+        return []
+
     def _riders(self, edge: _Edge) -> list[_Cohort]:
         """Cohorts waiting at the edge's start, in order, whom it takes closer to one of their safe places."""
         place = self.places[edge.start]
-        place.waiting[:] = [c for c in place.waiting if not c.resolved]
-        place.queued = sum(c.people for c in place.waiting)
+        self._recount(place)
         mode = str(edge.link.spec.mode)
         going: dict[tuple[str, int, str | None], bool] = {}  # one routing per kind of cohort
         riders = []
