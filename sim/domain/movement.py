@@ -98,7 +98,7 @@ class _Link:
 
     @property
     def is_open(self) -> bool:
-        return self.open.value() >= 1.0
+        return _is_open(self)
 
 
 @dataclass(slots=True)
@@ -127,8 +127,10 @@ class _Edge:
     """Minutes of one vehicle's round: the trip's mean and the turnaround's."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Cohort:
+    """Compared by identity (each is its own group of people; queues find and remove it often)."""
+
     number: int
     population: _Population
     people: int
@@ -832,6 +834,8 @@ class Movement:
                 frozenset({edge.start}), frozenset(str(m) for m in Mode), self.config.links
             )
         held = {id(c) for group in (place.waiting, self._riding, self._staying) for c in group}
+        for p in served:  # those safe or exposed stay so: no need to look at them again
+            p.cohorts[:] = [c for c in p.cohorts if not c.resolved]
         coming = sum(
             c.people
             for p in served
@@ -912,9 +916,10 @@ class Movement:
         best: dict[str, float] = {origin: 0.0}
         came: dict[str, _Edge] = {}
         heap: list[tuple[float, str]] = [(0.0, origin)]
+        inf, pop, push, edge_cost = math.inf, heapq.heappop, heapq.heappush, self._edge_cost
         while heap:
-            cost, here = heapq.heappop(heap)
-            if cost > best.get(here, math.inf):
+            cost, here = pop(heap)
+            if cost > best.get(here, inf):
                 continue
             if here in targets:
                 path: list[_Edge] = []
@@ -924,13 +929,13 @@ class Movement:
                     here = edge.start
                 return path[::-1], cost
             for edge in ways[here]:
-                if edge.link.open.value() < 1.0 or edge.destination.open.value() < 1.0:  # type: ignore[union-attr]
+                if _open_value(edge.link.open) < 1.0 or _open_value(edge.destination.open) < 1.0:  # type: ignore[union-attr]
                     continue
-                total = cost + self._edge_cost(edge, people, bound, env_now, now)
-                if total < best.get(edge.end, math.inf):
+                total = cost + edge_cost(edge, people, bound, env_now, now)
+                if total < best.get(edge.end, inf):
                     best[edge.end] = total
                     came[edge.end] = edge
-                    heapq.heappush(heap, (total, edge.end))
+                    push(heap, (total, edge.end))
         return None
 
     @staticmethod
@@ -1072,7 +1077,12 @@ def _room(place: Place) -> float:
 
 
 def _is_open(thing: _Place | _Link) -> bool:
-    return thing.open.value() >= 1.0
+    return _open_value(thing.open) >= 1.0
+
+
+def _open_value(flag: Adjustable) -> float:
+    """An open flag's value; its base while no temporary change runs (routing reads these very often)."""
+    return flag.value() if flag.modifiers else flag.base
 
 
 def _split(people: int, parts: int) -> list[int]:
