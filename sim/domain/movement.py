@@ -116,8 +116,10 @@ class _Edge:
     """Departures counted on `day`."""
     next_at: float = 0.0
     """Earliest time (SimPy clock) the next vehicle may start loading (the vehicles' `headway`)."""
-    turn: simpy.Resource | None = None
-    """With a headway or departures a day: the vehicles' queue for the next departure slot."""
+    turn_taken: bool = False
+    """With a headway or departures a day: one vehicle holds the turn for the next departure slot..."""
+    turn_line: list[simpy.Event] = field(default_factory=list)
+    """... and the others wait for it in order (each event hands it on)."""
     origin: _Place | None = None
     destination: _Place | None = None
     """The places at its start and end (set once the places exist; routing reads them often)."""
@@ -679,12 +681,12 @@ class Movement:
             yield self.env.timeout(vehicles.ready - self.ctx.now())
         rationed = vehicles.per_day is not None or vehicles.headway > 0
         while True:
-            turn = None
             if rationed:  # one vehicle at a time waits for the next departure slot; the others queue quietly
-                if edge.turn is None:
-                    edge.turn = simpy.Resource(self.env, capacity=1)
-                turn = edge.turn.request()
-                yield turn
+                if edge.turn_taken:
+                    handed = self.env.event()
+                    edge.turn_line.append(handed)
+                    yield handed
+                edge.turn_taken = True
             while (
                 not (riders := self._riders(edge) if edge.link.is_open else self._recount(place))
                 or not edge.link.is_open
@@ -698,23 +700,31 @@ class Movement:
                     elif wait <= 0.0:  # the day's departures are used: until midnight
                         wait = MINUTES_PER_DAY - self.env.now % MINUTES_PER_DAY
                     yield self.env.timeout(wait)
-                else:
+                elif rationed:  # the one vehicle holding the turn: woken directly, one step
+                    yield any_of(self.env, place.boarding, self.network_changed)
+                else:  # two steps, as `a | b` was: which of several vehicles wakes first decides who boards
                     yield first_of(self.env, place.boarding.wait(self.env), self.network_changed.wait(self.env))
             if vehicles.per_day is not None:
                 _count_departure(edge, self.env.now)
             edge.next_at = self.env.now + vehicles.headway
-            if turn is not None:
-                edge.turn.release(turn)
+            if rationed:  # the next vehicle in line takes the turn (no SimPy resource: one step, not three)
+                if edge.turn_line:
+                    edge.turn_line.pop(0).succeed()
+                else:
+                    edge.turn_taken = False
             aboard: list[_Cohort] = []
             seats = self._board(riders, vehicles.seats, aboard)
             leave_at = self.env.now + vehicles.max_wait
             while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place, edge) > 0:
-                yield first_of(  # one hop, as `a | b` was before the closure joined in
-                    self.env,
-                    place.boarding.wait(self.env),
-                    edge.link.changed.wait(self.env),
-                    self.env.timeout(leave_at - self.env.now),
-                )
+                if rationed:
+                    yield any_of(self.env, place.boarding, edge.link.changed, within=leave_at - self.env.now)
+                else:
+                    yield first_of(  # one hop, as `a | b` was before the closure joined in
+                        self.env,
+                        place.boarding.wait(self.env),
+                        edge.link.changed.wait(self.env),
+                        self.env.timeout(leave_at - self.env.now),
+                    )
                 if not edge.link.is_open:
                     break
                 seats = self._board(self._riders(edge), seats, aboard)

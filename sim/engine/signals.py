@@ -45,15 +45,27 @@ class Signal:
                 event.succeed()
 
 
-def any_of(env: simpy.Environment, *signals: Signal, event: simpy.Event | None = None) -> simpy.Event:
-    """One event that the first of `signals` to fire sets off (or the model, when it is `event`).
+def any_of(
+    env: simpy.Environment, *signals: Signal, event: simpy.Event | None = None, within: float | None = None
+) -> simpy.Event:
+    """One event that the first of `signals` to fire sets off (or the model, when it is `event`, or a
+    timer after `within` minutes).
 
-    A single SimPy step per wake-up, where `first_of` over the signals' waits takes two (the wait,
-    then the event it relays to): for processes that sleep until one of several things changes."""
+    A single SimPy step per wake-up by a signal, where `first_of` over the signals' waits takes two
+    (the wait, then the event it relays to): for processes that sleep until one of several things
+    changes. The timer relays (two steps), as a timeout is an event of its own."""
     if event is None:
         event = env.event()
     for signal in signals:
         signal.wait(env, event)
+    if within is not None:
+        wake = event
+
+        def ring(_timer: simpy.Event) -> None:
+            if not wake.triggered:
+                wake.succeed()
+
+        env.timeout(within).callbacks.append(ring)
     return event
 
 
