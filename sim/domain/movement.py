@@ -700,6 +700,8 @@ class Movement:
                     elif wait <= 0.0:  # the day's departures are used: until midnight
                         wait = MINUTES_PER_DAY - self.env.now % MINUTES_PER_DAY
                     yield self.env.timeout(wait)
+                elif not edge.link.is_open:  # closed: nobody joining its queue can make it go; only an opening
+                    yield first_of(self.env, self.network_changed.wait(self.env))
                 elif rationed:  # the one vehicle holding the turn: woken directly, one step
                     yield any_of(self.env, place.boarding, self.network_changed)
                 else:  # two steps, as `a | b` was: which of several vehicles wakes first decides who boards
