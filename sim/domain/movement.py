@@ -90,8 +90,9 @@ class _Link:
 
     spec: Link
     open: Adjustable
-    gate: simpy.Resource | None
-    """The flow limit: one cohort at a time passes the gate, for people / per_hour."""
+    gate: list[list[Any]] | None
+    """The flow limit: one cohort at a time passes the gate, for people / per_hour; the cohorts at it
+    in order, each `[wake-up, passing]`, the first passing (None without a flow limit)."""
     queued: int = 0
     """People waiting for or passing the gate (routing adds the wait they cause)."""
     changed: Signal = field(default_factory=Signal)
@@ -216,7 +217,7 @@ class Movement:
         for spec in config.links:
             link = _Link(spec, Adjustable(1.0 if spec.open else 0.0), None)
             if spec.per_hour is not None:
-                link.gate = simpy.Resource(self.env, capacity=1)
+                link.gate = []
             self.links[spec.id] = link
             ends = [(spec.from_, spec.to)] + ([(spec.to, spec.from_)] if spec.both_ways else [])
             for start, end in ends:
@@ -602,20 +603,24 @@ class Movement:
     def _pass(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
         """Through the link's flow limit (if any) and over it; False (choose again) if it closed meanwhile."""
         link = edge.link
-        if link.gate is not None:
-            request = link.gate.request()
+        gate = link.gate
+        if gate is not None:
+            turn = [self.env.event(), not gate]  # passes at once if nobody is at the gate
+            gate.append(turn)
             link.queued += cohort.people
             try:
-                yield first_of(self.env, request, link.changed.wait(self.env))
-                if not request.triggered or not link.is_open or cohort.resolved:
-                    return False  # closed (or opened) while queuing: choose again
+                if not turn[1]:  # the one before hands the gate on, or the link changes
+                    yield link.changed.wait(self.env, turn[0])
+                    if not turn[1] or not link.is_open or cohort.resolved:
+                        return False  # closed (or opened) while queuing: choose again
                 yield self.env.timeout(cohort.people / link.spec.per_hour * 60.0)
             finally:
                 link.queued -= cohort.people
-                if request.triggered:
-                    link.gate.release(request)
-                else:
-                    request.cancel()
+                gate.remove(turn)
+                if turn[1] and gate:  # the next in line passes
+                    gate[0][1] = True
+                    if not gate[0][0].triggered:
+                        gate[0][0].succeed()
         if cohort.resolved:
             return False
         yield from self._travel(cohort, edge, cohort.people)
