@@ -166,7 +166,8 @@ class _Population:
     reach: frozenset[str] = frozenset()
     """Places from which some chain of its modes' links (open or not) leads to one of its safe places."""
     ways: dict[str, list[_Edge]] = field(default_factory=dict)
-    """Per place: the edges out of it of its modes (routing looks at no other)."""
+    """Per place: the edges out of it of its modes that lead towards its safe places (routing looks at
+    no other: a search that enters a dead end finds the same route, only later)."""
     passes: frozenset[str] = frozenset()
     """Places some chain of its modes' links (open or not) leads to from its start."""
     home: _Cohort | None = None
@@ -241,8 +242,9 @@ class Movement:
             population = _Population(spec, safe, modes)
             population.reach = _reaching(safe, modes, config.links)
             population.passes = _reaching(frozenset({spec.start}), modes, config.links, forward=True)
-            population.ways = {
-                name: [e for e in out if str(e.link.spec.mode) in modes] for name, out in self._out.items()
+            population.ways = {  # an edge to where none of its safe places can be reached is no way
+                name: [e for e in out if str(e.link.spec.mode) in modes and e.end in population.reach]
+                for name, out in self._out.items()
             }
             self.populations[spec.id] = population
             self.areas[spec.area].populations.append(population)
@@ -946,6 +948,8 @@ class Movement:
                     here = edge.start
                 return path[::-1], cost
             for edge in ways[here]:
+                if edge.end == origin:  # never shorter than staying
+                    continue
                 if _open_value(edge.link.open) < 1.0 or _open_value(edge.destination.open) < 1.0:  # type: ignore[union-attr]
                     continue
                 total = cost + edge_cost(edge, people, bound, env_now, now)
