@@ -128,6 +128,8 @@ class _Edge:
     """Seats of all its vehicles (0 without vehicles)."""
     round_time: float = 0.0
     """Minutes of one vehicle's round: the trip's mean and the turnaround's."""
+    hours: Window | None = None
+    """The link's operating hours (None when always open)."""
 
 
 @dataclass(slots=True, eq=False)
@@ -224,6 +226,7 @@ class Movement:
             for start, end in ends:
                 edge = _Edge(link, start, end, spec.time.mean(), origin=self.places[start])
                 edge.destination = self.places[end]
+                edge.hours = None if spec.hours.always_open else spec.hours
                 if spec.vehicles is not None:
                     edge.per_round = spec.vehicles.count * spec.vehicles.seats
                     edge.round_time = edge.cost + spec.vehicles.turnaround.mean()
@@ -899,8 +902,7 @@ class Movement:
         spec = link.spec
         vehicles = spec.vehicles
         queue = link.queued / spec.per_hour * 60.0 if spec.per_hour is not None and link.queued else 0.0
-        hours = spec.hours
-        closed = 0.0 if hours.always_open else _until_open(hours, env_now)
+        closed = 0.0 if edge.hours is None else _until_open(edge.hours, env_now)
         ready = vehicle = 0.0
         if vehicles is not None:
             ready = max(0.0, vehicles.ready - now)
