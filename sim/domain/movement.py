@@ -118,7 +118,8 @@ class _Edge:
     next_at: float = 0.0
     """Earliest time (SimPy clock) the next vehicle may start loading (the vehicles' `headway`)."""
     turn_taken: bool = False
-    """With a headway or departures a day: one vehicle holds the turn for the next departure slot..."""
+    """With several vehicles, or a headway or departures a day: one vehicle holds the turn to wait for
+    riders (and the next departure slot)..."""
     turn_line: list[simpy.Event] = field(default_factory=list)
     """... and the others wait for it in order (each event hands it on)."""
     origin: _Place | None = None
@@ -690,8 +691,11 @@ class Movement:
         if vehicles.ready > self.ctx.now():
             yield self.env.timeout(vehicles.ready - self.ctx.now())
         rationed = vehicles.per_day is not None or vehicles.headway > 0
+        taking_turns = rationed or vehicles.count > 1
         while True:
-            if rationed:  # one vehicle at a time waits for the next departure slot; the others queue quietly
+            # One vehicle of a link at a time waits for riders (and, rationed, for the next departure
+            # slot); the others queue quietly for the turn instead of all waking whenever anyone joins.
+            if taking_turns:
                 if edge.turn_taken:
                     handed = self.env.event()
                     edge.turn_line.append(handed)
@@ -714,12 +718,12 @@ class Movement:
                     yield first_of(self.env, self.network_changed.wait(self.env))
                 elif rationed:  # the one vehicle holding the turn: woken directly, one step
                     yield any_of(self.env, place.boarding, self.network_changed)
-                else:  # two steps, as `a | b` was: which of several vehicles wakes first decides who boards
+                else:  # two steps, as `a | b` was (one changes who boards which boat in the Izu-Oshima log)
                     yield first_of(self.env, place.boarding.wait(self.env), self.network_changed.wait(self.env))
             if vehicles.per_day is not None:
                 _count_departure(edge, self.env.now)
             edge.next_at = self.env.now + vehicles.headway
-            if rationed:  # the next vehicle in line takes the turn (no SimPy resource: one step, not three)
+            if taking_turns:  # the next vehicle in line takes the turn (no SimPy resource: one step, not three)
                 if edge.turn_line:
                     edge.turn_line.pop(0).succeed()
                 else:
