@@ -732,7 +732,7 @@ class Movement:
             seats = self._board(riders, vehicles.seats, aboard)
             leave_at = self.env.now + vehicles.max_wait
             while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place, edge) > 0:
-                if rationed:
+                if taking_turns:
                     yield any_of(self.env, place.boarding, edge.link.changed, within=leave_at - self.env.now)
                 else:
                     yield first_of(  # one hop, as `a | b` was before the closure joined in
