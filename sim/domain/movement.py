@@ -44,7 +44,7 @@ from sim.domain.context import Context
 from sim.domain.state import Adjustable, Adjuster
 from sim.engine.clock import MINUTES_PER_DAY
 from sim.engine.release import Release
-from sim.engine.signals import Signal, first_of
+from sim.engine.signals import Signal, any_of, first_of
 from sim.events import Kind
 from sim.scenario.movement import SAFE_KINDS, Link, Mode, MovementConfig, Place, Population, Turnout
 from sim.scenario.types import Window
@@ -90,15 +90,16 @@ class _Link:
 
     spec: Link
     open: Adjustable
-    gate: simpy.Resource | None
-    """The flow limit: one cohort at a time passes the gate, for people / per_hour."""
+    gate: list[list[Any]] | None
+    """The flow limit: one cohort at a time passes the gate, for people / per_hour; the cohorts at it
+    in order, each `[wake-up, passing]`, the first passing (None without a flow limit)."""
     queued: int = 0
     """People waiting for or passing the gate (routing adds the wait they cause)."""
     changed: Signal = field(default_factory=Signal)
 
     @property
     def is_open(self) -> bool:
-        return self.open.value() >= 1.0
+        return _is_open(self)
 
 
 @dataclass(slots=True)
@@ -116,12 +117,26 @@ class _Edge:
     """Departures counted on `day`."""
     next_at: float = 0.0
     """Earliest time (SimPy clock) the next vehicle may start loading (the vehicles' `headway`)."""
-    turn: simpy.Resource | None = None
-    """With a headway or departures a day: the vehicles' queue for the next departure slot."""
+    turn_taken: bool = False
+    """With several vehicles, or a headway or departures a day: one vehicle holds the turn to wait for
+    riders (and the next departure slot)..."""
+    turn_line: list[simpy.Event] = field(default_factory=list)
+    """... and the others wait for it in order (each event hands it on)."""
+    origin: _Place | None = None
+    destination: _Place | None = None
+    """The places at its start and end (set once the places exist; routing reads them often)."""
+    per_round: int = 0
+    """Seats of all its vehicles (0 without vehicles)."""
+    round_time: float = 0.0
+    """Minutes of one vehicle's round: the trip's mean and the turnaround's."""
+    hours: Window | None = None
+    """The link's operating hours (None when always open)."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Cohort:
+    """Compared by identity (each is its own group of people; queues find and remove it often)."""
+
     number: int
     population: _Population
     people: int
@@ -129,7 +144,9 @@ class _Cohort:
     status: str = "home"
     """`home`, `moving`, `safe` or `exposed`."""
     boarded: simpy.Event | None = None
-    """While queued for a vehicle: succeeds when carried (value: the cohort that rode)."""
+    """While queued for a vehicle: what wakes it (set off when carried, or when its way may have changed)."""
+    carried: bool = False
+    """A vehicle took the whole cohort aboard (it carries it on from here)."""
     inside: str | None = None
     """The holding place (see `_Place.holds`) the cohort is in and takes room at, until it leaves."""
     bound: str | None = None
@@ -151,6 +168,9 @@ class _Population:
     """People of it safe or exposed."""
     reach: frozenset[str] = frozenset()
     """Places from which some chain of its modes' links (open or not) leads to one of its safe places."""
+    ways: dict[str, list[_Edge]] = field(default_factory=dict)
+    """Per place: the edges out of it of its modes that lead towards its safe places (routing looks at
+    no other: a search that enters a dead end finds the same route, only later)."""
     passes: frozenset[str] = frozenset()
     """Places some chain of its modes' links (open or not) leads to from its start."""
     home: _Cohort | None = None
@@ -201,11 +221,16 @@ class Movement:
         for spec in config.links:
             link = _Link(spec, Adjustable(1.0 if spec.open else 0.0), None)
             if spec.per_hour is not None:
-                link.gate = simpy.Resource(self.env, capacity=1)
+                link.gate = []
             self.links[spec.id] = link
             ends = [(spec.from_, spec.to)] + ([(spec.to, spec.from_)] if spec.both_ways else [])
             for start, end in ends:
-                edge = _Edge(link, start, end, spec.time.mean())
+                edge = _Edge(link, start, end, spec.time.mean(), origin=self.places[start])
+                edge.destination = self.places[end]
+                edge.hours = None if spec.hours.always_open else spec.hours
+                if spec.vehicles is not None:
+                    edge.per_round = spec.vehicles.count * spec.vehicles.seats
+                    edge.round_time = edge.cost + spec.vehicles.turnaround.mean()
                 self._out[start].append(edge)
                 if spec.vehicles is not None:
                     for k in range(spec.vehicles.count):
@@ -221,6 +246,10 @@ class Movement:
             population = _Population(spec, safe, modes)
             population.reach = _reaching(safe, modes, config.links)
             population.passes = _reaching(frozenset({spec.start}), modes, config.links, forward=True)
+            population.ways = {  # an edge to where none of its safe places can be reached is no way
+                name: [e for e in out if str(e.link.spec.mode) in modes and e.end in population.reach]
+                for name, out in self._out.items()
+            }
             self.populations[spec.id] = population
             self.areas[spec.area].populations.append(population)
         self.network_changed = Signal()
@@ -473,10 +502,8 @@ class Movement:
                 return
             route = self._route(cohort)
             if not route:
-                yield (
-                    self.network_changed.wait(self.env)
-                    | self.areas[cohort.population.spec.area].changed.wait(self.env)
-                    | self.room_freed.wait(self.env)
+                yield any_of(
+                    self.env, self.network_changed, self.areas[cohort.population.spec.area].changed, self.room_freed
                 )
                 continue
             target = self.places[route[-1].end]
@@ -497,7 +524,8 @@ class Movement:
         while place.freed and place.freed[0][1] <= room:
             event, waiting = place.freed.pop(0)
             room -= waiting
-            event.succeed()
+            if not event.triggered:  # else its way changed at this moment: it chooses again anyway
+                event.succeed()
         self.room_freed.fire()
 
     def _left(self, cohort: _Cohort) -> None:
@@ -558,16 +586,16 @@ class Movement:
             if target.room < cohort.people:  # full: wait before it until people leave, then choose again
                 area = self.areas[cohort.population.spec.area]
                 target.blocked += cohort.people
-                freed = self.env.event()
-                target.freed.append((freed, cohort.people))
+                entry = (self.env.event(), cohort.people)
+                target.freed.append(entry)
                 try:
                     # not on every change of the network: those waiting are let in as room frees
                     # (each then chooses again), or choose again if this way closes
-                    yield freed | link.changed.wait(self.env) | area.changed.wait(self.env)
+                    yield any_of(self.env, link.changed, area.changed, event=entry[0])
                 finally:
                     target.blocked -= cohort.people
-                    if not freed.triggered:
-                        target.freed.remove((freed, cohort.people))
+                    if any(e is entry for e in target.freed):
+                        target.freed.remove(entry)
                 return False
             target.room -= cohort.people
             cohort.bound = edge.end
@@ -581,20 +609,24 @@ class Movement:
     def _pass(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
         """Through the link's flow limit (if any) and over it; False (choose again) if it closed meanwhile."""
         link = edge.link
-        if link.gate is not None:
-            request = link.gate.request()
+        gate = link.gate
+        if gate is not None:
+            turn = [self.env.event(), not gate]  # passes at once if nobody is at the gate
+            gate.append(turn)
             link.queued += cohort.people
             try:
-                yield request | link.changed.wait(self.env)
-                if not request.triggered or not link.is_open or cohort.resolved:
-                    return False  # closed (or opened) while queuing: choose again
+                if not turn[1]:  # the one before hands the gate on, or the link changes
+                    yield link.changed.wait(self.env, turn[0])
+                    if not turn[1] or not link.is_open or cohort.resolved:
+                        return False  # closed (or opened) while queuing: choose again
                 yield self.env.timeout(cohort.people / link.spec.per_hour * 60.0)
             finally:
                 link.queued -= cohort.people
-                if request.triggered:
-                    link.gate.release(request)
-                else:
-                    request.cancel()
+                gate.remove(turn)
+                if turn[1] and gate:  # the next in line passes
+                    gate[0][1] = True
+                    if not gate[0][0].triggered:
+                        gate[0][0].succeed()
         if cohort.resolved:
             return False
         yield from self._travel(cohort, edge, cohort.people)
@@ -622,7 +654,7 @@ class Movement:
         place in the queue while links open and close; part of it may ride first, split off by a vehicle."""
         place = self.places[edge.start]
         area = self.areas[cohort.population.spec.area]
-        boarded = cohort.boarded = self.env.event()
+        cohort.carried = False
         place.waiting.append(cohort)
         place.queued += cohort.people
         place.boarding.fire()
@@ -631,11 +663,12 @@ class Movement:
         walkable = any(e.link.spec.vehicles is None for e in self._out[edge.start])
         try:
             while True:
+                wake = cohort.boarded = self.env.event()  # `_board` sets it off when it carries the cohort
                 if walkable:
-                    yield boarded | self.network_changed.wait(self.env) | area.changed.wait(self.env)
+                    yield any_of(self.env, self.network_changed, area.changed, event=wake)
                 else:
-                    yield boarded | area.changed.wait(self.env)
-                if boarded.triggered:
+                    yield area.changed.wait(self.env, wake)
+                if cohort.carried:
                     return True
                 if cohort.resolved:
                     return False
@@ -644,7 +677,7 @@ class Movement:
                     return False
         finally:
             cohort.boarded = None
-            if not boarded.triggered and cohort in place.waiting:
+            if not cohort.carried and cohort in place.waiting:
                 place.waiting.remove(cohort)
                 place.queued -= cohort.people
 
@@ -658,15 +691,18 @@ class Movement:
         if vehicles.ready > self.ctx.now():
             yield self.env.timeout(vehicles.ready - self.ctx.now())
         rationed = vehicles.per_day is not None or vehicles.headway > 0
+        taking_turns = rationed or vehicles.count > 1
         while True:
-            turn = None
-            if rationed:  # one vehicle at a time waits for the next departure slot; the others queue quietly
-                if edge.turn is None:
-                    edge.turn = simpy.Resource(self.env, capacity=1)
-                turn = edge.turn.request()
-                yield turn
+            # One vehicle of a link at a time waits for riders (and, rationed, for the next departure
+            # slot); the others queue quietly for the turn instead of all waking whenever anyone joins.
+            if taking_turns:
+                if edge.turn_taken:
+                    handed = self.env.event()
+                    edge.turn_line.append(handed)
+                    yield handed
+                edge.turn_taken = True
             while (
-                not (riders := self._riders(edge))
+                not (riders := self._riders(edge) if edge.link.is_open else self._recount(place))
                 or not edge.link.is_open
                 or not _within(spec.hours, self.env.now)
                 or not _may_depart(edge, vehicles.per_day, self.env.now)
@@ -678,23 +714,33 @@ class Movement:
                     elif wait <= 0.0:  # the day's departures are used: until midnight
                         wait = MINUTES_PER_DAY - self.env.now % MINUTES_PER_DAY
                     yield self.env.timeout(wait)
-                else:
-                    yield place.boarding.wait(self.env) | self.network_changed.wait(self.env)
+                elif not edge.link.is_open:  # closed: nobody joining its queue can make it go; only an opening
+                    yield first_of(self.env, self.network_changed.wait(self.env))
+                elif rationed:  # the one vehicle holding the turn: woken directly, one step
+                    yield any_of(self.env, place.boarding, self.network_changed)
+                else:  # two steps, as `a | b` was (one changes who boards which boat in the Izu-Oshima log)
+                    yield first_of(self.env, place.boarding.wait(self.env), self.network_changed.wait(self.env))
             if vehicles.per_day is not None:
                 _count_departure(edge, self.env.now)
             edge.next_at = self.env.now + vehicles.headway
-            if turn is not None:
-                edge.turn.release(turn)
+            if taking_turns:  # the next vehicle in line takes the turn (no SimPy resource: one step, not three)
+                if edge.turn_line:
+                    edge.turn_line.pop(0).succeed()
+                else:
+                    edge.turn_taken = False
             aboard: list[_Cohort] = []
             seats = self._board(riders, vehicles.seats, aboard)
             leave_at = self.env.now + vehicles.max_wait
             while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place, edge) > 0:
-                yield first_of(  # one hop, as `a | b` was before the closure joined in
-                    self.env,
-                    place.boarding.wait(self.env),
-                    edge.link.changed.wait(self.env),
-                    self.env.timeout(leave_at - self.env.now),
-                )
+                if taking_turns:
+                    yield any_of(self.env, place.boarding, edge.link.changed, within=leave_at - self.env.now)
+                else:
+                    yield first_of(  # one hop, as `a | b` was before the closure joined in
+                        self.env,
+                        place.boarding.wait(self.env),
+                        edge.link.changed.wait(self.env),
+                        self.env.timeout(leave_at - self.env.now),
+                    )
                 if not edge.link.is_open:
                     break
                 seats = self._board(self._riders(edge), seats, aboard)
@@ -719,18 +765,38 @@ class Movement:
                 self._left(rider)
             if trip > 0.0:  # a trip counted as taking no time (people safe once off) needs no wake-up
                 yield self.env.timeout(trip)
-            for rider in aboard:
-                self._riding.remove(rider)
-                if not rider.resolved:
-                    self._reached(rider, edge.end)
-                    self.env.process(self._onward(rider))
-            yield self.env.timeout(self.ctx.streams.sample(vehicles.turnaround, f"movement.vehicle.{spec.id}"))
+            back = self.env.timeout(self.ctx.streams.sample(vehicles.turnaround, f"movement.vehicle.{spec.id}"))
+            self._set_down(aboard, edge.end)
+            yield back
+
+    def _set_down(self, aboard: list[_Cohort], end: str) -> None:
+        """The riders are at the link's end: those safe there go in at once, in order, until one cannot
+        (all of it); that one and those after it carry on as processes. Their processes would have
+        started right after this step, in the same order, and done no more than `_admit`: going in
+        here saves two SimPy events a cohort without changing what happens or when."""
+        place = self.places[end]
+        at_once = True
+        for rider in aboard:
+            self._riding.remove(rider)
+            if rider.resolved:
+                continue
+            self._reached(rider, end)
+            at_once = at_once and end in rider.population.safe and _is_open(place) and place.room >= rider.people
+            if not (at_once and self._admit(rider)):
+                self.env.process(self._onward(rider))
+
+    @staticmethod
+    def _recount(place: _Place) -> list[_Cohort]:
+        """Drop those safe or exposed from the place's queue and count it again; no riders (for a vehicle
+        whose link is closed: it looks at the queue, but routing whom it would take is wasted)."""
+        place.waiting[:] = [c for c in place.waiting if not c.resolved]
+        place.queued = sum(c.people for c in place.waiting)
+        return []
 
     def _riders(self, edge: _Edge) -> list[_Cohort]:
         """Cohorts waiting at the edge's start, in order, whom it takes closer to one of their safe places."""
         place = self.places[edge.start]
-        place.waiting[:] = [c for c in place.waiting if not c.resolved]
-        place.queued = sum(c.people for c in place.waiting)
+        self._recount(place)
         mode = str(edge.link.spec.mode)
         going: dict[tuple[str, int, str | None], bool] = {}  # one routing per kind of cohort
         riders = []
@@ -759,6 +825,7 @@ class Movement:
                 self.places[first.place].queued -= first.people
                 seats -= first.people
                 rider = first
+                first.carried = True
                 if first.boarded is not None and not first.boarded.triggered:
                     first.boarded.succeed()
             else:  # split: those who fit ride on as a new cohort, the rest keep their place in the queue
@@ -793,6 +860,8 @@ class Movement:
                 frozenset({edge.start}), frozenset(str(m) for m in Mode), self.config.links
             )
         held = {id(c) for group in (place.waiting, self._riding, self._staying) for c in group}
+        for p in served:  # those safe or exposed stay so: no need to look at them again
+            p.cohorts[:] = [c for c in p.cohorts if not c.resolved]
         coming = sum(
             c.people
             for p in served
@@ -819,61 +888,63 @@ class Movement:
         """Expected minutes from `origin` to safety for `people` of `population` (0 there, inf without a way)."""
         if origin in population.safe and self._can_take(self.places[origin], people):
             return 0.0
-        route = self._shortest(origin, population, people, bound)
-        return math.inf if route is None else sum(self._edge_cost(edge, people, bound) for edge in route)
+        found = self._search(origin, population, people, bound)
+        return math.inf if found is None else found[1]
 
     def _is_safe_for(self, name: str, population: _Population, cohort: _Cohort) -> bool:
         return name in population.safe and name != cohort.place and self._can_take(self.places[name], cohort.people)
 
-    def _edge_cost(self, edge: _Edge, people: int = 0, bound: str | None = None) -> float:
-        """Expected minutes for `people` to take an edge now: travel, the queue at its flow limit, its hours
-        not yet open, vehicles not yet there, the rounds its vehicles need for the people already
-        waiting at its start, and the wait for room at a full holding place it leads into."""
-        return (
-            edge.cost
-            + _queue_wait(edge.link)
-            + _until_open(edge.link.spec.hours, self.env.now)
-            + _until_ready(edge.link, self.ctx.now())
-            + self._vehicle_wait(edge)
-            + self._room_wait(edge.end, people, bound)
-        )
-
-    def _room_wait(self, name: str, people: int, bound: str | None) -> float:
-        """Minutes until a holding place has room for `people` after those already waiting to go in,
-        at the rate its links out take people on (0 if it has room, or it is not a holding place)."""
-        place = self.places[name]
-        if not place.holds or name == bound:
-            return 0.0
-        short = place.blocked + people - place.room
-        if short <= 0:
-            return 0.0
-        return short / place.outflow if place.outflow > 0 else math.inf
-
-    def _vehicle_wait(self, edge: _Edge) -> float:
-        """Minutes the vehicles of an edge need to carry everyone already waiting at its start (whole rounds
-        of all its vehicles, each round a trip and a turnaround): a ship with a long round fills its
-        quay's queue for days, and then the airport is quicker."""
-        vehicles = edge.link.spec.vehicles
-        if vehicles is None:
-            return 0.0
-        waiting = self.places[edge.start].queued
-        if waiting <= 0:
-            return 0.0
-        rounds = math.floor(waiting / (vehicles.count * vehicles.seats))
-        return rounds * (edge.cost + vehicles.turnaround.mean())
+    def _edge_cost(self, edge: _Edge, people: int, bound: str | None, env_now: float, now: float) -> float:
+        """Expected minutes for `people` to take an edge now (`env_now` on SimPy's clock, `now` the
+        scenario's): travel, the queue at its flow limit, its hours not yet open, vehicles not yet
+        there, the rounds its vehicles need for the people already waiting at its start (whole rounds
+        of all its vehicles, each a trip and a turnaround: a ship with a long round fills its quay's
+        queue for days, and then the airport is quicker), and the wait for room at a full holding
+        place it leads into (after those already waiting to go in, at the rate its links out take
+        people on). Summed in that order (the order fixes the rounding, and so the routes)."""
+        link = edge.link
+        spec = link.spec
+        vehicles = spec.vehicles
+        queue = link.queued / spec.per_hour * 60.0 if spec.per_hour is not None and link.queued else 0.0
+        closed = 0.0 if edge.hours is None else _until_open(edge.hours, env_now)
+        ready = vehicle = 0.0
+        if vehicles is not None:
+            ready = max(0.0, vehicles.ready - now)
+            waiting = edge.origin.queued  # type: ignore[union-attr]
+            if waiting > 0:
+                vehicle = math.floor(waiting / edge.per_round) * edge.round_time
+        room = 0.0
+        place = edge.destination
+        assert place is not None
+        if place.holds and edge.end != bound:
+            short = place.blocked + people - place.room
+            if short > 0:
+                room = short / place.outflow if place.outflow > 0 else math.inf
+        return edge.cost + queue + closed + ready + vehicle + room
 
     def _shortest(
         self, origin: str, population: _Population, people: int, bound: str | None = None
     ) -> list[_Edge] | None:
-        targets = {name for name in population.safe if self._can_take(self.places[name], people)} - {origin}
+        found = self._search(origin, population, people, bound)
+        return None if found is None else found[0]
+
+    def _search(
+        self, origin: str, population: _Population, people: int, bound: str | None = None
+    ) -> tuple[list[_Edge], float] | None:
+        """The shortest route (see `_route`) and its expected minutes (each edge's cost summed along it)."""
+        places = self.places
+        targets = {name for name in population.safe if name != origin and self._can_take(places[name], people)}
         if not targets:
             return None
+        env_now, now = self.env.now, self.ctx.now()
+        ways = population.ways
         best: dict[str, float] = {origin: 0.0}
         came: dict[str, _Edge] = {}
         heap: list[tuple[float, str]] = [(0.0, origin)]
+        inf, pop, push, edge_cost = math.inf, heapq.heappop, heapq.heappush, self._edge_cost
         while heap:
-            cost, here = heapq.heappop(heap)
-            if cost > best.get(here, math.inf):
+            cost, here = pop(heap)
+            if cost > best.get(here, inf):
                 continue
             if here in targets:
                 path: list[_Edge] = []
@@ -881,17 +952,17 @@ class Movement:
                     edge = came[here]
                     path.append(edge)
                     here = edge.start
-                return path[::-1]
-            for edge in self._out[here]:
-                if not edge.link.is_open or str(edge.link.spec.mode) not in population.modes:
+                return path[::-1], cost
+            for edge in ways[here]:
+                if edge.end == origin:  # never shorter than staying
                     continue
-                if not _is_open(self.places[edge.end]):
+                if _open_value(edge.link.open) < 1.0 or _open_value(edge.destination.open) < 1.0:  # type: ignore[union-attr]
                     continue
-                total = cost + self._edge_cost(edge, people, bound)
-                if total < best.get(edge.end, math.inf):
+                total = cost + edge_cost(edge, people, bound, env_now, now)
+                if total < best.get(edge.end, inf):
                     best[edge.end] = total
                     came[edge.end] = edge
-                    heapq.heappush(heap, (total, edge.end))
+                    push(heap, (total, edge.end))
         return None
 
     @staticmethod
@@ -980,19 +1051,6 @@ class Movement:
         }
 
 
-def _queue_wait(link: _Link) -> float:
-    """Minutes the people already queued at a link's flow limit take to pass it."""
-    if link.spec.per_hour is None or not link.queued:
-        return 0.0
-    return link.queued / link.spec.per_hour * 60.0
-
-
-def _until_ready(link: _Link, now: float) -> float:
-    """Minutes until a link's vehicles are first at its start (0 once they are, or without vehicles)."""
-    vehicles = link.spec.vehicles
-    return 0.0 if vehicles is None else max(0.0, vehicles.ready - now)
-
-
 def _reaching(
     places: frozenset[str], modes: frozenset[str], links: list[Link], forward: bool = False
 ) -> frozenset[str]:
@@ -1046,7 +1104,12 @@ def _room(place: Place) -> float:
 
 
 def _is_open(thing: _Place | _Link) -> bool:
-    return thing.open.value() >= 1.0
+    return _open_value(thing.open) >= 1.0
+
+
+def _open_value(flag: Adjustable) -> float:
+    """An open flag's value; its base while no temporary change runs (routing reads these very often)."""
+    return flag.value() if flag.modifiers else flag.base
 
 
 def _split(people: int, parts: int) -> list[int]:

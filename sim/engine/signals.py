@@ -9,29 +9,64 @@ from __future__ import annotations
 
 import simpy
 
-__all__ = ["Signal", "first_of"]
+__all__ = ["Signal", "any_of", "first_of"]
 
 
 class Signal:
     """Wake every process waiting for "something changed" at once."""
 
-    __slots__ = ("_waiters",)
+    __slots__ = ("_prune_at", "_waiters")
 
     def __init__(self) -> None:
         self._waiters: list[simpy.Event] = []
+        self._prune_at = 64
 
-    def wait(self, env: simpy.Environment) -> simpy.Event:
-        event = env.event()
-        self._waiters.append(event)
+    def wait(self, env: simpy.Environment, event: simpy.Event | None = None) -> simpy.Event:
+        """An event this signal sets off when it next fires: a fresh one, or `event` (one that other
+        signals or the model may set off first; see `any_of`)."""
+        if event is None:
+            event = env.event()
+        waiters = self._waiters
+        if len(waiters) >= self._prune_at:  # shared events set off elsewhere pile up on a quiet signal
+            waiters[:] = [e for e in waiters if not e.triggered]
+            self._prune_at = 2 * len(waiters) + 64
+        waiters.append(event)
         return event
 
     def fire(self) -> None:
+        """Wake those still waiting. A wait nobody listens to any more (the `a | b` or `first_of` it was
+        part of has fired already) is dropped, not triggered: processing it would do nothing but cost a
+        SimPy step. So a wait must be yielded or combined before the signal can next fire."""
         if not self._waiters:  # the common case: nobody waits, no new list
             return
         waiters, self._waiters = self._waiters, []
         for event in waiters:
-            if not event.triggered:
+            if event.callbacks and not event.triggered:
                 event.succeed()
+
+
+def any_of(
+    env: simpy.Environment, *signals: Signal, event: simpy.Event | None = None, within: float | None = None
+) -> simpy.Event:
+    """One event that the first of `signals` to fire sets off (or the model, when it is `event`, or a
+    timer after `within` minutes).
+
+    A single SimPy step per wake-up by a signal, where `first_of` over the signals' waits takes two
+    (the wait, then the event it relays to): for processes that sleep until one of several things
+    changes. The timer relays (two steps), as a timeout is an event of its own."""
+    if event is None:
+        event = env.event()
+    for signal in signals:
+        signal.wait(env, event)
+    if within is not None:
+        wake = event
+
+        def ring(_timer: simpy.Event) -> None:
+            if not wake.triggered:
+                wake.succeed()
+
+        env.timeout(within).callbacks.append(ring)
+    return event
 
 
 def first_of(env: simpy.Environment, *events: simpy.Event) -> simpy.Event:
@@ -45,6 +80,9 @@ def first_of(env: simpy.Environment, *events: simpy.Event) -> simpy.Event:
     def fire(_event: simpy.Event) -> None:
         if not done.triggered:
             done.succeed()
+            for other in events:  # no longer listened to: a signal drops them (see `Signal.fire`)
+                if other.callbacks and fire in other.callbacks:
+                    other.callbacks.remove(fire)
 
     for event in events:
         event.callbacks.append(fire)
