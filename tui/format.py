@@ -47,6 +47,13 @@ def area_title(scenario: Scenario, area_id: str | None) -> str:
     return (area.title if area is not None else None) or str(area_id)
 
 
+def host_name(scenario: Scenario, host_id: str | None) -> str:
+    """A host area's name from the island evacuation's `hosts:`, or its id when it has none."""
+    evacuation = scenario.evacuation
+    host = None if evacuation is None else next((h for h in evacuation.hosts if h.id == host_id), None)
+    return (host.name if host is not None else None) or str(host_id)
+
+
 def agency_name(scenario: Scenario, agency_id: str | None) -> str:
     if agency_id is None:
         return ""
@@ -96,6 +103,8 @@ def describe(event: SimEvent, scenario: Scenario) -> str:
         return f"CLOSED ({d.get('mode')}): {', '.join(d.get('legs') or []) or 'no leg'}"
     if k is Kind.leg_reopened:
         return f"Reopened: {', '.join(d.get('legs') or [])}"
+    if k is Kind.reached_host:
+        return f"{d.get('people', 0):,} evacuees reach lodging in {host_name(scenario, event.target)}"
     if k is Kind.evacuation_completed:
         return f"EVACUATION COMPLETE: {d.get('people', 0):,} people off the islands"
     if k is Kind.hazard_occurred:

@@ -25,3 +25,14 @@ def test_unnamed_kinds_show_rounded_floats():
     scenario = load_scenario(DEFAULT_SCENARIO)
     line = describe(_event(Kind.inject_cancelled, "decision:x=y", "m01", until=867.0212345), scenario)
     assert "until=867" in line and "867.0212345" not in line
+
+
+def test_hosts_reached_read_with_the_host_name(sakishima):
+    """`reached_host reception -> fukuoka prefecture=fukuoka, people=142` read as a sentence."""
+    from sim.simulation import Simulation
+    from tui.format import describe
+
+    events = Simulation(sakishima, seed=1).run().events
+    reached = next(e for e in events if str(e.kind) == "reached_host")
+    name = next(h.name for h in sakishima.evacuation.hosts if h.id == reached.target)
+    assert describe(reached, sakishima) == f"{reached.data['people']:,} evacuees reach lodging in {name}"
