@@ -111,23 +111,6 @@ def window_bounds(window: Window) -> tuple[float, float]:
     return (0.0, DAY) if window.always_open else (window.open, window.close)
 
 
-def overlap_minutes(t1: float, t2: float, open_at: float, close_at: float) -> float:
-    """Minutes of [t1, t2) that fall inside the daily window [open_at, close_at)."""
-    if t2 <= t1:
-        return 0.0
-    if close_at - open_at >= DAY:
-        return t2 - t1
-    total = 0.0
-    day = math.floor(t1 / DAY)
-    while day * DAY < t2:
-        lo = max(t1, day * DAY + open_at)
-        hi = min(t2, day * DAY + close_at)
-        if hi > lo:
-            total += hi - lo
-        day += 1
-    return total
-
-
 def drawer(streams: RandomStreams, dist: Any, stream: str) -> Callable[[], float]:
     """Draws from `dist` on the named stream, the same values `streams.sample` gives, with the
     stream looked up once (every bus load draws twice: this is on the hot path)."""

@@ -42,7 +42,7 @@ import simpy
 
 from sim.domain.context import Context
 from sim.domain.state import Adjustable, Adjuster
-from sim.engine.clock import MINUTES_PER_DAY
+from sim.engine.clock import MINUTES_PER_DAY, minutes_until_open
 from sim.engine.release import Release
 from sim.engine.signals import Signal, any_of, first_of
 from sim.events import Kind
@@ -704,7 +704,7 @@ class Movement:
             while (
                 not (riders := self._riders(edge) if edge.link.is_open else self._recount(place))
                 or not edge.link.is_open
-                or not _within(spec.hours, self.env.now)
+                or _until_open(spec.hours, self.env.now)
                 or not _may_depart(edge, vehicles.per_day, self.env.now)
             ):
                 if riders and edge.link.is_open:
@@ -871,8 +871,8 @@ class Movement:
         return coming + sum(p.spec.people for p in served if not p.started)
 
     def _wait_hours(self, hours: Window) -> Iterator[simpy.Event]:
-        if not _within(hours, self.env.now):
-            yield self.env.timeout(_until_open(hours, self.env.now))
+        if wait := _until_open(hours, self.env.now):
+            yield self.env.timeout(wait)
 
     # -- routing ----------------------------------------------------------------
     def _route(self, cohort: _Cohort) -> list[_Edge] | None:
@@ -1121,16 +1121,6 @@ def _split(people: int, parts: int) -> list[int]:
     return [base + (1 if k < extra else 0) for k in range(parts)]
 
 
-def _within(hours: Window, env_now: float) -> bool:
-    if hours.always_open:
-        return True
-    minute = env_now % MINUTES_PER_DAY
-    return hours.open <= minute < hours.close
-
-
 def _until_open(hours: Window, env_now: float) -> float:
-    """Minutes from `env_now` until the window next opens (0 if open now)."""
-    if _within(hours, env_now):
-        return 0.0
-    minute = env_now % MINUTES_PER_DAY
-    return hours.open - minute if minute < hours.open else MINUTES_PER_DAY - minute + hours.open
+    """Minutes from `env_now` until the daily window next opens (0 while it is open)."""
+    return minutes_until_open(env_now, hours.open, hours.close)
