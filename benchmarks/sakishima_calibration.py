@@ -20,10 +20,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import simpy
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench_run import counting_simpy_steps  # noqa: E402  (this folder is on the path when run as a script)
 
 from sim.engine.clock import Clock  # noqa: E402
 from sim.events import Kind  # noqa: E402
@@ -83,22 +83,11 @@ def figures(scenario, result):
 
 def run_counted(scenario, seed: int):
     """One run, its SimPy event count and its wall time in ms."""
-    original = simpy.Environment.step
-    steps = 0
-
-    def counting_step(env):
-        nonlocal steps
-        steps += 1
-        original(env)
-
-    simpy.Environment.step = counting_step
-    try:
+    with counting_simpy_steps() as steps:
         began = time.perf_counter()
         result = Simulation(scenario, seed=seed).run()
         elapsed = (time.perf_counter() - began) * 1000.0
-    finally:
-        simpy.Environment.step = original
-    return result, steps, elapsed
+    return result, steps[0], elapsed
 
 
 def report(path: Path, seeds: int) -> None:
