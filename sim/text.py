@@ -51,6 +51,16 @@ def markdown_safe(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+SHORT_SPAN_HOURS = 2.0
+"""Times under this many hours are tabled in minutes (`compare`, `explain`, their figures): a
+tsunami's order reads 10.7 min, not 0.2 h; a 21-day evacuation's hours stay hours."""
+
+
+def in_minutes(hours: float | None) -> bool:
+    """Whether a time of `hours` (the largest a table or axis shows) reads in minutes."""
+    return hours is not None and abs(hours) < SHORT_SPAN_HOURS
+
+
 def duration_text(hours: float | None) -> str:
     """A span of time as people read it: `45 s`, `3.7 min` (one decimal below ten minutes, where a
     tsunami's decisions live), `11 min` below an hour, else hours with one decimal (`30.5 h`);

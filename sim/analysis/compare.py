@@ -30,6 +30,7 @@ from sim.analysis.stats import (
     summarize,
     t_quantile,
 )
+from sim.text import in_minutes
 
 HEADLINE_METRICS = (
     "evacuation.completion_hours",
@@ -177,7 +178,7 @@ def _shown_as(metric: str, rows: dict[str, Any], in_hours: bool | None = None) -
     means = [abs(row["mean"]) for row in rows.values() if row.get("mean") is not None]
     largest = max(means, default=0.0)
     if metric.endswith("_hours") if in_hours is None else in_hours:
-        if largest < 2.0:
+        if in_minutes(largest):
             return " (minutes)", 60.0, 1
         return " (hours)", 1.0, 1
     return "", 1.0, 1 if largest >= 10 else 3 if largest < 1 else 2

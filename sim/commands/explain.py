@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from sim.cli import UsageError, print_json, scenario_argument
-from sim.text import duration_text, terminal_safe
+from sim.text import duration_text, in_minutes, terminal_safe
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -100,7 +100,7 @@ def render(explanation, title: str, seed: int, reforms: list[str]) -> str:
 
 def time_unit(hours: float | None) -> tuple[str, float]:
     """`("min", 60.0)` for a metric under two hours, else `("h", 1.0)`: the unit the tables use."""
-    return ("min", 60.0) if hours is not None and hours < 2.0 else ("h", 1.0)
+    return ("min", 60.0) if in_minutes(hours) else ("h", 1.0)
 
 
 def _runs(path, reforms: list[str], seeds: list[int]):
