@@ -19,19 +19,20 @@ from textual.widgets import Static
 from sim.analysis.areas import AreaProgress, AreaTally
 from sim.events import SimEvent
 from sim.scenario.schema import Scenario
+from sim.text import duration_text
 
 TITLE_WIDTH = 18
 """Cells for an area's title; longer titles are cut with an ellipsis (the full one is in the scenario)."""
 
 
 def danger_text(area: AreaProgress, now: float, label: Callable[[float], str]) -> Text:
-    """When the danger arrives: `in 12 min`, `in 3.5 h`, `arrived D+0 15:01`, or `on a condition`."""
+    """When the danger arrives: `in 12 min`, `in 3.5 h` (`sim.text.duration_text`), `arrived D+0 15:01`, or `on a condition`."""
     if area.deadline is None:
         return Text("on a condition", style="dim")
     if area.reached or area.deadline <= now:
         return Text(f"arrived {label(area.deadline)}", style="bold red")
     left = area.deadline - now
-    return Text(f"in {left:.0f} min" if left < 120 else f"in {left / 60:.1f} h", style="yellow" if left < 30 else "")
+    return Text(f"in {duration_text(left / 60)}", style="yellow" if left < 30 else "")
 
 
 class MovementBoard(Static):
