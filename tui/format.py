@@ -33,27 +33,6 @@ MODE_WORDS = {"walk": "on foot", "car": "by car", "bus": "by bus", "rail": "by r
 """How a movement link's mode reads in the event log."""
 
 
-def place_title(scenario: Scenario, place_id: str | None) -> str:
-    """A movement network place's title (`Shiroyama hill (26 m)`), or its id when it has none."""
-    movement = scenario.movement
-    place = None if movement is None else next((p for p in movement.places if p.id == place_id), None)
-    return (place.title if place is not None else None) or str(place_id)
-
-
-def area_title(scenario: Scenario, area_id: str | None) -> str:
-    """A movement network area's title, or its id when it has none."""
-    movement = scenario.movement
-    area = None if movement is None else next((a for a in movement.areas if a.id == area_id), None)
-    return (area.title if area is not None else None) or str(area_id)
-
-
-def host_name(scenario: Scenario, host_id: str | None) -> str:
-    """A host area's name from the island evacuation's `hosts:`, or its id when it has none."""
-    evacuation = scenario.evacuation
-    host = None if evacuation is None else next((h for h in evacuation.hosts if h.id == host_id), None)
-    return (host.name if host is not None else None) or str(host_id)
-
-
 def agency_name(scenario: Scenario, agency_id: str | None) -> str:
     if agency_id is None:
         return ""
@@ -95,7 +74,7 @@ def describe(event: SimEvent, scenario: Scenario) -> str:
         before = "" if d.get("previous") is None else f"{_plain(d['previous'])} -> "
         return f"STATE {event.target}: {before}{_plain(d.get('value'))} ({event.source})"
     if k is Kind.movement_started:
-        return f"MOVEMENT STARTS: {area_title(scenario, event.source)}, {d.get('people', 0):,} people"
+        return f"MOVEMENT STARTS: {scenario.area_name(event.source)}, {d.get('people', 0):,} people"
     if k in (Kind.departed, Kind.arrived):
         verb = "left for" if k is Kind.departed else "reached"
         return f"{d.get('vehicle', event.source)} {verb} {event.target} with {d.get('people', 0):,} people"
@@ -104,7 +83,7 @@ def describe(event: SimEvent, scenario: Scenario) -> str:
     if k is Kind.leg_reopened:
         return f"Reopened: {', '.join(d.get('legs') or [])}"
     if k is Kind.reached_host:
-        return f"{d.get('people', 0):,} evacuees reach lodging in {host_name(scenario, event.target)}"
+        return f"{d.get('people', 0):,} evacuees reach lodging in {scenario.host_name(event.target)}"
     if k is Kind.evacuation_completed:
         return f"EVACUATION COMPLETE: {d.get('people', 0):,} people off the islands"
     if k is Kind.hazard_occurred:
@@ -112,15 +91,15 @@ def describe(event: SimEvent, scenario: Scenario) -> str:
     if k is Kind.cohort_departed:
         vehicle = f" (vehicle {d['vehicle']})" if d.get("vehicle") is not None else ""
         return (
-            f"{event.source}: {d.get('people', 0):,} people leave {place_title(scenario, d.get('origin'))} "
+            f"{event.source}: {d.get('people', 0):,} people leave {scenario.place_name(d.get('origin'))} "
             f"{MODE_WORDS.get(str(d.get('mode')), 'by ' + str(d.get('mode')))} "
-            f"for {place_title(scenario, event.target)}{vehicle}"
+            f"for {scenario.place_name(event.target)}{vehicle}"
         )
     if k is Kind.cohort_arrived:
-        return f"SAFE: {d.get('people', 0):,} people of {event.source} at {place_title(scenario, event.target)}"
+        return f"SAFE: {d.get('people', 0):,} people of {event.source} at {scenario.place_name(event.target)}"
     if k is Kind.people_exposed:
         return (
-            f"CAUGHT in {area_title(scenario, event.target)}: {d.get('people', 0):,} people of {event.source} "
+            f"CAUGHT in {scenario.area_name(event.target)}: {d.get('people', 0):,} people of {event.source} "
             f"({d.get('at_home', 0):,} had not left, {d.get('on_the_way', 0):,} on the way)"
         )
     if k is Kind.movement_completed:

@@ -327,7 +327,6 @@ def build_aar(
     # Players' messages between roles (`Simulation.message`): ids msg1, msg2, ... in input order.
     said = [i.payload for i in inputs if getattr(i, "kind", None) == "message"]
     messages = {f"msg{n}": payload for n, payload in enumerate(said, 1)}
-    place_names = _area_names(scenario)
     merged: dict[tuple[str, str, str], tuple[int, int, int]] = {}  # rows of an area in a minute, see `_area_row`
     for event in events:
         kind = str(event.kind)
@@ -364,7 +363,7 @@ def build_aar(
         elif kind == "note_added":
             timeline.append((event.time, "note", str(event.data.get("text", "")), event.source))
         elif kind in ("movement_started", "people_exposed"):
-            _area_row(timeline, merged, event, place_names, _label(meta.start, event.time))
+            _area_row(timeline, merged, event, scenario, _label(meta.start, event.time))
         elif kind == "evacuation_completed":
             timeline.append((event.time, "movement", _completed_text(event.data), "-"))
 
@@ -405,25 +404,11 @@ def _label(start: datetime, minutes: float) -> str:
     return f"D+{(when.date() - start.date()).days} {when:%H:%M}"
 
 
-def _area_names(scenario: Scenario) -> dict[str, str]:
-    """How each area whose people move reads: a movement network area's title, or an island model
-    municipality's name (ids without either stay ids)."""
-    names: dict[str, str] = {}
-    evacuation = getattr(scenario, "evacuation", None)
-    for municipality in getattr(evacuation, "municipalities", None) or []:
-        names[municipality.id] = municipality.name
-    movement = getattr(scenario, "movement", None)
-    for area in getattr(movement, "areas", None) or []:
-        if area.title:
-            names[area.id] = area.title
-    return names
-
-
 def _area_row(
     timeline: list[tuple[float, str, str, str]],
     merged: dict[tuple[str, str, str], tuple[int, int, int]],
     event: SimEvent,
-    names: Mapping[str, str],
+    scenario: Scenario,
     when: str,
 ) -> None:
     """One timeline row per area, kind and minute: `Saga harbour district: 2,508 people start to move`,
@@ -438,7 +423,7 @@ def _area_row(
     row, people, at_home = merged.get(key, (len(timeline), 0, 0))
     people += int(event.data.get("people") or 0)
     at_home += int(event.data.get("at_home") or 0)
-    name = names.get(area, area)
+    name = scenario.area_name(area)
     if kind == "movement_started":
         text, label = f"{name}: {people:,} people start to move", "movement"
     else:

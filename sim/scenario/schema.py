@@ -447,3 +447,23 @@ class Scenario(Cited):
 
     def reform(self, reform_id: str) -> Reform:
         return next(r for r in self.reforms if r.id == reform_id)
+
+    def area_name(self, area_id: str | None) -> str:
+        """How a place whose people move reads to players: an island model municipality's name or a
+        movement network area's title; its id when it has neither (ids of events, logs, reports)."""
+        named = [(m.id, m.name) for m in self.evacuation.municipalities] if self.evacuation else []
+        named += [(a.id, a.title) for a in self.movement.areas] if self.movement else []
+        return _name_of(named, area_id)
+
+    def place_name(self, place_id: str | None) -> str:
+        """A movement network place's title (`Shiroyama hill (26 m)`), or its id when it has none."""
+        return _name_of([(p.id, p.title) for p in self.movement.places] if self.movement else [], place_id)
+
+    def host_name(self, host_id: str | None) -> str:
+        """An island evacuation host area's name, or its id when it has none."""
+        return _name_of([(h.id, h.name) for h in self.evacuation.hosts] if self.evacuation else [], host_id)
+
+
+def _name_of(named: list[tuple[str, str | None]], ident: str | None) -> str:
+    """The first non-empty name given to `ident`, else `ident` itself as text."""
+    return next((name for key, name in named if key == ident and name), None) or str(ident)
