@@ -20,7 +20,7 @@ from sim.events import Kind
 from sim.scenario.loader import load_scenario
 from sim.simulation import Simulation
 
-NETWORK = Path(__file__).resolve().parents[1] / "data" / "sakishima_network.yaml"
+NETWORK = Path(__file__).resolve().parents[2] / "scenarios" / "sakishima.yaml"
 
 PLAN_DAILY = {"ishigaki_air": 10485, "miyako_air": 6645, "shimojishima_air": 2832}
 HUB_LINKS = {
