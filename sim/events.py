@@ -27,19 +27,12 @@ class Kind(StrEnum):
     decision_skipped = "decision_skipped"
     decision_reopened = "decision_reopened"
     movement_started = "movement_started"
-    departed = "departed"
-    arrived = "arrived"
-    reached_host = "reached_host"
     leg_closed = "leg_closed"
     leg_reopened = "leg_reopened"
-    compliance_changed = "compliance_changed"
     channel_changed = "channel_changed"
     agency_changed = "agency_changed"
     movement_changed = "movement_changed"
     told = "told"
-    reinforcement_landed = "reinforcement_landed"
-    vessels_assigned = "vessels_assigned"
-    evacuation_completed = "evacuation_completed"
     cohort_departed = "cohort_departed"
     cohort_arrived = "cohort_arrived"
     people_exposed = "people_exposed"
@@ -163,8 +156,8 @@ CATALOGUE: dict[Kind, KindSpec] = {
         {"times": "how many times it has been taken so far"},
     ),
     Kind.movement_started: KindSpec(
-        "An area's people started to move (its start decision was taken, or a `movement: start` effect).",
-        "area (municipality) id",
+        "An area's people started to move (its `when:` held, or a `movement` effect started it).",
+        "area id",
         "none",
         {"municipality": "area id", "people": "people still at home"},
     ),
@@ -174,46 +167,22 @@ CATALOGUE: dict[Kind, KindSpec] = {
         "none",
         {"action": "`start` or `stop`", "areas": "area ids", "hours": "for how long (null: until changed again)"},
     ),
-    Kind.departed: KindSpec(
-        "A vehicle left with people.",
-        "vehicle name",
-        "where it goes (an island or an arrival point)",
-        {"leg": "route id (feeder or hub)", "vehicle": "vehicle name", "people": "people aboard"},
-    ),
-    Kind.arrived: KindSpec(
-        "A vehicle arrived with people.",
-        "vehicle name",
-        "where it arrived",
-        {"leg": "route id (feeder or hub)", "vehicle": "vehicle name", "people": "people aboard"},
-    ),
-    Kind.reached_host: KindSpec(
-        "People reached lodging in a host area.",
-        "`reception`",
-        "host id",
-        {"prefecture": "host id", "people": "people admitted"},
-    ),
     Kind.leg_closed: KindSpec(
-        "Routes closed (weather, a `close`/`closure` effect, or a hub's `capacity_scale` variable at 0).",
-        "the cause (`weather`, `inject:I`, `decision:D=O`, `hazard:H`, `state:V`)",
+        "Links or places of the movement network closed (a `close` effect, or an `open` with `for:` ended).",
+        "the cause (`inject:I`, `decision:D=O`, `hazard:H`)",
         "none",
         {
             "mode": "`air`, `sea` or `all`",
-            "places": "the places named (empty: all)",
-            "legs": "route ids closed",
+            "places": "the places and links named (empty: all)",
+            "legs": "link and place ids closed",
             "hours": "for how long (null: until opened again)",
         },
     ),
     Kind.leg_reopened: KindSpec(
-        "Routes opened again.",
+        "Links or places of the movement network opened again.",
         "the cause (as for `leg_closed`)",
         "none",
-        {"legs": "route ids now open"},
-    ),
-    Kind.compliance_changed: KindSpec(
-        "The population's compliance (a multiplier on turnout) changed (`compliance` effect).",
-        "the cause",
-        "none",
-        {"factor": "the effect's multiplier", "compliance": "the multiplier now", "change": "`scale` or `restore`"},
+        {"legs": "link and place ids now open"},
     ),
     Kind.channel_changed: KindSpec(
         "Lines became slower or less reliable, or were restored (`channel`, `channel_disruption`).",
@@ -245,28 +214,6 @@ CATALOGUE: dict[Kind, KindSpec] = {
         "the cause",
         "none",
         {"message": "message id (the fact agencies learn)", "to": "agency ids", "synopsis": "what they are told"},
-    ),
-    Kind.reinforcement_landed: KindSpec(
-        "A reinforcement flight took an apron stand at a hub.",
-        "`reinforcement`",
-        "hub id",
-        {"hub": "hub id", "flight": "1, 2, ...", "hours_on_stand": "hours it holds the stand"},
-    ),
-    Kind.vessels_assigned: KindSpec(
-        "Ships joined a hub's sea lift (count 0: a vessel group was withdrawn from it).",
-        "the vessel group (e.g. `coast_guard`), or the assigning agency",
-        "hub id",
-        {"count": "ships", "passengers_per_trip": "people per trip", "applied": "false if the hub has no sea lift"},
-    ),
-    Kind.evacuation_completed: KindSpec(
-        "The last person left the danger area.",
-        "`evacuation`",
-        "none",
-        {
-            "people": "people moved",
-            "hours": "hours from the first movement start",
-            "municipalities": "municipalities whose people were the last to leave",
-        },
     ),
     Kind.cohort_departed: KindSpec(
         "A cohort (people moving together) set off along a link of the movement network.",

@@ -1009,15 +1009,46 @@ class Journal:
             try:
                 events.append(SimEvent.from_dict(json.loads(line)))
             except (ValueError, TypeError, LookupError, AttributeError):
+                self.refuse_replaced_model()  # its events are of kinds this version no longer has
                 raise JournalError(f"{self.path}: stored event {index} is unreadable; {SALVAGE_HINT}") from None
         return events
 
     def scenario(self) -> Scenario:
-        """The scenario as it was played: stored text with the session's reforms applied."""
+        """The scenario as it was played: stored text with the session's reforms applied.
+
+        Raises:
+            JournalError: the session ran on a model this version replaced (`refuse_replaced_model`).
+        """
         from sim.scenario.loader import load_scenario_text
 
+        self.refuse_replaced_model()
         info = self.info
         return load_scenario_text(info.playable_text, info.scenario_path or str(self.path), info.reforms)
+
+    def refuse_replaced_model(self) -> None:
+        """Raise a `JournalError` saying so if the session ran on a model this version replaced
+        (the island model's `evacuation:`): it cannot be re-run, so it cannot be replayed, resumed
+        or reported; its record (`ttxsim journal FILE`) is still read as it is.
+
+        Raises:
+            JournalError: one sentence naming the first replaced part and its line in the stored text.
+        """
+        from sim.scenario.legacy import replaced_parts
+        from sim.scenario.loader import ScenarioError, load_raw
+
+        info = self.info
+        try:
+            raw, positions = load_raw(info.scenario_text, info.scenario_path or str(self.path))
+        except ScenarioError:
+            return  # not a replaced model: loading the text says what is wrong with it
+        replaced = replaced_parts(raw, positions)
+        if replaced:
+            first = replaced[0]
+            raise JournalError(
+                f"{self.path}: this session ran on a model this version replaced, so it cannot be replayed, "
+                f"resumed or reported ('ttxsim journal {self.path}' still lists its inputs); its scenario, "
+                f"line {first.line}: {first.path}: {first.message}"
+            )
 
     def simulation(
         self, *, sinks: Sequence[Any] = (), seed: int | None = None, human_roles: Iterable[str] | None = None

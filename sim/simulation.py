@@ -17,7 +17,7 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 from simpy.events import NORMAL, URGENT
@@ -33,16 +33,12 @@ from sim.engine.streams import RandomStreams
 from sim.errors import ModelError
 from sim.events import Kind, SimEvent
 from sim.scenario.consequences import SpanMetric
-from sim.scenario.evacuation import MIN_TICK
 from sim.scenario.schema import (
     MAX_HORIZON,
     Inject,
     Scenario,
 )
 from sim.scenario.types import format_duration
-
-if TYPE_CHECKING:
-    from sim.domain.evacuation import EvacuationView
 
 __all__ = ["DecisionError", "Input", "InputError", "MessageView", "RunResult", "Simulation", "SpanView", "WorldView"]
 
@@ -86,11 +82,9 @@ _PARTS = {
     "Network._transmit": "message retries on a channel (channels: latency, reliability, retry)",
     "Network._carry": "messages between agencies (channels, routing)",
     "Network._handle": "message handling at an agency (agencies: handling, staff, hours)",
-    "Evacuation._aircraft": "evacuation flights (evacuation.hubs)",
-    "Evacuation._vessel": "evacuation ships (evacuation.hubs)",
-    "Evacuation._feeder": "feeder vehicles (evacuation.feeders)",
-    "Evacuation._reinforcement": "reinforcement flights (inject effects)",
-    "Evacuation._weather": "the weather (evacuation.weather)",
+    "Movement._vehicle": "the vehicles of a link (movement.links: vehicles)",
+    "Movement._journey": "people leaving home (movement.populations: turnout)",
+    "Movement._onward": "people moving over the network (movement.links)",
     "Simulation._fire_at": "injects (injects)",
 }
 """Model processes by generator name, as the part of the scenario a user can change."""
@@ -356,7 +350,6 @@ class WorldView:
     agencies: tuple[AgencyView, ...]
     decisions: tuple[DecisionView, ...]
     injects: tuple[InjectView, ...]
-    evacuation: EvacuationView | None
     state: tuple[StateView, ...] = ()
     """The scenario's state variables, in declaration order."""
     spans: tuple[SpanView, ...] = ()
@@ -454,20 +447,12 @@ class Simulation:
         )
         self._board.gate = self._consequences.decision_ready
         self._board.forced = dict(forced or {})
-        self._evacuation = None
-        if scenario.evacuation is not None:
-            from sim.domain.evacuation import Evacuation
-
-            with self._model_failures():  # e.g. a hub no flight can leave, in a scenario built in code
-                self._evacuation = Evacuation(self._env, scenario.evacuation, self._streams, self._bus.emit)
-            self._consequences.attach_evacuation(self._evacuation)
         self._movement = None
         if scenario.movement is not None:
             from sim.domain.movement import Movement
 
             self._movement = Movement(self._consequences.ctx, scenario.movement)
             self._consequences.attach_movement(self._movement)
-        self._movement_triggers = self._movement_triggers_of(scenario)
         self._span_cache: tuple[tuple[int, float], tuple[SpanView, ...]] | None = None
         """The last `_spans()` and the (event count, time) it was computed at: a paused console redraws often."""
         self._bus.emit(
@@ -483,8 +468,6 @@ class Simulation:
         for inject in scenario.injects:
             if inject.at is not None:
                 self._env.process(self._fire_at(inject, inject.at))
-        if self._evacuation is not None:
-            self._evacuation.start_voluntary_departures()
         self._consequences.start()
         if self._movement is not None:
             self._movement.start()
@@ -500,9 +483,6 @@ class Simulation:
             raise ModelError(
                 f"the horizon of {format_duration(horizon)} is longer than the {format_duration(MAX_HORIZON)} a run may last"
             )
-        evacuation = scenario.evacuation
-        if evacuation is not None and not evacuation.tick >= MIN_TICK:
-            raise ModelError(f"the evacuation tick of {format_duration(evacuation.tick)} is shorter than 1m")
 
     # -- time ---------------------------------------------------------------
     def _now(self) -> float:
@@ -745,16 +725,6 @@ class Simulation:
     def _learned(self, agency_id: str, fact: Fact) -> None:
         self._board.learned(agency_id, fact)
 
-    @staticmethod
-    def _movement_triggers_of(scenario: Scenario) -> dict[str, list[tuple[str, list[str] | None]]]:
-        triggers: dict[str, list[tuple[str, list[str] | None]]] = {}
-        if scenario.evacuation is not None:
-            for municipality in scenario.evacuation.municipalities:
-                triggers.setdefault(municipality.guidelines_decision, []).append(
-                    (municipality.id, municipality.start_options)
-                )
-        return triggers
-
     def _decision_taken(self, state: DecisionState) -> None:
         decision_id, option = state.spec.id, state.option
         self._consequences.decision_taken(decision_id, option)
@@ -762,10 +732,6 @@ class Simulation:
             trigger = inject.trigger
             if trigger and trigger.decision == decision_id and (trigger.options is None or option in trigger.options):
                 self._env.process(self._fire_at(inject, self.now + inject.delay))
-        if self._evacuation is not None:
-            for municipality, options in self._movement_triggers.get(decision_id, ()):
-                if options is None or option in options:
-                    self._evacuation.start_movement(municipality)
 
     # -- reading ---------------------------------------------------------------
     def inbox(self, agency_id: str) -> list[tuple[float, str, str, str | None]]:
@@ -821,7 +787,6 @@ class Simulation:
             agencies=agencies,
             decisions=decisions,
             injects=injects,
-            evacuation=self._evacuation.view() if self._evacuation is not None else None,
             state=tuple(
                 StateView(v.id, v.title or v.id, v.unit, self._consequences.state.value(v.id), v.min, v.max)
                 for v in self.scenario.state
@@ -844,9 +809,7 @@ class Simulation:
 
     def metrics(self) -> dict[str, Any]:
         scenario = self.scenario
-        evacuation = self._evacuation_metrics()
         return {
-            "evacuation": evacuation,
             **({"movement": self._movement.metrics()} if self._movement is not None else {}),
             "decisions": {
                 s.spec.id: {
@@ -860,11 +823,6 @@ class Simulation:
             },
             **run_metrics(scenario, self._bus.log, self.now),  # the scenario's own metrics (sim.analysis.metrics)
         }
-
-    def _evacuation_metrics(self) -> dict[str, Any]:
-        if self._evacuation is None:
-            return {"population": None, "evacuated": None, "completion_hours": None, "by_island": {}}
-        return self._evacuation.metrics()
 
     def result(self) -> RunResult:
         return RunResult(

@@ -22,7 +22,6 @@ from sim.scenario.consequence_refs import Targets, effect_target_problems
 from sim.scenario.schema import Decision, Scenario
 
 if TYPE_CHECKING:
-    from sim.domain.evacuation import Evacuation
     from sim.domain.movement import Movement
 
 
@@ -60,13 +59,6 @@ class Consequences:
         self._targets: Targets | None = None
         self._options = {(d.id, o.id): o for d in scenario.decisions for o in d.options if o.effects}
 
-    def attach_evacuation(self, evacuation: Evacuation) -> None:
-        """The movement model exists: effects on places and movement reach it, and it reads
-        the state variables the scenario wires to it (`capacity_scale`, turnout `scale`)."""
-        self.effects.evacuation = evacuation
-        evacuation.read_state(self.state.values)
-        self.state.on_change(evacuation.state_changed)
-
     def attach_movement(self, movement: Movement) -> None:
         """The movement network exists: `close`, `open` and `movement` effects reach it, and it reads
         the state (compliance) and conditions (`when:`) and keeps its `counts` variables."""
@@ -103,7 +95,7 @@ class Consequences:
     def refuse_unknown(self, effects: list[Any], where: str) -> None:
         """Raise ValueError naming the first effect that refers to something this scenario does not have
         (for injects built by hand, which `validate` never saw): a variable, an inject, a place, an
-        area, a channel, an agency or an air hub."""
+        area, a channel or an agency."""
         injects = {i.id for i in self.scenario.injects}
         if self._targets is None:
             self._targets = Targets.of(self.scenario.model_dump(mode="json", by_alias=True))

@@ -10,10 +10,7 @@ One door for every effect, whatever it changes:
 Every change that can last (`for:`) is kept as a temporary modifier on an
 `Adjustable` setting (see `state.py`), so "for a duration" restores exactly and
 "until changed again" means the same for a variable, a place, a channel or an
-agency. The older inject effects are cases of the general ones: `closure` is
-`close` with `for`, `compliance` scales the population's compliance for a
-while, `channel_disruption` is `channel` on agencies with `for`;
-`reinforcement` (flights holding apron stands) goes to the movement model.
+agency. The older `channel_disruption` is `channel` on agencies with `for`.
 
 `fire` always waits on the SimPy queue (even with no delay), so an inject that
 fires another never recurses inside one step. `cancel` withdraws an inject:
@@ -44,30 +41,12 @@ from sim.scenario.consequences import (
     SetEffect,
     TellEffect,
 )
-from sim.scenario.schema import (
-    ChannelDisruptionEffect,
-    ClosureEffect,
-    ComplianceEffect,
-    ReinforcementEffect,
-    VesselsEffect,
-)
+from sim.scenario.schema import ChannelDisruptionEffect
 
 if TYPE_CHECKING:
-    from sim.domain.evacuation import Evacuation
     from sim.domain.movement import Movement
 
 SIMCELL = "simcell"
-
-MOVEMENT_EFFECTS = (
-    CloseEffect,
-    OpenEffect,
-    MovementEffect,
-    ClosureEffect,
-    ComplianceEffect,
-    ReinforcementEffect,
-    VesselsEffect,
-)
-"""Effects the movement model carries out; a scenario without one has nothing for them to change."""
 
 
 class Effects:
@@ -85,8 +64,6 @@ class Effects:
         self.state = state
         self._fire = fire
         self.network = network
-        self.evacuation: Evacuation | None = None
-        """The movement model, if the scenario has one (attached after it is built)."""
         self.movement: Movement | None = None
         """The movement network (`movement:`), if the scenario has one (attached after it is built)."""
         self.cancelled: set[str] = set()
@@ -129,34 +106,11 @@ class Effects:
                     )
             case TellEffect():
                 self.tell(effect, cause)
-            case _ if isinstance(effect, MOVEMENT_EFFECTS):
-                self._movement(effect, cause)
+            case CloseEffect() | OpenEffect() | MovementEffect():
+                if self.movement is not None:  # `validate` warns about them in a scenario without `movement:`
+                    self._network(self.movement, effect, cause)
             case _:
                 raise ValueError(f"unknown effect kind {getattr(effect, 'kind', effect)!r}")
-
-    def _movement(self, effect: Any, cause: str) -> None:
-        if self.movement is not None and isinstance(effect, CloseEffect | OpenEffect | MovementEffect):
-            self._network(self.movement, effect, cause)
-        evacuation = self.evacuation
-        if evacuation is None:
-            return  # `validate` warns about movement effects in a scenario without movement
-        match effect:
-            case CloseEffect():
-                evacuation.close(effect.mode, list(effect.places), effect.for_, cause)
-            case ClosureEffect():
-                evacuation.close(effect.mode, list(effect.places), effect.duration, cause)
-            case OpenEffect():
-                evacuation.open(effect.mode, list(effect.places), effect.for_, cause)
-            case MovementEffect():
-                evacuation.change_movement(effect.action, list(effect.areas), effect.for_, cause)
-            case ComplianceEffect():
-                evacuation.set_compliance(effect.factor, effect.duration, cause)
-            case ReinforcementEffect():
-                evacuation.reinforce(effect.hub, effect.flights, effect.stand_time, effect.priority)
-            case VesselsEffect() if effect.action == "add":
-                evacuation.add_vessels(effect.hub, effect.count, effect.passengers_per_trip, group=effect.group)
-            case VesselsEffect():
-                evacuation.withdraw_vessels(effect.hub, effect.group)
 
     @staticmethod
     def _network(movement: Movement, effect: CloseEffect | OpenEffect | MovementEffect, cause: str) -> None:

@@ -28,28 +28,17 @@ from sim.scenario.consequences import (
     StateMetric,
     When,
 )
-from sim.scenario.evacuation import EvacuationConfig, Turnout
 from sim.scenario.problems import suggest
 
 EVENT_KINDS = [str(kind) for kind in Kind]
 
 SIMCELL = "simcell"
 
-TARGET_KINDS = {
-    "close",
-    "open",
-    "closure",
-    "movement",
-    "channel",
-    "channel_disruption",
-    "agency",
-    "tell",
-    "reinforcement",
-}
-"""Effect kinds that name places, areas, channels, agencies or hubs (checked by `effect_target_problems`)."""
+TARGET_KINDS = {"close", "open", "movement", "channel", "channel_disruption", "agency", "tell"}
+"""Effect kinds that name places, links, areas, channels or agencies (checked by `effect_target_problems`)."""
 
-MOVEMENT_KINDS = {"close", "open", "closure", "movement", "compliance", "reinforcement"}
-"""Effect kinds only a scenario with a movement model (`evacuation:`) can carry out."""
+MOVEMENT_KINDS = {"close", "open", "movement"}
+"""Effect kinds only a scenario with a movement network (`movement:`) can carry out."""
 
 
 @dataclass
@@ -59,11 +48,9 @@ class Targets:
     agencies: list[str] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
-    """Municipalities, islands, hubs and feeder routes: what `close` and `open` name."""
+    """Places and links of the movement network: what `close` and `open` name."""
     areas: list[str] = field(default_factory=list)
-    """Where people live (municipalities): what `movement` names."""
-    air_hubs: list[str] = field(default_factory=list)
-    """What `reinforcement` may name: an air hub, or an island or municipality served by one."""
+    """Where people live (the movement network's areas): what `movement` names."""
     movement: bool = False
 
     @classmethod
@@ -76,26 +63,6 @@ class Targets:
             targets.movement = True
             targets.places += _item_ids(network.get("places")) + _item_ids(network.get("links"))
             targets.areas += _item_ids(network.get("areas"))
-        evacuation = raw.get("evacuation")
-        if not isinstance(evacuation, dict):
-            return targets
-        targets.movement = True
-        municipalities = _items(evacuation.get("municipalities"))
-        targets.areas += _item_ids(municipalities)
-        islands = _item_ids(evacuation.get("islands"))
-        hubs = _items(evacuation.get("hubs"))
-        targets.places = list(
-            dict.fromkeys(
-                [*targets.places, *targets.areas, *islands, *_item_ids(hubs), *_item_ids(evacuation.get("feeders"))]
-            )
-        )
-        air = [h for h in hubs if h.get("mode", "air") == "air" and isinstance(h.get("id"), str)]
-        air_islands = {h.get("island") for h in air}
-        targets.air_hubs = [
-            *(h["id"] for h in air),
-            *(i for i in islands if i in air_islands),
-            *(m["id"] for m in municipalities if isinstance(m.get("id"), str) and m.get("hub_island") in air_islands),
-        ]
         return targets
 
 
@@ -117,7 +84,6 @@ def effect_target_problems(data: dict[str, Any], targets: Targets) -> Iterator[t
     lists = {
         "close": [("places", targets.places, "place")],
         "open": [("places", targets.places, "place")],
-        "closure": [("places", targets.places, "place")],
         "movement": [("areas", targets.areas, "area")],
         "channel": [("channels", targets.channels, "channel"), ("agencies", targets.agencies, "agency")],
         "channel_disruption": [("agencies", targets.agencies, "agency")],
@@ -137,10 +103,6 @@ def effect_target_problems(data: dict[str, Any], targets: Targets) -> Iterator[t
                 ("from",),
                 f"unknown sender {sender!r}{suggest(sender, targets.agencies)}; expected an agency id or 'simcell'",
             )
-    if kind == "reinforcement":
-        hub = data.get("hub")
-        if isinstance(hub, str) and hub not in targets.air_hubs:
-            yield ("hub",), f"no air hub {hub!r}{suggest(hub, targets.air_hubs)}; reinforcement flights need an airport"
 
 
 class ConsequenceChecks:
@@ -226,13 +188,6 @@ class ConsequenceChecks:
 
     def check_model(self, path: tuple, cls: type[BaseModel], data: dict[str, Any]) -> None:
         c = self.checker
-        if issubclass(cls, EvacuationConfig):  # hubs are a union on `mode`, which the model walk does not split
-            hubs = data.get("hubs")
-            for i, hub in enumerate(hubs if isinstance(hubs, list) else []):
-                if isinstance(hub, dict) and "capacity_scale" in hub:
-                    self.variable((*path, "hubs", i, "capacity_scale"), hub["capacity_scale"])
-        if issubclass(cls, Turnout) and "scale" in data:
-            self.variable((*path, "scale"), data["scale"])
         if issubclass(cls, SetEffect | AddEffect | ScaleEffect | StateMetric | Rate):
             self.variable((*path, "state"), data.get("state"))
         elif issubclass(cls, FireEffect | CancelEffect):
@@ -243,7 +198,7 @@ class ConsequenceChecks:
             c.expect((*path, "inject"), data.get("inject"), c.injects, "inject")
             self.variable((*path, "state"), data.get("state"))
         elif "kind" in cls.model_fields and isinstance(data.get("kind"), str) and data["kind"] in TARGET_KINDS:
-            self.targets_of(path, data)  # the effects above and the older closure / disruption / reinforcement
+            self.targets_of(path, data)  # the effects above and the older `channel_disruption`
         elif issubclass(cls, CountMetric):
             c.expect((*path, "event"), data.get("event"), EVENT_KINDS, "event kind", " (see the event catalogue)")
         elif issubclass(cls, Objective):

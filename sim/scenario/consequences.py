@@ -132,8 +132,8 @@ When.model_rebuild()
 
 
 # ---------------------------------------------------------------------------
-# Effects on state and injects (the older closure/compliance/... effects live
-# in schema.py; both kinds may sit on injects and decision options).
+# Effects: on injects, decision options and hazards (`channel_disruption`, an
+# older spelling of `channel`, lives in schema.py).
 # ---------------------------------------------------------------------------
 
 
@@ -186,13 +186,13 @@ class _Timed(Cited):
 
 
 class CloseEffect(_Timed):
-    """Close places (hubs, islands, areas, feeder routes) to movement, e.g. a strike on an airport."""
+    """Close places and links of the movement network to movement, e.g. a strike on an airport."""
 
     kind: Literal["close"]
     places: list[Identifier] = []
-    """Hub, island, area or feeder ids; empty means every place."""
+    """Place or link ids of `movement:`; empty means every place and link."""
     mode: Literal["air", "sea", "all"] = "all"
-    """Only routes of this mode."""
+    """Only links of this mode (`all`: the places too)."""
 
 
 class OpenEffect(_Timed):
@@ -200,7 +200,7 @@ class OpenEffect(_Timed):
 
     kind: Literal["open"]
     places: list[Identifier] = []
-    """Hub, island, area or feeder ids; empty means every place."""
+    """Place or link ids of `movement:`; empty means every place and link."""
     mode: Literal["air", "sea", "all"] = "all"
 
 
@@ -249,7 +249,7 @@ class AgencyEffect(_Timed):
 
 
 class MovementEffect(_Timed):
-    """Start or stop people leaving home in areas (municipalities of the evacuation model)."""
+    """Start or stop people leaving home in areas of the movement network."""
 
     kind: Literal["movement"]
     action: Literal["start", "stop"]
@@ -408,14 +408,14 @@ class CountMetric(_Metric):
     source: str | None = None
     """Only events from this source."""
     sum: str | None = None
-    """Add up this payload value instead of counting, e.g. `people` of `departed`."""
+    """Add up this payload value instead of counting, e.g. `people` of `cohort_arrived`."""
 
 
 class EventMatch(Strict):
     """Events of one kind, optionally only with this target or source."""
 
     event: str = Field(min_length=1)
-    """Event kind, e.g. `movement_started`, `evacuation_completed` (see the event catalogue)."""
+    """Event kind, e.g. `movement_started`, `movement_completed` (see the event catalogue)."""
     target: str | None = None
     source: str | None = None
 

@@ -47,6 +47,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from sim.scenario.legacy import replaced_parts
 from sim.scenario.problems import (
     MAX_SUGGESTIONS,
     _LineIndex,
@@ -593,7 +594,13 @@ def _misspelt_required(entries: list[Any], raw: Any, positions: Positions) -> li
 
 
 def _validate(raw: dict[str, Any], positions: Positions) -> tuple[Scenario | None, list[Problem]]:
-    """Schema + cross-reference problems for one raw scenario, all collected."""
+    """Schema + cross-reference problems for one raw scenario, all collected.
+
+    A scenario written for a replaced model (`evacuation:`, its effect kinds) gets only
+    the problems that say what replaces each part: every other problem would follow from them."""
+    replaced = replaced_parts(raw, positions)
+    if replaced:
+        return None, replaced
     problems: dict[Problem, None] = {}  # an ordered set: linear however many problems there are
     suggested: set[Problem] = set()
     scenario: Scenario | None = None

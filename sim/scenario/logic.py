@@ -36,12 +36,10 @@ from sim.scenario.consequences import (
 )
 from sim.scenario.loader import load_raw, load_scenario_text
 from sim.scenario.problems import PathTuple, Positions, Problem
-from sim.scenario.schema import Condition, Scenario, VesselsEffect
+from sim.scenario.schema import Condition, Scenario
 
-MOVEMENT_KINDS = {"close", "open", "closure", "movement", "compliance", "reinforcement", "vessels"}
-MOVEMENT_EVENTS = {"movement_started", "departed", "arrived", "reached_host", "leg_closed", "leg_reopened"}
-MOVEMENT_EVENTS |= {"compliance_changed", "reinforcement_landed", "vessels_assigned", "evacuation_completed"}
-MOVEMENT_EVENTS |= {"movement_changed"}
+MOVEMENT_KINDS = {"close", "open", "movement"}
+"""Effect kinds only the movement network (`movement:`) carries out."""
 NETWORK_EVENTS = {"cohort_departed", "cohort_arrived", "people_exposed", "movement_completed"}
 NETWORK_EVENTS |= {"movement_started", "leg_closed", "leg_reopened", "movement_changed"}
 """Events the movement network (`movement:`) emits."""
@@ -218,7 +216,6 @@ class _Logic:
         self.check_decisions()
         self.check_injects()
         self.check_metrics()
-        self.check_movement()
 
     def check_decisions(self) -> None:
         waited_on = self._waited_on()
@@ -297,10 +294,6 @@ class _Logic:
         for metric in self.s.metrics:
             for cond in _metric_conditions(metric):
                 conds(cond)
-        evacuation = self.s.evacuation
-        if evacuation is not None:
-            for m in evacuation.municipalities:
-                add(m.guidelines_decision, m.start_options)
         if self.s.movement is not None:  # a population's start or an area's danger may wait on a decision
             for population in self.s.movement.populations:
                 conds(population.turnout.when)
@@ -340,9 +333,8 @@ class _Logic:
 
     def _movement_effect(self, path: PathTuple, effect: Any) -> None:
         kind = getattr(effect, "kind", None)
-        network = self.s.movement is not None and kind in ("close", "open", "movement")
-        if self.s.evacuation is None and kind in MOVEMENT_KINDS and not network:
-            self.warn((*path, "kind"), f"effect {effect.kind!r} changes nothing: this scenario has no evacuation:")
+        if self.s.movement is None and kind in MOVEMENT_KINDS:
+            self.warn((*path, "kind"), f"effect {effect.kind!r} changes nothing: this scenario has no movement:")
 
     def check_metrics(self) -> None:
         hazards = {h.id for h in self.s.hazards}
@@ -352,13 +344,10 @@ class _Logic:
                 if not self.can_hold(cond):
                     self.warn((*here, key), f"metric {metric.id!r} is always null: its {key} condition can never hold")
             event = getattr(metric, "event", None)
-            emitted = (event in MOVEMENT_EVENTS and self.s.evacuation is not None) or (
-                event in NETWORK_EVENTS and self.s.movement is not None
-            )
-            if event in MOVEMENT_EVENTS | NETWORK_EVENTS and not emitted:
+            if event in NETWORK_EVENTS and self.s.movement is None:
                 self.warn(
                     (*here, "event"),
-                    f"metric {metric.id!r} counts {event!r}, which this scenario never emits (no evacuation: or movement:)",
+                    f"metric {metric.id!r} counts {event!r}, which this scenario never emits (no movement:)",
                 )
             if event == "hazard_occurred" and metric.target is not None and metric.target not in hazards:
                 self.warn(
@@ -372,55 +361,6 @@ class _Logic:
                     ("objectives", i, "metric"),
                     f"objective {objective.id!r} is never rated: metric {objective.metric!r} can never happen",
                 )
-
-    def check_movement(self) -> None:
-        evacuation = self.s.evacuation
-        if evacuation is None:
-            return
-        if "tick" in evacuation.model_fields_set:
-            self.warn(
-                ("evacuation", "tick"),
-                "evacuation.tick is ignored: the evacuation has no fixed step any more (turnout, departures "
-                "and onward travel are planned event by event); delete the line",
-            )
-        for i, m in enumerate(evacuation.municipalities):
-            decision = m.guidelines_decision
-            options = m.start_options
-            starts = decision in self.live_decisions and (
-                options is None or any(self.option_possible(decision, o) for o in options)
-            )
-            if not starts:
-                self.warn(
-                    ("evacuation", "municipalities", i, "guidelines_decision"),
-                    f"the people of {m.id!r} never move: decision {decision!r} never comes up or never starts them",
-                )
-        seen: dict[str, str] = {}
-        for i, hub in enumerate(evacuation.hubs):
-            if hub.mode != "sea":
-                continue
-            if hub.island in seen:
-                # The island's sea queue (care cases) goes to its first sea hub; ships of a later
-                # hub carry only if they take anyone from the island's registration queue.
-                for j, group in enumerate(hub.vessels):
-                    if group.count and not group.takes_anyone:
-                        self.warn(
-                            ("evacuation", "hubs", i, "vessels", j, "takes_anyone"),
-                            f"vessels {group.id!r} of sea hub {hub.id!r} never carry anyone: island "
-                            f"{hub.island!r} sends its sea passengers to {seen[hub.island]!r}; ships of a "
-                            "further sea hub on the same island need takes_anyone: true",
-                        )
-            else:
-                seen[hub.island] = hub.id
-            if not any(v.count for v in hub.vessels) and hub.id not in self._vessel_targets():
-                self.warn(
-                    ("evacuation", "hubs", i, "vessels"), f"sea hub {hub.id!r} has no vessels: no route leaves it"
-                )
-
-    def _vessel_targets(self) -> set[str]:
-        """Sea hubs that a `vessels` effect (of an option, inject or hazard) adds ships to."""
-        effects = [e for d in self.s.decisions for o in d.options for e in o.effects]
-        effects += [e for i in self.s.injects for e in i.effects]
-        return {e.hub for e in effects if isinstance(e, VesselsEffect) and e.action == "add"}
 
 
 def _meets(cond: When, value: float) -> bool:

@@ -8,7 +8,7 @@ no cycles, and every reform patch path leads somewhere.
 Rule kept here: collect *every* problem, never stop at the first. The checks
 run over the raw mapping, typed by walking the pydantic schema alongside it
 (so a `Condition` is found wherever the schema puts one, including sections
-this module does not know, such as `evacuation:`). Because they do not need a
+this module does not know, such as `movement:`). Because they do not need a
 fully valid `Scenario`, their problems are reported together with the schema
 errors. Values of the wrong type are skipped here (the schema pass reports them).
 """
@@ -21,7 +21,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from sim.scenario.consequence_refs import ConsequenceChecks
-from sim.scenario.evacuation import departure_window
 from sim.scenario.movement_refs import MovementChecks
 from sim.scenario.problems import PathTuple, Positions, Problem, suggest
 from sim.scenario.reforms import PathError, resolve_path
@@ -33,7 +32,6 @@ from sim.scenario.schema import (
     Inject,
     Scenario,
 )
-from sim.scenario.types import Window, format_duration, parse_duration
 from sim.scenario.walk import _direct_models, _get, _item_type, _pick, _value_type, allowed_keys, field_key
 
 SIMCELL = "simcell"
@@ -170,14 +168,11 @@ class _Checker:
         self.check_chain_of_command()
         self.check_requires_cycles()
         self.check_reform_paths()
-        self.check_departure_windows()
         MovementChecks(self).run()
         return list(self.problems)
 
     def check_model(self, path: PathTuple, cls: type[BaseModel], data: dict[str, Any]) -> None:
         self.consequences.check_model(path, cls, data)
-        if "guidelines_decision" in data:
-            self.decision((*path, "guidelines_decision"), data["guidelines_decision"])
         if issubclass(cls, Agency):
             self.agency((*path, "parent"), data.get("parent"))
             for i, agency in _str_list(data.get("forwards")):
@@ -263,30 +258,6 @@ class _Checker:
         if isinstance(cond.get("inject"), str) and cond["inject"] in self.injects:
             return ("inject", cond["inject"])
         return None
-
-    def check_departure_windows(self) -> None:
-        """An air hub must have some time of day at which a flight leaves inside its
-        hours and lands inside its destination's: otherwise no flight ever leaves."""
-        arrivals = {
-            item.get("id"): item.get("hours", {})
-            for item in _as_list(_get(self.raw, ("evacuation", "arrivals")))
-            if isinstance(item, dict)
-        }
-        for i, hub in enumerate(_as_list(_get(self.raw, ("evacuation", "hubs")))):
-            if not isinstance(hub, dict) or hub.get("mode", "air") != "air" or hub.get("destination") not in arrivals:
-                continue
-            try:  # values the schema refuses are reported there
-                hours = Window.model_validate(hub.get("hours", {}))
-                arrival_hours = Window.model_validate(arrivals[hub["destination"]])
-                block_time = parse_duration(hub.get("block_time"))
-            except (ValueError, TypeError):
-                continue
-            if departure_window(hours, arrival_hours, block_time) is None:
-                self.report(
-                    ("evacuation", "hubs", i, "block_time"),
-                    f"no flight can leave within the hub's hours and land at {hub['destination']!r} within its "
-                    f"hours with a block time of {format_duration(block_time)}",
-                )
 
     def check_reform_paths(self) -> None:
         for i, _reform_id in _ids(self.raw, "reforms"):

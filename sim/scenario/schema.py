@@ -33,7 +33,6 @@ from sim.scenario.consequences import (
     Variable,
     When,
 )
-from sim.scenario.evacuation import EvacuationConfig, StandPriority
 from sim.scenario.movement import MovementConfig
 from sim.scenario.types import (
     Cited,
@@ -56,10 +55,7 @@ MIN_RETRY = 1.0
 wait lets an unlucky message be resent without end at one instant."""
 
 MAX_FACTOR = 1000.0
-"""Largest multiplier an inject effect may apply (compliance, channel slow-down)."""
-
-MAX_UNITS = 10_000
-"""Most vehicles, flights or vessels one entry may add: each is a process in the engine."""
+"""Largest multiplier an inject effect may apply (a channel slow-down)."""
 
 
 MIN_PACE, MAX_PACE = 0.1, 2880.0
@@ -257,28 +253,9 @@ class Decision(Cited):
 
 
 # --------------------------------------------------------------------------
-# Inject effects: what an inject does to the modelled world besides telling
-# agencies something. The evacuation and comms models interpret them.
+# Effects: what an option, an inject or a hazard does to the modelled world
+# besides telling agencies something (the general ones are in consequences.py).
 # --------------------------------------------------------------------------
-
-
-class ClosureEffect(Cited):
-    """Weather or damage closes air and/or sea legs at some places for a while."""
-
-    kind: Literal["closure"]
-    mode: Literal["air", "sea", "all"] = "all"
-    places: list[Identifier] = []
-    """Islands/hubs affected (municipality or hub ids); empty means all."""
-    duration: Duration
-
-
-class ComplianceEffect(Cited):
-    """Disinformation or panic changes how fast people turn up to register."""
-
-    kind: Literal["compliance"]
-    factor: Annotated[float, Field(gt=0, le=MAX_FACTOR)]
-    """Multiplier on the registration rate, e.g. 0.6 for a 40 % slow-down."""
-    duration: Duration
 
 
 class ChannelDisruptionEffect(Cited):
@@ -291,39 +268,8 @@ class ChannelDisruptionEffect(Cited):
     duration: Duration
 
 
-class ReinforcementEffect(Cited):
-    """SDF/US reinforcement flights that need apron stands at an evacuation hub."""
-
-    kind: Literal["reinforcement"]
-    hub: Identifier
-    flights: int = Field(ge=1, le=MAX_UNITS)
-    stand_time: Duration = 90.0
-    """Time one reinforcement flight holds a stand."""
-    priority: StandPriority | None = None
-    """Who gets a free stand first for these flights; default the hub's own `priority`."""
-
-
-class VesselsEffect(Cited):
-    """Ships join a sea hub's lift (carrying anyone waiting), or a group that joined earlier is withdrawn."""
-
-    kind: Literal["vessels"]
-    hub: Identifier
-    """The sea hub they serve."""
-    group: Identifier
-    """Name of the group, so that a later `withdraw` finds it."""
-    action: Literal["add", "withdraw"] = "add"
-    """`withdraw`: the group's ships finish the trip they are on and leave the lift."""
-    count: int = Field(default=1, ge=1, le=MAX_UNITS)
-    """Ships that join (each one a process, so at most `MAX_UNITS`)."""
-    passengers_per_trip: int = Field(default=1, ge=1)
-
-
 Effect = Annotated[
-    ClosureEffect
-    | ComplianceEffect
-    | ChannelDisruptionEffect
-    | ReinforcementEffect
-    | VesselsEffect
+    ChannelDisruptionEffect
     | SetEffect
     | AddEffect
     | ScaleEffect
@@ -423,8 +369,6 @@ class Scenario(Cited):
     """The MSEL: scheduled, triggered and on-demand injects."""
     reforms: list[Reform] = []
     """Named overlays an analyst can apply with `--reform`."""
-    evacuation: EvacuationConfig | None = None
-    """The staged island evacuation model: feeders, hubs, arrival nodes, hosts (omit for exercises without one)."""
     movement: MovementConfig | None = None
     """People moving over a network of places and links to safety, against deadlines (see `movement.py`)."""
     state: list[Variable] = []
@@ -449,19 +393,13 @@ class Scenario(Cited):
         return next(r for r in self.reforms if r.id == reform_id)
 
     def area_name(self, area_id: str | None) -> str:
-        """How a place whose people move reads to players: an island model municipality's name or a
-        movement network area's title; its id when it has neither (ids of events, logs, reports)."""
-        named = [(m.id, m.name) for m in self.evacuation.municipalities] if self.evacuation else []
-        named += [(a.id, a.title) for a in self.movement.areas] if self.movement else []
-        return _name_of(named, area_id)
+        """How an area of the movement network reads to players: its title, or its id when it has none
+        (ids of events, logs, reports)."""
+        return _name_of([(a.id, a.title) for a in self.movement.areas] if self.movement else [], area_id)
 
     def place_name(self, place_id: str | None) -> str:
         """A movement network place's title (`Shiroyama hill (26 m)`), or its id when it has none."""
         return _name_of([(p.id, p.title) for p in self.movement.places] if self.movement else [], place_id)
-
-    def host_name(self, host_id: str | None) -> str:
-        """An island evacuation host area's name, or its id when it has none."""
-        return _name_of([(h.id, h.name) for h in self.evacuation.hosts] if self.evacuation else [], host_id)
 
 
 def _name_of(named: list[tuple[str, str | None]], ident: str | None) -> str:
