@@ -1046,8 +1046,8 @@ class Journal:
             first = replaced[0]
             raise JournalError(
                 f"{self.path}: this session ran on a model this version replaced, so it cannot be replayed, "
-                f"resumed or reported ('ttxsim journal {self.path}' still lists its inputs); its scenario, "
-                f"line {first.line}: {first.path}: {first.message}"
+                f"resumed or reported ('ttxsim journal {self.path}' still lists its inputs); line {first.line} "
+                f"of its scenario, {first.path}: {first.message}"
             )
 
     def simulation(

@@ -18,7 +18,7 @@ EXPECTED = """\
 {f}:19:37: hazards.0.rate.state: unknown state variable 'nope'
 {f}:19:90: hazards.0.effects.0.inject: unknown inject 'nothing'
 {f}:21:10: metrics.0.id: metric id 'objectives' is reserved (objectives are reported under it)
-{f}:22:33: metrics.1.event: unknown event kind 'depated' (did you mean 'departed'?) (see the event catalogue)
+{f}:22:33: metrics.1.event: unknown event kind 'cohort_depated' (did you mean 'cohort_departed'?) (see the event catalogue)
 {f}:23:33: metrics.2.state: unknown state variable 'lev' (did you mean 'level'?)
 {f}:25:21: objectives.0.metric: unknown metric 'mm' (did you mean 'm'?)
 """

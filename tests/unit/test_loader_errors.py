@@ -215,3 +215,18 @@ def _update() -> None:  # pragma: no cover - maintenance helper
 
 if __name__ == "__main__" and "--update" in sys.argv:
     _update()
+
+
+def test_an_island_model_file_is_refused_by_run_at_its_line_and_nothing_is_written(tmp_path, capsys) -> None:
+    """`evacuation:` (the island model, replaced by `movement:`) is one problem saying so, exit 2,
+    before any journal or event file is created; the metric counting its `departed` adds nothing."""
+    from sim.cli import main
+
+    journal, events = tmp_path / "s.ttxj", tmp_path / "e.jsonl"
+    path = str(BAD / "island_model.yaml")
+    assert main(["run", path, "--journal", str(journal), "--events", str(events)]) == 2
+    assert capsys.readouterr().err == (
+        f"{path}:22:1: evacuation: the island model was replaced by `movement:` in ttxsim 0.1.0; "
+        "see the migration note in docs/scenario-authoring.md\n"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -26,7 +26,7 @@ EXPECTED = [
     "comes up or never takes those options",
     f"{F}:34:34: injects.3.trigger.inject: warning: inject 'echo' is triggered by an inject, which never fires "
     "it; write when: {inject: warning} instead",
-    f"{F}:39:22: injects.4.effects.0.kind: warning: effect 'close' changes nothing: this scenario has no evacuation:",
+    f"{F}:39:22: injects.4.effects.0.kind: warning: effect 'close' changes nothing: this scenario has no movement:",
     f"{F}:41:46: metrics.0.when: warning: metric 'evacuation_hours' is always null: its when condition can never hold",
     f"{F}:42:64: metrics.1.target: warning: metric 'strikes' counts hazard 'strike', which is not a hazard id",
     f"{F}:44:24: objectives.0.metric: warning: objective 'fast' is never rated: metric 'evacuation_hours' can "
@@ -99,31 +99,3 @@ def test_every_ship_group_of_izu_oshima_carries_people_from_the_one_quay():
     }
     assert set(carried) == links and min(carried.values()) > 0
     assert sum(carried.values()) == 10526 == result.metrics["movement"]["moved"]
-
-
-def test_ships_of_a_second_sea_hub_carry_only_if_they_take_anyone(tmp_path, capsys):
-    """The island evacuation's own check (its validation cases moved to the movement network): a ship
-    that waits for the island's care queue at a second sea hub never sails, and validate says so."""
-    source = ROOT / "tests" / "data" / "sea_only_island.yaml"
-    text = source.read_text(encoding="utf-8")
-    second = """    - id: small_fishing
-      mode: sea
-      island: small
-      destination: mainland_port
-      vessels: [{id: fishing_boats, count: 2, passengers_per_trip: 20}]
-      voyage_time: 2h
-      turnaround: 30m
-      max_wait: 30m
-  arrivals:
-"""
-    changed = text.replace("  arrivals:\n", second, 1)
-    assert changed != text
-    (tmp_path / "s.yaml").write_text(changed, encoding="utf-8")
-    assert main(["validate", str(tmp_path / "s.yaml")]) == 0
-    err = capsys.readouterr().err
-    assert err.count("warning:") == 1
-    assert "vessels 'fishing_boats' of sea hub 'small_fishing' never carry anyone" in err
-    (tmp_path / "ok.yaml").write_text(
-        changed.replace("passengers_per_trip: 20}", "passengers_per_trip: 20, takes_anyone: true}"), encoding="utf-8"
-    )
-    assert main(["validate", "--strict", str(tmp_path / "ok.yaml")]) == 0
