@@ -22,9 +22,11 @@ CASES = [(path, reform.id) for path in SCENARIOS for reform in load_scenario(pat
 def test_bundled_scenario_runs(path, reform):
     scenario = load_scenario(path, reforms=[reform] if reform else [])
     result = Simulation(scenario, seed=1, reforms=[reform] if reform else []).run()
-    evacuation = result.metrics["evacuation"]
-    if evacuation["population"] is not None:
-        assert 0 <= evacuation["evacuated"] <= evacuation["population"]
+    assert "evacuation" not in result.metrics  # the island model's fixed block is gone with it
+    movement = result.metrics.get("movement")
+    if movement is not None:  # conservation: everyone is moved, exposed or still in danger
+        assert movement["moved"] + movement["exposed"] + movement["in_danger"] == movement["population"]
+        assert 0 <= movement["moved"] <= movement["population"]
     assert result.events[-1].time <= scenario.scenario.horizon
 
 
