@@ -588,7 +588,9 @@ class Host:
         elif seat.kind == DISPLAY:
             seat_events = views.display_events(self.sim, events)
             frame = {**head, "events": seat_events}
-            if seat_events or any(e.kind.value in ("departed", "arrived", "reached_host") for e in events):
+            if seat_events or any(
+                e.kind.value in ("cohort_departed", "cohort_arrived", "people_exposed") for e in events
+            ):
                 frame["view"] = views.display_view(self.sim, world, clock)
         else:
             role = seat.role or ""
