@@ -164,10 +164,10 @@ def injects(draw):
             draw(
                 st.sampled_from(
                     [
-                        {"kind": "closure", "mode": "air", "places": ["ishigaki"], "duration": "36h"},
-                        {"kind": "compliance", "factor": 0.6, "duration": "2d"},
+                        {"kind": "close", "mode": "air", "places": ["ishigaki_terminal"], "for": "36h"},
+                        {"kind": "scale", "state": "compliance", "factor": 0.6, "for": "2d"},
                         {"kind": "channel_disruption", "agencies": ["okinawa_pref"], "factor": 4, "duration": "12h"},
-                        {"kind": "reinforcement", "hub": "ishigaki_air", "flights": 12, "stand_time": "90m"},
+                        {"kind": "movement", "action": "stop", "areas": ["ishigaki"], "for": "90m"},
                     ]
                 )
             )
