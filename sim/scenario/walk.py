@@ -20,10 +20,9 @@ from sim.scenario.schema import Scenario
 def _tag_names() -> set[str]:
     names: set[str] = set()
     for cls in _all_models(Scenario):
-        for discriminator in ("kind", "mode"):  # `mode` tags the hub union (air | sea)
-            field = cls.model_fields.get(discriminator)
-            if field is not None:
-                names.update(arg for arg in typing.get_args(field.annotation) if isinstance(arg, str))
+        field = cls.model_fields.get("kind")  # the one discriminator of the scenario's unions
+        if field is not None:
+            names.update(arg for arg in typing.get_args(field.annotation) if isinstance(arg, str))
     return names | {"str", "int", "float", "bool", "none", "list", "dict"}
 
 
