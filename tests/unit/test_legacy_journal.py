@@ -43,6 +43,11 @@ def test_blanking_keeps_every_line_where_it_was():
     assert migrated.split("\n") == ["scenario: {id: s}", "", "", "", "# kept", "agencies: []", "", ""]
 
 
+def test_blanking_keeps_a_replaced_section_so_that_loading_says_what_replaced_it():
+    text = "scenario: {id: s}\nevacuation:\n  tick: 10m\nhandover: {span: x}\n"
+    assert without_removed_sections(text) == "scenario: {id: s}\nevacuation:\n  tick: 10m\n\n"
+
+
 def test_a_journal_with_the_removed_sections_still_gives_its_scenario(tmp_path):
     path = tmp_path / "old.ttxj"
     sim, journal = start_session(MINIMAL_SCENARIO, seed=2, journal_path=path)
