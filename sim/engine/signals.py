@@ -27,11 +27,16 @@ class Signal:
         if event is None:
             event = env.event()
         waiters = self._waiters
-        if len(waiters) >= self._prune_at:  # shared events set off elsewhere pile up on a quiet signal
-            waiters[:] = [e for e in waiters if not e.triggered]
-            self._prune_at = 2 * len(waiters) + 64
+        if len(waiters) >= self._prune_at:
+            self._prune()
         waiters.append(event)
         return event
+
+    def _prune(self) -> None:
+        """Drop the waits set off elsewhere already: shared events (`any_of`) pile up on a quiet signal."""
+        waiters = self._waiters
+        waiters[:] = [e for e in waiters if not e.triggered]
+        self._prune_at = 2 * len(waiters) + 64
 
     def fire(self) -> None:
         """Wake those still waiting. A wait nobody listens to any more (the `a | b` or `first_of` it was
@@ -56,8 +61,11 @@ def any_of(
     changes. The timer relays (two steps), as a timeout is an event of its own."""
     if event is None:
         event = env.event()
-    for signal in signals:
-        signal.wait(env, event)
+    for signal in signals:  # `signal.wait(env, event)`, inline: thousands of waits a run come from here
+        waiters = signal._waiters
+        if len(waiters) >= signal._prune_at:
+            signal._prune()
+        waiters.append(event)
     if within is not None:
         wake = event
 
