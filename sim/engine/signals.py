@@ -82,15 +82,23 @@ def first_of(env: simpy.Environment, *events: simpy.Event) -> simpy.Event:
 
     What `a | b` gives a process that ignores the value, scheduled at the same moment
     (so runs are unchanged), without a `Condition`'s bookkeeping: vehicles wait like
-    this hundreds of times a run."""
+    this hundreds of times a run.
+
+    The relay removes itself from the other events' callbacks, so it refers to itself: a
+    reference cycle (the function and its own cell, holding the waits) that only the cycle
+    collector could free, a thousand times a run. It clears its own name once it has fired,
+    so all of it is freed by reference counting as soon as the event is processed."""
     done = env.event()
 
     def fire(_event: simpy.Event) -> None:
-        if not done.triggered:
-            done.succeed()
-            for other in events:  # no longer listened to: a signal drops them (see `Signal.fire`)
-                if other.callbacks and fire in other.callbacks:
-                    other.callbacks.remove(fire)
+        nonlocal fire
+        if fire is None or done.triggered:  # fired already (an event listed twice)
+            return
+        done.succeed()
+        for other in events:  # no longer listened to: a signal drops them (see `Signal.fire`)
+            if other.callbacks and fire in other.callbacks:
+                other.callbacks.remove(fire)
+        fire = None
 
     for event in events:
         event.callbacks.append(fire)

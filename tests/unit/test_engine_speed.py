@@ -7,8 +7,10 @@ way it was done before, and compares the two exactly.
 
 from __future__ import annotations
 
+import gc
 import math
 import random
+import weakref
 
 import pytest
 import simpy
@@ -22,7 +24,7 @@ from sim.engine.release import (
     open_minutes,
     window_stretch,
 )
-from sim.engine.signals import Signal, any_of
+from sim.engine.signals import Signal, any_of, first_of
 from sim.engine.streams import RandomStreams, derive_seed, sample_labelled
 from sim.scenario.consequences import CountMetric, EventTimeMetric
 from sim.scenario.types import Empirical, Exponential, Fixed, LogNormal, Mixture, Triangular, Uniform
@@ -148,6 +150,34 @@ def test_any_of_queues_its_event_on_each_signal_as_wait_does():
         assert ours._waiters == plain._waiters
         assert ours._prune_at == plain._prune_at
     assert len(by_any[0]._waiters) < 300  # pruned on the way
+
+
+def test_first_of_is_freed_without_the_cycle_collector_once_it_has_fired():
+    """The relay clears its reference to itself: the waits it held go as soon as it fires."""
+    env = simpy.Environment()
+    gc.disable()
+    try:
+        fired, quiet = env.event(), env.event()
+        done = first_of(env, fired, quiet)
+        gone = weakref.ref(quiet)
+        fired.succeed()
+        env.run()
+        assert done.processed
+        del fired, quiet
+        assert gone() is None
+    finally:
+        gc.enable()
+
+
+def test_first_of_an_event_listed_twice_fires_once():
+    env = simpy.Environment()
+    twice = env.event()
+    done = first_of(env, twice, twice)
+    woken = []
+    done.callbacks.append(woken.append)
+    twice.succeed()
+    env.run()
+    assert woken == [done]
 
 
 # -- streams -------------------------------------------------------------------------------------------
