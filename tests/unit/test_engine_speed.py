@@ -300,3 +300,23 @@ def test_event_times_and_counts_are_what_scanning_every_event_gives(events):
             assert count(events, metric) == plain, metric
         assert indexed[metric.id] == plain, metric
     assert sum(v is not None and v > 0 for v in indexed.values()) > len(metrics) / 2
+
+
+class _CountedPasses(list):
+    """The run's events, counting how often something walks through all of them."""
+
+    passes = 0
+
+    def __iter__(self):
+        type(self).passes += 1
+        return super().__iter__()
+
+
+def test_the_metrics_of_a_run_read_its_events_twice_however_many_metrics_it_declares(sakishima, events):
+    """Indexing by kind and by subject once, not a scan per metric: the end of a run stays linear."""
+    end = events[-1].time
+    many = [*sakishima.metrics, *_event_metrics(events)]
+    counted = _CountedPasses(events)
+    assert scenario_metrics(many, counted, end) == scenario_metrics(many, list(events), end)
+    assert len(many) > 150
+    assert _CountedPasses.passes == 2
