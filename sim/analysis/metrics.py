@@ -194,8 +194,8 @@ def _event_time(origins: Sequence[SimEvent], events: Sequence[SimEvent], metric:
     the matching one in `events` (those of the metric's kind), both in stream order.
 
     The last matching event is looked for from the end: events come in time order, so the first
-    match from the end is the last one, and one before `origin` means none is at or after it (the
-    bundled scenario's last flight out of Ishigaki is among thousands of departures)."""
+    match from the end is the last one, and one before `origin` means none is at or after it (a
+    scenario's last flight out of one airport is among thousands of departures)."""
     origin = 0.0
     if metric.since is not None:
         since: EventMatch = metric.since
