@@ -11,6 +11,7 @@ import gc
 import math
 import random
 import weakref
+from pathlib import Path
 
 import pytest
 import simpy
@@ -26,9 +27,13 @@ from sim.engine.release import (
 )
 from sim.engine.signals import Signal, any_of, first_of
 from sim.engine.streams import RandomStreams, derive_seed, sample_labelled
+from sim.errors import ModelError
 from sim.scenario.consequences import CountMetric, EventTimeMetric
+from sim.scenario.loader import load_scenario
 from sim.scenario.types import Empirical, Exponential, Fixed, LogNormal, Mixture, Triangular, Uniform
-from sim.simulation import Simulation
+from sim.simulation import Simulation, _CountingEnvironment
+
+ROOT = Path(__file__).resolve().parents[2]
 
 WINDOWS = [(0.0, DAY), (360.0, 1320.0), (420.0, 1080.0), (0.0, 600.0), (900.0, 1439.0)]
 
@@ -320,3 +325,59 @@ def test_the_metrics_of_a_run_read_its_events_twice_however_many_metrics_it_decl
     assert scenario_metrics(many, counted, end) == scenario_metrics(many, list(events), end)
     assert len(many) > 150
     assert _CountedPasses.passes == 2
+
+
+# -- the cycle collector ----------------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["scenarios/sakishima.yaml", "scenarios/tsunami.yaml", "scenarios/senkaku.yaml"])
+def test_a_run_makes_no_reference_cycles_so_pausing_the_collector_keeps_nothing_longer(path):
+    """The run loop pauses the cycle collector: it would have found nothing to free while the model runs."""
+    simulation = Simulation(load_scenario(ROOT / path), seed=2)
+    gc.collect()
+    gc.disable()
+    try:
+        simulation.advance(simulation.horizon)
+        left_for_the_collector = gc.collect()
+    finally:
+        gc.enable()
+    assert len(simulation.events) > 100
+    assert left_for_the_collector == 0
+
+
+def _collector_states(env):
+    seen = []
+
+    def watcher():
+        seen.append(gc.isenabled())
+        yield env.timeout(1)
+        seen.append(gc.isenabled())
+
+    env.process(watcher())
+    return seen
+
+
+def test_the_collector_is_paused_while_the_loop_runs_and_as_it_was_after():
+    env = _CountingEnvironment(0.0)
+    seen = _collector_states(env)
+    env.run(until=0.5)
+    env.run()
+    assert seen == [False, False]
+    assert gc.isenabled()
+    spinning = _CountingEnvironment(0.0, max_per_instant=50)
+    spinning.process(_spinner(spinning))
+    with pytest.raises(ModelError, match="time stopped advancing"):
+        spinning.run(until=10)
+    assert gc.isenabled()
+    gc.disable()  # a caller that turned it off
+    try:
+        env = _CountingEnvironment(0.0)
+        seen = _collector_states(env)
+        env.run()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert seen == [False, False]
+
+
+def _spinner(env):
+    while True:
+        yield env.timeout(0)
