@@ -33,9 +33,12 @@ class Signal:
         return event
 
     def _prune(self) -> None:
-        """Drop the waits set off elsewhere already: shared events (`any_of`) pile up on a quiet signal."""
+        """Drop the waits set off elsewhere already: shared events (`any_of`) pile up on a quiet signal.
+
+        Most of them have been processed too (no callbacks left), which says they were set off
+        without a call to `triggered` (thousands a run)."""
         waiters = self._waiters
-        waiters[:] = [e for e in waiters if not e.triggered]
+        waiters[:] = [e for e in waiters if e.callbacks is not None and not e.triggered]
         self._prune_at = 2 * len(waiters) + 64
 
     def fire(self) -> None:

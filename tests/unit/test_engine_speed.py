@@ -185,6 +185,24 @@ def test_first_of_an_event_listed_twice_fires_once():
     assert woken == [done]
 
 
+def test_a_quiet_signal_drops_exactly_the_waits_set_off_elsewhere():
+    """Pruning looks at `callbacks` first (processed events) and asks `triggered` only of the rest."""
+    env = simpy.Environment()
+    quiet = Signal()
+    waits = [quiet.wait(env) for _ in range(200)]
+    for i, event in enumerate(waits):
+        if i % 3 == 0:
+            event.succeed()  # set off elsewhere
+    env.run(until=1)  # processed: no callbacks left
+    for i, event in enumerate(waits):
+        if i % 3 == 1 and i % 2 == 0:
+            event.succeed()  # set off, not processed yet
+    pending = [e for e in quiet._waiters if not e.triggered]
+    assert 0 < len(pending) < len(quiet._waiters)
+    quiet._prune()
+    assert quiet._waiters == pending
+
+
 # -- streams -------------------------------------------------------------------------------------------
 DISTRIBUTIONS = [
     Fixed(value=30.0),
