@@ -13,7 +13,8 @@ came, a time whose condition never held) is None, never a made-up number.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sim.domain.conditions import RECORDED_KINDS, Subject, first_held, subject_of, subjects
@@ -45,13 +46,9 @@ def scenario_metrics(metrics: Sequence[Any], events: Sequence[SimEvent], end: fl
     """
     if end is None:
         end = events[-1].time if events else 0.0
-    by_kind: dict[str, list[SimEvent]] = {}
+    by_kind: defaultdict[str, list[SimEvent]] = defaultdict(list)  # read with `get`: no empty lists added
     for event in events:
-        found = by_kind.get(event.kind)
-        if found is None:
-            by_kind[event.kind] = [event]
-        else:
-            found.append(event)
+        by_kind[event.kind].append(event)
     facts = _facts_by_subject(events)
     values: dict[str, Value] = {}
     for metric in metrics:
@@ -62,7 +59,7 @@ def scenario_metrics(metrics: Sequence[Any], events: Sequence[SimEvent], end: fl
         elif isinstance(metric, StateMetric):
             values[metric.id] = metric_value(metric, by_kind.get(Kind.state_changed, ()), end)
         elif isinstance(metric, CountMetric):
-            values[metric.id] = count(by_kind.get(metric.event, ()), metric)
+            values[metric.id] = _tally(by_kind.get(metric.event, ()), metric)
         elif isinstance(metric, EventTimeMetric):
             since = metric.since
             origins = by_kind.get(since.event, ()) if since is not None else ()
@@ -155,52 +152,65 @@ def state_statistic(events: Sequence[SimEvent], name: str, statistic: Statistic 
 
 def count(events: Sequence[SimEvent], metric: CountMetric) -> float | int:
     """How many events match (kind, and target/source if given), or the sum of one payload value."""
+    return _tally([e for e in events if str(e.kind) == metric.event], metric)
+
+
+def _tally(events: Iterable[SimEvent], metric: CountMetric) -> float | int:
+    """`count` over events all of the metric's kind (`scenario_metrics` indexes them by kind: the
+    bundled scenario sums thousands of `cohort_departed`, so the kind is not compared again)."""
+    target, source, key = metric.target, metric.source, metric.sum
     total: float | int = 0
     for event in events:
-        if str(event.kind) != metric.event:
+        if target is not None and event.target != target:
             continue
-        if metric.target is not None and event.target != metric.target:
+        if source is not None and event.source != source:
             continue
-        if metric.source is not None and event.source != metric.source:
-            continue
-        if metric.sum is None:
+        if key is None:
             total += 1
         else:
-            value = event.data.get(metric.sum)
+            value = event.data.get(key)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 total += value
     return total
 
 
-def _matches(event: SimEvent, kind: str, target: str | None, source: str | None) -> bool:
-    return (
-        str(event.kind) == kind
-        and (target is None or event.target == target)
-        and (source is None or event.source == source)
-    )
+def _matches(event: SimEvent, target: str | None, source: str | None) -> bool:
+    """Whether an event (of the kind looked for) has the target and source looked for."""
+    return (target is None or event.target == target) and (source is None or event.source == source)
+
+
+def _of_kind(events: Iterable[SimEvent], kind: str) -> list[SimEvent]:
+    return [e for e in events if str(e.kind) == kind]
 
 
 def event_time(events: Sequence[SimEvent], metric: EventTimeMetric) -> float | None:
     """Hours from T+0 (or from the first `since` event) to the first (or last) matching event at or after it."""
-    return _event_time(events, events, metric)
+    origins = _of_kind(events, metric.since.event) if metric.since is not None else ()
+    return _event_time(origins, _of_kind(events, metric.event), metric)
 
 
 def _event_time(origins: Sequence[SimEvent], events: Sequence[SimEvent], metric: EventTimeMetric) -> float | None:
-    """`event_time` with the `since` event looked for in `origins` and the matching one in `events`
-    (each the run's events, or only those of the kind looked for: `scenario_metrics` indexes them)."""
+    """`event_time` with the `since` event looked for in `origins` (the run's events of its kind) and
+    the matching one in `events` (those of the metric's kind), both in stream order.
+
+    The last matching event is looked for from the end: events come in time order, so the first
+    match from the end is the last one, and one before `origin` means none is at or after it (a
+    scenario's last flight out of one airport is among thousands of departures)."""
     origin = 0.0
     if metric.since is not None:
         since: EventMatch = metric.since
-        origin_event = next((e for e in origins if _matches(e, since.event, since.target, since.source)), None)
+        origin_event = next((e for e in origins if _matches(e, since.target, since.source)), None)
         if origin_event is None:
             return None
         origin = origin_event.time
-    found: float | None = None
-    for event in events:
-        if event.time >= origin and _matches(event, metric.event, metric.target, metric.source):
-            found = event.time
-            if not metric.last:
-                break
+    target, source = metric.target, metric.source
+    found: float | None
+    if metric.last:
+        found = next((e.time for e in reversed(events) if _matches(e, target, source)), None)
+        if found is not None and found < origin:
+            found = None  # the last match is before `origin`: so is every other
+    else:
+        found = next((e.time for e in events if e.time >= origin and _matches(e, target, source)), None)
     return _hours(None if found is None else found - origin)
 
 

@@ -55,6 +55,14 @@ def after_open_minutes(t: float, minutes: float, open_at: float, close_at: float
     if close_at - open_at >= DAY:
         return t + minutes
     start, until = window_stretch(t, open_at, close_at)
+    return after_open_minutes_in(start, until, minutes, open_at, close_at)
+
+
+def after_open_minutes_in(start: float, until: float, minutes: float, open_at: float, close_at: float) -> float:
+    """`after_open_minutes` from the open stretch (`start`, `until`) that `window_stretch` gave for `t`.
+
+    `Release.replan` needs both the stretch (its close) and the due time: this lets it look the
+    stretch up once. For a window open all day the stretch is (t, inf), and this gives t + minutes."""
     if minutes <= until - start:
         return start + minutes
     length = close_at - open_at
@@ -136,7 +144,7 @@ class Release:
         """The rate or the supply may have changed: book what accrued until now at the rate
         that was in force, and plan the next release at the rate in force from now."""
         now = self._env.now
-        if self._rate_now > 0.0:  # `self._book(now)`, inline (every batch and every change)
+        if self._rate_now > 0.0 and now > self._last:  # `self._book(now)`, inline; a wake-up booked already
             self._credit += self._rate_now * open_minutes(self._last, now, self._open, self._close)
         self._last = now
         supply = self._available()
@@ -148,8 +156,8 @@ class Release:
             self._wake_at = math.inf
             return
         target = min(self._batch, supply)
-        due = after_open_minutes(now, max(0.0, target - self._credit) / rate, self._open, self._close)
-        _start, close = window_stretch(now, self._open, self._close)
+        start, close = window_stretch(now, self._open, self._close)  # looked up once for the due time and the close
+        due = after_open_minutes_in(start, close, max(0.0, target - self._credit) / rate, self._open, self._close)
         at = min(due, close)
         if not math.isfinite(at):
             self._plan += 1

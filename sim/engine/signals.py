@@ -27,11 +27,19 @@ class Signal:
         if event is None:
             event = env.event()
         waiters = self._waiters
-        if len(waiters) >= self._prune_at:  # shared events set off elsewhere pile up on a quiet signal
-            waiters[:] = [e for e in waiters if not e.triggered]
-            self._prune_at = 2 * len(waiters) + 64
+        if len(waiters) >= self._prune_at:
+            self._prune()
         waiters.append(event)
         return event
+
+    def _prune(self) -> None:
+        """Drop the waits set off elsewhere already: shared events (`any_of`) pile up on a quiet signal.
+
+        Most of them have been processed too (no callbacks left), which says they were set off
+        without a call to `triggered` (thousands a run)."""
+        waiters = self._waiters
+        waiters[:] = [e for e in waiters if e.callbacks is not None and not e.triggered]
+        self._prune_at = 2 * len(waiters) + 64
 
     def fire(self) -> None:
         """Wake those still waiting. A wait nobody listens to any more (the `a | b` or `first_of` it was
@@ -56,8 +64,11 @@ def any_of(
     changes. The timer relays (two steps), as a timeout is an event of its own."""
     if event is None:
         event = env.event()
-    for signal in signals:
-        signal.wait(env, event)
+    for signal in signals:  # `signal.wait(env, event)`, inline: thousands of waits a run come from here
+        waiters = signal._waiters
+        if len(waiters) >= signal._prune_at:
+            signal._prune()
+        waiters.append(event)
     if within is not None:
         wake = event
 
@@ -74,15 +85,23 @@ def first_of(env: simpy.Environment, *events: simpy.Event) -> simpy.Event:
 
     What `a | b` gives a process that ignores the value, scheduled at the same moment
     (so runs are unchanged), without a `Condition`'s bookkeeping: vehicles wait like
-    this hundreds of times a run."""
+    this hundreds of times a run.
+
+    The relay removes itself from the other events' callbacks, so it refers to itself: a
+    reference cycle (the function and its own cell, holding the waits) that only the cycle
+    collector could free, a thousand times a run. It clears its own name once it has fired,
+    so all of it is freed by reference counting as soon as the event is processed."""
     done = env.event()
 
     def fire(_event: simpy.Event) -> None:
-        if not done.triggered:
-            done.succeed()
-            for other in events:  # no longer listened to: a signal drops them (see `Signal.fire`)
-                if other.callbacks and fire in other.callbacks:
-                    other.callbacks.remove(fire)
+        nonlocal fire
+        if fire is None or done.triggered:  # fired already (an event listed twice)
+            return
+        done.succeed()
+        for other in events:  # no longer listened to: a signal drops them (see `Signal.fire`)
+            if other.callbacks and fire in other.callbacks:
+                other.callbacks.remove(fire)
+        fire = None
 
     for event in events:
         event.callbacks.append(fire)

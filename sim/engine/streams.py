@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from collections.abc import Callable
+from typing import Any
 
 from sim.scenario.types import (
     Empirical,
@@ -47,7 +49,14 @@ class RandomStreams:
 
     def sample(self, dist, stream: str) -> float:
         """Draw one value of a scenario distribution from the named stream."""
-        value, label = sample_labelled(dist, self.stream(stream))
+        rng = self._streams.get(stream)
+        if rng is None:
+            rng = self.stream(stream)
+        draw = _DRAWS.get(type(dist))  # a plain distribution: no label (thousands of draws a run)
+        if draw is not None:
+            value, label = draw(dist, rng), None
+        else:
+            value, label = sample_labelled(dist, rng)
         if label is not None or stream in self.components:
             self.components[stream] = label
         return value
@@ -68,17 +77,26 @@ def sample_labelled(dist, rng: random.Random) -> tuple[float, str | None]:
 
 
 def _sample_plain(dist, rng: random.Random) -> float:
-    match dist:
-        case Fixed():
-            return dist.value
-        case Uniform():
-            return rng.uniform(dist.low, dist.high)
-        case Triangular():
-            return rng.triangular(dist.low, dist.high, dist.mode)
-        case LogNormal():
-            return dist.median * math.exp(dist.sigma * rng.gauss(0.0, 1.0))
-        case Exponential():
-            return rng.expovariate(1.0 / dist.mean_value) if dist.mean_value > 0 else 0.0
-        case Empirical():
-            return rng.choices(dist.values, weights=dist.weights)[0]
-    raise TypeError(f"not a distribution: {dist!r}")
+    draw = _DRAWS.get(type(dist))
+    if draw is None:  # a subclass of a distribution
+        draw = next((d for kind, d in _DRAWS.items() if isinstance(dist, kind)), None)
+    if draw is None:
+        raise TypeError(f"not a distribution: {dist!r}")
+    return draw(dist, rng)
+
+
+def _exponential(dist: Exponential, rng: random.Random) -> float:
+    return rng.expovariate(1.0 / dist.mean_value) if dist.mean_value > 0 else 0.0
+
+
+_DRAWS: dict[type, Callable[[Any, random.Random], float]] = {
+    Fixed: lambda dist, rng: dist.value,
+    Uniform: lambda dist, rng: rng.uniform(dist.low, dist.high),
+    Triangular: lambda dist, rng: rng.triangular(dist.low, dist.high, dist.mode),
+    LogNormal: lambda dist, rng: dist.median * math.exp(dist.sigma * rng.gauss(0.0, 1.0)),
+    Exponential: _exponential,
+    Empirical: lambda dist, rng: rng.choices(dist.values, weights=dist.weights)[0],
+}
+"""How to draw from each plain distribution, by its exact type. Looked up by type, not matched
+with `isinstance`: the scenario's types are pydantic models, whose `isinstance` is a Python call,
+and a run draws thousands of times (mostly `Fixed` delays)."""
