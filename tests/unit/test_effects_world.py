@@ -137,6 +137,25 @@ def test_stop_movement_halts_turnout_and_start_lifts_it(sakishima):
     assert changed == [("inject:x1", "stop", ["ishigaki"]), ("inject:x2", "start", ["ishigaki"])]
 
 
+def test_a_stop_in_the_middle_of_turnout_holds_it_for_its_duration(sakishima):
+    """`movement: stop` for 6 h at 10:00 on Ishigaki's first day of turnout: once the few people already at
+    the registration centre have left, nobody else comes and leaves it until the stop ends; then they do
+    again, in the same hour."""
+    ishigaki = {p.id for p in sakishima.movement.populations if p.area == "ishigaki"}
+    sim = Simulation(sakishima, seed=1)
+    sim.advance(76 * HOUR)  # T+0 is 06:00: D+3 10:00, inside the turnout hours (07:00-20:00)
+    sim.apply(inject({"kind": "movement", "action": "stop", "areas": ["ishigaki"], "for": "6h"}))
+    result = sim.run()
+    left = [
+        e.time
+        for e in result.events
+        if e.kind == Kind.cohort_departed and e.source in ishigaki and e.data["origin"] == "ishigaki_centre"
+    ]
+    assert [t for t in left if 72 * HOUR <= t < 76 * HOUR]
+    assert not [t for t in left if 78 * HOUR <= t < 82 * HOUR]
+    assert [t for t in left if 82 * HOUR <= t < 83 * HOUR]
+
+
 CHANNELS = """
 scenario: {id: c, title: C, start: "2027-04-05T06:00:00+09:00", horizon: 2d}
 agencies:
