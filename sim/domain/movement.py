@@ -353,8 +353,15 @@ class Movement:
             return  # names of another model's places (a scenario with both `evacuation:` and `movement:`)
         things: list[_Place | _Link] = [*places, *links]
         was_open = [_is_open(x) for x in things]
+        undone: list[_Place | _Link] = []  # those whose change ran out (not ended before by a later `set`)
         for thing in things:
-            self._adjuster.change(thing.open, "set", value, duration, lambda _d: None)
+            self._adjuster.change(
+                thing.open,
+                "set",
+                value,
+                duration,
+                lambda d, x=thing: undone.append(x) if d["change"] == "restore" else None,
+            )
         ids = [x.spec.id for x in things]
         if value == 0.0:
             hours = None if duration is None else round(duration / 60.0, 4)
@@ -363,7 +370,7 @@ class Movement:
             self._report_reopened(things, was_open, cause)
         self._changed(links)
         if duration is not None:
-            self.ctx.after(duration, lambda: self._ended(things, value, mode, names, cause, links))
+            self.ctx.after(duration, lambda: self._ended(undone, value, mode, names, cause, links))
 
     def _ended(
         self, things: list[_Place | _Link], value: float, mode: str, names: list[str], cause: str, links: list[_Link]

@@ -37,38 +37,45 @@ SMALL_OR_HUGE = st.sampled_from([0, 1, 2, 50, 10_000, 10**9])
 POSITIVE = st.sampled_from([1, 2, 50, 10_000, 10**9])
 
 
+RATES = st.sampled_from([0.001, 1, 50, 10_000, 10**6])
+
+
+def _index(section: str, has: str | None = None) -> st.SearchStrategy[int]:
+    """Indices of `movement.<section>` items (those with key `has`, if given)."""
+    items = RAW["movement"][section]
+    return st.sampled_from([i for i, item in enumerate(items) if has is None or has in item])
+
+
 @st.composite
 def extreme_changes(draw: st.DrawFn, horizons: st.SearchStrategy[str]) -> dict[str, Any]:
     """Dotted path -> value, for a handful of the scenario's numbers pushed to extremes."""
-    evacuation = RAW["evacuation"]
-    hub = draw(st.integers(0, len(evacuation["hubs"]) - 1))
     channel = draw(st.integers(0, len(RAW["channels"]) - 1))
     agency = draw(st.integers(0, len(RAW["agencies"]) - 1))
-    host = draw(st.integers(0, len(evacuation["hosts"]) - 1))
-    island = draw(st.integers(0, len(evacuation["islands"]) - 1))
+    link = draw(_index("links"))
+    vehicles = draw(_index("links", "vehicles"))
+    flow = draw(_index("links", "per_hour"))
+    terminal = draw(_index("places", "capacity"))
+    population = draw(_index("populations"))
     candidates = {
         "scenario.horizon": horizons,
-        "evacuation.tick": st.sampled_from(["0m", "0.0001m", "1m", "60m", "1d"]),
-        f"evacuation.hosts.{host}.lodging": SMALL_OR_HUGE,
-        f"evacuation.hosts.{host}.transfer_time": DURATIONS,
-        f"evacuation.islands.{island}.registration_desks": POSITIVE,
-        f"evacuation.islands.{island}.buses": POSITIVE,
-        f"evacuation.islands.{island}.registration_time": DURATIONS,
         f"channels.{channel}.latency": DURATIONS,
         f"channels.{channel}.retry": DURATIONS,
         f"channels.{channel}.reliability": st.sampled_from([0, 1e-9, 0.01, 0.5, 1]),
         f"agencies.{agency}.staff": POSITIVE,
         f"agencies.{agency}.handling": DURATIONS,
-        "evacuation.care_factor": st.sampled_from([1, 100, 1e6, 1e308]),
+        f"movement.links.{link}.time": DURATIONS,
+        f"movement.links.{vehicles}.vehicles.count": POSITIVE,
+        f"movement.links.{vehicles}.vehicles.seats": POSITIVE,
+        f"movement.links.{vehicles}.vehicles.turnaround": DURATIONS,
+        f"movement.links.{vehicles}.vehicles.headway": DURATIONS,
+        f"movement.links.{vehicles}.vehicles.max_wait": DURATIONS,
+        f"movement.links.{vehicles}.vehicles.per_day": SMALL_OR_HUGE,
+        f"movement.links.{flow}.per_hour": RATES,
+        f"movement.places.{terminal}.capacity": SMALL_OR_HUGE,
+        f"movement.populations.{population}.people": SMALL_OR_HUGE,
+        f"movement.populations.{population}.cohorts": POSITIVE,
+        f"movement.populations.{population}.turnout.per_hour": RATES,
     }
-    if evacuation["hubs"][hub].get("mode", "air") == "air":
-        candidates |= {
-            f"evacuation.hubs.{hub}.flights_per_stand_per_day": st.sampled_from([0.001, 0.5, 1, 1e6, 1e300]),
-            f"evacuation.hubs.{hub}.stands": POSITIVE,
-            f"evacuation.hubs.{hub}.block_time": DURATIONS,
-            f"evacuation.hubs.{hub}.turnaround": DURATIONS,
-            f"evacuation.hubs.{hub}.security_lanes": POSITIVE,
-        }
     chosen = draw(st.lists(st.sampled_from(sorted(candidates)), min_size=1, max_size=5, unique=True))
     return {path: draw(candidates[path]) for path in chosen}
 

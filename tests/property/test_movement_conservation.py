@@ -1,17 +1,23 @@
 """Conservation of people on random small movement networks with closures: moved + exposed + still in danger
 = population, on the model's ledger and on the event stream; and the same seed gives the same events.
 The networks use every kind of hold-up: flow limits, vehicles with departures a day and headways, a
-terminal that holds people, turnout at a rate (some of it voluntary, joining another population)."""
+terminal that holds people, turnout at a rate (some of it voluntary, joining another population).
+
+The bundled Sakishima network (the island model's cases, folded in) is conserved too under random
+closures and openings of its links and places, movement stops and starts, and compliance changes."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.events import Kind
-from sim.scenario.loader import load_scenario_text
+from sim.scenario.loader import load_scenario, load_scenario_text
+from sim.scenario.schema import Inject
 from sim.simulation import Simulation
+from tests.conftest import DEFAULT_SCENARIO
 
 MODES = ["walk", "car", "bus"]
 
@@ -102,3 +108,80 @@ def test_people_are_conserved_and_runs_are_deterministic(raw, seed):
         assert capacity is None or taken <= capacity
     again = Simulation(scenario, seed=seed).run()
     assert [e.to_json() for e in again.events] == [e.to_json() for e in result.events]
+
+
+# -- the bundled Sakishima network under random effects ---------------------------------------
+
+SAKISHIMA = load_scenario(DEFAULT_SCENARIO, reforms=["unthreatened"])
+LINKS = sorted(link.id for link in SAKISHIMA.movement.links)
+PLACES = sorted(place.id for place in SAKISHIMA.movement.places)
+AREAS = sorted(area.id for area in SAKISHIMA.movement.areas)
+DAY = 1440.0
+
+durations = st.one_of(st.none(), st.sampled_from(["30m", "6h", "1d", "2d"]))
+effects = st.one_of(
+    st.builds(
+        lambda kind, mode, names, duration: (
+            {"kind": kind, "mode": mode, "places": names} | ({} if duration is None else {"for": duration})
+        ),
+        st.sampled_from(["close", "open"]),
+        st.sampled_from(["air", "sea", "all"]),
+        st.lists(st.sampled_from(LINKS + PLACES), max_size=3, unique=True),
+        durations,
+    ),
+    st.builds(
+        lambda action, areas, duration: (
+            {"kind": "movement", "action": action, "areas": areas} | ({} if duration is None else {"for": duration})
+        ),
+        st.sampled_from(["stop", "start"]),
+        st.lists(st.sampled_from(AREAS), max_size=2, unique=True),
+        durations,
+    ),
+    st.builds(
+        lambda factor, duration: {"kind": "scale", "state": "compliance", "factor": factor, "for": duration},
+        st.sampled_from([0.0, 0.2, 0.5, 2.0]),
+        st.sampled_from(["6h", "1d", "2d"]),
+    ),
+)
+plans = st.lists(st.tuples(st.integers(0, 8 * 24), effects), max_size=6).map(lambda p: sorted(p, key=lambda x: x[0]))
+
+LIFT_EVERYTHING = [
+    {"kind": "open", "mode": "all", "places": LINKS + PLACES},
+    {"kind": "movement", "action": "start", "areas": AREAS},
+]
+"""At day 10: every link and place open and every area moving, so the 11 days left clear the islands
+(JCG links included: opening them adds ships, never takes anyone twice)."""
+
+
+def _inject(number: int, effect: dict) -> Inject:
+    return Inject.model_validate(
+        {"id": f"p{number}", "on_demand": True, "to": ["okinawa_pref"], "synopsis": "x", "effects": [effect]}
+    )
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=plans, seed=st.integers(0, 2**16))
+def test_sakishima_conserves_people_under_any_closures_stops_and_compliance(plan, seed):
+    """Whatever closes, stops or scales when: at every half-day, moved + exposed + in danger = population
+    (nobody lost, nobody counted twice); once everything is open again everyone is off the islands, each
+    population exactly once."""
+    sim = Simulation(SAKISHIMA, seed=seed)
+    population = sum(p.people for p in SAKISHIMA.movement.populations)
+    for number, (hour, effect) in enumerate(plan):
+        sim.advance(hour * 60.0)
+        sim.apply(_inject(number, effect))
+    for half_day in range(1, 21):
+        sim.advance(half_day * DAY / 2)
+        ledger = sim.metrics()["movement"]
+        assert min(ledger.values()) >= 0
+        assert ledger["moved"] + ledger["exposed"] + ledger["in_danger"] == population
+    for number, effect in enumerate(LIFT_EVERYTHING, start=len(plan)):
+        sim.apply(_inject(number, effect))
+    result = sim.run()
+    assert result.metrics["movement"] == {"population": population, "moved": population, "exposed": 0, "in_danger": 0}
+    arrived: dict[str, int] = {}
+    for e in result.events:
+        if e.kind == Kind.cohort_arrived:
+            arrived[e.source] = arrived.get(e.source, 0) + e.data["people"]
+    assert arrived == {p.id: p.people for p in SAKISHIMA.movement.populations if p.people}

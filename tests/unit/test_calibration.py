@@ -1,64 +1,70 @@
-"""The bundled scenario against the acceptance figures of the domain-models issue.
+"""The bundled Sakishima scenario against the plan's published figures (issue 11's calibration acceptance).
 
-These run the whole engine (decision chains + evacuation), not the evacuation
-model alone, so they also catch a wiring mistake between the two. They hold
-whichever model carries the bundled scenario's people: the island model
-(`evacuation:`) or the movement network (`movement:`, whose figures are read
-from its events; tests/unit/test_sakishima_network.py holds the same figures
-for tests/data/sakishima_network.yaml). The plan's
-"about six days" assumes normal weather and no attack, so the calibration runs
-the `unthreatened` variant (escalation held at 0: no adversary hazards, no
-scheduled disinformation or cyberattack); the threatened baseline's spread is
-reported in docs/model.md, not asserted here.
+The one place for the calibration figures. Sakishima's airlift and sealift are a movement network
+(`movement:` in scenarios/sakishima.yaml), so every figure is read from the network's events:
+completion (the first town's movement start to the last evacuee off the islands) in 120-168 h over
+30 seeds, each airport's people per full day within 5 % of the municipal plan, Yonaguni cleared
+within a day, care cases of the Yaeyama islands by sea, and about 13 days at peacetime capacity.
+
+These run the whole engine (decision chains + movement), so they also catch a wiring mistake
+between the two. The plan's "about six days" assumes normal weather and no attack, so the
+calibration runs the `unthreatened` variant (escalation held at 0: no adversary hazards, no
+scheduled disinformation or cyberattack); the threatened baseline's spread is reported in
+docs/model.md, not asserted here.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import statistics
+from collections import defaultdict
 
 import pytest
 
+from sim.engine.clock import Clock
 from sim.events import Kind
 from sim.scenario.loader import load_scenario
 from sim.simulation import Simulation
 from tests.conftest import DEFAULT_SCENARIO
-from tests.unit.test_sakishima_network import full_day_means
 
 PLAN_DAILY = {"ishigaki_air": 10485, "miyako_air": 6645, "shimojishima_air": 2832}
+"""People a day each airport carries in the municipal plan (facts §1.5, §1.6)."""
+
+HUB_LINKS = {
+    "ishigaki_air": ("ishigaki_air_b787", "ishigaki_air_b737"),
+    "miyako_air": ("miyako_air_b787", "miyako_air_b737"),
+    "shimojishima_air": ("shimojishima_air",),
+}
+"""Each airport's links on the network (one per aircraft type)."""
 
 YONAGUNI_LINKS = ("ferry_yonaguni", "ferry_mikasa", "rac_yonaguni")
-"""On the movement network: the feeders that take Yonaguni's people off the island."""
+"""The feeders that take Yonaguni's people off the island."""
+
+YAEYAMA_CARE = ("ishigaki_care", "taketomi_care", "yonaguni_care")
+"""Care cases the plan sends by the chartered ships from Ishigaki Port to Kagoshima Port."""
 
 
-def island(metrics) -> bool:
-    """Whether the island model carried the run (its summary is empty on a movement network)."""
-    return (metrics.get("evacuation") or {}).get("population") is not None
+def full_day_means(scenario, result) -> dict[str, float]:
+    """Each airport's people per calendar day, over the days after the movement's first and before its last
+    (the tourists' own departures before the towns start do not dilute the mean)."""
+    offset = Clock(scenario.scenario.start).offset
+    start = next(e.time for e in result.events if e.kind == Kind.movement_started)
+    hub_of = {link: hub for hub, links in HUB_LINKS.items() for link in links}
+    daily: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for e in result.events:
+        if e.kind == Kind.cohort_departed and e.data["link"] in hub_of:
+            daily[hub_of[e.data["link"]]][math.floor((e.time + offset) / 1440)] += e.data["people"]
+    means = {}
+    for hub, days in daily.items():
+        first = max(min(days), math.floor((start + offset) / 1440))
+        full = [days.get(d, 0) for d in range(first + 1, max(days))]
+        means[hub] = sum(full) / len(full)
+    return means
 
 
-def completion_hours(metrics) -> float | None:
-    """Movement start to the last evacuee off the islands (h), as either model measures it."""
-    if island(metrics):
-        return metrics["evacuation"]["completion_hours"]
-    return metrics["evacuation.completion_hours"]
-
-
-def moved_and_population(metrics) -> tuple[int, int]:
-    if island(metrics):
-        return metrics["evacuation"]["evacuated"], metrics["evacuation"]["population"]
-    return metrics["movement"]["moved"], metrics["movement"]["population"]
-
-
-def hub_daily(scenario, result) -> dict[str, float]:
-    """Each airport's mean people per full day of the movement."""
-    if scenario.evacuation is not None:
-        return {hub: v["mean_per_full_day"] for hub, v in result.metrics["evacuation"]["hubs"].items()}
-    return full_day_means(scenario, result)
-
-
-def yonaguni_cleared_hours(scenario, result) -> float:
+def yonaguni_cleared_hours(result) -> float:
     """Yonaguni's own movement start to its last person off the island (h)."""
-    if scenario.evacuation is not None:
-        return result.metrics["evacuation"]["by_island"]["yonaguni"]["cleared_hours"]
     start = next(e.time for e in result.events if e.kind == Kind.movement_started and e.source == "yonaguni")
     last = max(e.time for e in result.events if e.kind == Kind.cohort_departed and e.data["link"] in YONAGUNI_LINKS)
     return (last - start) / 60
@@ -85,32 +91,66 @@ def baseline(baseline_run):
 def test_baseline_moves_everyone_in_about_six_days(baseline):
     """~120,000 people (110,000 residents + 10,000 tourists, to the sourced host
     allocations) all leave; movement takes 120-168 h (the plan's ~6 days)."""
-    moved, population = moved_and_population(baseline)
-    assert 118_000 <= population <= 124_000
-    assert moved == population
-    assert 120 <= completion_hours(baseline) <= 168
+    movement = baseline["movement"]
+    assert 118_000 <= movement["population"] <= 124_000
+    assert movement["moved"] == movement["population"]
+    assert movement["exposed"] == movement["in_danger"] == 0
+    assert 120 <= baseline["evacuation.completion_hours"] <= 168
 
 
 def test_each_hub_runs_at_the_planned_daily_throughput(unthreatened, baseline_run):
-    """Each hub's simulated throughput over full days is within 5 % of the municipal plan."""
-    hubs = hub_daily(unthreatened, baseline_run)
+    """Each airport's simulated throughput over full days is within 5 % of the municipal plan."""
+    means = full_day_means(unthreatened, baseline_run)
     for hub, planned in PLAN_DAILY.items():
-        assert hubs[hub] == pytest.approx(planned, rel=0.05), hub
+        assert means[hub] == pytest.approx(planned, rel=0.05), hub
+
+
+def test_the_scenario_metrics_read_the_network_events(baseline, baseline_run):
+    """Completion counts from the first town's movement start (not the tourists' own departures) to
+    `movement_completed`; clearance from T+0 is start + completion; metrics are plain JSON."""
+    events = baseline_run.events
+    completed = next(e for e in events if e.kind == Kind.movement_completed)
+    start = next(e.time for e in events if e.kind == Kind.movement_started) / 60
+    assert baseline["evacuation.completion_hours"] == pytest.approx(completed.data["hours"], abs=1e-3)
+    assert baseline["evacuation.start_hours"] == pytest.approx(start, abs=1e-3)
+    assert baseline["clearance_hours"] == pytest.approx(start + completed.data["hours"], abs=1e-3)
+    assert baseline["evacuation.start_hours"] > 24  # the guidelines come after the national chain
+    assert json.loads(json.dumps(baseline)) == baseline
+    arrived = sum(e.data["people"] for e in events if e.kind == Kind.cohort_arrived)
+    assert arrived == completed.data["moved"] == baseline["movement"]["population"]
+
+
+def test_care_cases_of_the_yaeyama_islands_leave_by_sea(unthreatened, baseline, baseline_run):
+    """The chartered ships take every Yaeyama care case to Kagoshima Port, at most 420 a sailing, and
+    nobody but care cases goes by sea (facts §1.5: the sea lift is for people needing care)."""
+    by_sea: dict[str, int] = defaultdict(int)
+    for e in baseline_run.events:
+        if e.kind == Kind.cohort_arrived and e.target == "kagoshima_port":
+            by_sea[e.source] += e.data["people"]
+    people = {p.id: p.people for p in unthreatened.movement.populations}
+    classes = {p.id: p.class_ for p in unthreatened.movement.populations}
+    assert {pop: by_sea[pop] for pop in YAEYAMA_CARE} == {pop: people[pop] for pop in YAEYAMA_CARE}
+    assert {classes[pop] for pop in by_sea} == {"care"}
+    assert baseline["sea_evacuees"] == sum(by_sea.values())
+    sailings: dict[tuple[float, int], int] = defaultdict(int)
+    for e in baseline_run.events:
+        if e.kind == Kind.cohort_departed and e.data["link"] == "ishigaki_sea":
+            sailings[e.time, e.data["vehicle"]] += e.data["people"]
+    assert len(sailings) >= 5 and max(sailings.values()) == 420
 
 
 def test_yonaguni_is_cleared_within_a_day(unthreatened):
     """All of Yonaguni is off the island within 24 h of its own movement start, in the median
-    of five seeds: one seed is not enough, as a single early tourist can send the island's only
-    ferry on its 9.5-hour round trip just before movement starts (over seeds 1-30, 7 took longer
-    than 24 h with the old hourly tick and 8 without it; the mean is 22 h either way)."""
-    cleared = [yonaguni_cleared_hours(unthreatened, Simulation(unthreatened, seed=seed).run()) for seed in range(1, 6)]
+    of five seeds: one seed is not enough, as a single early departure can send the island's only
+    ferry on its round trip just before movement starts."""
+    cleared = [yonaguni_cleared_hours(Simulation(unthreatened, seed=seed).run()) for seed in range(1, 6)]
     assert statistics.median(cleared) <= 24
 
 
 def test_peacetime_capacity_takes_about_thirteen_days():
-    """At ~9,200 a day the move takes about 13 days (facts 1.1)."""
+    """At ~9,200 a day the move takes about 13 days (facts §1.1)."""
     scenario = load_scenario(DEFAULT_SCENARIO, reforms=[*UNTHREATENED, "peacetime_capacity"])
-    days = completion_hours(Simulation(scenario, seed=1).run().metrics) / 24
+    days = Simulation(scenario, seed=1).run().metrics["evacuation.completion_hours"] / 24
     assert 12 <= days <= 14
 
 
@@ -118,20 +158,6 @@ def test_handover_and_consultation_happen_in_the_default_run(baseline):
     """The scenario's own metrics keep today's ids (design.md) and both spans complete."""
     assert baseline["handover.transfer_hours"] is not None
     assert baseline["consultation.decision_hours"] is not None
-
-
-def test_scenario_metrics_match_the_engine_evacuation_figures(baseline, baseline_run):
-    """Computed from the event stream, completion and start equal the evacuation model's own numbers
-    (on the network: its `movement_completed` hours and first `movement_started`); clearance counts from T+0."""
-    if island(baseline):
-        completion, start = baseline["evacuation"]["completion_hours"], baseline["evacuation"]["start_hours"]
-    else:
-        events = baseline_run.events
-        completion = next(e.data["hours"] for e in events if e.kind == Kind.movement_completed)
-        start = next(e.time for e in events if e.kind == Kind.movement_started) / 60
-    assert baseline["evacuation.completion_hours"] == pytest.approx(completion, abs=1e-3)
-    assert baseline["evacuation.start_hours"] == pytest.approx(start, abs=1e-3)
-    assert baseline["clearance_hours"] == pytest.approx(start + completion, abs=1e-3)
 
 
 PLAN_OPTIONS = {
@@ -150,10 +176,12 @@ PLAN_OPTIONS = {
 def test_unthreatened_completion_stays_in_the_plan_band_over_30_seeds(unthreatened):
     """Over 30 seeds the mean is in 120-168 h, and every run in which the plan's options were taken is too."""
     runs = [Simulation(unthreatened, seed=seed).run().metrics for seed in range(30)]
-    hours = [completion_hours(m) for m in runs]
+    hours = [m["evacuation.completion_hours"] for m in runs]
     assert 120 <= statistics.mean(hours) <= 168
     on_plan = [
-        completion_hours(m) for m in runs if all(m["decisions"][d]["option"] == o for d, o in PLAN_OPTIONS.items())
+        m["evacuation.completion_hours"]
+        for m in runs
+        if all(m["decisions"][d]["option"] == o for d, o in PLAN_OPTIONS.items())
     ]
     assert len(on_plan) >= 15
     assert all(120 <= h <= 168 for h in on_plan), sorted(on_plan)

@@ -22,19 +22,20 @@ def test_every_kind_is_declared():
 
 
 def _events():
-    """Events of runs that exercise most kinds: Sakishima with effects by hand, and the consequence fixture."""
+    """Events of runs that exercise most kinds: Sakishima with effects by hand, the consequence fixture, a
+    repeatable decision, and the tsunami (people exposed at a deadline)."""
     sakishima = load_scenario(ROOT / "scenarios" / "sakishima.yaml")
     sim = Simulation(sakishima, seed=2, forced={})
     sim.advance(125 * 60)
     for n, effect in enumerate(
         [
-            {"kind": "close", "places": ["ishigaki_air"], "for": "2h"},
-            {"kind": "compliance", "factor": 0.5, "duration": "2h"},
+            {"kind": "close", "places": ["ishigaki_air_b787", "ishigaki_air_b737"], "for": "2h"},
+            {"kind": "scale", "state": "compliance", "factor": 0.5, "for": "2h"},
             {"kind": "movement", "action": "stop", "areas": ["tarama"], "for": "1h"},
             {"kind": "channel", "agencies": ["okinawa_pref"], "latency_factor": 2, "for": "1h"},
             {"kind": "agency", "agencies": ["okinawa_pref"], "staff": 5, "for": "1h"},
             {"kind": "tell", "to": ["okinawa_pref"], "synopsis": "Hello."},
-            {"kind": "reinforcement", "hub": "ishigaki_air", "flights": 2},
+            {"kind": "open", "mode": "sea", "places": ["ishigaki_jcg"], "for": "2h"},
         ]
     ):
         sim.apply(
@@ -51,10 +52,16 @@ def _events():
         """
 scenario: {id: p, title: P, start: "2027-04-05T06:00:00+09:00", horizon: 1d}
 agencies: [{id: hq, name: HQ, kind: executive}]
-decisions: [{id: review, title: Review, owner: hq, delay: 1h, repeat: 6h, options: [{id: ok, label: OK}]}]
+decisions:
+  - {id: review, title: Review, owner: hq, delay: 1h, repeat: 6h, options: [{id: ok, label: OK}]}
+  - {id: spare, title: Spare, owner: hq, delay: 1h, requires: [{decision: review}], skip_if: [{decision: review, options: [ok]}], options: [{id: ok, label: OK}]}
+injects:
+  - {id: later, at: 2h, to: [hq], synopsis: Later.}
+  - {id: stop, at: 1h, to: [hq], synopsis: Stop., effects: [{kind: cancel, inject: later}]}
 """
     )
     yield from Simulation(repeat, seed=1).run().events
+    yield from Simulation(load_scenario(ROOT / "scenarios" / "tsunami.yaml"), seed=1).run().events
 
 
 def test_runs_emit_exactly_the_declared_payload_keys():
@@ -66,3 +73,14 @@ def test_runs_emit_exactly_the_declared_payload_keys():
         assert required <= set(event.data), (event.kind, required - set(event.data))
         seen.add(event.kind)
     assert len(seen) >= 25, sorted(set(Kind) - seen)
+    movement = {
+        Kind.movement_started,
+        Kind.movement_changed,
+        Kind.movement_completed,
+        Kind.cohort_departed,
+        Kind.cohort_arrived,
+        Kind.people_exposed,
+        Kind.leg_closed,
+        Kind.leg_reopened,
+    }
+    assert movement <= seen, sorted(movement - seen)

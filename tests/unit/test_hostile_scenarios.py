@@ -44,14 +44,13 @@ def _mutated(changes: dict[str, Any]) -> str:
     return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
 
 
+VEHICLES = next(i for i, link in enumerate(RAW["movement"]["links"]) if "vehicles" in link)
+"""A link of the movement network run by vehicles (a ferry)."""
+FLOW = next(i for i, link in enumerate(RAW["movement"]["links"]) if "per_hour" in link)
+"""A link of the movement network with a flow limit (registration, buses and security)."""
+
 # Each case: the change, and the dotted path at which validation must refuse it.
 REFUSED = {
-    "stand rate below one a day": (
-        {"evacuation.hubs.0.flights_per_stand_per_day": 0.5},
-        "evacuation.hubs.0.flights_per_stand_per_day",
-    ),
-    "tick of zero": ({"evacuation.tick": "0m"}, "evacuation.tick"),
-    "tick of a ten-thousandth of a minute": ({"evacuation.tick": "0.0001m"}, "evacuation.tick"),
     "channel that never delivers, retried at once": (
         {"channels.0.reliability": 0, "channels.0.retry": "0m", "channels.0.latency": "0m"},
         "channels.0.reliability",
@@ -60,17 +59,9 @@ REFUSED = {
         {"channels.0.reliability": 0.5, "channels.0.retry": "0m", "channels.0.latency": "0m"},
         "channels.0",
     ),
-    "thousand-year horizon with no lodging": (
-        {
-            "scenario.horizon": "365000d",
-            **{f"evacuation.hosts.{i}.lodging": 0 for i in range(len(RAW["evacuation"]["hosts"]))},
-        },
-        "scenario",
-    ),
-    "block time no departure can fly": ({"evacuation.hubs.0.block_time": "20h"}, "evacuation.hubs.0.block_time"),
-    "infinite care factor": ({"evacuation.care_factor": math.inf}, "evacuation.care_factor"),
-    "infinite compliance factor": (
-        {"injects.0.effects": [{"kind": "compliance", "factor": math.inf, "duration": "1h"}]},
+    "thousand-year horizon": ({"scenario.horizon": "365000d"}, "scenario"),
+    "infinite scale factor": (
+        {"injects.0.effects": [{"kind": "scale", "state": "compliance", "factor": math.inf, "for": "1h"}]},
         "injects.0.effects.0.factor",
     ),
     "infinite option probability": (
@@ -81,14 +72,20 @@ REFUSED = {
         {"decisions.0.options.0.probability": 1e308, "decisions.0.options.1.probability": 1e308},
         "decisions.0.options.0.probability",
     ),
-    "a million aircraft": ({"evacuation.hubs.0.fleet.0.count": 1_000_000}, "evacuation.hubs.0.fleet.0.count"),
-    "a billion security lanes": (
-        {"evacuation.hubs.0.security_lanes": 10**9},
-        "evacuation.hubs.0.security_lanes",
+    "a million vehicles on a link": (
+        {f"movement.links.{VEHICLES}.vehicles.count": 1_000_000},
+        f"movement.links.{VEHICLES}.vehicles.count",
     ),
-    "a billion registration desks": (
-        {"evacuation.islands.0.registration_desks": 10**9},
-        "evacuation.islands.0.registration_desks",
+    "a billion seats a vehicle": (
+        {f"movement.links.{VEHICLES}.vehicles.seats": 10**9},
+        f"movement.links.{VEHICLES}.vehicles.seats",
+    ),
+    "an infinite flow limit": ({f"movement.links.{FLOW}.per_hour": math.inf}, f"movement.links.{FLOW}.per_hour"),
+    "a billion people": ({"movement.populations.0.people": 10**9}, "movement.populations.0.people"),
+    "a million cohorts": ({"movement.populations.0.cohorts": 10**6}, "movement.populations.0.cohorts"),
+    "an infinite turnout": (
+        {"movement.populations.0.turnout.per_hour": math.inf},
+        "movement.populations.0.turnout.per_hour",
     ),
 }
 
@@ -108,19 +105,10 @@ def test_validate_refuses_values_that_cannot_run(name: str) -> None:
 def test_bundled_scenario_still_validates_and_runs() -> None:
     """The new rules leave the bundled scenario alone."""
     result = Simulation(SCENARIO, seed=1).run()
-    assert result.metrics["evacuation"]["completion_hours"] is not None
+    assert result.metrics["evacuation.completion_hours"] is not None
 
 
 # -- the engine's own guards: a scenario that bypassed validation (built in code) --------------
-
-
-def _evacuation(**changes: Any) -> Scenario:
-    return SCENARIO.model_copy(update={"evacuation": SCENARIO.evacuation.model_copy(update=changes)})
-
-
-def _hub(**changes: Any) -> Scenario:
-    hubs = SCENARIO.evacuation.hubs
-    return _evacuation(hubs=[hubs[0].model_copy(update=changes), *hubs[1:]])
 
 
 def _spinning_channel() -> Scenario:
@@ -129,17 +117,12 @@ def _spinning_channel() -> Scenario:
 
 
 def _long_horizon() -> Scenario:
-    hosts = [h.model_copy(update={"lodging": 0}) for h in SCENARIO.evacuation.hosts]
     metadata = SCENARIO.scenario.model_copy(update={"horizon": 365000 * 1440.0})
-    return _evacuation(hosts=hosts).model_copy(update={"scenario": metadata})
+    return SCENARIO.model_copy(update={"scenario": metadata})
 
 
 ENGINE_GUARDS = {
     "zero-time retry loop": (_spinning_channel, "message retries on a channel"),
-    "tick of zero": (lambda: _evacuation(tick=0.0), "tick"),
-    "stand rate below one a day": (lambda: _hub(flights_per_stand_per_day=0.5), "no stand slot"),
-    "block time no departure can fly": (lambda: _hub(block_time=1200.0), "no departure time"),
-    "infinite care factor": (lambda: _evacuation(care_factor=math.inf), "the model failed at"),
     "thousand-year horizon": (_long_horizon, "horizon"),
 }
 
@@ -267,11 +250,11 @@ BAD_INJECTS = {
         "'nobody'",
     ),
     "closure of an unknown place": (
-        {"to": ["okinawa_pref"], "effects": [{"kind": "closure", "places": ["mars"], "duration": "1h"}]},
+        {"to": ["okinawa_pref"], "effects": [{"kind": "close", "places": ["mars"], "for": "1h"}]},
         "'mars'",
     ),
-    "reinforcement to an unknown hub": (
-        {"to": ["okinawa_pref"], "effects": [{"kind": "reinforcement", "hub": "mars", "flights": 2}]},
+    "movement stopped in an unknown area": (
+        {"to": ["okinawa_pref"], "effects": [{"kind": "movement", "action": "stop", "areas": ["mars"]}]},
         "'mars'",
     ),
 }

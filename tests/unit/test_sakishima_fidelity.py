@@ -25,20 +25,16 @@ def run(scenario, seed=1, **forced):
     return Simulation(scenario, seed=seed, forced={d: (o, None) for d, o in forced.items()}).run()
 
 
-JCG_LINKS = {"ishigaki_jcg": "ishigaki_sea", "miyako_jcg": "miyako_sea", "miyako_jcg_one": "miyako_sea"}
-"""On the movement network: the links of the JCG's own vessels, by the island model's sea hub."""
+JCG_LINKS = {"ishigaki_jcg": "ishigaki", "miyako_jcg": "miyako", "miyako_jcg_one": "miyako"}
+"""The links of the JCG's own vessels, by the island they sail from."""
 
 
 def jcg_sailings(result) -> list[tuple[float, str]]:
-    """(hours, sea hub) of each sailing of the JCG's own vessels, in either model."""
-    if any(e.kind == Kind.cohort_departed for e in result.events):
-        return [
-            (e.time / 60, JCG_LINKS[e.data["link"]])
-            for e in result.events
-            if e.kind == Kind.cohort_departed and e.data["link"] in JCG_LINKS
-        ]
+    """(hours, island) of each sailing of the JCG's own vessels."""
     return [
-        (e.time / 60, e.source.split(".")[0]) for e in result.events if e.kind == Kind.departed and ".jcg." in e.source
+        (e.time / 60, JCG_LINKS[e.data["link"]])
+        for e in result.events
+        if e.kind == Kind.cohort_departed and e.data["link"] in JCG_LINKS
     ]
 
 
@@ -115,25 +111,20 @@ def test_coast_guard_vessels_carry_evacuees_before_any_art_80_control(sakishima)
     order = result.metrics["decisions"]["defense_operation_order"]["taken_hours"]
     sailings = jcg_sailings(result)
     assert sailings
-    assert order is None or min(t for t, _hub in sailings) < order
-    assert {hub for _t, hub in sailings} == {"ishigaki_sea", "miyako_sea"}
+    assert order is None or min(t for t, _island in sailings) < order
+    assert {island for _t, island in sailings} == {"ishigaki", "miyako"}
 
 
-def test_reinforcement_flights_land_inside_airport_hours(sakishima):
-    """Reinforcements compete with evacuation for stands in daytime, not at night (08:00-21:00 at ISG)."""
+def test_reinforcement_flights_hold_ishigakis_stands_for_their_stand_hours(sakishima):
+    """Reinforcement flights first: Ishigaki's evacuation flights are held for the 3.6 stand-hours the
+    12 reinforcement flights take (12 x 90 min over 5 stands)."""
     result = run(sakishima, stand_priority="reinforcement_first")
-    if sakishima.movement is not None:  # the network holds Ishigaki's flights for the stand-hours they take
-        held = [
-            e.data["hours"]
-            for e in result.events
-            if e.kind == Kind.leg_closed and e.source.startswith("decision:stand_priority")
-        ]
-        assert held == [3.6]
-        return
-    start_hour = 6.0  # T+0 is 06:00 local
-    landed = [(start_hour + e.time / 60) % 24 for e in result.events if e.kind == Kind.reinforcement_landed]
-    assert len(landed) == 12
-    assert all(8.0 <= h <= 21.0 for h in landed), landed
+    held = [
+        e.data["hours"]
+        for e in result.events
+        if e.kind == Kind.leg_closed and e.source.startswith("decision:stand_priority")
+    ]
+    assert held == [3.6]
 
 
 def test_the_unthreatened_variant_has_no_adversary():
@@ -150,7 +141,7 @@ def test_the_unthreatened_variant_has_no_adversary():
             "stand_priority",
             "evacuation_first",
             "reinforcement_first",
-            "evacuation.by_island.ishigaki.completion_hours",
+            "ishigaki_last_flight_hours",
             1,
         ),
         ("cabinet_procedure", "emergency", "regular", "clearance_hours", 1),
@@ -162,21 +153,10 @@ def test_named_decisions_change_a_headline_metric_over_paired_seeds(
 ):
     """Forcing one option or the other on the same 8 seeds moves the metric the consequence line names."""
 
-    if sakishima.movement is not None and metric.startswith("evacuation.by_island.ishigaki"):
-        metric = "ishigaki_last_flight_hours"  # the network's own: T+0 to the last flight out of Ishigaki
-
-    def value(metrics, name):
-        node = metrics
-        if name in metrics:
-            return metrics[name]
-        for part in name.split("."):
-            node = node[part]
-        return node
-
     diffs = []
     for seed in range(8):
-        a = value(run(sakishima, seed, **{decision: reference}).metrics, metric)
-        b = value(run(sakishima, seed, **{decision: other}).metrics, metric)
+        a = run(sakishima, seed, **{decision: reference}).metrics[metric]
+        b = run(sakishima, seed, **{decision: other}).metrics[metric]
         if a is not None and b is not None:
             diffs.append(b - a)
     assert len(diffs) >= 5
@@ -196,7 +176,7 @@ def test_forward_tasks_withdraw_the_coast_guard_vessels_from_the_lift(sakishima)
     )
     ordered = result.metrics["decisions"]["dm_orders_commandant"]["taken_hours"]
     assert ordered is not None
-    jcg = [t for t, _hub in jcg_sailings(result)]
+    jcg = [t for t, _island in jcg_sailings(result)]
     assert jcg and min(jcg) < ordered
-    round_trip = 2 * 30 + 2 * 6  # the longest voyage and turnaround of the two sea hubs, in hours
+    round_trip = max(lk.vehicles.turnaround.mean() for lk in sakishima.movement.links if lk.id in JCG_LINKS) / 60
     assert not [t for t in jcg if t > ordered + round_trip]

@@ -1,99 +1,102 @@
-"""Tourists who leave voluntarily take seats (issue 12 item 7, domain facts §8.6).
+"""Tourists who leave on their own take seats (issue 12 item 7, domain facts §8.6).
 
-Before their municipality's movement starts, tourists leave on the hub island's
-scheduled flights (an outer island's on its feeder first): they pass the same
-security lanes, queue at the same terminal and fly on the same aircraft, so the
-seats they take are seats the evacuation does not have.
+On the bundled Sakishima network, tourists leave voluntarily from T+0, before any town's movement
+starts: they pass the same registration and security lanes, wait in the same terminal and fly on the
+same aircraft as the evacuees later, so the seats they take are seats the evacuation does not have.
+The daily throughput the calibration checks counts the evacuation's full days only
+(tests/unit/test_calibration.py); here, who leaves before the towns start, and how.
 """
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
+
 import pytest
 
-from sim.domain.ledger import CATEGORIES
-from tests.unit.test_evacuation import DAY, PLAN, START, Run, raw_config
+from sim.engine.clock import Clock
+from sim.events import Kind
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Inject
+from sim.simulation import Simulation
+from tests.conftest import DEFAULT_SCENARIO
+
+HOUR = 60.0
+DAY = 1440.0
 
 
-def off_islands(run: Run) -> int:
-    ledger = run.model.ledger
-    return sum(p.total for p in ledger.places.values() if p.off_islands)
+@pytest.fixture(scope="module")
+def unthreatened():
+    return load_scenario(DEFAULT_SCENARIO, reforms=["unthreatened"])
 
 
-def carried(run: Run) -> int:
-    """People the hubs' aircraft and ships have carried off the islands."""
-    model = run.model
-    return sum(h.people for h in [*model.air_hubs.values(), *model.sea_hubs.values()])
+@pytest.fixture(scope="module")
+def run(unthreatened):
+    return Simulation(unthreatened, seed=1).run()
 
 
-def test_voluntary_tourists_leave_on_the_hubs_flights():
-    """With no movement started, tourists still leave, and every one of them on a flight."""
-    run = Run()
-    run.model.start_voluntary_departures()
-    run.run(days=2)
-    left = off_islands(run)
-    assert left > 1000, "about 2,000 tourists a day leave before movement starts"
-    assert carried(run) == left
-    assert sum(h.flights for h in run.model.air_hubs.values()) > 0
-    departures = [e for e in run.kinds("departed") if e[4]["leg"] in run.model.air_hubs]
-    assert sum(e[4]["people"] for e in departures) == left
+def classes(scenario) -> dict[str, str]:
+    return {p.id: p.class_ for p in scenario.movement.populations}
 
 
-def test_no_tourist_leaves_while_the_airports_are_closed():
-    """Departures are not free: with every leg closed, nobody gets off the islands."""
-    run = Run()
-    run.model.start_voluntary_departures()
-    run.model.close("all", [], None)
-    run.run(days=2)
-    assert off_islands(run) == 0
-    home = sum(run.model.ledger.by_category[m]["at_home"] for m in run.model.municipalities)
-    assert home < run.config.population, "tourists still set off for the airport and wait there"
+def first_start(result) -> float:
+    return min(e.time for e in result.events if e.kind == Kind.movement_started)
 
 
-def test_everyone_off_the_islands_used_a_seat_when_tourists_and_evacuees_mix():
-    """Movement starts on Miyako's island after 30 h while Yaeyama's tourists keep leaving:
-    every person off the islands was carried by a hub's aircraft or ship."""
-    run = Run()
-    run.model.start_voluntary_departures()
-    run.start(["miyakojima", "tarama"], after_hours=30)
-    run.run(days=4)
-    assert off_islands(run) == carried(run)
-    categories = {c: sum(run.model.ledger.by_category[m][c] for m in run.model.municipalities) for c in CATEGORIES}
-    assert categories["gone_home"] > 0, "tourists who flew reach home"
+def test_only_tourists_leave_before_the_first_town_starts_and_they_fly(unthreatened, run):
+    """Before any town's movement starts, a few thousand tourists are safe, nobody else has moved, and
+    every one of them reached an arrival airport (an outer island's on its feeder first)."""
+    start = first_start(run)
+    assert start > 24 * HOUR
+    before = [e for e in run.events if e.kind in (Kind.cohort_departed, Kind.cohort_arrived) and e.time < start]
+    assert {classes(unthreatened)[e.source] for e in before} == {"tourists"}
+    arrived = [e for e in before if e.kind == Kind.cohort_arrived]
+    safe = sum(e.data["people"] for e in arrived)
+    assert 2_000 * (start / DAY) * 0.8 <= safe <= 2_000 * (start / DAY) * 1.1  # about 2,000 a day in 08:00-20:00
+    assert {e.target for e in arrived} <= {"fukuoka_airport", "kagoshima_airport"}
 
 
-def test_tourists_and_evacuees_share_the_hubs_daily_flight_cap():
-    """Miyako airport's cap (31 flights a day) holds with tourists and evacuees on the same day."""
-    run = Run()
-    run.model.start_voluntary_departures()
-    run.start(["miyakojima"], after_hours=30)
-    run.run(days=5)
-    flights: dict[int, int] = {}
-    for t, _kind, _source, _target, data in run.kinds("departed"):
-        if data["leg"] == "miyako_air":
-            day = int(t // DAY)
-            flights[day] = flights.get(day, 0) + 1
-    assert max(flights.values()) <= 31
-    assert min(flights) < (START + 30 * 60) // DAY, "tourists flew before movement started"
+def test_tourists_and_evacuees_board_the_same_flights(run):
+    """Ishigaki's tourists fly on the airport's own links before the town starts, and at least one
+    aircraft carries tourists and residents together when it does."""
+    ishigaki = min(e.time for e in run.events if e.kind == Kind.movement_started and e.source == "ishigaki")
+    flights = ("ishigaki_air_b787", "ishigaki_air_b737")
+    early = [
+        e
+        for e in run.events
+        if e.kind == Kind.cohort_departed and e.source == "ishigaki_tourists" and e.time < ishigaki
+    ]
+    assert {e.data["link"] for e in early} >= set(flights)
+    aboard: dict[tuple[float, str, int], set[str]] = defaultdict(set)
+    for e in run.events:
+        if e.kind == Kind.cohort_departed and e.data["link"] in flights:
+            aboard[e.time, e.data["link"], e.data["vehicle"]].add(e.source)
+    assert any({"ishigaki_tourists", "ishigaki_residents"} <= sources for sources in aboard.values())
 
 
-def test_hub_throughput_counts_the_evacuations_full_days_only():
-    """Tourists' flights before movement starts do not dilute a hub's mean over full days."""
-    run = Run()
-    run.model.start_voluntary_departures()
-    run.start(after_hours=48)
-    metrics = run.run(days=12)
-    for hub, planned in PLAN.items():
-        figures = metrics["hubs"][hub]
-        assert figures["daily"][0] < 0.3 * planned, "the first days carry only voluntary tourists"
-        assert figures["mean_per_full_day"] == pytest.approx(planned, rel=0.05), hub
+def test_tourists_and_evacuees_share_the_airports_daily_flights(unthreatened, run):
+    """Each airport link's flights a day (tourists' and evacuees' alike) stay within its `per_day`,
+    and the first days, when only tourists fly, have flights too."""
+    offset = Clock(unthreatened.scenario.start).offset
+    per_day = {lk.id: lk.vehicles.per_day for lk in unthreatened.movement.links if lk.mode == "air" and lk.vehicles}
+    flights: dict[tuple[str, int], set[tuple[float, int]]] = defaultdict(set)
+    for e in run.events:
+        if e.kind == Kind.cohort_departed and e.data["link"] in per_day and per_day[e.data["link"]] is not None:
+            flights[e.data["link"], math.floor((e.time + offset) / DAY)].add((e.time, e.data["vehicle"]))
+    assert flights
+    for (link, _day), trips in flights.items():
+        assert len(trips) <= per_day[link], link
+    first_day = math.floor((first_start(run) + offset) / DAY)
+    assert any(day < first_day for _link, day in flights)
 
 
-def test_without_voluntary_departures_tourists_wait_for_their_municipality():
-    """voluntary_per_day 0: nobody leaves before movement starts (the rate is the only source)."""
-    raw = raw_config()
-    raw["tourists"]["voluntary_per_day"] = 0
-    run = Run(raw)
-    run.model.start_voluntary_departures()
-    run.run(days=2)
-    assert off_islands(run) == 0
-    assert carried(run) == 0
+def test_no_tourist_leaves_while_everything_is_closed(unthreatened):
+    """Departures are not free: with every link and place closed from T+0, nobody is safe two days on."""
+    sim = Simulation(unthreatened, seed=1)
+    sim.apply(
+        Inject.model_validate(
+            {"id": "x1", "on_demand": True, "to": ["okinawa_pref"], "synopsis": "t", "effects": [{"kind": "close"}]}
+        )
+    )
+    sim.advance(2 * DAY)
+    assert not [e for e in sim.events if e.kind == Kind.cohort_arrived]
