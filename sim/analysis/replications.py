@@ -101,7 +101,7 @@ class Record:
     metrics: dict[str, float | None]
     """Flattened numeric metrics (`evacuation.completion_hours`); None = did not happen."""
     curve: tuple[float, ...] | None = None
-    """People still to move on the curve grid (hours after T+0), if the run evacuated."""
+    """People still in danger on the curve grid (hours after T+0), if the scenario moves people."""
     events: int = 0
     choices: dict[str, str | None] = field(default_factory=dict)
     """What was decided and by whom: `decisions.ID.option` and `decisions.ID.by`
@@ -211,21 +211,6 @@ def decision_choices(decisions: Mapping[str, Any] | None) -> dict[str, str | Non
         out[f"decisions.{decision}.option"] = entry.get("option")
         out[f"decisions.{decision}.by"] = entry.get("by")
     return out
-
-
-def derived_metrics(flat: dict[str, float | None]) -> dict[str, float | None]:
-    """Metrics computed from others in the same run (never from other runs).
-
-    `evacuation.finished_hours`: T+0 until the last evacuee left the islands,
-    i.e. `start_hours + completion_hours`; None if either did not happen. A
-    reform that starts the movement earlier shows here, not in
-    `completion_hours` (which counts from movement start).
-    """
-    start, completion = flat.get("evacuation.start_hours"), flat.get("evacuation.completion_hours")
-    if "evacuation.completion_hours" not in flat:
-        return {}
-    finished = None if start is None or completion is None else round(start + completion, 4)
-    return {"evacuation.finished_hours": finished}
 
 
 def curve_grid(horizon_hours: float, step_hours: float) -> list[float]:
