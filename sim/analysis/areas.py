@@ -34,6 +34,8 @@ class AreaProgress:
     """Scenario minute the area's movement was ordered (its first `movement_started`), or None."""
     finished: float | None = None
     """Scenario minute the last of its people became safe or were caught, or None while some are in danger."""
+    threatened: bool = True
+    """A danger is declared for the area (a `deadline:` or a `when:`); an area without one only moves."""
 
     @property
     def in_danger(self) -> int:
@@ -86,6 +88,7 @@ class AreaTally:
                 area.id in self._reached_at,
                 self._started.get(area.id),
                 self._finished.get(area.id),
+                area.deadline is not None or area.when is not None,
             )
             for area in self._areas
         ]

@@ -704,17 +704,23 @@ def _minutes_as_hours(minutes: float | None) -> float | None:
     return None if minutes is None else minutes / 60.0
 
 
+def movement_rows(movement: Mapping[str, Any] | None, times: MovementTimes) -> list[tuple[str, str]]:
+    """A movement network's ledger and times as (label, value) rows (none without one): people safe of
+    everyone, caught, still in danger, when the movement started and how long it took to complete.
+    The console debrief shows the same rows."""
+    if not movement or movement.get("population") is None:
+        return []
+    return [
+        ("Safe", f"{movement.get('moved', 0):,} of {movement['population']:,}"),
+        ("Caught by the danger", f"{movement.get('exposed', 0):,}"),
+        ("Still in danger at the end", f"{movement.get('in_danger', 0):,}"),
+        ("Movement start (after T+0)", metric_text("time", _minutes_as_hours(times.started))),
+        ("Movement complete (after movement start)", metric_text("span", times.completion_hours)),
+    ]
+
+
 def _key_metrics(aar: Aar) -> list[tuple[str, str]]:
-    movement = aar.metrics.get("movement") or {}
-    rows = []
-    if movement.get("population") is not None:
-        rows += [
-            ("Safe", f"{movement.get('moved', 0):,} of {movement['population']:,}"),
-            ("Caught by the danger", f"{movement.get('exposed', 0):,}"),
-            ("Still in danger at the end", f"{movement.get('in_danger', 0):,}"),
-            ("Movement start (after T+0)", metric_text("time", _minutes_as_hours(aar.movement.started))),
-            ("Movement complete (after movement start)", metric_text("span", aar.movement.completion_hours)),
-        ]
+    rows = movement_rows(aar.metrics.get("movement"), aar.movement)
     rows += aar.scenario_rows
     rated = [r.rating for r in aar.rows if r.rating]
     rows.append(("Ratings", ", ".join(f"{k}: {rated.count(k)}" for k in "PSMU")))
