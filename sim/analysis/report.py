@@ -694,10 +694,17 @@ def _area_cells(aar: Aar) -> list[tuple[str, ...]]:
             f"{area.in_danger:,}",
             "-" if area.started is None else aar.label(area.started),
             "-" if area.finished is None else aar.label(area.finished),
-            aar.label(area.deadline) if area.reached and area.deadline is not None else "not by the end of play",
+            _danger_cell(aar, area),
         )
         for area in aar.areas
     ]
+
+
+def _danger_cell(aar: Aar, area: AreaProgress) -> str:
+    """When the danger reached an area, `not by the end of play`, or `none declared` for an area that only moves."""
+    if not area.threatened:
+        return "none declared"
+    return aar.label(area.deadline) if area.reached and area.deadline is not None else "not by the end of play"
 
 
 def _minutes_as_hours(minutes: float | None) -> float | None:
