@@ -21,7 +21,6 @@ from sim.analysis.replications import (
     ReplicationSet,
     chunk_indices,
     curve_grid,
-    derived_metrics,
     flatten_metrics,
     run_replications,
 )
@@ -44,33 +43,22 @@ def test_flatten_keeps_numbers_and_nulls_only():
     """Numeric leaves become dotted names; None stays None; strings, bools and series go."""
     flat = flatten_metrics(
         {
-            "evacuation": {
+            "movement": {
                 "population": 10,
-                "completion_hours": None,
                 "series": {"hours": [0, 1]},
-                "by_island": {"a": {"evacuated": 4}},
+                "by_area": {"a": {"moved": 4}},
             },
+            "clearance_hours": None,
             "consultation": {"decision_hours": 2.5, "answer": "yes"},
             "flag": True,
         }
     )
     assert flat == {
-        "evacuation.population": 10,
-        "evacuation.completion_hours": None,
-        "evacuation.by_island.a.evacuated": 4,
+        "movement.population": 10,
+        "movement.by_area.a.moved": 4,
+        "clearance_hours": None,
         "consultation.decision_hours": 2.5,
     }
-
-
-def test_derived_finished_hours_is_start_plus_completion_or_none():
-    """Islands cleared after T+0 = movement start + completion; None when either is missing."""
-    assert derived_metrics({"evacuation.start_hours": 10.0, "evacuation.completion_hours": 5.5}) == {
-        "evacuation.finished_hours": 15.5
-    }
-    assert derived_metrics({"evacuation.start_hours": 10.0, "evacuation.completion_hours": None}) == {
-        "evacuation.finished_hours": None
-    }
-    assert derived_metrics({}) == {}
 
 
 def test_chunks_and_grid():
