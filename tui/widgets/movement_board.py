@@ -48,7 +48,7 @@ class MovementBoard(Static):
     """`track(scenario, events)` once, `extend(new events)` as they come, `show(now, label)` to draw."""
 
     DEFAULT_CSS = """
-    MovementBoard { height: auto; margin-top: 1; }
+    MovementBoard { height: auto; }
     """
 
     def __init__(self, **kwargs) -> None:
