@@ -34,7 +34,7 @@ MODE_WORDS = {"walk": "on foot", "car": "by car", "bus": "by bus", "rail": "by r
 
 
 def leg_name(scenario: Scenario, ident: str) -> str:
-    """A movement network place's or link's title (`New Ishigaki Airport terminal (airside)`), else its id."""
+    """A movement network place's or link's title (`Shiroyama hill (26 m)`), else its id."""
     movement = scenario.movement
     if movement is None:
         return ident
