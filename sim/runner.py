@@ -64,7 +64,7 @@ def movement_curve(scenario, events, grid: list[float]) -> tuple[float, ...] | N
 def run_chunk(task) -> list:
     """Run replications `task.indices` of every arm; return one `Record` per run."""
     from sim.analysis.explain import segment_metrics
-    from sim.analysis.replications import Record, curve_grid, decision_choices, flatten_metrics
+    from sim.analysis.replications import Record, curve_grid, curve_step, decision_choices, flatten_metrics
 
     _crash_hook(task)
     records = []
@@ -73,12 +73,14 @@ def run_chunk(task) -> list:
         seed = replication_seed(task.master_seed, index)
         for arm, scenario in scenarios:
             result = run_arm(arm, seed, scenario)
-            grid = curve_grid(scenario.scenario.horizon / 60.0, task.curve_step_hours)
+            horizon = scenario.scenario.horizon / 60.0
+            step = curve_step(horizon, task.curve_step_hours)
+            grid = curve_grid(horizon, step)
             curve = movement_curve(scenario, result.events, grid)
             flat = flatten_metrics(result.metrics)
             flat.update(segment_metrics(scenario, result.events))  # where the hours went, per kind
             choices = decision_choices(result.metrics.get("decisions"))
-            records.append(Record(arm.name, index, seed, flat, curve, len(result.events), choices))
+            records.append(Record(arm.name, index, seed, flat, curve, len(result.events), choices, step))
     return records
 
 

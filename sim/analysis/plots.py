@@ -336,7 +336,7 @@ def draw_curves(ax, curves: dict[str, dict[str, Any]], colors: dict[str, Any], l
         # where the slowest 5% reach zero bounds the interesting part of the x axis
         done = next((h for h, v in zip(hours, curve["p95"], strict=True) if v <= 0), hours[-1])
         last = max(last, done)
-    right = min(hours[-1], last + 12)
+    right = min(hours[-1], last + min(12.0, 0.1 * hours[-1]))  # half a day after, or a tenth of a short play
     ax.set_xlim(0, right)
     step = next((s for s in (0.25, 0.5, 1, 2, 6, 12, 24) if right <= 12 * s), 48)
     ax.xaxis.set_major_locator(MultipleLocator(step))
@@ -685,7 +685,8 @@ def difference_metrics(
 ) -> DifferenceChoice:
     """The headline metrics with a paired difference, of every kind (times, counts, state values,
     shares of runs): those asked for with --metric; else the metrics the scenario's objectives
-    name and the compare headline list that differ between the arms, then the scenario's own
+    name and (for a scenario without metrics of its own) the movement network's figures that differ
+    between the arms, then the scenario's own
     metrics and its objectives' rows that differ (those whose 95% CI leaves out zero first), then
     the named ones equal in every pair; without any of these, the other rows of the table that
     differ; else the first of `metrics` (the table's rows). Capped so the figure stays readable
@@ -710,7 +711,8 @@ def difference_metrics(
     if requested:
         ordered = [m for m in dict.fromkeys(requested) if m in candidates]
     else:
-        named = [m for m in dict.fromkeys([*labels.headline, *HEADLINE_METRICS]) if m in candidates]
+        builtin = () if labels.declared else HEADLINE_METRICS  # a scenario's own metrics say it better
+        named = [m for m in dict.fromkeys([*labels.headline, *builtin]) if m in candidates]
         rows = [m for m in candidates if m.startswith("objectives.")]
         own = [m for m in dict.fromkeys([*labels.declared, *rows]) if m in candidates and differs(m)]
         rest = [m for m in metrics if m in candidates and differs(m)]  # the table's rows, not the model's own
@@ -921,11 +923,11 @@ def overview_figure(
     fig = plt.figure(figsize=(13, 0.5 + sum(heights)), layout="constrained")
     grid = fig.add_gridspec(len(heights), 2, height_ratios=heights)
     if evacuation:
-        draw_curves(fig.add_subplot(grid[0, 0]), curves, colors, labels)
         if completion is not None:
+            draw_curves(fig.add_subplot(grid[0, 0]), curves, colors, labels)
             draw_box(fig.add_subplot(grid[0, 1]), rs, completion, colors, payload, labels)
-        else:
-            _empty(fig.add_subplot(grid[0, 1]), "the scenario declares no metric of the movement's completion")
+        else:  # no metric of the movement's completion to box: the curves take the whole row
+            draw_curves(fig.add_subplot(grid[0, :]), curves, colors, labels)
     middle = 1 if evacuation else 0
     if len(shown) == 2:
         for column, metric in enumerate(shown):

@@ -106,6 +106,8 @@ class Record:
     choices: dict[str, str | None] = field(default_factory=dict)
     """What was decided and by whom: `decisions.ID.option` and `decisions.ID.by`
     (None when the decision was not taken). Strings, so kept apart from `metrics`."""
+    curve_step_hours: float | None = None
+    """Hours between the curve's samples (`curve_step`), or None for the set's own step."""
 
 
 @dataclass
@@ -211,6 +213,16 @@ def decision_choices(decisions: Mapping[str, Any] | None) -> dict[str, str | Non
         out[f"decisions.{decision}.option"] = entry.get("option")
         out[f"decisions.{decision}.by"] = entry.get("by")
     return out
+
+
+SHORT_HORIZON_HOURS = 6.0
+"""Scenarios shorter than this (a tsunami's two hours) get their curves sampled every minute."""
+
+
+def curve_step(horizon_hours: float, step_hours: float) -> float:
+    """Hours between curve samples: `step_hours`, or a minute at most for a scenario shorter than
+    `SHORT_HORIZON_HOURS`, whose whole movement would otherwise fall between two hourly samples."""
+    return min(step_hours, 1 / 60) if horizon_hours < SHORT_HORIZON_HOURS else step_hours
 
 
 def curve_grid(horizon_hours: float, step_hours: float) -> list[float]:
