@@ -103,7 +103,7 @@ def test_the_headline_is_the_scenarios_own_clearance_and_built_in_names_are_gone
     explanation = explain(sakishima, result.events)
     assert explanation.metric == "clearance_hours"
     assert explanation.value_hours == pytest.approx(result.metrics["clearance_hours"], abs=ONE_MINUTE)
-    with pytest.raises(ExplainError, match="unknown time metric 'evacuation.finished_hours' .*clearance_hours"):
+    with pytest.raises(ExplainError, match=r"unknown time metric 'evacuation\.finished_hours' .*clearance_hours"):
         explain(sakishima, result.events, "evacuation.finished_hours")
 
 
@@ -385,3 +385,23 @@ def test_movement_network_cohort_walks_back_to_the_order():
     assert "deliberation" in kinds and any(
         "order_broadcast follows evacuation_order" in s.label for s in explanation.segments
     )
+
+
+def test_clearance_splits_the_last_cohorts_link_by_its_hours_closures_and_capacity(bundled_sakishima):
+    """The last people off leave on a scheduled link: after their town's order, the wait at its start is
+    charged to that link as hours outside its timetable, closures (with what closed it) and its
+    vehicles at their capacity; the stretch begins where their population was told to move."""
+    scenario = bundled_sakishima
+    events = Simulation(scenario, seed=1).run().events
+    explanation = _checked(scenario, events, "clearance_hours")
+    links = {link.id: link for link in scenario.movement.links}
+    movement = [s for s in explanation.segments if s.kind in ("transport", "operating_hours", "closure")]
+    seams = {s.seam for s in movement}
+    assert len(seams) == 1 and seams <= set(links)
+    link = links[seams.pop()]
+    assert {s.kind for s in movement} == {"transport", "operating_hours", "closure"}
+    assert all(s.label.startswith(f"{link.title}: ") for s in movement)
+    closing = {e.data.get("inject") for e in events if str(e.kind) == "inject_fired"}
+    assert all(s.label.split("(", 1)[1].split(":")[0] in closing for s in movement if s.kind == "closure")
+    order = next(s for s in explanation.segments if s.kind == "deliberation" and "guidelines" in s.label)
+    assert movement[0].start_hours >= order.start_hours + order.hours - ONE_MINUTE
