@@ -636,7 +636,7 @@ _PLOT_CAPTIONS = {
     "decision_timeline": "Decision timeline. Colours: rating (green P, yellow S, orange M, red U, grey not rated).",
     "decision_latencies": "Decision latencies. Colours: rating (green P, yellow S, orange M, red U, grey not rated).",
     "critical_path": "Where the hours went: the critical path of the headline metric, one row per seam (agency, "
-    "channel or hub), coloured by kind of delay; seams under 1 % of the total are pooled.",
+    "channel, population or link), coloured by kind of delay; seams under 1 % of the total are pooled.",
 }
 
 
