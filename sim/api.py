@@ -522,7 +522,7 @@ def sensitivity_analysis(
     import time
 
     from sim.analysis import sensitivity as sa
-    from sim.analysis.replications import Arm, derived_metrics, flatten_metrics
+    from sim.analysis.replications import Arm, flatten_metrics
     from sim.runner import replication_seed
 
     if method not in sa.METHODS:
@@ -544,7 +544,6 @@ def sensitivity_analysis(
 
     probe = run(model, seed=replication_seed(seed, 0))  # ~0.4 s: learn the metric names before the design
     flat = flatten_metrics(probe.metrics)
-    flat.update(derived_metrics(flat))
     names = list(flat)
     chosen = list(dict.fromkeys(metrics)) or [default_metric(model, names)]
     for metric in chosen:

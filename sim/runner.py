@@ -48,24 +48,23 @@ def _scenario_for(arm) -> Any:
     return scenario
 
 
-def evacuation_curve(evacuation: dict[str, Any] | None, grid: list[float]) -> tuple[float, ...] | None:
-    """People still to move at each grid hour (after T+0), from the run's series."""
+def movement_curve(scenario, events, grid: list[float]) -> tuple[float, ...] | None:
+    """People still in danger (neither safe nor caught) at each grid hour after T+0, from the run's
+    `cohort_arrived` and `people_exposed` events; None for a scenario without a movement network."""
+    from sim.analysis.curves import in_danger_steps
     from sim.analysis.replications import resample_step
 
-    if not evacuation:
+    steps = in_danger_steps(scenario, events)
+    if steps is None:
         return None
-    series = evacuation.get("series") or {}
-    hours, remaining = series.get("hours") or [], series.get("remaining") or []
-    if not hours or len(hours) != len(remaining):
-        return None
-    before = evacuation.get("population")
-    return resample_step(hours, remaining, grid, remaining[0] if before is None else before)
+    hours, left = steps
+    return resample_step(hours, left, grid, left[0])
 
 
 def run_chunk(task) -> list:
     """Run replications `task.indices` of every arm; return one `Record` per run."""
     from sim.analysis.explain import segment_metrics
-    from sim.analysis.replications import Record, curve_grid, decision_choices, derived_metrics, flatten_metrics
+    from sim.analysis.replications import Record, curve_grid, curve_step, decision_choices, flatten_metrics
 
     _crash_hook(task)
     records = []
@@ -74,13 +73,14 @@ def run_chunk(task) -> list:
         seed = replication_seed(task.master_seed, index)
         for arm, scenario in scenarios:
             result = run_arm(arm, seed, scenario)
-            grid = curve_grid(scenario.scenario.horizon / 60.0, task.curve_step_hours)
-            curve = evacuation_curve(result.metrics.get("evacuation"), grid)
+            horizon = scenario.scenario.horizon / 60.0
+            step = curve_step(horizon, task.curve_step_hours)
+            grid = curve_grid(horizon, step)
+            curve = movement_curve(scenario, result.events, grid)
             flat = flatten_metrics(result.metrics)
-            flat.update(derived_metrics(flat))
             flat.update(segment_metrics(scenario, result.events))  # where the hours went, per kind
             choices = decision_choices(result.metrics.get("decisions"))
-            records.append(Record(arm.name, index, seed, flat, curve, len(result.events), choices))
+            records.append(Record(arm.name, index, seed, flat, curve, len(result.events), choices, step))
     return records
 
 

@@ -33,6 +33,15 @@ MODE_WORDS = {"walk": "on foot", "car": "by car", "bus": "by bus", "rail": "by r
 """How a movement link's mode reads in the event log."""
 
 
+def leg_name(scenario: Scenario, ident: str) -> str:
+    """A movement network place's or link's title (`Shiroyama hill (26 m)`), else its id."""
+    movement = scenario.movement
+    if movement is None:
+        return ident
+    named = {p.id: p.title for p in movement.places} | {link.id: link.title for link in movement.links}
+    return named.get(ident) or ident
+
+
 def agency_name(scenario: Scenario, agency_id: str | None) -> str:
     if agency_id is None:
         return ""
@@ -75,17 +84,16 @@ def describe(event: SimEvent, scenario: Scenario) -> str:
         return f"STATE {event.target}: {before}{_plain(d.get('value'))} ({event.source})"
     if k is Kind.movement_started:
         return f"MOVEMENT STARTS: {scenario.area_name(event.source)}, {d.get('people', 0):,} people"
-    if k in (Kind.departed, Kind.arrived):
-        verb = "left for" if k is Kind.departed else "reached"
-        return f"{d.get('vehicle', event.source)} {verb} {event.target} with {d.get('people', 0):,} people"
     if k is Kind.leg_closed:
-        return f"CLOSED ({d.get('mode')}): {', '.join(d.get('legs') or []) or 'no leg'}"
+        legs = ", ".join(leg_name(scenario, leg) for leg in d.get("legs") or []) or "nothing"
+        until = "" if d.get("hours") is None else f" for {duration_text(float(d['hours']))}"
+        return f"CLOSED ({d.get('mode')}){until}: {legs}"
     if k is Kind.leg_reopened:
-        return f"Reopened: {', '.join(d.get('legs') or [])}"
-    if k is Kind.reached_host:
-        return f"{d.get('people', 0):,} evacuees reach lodging in {scenario.host_name(event.target)}"
-    if k is Kind.evacuation_completed:
-        return f"EVACUATION COMPLETE: {d.get('people', 0):,} people off the islands"
+        return f"Reopened: {', '.join(leg_name(scenario, leg) for leg in d.get('legs') or [])}"
+    if k is Kind.movement_changed:
+        areas = ", ".join(scenario.area_name(a) for a in d.get("areas") or []) or "every area"
+        until = "" if d.get("hours") is None else f" for {duration_text(float(d['hours']))}"
+        return f"MOVEMENT: {d.get('action', 'change')} ordered{until} for {areas}"
     if k is Kind.hazard_occurred:
         return f"HAZARD: {d.get('title') or event.target} (occurrence {d.get('occurrence')})"
     if k is Kind.cohort_departed:

@@ -193,7 +193,8 @@ class RoleBody(Vertical):
 
 def areas_text(areas: list[dict], now: float) -> Text:
     """One line per danger area for the projector: `Saga harbour district: 2,824 safe, 2,496 caught,
-    0 still in danger; danger arrived D+0 15:16` (or `danger in 12 min`)."""
+    0 still in danger; danger arrived D+0 15:16` (or `danger in 12 min`; an area without a danger says
+    where its movement stands: `not started`, `moving`, `done`)."""
     text = Text()
     for n, area in enumerate(areas):
         if n:
@@ -202,7 +203,10 @@ def areas_text(areas: list[dict], now: float) -> Text:
         text.append(f"{area['safe']:,} safe, ")
         text.append(f"{area['exposed']:,} caught", style="bold red" if area["exposed"] else "")
         text.append(f", {area['in_danger']:,} still in danger; ")
-        if area["deadline"] is None:
+        if not area.get("threatened", True):
+            status = "done" if area.get("done") else "moving" if area.get("started") else "not started"
+            text.append(status, style="green" if area.get("done") else "" if area.get("started") else "dim")
+        elif area["deadline"] is None:
             text.append("danger: on a condition", style="dim")
         elif area["reached"]:
             text.append(f"danger arrived {area['deadline_label']}", style="bold red")
@@ -235,7 +239,6 @@ class DisplayBody(Vertical):
 
     def show(self, view: dict) -> None:
         self.query_one("#title", Static).update(_t(view.get("title", "")))
-        movement = view.get("movement")
         bar = self.query_one(ProgressBar)
         areas = view.get("areas")
         if areas:
@@ -244,18 +247,9 @@ class DisplayBody(Vertical):
             )
             bar.display = True
             bar.update(total=max(1, sum(a["population"] for a in areas)), progress=sum(a["safe"] for a in areas))
-        elif movement is None:
+        else:
             self.query_one("#progress-text", Static).update(_t("No population movement in this exercise.", "dim"))
             bar.display = False
-        else:
-            total = max(1, movement["population"])
-            line = Text(f"Off the islands: {movement['off_islands']:,} of {movement['population']:,}")
-            if movement["complete"]:
-                line.append("  COMPLETE", style="bold green")
-            elif not movement["started"]:
-                line.append("  (not started)", style="dim")
-            self.query_one("#progress-text", Static).update(line)
-            bar.update(total=total, progress=movement["off_islands"])
         news = view.get("news", [])
         if len(news) != self._news:
             table = self.query_one(DataTable)

@@ -30,6 +30,12 @@ class AreaProgress:
     None while a `when:` danger has not come."""
     reached: bool
     """The danger has arrived: nobody of this area can still become safe."""
+    started: float | None = None
+    """Scenario minute the area's movement was ordered (its first `movement_started`), or None."""
+    finished: float | None = None
+    """Scenario minute the last of its people became safe or were caught, or None while some are in danger."""
+    threatened: bool = True
+    """A danger is declared for the area (a `deadline:` or a `when:`); an area without one only moves."""
 
     @property
     def in_danger(self) -> int:
@@ -50,16 +56,24 @@ class AreaTally:
         self._safe = dict.fromkeys(self._people, 0)
         self._exposed = dict.fromkeys(self._people, 0)
         self._reached_at: dict[str, float] = {}
+        self._started: dict[str, float] = {}
+        self._finished: dict[str, float] = {}
 
     def add(self, events: Iterable[SimEvent]) -> None:
         for event in events:
+            area = None
             if event.kind is Kind.cohort_arrived:
                 area = event.data.get("area") or self._area_of.get(event.source)
                 if area in self._safe:
                     self._safe[area] += int(event.data.get("people", 0))
             elif event.kind is Kind.people_exposed and event.target in self._exposed:
-                self._exposed[event.target] += int(event.data.get("people", 0))
-                self._reached_at.setdefault(event.target, event.time)
+                area = event.target
+                self._exposed[area] += int(event.data.get("people", 0))
+                self._reached_at.setdefault(area, event.time)
+            elif event.kind is Kind.movement_started and event.source in self._people:
+                self._started.setdefault(event.source, event.time)
+            if area in self._safe and self._safe[area] + self._exposed[area] >= self._people[area]:
+                self._finished.setdefault(area, event.time)
 
     def progress(self) -> list[AreaProgress]:
         """Every area, in declaration order."""
@@ -72,6 +86,9 @@ class AreaTally:
                 self._exposed[area.id],
                 area.deadline if area.deadline is not None else self._reached_at.get(area.id),
                 area.id in self._reached_at,
+                self._started.get(area.id),
+                self._finished.get(area.id),
+                area.deadline is not None or area.when is not None,
             )
             for area in self._areas
         ]
@@ -82,3 +99,31 @@ def area_progress(scenario, events: Iterable[SimEvent]) -> list[AreaProgress]:
     tally = AreaTally(scenario)
     tally.add(events)
     return tally.progress()
+
+
+@dataclass(frozen=True, slots=True)
+class MovementTimes:
+    """When a run's movement began and ended, from its events (scenario minutes; None = not yet)."""
+
+    started: float | None
+    """The first `movement_started`: the first area ordered to move."""
+    completed: float | None
+    """`movement_completed`: nobody is left in danger (safe or caught)."""
+
+    @property
+    def completion_hours(self) -> float | None:
+        """Hours from the first movement start to completion (what the engine reports on the event)."""
+        if self.started is None or self.completed is None:
+            return None
+        return (self.completed - self.started) / 60.0
+
+
+def movement_times(events: Iterable[SimEvent]) -> MovementTimes:
+    """The first movement start and the completion of a run's movement network."""
+    started = completed = None
+    for event in events:
+        if event.kind is Kind.movement_started and started is None:
+            started = event.time
+        elif event.kind is Kind.movement_completed and completed is None:
+            completed = event.time
+    return MovementTimes(started, completed)

@@ -4,7 +4,7 @@ Pure functions over a `ReplicationSet`. The payload shape is the contract of
 design.md::
 
     {"replications": N,
-     "metrics": {"evacuation.completion_hours": {
+     "metrics": {"clearance_hours": {
          "baseline": {"mean", "sd", "ci95": [lo, hi], "n", "missing"},
          "REFORM":   {..., "difference": {"mean", "sd", "ci95", "n",
                                           "better_share", "worse_share"}}}, ...}}
@@ -32,15 +32,9 @@ from sim.analysis.stats import (
 )
 from sim.text import in_minutes
 
-HEADLINE_METRICS = (
-    "evacuation.completion_hours",
-    "evacuation.start_hours",
-    "evacuation.finished_hours",
-    "evacuation.arrival_hours",
-    "evacuation.evacuated",
-)
-"""The evacuation model's own figures: shown on the terminal and first in the JSON where a scenario has
-an evacuation; the scenario's own `metrics:` follow (`sim.commands.analysis._table_metrics`)."""
+HEADLINE_METRICS = ("movement.moved", "movement.exposed", "movement.in_danger")
+"""The figures every movement network reports (`metrics["movement"]`): first in the JSON, and on the
+terminal for a scenario that declares no `metrics:` of its own (`sim.commands.analysis._table_metrics`)."""
 
 
 def ordered_metrics(names: Sequence[str], first: Sequence[str] = HEADLINE_METRICS) -> list[str]:

@@ -1,13 +1,11 @@
-"""The evacuation curve, read from the event stream.
+"""The evacuation curve, read from the event stream: people safe over time.
 
-The report and the console both draw "people off the islands over time". They
-build it from the `departed` events of the evacuation lift (the flights and
-ships leaving a hub for the mainland), which every run emits and every journal
-stores, so the curve is the same live, after `--resume` and in the report.
-Feeder trips between islands are not counted: those people are still on the
-islands. Everyone who leaves the islands does so on one of these departures,
-tourists leaving before their island's movement starts included (they take
-seats on the same flights), so the curve ends at everyone evacuated.
+The report, the console and `compare` draw how many people of a movement network
+were safe at each moment. They build it from the `cohort_arrived` events (a cohort
+reaching a safe place), which every run emits and every journal stores, so the
+curve is the same live, after `--resume`, in a replay and in the report. People
+the danger caught (`people_exposed`) never join it: the curve ends at everyone
+only when nobody was caught.
 """
 
 from __future__ import annotations
@@ -16,26 +14,29 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sim.events import Kind
+
 if TYPE_CHECKING:
     from sim.events import SimEvent
     from sim.scenario.schema import Scenario
 
-__all__ = ["LiftCurve", "hourly", "lift_curve"]
+__all__ = ["SafeCurve", "hourly", "in_danger_steps", "movement_population", "safe_curve"]
 
 
 @dataclass(frozen=True, slots=True)
-class LiftCurve:
-    """Cumulative people carried off the islands: (minute, total) at each departure."""
+class SafeCurve:
+    """Cumulative people safe: (minute, total) at each arrival."""
 
     points: tuple[tuple[float, int], ...]
     population: int | None
+    """Everyone the movement network moves, or None for a scenario without one."""
 
     @property
-    def carried(self) -> int:
+    def safe(self) -> int:
         return self.points[-1][1] if self.points else 0
 
     def at(self, minute: float) -> int:
-        """People carried off by `minute` (inclusive)."""
+        """People safe by `minute` (inclusive)."""
         total = 0
         for when, value in self.points:
             if when > minute:
@@ -43,31 +44,56 @@ class LiftCurve:
             total = value
         return total
 
+    def extended(self, events: Iterable[SimEvent]) -> SafeCurve:
+        """This curve with the arrivals among `events` added (the console feeds new events here)."""
+        return SafeCurve(_accumulate(list(self.points), events), self.population)
 
-def _hubs(scenario: Scenario) -> frozenset[str]:
-    evacuation = scenario.evacuation
-    return frozenset() if evacuation is None else frozenset(h.id for h in evacuation.hubs)
+
+def movement_population(scenario: Scenario) -> int | None:
+    """Everyone the scenario's movement network moves, or None without one."""
+    movement = scenario.movement
+    return None if movement is None else sum(p.people for p in movement.populations)
 
 
-def lift_curve(scenario: Scenario, events: Iterable[SimEvent]) -> LiftCurve:
-    """The cumulative lift departures of a run (empty for a scenario without evacuation)."""
-    hubs = _hubs(scenario)
-    evacuation = scenario.evacuation
-    population = None if evacuation is None else sum(m.population for m in evacuation.municipalities)
-    total = 0
-    points: list[tuple[float, int]] = []
+def safe_curve(scenario: Scenario, events: Iterable[SimEvent]) -> SafeCurve:
+    """The cumulative arrivals at safety of a run (empty for a scenario without movement)."""
+    return SafeCurve(_accumulate([], events), movement_population(scenario))
+
+
+def _accumulate(points: list[tuple[float, int]], events: Iterable[SimEvent]) -> tuple[tuple[float, int], ...]:
+    total = points[-1][1] if points else 0
     for event in events:
-        if str(event.kind) != "departed" or event.data.get("leg") not in hubs:
+        if event.kind is not Kind.cohort_arrived:
             continue
         total += int(event.data.get("people", 0) or 0)
         if points and points[-1][0] == event.time:
             points[-1] = (event.time, total)
         else:
             points.append((event.time, total))
-    return LiftCurve(tuple(points), population)
+    return tuple(points)
 
 
-def hourly(curve: LiftCurve, until: float, *, step: float = 60.0) -> list[int]:
+def in_danger_steps(scenario: Scenario, events: Iterable[SimEvent]) -> tuple[list[float], list[int]] | None:
+    """People still in danger (neither safe nor caught) as a step function: (hours after T+0, count)
+    at T+0 and at every change; None for a scenario without a movement network."""
+    population = movement_population(scenario)
+    if population is None:
+        return None
+    hours, left = [0.0], [population]
+    for event in events:
+        if event.kind not in (Kind.cohort_arrived, Kind.people_exposed):
+            continue
+        value = left[-1] - int(event.data.get("people", 0) or 0)
+        at = event.time / 60.0
+        if at == hours[-1]:
+            left[-1] = value
+        else:
+            hours.append(at)
+            left.append(value)
+    return hours, left
+
+
+def hourly(curve: SafeCurve, until: float, *, step: float = 60.0) -> list[int]:
     """The curve sampled every `step` minutes from T+0 to `until` (one value per hour by default),
     plus one sample at `until` itself when it falls between two marks."""
     until = max(until, 0.0)

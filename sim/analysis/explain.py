@@ -17,14 +17,15 @@ a fresh run. Each step back covers a stretch of time with one reason:
 - `handling`: the agency was reading and passing it on;
 - `condition`: everything was known but a `when:` condition on events or state did not yet hold;
 - `script`: the exercise script (an inject's schedule or its trigger delay);
-- `processing`, `transport`, `operating_hours`, `closure`: the evacuation
-  after movement started: turnout and check-in before the first departure,
-  the lift working at its capacity, the hub closed at night, a leg closed by
-  weather or an inject;
+- `processing`, `transport`, `operating_hours`, `closure`: a movement network's
+  people after they were told to move, over the link that took the last of them
+  to safety: turnout and waiting before that link's first departure, the link's
+  vehicles working at their capacity (and the trip itself), the link outside its
+  operating hours, the link or one of its places closed by an effect or a hazard;
 - `other`: time the events do not explain (should stay empty; a test watches).
 
 The segments are contiguous and cover the metric's interval exactly, so they
-add up to the metric. `seam` is the agency, channel or hub responsible.
+add up to the metric. `seam` is the agency, channel, population or link responsible.
 """
 
 from __future__ import annotations
@@ -102,21 +103,16 @@ class ExplainError(ValueError):
 # ---------------------------------------------------------------------------
 
 
-CLEARANCE = "evacuation.finished_hours"
-"""T+0 until the last evacuee left: the name `compare` and the replications table use too."""
-
-_OLD_NAMES = {"evacuation.clearance_hours": CLEARANCE}
-"""Names earlier versions of `explain` used, still accepted."""
+EXPLAINED_KINDS = ("time", "span", "event_time")
+"""Kinds of the scenario's own metrics that measure time, and so can be split."""
 
 
 def time_metrics(scenario) -> dict[str, str]:
     """Explainable time metrics of a scenario: id -> title, the headline first."""
     metrics: dict[str, str] = {}
-    if scenario.evacuation is not None:
-        metrics[CLEARANCE] = "Evacuation complete (from T+0)"
-        metrics["evacuation.start_hours"] = "Movement starts (from T+0)"
-        metrics["evacuation.completion_hours"] = "Evacuation complete (from movement start)"
-    for metric in _scenario_time_metrics(scenario):
+    own = _scenario_time_metrics(scenario)
+    headline = headline_metric(scenario)
+    for metric in sorted(own, key=lambda m: m.id != headline):
         metrics[metric.id] = metric.title or metric.id
     for decision in scenario.decisions:
         metrics[f"decision.{decision.id}"] = f"{decision.title} (taken, from T+0)"
@@ -124,26 +120,36 @@ def time_metrics(scenario) -> dict[str, str]:
 
 
 def _scenario_time_metrics(scenario) -> list[Any]:
-    """The scenario's own `metrics:` that measure time (kind `time` or `span`)."""
-    return [m for m in getattr(scenario, "metrics", None) or [] if getattr(m, "kind", None) in ("time", "span")]
+    """The scenario's own `metrics:` that measure time (kind `time`, `span` or `event_time`)."""
+    return [m for m in getattr(scenario, "metrics", None) or [] if getattr(m, "kind", None) in EXPLAINED_KINDS]
+
+
+def _clearance_metrics(scenario) -> list[Any]:
+    """The scenario's `event_time` metrics of its movement's completion from T+0 (no `since:`)."""
+    return [
+        m
+        for m in _scenario_time_metrics(scenario)
+        if m.kind == "event_time" and m.event == str(Kind.movement_completed) and m.since is None
+    ]
 
 
 def headline_metric(scenario) -> str:
     """The one time metric a scenario is judged by, the same in every run (for means over
-    replications): evacuation clearance from T+0, else the scenario's first own span or time
-    metric, else its last declared decision."""
-    known = list(time_metrics(scenario))
-    if CLEARANCE in known:
-        return CLEARANCE
+    replications): its own metric of the movement's completion from T+0 (everyone safe or caught),
+    else its first own span or time metric, else its first own event-time metric, else its last
+    declared decision."""
     own = _scenario_time_metrics(scenario)
-    if own:
-        return own[0].id
-    return f"decision.{scenario.decisions[-1].id}" if scenario.decisions else known[0]
+    clearance = _clearance_metrics(scenario)
+    spans = [m for m in own if m.kind in ("span", "time")]
+    for choice in (clearance, spans, own):
+        if choice:
+            return choice[0].id
+    return f"decision.{scenario.decisions[-1].id}" if scenario.decisions else ""
 
 
 def default_metric(scenario, events: Sequence[SimEvent]) -> str:
-    """The headline that happened in this run: clearance from T+0, else movement start, else
-    the first of the scenario's own span and time metrics that happened, else the last decision taken.
+    """The headline that happened in this run: the headline metric, else the first of the scenario's
+    own time metrics that happened, else the last decision taken.
 
     Raises:
         ExplainError: nothing in the run can be explained yet.
@@ -151,8 +157,7 @@ def default_metric(scenario, events: Sequence[SimEvent]) -> str:
     walker = _Walker(scenario, events)
     taken = [e for e in events if e.kind is Kind.decision_taken]
     candidates = [
-        CLEARANCE,
-        "evacuation.start_hours",
+        headline_metric(scenario),
         *(m.id for m in _scenario_time_metrics(scenario)),
         *(f"decision.{e.target}" for e in reversed(taken)),
     ]
@@ -175,7 +180,6 @@ def explain(scenario, events: Sequence[SimEvent], metric: str | None = None) -> 
         ExplainError: unknown metric, or the run never reached it.
     """
     metric = metric or default_metric(scenario, events)
-    metric = _OLD_NAMES.get(metric, metric)
     known = time_metrics(scenario)
     if metric not in known:
         choices = ", ".join(k for k in known if not k.startswith("decision.")) or "decision.ID"
@@ -224,7 +228,8 @@ class _Walker:
         self.fired: dict[str, SimEvent] = {}
         self.learned: dict[tuple[str, str], SimEvent] = {}
         self.messages: dict[int, list[SimEvent]] = {}
-        self.movement: dict[str, SimEvent] = {}
+        self.links = {link.id: link for link in getattr(scenario.movement, "links", None) or []}
+        self.populations = {p.id: p for p in getattr(scenario.movement, "populations", None) or []}
         for e in self.events:
             kind = e.kind
             if kind in (Kind.decision_taken, Kind.decision_skipped):
@@ -233,8 +238,6 @@ class _Walker:
                 self.pending.setdefault(e.target, e)
             elif kind is Kind.inject_fired:
                 self.fired.setdefault(e.data.get("inject"), e)
-            elif kind is Kind.movement_started:
-                self.movement.setdefault(e.data.get("municipality", e.source), e)
             if e.data.get("msg") is not None and kind in (
                 Kind.message_sent,
                 Kind.message_lost,
@@ -256,25 +259,21 @@ class _Walker:
                 raise ExplainError(f"decision '{metric.removeprefix('decision.')}' was not taken in this run")
             return 0.0, event.time
         declared = next((m for m in _scenario_time_metrics(self.scenario) if m.id == metric), None)
-        if declared is not None:
-            return self._declared_interval(declared)
-        if not metric.startswith("evacuation."):
+        if declared is None:
             raise ExplainError(f"unknown time metric '{metric}'")
-        first = min((e.time for e in self.movement.values()), default=None)
-        if first is None:
-            raise ExplainError("the evacuation never started in this run")
-        if metric == "evacuation.start_hours":
-            return 0.0, first
-        done = self._completed()
-        if done is None:
-            raise ExplainError("the evacuation did not complete in this run")
-        return (first if metric == "evacuation.completion_hours" else 0.0), done.time
+        return self._declared_interval(declared)
 
     def _declared_interval(self, metric) -> tuple[float, float]:
-        """A scenario `time` or `span` metric, held by the same rule `sim.analysis.metrics` uses."""
+        """A scenario `time`, `span` or `event_time` metric, held by the same rule `sim.analysis.metrics` uses."""
         from sim.domain.conditions import first_held
 
         end_of_run = self.events[-1].time if self.events else 0.0
+        if metric.kind == "event_time":
+            event = self._metric_event(metric)
+            start = self._since(metric)
+            if start is None or event is None:
+                raise ExplainError(f"'{metric.id}' did not happen in this run")
+            return start, event.time
         if metric.kind == "time":
             start, end = 0.0, first_held(metric.when, self.events, end_of_run)
         else:
@@ -284,8 +283,26 @@ class _Walker:
             raise ExplainError(f"'{metric.id}' did not happen in this run")
         return start, end
 
-    def _completed(self) -> SimEvent | None:
-        return next((e for e in self.events if e.kind is Kind.evacuation_completed), None)
+    def _since(self, metric) -> float | None:
+        """Where an `event_time` metric starts: T+0, or its first `since` event (None if it never came)."""
+        if metric.since is None:
+            return 0.0
+        since = metric.since
+        return next((e.time for e in self.events if _matches(e, since.event, since.target, since.source)), None)
+
+    def _metric_event(self, metric) -> SimEvent | None:
+        """The event that ends an `event_time` metric: the first (or, with `last:`, the last) match
+        at or after its start, as `sim.analysis.metrics.event_time` finds it."""
+        origin = self._since(metric)
+        if origin is None:
+            return None
+        found = None
+        for e in self.events:
+            if e.time >= origin and _matches(e, metric.event, metric.target, metric.source):
+                found = e
+                if not metric.last:
+                    break
+        return found
 
     # -- building the path (backwards) --------------------------------------
     def path_to(self, metric: str, end: float) -> list[tuple[float, float, str, str, str]]:
@@ -300,12 +317,12 @@ class _Walker:
         return self.path
 
     def _walk(self, metric: str, end: float) -> None:
-        if metric in (CLEARANCE, "evacuation.completion_hours"):
-            self._evacuation_to(self._completed())
-        elif metric == "evacuation.start_hours":
-            self._movement(min(self.movement.values(), key=lambda e: e.time))
-        elif metric.startswith("decision.") and not any(m.id == metric for m in _scenario_time_metrics(self.scenario)):
+        declared = next((m for m in _scenario_time_metrics(self.scenario) if m.id == metric), None)
+        if declared is None:
             self._decision(metric.removeprefix("decision."))
+        elif declared.kind == "event_time":
+            event = self._metric_event(declared)
+            self._anchor(end, before_seq=event.seq + 1 if event is not None else None)
         else:  # one of the scenario's own span or time metrics
             self._anchor(end)
 
@@ -320,11 +337,14 @@ class _Walker:
             if e.kind is Kind.movement_started:
                 self._movement(e)
                 return
-            if e.kind is Kind.evacuation_completed:
-                self._evacuation_to(e)
+            if e.kind is Kind.movement_completed:
+                self._completed(e)
                 return
-            if e.kind is Kind.cohort_arrived:
+            if e.kind in (Kind.cohort_arrived, Kind.cohort_departed):
                 self._cohort(e)
+                return
+            if e.kind is Kind.people_exposed:
+                self._danger(e)
                 return
             if e.kind is Kind.inject_fired and e.data.get("inject") in self.fired:
                 self._inject(e.data["inject"])
@@ -334,28 +354,67 @@ class _Walker:
                 return
         self._back_to(0.0, "condition", "scenario", "the metric's condition held from this time")
 
-    def _cohort(self, arrived: SimEvent) -> None:
-        """A cohort of the movement network reached safety: its last link, then the wait from its
-        population's start (turnout, queues for the link or a vehicle), then what started it."""
-        population, cohort = arrived.source, arrived.data.get("cohort")
-        self._back_to(arrived.time, "other", "model", "")
-        departed = [
-            e
-            for e in self.events
-            if e.kind is Kind.cohort_departed
-            and e.source == population
-            and e.data.get("cohort") == cohort
-            and e.time <= arrived.time
-        ]
-        if departed:
-            last = departed[-1]
-            mode = last.data.get("mode")
-            label = f"{population} cohort {cohort}: {last.data.get('origin')} -> {last.target} ({mode})"
-            self._back_to(last.time, "transport", str(last.data.get("link")), label)
-        spec = next((p for p in getattr(self.scenario.movement, "populations", []) if p.id == population), None)
+    def _completed(self, done: SimEvent) -> None:
+        """Nobody was left in danger: explained by whatever happened last at that instant, the
+        last cohort reaching safety or the danger catching the last people still in it."""
+        last = next(
+            (
+                e
+                for e in reversed(self.events)
+                if e.seq < done.seq and e.time == done.time and e.kind in (Kind.cohort_arrived, Kind.people_exposed)
+            ),
+            None,
+        )
+        self._back_to(done.time, "other", "model", "")
+        if last is None:
+            self._back_to(0.0, "other", "model", "not explained by the events")
+        elif last.kind is Kind.people_exposed:
+            self._danger(last)
+        else:
+            self._cohort(last)
+
+    def _danger(self, exposed: SimEvent) -> None:
+        """The danger reached an area: its time is the scenario's (a declared deadline or a hazard)."""
+        self._back_to(exposed.time, "other", "model", "")
+        area = self.scenario.area_name(exposed.target)
+        self._back_to(0.0, "script", "scenario", f"the danger reaches {area}")
+
+    def _cohort(self, event: SimEvent) -> None:
+        """A cohort of the movement network reached safety (or left on a link): the link that took it,
+        then the wait from its population's start at that link's start (turnout, closures, hours
+        outside the link's timetable, vehicles at their capacity), then what started it."""
+        population, cohort = event.source, event.data.get("cohort")
+        self._back_to(event.time, "other", "model", "")
+        if event.kind is Kind.cohort_departed:
+            last: SimEvent | None = event
+        else:
+            last = next(
+                (
+                    e
+                    for e in reversed(self.events)
+                    if e.seq < event.seq
+                    and e.kind is Kind.cohort_departed
+                    and e.source == population
+                    and e.data.get("cohort") == cohort
+                ),
+                None,
+            )
+        spec = self.populations.get(population)
         started = self._condition_time(spec.turnout.when) if spec is not None else 0.0
-        label = f"{population}: turnout and waiting for a link or vehicle"
-        self._back_to(started or 0.0, "processing", population, label)
+        started = started or 0.0
+        if last is None:
+            self._back_to(started, "processing", population, f"{population}: turnout and waiting to move")
+        else:
+            link_id = str(last.data.get("link"))
+            mode = last.data.get("mode")
+            origin, target = last.data.get("origin"), last.target
+            label = f"{population} cohort {cohort}: {origin} -> {target} ({mode})"
+            self._back_to(last.time, "transport", link_id, label)
+            link = self.links.get(link_id)
+            if link is None:
+                self._back_to(started, "processing", population, f"{population}: turnout and waiting for {link_id}")
+            else:
+                self._link_stretch(link, started, last.time, population)
         if started:
             self._anchor(started)
 
@@ -576,55 +635,33 @@ class _Walker:
                     return decision.id, chosen.id
         return None
 
-    # -- the evacuation ------------------------------------------------------
+    # -- the movement network ------------------------------------------------
     def _movement(self, event: SimEvent) -> None:
-        """People started to move: after the municipality's guidelines decision (the evacuation
-        model), or after whatever else happened at that instant (a movement network's start)."""
-        municipality = event.data.get("municipality", event.source)
-        config = self.scenario.evacuation
-        spec = next((m for m in config.municipalities if m.id == municipality), None) if config else None
+        """People of an area were told to move: after whatever else happened at that instant
+        (the decision or inject their turnout waits for)."""
         self._back_to(event.time, "other", "model", "")
-        if spec is not None and spec.guidelines_decision in self.taken:
-            self._decision(spec.guidelines_decision)
-        elif event.time > 0:
+        if event.time > 0:
             self._anchor(event.time, before_seq=event.seq)
 
-    def _evacuation_to(self, done: SimEvent) -> None:
-        """[movement start of the last municipality, completion] by the hub that carried the last people."""
-        config = self.scenario.evacuation
-        names = {m.id: m.name for m in config.municipalities}
-        last = [m for m in done.data.get("municipalities", []) if m in self.movement] or list(self.movement)
-        municipality = max(last, key=lambda m: self.movement[m].time)
-        started = self.movement[municipality]
-        departure = next(
-            (e for e in self.events if e.kind is Kind.departed and e.time == done.time and e.seq > done.seq),
-            None,
-        )
-        hub = None
-        if departure is not None:
-            hub = next((h for h in config.hubs if h.id == departure.data.get("leg")), None)
-        if hub is None:
-            self._back_to(started.time, "transport", "evacuation", f"{names[municipality]}: moving off the islands")
-        else:
-            self._hub_stretch(hub, started.time, done.time, municipality, names[municipality])
-        self._movement(started)
-
-    def _hub_stretch(self, hub, start: float, end: float, municipality: str, name: str) -> None:
-        """[start, end] at the hub: closures, closed hours, then working time, which is
-        turnout and check-in before the hub's first departure and the lift after it."""
+    def _link_stretch(self, link, start: float, end: float, population: str) -> None:
+        """[start, end] of a population at the start of the link that took its last cohort on:
+        closures of the link or its places, the link outside its hours, then working time, which is
+        turnout and waiting before the link's first departure and, on a link with vehicles, the
+        vehicles working at their capacity after it."""
         first = next(
             (
                 e.time
                 for e in self.events
-                if e.kind is Kind.departed and e.data.get("leg") == hub.id and start <= e.time <= end
+                if e.kind is Kind.cohort_departed and e.data.get("link") == link.id and start <= e.time <= end
             ),
             end,
         )
-        window = hub.hours if hub.mode == "air" else hub.departures
-        closures = self._closures(hub.id, start, end)
-        hub_name = f"{hub.id} ({hub.mode} to {hub.destination})"
+        if link.vehicles is None:
+            first = end  # people go by themselves: the wait is their turnout and the link's flow
+        closures = self._closures({link.id, link.from_, link.to}, start, end)
+        name = link.title or link.id
         pieces = []
-        for lo, hi, what, why in _split_by_hours(start, end, window, self.offset, closures):
+        for lo, hi, what, why in _split_by_hours(start, end, link.hours, self.offset, closures):
             if what == "work" and lo < first < hi:
                 pieces += [(lo, first, "work", why), (first, hi, "work", why)]
             else:
@@ -632,22 +669,24 @@ class _Walker:
         for lo, hi, what, why in reversed(pieces):
             self._back_to(hi, "other", "model", "")
             if what == "closure":
-                self._back_to(lo, "closure", hub.id, f"{hub_name}: leg closed ({why})")
+                self._back_to(lo, "closure", link.id, f"{name}: closed ({why})")
             elif what == "hours":
-                label = f"{hub_name}: closed outside {_clock(window.open)}-{_clock(window.close)}"
-                self._back_to(lo, "operating_hours", hub.id, label)
+                label = f"{name}: closed outside {_clock(link.hours.open)}-{_clock(link.hours.close)}"
+                self._back_to(lo, "operating_hours", link.id, label)
             elif hi <= first:
-                label = f"{name}: turnout, check-in and boarding before the first departure"
-                self._back_to(lo, "processing", municipality, label)
+                label = f"{population}: turnout and waiting for {name}"
+                self._back_to(lo, "processing", population, label)
             else:
-                self._back_to(lo, "transport", hub.id, f"{hub_name}: lift working at its capacity")
+                self._back_to(lo, "transport", link.id, f"{name}: vehicles working at their capacity")
 
-    def _closures(self, leg: str, lo: float, hi: float) -> dict[tuple[float, float], str]:
-        """Closed stretches of `leg` within [lo, hi], with what closed it: from each `leg_closed`
-        to the leg's next `leg_reopened` (or the closure's own end, whichever comes first)."""
+    def _closures(self, legs: set[str], lo: float, hi: float) -> dict[tuple[float, float], str]:
+        """Closed stretches of any of `legs` (a link and its places) within [lo, hi], with what closed
+        it: from each `leg_closed` to that leg's next `leg_reopened` (or the closure's own end,
+        whichever comes first)."""
         out: dict[tuple[float, float], str] = {}
         for i, e in enumerate(self.events):
-            if e.kind is not Kind.leg_closed or leg not in e.data.get("legs", []):
+            closed = legs.intersection(e.data.get("legs", [])) if e.kind is Kind.leg_closed else set()
+            if not closed:
                 continue
             hours = e.data.get("hours")
             until = e.time + float(hours) * 60.0 if hours is not None else math.inf
@@ -655,7 +694,7 @@ class _Walker:
                 (
                     r.time
                     for r in self.events[i + 1 :]
-                    if r.kind is Kind.leg_reopened and leg in r.data.get("legs", []) and r.time >= e.time
+                    if r.kind is Kind.leg_reopened and closed.intersection(r.data.get("legs", [])) and r.time >= e.time
                 ),
                 math.inf,
             )
@@ -681,6 +720,14 @@ class _Walker:
         if spec is not None:
             return f"{inject}: {spec.synopsis}"
         return source
+
+
+def _matches(event: SimEvent, kind: str, target: str | None, source: str | None) -> bool:
+    return (
+        str(event.kind) == kind
+        and (target is None or event.target == target)
+        and (source is None or event.source == source)
+    )
 
 
 def _split_by_hours(

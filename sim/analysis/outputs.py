@@ -57,13 +57,14 @@ def package_versions() -> dict[str, str]:
 
 
 def curve_summary(rs: ReplicationSet) -> dict[str, dict[str, list[float] | int]]:
-    """Per arm: grid hours, median, 5% and 95% of people still to move.
+    """Per arm: grid hours, median, 5% and 95% of people still in danger.
 
-    Arms whose runs have no evacuation curve are left out.
+    Arms whose runs have no curve (no movement network) are left out.
     """
     out: dict[str, dict[str, Any]] = {}
     for arm in rs.arm_names:
-        curves = [r.curve for r in rs.by_arm(arm) if r.curve]
+        records = [r for r in rs.by_arm(arm) if r.curve]
+        curves = [r.curve for r in records if r.curve]
         if not curves:
             continue
         length = min(len(c) for c in curves)
@@ -73,7 +74,8 @@ def curve_summary(rs: ReplicationSet) -> dict[str, dict[str, list[float] | int]]
             median.append(quantile(column, 0.5))
             low.append(quantile(column, BAND[0]))
             high.append(quantile(column, BAND[1]))
-        hours = [round(i * rs.curve_step_hours, 6) for i in range(length)]
+        step = next((r.curve_step_hours for r in records if r.curve_step_hours), rs.curve_step_hours)
+        hours = [round(i * step, 6) for i in range(length)]
         out[arm] = {"hours": hours, "median": median, "p05": low, "p95": high, "n": len(curves)}
     return out
 

@@ -6,9 +6,9 @@ Every figure is drawn from the same numbers that are written beside it
 (replications.csv, curves.csv, summary.json), never from anything else.
 
 Figures:
-* evacuation curves: people still to move over time (hours after T+0),
+* evacuation curves: people of a movement network still in danger over time (hours after T+0),
   median and 90% band (5%-95% of replications) per arm;
-* completion: evacuation completion time per arm (box plot, mean and 95% CI);
+* completion: the scenario's metric of the movement's completion per arm (box plot, mean and 95% CI);
 * seams: distributions of the scenario's own span metrics (its time metrics if it has no spans)
   that some run reached, legends under each panel; a note names the ones no run reached;
 * distributions: the same for the headline metrics that are neither times nor 1-or-0 (a count
@@ -50,13 +50,12 @@ from sim.text import duration_text
 EXTRA_HINT = "install the analysis extra, e.g. pip install 'ttxsim[analysis]'"
 
 LABELS = {
-    "evacuation.completion_hours": "Evacuation completion (h after movement start)",
-    "evacuation.start_hours": "Movement start (h after T+0)",
-    "evacuation.arrival_hours": "Last host arrival (h after movement start)",
-    "evacuation.finished_hours": "Islands cleared (h after T+0)",
-    "evacuation.evacuated": "People evacuated",
+    "movement.population": "People to move",
+    "movement.moved": "People safe",
+    "movement.exposed": "People caught by the danger",
+    "movement.in_danger": "People still in danger at the end",
 }
-"""Labels of the evacuation model's own figures; a scenario's metrics are labelled by their `title:`."""
+"""Labels of a movement network's own figures; a scenario's metrics are labelled by their `title:`."""
 
 
 DPI = 300
@@ -88,6 +87,9 @@ class Labels:
     declared: Sequence[str] = ()
     """The scenario's own `metrics:`, in declaration order: after the objectives' metrics, those
     that differ between the arms are the next the differences figure draws."""
+    completion: str | None = None
+    """The scenario's metric of when its movement network completed (`completion_metric`): the
+    completion figure and the overview's box plot; None draws neither."""
 
     def arm(self, name: str) -> str:
         """A reform arm's title; `a+b` joins both titles; unknown names stay as they are."""
@@ -130,11 +132,23 @@ def labels_for(scenario: Any) -> Labels:
     shares = frozenset(m.id for m in declared if str(getattr(m, "kind", "")) == "indicator")
     shares |= frozenset(f"objectives.{o.id}" for o in objectives)
     own = tuple(m.id for m in declared)
-    return Labels(scenario.scenario.title, arms, metrics, tuple(seams), headline, hours, shares, own)
+    completion = completion_metric(declared)
+    return Labels(scenario.scenario.title, arms, metrics, tuple(seams), headline, hours, shares, own, completion)
 
 
-COMPLETION = "evacuation.completion_hours"
-"""The evacuation model's completion time: the completion figure and the overview's box plot."""
+def completion_metric(declared: Sequence[Any]) -> str | None:
+    """The scenario's own metric timing `movement_completed`: one counted from the movement's start
+    (`since: {event: movement_started}`) first, else one from T+0; None if it declares neither."""
+    ends = [
+        m
+        for m in declared
+        if str(getattr(m, "kind", "")) == "event_time" and getattr(m, "event", None) == "movement_completed"
+    ]
+    since = [m for m in ends if getattr(getattr(m, "since", None), "event", None) == "movement_started"]
+    chosen = since or ends
+    return chosen[0].id if chosen else None
+
+
 HOUR_KINDS = ("span", "time", "event_time")
 """Metric kinds whose values are hours."""
 
@@ -286,7 +300,7 @@ def save(fig, stem: Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]
 
 def draw_curves(ax, curves: dict[str, dict[str, Any]], colors: dict[str, Any], labels: Labels | None = None) -> bool:
     if not curves:
-        _empty(ax, "no evacuation in these runs")
+        _empty(ax, "no movement network in these runs")
         return False
     from matplotlib.ticker import MultipleLocator
 
@@ -322,15 +336,15 @@ def draw_curves(ax, curves: dict[str, dict[str, Any]], colors: dict[str, Any], l
         # where the slowest 5% reach zero bounds the interesting part of the x axis
         done = next((h for h, v in zip(hours, curve["p95"], strict=True) if v <= 0), hours[-1])
         last = max(last, done)
-    right = min(hours[-1], last + 12)
+    right = min(hours[-1], last + min(12.0, 0.1 * hours[-1]))  # half a day after, or a tenth of a short play
     ax.set_xlim(0, right)
-    step = 24 if right <= 240 else 48
+    step = next((s for s in (0.25, 0.5, 1, 2, 6, 12, 24) if right <= 12 * s), 48)
     ax.xaxis.set_major_locator(MultipleLocator(step))
     ax.set_ylim(bottom=0)
-    ax.set_xlabel(f"hours after T+0 (grid lines every {step} h)")
-    ax.set_ylabel("people still to move")
+    ax.set_xlabel(f"hours after T+0 (grid lines every {step:g} h)")
+    ax.set_ylabel("people still in danger")
     ax.yaxis.set_major_formatter(_thousands())
-    ax.set_title("People still to move (median; dotted band: 5%-95% of replications)", loc="left")
+    ax.set_title("People still in danger (median; dotted band: 5%-95% of replications)", loc="left")
     _legend_below(ax, fontsize=8)  # with several arms no corner is free of curves and bands
     return True
 
@@ -671,7 +685,8 @@ def difference_metrics(
 ) -> DifferenceChoice:
     """The headline metrics with a paired difference, of every kind (times, counts, state values,
     shares of runs): those asked for with --metric; else the metrics the scenario's objectives
-    name and the compare headline list that differ between the arms, then the scenario's own
+    name and (for a scenario without metrics of its own) the movement network's figures that differ
+    between the arms, then the scenario's own
     metrics and its objectives' rows that differ (those whose 95% CI leaves out zero first), then
     the named ones equal in every pair; without any of these, the other rows of the table that
     differ; else the first of `metrics` (the table's rows). Capped so the figure stays readable
@@ -696,7 +711,8 @@ def difference_metrics(
     if requested:
         ordered = [m for m in dict.fromkeys(requested) if m in candidates]
     else:
-        named = [m for m in dict.fromkeys([*labels.headline, *HEADLINE_METRICS]) if m in candidates]
+        builtin = () if labels.declared else HEADLINE_METRICS  # a scenario's own metrics say it better
+        named = [m for m in dict.fromkeys([*labels.headline, *builtin]) if m in candidates]
         rows = [m for m in candidates if m.startswith("objectives.")]
         own = [m for m in dict.fromkeys([*labels.declared, *rows]) if m in candidates and differs(m)]
         rest = [m for m in metrics if m in candidates and differs(m)]  # the table's rows, not the model's own
@@ -736,7 +752,7 @@ def comparison_figures(
         plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(8.5, 1.6 + 0.9 * len(rs.arm_names)))
-    if draw_box(ax, rs, "evacuation.completion_hours", colors, payload, labels):
+    if labels.completion is not None and draw_box(ax, rs, labels.completion, colors, payload, labels):
         fig.suptitle(labels.title(subtitle), x=0.01, ha="left", fontsize=10.5)
         fig.tight_layout(rect=(0, 0, 1, 0.96))
         written += save(fig, out_dir / "completion")
@@ -877,7 +893,7 @@ def overview_figure(
     formats: Sequence[str] | None = None,
     requested: Sequence[str] = (),
 ) -> list[Path]:
-    """`--plot PATH`: curves and completion (if the runs had an evacuation), two distributions
+    """`--plot PATH`: curves and completion (if the runs moved people), two distributions
     (`distribution_metrics`: seams or headline metrics that differ between the arms) and the
     paired differences of the headline metrics (`difference_metrics`), each kind of metric on its
     own scale, on one page.
@@ -895,8 +911,10 @@ def overview_figure(
     legend = 0.3 * len(rs.arm_names)  # the legends under the distributions
     groups = difference_groups(choice.drawn, labels)
     diff_height = differences_height(groups, reforms) if reforms and choice.drawn else 0.0
-    # a scenario without an evacuation (Senkaku, the tsunami) gets no empty evacuation row
-    evacuation = bool(curves) or any(v is not None for a in rs.arm_names for v in rs.values(a, COMPLETION))
+    # a scenario without a movement network gets no empty evacuation row
+    completion = labels.completion
+    reached = completion is not None and any(v is not None for a in rs.arm_names for v in rs.values(a, completion))
+    evacuation = bool(curves) or reached
     # the headline metrics first, then the table's other rows: a single arm or a --metric still fills the row
     shown = distribution_metrics(rs, labels, [*choice.drawn, *metrics])
     heights = [4 + legend] if evacuation else []
@@ -905,8 +923,11 @@ def overview_figure(
     fig = plt.figure(figsize=(13, 0.5 + sum(heights)), layout="constrained")
     grid = fig.add_gridspec(len(heights), 2, height_ratios=heights)
     if evacuation:
-        draw_curves(fig.add_subplot(grid[0, 0]), curves, colors, labels)
-        draw_box(fig.add_subplot(grid[0, 1]), rs, COMPLETION, colors, payload, labels)
+        if completion is not None:
+            draw_curves(fig.add_subplot(grid[0, 0]), curves, colors, labels)
+            draw_box(fig.add_subplot(grid[0, 1]), rs, completion, colors, payload, labels)
+        else:  # no metric of the movement's completion to box: the curves take the whole row
+            draw_curves(fig.add_subplot(grid[0, :]), curves, colors, labels)
     middle = 1 if evacuation else 0
     if len(shown) == 2:
         for column, metric in enumerate(shown):

@@ -101,11 +101,13 @@ class Record:
     metrics: dict[str, float | None]
     """Flattened numeric metrics (`evacuation.completion_hours`); None = did not happen."""
     curve: tuple[float, ...] | None = None
-    """People still to move on the curve grid (hours after T+0), if the run evacuated."""
+    """People still in danger on the curve grid (hours after T+0), if the scenario moves people."""
     events: int = 0
     choices: dict[str, str | None] = field(default_factory=dict)
     """What was decided and by whom: `decisions.ID.option` and `decisions.ID.by`
     (None when the decision was not taken). Strings, so kept apart from `metrics`."""
+    curve_step_hours: float | None = None
+    """Hours between the curve's samples (`curve_step`), or None for the set's own step."""
 
 
 @dataclass
@@ -213,19 +215,14 @@ def decision_choices(decisions: Mapping[str, Any] | None) -> dict[str, str | Non
     return out
 
 
-def derived_metrics(flat: dict[str, float | None]) -> dict[str, float | None]:
-    """Metrics computed from others in the same run (never from other runs).
+SHORT_HORIZON_HOURS = 6.0
+"""Scenarios shorter than this (a tsunami's two hours) get their curves sampled every minute."""
 
-    `evacuation.finished_hours`: T+0 until the last evacuee left the islands,
-    i.e. `start_hours + completion_hours`; None if either did not happen. A
-    reform that starts the movement earlier shows here, not in
-    `completion_hours` (which counts from movement start).
-    """
-    start, completion = flat.get("evacuation.start_hours"), flat.get("evacuation.completion_hours")
-    if "evacuation.completion_hours" not in flat:
-        return {}
-    finished = None if start is None or completion is None else round(start + completion, 4)
-    return {"evacuation.finished_hours": finished}
+
+def curve_step(horizon_hours: float, step_hours: float) -> float:
+    """Hours between curve samples: `step_hours`, or a minute at most for a scenario shorter than
+    `SHORT_HORIZON_HOURS`, whose whole movement would otherwise fall between two hourly samples."""
+    return min(step_hours, 1 / 60) if horizon_hours < SHORT_HORIZON_HOURS else step_hours
 
 
 def curve_grid(horizon_hours: float, step_hours: float) -> list[float]:

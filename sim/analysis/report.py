@@ -46,8 +46,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.analysis import ratings
-from sim.analysis.areas import AreaProgress, area_progress
-from sim.analysis.curves import lift_curve
+from sim.analysis.areas import AreaProgress, MovementTimes, area_progress, movement_times
+from sim.analysis.curves import safe_curve
 from sim.analysis.deliberation import Deliberation, duration, human_deliberations
 from sim.analysis.explain import ExplainError, Explanation, critical_path_figure, duration_text, explain
 from sim.files import write_atomic
@@ -145,6 +145,8 @@ class Aar:
     """Each decision a person took, timed (`sim.analysis.deliberation`, as the console debrief shows it)."""
     areas: list[AreaProgress] = field(default_factory=list)
     """Each danger area of a movement network at the end of the record (`sim.analysis.areas`); none without one."""
+    movement: MovementTimes = field(default_factory=lambda: MovementTimes(None, None))
+    """When the movement network's first area started to move and when nobody was left in danger."""
 
     def label(self, minutes: float | None) -> str:
         """`D+1 06:00` (calendar day of T+0 is D+0), as the console shows time."""
@@ -364,7 +366,7 @@ def build_aar(
             timeline.append((event.time, "note", str(event.data.get("text", "")), event.source))
         elif kind in ("movement_started", "people_exposed"):
             _area_row(timeline, merged, event, scenario, _label(meta.start, event.time))
-        elif kind == "evacuation_completed":
+        elif kind == "movement_completed":
             timeline.append((event.time, "movement", _completed_text(event.data), "-"))
 
     # people start to move because of what happened that minute: the inject or decision reads first
@@ -391,6 +393,7 @@ def build_aar(
         scenario_rows=scenario_metric_rows(scenario, metrics),
         critical_path=_critical_path(scenario, events),
         areas=area_progress(scenario, events),
+        movement=movement_times(events),
         deliberations=human_deliberations(
             scenario, events, inputs, late_factor=late_factor, label=lambda t: _label(meta.start, t)
         ),
@@ -437,8 +440,12 @@ def _area_row(
 
 
 def _completed_text(data: Mapping[str, Any]) -> str:
-    """`Evacuation complete: 52,150 people moved, 165.6 h after movement started`."""
-    text = f"Evacuation complete: {int(data.get('people') or 0):,} people moved"
+    """`Movement complete: 120,212 of 120,212 people safe, none caught, 163.2 h after movement started`."""
+    caught = int(data.get("exposed") or 0)
+    text = (
+        f"Movement complete: {int(data.get('moved') or 0):,} of {int(data.get('population') or 0):,} people safe, "
+        + (f"{caught:,} caught" if caught else "none caught")
+    )
     if data.get("hours") is not None:
         text += f", {metric_text('span', float(data['hours']))} after movement started"
     return text
@@ -453,9 +460,9 @@ def _critical_path(scenario: Scenario, events: Sequence[SimEvent]) -> Explanatio
 
 
 def _series(scenario: Scenario, events: Sequence[SimEvent]) -> list[tuple[float, float]] | None:
-    """The evacuation curve as (hours after T+0, people carried off the islands), from the
-    lift's `departed` events (`sim.analysis.curves`); starts at (0, 0), None without departures."""
-    curve = lift_curve(scenario, events)
+    """The evacuation curve as (hours after T+0, people safe), from the movement network's
+    `cohort_arrived` events (`sim.analysis.curves`); starts at (0, 0), None while nobody is safe."""
+    curve = safe_curve(scenario, events)
     if not curve.points:
         return None
     return [(0.0, 0.0), *((minute / 60.0, float(total)) for minute, total in curve.points)]
@@ -555,16 +562,13 @@ def _figures(aar: Aar) -> dict[str, Any]:
     if aar.series:
         fig, ax = plt.subplots(figsize=(8.5, 3.2))
         xs, ys = zip(*aar.series, strict=True)
-        ax.step(
-            [x * 60 / per for x in xs], ys, where="post", color="#1f3a5f", label="carried off by the evacuation lift"
-        )
-        evac = aar.metrics.get("evacuation") or {}
-        population = evac.get("population")
+        ax.step([x * 60 / per for x in xs], ys, where="post", color="#1f3a5f", label="safe (reached a safe place)")
+        population = sum(area.population for area in aar.areas)
         if population:
             ax.axhline(population, color="#9e9e9e", ls="--", lw=1, label=f"population {population:,}")
         ax.legend(loc="lower right", fontsize=8, frameon=False)
         ax.set_xlabel(f"{unit} after T+0")
-        ax.set_ylabel("people off the islands")
+        ax.set_ylabel("people safe")
         ax.set_title("Evacuation curve")
         fig.tight_layout()
         figures["evacuation_curve"] = fig
@@ -627,12 +631,12 @@ _PLOT_TITLES = {
     "critical_path": "Where the hours went",
 }
 _PLOT_CAPTIONS = {
-    "evacuation_curve": "Evacuation curve: people carried off the islands by the evacuation lift (flights and "
-    "ships leaving the hubs, from the event stream).",
+    "evacuation_curve": "Evacuation curve: people of the movement network safe over time (each group reaching "
+    "a safe place, from the event stream).",
     "decision_timeline": "Decision timeline. Colours: rating (green P, yellow S, orange M, red U, grey not rated).",
     "decision_latencies": "Decision latencies. Colours: rating (green P, yellow S, orange M, red U, grey not rated).",
     "critical_path": "Where the hours went: the critical path of the headline metric, one row per seam (agency, "
-    "channel or hub), coloured by kind of delay; seams under 1 % of the total are pooled.",
+    "channel, population or link), coloured by kind of delay; seams under 1 % of the total are pooled.",
 }
 
 
@@ -664,12 +668,23 @@ def _overview(aar: Aar) -> list[tuple[str, str]]:
 
 
 AREA_HEADING = "People by area"
-AREA_HEADERS = ("Area", "People", "Safe", "Caught by the danger", "Still in danger", "Danger arrived")
+AREA_HEADERS = (
+    "Area",
+    "People",
+    "Safe",
+    "Caught by the danger",
+    "Still in danger",
+    "Movement started",
+    "Nobody left in danger",
+    "Danger arrived",
+)
+NO_CURVE = "No evacuation curve: nobody reached a safe place in this record."
 
 
 def _area_cells(aar: Aar) -> list[tuple[str, ...]]:
     """Each danger area of the movement network: its people, how many were safe, caught or still in
-    danger at the end of the record, and when the danger came (safe + caught + in danger = people)."""
+    danger at the end of the record, when it started to move, when its last person was safe or caught,
+    and when the danger came (safe + caught + in danger = people)."""
     return [
         (
             area.title,
@@ -677,23 +692,42 @@ def _area_cells(aar: Aar) -> list[tuple[str, ...]]:
             f"{area.safe:,}",
             f"{area.exposed:,}",
             f"{area.in_danger:,}",
-            aar.label(area.deadline) if area.reached and area.deadline is not None else "not by the end of play",
+            "-" if area.started is None else aar.label(area.started),
+            "-" if area.finished is None else aar.label(area.finished),
+            _danger_cell(aar, area),
         )
         for area in aar.areas
     ]
 
 
+def _danger_cell(aar: Aar, area: AreaProgress) -> str:
+    """When the danger reached an area, `not by the end of play`, or `none declared` for an area that only moves."""
+    if not area.threatened:
+        return "none declared"
+    return aar.label(area.deadline) if area.reached and area.deadline is not None else "not by the end of play"
+
+
+def _minutes_as_hours(minutes: float | None) -> float | None:
+    return None if minutes is None else minutes / 60.0
+
+
+def movement_rows(movement: Mapping[str, Any] | None, times: MovementTimes) -> list[tuple[str, str]]:
+    """A movement network's ledger and times as (label, value) rows (none without one): people safe of
+    everyone, caught, still in danger, when the movement started and how long it took to complete.
+    The console debrief shows the same rows."""
+    if not movement or movement.get("population") is None:
+        return []
+    return [
+        ("Safe", f"{movement.get('moved', 0):,} of {movement['population']:,}"),
+        ("Caught by the danger", f"{movement.get('exposed', 0):,}"),
+        ("Still in danger at the end", f"{movement.get('in_danger', 0):,}"),
+        ("Movement start (after T+0)", metric_text("time", _minutes_as_hours(times.started))),
+        ("Movement complete (after movement start)", metric_text("span", times.completion_hours)),
+    ]
+
+
 def _key_metrics(aar: Aar) -> list[tuple[str, str]]:
-    m = aar.metrics
-    evac = m.get("evacuation") or {}
-    rows = []
-    if evac.get("population") is not None:
-        rows += [
-            ("Evacuated", f"{evac.get('evacuated'):,} of {evac.get('population'):,}"),
-            ("Movement start (after T+0)", metric_text("time", evac.get("start_hours"))),
-            ("Evacuation completion (after movement start)", metric_text("span", evac.get("completion_hours"))),
-            ("Last host arrival (after movement start)", metric_text("span", evac.get("arrival_hours"))),
-        ]
+    rows = movement_rows(aar.metrics.get("movement"), aar.movement)
     rows += aar.scenario_rows
     rated = [r.rating for r in aar.rows if r.rating]
     rows.append(("Ratings", ", ".join(f"{k}: {rated.count(k)}" for k in "PSMU")))
@@ -812,8 +846,8 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
         out.append('<table id="areas"><tr>' + "".join(f"<th>{h}</th>" for h in AREA_HEADERS) + "</tr>")
         out += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>" for cells in _area_cells(aar)]
         out.append("</table>")
-    if "evacuation_curve" not in plots and (aar.metrics.get("evacuation") or {}).get("population") is not None:
-        out.append('<p class="small">No evacuation curve: no one was carried off the islands in this record.</p>')
+    if "evacuation_curve" not in plots and aar.areas:
+        out.append(f'<p class="small">{NO_CURVE}</p>')
     for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
         if name in plots:
             out.append(f'<figure id="{name}">{plots[name]}<figcaption>{_PLOT_CAPTIONS[name]}</figcaption></figure>')

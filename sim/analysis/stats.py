@@ -238,15 +238,20 @@ def paired_difference(
 def lower_is_better(metric: str) -> bool | None:
     """Which way is better for a metric, from its name.
 
-    Durations (`*_hours`) are better short; `evacuation.evacuated` is better
-    high; anything else (population, counts) has no direction.
+    Durations (`*_hours`) are better short; of a movement network's own figures
+    (`movement.*`), people moved are better many, people caught or still in
+    danger better few; anything else (population, counts) has no direction.
     """
+    if metric in MOVEMENT_DIRECTIONS:
+        return MOVEMENT_DIRECTIONS[metric]
     leaf = metric.rsplit(".", 1)[-1]
     if leaf.endswith("_hours"):
         return True
-    if leaf == "evacuated":
-        return False
     return None
+
+
+MOVEMENT_DIRECTIONS = {"movement.moved": False, "movement.exposed": True, "movement.in_danger": True}
+"""Whether lower is better for the figures every movement network reports (`metrics["movement"]`)."""
 
 
 def quantile(sorted_values: Sequence[float], q: float) -> float:

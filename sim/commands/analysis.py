@@ -17,7 +17,6 @@ from typing import Any
 from sim.cli import UsageError, print_json, scenario_argument
 
 DEFAULT_REPLICATIONS = 100
-DEFAULT_PRECISION_METRIC = "evacuation.completion_hours"
 EXIT_INTERRUPTED = 130
 
 
@@ -195,7 +194,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME",
         help="a metric to show in the table besides the headline ones and the scenario's own (repeatable); "
-        f"--precision waits for every one given (default {DEFAULT_PRECISION_METRIC})",
+        "--precision waits for every one given (default: the scenario's headline time metric, as explain's)",
     )
     compare.add_argument(
         "--max-replications", type=_positive_int, default=5000, metavar="N", help="cap for --precision (default 5000)"
@@ -227,7 +226,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME",
         help="metric for the table and the plot (repeatable; default: the scenario's own metrics and "
-        "objectives, and the headline metrics of an evacuation)",
+        "objectives, or a movement network's own figures when it declares none)",
     )
     sweep.set_defaults(handler=run_sweep)
 
@@ -339,14 +338,25 @@ OUTPUT_NAMES = (
 """Fixed file names written into --out (the other figures are added by the plot module)."""
 
 
+def precision_metric(scenario) -> str:
+    """The metric `--precision` waits for by default: the scenario's headline time metric (the one
+    `explain` splits), as the replications table names it."""
+    from sim.analysis.explain import headline_metric
+
+    name = headline_metric(scenario)
+    if name.startswith("decision."):
+        return f"decisions.{name.removeprefix('decision.')}.taken_hours"
+    return name
+
+
 def _table_metrics(scenario, requested: Sequence[str] = ()) -> list[str]:
-    """Rows of the compare/sweep table: the built-in headline metrics only where they apply (an
-    evacuation, or nothing of the scenario's own), then its own metrics and objectives
+    """Rows of the compare/sweep table: the movement network's own figures only for a scenario that
+    declares nothing of its own, then its own metrics and objectives
     (`objectives.<id>`, as `run --json` reports them), then those asked for with --metric."""
     from sim.analysis.compare import HEADLINE_METRICS
 
     own = [m.id for m in scenario.metrics] + [f"objectives.{o.id}" for o in scenario.objectives]
-    builtin = list(HEADLINE_METRICS) if scenario.evacuation is not None or not own else []
+    builtin = [] if own else list(HEADLINE_METRICS)
     return list(dict.fromkeys([*builtin, *own, *requested]))
 
 
@@ -483,7 +493,7 @@ def run_compare(args: argparse.Namespace) -> int:
         from sim.commands.decide import parse_decide
 
         arms = with_forced(arms, parse_decide(args.decide, base))
-    metrics = list(dict.fromkeys(args.metric)) or [DEFAULT_PRECISION_METRIC]
+    metrics = list(dict.fromkeys(args.metric)) or [precision_metric(base)]
     precision = None
     if args.precision is not None:
         targets = {metric: _precision_target(args.precision, metric) for metric in metrics}

@@ -211,42 +211,52 @@ def run_run(args: argparse.Namespace) -> int:
 def render_summary(result, simulation) -> str:
     """A readable summary of one run (scenario text raw: the caller makes it `terminal_safe`)."""
     metrics = result.metrics
-    evacuation = metrics["evacuation"]
     lines = [
         f"{simulation.scenario.scenario.title}",
         f"  seed {result.seed}   reforms: {', '.join(result.reforms) or 'none'}   "
         f"simulated to {simulation.clock.label(simulation.now)}   {len(result.events):,} events",
         "",
     ]
-    if evacuation.get("population") is not None:
-        lines += [
-            "Evacuation",
-            f"  evacuated            {evacuation['evacuated']:,} of {evacuation['population']:,}",
-            f"  movement starts      {_hours(evacuation.get('start_hours'))} after T+0",
-            f"  completion           {_hours(evacuation.get('completion_hours'))} after movement start",
-            f"  last host arrival    {_hours(evacuation.get('arrival_hours'))} after movement start",
-        ]
-        for island, figures in (evacuation.get("by_island") or {}).items():
-            lines.append(
-                f"    {island:<14} {figures.get('evacuated', 0):>7,} of {figures.get('population', 0):>7,}"
-                f"   done at {_hours(figures.get('completion_hours'))}"
-            )
-        lines.append("")
     movement = metrics.get("movement")
     if movement is not None:
-        lines += [
-            "Movement",
-            f"  safe                 {movement['moved']:,} of {movement['population']:,}",
-            f"  exposed              {movement['exposed']:,}",
-            f"  still in danger      {movement['in_danger']:,}",
-            "",
-        ]
+        lines += _movement_lines(simulation.scenario, movement, result.events)
     lines += _scenario_metric_lines(simulation.scenario, metrics)
     lines.append("Decisions (taken, after T+0)")
     for decision_id, row in metrics["decisions"].items():
         when = duration_text(row["taken_hours"])
         lines.append(f"  {decision_id:<34} {row['status']:<8} {when:>9}  {row['option'] or ''}")
     return "\n".join(lines)
+
+
+def _movement_lines(scenario, movement: dict, events) -> list[str]:
+    """The movement network's ledger, when it started and completed, and each area: its people safe
+    of its total (and caught, if any) and when its last person was safe or caught, in hours after
+    the movement started (as the completion), from the run's events."""
+    from sim.analysis.areas import area_progress, movement_times
+
+    times = movement_times(events)
+    origin = times.started
+    lines = [
+        "Movement",
+        f"  safe                 {movement['moved']:,} of {movement['population']:,}",
+        f"  exposed              {movement['exposed']:,}",
+        f"  still in danger      {movement['in_danger']:,}",
+        f"  movement starts      {_hours(None if origin is None else origin / 60.0)} after T+0",
+        f"  completion           {_hours(times.completion_hours)} after movement start",
+    ]
+    areas = area_progress(scenario, events)
+    width = max([len(a.title) for a in areas] + [10])
+    for area in areas:
+        caught = f"   {area.exposed:,} caught" if area.exposed else ""
+        if area.finished is None:
+            done = "not done"
+        elif origin is None or area.finished < origin:
+            done = f"done at {_hours(area.finished / 60.0)} after T+0"
+        else:
+            done = f"done at {_hours((area.finished - origin) / 60.0)}"
+        lines.append(f"    {area.title:<{width}} {area.safe:>7,} of {area.population:>7,} safe{caught}   {done}")
+    lines.append("")
+    return lines
 
 
 def _scenario_metric_lines(scenario, metrics: dict) -> list[str]:

@@ -26,8 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--metric",
         metavar="M",
         default=None,
-        help="time metric to explain, e.g. evacuation.start_hours or decision.ID "
-        "(default: the headline, evacuation clearance from T+0)",
+        help="time metric to explain: one of the scenario's own time, span or event-time metrics, or decision.ID "
+        "(default: the headline, the scenario's metric of its movement's completion from T+0 if it has one)",
     )
     explain.add_argument(
         "-n",

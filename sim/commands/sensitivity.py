@@ -46,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="M",
-        help="metric to explain (repeatable; default: the headline time metric, islands cleared after T+0)",
+        help="metric to explain (repeatable; default: the scenario's headline time metric)",
     )
     parser.add_argument(
         "--params",

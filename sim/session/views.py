@@ -174,27 +174,6 @@ def role_events(before: dict[str, Any] | None, after: dict[str, Any]) -> list[di
     return events
 
 
-def _movement(world: WorldView) -> dict[str, Any] | None:
-    evacuation = world.evacuation
-    if evacuation is None:
-        return None
-
-    def off_islands(m) -> int:
-        return m.population - m.at_home - m.at_port_or_airport
-
-    return {
-        "started": evacuation.started,
-        "complete": evacuation.complete,
-        "population": evacuation.total.population,
-        "off_islands": off_islands(evacuation.total),
-        "moved_last_24h": evacuation.moved_last_24h,
-        "places": [
-            {"name": m.name, "population": m.population, "off_islands": off_islands(m), "started": m.started}
-            for m in evacuation.municipalities
-        ],
-    }
-
-
 def news(sim: Simulation, events: list[SimEvent] | tuple[SimEvent, ...] | None = None) -> list[dict[str, Any]]:
     """Public injects fired (in `events`, default the whole log) as news items."""
     public = {i.id: is_public(i) for i in sim.scenario.injects}
@@ -231,7 +210,6 @@ def display_view(sim: Simulation, world: WorldView, clock_view: dict) -> dict[st
         "title": sim.scenario.scenario.title,
         "clock": clock_view,
         "news": news(sim),
-        "movement": _movement(world),
         "areas": _areas(sim),
     }
 
@@ -254,6 +232,9 @@ def _areas(sim: Simulation) -> list[dict[str, Any]] | None:
             "deadline": area.deadline,
             "deadline_label": None if area.deadline is None else sim.clock.label(area.deadline),
             "reached": area.reached or (area.deadline is not None and area.deadline <= sim.now),
+            "threatened": area.threatened,
+            "started": area.started is not None,
+            "done": area.finished is not None,
         }
         for area in area_progress(sim.scenario, sim.events)
     ]
@@ -314,6 +295,13 @@ def display_events(sim: Simulation, events: list[SimEvent] | tuple[SimEvent, ...
     for event in events:
         if event.kind is Kind.movement_started:
             items.append({"kind": "movement_started", "time": event.time, "place": event.source})
-        elif event.kind is Kind.evacuation_completed:
-            items.append({"kind": "evacuation_completed", "time": event.time, "people": event.data.get("people")})
+        elif event.kind is Kind.movement_completed:
+            items.append(
+                {
+                    "kind": "movement_completed",
+                    "time": event.time,
+                    "people": event.data.get("moved"),
+                    "exposed": event.data.get("exposed"),
+                }
+            )
     return items

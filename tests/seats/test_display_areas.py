@@ -71,3 +71,23 @@ async def test_the_display_seat_draws_one_line_per_area(tsunami_host):
             assert f"{area.title}: {area.safe:,} safe, {area.exposed:,} caught" in text
         assert "danger arrived D+0 " in text
         await facilitator.close()
+
+
+def test_areas_without_a_danger_say_where_their_movement_stands():
+    """Sakishima's municipalities have no deadline: the projector says `not started`, `moving`, `done`
+    (never 'danger: on a condition'), and its totals are the run's own."""
+    from sim.session import views
+    from tui.seat import areas_text
+
+    scenario = load_scenario(resolve("sakishima"))
+    sim = Simulation(scenario, seed=1)
+    sim.advance(60)
+    first = views.display_view(sim, sim.view(), {})["areas"]
+    assert "movement" not in views.display_view(sim, sim.view(), {})  # the island model's block is gone
+    assert all(not a["threatened"] and not a["started"] and not a["done"] for a in first)
+    text = areas_text(first, sim.now).plain
+    assert "not started" in text and "danger" not in text.replace("in danger", "")
+    sim.advance(scenario.scenario.horizon)
+    last = views.display_view(sim, sim.view(), {})["areas"]
+    assert all(a["done"] for a in last) and sum(a["safe"] for a in last) == sim.metrics()["movement"]["moved"]
+    assert areas_text(last, sim.now).plain.count("; done") == len(last)

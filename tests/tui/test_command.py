@@ -34,7 +34,7 @@ def test_help_does_not_import_textual():
 
 
 def test_event_log_lines_read_as_sentences(sakishima):
-    """Evacuation events read as sentences in the log, not raw key=value pairs."""
+    """Movement events read as sentences in the log with the scenario's titles, not raw key=value pairs."""
     from sim.simulation import Simulation
     from tui.format import describe
 
@@ -42,7 +42,10 @@ def test_event_log_lines_read_as_sentences(sakishima):
     sim.advance(12_000)
     lines = {e.kind.value: describe(e, sakishima) for e in sim.events}
     assert lines["movement_started"].startswith("MOVEMENT STARTS:")
-    assert " people" in lines["departed"] and "=" not in lines["departed"]
+    for kind in ("cohort_departed", "cohort_arrived"):
+        assert " people" in lines[kind] and "=" not in lines[kind], lines[kind]
+    assert lines["cohort_arrived"].startswith("SAFE: ")
+    assert lines["leg_closed"].startswith("CLOSED (") and "=" not in lines["leg_closed"]
 
 
 def test_the_clock_keeps_running_through_decisions_unless_asked():

@@ -18,12 +18,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from sim.analysis.curves import hourly, lift_curve
+from sim.analysis.curves import hourly, safe_curve
 from sim.simulation import Simulation
 from tui.screens.debrief import DebriefScreen, expected_rows
 from tui.screens.exercise import ExerciseScreen
 from tui.screens.modals import ConfirmModal, EvaluationModal, InjectModal, NoteModal, PickModal
-from tui.widgets.evacuation_board import EvacuationBoard
+from tui.widgets.movement_board import MovementChart
 from tui.widgets.status_panel import StatusPanel
 
 pytestmark = pytest.mark.tui
@@ -285,7 +285,7 @@ async def play_and_resume(make, tmp_path, choose_view):
         screen.fast_forward(6 * 1440.0)
         await until(pilot, lambda: app.sim.now >= 6 * 1440.0 and not screen.busy, timeout=60)
         choose_view(screen)
-        before = screen.query_one(EvacuationBoard).chart(app.sim.now)
+        before = screen.query_one(MovementChart).chart(app.sim.now)
         now = app.sim.now
     journals[0].close(now, finished=False)
     simulation, journal = resume(tmp_path / "j")
@@ -301,9 +301,9 @@ async def play_and_resume(make, tmp_path, choose_view):
     async with resumed.run_test(size=SIZE) as pilot:
         screen = await exercise(pilot)
         shown = screen.viewer
-        board = screen.query_one(EvacuationBoard)
+        board = screen.query_one(MovementChart)
         after = board.chart(simulation.now)
-        text = str(board.query_one("#evac-total").render())  # the board's own line, wherever it scrolls
+        text = str(board.query_one("#movement-total").render())  # the chart's own line, wherever it scrolls
     journal.close(simulation.now)
     return shown, before, after, simulation, text
 
@@ -311,13 +311,13 @@ async def play_and_resume(make, tmp_path, choose_view):
 @pytest.mark.slow
 async def test_resume_opens_the_view_and_keeps_the_chart(make, tmp_path):
     """A facilitator session resumes in the facilitator view (not the first student role), and the
-    'people moved' chart has its whole history, equal to the lift's departures in the events."""
+    'people safe' chart has its whole history, equal to the arrivals at safety in the events."""
     shown, before, after, simulation, text = await play_and_resume(make, tmp_path, lambda screen: None)
-    expected = hourly(lift_curve(simulation.scenario, simulation.events), simulation.now)
+    expected = hourly(safe_curve(simulation.scenario, simulation.events), simulation.now)
     assert shown == "facilitator"
     assert after == before == expected
     assert after[-1] > 0 and after[0] == 0
-    assert f"by the lift: {after[-1]:,} (chart: hourly)" in text
+    assert f"Safe: {after[-1]:,} of 120,212 (chart: hourly)" in text
 
 
 @pytest.mark.slow

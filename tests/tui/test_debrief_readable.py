@@ -60,6 +60,12 @@ async def test_tsunami_debrief_reads_in_minutes_and_words_metrics_by_kind():
         assert f"(within {minutes(decision.expected_within)})" in rows
         assert minutes(taken[decision.id]) in rows
     assert " 0.1 h" not in rows and " 0.1 h" not in flat
+    # the movement network's ledger and times, as the report's key metrics word them
+    movement = metrics["movement"]
+    assert f"Safe {movement['moved']:,} of {movement['population']:,}" in lines
+    assert f"Caught by the danger {movement['exposed']:,}" in lines
+    done = next(e for e in sim.events if str(e.kind) == "movement_completed")
+    assert f"Movement complete (after movement start) {minutes(done.data['hours'] * 60)}" in lines
 
 
 def test_a_critical_path_of_minutes_has_a_chart_in_minutes():

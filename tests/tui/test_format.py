@@ -27,12 +27,18 @@ def test_unnamed_kinds_show_rounded_floats():
     assert "until=867" in line and "867.0212345" not in line
 
 
-def test_hosts_reached_read_with_the_host_name(sakishima):
-    """`reached_host reception -> fukuoka prefecture=fukuoka, people=142` read as a sentence."""
-    from sim.simulation import Simulation
-    from tui.format import describe
+def test_a_closure_reads_with_the_titles_of_the_links_and_places_it_closed(sakishima):
+    """`leg_closed x -> None mode=air, legs=[...], hours=4.0` reads as `CLOSED (air) for 4.0 h: <titles>`,
+    and its reopening names the same titles."""
+    link = next(k for k in sakishima.movement.links if k.title)
+    place = next(p for p in sakishima.movement.places if p.title)
+    closed = _event(Kind.leg_closed, "hazard:strike", None, mode="all", places=[], legs=[place.id, link.id], hours=4.0)
+    assert describe(closed, sakishima) == f"CLOSED (all) for 4.0 h: {place.title}, {link.title}"
+    reopened = _event(Kind.leg_reopened, "hazard:strike", None, legs=[link.id, "unknown_leg"])
+    assert describe(reopened, sakishima) == f"Reopened: {link.title}, unknown_leg"
 
-    events = Simulation(sakishima, seed=1).run().events
-    reached = next(e for e in events if str(e.kind) == "reached_host")
-    name = next(h.name for h in sakishima.evacuation.hosts if h.id == reached.target)
-    assert describe(reached, sakishima) == f"{reached.data['people']:,} evacuees reach lodging in {name}"
+
+def test_a_movement_order_reads_with_the_area_titles(sakishima):
+    area = sakishima.movement.areas[0]
+    event = _event(Kind.movement_changed, "decision:x=y", None, action="stop", areas=[area.id], hours=None)
+    assert describe(event, sakishima) == f"MOVEMENT: stop ordered for {area.title}"

@@ -10,8 +10,7 @@ from sim.scenario.bundled import resolve
 from sim.scenario.loader import load_scenario
 from sim.simulation import Simulation
 from tui.screens.exercise import ExerciseScreen
-from tui.widgets.evacuation_board import EvacuationBoard
-from tui.widgets.movement_board import MovementBoard
+from tui.widgets.movement_board import MovementBoard, MovementChart
 
 pytestmark = pytest.mark.tui
 SIZE = (160, 48)
@@ -39,7 +38,8 @@ async def test_the_board_counts_down_to_the_wave_then_shows_who_it_caught():
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ExerciseScreen))
         board = app.screen.query_one(MovementBoard)
-        assert board.display and not app.screen.query_one(EvacuationBoard).display
+        assert board.display and app.screen.query_one(MovementChart).display
+        assert not app.screen.query_one("#no-movement").display
         first = min(a.deadline for a in scenario.movement.areas)
         shown = drawn(board, 80)
         assert f"in {first - app.sim.now:.0f} min" in shown
@@ -52,11 +52,17 @@ async def test_the_board_counts_down_to_the_wave_then_shows_who_it_caught():
         assert f"{hit.exposed:,}" in shown and hit.exposed > 0
 
 
-async def test_a_scenario_without_a_movement_network_has_no_movement_board(make):
-    async with make().run_test(size=SIZE) as pilot:
+async def test_a_scenario_without_a_movement_network_has_no_movement_board():
+    """Senkaku moves nobody: no board and no chart, a line saying so instead."""
+    from tui.app import TabletopApp
+
+    app = TabletopApp(load_scenario(resolve("senkaku")), show_wall_clock=False)
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(pilot.app.screen, ExerciseScreen))
-        assert not pilot.app.screen.query_one(MovementBoard).display
+        screen = pilot.app.screen
+        assert not screen.query_one(MovementBoard).display and not screen.query_one(MovementChart).display
+        assert "moves nobody" in drawn(screen.query_one("#no-movement"))
 
 
 def test_the_event_log_tells_movement_in_words_with_the_scenario_titles():

@@ -34,9 +34,14 @@ def test_compare_json_has_the_design_shape(capsys):
     assert {"mean", "ci95", "better_share"} <= set(diff)
     assert diff["ci95"][1] < 0  # the reform shortens this chain: the interval excludes 0
     assert diff["better_share"] == 1.0
-    # a metric that never happened is null with its count of missing, never a number
-    never = payload["metrics"]["evacuation.completion_hours"]["baseline"]  # the scenario has no evacuation
-    assert never == {"mean": None, "sd": None, "ci95": None, "n": 0, "missing": 12}
+
+
+def test_a_metric_that_never_happened_is_null_with_its_count_of_missing(capsys):
+    """The tsunami's 90 % safe never comes: null with its count of missing, never a number."""
+    payload = _json(capsys, ["compare", "tsunami", "-n", "3", "-j", "1", "--json", "-q"])
+    never = payload["metrics"]["time_to_90pct_safe"]["baseline"]
+    assert never == {"mean": None, "sd": None, "ci95": None, "n": 0, "missing": 3}
+    assert payload["metrics"]["movement.exposed"]["baseline"]["n"] == 3  # the network's own figures come too
 
 
 def test_compare_jobs_1_and_2_print_identical_json(capsys):
@@ -79,7 +84,7 @@ def test_compare_out_writes_tables_figures_and_manifest(tmp_path, capsys):
     )
     table = capsys.readouterr().out
     assert DECISION in table
-    assert "did not happen in any replication" in table
+    assert "movement." not in table  # no movement network: none of the network's built-in figures
     lines = (out / "replications.csv").read_text().splitlines()
     assert lines[0].startswith("replication,seed,arm,events,")
     assert len(lines) == 1 + 2 * 6
@@ -103,11 +108,11 @@ def test_compare_parquet_matches_csv(tmp_path, capsys):
     """With pyarrow installed, the Parquet table holds the same rows, nulls kept as nulls."""
     pq = pytest.importorskip("pyarrow.parquet", reason="optional pyarrow not installed")
     out = tmp_path / "r"
-    assert main(["compare", MINIMAL, "-n", "4", "-j", "1", "--out", str(out), "--no-plots", "-q"]) == 0
+    assert main(["compare", "tsunami", "-n", "4", "-j", "1", "--out", str(out), "--no-plots", "-q"]) == 0
     capsys.readouterr()
     table = pq.read_table(out / "replications.parquet")
     assert table.num_rows == 4
-    assert table.column("evacuation.completion_hours").null_count == 4
+    assert table.column("time_to_90pct_safe").null_count == 4
 
 
 def test_compare_precision_adds_replications_until_narrow(capsys):

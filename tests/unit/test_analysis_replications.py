@@ -21,7 +21,6 @@ from sim.analysis.replications import (
     ReplicationSet,
     chunk_indices,
     curve_grid,
-    derived_metrics,
     flatten_metrics,
     run_replications,
 )
@@ -44,33 +43,22 @@ def test_flatten_keeps_numbers_and_nulls_only():
     """Numeric leaves become dotted names; None stays None; strings, bools and series go."""
     flat = flatten_metrics(
         {
-            "evacuation": {
+            "movement": {
                 "population": 10,
-                "completion_hours": None,
                 "series": {"hours": [0, 1]},
-                "by_island": {"a": {"evacuated": 4}},
+                "by_area": {"a": {"moved": 4}},
             },
+            "clearance_hours": None,
             "consultation": {"decision_hours": 2.5, "answer": "yes"},
             "flag": True,
         }
     )
     assert flat == {
-        "evacuation.population": 10,
-        "evacuation.completion_hours": None,
-        "evacuation.by_island.a.evacuated": 4,
+        "movement.population": 10,
+        "movement.by_area.a.moved": 4,
+        "clearance_hours": None,
         "consultation.decision_hours": 2.5,
     }
-
-
-def test_derived_finished_hours_is_start_plus_completion_or_none():
-    """Islands cleared after T+0 = movement start + completion; None when either is missing."""
-    assert derived_metrics({"evacuation.start_hours": 10.0, "evacuation.completion_hours": 5.5}) == {
-        "evacuation.finished_hours": 15.5
-    }
-    assert derived_metrics({"evacuation.start_hours": 10.0, "evacuation.completion_hours": None}) == {
-        "evacuation.finished_hours": None
-    }
-    assert derived_metrics({}) == {}
 
 
 def test_chunks_and_grid():
@@ -209,3 +197,27 @@ def test_default_backend_uses_all_cores():
         assert backend.workers == len(os.sched_getaffinity(0))
     finally:
         backend.close()
+
+
+def test_a_short_play_samples_its_curve_every_minute_and_the_curve_is_people_still_in_danger():
+    """The tsunami's movement is over within the hour: its curve is sampled per minute (hourly it was
+    two points), starts at everyone and ends at nobody in danger, as its events say."""
+    from sim.analysis.curves import in_danger_steps
+    from sim.analysis.outputs import curve_summary
+    from sim.analysis.replications import ReplicationSet, Task, curve_step
+    from sim.scenario.bundled import resolve
+    from sim.scenario.loader import load_scenario
+    from sim.simulation import Simulation
+
+    assert curve_step(2.0, 1.0) == 1 / 60 and curve_step(504.0, 1.0) == 1.0
+    path = resolve("tsunami")
+    arm = Arm("baseline", path.read_text(encoding="utf-8"), str(path))
+    (record,) = run_chunk(Task((arm,), (0,), 1, 1.0))
+    scenario = load_scenario(path)
+    assert record.curve_step_hours == 1 / 60 and len(record.curve) == int(scenario.scenario.horizon) + 1
+    _hours, left = in_danger_steps(scenario, Simulation(scenario, seed=record.seed).run().events)
+    assert record.curve[0] == left[0] == sum(p.people for p in scenario.movement.populations)
+    assert record.curve[-1] == left[-1] == 0
+    rs = ReplicationSet((arm,), 1)
+    rs.add([record])
+    assert curve_summary(rs)["baseline"]["hours"][:3] == [0.0, round(1 / 60, 6), round(2 / 60, 6)]

@@ -71,8 +71,8 @@ def test_session_arm_reproduces_the_class_run_on_its_own_seed(tmp_path):
         session_inputs=tuple(item for item in arm.session_inputs if item[1] == "decision"),
         human_roles=arm.human_roles,
     )
-    other = run_arm(decisions_only, SEED).metrics["evacuation"]["completion_hours"]
-    assert other != result.metrics["evacuation"]["completion_hours"]
+    other = run_arm(decisions_only, SEED).metrics["evacuation.completion_hours"]
+    assert other != result.metrics["evacuation.completion_hours"]
 
 
 def test_compare_refuses_a_journal_of_another_scenario(tmp_path, capsys):

@@ -89,11 +89,13 @@ def test_paired_difference_needs_equal_lengths():
 
 
 def test_direction_from_metric_name():
-    """Durations are better short, evacuated people better high, counts have no direction."""
+    """Durations are better short, people safe better many, people caught or in danger better few,
+    other counts have no direction."""
     assert lower_is_better("evacuation.completion_hours") is True
     assert lower_is_better("decisions.warning.taken_hours") is True
-    assert lower_is_better("evacuation.evacuated") is False
-    assert lower_is_better("evacuation.population") is None
+    assert lower_is_better("movement.moved") is False
+    assert lower_is_better("movement.exposed") is True and lower_is_better("movement.in_danger") is True
+    assert lower_is_better("movement.population") is None
 
 
 def test_quantile_interpolates_like_numpy():

@@ -61,7 +61,8 @@ def test_run_json_has_the_contract_keys(capsys):
     payload = json.loads(out)
     assert {"scenario", "seed", "reforms", "events", "metrics"} <= payload.keys()
     metrics = payload["metrics"]
-    assert {"population", "evacuated", "completion_hours", "by_island"} <= metrics["evacuation"].keys()
+    assert metrics["movement"].keys() == {"population", "moved", "exposed", "in_danger"}
+    assert "evacuation" not in metrics  # the island model's figures are gone
     for metric in ("evacuation.completion_hours", "handover.transfer_hours", "consultation.decision_hours"):
         assert metric in metrics  # the bundled scenario's own metric ids (design.md)
 

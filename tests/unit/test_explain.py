@@ -64,7 +64,10 @@ def test_segments_add_up_on_every_bundled_scenario(path):
     scenario = load_scenario(path)
     events = Simulation(scenario, seed=1).run().events
     metrics = _explainable(scenario, events)
-    assert "evacuation.finished_hours" in metrics or scenario.evacuation is None
+    clearance = [
+        m.id for m in scenario.metrics if m.kind == "event_time" and m.event == "movement_completed" and m.since is None
+    ]
+    assert set(clearance) <= set(metrics)  # the movement's completion explains wherever a scenario times it
     for metric in metrics:
         _checked(scenario, events, metric)
 
@@ -90,18 +93,18 @@ def test_headline_sums_for_a_few_sakishima_seeds(sakishima):
     for seed in (2, 7):
         events = Simulation(sakishima, seed=seed).run().events
         explanation = _checked(sakishima, events, None)
-        assert explanation.metric == "evacuation.finished_hours"
+        assert explanation.metric == "clearance_hours"
 
 
-def test_explain_and_compare_name_clearance_alike_and_the_old_name_still_works(sakishima):
-    """One name for T+0 to the last evacuee off: `evacuation.finished_hours`, as in `compare`."""
-    from sim.analysis.explain import explain
-
-    events = Simulation(sakishima, seed=1).run().events
-    new = explain(sakishima, events, "evacuation.finished_hours")
-    old = explain(sakishima, events, "evacuation.clearance_hours")
-    assert old.metric == new.metric == "evacuation.finished_hours"
-    assert old.value_hours == new.value_hours
+def test_the_headline_is_the_scenarios_own_clearance_and_built_in_names_are_gone(sakishima):
+    """The headline is the scenario's own metric of T+0 to its movement's completion, with the value
+    `run` and `compare` report; the island model's built-in `evacuation.finished_hours` is no more."""
+    result = Simulation(sakishima, seed=1).run()
+    explanation = explain(sakishima, result.events)
+    assert explanation.metric == "clearance_hours"
+    assert explanation.value_hours == pytest.approx(result.metrics["clearance_hours"], abs=ONE_MINUTE)
+    with pytest.raises(ExplainError, match=r"unknown time metric 'evacuation\.finished_hours' .*clearance_hours"):
+        explain(sakishima, result.events, "evacuation.finished_hours")
 
 
 SMALL = """
@@ -153,14 +156,13 @@ def test_a_busy_desk_is_queueing_at_that_agency():
 def test_cabinet_calendar_is_named_and_charged_to_the_cabinet(capsys, sakishima):
     assert main(["explain", str(CALENDAR_SCENARIO), "--seed", "1", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload["metric"] == "evacuation.finished_hours"
+    assert payload["metric"] == "clearance_hours"
     calendar = [s for s in payload["segments"] if s["kind"] == "calendar"]
     assert [s["seam"] for s in calendar] == ["cabinet"]
     assert "next regular Tuesday/Friday Cabinet" in calendar[0]["label"]
     assert set(payload["segments"][0]) == {"kind", "seam", "label", "start_hours", "hours"}
     result = Simulation(sakishima, seed=1).run()
-    start = result.metrics["evacuation"]["start_hours"] + result.metrics["evacuation"]["completion_hours"]
-    assert payload["value_hours"] == pytest.approx(start, abs=ONE_MINUTE)
+    assert payload["value_hours"] == pytest.approx(result.metrics["clearance_hours"], abs=ONE_MINUTE)
 
 
 @pytest.fixture(scope="module")
@@ -303,7 +305,7 @@ def test_a_stored_event_log_explains_like_the_live_run(sakishima):
 
     events = Simulation(sakishima, seed=4).run().events
     stored = [SimEvent.from_dict(json.loads(e.to_json())) for e in events]
-    for metric in ("evacuation.finished_hours", "handover.transfer_hours"):
+    for metric in ("clearance_hours", "evacuation.start_hours", "handover.transfer_hours"):
         assert explain(sakishima, stored, metric) == explain(sakishima, events, metric)
 
 
@@ -383,3 +385,23 @@ def test_movement_network_cohort_walks_back_to_the_order():
     assert "deliberation" in kinds and any(
         "order_broadcast follows evacuation_order" in s.label for s in explanation.segments
     )
+
+
+def test_clearance_splits_the_last_cohorts_link_by_its_hours_closures_and_capacity(bundled_sakishima):
+    """The last people off leave on a scheduled link: after their town's order, the wait at its start is
+    charged to that link as hours outside its timetable, closures (with what closed it) and its
+    vehicles at their capacity; the stretch begins where their population was told to move."""
+    scenario = bundled_sakishima
+    events = Simulation(scenario, seed=1).run().events
+    explanation = _checked(scenario, events, "clearance_hours")
+    links = {link.id: link for link in scenario.movement.links}
+    movement = [s for s in explanation.segments if s.kind in ("transport", "operating_hours", "closure")]
+    seams = {s.seam for s in movement}
+    assert len(seams) == 1 and seams <= set(links)
+    link = links[seams.pop()]
+    assert {s.kind for s in movement} == {"transport", "operating_hours", "closure"}
+    assert all(s.label.startswith(f"{link.title}: ") for s in movement)
+    closing = {e.data.get("inject") for e in events if str(e.kind) == "inject_fired"}
+    assert all(s.label.split("(", 1)[1].split(":")[0] in closing for s in movement if s.kind == "closure")
+    order = next(s for s in explanation.segments if s.kind == "deliberation" and "guidelines" in s.label)
+    assert movement[0].start_hours >= order.start_hours + order.hours - ONE_MINUTE

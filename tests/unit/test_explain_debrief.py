@@ -71,13 +71,13 @@ async def test_debrief_early_says_there_is_nothing_to_explain_yet(sakishima):
 
 
 def test_gantt_cells_of_the_debrief_match_the_explanation(sakishima):
-    """The cells are the explanation's: the cabinet row is calendar for about 74 of 269 hours."""
+    """The cells are the explanation's: the cabinet row is calendar for about 74 of 251 hours."""
     from tui.screens.debrief import CHART_WIDTH, critical_path
 
     sim = Simulation(sakishima, seed=1)
     sim.run()
     headline, table, _legend = critical_path(sim)
-    assert headline.endswith("the costliest seam is shimojishima_air (152.9 h)")
+    assert headline.endswith("the costliest seam is shimojishima_air (134.5 h)")
     console = Console(width=200, record=True, file=io.StringIO())
     console.print(table)
     cabinet = next(line for line in console.export_text().splitlines() if line.strip().startswith("cabinet"))
@@ -85,4 +85,4 @@ def test_gantt_cells_of_the_debrief_match_the_explanation(sakishima):
     row = next(r for r in gantt_rows(explanation) if r.seam == "cabinet")
     cells = gantt_cells(row, explanation.start_hours, explanation.value_hours, CHART_WIDTH)
     assert cabinet.count("\u2588") == sum(c is not None for c in cells)
-    assert cells.count("calendar") == pytest.approx(CHART_WIDTH * 74.2 / 268.6, abs=2)  # edge cells round up
+    assert cells.count("calendar") == pytest.approx(CHART_WIDTH * 74.2 / 250.7, abs=2)  # edge cells round up

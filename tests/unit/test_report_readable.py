@@ -136,7 +136,14 @@ def test_movement_rows_name_the_area_and_merge_its_populations(tsunami):
             expected[key] = expected.get(key, 0) + int(event.data["people"])
     rows = [(aar.label(t), what) for t, kind, what, _ in aar.timeline if kind == "movement"]
     assert len(expected) < sum(1 for e in sim.events if str(e.kind) == "movement_started")  # some were merged
-    assert rows == [(when, f"{area}: {people:,} people start to move") for (when, area), people in expected.items()]
+    starts = [(when, f"{area}: {people:,} people start to move") for (when, area), people in expected.items()]
+    movement = sim.metrics()["movement"]
+    done = next(e for e in sim.events if str(e.kind) == "movement_completed")
+    completed = (
+        f"Movement complete: {movement['moved']:,} of {movement['population']:,} people safe, "
+        f"{movement['exposed']:,} caught, {metric_text('span', done.data['hours'])} after movement started"
+    )
+    assert rows == [*starts, (aar.label(done.time), completed)]
     first_inject = next(i for i, row in enumerate(aar.timeline) if row[1] == "inject")
     assert aar.timeline[first_inject][0] <= min(t for t, kind, _, _ in aar.timeline if kind == "movement")
     assert all(kind != "movement" for _, kind, _, _ in aar.timeline[: first_inject + 1])  # the quake reads first
@@ -152,11 +159,20 @@ def test_sakishima_keeps_its_hours_and_names_its_municipalities(sakishima):
     assert spans
     for metric in spans:
         assert rows[metric.title or metric.id] == f"{metrics[metric.id]:.1f} h"
-    names = {m.id: m.name for m in sakishima.evacuation.municipalities}
-    started = [e for e in sim.events if str(e.kind) == "movement_started"]
+    names = {a.id: a.title for a in sakishima.movement.areas}
+    expected: dict[tuple[float, str], int] = {}  # each area's populations start together: one row
+    for event in sim.events:
+        if str(event.kind) == "movement_started":
+            key = (event.time, names[event.source])
+            expected[key] = expected.get(key, 0) + int(event.data["people"])
     movement = [what for _, kind, what, _ in aar.timeline if kind == "movement"]
-    for event in started:
-        assert f"{names[event.source]}: {int(event.data['people']):,} people start to move" in movement
+    assert expected
+    for (_, name), people in expected.items():
+        assert f"{name}: {people:,} people start to move" in movement
+    assert movement[-1] == (
+        f"Movement complete: 120,212 of 120,212 people safe, none caught, "
+        f"{metrics['evacuation.completion_hours']:.1f} h after movement started"
+    )
     assert metric_text("time", 30.5) == "30.5 h"
 
 

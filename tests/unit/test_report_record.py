@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from sim.analysis.curves import hourly, lift_curve
+from sim.analysis.curves import hourly, in_danger_steps, safe_curve
 from sim.analysis.report import PlanItem, build_aar, improvement_plan_csv, render_html, render_markdown, write_report
 from sim.simulation import Simulation
 from tui.screens.debrief import expected_rows
@@ -40,23 +40,40 @@ def test_default_run_report_draws_the_evacuation_curve(default_run):
     html = render_html(aar)
     start = html.index('<figure id="evacuation_curve">')
     figure = html[start : html.index("</figure>", start)]
-    assert "<svg" in figure and "people off the islands" in figure
+    assert "<svg" in figure and "people safe" in figure
     assert "No evacuation curve" not in html
     assert "120,212 of 120,212" in html
+    movement = html[html.index('<table id="areas">') :]
+    movement = movement[: movement.index("</table>")]
+    for area in default_run.scenario.movement.areas:  # every area by its title, with when it was done
+        row = movement[movement.index(f"<td>{area.title}</td>") :].split("</tr>")[0]
+        cells = row.removeprefix("<td>").removesuffix("</td>").split("</td><td>")
+        assert cells[6].startswith("D+") and cells[7] == "none declared", row
 
 
-def test_curve_comes_from_the_lift_departures(default_run, sakishima):
-    """The curve rises with every departure of a hub's flights and ships, never falls, and ends at the
-    people the lift carried: everyone, since tourists leaving early take seats on the same flights."""
-    curve = lift_curve(sakishima, default_run.events)
+def test_a_record_where_nobody_is_safe_says_there_is_no_curve(sakishima):
+    """Before anyone reaches safety the report says so in one sentence instead of an empty figure."""
+    sim = Simulation(sakishima, seed=1)
+    sim.advance(60)
+    html = render_html(aar_of(sim))
+    assert '<figure id="evacuation_curve">' not in html
+    assert "No evacuation curve: nobody reached a safe place in this record." in html
+
+
+def test_curve_comes_from_the_arrivals_at_safety(default_run, sakishima):
+    """The curve rises with every cohort reaching a safe place, never falls, and ends at the people the
+    run reports safe: everyone, since nobody is caught on Sakishima."""
+    curve = safe_curve(sakishima, default_run.events)
     values = [total for _, total in curve.points]
     assert values == sorted(values) and values[0] > 0
-    hubs = {h.id for h in sakishima.evacuation.hubs}
-    carried = sum(e.data["people"] for e in default_run.events if e.kind == "departed" and e.data["leg"] in hubs)
-    assert curve.carried == carried
-    assert carried == curve.population == default_run.metrics()["evacuation"]["evacuated"]
+    arrived = sum(e.data["people"] for e in default_run.events if e.kind == "cohort_arrived")
+    assert curve.safe == arrived
+    assert arrived == curve.population == default_run.metrics()["movement"]["moved"]
     samples = hourly(curve, default_run.now)
-    assert samples[0] == 0 and samples[-1] == carried and len(samples) == int(default_run.now // 60) + 1
+    assert samples[0] == 0 and samples[-1] == arrived and len(samples) == int(default_run.now // 60) + 1
+    hours, left = in_danger_steps(sakishima, default_run.events)  # what `compare` draws: the same, upside down
+    assert left[0] == curve.population and left[-1] == 0
+    assert [curve.population - curve.at(h * 60 + 1e-6) for h in hours] == left
 
 
 def test_a_note_never_rates_only_an_evaluation_does(sakishima):

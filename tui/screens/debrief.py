@@ -14,11 +14,12 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
+from sim.analysis.areas import movement_times
 from sim.analysis.ratings import DecisionOutcome, rate_decisions
-from sim.analysis.report import scenario_metric_rows
+from sim.analysis.report import movement_rows, scenario_metric_rows
 from sim.events import Kind
 from sim.simulation import Simulation
-from sim.text import count_text, duration_text, metric_text
+from sim.text import duration_text
 
 RATING_STYLES = {"P": "bold green", "S": "yellow", "M": "bold yellow", "U": "bold red", "": "dim"}
 
@@ -112,12 +113,6 @@ def chart_span(start_hours: float, end_hours: float) -> str:
     return f"{start_hours:.0f} .. {end_hours:.0f} h"
 
 
-def evacuated_text(evacuation: dict) -> str:
-    """`120,212 of 120,212`: the island model's people moved of its population."""
-    moved, population = evacuation.get("evacuated"), evacuation.get("population")
-    return f"{'-' if moved is None else count_text(moved)} of {'-' if population is None else count_text(population)}"
-
-
 class DebriefScreen(Screen):
     BINDINGS = [
         Binding("escape,b", "app.pop_screen", "Back to the exercise"),
@@ -140,12 +135,10 @@ class DebriefScreen(Screen):
 
             yield Label("Key metrics", classes="section")
             table = Table(show_header=False, box=None, padding=(0, 2))
-            evac = metrics.get("evacuation") or {}
-            if sim.scenario.evacuation is not None:
-                table.add_row("Evacuated", evacuated_text(evac))
-                table.add_row("Evacuation completion", metric_text("span", evac.get("completion_hours")))
-            # the scenario's metrics and objectives worded as the after-action report words them
-            for title, value in scenario_metric_rows(sim.scenario, metrics):
+            # the movement network's ledger and times, then the scenario's metrics and objectives,
+            # worded as the after-action report words them
+            rows = movement_rows(metrics.get("movement"), movement_times(sim.events))
+            for title, value in [*rows, *scenario_metric_rows(sim.scenario, metrics)]:
                 table.add_row(Text(title), Text(value))
             yield Static(table, id="key-metrics")
 

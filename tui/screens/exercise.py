@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from sim.domain.decisions import DecisionError, InputError
@@ -30,9 +30,8 @@ from tui.format import agency_name, describe, fact_text
 from tui.screens.modals import AdvanceModal, DecisionModal, EvaluationModal, InjectModal, NoteModal, PickModal
 from tui.session import FACILITATOR, Session, speed_label
 from tui.widgets.agency_board import AgencyBoard
-from tui.widgets.evacuation_board import EvacuationBoard
 from tui.widgets.event_log import EventLog
-from tui.widgets.movement_board import MovementBoard
+from tui.widgets.movement_board import MovementBoard, MovementChart
 from tui.widgets.role_panel import RolePanel
 from tui.widgets.sim_clock import SimClock
 from tui.widgets.status_panel import StatusPanel
@@ -46,6 +45,8 @@ SLICE = 360.0
 """Simulated minutes per slice of a background fast-forward."""
 RETRY = 5.0
 """Wall seconds between attempts to write inputs a failed write kept in memory."""
+NO_MOVEMENT = "This scenario moves nobody; its own metrics are in the debrief."
+"""Shown where the movement board would be, for a scenario without a movement network."""
 PANELS = ("msel-panel", "agency-panel", "evac-panel", "log-panel")
 
 
@@ -107,8 +108,9 @@ class ExerciseScreen(Screen):
             with Vertical(id="right"):
                 with Vertical(id="evac-panel", classes="panel"):
                     yield StatusPanel(id="status")
-                    yield EvacuationBoard(id="evacuation")
                     yield MovementBoard(id="movement")
+                    yield MovementChart(id="movement-curve")
+                    yield Static(NO_MOVEMENT, id="no-movement")
                 with Vertical(id="log-panel", classes="panel"):
                     yield EventLog(lambda e: describe(e, self.scenario), self.sim.clock.label, id="log")
         with Horizontal(id="role-view"):
@@ -129,8 +131,9 @@ class ExerciseScreen(Screen):
         for ident, title in titles.items():
             self.query_one(f"#{ident}").border_title = title
         self.query_one("#log", EventLog).extend(self.sim.events)
-        self.query_one(EvacuationBoard).track(self.scenario, self.sim.events)
         self.query_one(MovementBoard).track(self.scenario, self.sim.events)
+        self.query_one(MovementChart).track(self.scenario, self.sim.events)
+        self.query_one("#no-movement").display = self.scenario.movement is None
         self._apply_viewer()
         self._apply_size()
         self._refresh([])
@@ -170,8 +173,8 @@ class ExerciseScreen(Screen):
     # -- rendering (data down) -------------------------------------------------------
     def _refresh(self, events: list[SimEvent], view: WorldView | None = None) -> None:
         clock = self.query_one(SimClock)
-        self.query_one(EvacuationBoard).extend(events)  # every new event, whichever view is shown
-        self.query_one(MovementBoard).extend(events)
+        self.query_one(MovementBoard).extend(events)  # every new event, whichever view is shown
+        self.query_one(MovementChart).extend(events)
         if view is None and self.busy:  # the worker owns the Simulation: touch only the clock line
             clock.speed = speed_label(self.session.speed)
             return
@@ -189,8 +192,8 @@ class ExerciseScreen(Screen):
             self.query_one(MselTimeline).show(view.injects, label, view.now)
             self.query_one(AgencyBoard).show(view.agencies, frozenset(humans))
             self.query_one(StatusPanel).show(self.scenario, view, label)
-            self.query_one(EvacuationBoard).show(view.evacuation, view.now)
             self.query_one(MovementBoard).show(view.now, label)
+            self.query_one(MovementChart).show(view.now)
             self.query_one("#log", EventLog).extend(events)
         else:
             self.query_one("#log", EventLog).extend(events)  # kept current for switching back
