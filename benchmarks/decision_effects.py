@@ -39,7 +39,8 @@ HEADLINE = (
     "clearance_hours",
     "evacuation.completion_hours",
     "evacuation.start_hours",
-    "evacuation.by_island.ishigaki.completion_hours",
+    "ishigaki_last_flight_hours",
+    "movement.exposed",
     "handover.transfer_hours",
     "consultation.decision_hours",
     "escalation_mean",
@@ -53,10 +54,6 @@ HEADLINE = (
     "defence_operation_in_force",
     "article5_branch",
     "defence_order_hours",
-    "evacuation.by_island.miyakojima.completion_hours",
-    "evacuation.by_island.yonaguni.cleared_hours",
-    "evacuation.by_island.taketomi.cleared_hours",
-    "evacuation.by_island.tarama.cleared_hours",
 )
 """Metrics of the table; a decision changes a metric when its paired 95 % CI excludes zero."""
 
