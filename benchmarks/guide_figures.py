@@ -109,8 +109,11 @@ def load_replications(out: Path) -> ReplicationSet:
 
 
 def load_curves(out: Path) -> dict[str, dict]:
-    """curves.csv back into `curve_summary`'s shape."""
+    """curves.csv back into `curve_summary`'s shape (empty, with a note, if `compare` wrote none)."""
     curves: dict[str, dict] = {}
+    if not (out / "curves.csv").exists():
+        print(f"note: {out / 'curves.csv'} was not written; the figures have no people-to-move curves", file=sys.stderr)
+        return curves
     with (out / "curves.csv").open(newline="") as f:
         for row in csv.DictReader(f):
             c = curves.setdefault(row["arm"], {"hours": [], "median": [], "p05": [], "p95": [], "n": 0})
@@ -213,7 +216,7 @@ def variants(out: Path, n: int, seed: str, reuse: bool) -> None:
     sets = {"threatened": load_replications(out)}
     for name, args in runs.items():
         target = out.with_name(f"{out.name}_{name}")
-        if not reuse:
+        if not reuse or not (target / "replications.csv").exists():
             if target.exists():
                 shutil.rmtree(target)
             ttxsim(*args, "-n", str(n), "--seed", seed, "--out", str(target), "-q", "--no-plots")
