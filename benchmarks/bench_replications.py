@@ -6,9 +6,11 @@
 2. N paired replications (baseline + one reform) on 2 processes, wall time;
 3. time per replication beside a bare SimPy loop with the same number of
    SimPy events (the engine's own overhead per event);
-4. cost of a 10x larger population (every `residents`/`tourists` count in
-   the evacuation section scaled by 10 in the raw scenario) relative to the
-   default; it should grow with vehicles moved, not with people.
+4. cost of a 10x larger population (every population's `people` and its
+   turnout's `per_hour` in the movement network scaled by 10 in the raw
+   scenario, so the same hours of turnout bring ten times the people)
+   relative to the default; it should grow with vehicles moved, not with
+   people.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from sim.analysis.backends import InlineBackend, ProcessBackend  # noqa: E402
 from sim.analysis.replications import Arm, run_replications  # noqa: E402
+from sim.events import Kind  # noqa: E402
 from sim.runner import replication_seed, run_chunk  # noqa: E402
 from sim.scenario.bundled import resolve  # noqa: E402
 from sim.scenario.loader import load_raw, load_scenario_text  # noqa: E402
@@ -39,21 +42,27 @@ def throughput(arms, n, backend, seed=1):
 
 
 def scaled_text(text, filename, factor):
+    """The scenario with every movement population (and its turnout rate) `factor` times larger."""
     raw, _ = load_raw(text, filename)
-
-    def scale(node):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in ("residents", "tourists") and isinstance(value, int):
-                    node[key] = value * factor
-                else:
-                    scale(value)
-        elif isinstance(node, list):
-            for item in node:
-                scale(item)
-
-    scale(raw.get("evacuation"))
+    for population in (raw.get("movement") or {}).get("populations") or []:
+        population["people"] = int(population["people"]) * factor
+        turnout = population.get("turnout") or {}
+        if turnout.get("per_hour") is not None:
+            turnout["per_hour"] = float(turnout["per_hour"]) * factor
     return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+
+
+def vehicle_trips(scenario, result) -> int:
+    """Departures of vehicles: the cohorts that left on one link with vehicles at one minute rode one
+    vehicle (links without vehicles, walking or driving, are left out)."""
+    ridden = {link.id for link in scenario.movement.links if link.vehicles is not None}
+    return len(
+        {
+            (e.data["link"], round(e.time))
+            for e in result.events
+            if e.kind is Kind.cohort_departed and e.data["link"] in ridden
+        }
+    )
 
 
 def simpy_events(scenario, seed):
@@ -129,7 +138,7 @@ def main():
     path = resolve(args.scenario)
     text = path.read_text(encoding="utf-8")
     scenario = load_scenario_text(text, str(path))
-    print(f"scenario: {path} ({'with' if scenario.evacuation is not None else 'WITHOUT'} evacuation model)")
+    print(f"scenario: {path} ({'with' if scenario.movement is not None else 'WITHOUT'} a movement network)")
     base = [Arm("baseline", text, str(path))]
 
     # warm-up (imports, first parse)
@@ -163,21 +172,17 @@ def main():
         f"the bare kernel ({1e6 * per / scheduled:.1f} us per event vs {1e6 * bare / scheduled:.2f} us)"
     )
 
-    if scenario.evacuation is not None:
+    if scenario.movement is not None:
         big = load_scenario_text(scaled_text(text, str(path), 10), f"{path} x10")
         big_per, big_scheduled, big_results = per_run(big, seeds)
-        people = [r.metrics["evacuation"]["population"] for r in (results[0], big_results[0])]
-
-        def flights(result):
-            return sum(h.get("flights", 0) for h in result.metrics["evacuation"].get("hubs", {}).values())
-
+        people = [r.metrics["movement"]["population"] for r in (results[0], big_results[0])]
         print(
             f"10x population ({people[0]:,} -> {people[1]:,} people): {1000 * big_per:.1f} ms per replication, "
             f"{big_per / per:.2f}x the default; SimPy events {scheduled:,.0f} -> {big_scheduled:,.0f}; "
-            f"vehicle trips {flights(results[0]):,} -> {flights(big_results[0]):,}"
+            f"vehicle trips {vehicle_trips(scenario, results[0]):,} -> {vehicle_trips(big, big_results[0]):,}"
         )
     else:
-        print("10x population: skipped (the scenario has no evacuation section)")
+        print("10x population: skipped (the scenario has no movement network)")
 
 
 if __name__ == "__main__":

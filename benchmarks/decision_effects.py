@@ -1,7 +1,7 @@
 """The decision-effect table: what each option of each decision changes, over paired seeds.
 
     python benchmarks/decision_effects.py [SCENARIO] [-n 50] [--jobs 2] [--seed 1]
-        [--decision ID]... [--markdown] [--json FILE]
+        [--decision ID]... [--area-metrics] [--json FILE]
 
 For every decision with two or more options (or those named with
 `--decision`), each option is forced whenever the decision comes up
@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -33,13 +35,14 @@ from sim.analysis.replications import Arm, run_replications  # noqa: E402
 from sim.analysis.stats import paired_difference  # noqa: E402
 from sim.runner import run_chunk  # noqa: E402
 from sim.scenario.bundled import resolve  # noqa: E402
-from sim.scenario.loader import load_scenario_text  # noqa: E402
+from sim.scenario.loader import load_raw, load_scenario_text  # noqa: E402
 
 HEADLINE = (
     "clearance_hours",
     "evacuation.completion_hours",
     "evacuation.start_hours",
-    "evacuation.by_island.ishigaki.completion_hours",
+    "ishigaki_last_flight_hours",
+    "movement.exposed",
     "handover.transfer_hours",
     "consultation.decision_hours",
     "escalation_mean",
@@ -53,10 +56,6 @@ HEADLINE = (
     "defence_operation_in_force",
     "article5_branch",
     "defence_order_hours",
-    "evacuation.by_island.miyakojima.completion_hours",
-    "evacuation.by_island.yonaguni.cleared_hours",
-    "evacuation.by_island.taketomi.cleared_hours",
-    "evacuation.by_island.tarama.cleared_hours",
 )
 """Metrics of the table; a decision changes a metric when its paired 95 % CI excludes zero."""
 
@@ -90,7 +89,29 @@ def decisions_to_measure(scenario, names: list[str]) -> list:
     return chosen
 
 
-def measure(text: str, path: str, decision, reforms, forced, n: int, seed: int, backend) -> dict:
+def with_area_metrics(text: str, filename: str, scenario) -> tuple[str, tuple[str, ...]]:
+    """The scenario text with one metric per municipality's residents added: T+0 to the last of them
+    safe (`last_safe.<population>`), and those metric ids. The movement network reports no figure per
+    area, so a decision that changes one small island only (Yonaguni's, Tarama's own variant) shows
+    here and nowhere in HEADLINE."""
+    raw, _ = load_raw(text, filename)
+    residents = [p.id for p in scenario.movement.populations if p.class_ == "residents"] if scenario.movement else []
+    added = [
+        {
+            "id": f"last_safe.{population}",
+            "kind": "event_time",
+            "event": "cohort_arrived",
+            "source": population,
+            "last": True,
+            "title": f"T+0 to the last of {population} safe (h)",
+        }
+        for population in residents
+    ]
+    raw["metrics"] = [*(raw.get("metrics") or []), *added]
+    return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), tuple(m["id"] for m in added)
+
+
+def measure(text: str, path: str, decision, reforms, forced, n: int, seed: int, backend, metrics=HEADLINE) -> dict:
     """Paired differences of every option against the first, per headline metric."""
     arms = [
         Arm(
@@ -106,7 +127,7 @@ def measure(text: str, path: str, decision, reforms, forced, n: int, seed: int, 
     reference = decision.options[0].id
     rows = []
     for option in decision.options[1:]:
-        for metric in HEADLINE:
+        for metric in metrics:
             base, other = rs.values(reference, metric), rs.values(option.id, metric)
             diff = paired_difference(base, other, None)
             excludes = diff.n >= 2 and diff.ci95 is not None and (diff.ci95[0] > 0 or diff.ci95[1] < 0)
@@ -168,10 +189,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--decision", action="append", default=[])
     parser.add_argument("--json", type=Path, default=None, help="also write the raw results to this file")
+    parser.add_argument(
+        "--area-metrics",
+        action="store_true",
+        help="also measure, per municipality, T+0 to the last of its residents safe (last_safe.<population>)",
+    )
     args = parser.parse_args(argv)
     path = resolve(args.scenario)
     text = Path(path).read_text(encoding="utf-8")
     scenario = load_scenario_text(text, str(path))
+    metrics = HEADLINE
+    if args.area_metrics:
+        text, added = with_area_metrics(text, str(path), scenario)
+        metrics = (*HEADLINE, *added)
     backend = InlineBackend() if args.jobs <= 1 else ProcessBackend(args.jobs)
     results = []
     start = time.perf_counter()
@@ -179,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for decision in decisions_to_measure(scenario, args.decision):
             for reforms, forced in CONTEXTS.get(decision.id, [((), ())]):
-                result = measure(text, str(path), decision, reforms, forced, args.replications, args.seed, backend)
+                result = measure(
+                    text, str(path), decision, reforms, forced, args.replications, args.seed, backend, metrics
+                )
                 result.update(decision=decision.id, reforms=list(reforms), forced=[list(f) for f in forced])
                 results.append(result)
                 print(rows(result), flush=True)

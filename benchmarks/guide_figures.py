@@ -57,6 +57,8 @@ GUIDE_METRICS = (
     "consultation.decision_hours",
 )
 """The metrics the guide's differences figure and overview show, in this order."""
+OTHER_QUOTED = ("airspace_closures", "ishigaki_last_flight_hours", "sea_evacuees", "movement.exposed")
+"""Further metrics whose paired differences the guide's prose quotes."""
 MORRIS_DESIGN: tuple[str, ...] = ()
 """Options for the guide's Morris run: none, the documented default design over every
 assumption (analyst guide, section 10: about 9 minutes on 2 cores)."""
@@ -107,8 +109,11 @@ def load_replications(out: Path) -> ReplicationSet:
 
 
 def load_curves(out: Path) -> dict[str, dict]:
-    """curves.csv back into `curve_summary`'s shape."""
+    """curves.csv back into `curve_summary`'s shape (empty, with a note, if `compare` wrote none)."""
     curves: dict[str, dict] = {}
+    if not (out / "curves.csv").exists():
+        print(f"note: {out / 'curves.csv'} was not written; the figures have no people-to-move curves", file=sys.stderr)
+        return curves
     with (out / "curves.csv").open(newline="") as f:
         for row in csv.DictReader(f):
             c = curves.setdefault(row["arm"], {"hours": [], "median": [], "p05": [], "p95": [], "n": 0})
@@ -138,7 +143,7 @@ def paired_differences(out: Path) -> None:
     table = payload["metrics"]
     kinds = [m for m in table if m.startswith("critical_path.")]
     print(f"\nPaired differences over {payload['replications']} seeds (reform - baseline, mean [95% CI])")
-    for metric in (*GUIDE_METRICS, "evacuation.finished_hours", "evacuation.arrival_hours"):
+    for metric in (*GUIDE_METRICS, *OTHER_QUOTED):
         for arm, row in table.get(metric, {}).items():
             diff = row.get("difference")
             if arm == "baseline":
@@ -167,13 +172,26 @@ def paired_differences(out: Path) -> None:
             ci = diff["ci95"] or [diff["mean"], diff["mean"]]
             cells.append(f"{diff['mean']:+.1f} [{ci[0]:+.1f}, {ci[1]:+.1f}]")
         print("| `" + cells[0] + "` | " + " | ".join(cells[1:]) + " |")
+    if not kinds:
+        return
     rs = load_replications(out)
     waited = sum(1 for v in rs.values("baseline", "critical_path.calendar_hours") if v)
     print(f"baseline runs with calendar hours on the critical path: {waited} of {rs.replications}")
 
 
-VOLUNTARY_OFF = "evacuation.tourists.voluntary_per_day=0"
-"""The sweep parameter that switches the tourists' voluntary departures off."""
+VOLUNTARY_TOURISTS = ("ishigaki_tourists", "miyako_tourists", "taketomi_tourists")
+"""The populations of the movement network that leave on their own (`turnout: voluntary`) before any order."""
+VOLUNTARY_OFF = tuple(
+    arg
+    for population in VOLUNTARY_TOURISTS
+    for arg in ("--param", f"movement.populations.{population}.turnout.per_hour=0.0001")
+)
+"""Sweep parameters that all but switch the tourists' voluntary departures off (a rate must be above 0:
+one person in 10,000 hours), so the tourists wait and leave with their town."""
+MUNICIPAL_STARTS = tuple(
+    f"decisions.guidelines_{town}.taken_hours" for town in ("ishigaki", "miyakojima", "taketomi", "yonaguni", "tarama")
+)
+"""Each municipality's implementation guidelines, the condition its residents' turnout starts on."""
 VARIANT_METRICS = ("evacuation.start_hours", "clearance_hours", "evacuation.completion_hours")
 
 
@@ -187,18 +205,18 @@ def variants(out: Path, n: int, seed: str, reuse: bool) -> None:
     replication by replication, from their replications.csv."""
     runs = {
         "unthreatened": ("compare", "--reform", "unthreatened", "--reform", "unthreatened+integrated_authority"),
-        "off": ("sweep", "--param", VOLUNTARY_OFF),
-        "off_reform": ("sweep", "--param", VOLUNTARY_OFF, "--reform", "integrated_authority"),
-        "off_unthreatened": ("sweep", "--param", VOLUNTARY_OFF, "--reform", "unthreatened"),
+        "off": ("sweep", *VOLUNTARY_OFF),
+        "off_reform": ("sweep", *VOLUNTARY_OFF, "--reform", "integrated_authority"),
+        "off_unthreatened": ("sweep", *VOLUNTARY_OFF, "--reform", "unthreatened"),
         "off_unthreatened_reform": (
             "sweep",
-            *("--param", VOLUNTARY_OFF, "--reform", "unthreatened", "--reform", "integrated_authority"),
+            *(*VOLUNTARY_OFF, "--reform", "unthreatened", "--reform", "integrated_authority"),
         ),
     }
     sets = {"threatened": load_replications(out)}
     for name, args in runs.items():
         target = out.with_name(f"{out.name}_{name}")
-        if not reuse:
+        if not reuse or not (target / "replications.csv").exists():
             if target.exists():
                 shutil.rmtree(target)
             ttxsim(*args, "-n", str(n), "--seed", seed, "--out", str(target), "-q", "--no-plots")
@@ -237,32 +255,35 @@ def variants(out: Path, n: int, seed: str, reuse: bool) -> None:
             mean = sum(v for v in base if v is not None) / max(1, sum(v is not None for v in base))
             cells.append(f"{mean:.1f} h: {diff.mean:+.1f} h [{ci[0]:+.1f}, {ci[1]:+.1f}]")
         print(f"| {label} | " + " | ".join(cells) + " |")
-    islands = ("ishigaki", "miyakojima", "taketomi", "yonaguni", "tarama")
     unthreatened = sets["unthreatened"]
     for arm in unthreatened.arm_names:
-        spreads, last = [], {}
+        spreads = []
         for record in unthreatened.by_arm(arm):
-            starts = [record.metrics.get(f"evacuation.by_island.{i}.start_hours") for i in islands]
-            ends = {
-                i: (record.metrics.get(f"evacuation.by_island.{i}.start_hours") or 0)
-                + (record.metrics.get(f"evacuation.by_island.{i}.completion_hours") or 0)
-                for i in islands
-            }
-            spreads.append(max(v for v in starts if v is not None) - min(v for v in starts if v is not None))
-            slowest = max(ends, key=ends.get)
-            last[slowest] = last.get(slowest, 0) + 1
-        miyako = [v for v in unthreatened.values(arm, "evacuation.by_island.miyakojima.completion_hours") if v]
+            starts = [record.metrics.get(m) for m in MUNICIPAL_STARTS]
+            starts = [v for v in starts if v is not None]
+            if starts:
+                spreads.append(max(starts) - min(starts))
+        last_flight = [v for v in unthreatened.values(arm, "ishigaki_last_flight_hours") if v is not None]
+        clearance = [v for v in unthreatened.values(arm, "clearance_hours") if v is not None]
         print(
-            f"{arm}: first-to-last municipal start {sum(spreads) / len(spreads):.1f} h on average; "
-            f"island cleared last {last}; Miyakojima's completion {sum(miyako) / len(miyako):.1f} h"
+            f"{arm}: first-to-last municipal guidelines {sum(spreads) / len(spreads):.1f} h on average "
+            f"({len(spreads)} runs); last flight out of Ishigaki {sum(last_flight) / len(last_flight):.1f} h, "
+            f"clearance {sum(clearance) / len(clearance):.1f} h after T+0"
         )
 
 
 def explain(out: Path, n: int) -> None:
-    """The two explain outputs the guide quotes, saved next to the figures."""
-    one, _ = ttxsim("explain", "--seed", "1")
+    """The two explain outputs the guide quotes (critical path of `clearance_hours`), saved next to the
+    figures. A metric `explain` cannot walk is reported, and the rest of the script still runs."""
+    try:
+        one, _ = ttxsim("explain", "--seed", "1", "--metric", "clearance_hours")
+        mean, _ = ttxsim(
+            "explain", "-n", str(n), "--seed", "1", "--metric", "clearance_hours", "--reform", "integrated_authority"
+        )
+    except subprocess.CalledProcessError as error:
+        print(f"\nexplain failed (exit status {error.returncode}); its outputs were not regenerated")
+        return
     (IMG / "explain_seed1.txt").write_text(one)
-    mean, _ = ttxsim("explain", "-n", str(n), "--seed", "1", "--reform", "integrated_authority")
     (IMG / "explain_integrated_authority.txt").write_text(mean)
     print("\n" + one + "\n" + mean)
 

@@ -1,8 +1,10 @@
-"""Sakishima's calibration figures on the island model and on the movement network, side by side.
+"""Sakishima's calibration figures on the movement network: the bundled scenario, and any other files.
 
-For each file: mean completion (movement start to the last evacuee off the islands) over
-seeds of the `unthreatened` variant, each hub's people a full day against the plan, and the
-`peacetime_capacity` variant's completion in days; plus SimPy events and milliseconds a run.
+For the bundled scenarios/sakishima.yaml, then each `--files` file (a Sakishima variant with the
+same reforms and links): mean completion (movement start to the last evacuee off the islands) over
+seeds of the `unthreatened` variant, each airport's and the sea lift's people a full day against
+the plan, and the `peacetime_capacity` variant's completion in days; plus SimPy events and
+milliseconds a run.
 
     python benchmarks/sakishima_calibration.py [--seeds 30] [--files A.yaml B.yaml]
 
@@ -39,9 +41,10 @@ NETWORK_HUBS = {
     "shimojishima_air": ("shimojishima_air",),
     "ishigaki_sea": ("ishigaki_sea",),
 }
-"""The movement network's links that make up each of the island model's hubs."""
+"""The links that make up each of the plan's lifts (an airport's aircraft types, the chartered ships)."""
 
 DAY = 1440.0
+BUNDLED = ROOT / "scenarios" / "sakishima.yaml"
 
 
 def network_figures(scenario, result) -> tuple[float | None, dict[str, float | None]]:
@@ -69,18 +72,6 @@ def _full_day_mean(daily: dict[int, int], start: float | None, offset: float) ->
     return sum(full) / len(full) if full else None
 
 
-def island_figures(result) -> tuple[float | None, dict[str, float | None]]:
-    evacuation = result.metrics["evacuation"]
-    hubs = evacuation["hubs"]
-    return evacuation["completion_hours"], {h: hubs.get(h, {}).get("mean_per_full_day") for h in NETWORK_HUBS}
-
-
-def figures(scenario, result):
-    if scenario.movement is not None:
-        return network_figures(scenario, result)
-    return island_figures(result)
-
-
 def run_counted(scenario, seed: int):
     """One run, its SimPy event count and its wall time in ms."""
     with counting_simpy_steps() as steps:
@@ -92,10 +83,12 @@ def run_counted(scenario, seed: int):
 
 def report(path: Path, seeds: int) -> None:
     scenario = load_scenario(path, reforms=["unthreatened"])
+    if scenario.movement is None:
+        raise SystemExit(f"{path} has no movement network (`movement:`); nothing to calibrate.")
     completions, per_hub, steps, ms = [], defaultdict(list), [], []
     for seed in range(seeds):
         result, n, elapsed = run_counted(scenario, seed)
-        hours, hubs = figures(scenario, result)
+        hours, hubs = network_figures(scenario, result)
         completions.append(hours)
         for hub, value in hubs.items():
             if value is not None:
@@ -103,7 +96,8 @@ def report(path: Path, seeds: int) -> None:
         steps.append(n)
         ms.append(elapsed)
     done = [h for h in completions if h is not None]
-    print(f"{path.relative_to(ROOT)}  ({seeds} seeds of 'unthreatened')")
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    print(f"{shown}  ({seeds} seeds of 'unthreatened')")
     if done:
         print(
             f"  completion: mean {statistics.mean(done):.1f} h, min {min(done):.1f}, max {max(done):.1f}"
@@ -119,7 +113,7 @@ def report(path: Path, seeds: int) -> None:
     peace = load_scenario(path, reforms=["unthreatened", "peacetime_capacity"])
     days = []
     for seed in range(min(seeds, 5)):
-        hours, _hubs = figures(peace, Simulation(peace, seed=seed).run())
+        hours, _hubs = network_figures(peace, Simulation(peace, seed=seed).run())
         if hours is not None:
             days.append(hours / 24.0)
     if days:
@@ -130,15 +124,10 @@ def report(path: Path, seeds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=30)
-    parser.add_argument(
-        "--files",
-        nargs="+",
-        type=Path,
-        default=[ROOT / "scenarios" / "sakishima.yaml", ROOT / "tests" / "data" / "sakishima_network.yaml"],
-    )
+    parser.add_argument("--files", nargs="+", type=Path, default=[], help="further Sakishima files to measure")
     args = parser.parse_args()
-    for path in args.files:
-        report(path.resolve(), args.seeds)
+    for path in dict.fromkeys([BUNDLED, *(p.resolve() for p in args.files)]):
+        report(path, args.seeds)
 
 
 if __name__ == "__main__":
