@@ -24,10 +24,10 @@ def ev(seq, time, kind, target=None, source="x", **data):
 
 EVENTS = [
     ev(0, 0.0, Kind.state_changed, "level", value=2.0),
-    ev(1, 30.0, Kind.departed, "port", people=40),
+    ev(1, 30.0, Kind.cohort_departed, "port", people=40),
     ev(2, 60.0, Kind.state_changed, "level", value=4.0),
-    ev(3, 90.0, Kind.departed, "port", people=35),
-    ev(4, 90.0, Kind.departed, "airport", people=100),
+    ev(3, 90.0, Kind.cohort_departed, "port", people=35),
+    ev(4, 90.0, Kind.cohort_departed, "airport", people=100),
     ev(5, 120.0, Kind.decision_taken, "order", option="yes"),
     ev(6, 180.0, Kind.state_changed, "level", value=1.0),
 ]
@@ -47,8 +47,8 @@ def test_state_statistics_are_time_weighted_to_the_end():
 
 def test_counts_filter_by_target_and_sum_payload_values():
     got = metrics(
-        {"id": "trips", "kind": "count", "event": "departed"},
-        {"id": "by_sea", "kind": "count", "event": "departed", "target": "port", "sum": "people"},
+        {"id": "trips", "kind": "count", "event": "cohort_departed"},
+        {"id": "by_sea", "kind": "count", "event": "cohort_departed", "target": "port", "sum": "people"},
     )
     assert got == {"trips": 3, "by_sea": 75}
 
@@ -82,4 +82,4 @@ def test_a_stored_event_log_gives_the_same_metrics_as_the_run(tmp_path):
 
 def test_metric_ids_must_be_lower_case_words():
     with pytest.raises(ValueError):
-        METRIC.validate_python({"id": "Bad-Id", "kind": "count", "event": "departed"})
+        METRIC.validate_python({"id": "Bad-Id", "kind": "count", "event": "cohort_departed"})
