@@ -199,7 +199,7 @@ async def test_refused_adhoc_inject_is_reported_and_not_recorded(make):
                 "to": ["okinawa_pref"],
                 "synopsis": "Atlantis port shut.",
                 "on_demand": True,
-                "effects": [{"kind": "closure", "places": ["atlantis_port"], "duration": "6h"}],
+                "effects": [{"kind": "close", "mode": "all", "places": ["atlantis_port"], "for": "6h"}],
             }
         )
         screen.fire(inject)
