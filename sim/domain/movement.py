@@ -55,6 +55,10 @@ BATCH_MINUTES = 10.0
 """A rate turnout lets people go in batches of this many minutes' worth (at least one person), as the
 island model does: the events grow with the people moved, not with the hours that pass."""
 
+ROUTE_LIMIT = 16
+"""Most candidate routes listed for one population from one place (and, times 8, most steps taken
+listing them): beyond that (a street grid) routing searches the network every time instead."""
+
 
 @dataclass(slots=True)
 class _Place:
@@ -102,9 +106,9 @@ class _Link:
         return _is_open(self)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Edge:
-    """One direction of a link."""
+    """One direction of a link (compared by identity: routes are tuples of these)."""
 
     link: _Link
     start: str
@@ -130,7 +134,39 @@ class _Edge:
     round_time: float = 0.0
     """Minutes of one vehicle's round: the trip's mean and the turnaround's."""
     hours: Window | None = None
-    """The link's operating hours (None when always open)."""
+    """The link's operating hours (None when always open)..."""
+    open_at: float = 0.0
+    close_at: float = MINUTES_PER_DAY
+    """... and their opening and closing minutes."""
+    per_hour: float | None = None
+    """The link's flow limit (people an hour)."""
+    ready: float | None = None
+    """When its vehicles are ready (None without vehicles)."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Route:
+    """One candidate route: a simple path from a place to one of a population's safe places."""
+
+    edges: tuple[_Edge, ...]
+    end: str
+    stem: tuple[_Edge, ...]
+    """All its edges but the last."""
+    through: frozenset[str]
+    """The places it passes on the way (the ends of the stem's edges)."""
+    rank: int
+    """Where its last edge stands among the ways out of the place it leaves from (the search's order)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Routes:
+    """A population's candidate routes from one place (see `_list_routes`)."""
+
+    routes: tuple[_Route, ...]
+    one_way: bool
+    """All take the same first step (one link, or a vehicle from here) to the same place, and none can
+    cost without bound: the cheapest open one goes the way any open one does, so routing a cohort
+    needs no costs."""
 
 
 @dataclass(slots=True, eq=False)
@@ -173,6 +209,8 @@ class _Population:
     no other: a search that enters a dead end finds the same route, only later)."""
     passes: frozenset[str] = frozenset()
     """Places some chain of its modes' links (open or not) leads to from its start."""
+    routes: dict[str, _Routes | None] = field(default_factory=dict)
+    """Per place it routes from: its candidate routes (None where there are too many to list)."""
     home: _Cohort | None = None
     """With a rate turnout: those not yet gone from home (one cohort that a `Release` draws down)."""
     release: Release | None = None
@@ -228,7 +266,10 @@ class Movement:
                 edge = _Edge(link, start, end, spec.time.mean(), origin=self.places[start])
                 edge.destination = self.places[end]
                 edge.hours = None if spec.hours.always_open else spec.hours
+                edge.open_at, edge.close_at = spec.hours.open, spec.hours.close
+                edge.per_hour = spec.per_hour
                 if spec.vehicles is not None:
+                    edge.ready = spec.vehicles.ready
                     edge.per_round = spec.vehicles.count * spec.vehicles.seats
                     edge.round_time = edge.cost + spec.vehicles.turnaround.mean()
                 self._out[start].append(edge)
@@ -881,18 +922,42 @@ class Movement:
         A safe place qualifies if it can take the cohort (see `_can_take`). A link's expected time is
         its mean travel time plus the wait its flow limit causes for the people already queued at it
         (so cohorts spread over parallel routes as queues grow) plus the time until its vehicles are
-        ready. Computed afresh each time (networks are small; queues change with every cohort)."""
-        return self._shortest(cohort.place, cohort.population, cohort.people, cohort.bound)
+        ready. Computed afresh each time (queues change with every cohort), but cheaply: a cohort
+        takes the route's first link (or waits for a vehicle there) and heads for its end, and where
+        every candidate route goes the same way to the same place (see `_Routes.one_way`), only
+        whether one is open decides."""
+        origin, population, people = cohort.place, cohort.population, cohort.people
+        targets = self._targets(origin, population, people)
+        if not targets:
+            return None
+        routes = self._routes_from(origin, population)
+        if routes is not None and routes.one_way:
+            return _first_open(routes, targets)
+        found = self._search(origin, population, people, cohort.bound, targets)
+        return None if found is None else found[0]
 
     def _remaining(self, origin: str, population: _Population, people: int, bound: str | None = None) -> float:
         """Expected minutes from `origin` to safety for `people` of `population` (0 there, inf without a way)."""
         if origin in population.safe and self._can_take(self.places[origin], people):
             return 0.0
-        found = self._search(origin, population, people, bound)
+        targets = self._targets(origin, population, people)
+        found = self._search(origin, population, people, bound, targets) if targets else None
         return math.inf if found is None else found[1]
 
     def _is_safe_for(self, name: str, population: _Population, cohort: _Cohort) -> bool:
         return name in population.safe and name != cohort.place and self._can_take(self.places[name], cohort.people)
+
+    def _targets(self, origin: str, population: _Population, people: int) -> set[str]:
+        """The population's safe places, other than `origin`, that can take `people` now."""
+        places, can_take = self.places, self._can_take
+        return {name for name in population.safe if name != origin and can_take(places[name], people)}
+
+    def _routes_from(self, origin: str, population: _Population) -> _Routes | None:
+        """The population's candidate routes from `origin`, listed the first time they are asked for."""
+        routes = population.routes.get(origin, _UNLISTED)
+        if routes is _UNLISTED:
+            routes = population.routes[origin] = _list_routes(origin, population)
+        return routes  # type: ignore[return-value]
 
     def _edge_cost(self, edge: _Edge, people: int, bound: str | None, env_now: float, now: float) -> float:
         """Expected minutes for `people` to take an edge now (`env_now` on SimPy's clock, `now` the
@@ -903,39 +968,80 @@ class Movement:
         place it leads into (after those already waiting to go in, at the rate its links out take
         people on). Summed in that order (the order fixes the rounding, and so the routes)."""
         link = edge.link
-        spec = link.spec
-        vehicles = spec.vehicles
-        queue = link.queued / spec.per_hour * 60.0 if spec.per_hour is not None and link.queued else 0.0
-        closed = 0.0 if edge.hours is None else _until_open(edge.hours, env_now)
+        per_hour = edge.per_hour
+        queue = link.queued / per_hour * 60.0 if per_hour is not None and link.queued else 0.0
+        closed = 0.0 if edge.hours is None else minutes_until_open(env_now, edge.open_at, edge.close_at)
         ready = vehicle = 0.0
-        if vehicles is not None:
-            ready = max(0.0, vehicles.ready - now)
+        if edge.ready is not None:
+            ready = max(0.0, edge.ready - now)
             waiting = edge.origin.queued  # type: ignore[union-attr]
             if waiting > 0:
                 vehicle = math.floor(waiting / edge.per_round) * edge.round_time
         room = 0.0
         place = edge.destination
-        assert place is not None
-        if place.holds and edge.end != bound:
-            short = place.blocked + people - place.room
+        if place.holds and edge.end != bound:  # type: ignore[union-attr]
+            short = place.blocked + people - place.room  # type: ignore[union-attr]
             if short > 0:
-                room = short / place.outflow if place.outflow > 0 else math.inf
+                room = short / place.outflow if place.outflow > 0 else math.inf  # type: ignore[union-attr]
         return edge.cost + queue + closed + ready + vehicle + room
 
-    def _shortest(
-        self, origin: str, population: _Population, people: int, bound: str | None = None
-    ) -> list[_Edge] | None:
-        found = self._search(origin, population, people, bound)
-        return None if found is None else found[0]
-
     def _search(
-        self, origin: str, population: _Population, people: int, bound: str | None = None
+        self, origin: str, population: _Population, people: int, bound: str | None, targets: set[str]
     ) -> tuple[list[_Edge], float] | None:
-        """The shortest route (see `_route`) and its expected minutes (each edge's cost summed along it)."""
-        places = self.places
-        targets = {name for name in population.safe if name != origin and self._can_take(places[name], people)}
-        if not targets:
+        """The shortest route to one of `targets` (see `_route`) and its expected minutes (each edge's
+        cost summed along it).
+
+        From most places a population has only a few ways to safety (Sakishima: one or two), listed
+        once: pricing those is cheaper than a search, and gives the route the search finds
+        (`_cheapest`). The search decides where the list cannot: too many routes, or a tie it breaks
+        its own way."""
+        routes = self._routes_from(origin, population)
+        if routes is not None:
+            found = self._cheapest(routes, targets, people, bound)
+            if found is not _UNDECIDED:
+                return found  # type: ignore[return-value]
+        return self._dijkstra(origin, population, people, bound, targets)
+
+    def _cheapest(
+        self, routes: _Routes, targets: set[str], people: int, bound: str | None
+    ) -> tuple[list[_Edge], float] | object | None:
+        """The cheapest of the candidate routes that end at a target and pass none: the route the
+        search would find, or `_UNDECIDED` when it is not clear which.
+
+        The search finds a cheapest such route, each edge's cost added along it in order, as here (so
+        the sums are equal to the last bit). It finds the same one when only one is cheapest, or when
+        the cheapest differ only in their last edge, out of one place: then it takes the target first
+        in name, and of the edges to it the first it tries, which is the first of them in the list's
+        order. Other ties are left to it."""
+        env_now, now = self.env.now, self.ctx.now()
+        costs: dict[_Edge, float] = {}
+        edge_cost, inf = self._edge_cost, math.inf
+        best, chosen, split = inf, None, False
+        for route in routes.routes:
+            if route.end not in targets or not targets.isdisjoint(route.through):
+                continue
+            total = 0.0
+            for edge in route.edges:
+                cost = costs.get(edge)
+                if cost is None:
+                    if _open_value(edge.link.open) < 1.0 or _open_value(edge.destination.open) < 1.0:  # type: ignore[union-attr]
+                        cost = inf  # the search does not take it
+                    else:
+                        cost = edge_cost(edge, people, bound, env_now, now)
+                    costs[edge] = cost
+                total += cost
+            if total < best:
+                best, chosen, split = total, route, False
+            elif total == best and total < inf and route.stem != chosen.stem:  # type: ignore[union-attr]
+                split = True
+        if chosen is None:
             return None
+        return _UNDECIDED if split else (list(chosen.edges), best)
+
+    def _dijkstra(
+        self, origin: str, population: _Population, people: int, bound: str | None, targets: set[str]
+    ) -> tuple[list[_Edge], float] | None:
+        """The search: Dijkstra's over the population's ways from `origin` to the nearest of `targets`."""
         env_now, now = self.env.now, self.ctx.now()
         ways = population.ways
         best: dict[str, float] = {origin: 0.0}
@@ -1069,6 +1175,73 @@ def _reaching(
         frontier = [p for here in frontier for p in back.get(here, ()) if p not in seen]
         seen.update(frontier)
     return frozenset(seen)
+
+
+_UNLISTED = object()
+"""A place whose candidate routes have not been listed yet."""
+_UNDECIDED = object()
+"""The candidate routes tie in a way only the search settles."""
+
+
+def _list_routes(origin: str, population: _Population) -> _Routes | None:
+    """Every simple path over the population's ways from `origin` to one of its safe places (passing
+    others: a full one is passed on the way to the next), ordered by their end and then their last
+    edge's place among the ways out of the place it leaves (the order in which the search breaks a
+    tie); None if there are more than `ROUTE_LIMIT` or listing them takes too many steps."""
+    found: list[_Route] = []
+    steps = 0
+
+    def walk(here: str, path: tuple[_Edge, ...], seen: frozenset[str]) -> bool:
+        nonlocal steps
+        for rank, edge in enumerate(population.ways[here]):
+            steps += 1
+            if steps > 8 * ROUTE_LIMIT:
+                return False
+            if edge.end in seen:
+                continue
+            route = (*path, edge)
+            if edge.end in population.safe:
+                found.append(_Route(route, edge.end, path, frozenset(e.end for e in path), rank))
+                if len(found) > ROUTE_LIMIT:
+                    return False
+            if not walk(edge.end, route, seen | {edge.end}):
+                return False
+        return True
+
+    if not walk(origin, (), frozenset({origin})):
+        return None
+    found.sort(key=lambda route: (route.end, route.rank))
+    ways = {(_move(route.edges[0]), route.end) for route in found}
+    bounded = all(not _unbounded(edge) for route in found for edge in route.edges)
+    return _Routes(tuple(found), len(ways) == 1 and bounded)
+
+
+def _move(edge: _Edge) -> _Edge | str:
+    """What taking an edge first means for a cohort: that link, or waiting for a vehicle at its start
+    (in the place's one queue, whichever of the vehicles' links leaving there routing named)."""
+    return edge if edge.link.spec.vehicles is None else f"vehicle:{edge.start}"
+
+
+def _unbounded(edge: _Edge) -> bool:
+    """Whether an edge's cost can be infinite: into a holding place nothing leaves (no room ever frees)."""
+    place = edge.destination
+    assert place is not None
+    return place.holds and place.outflow <= 0
+
+
+def _first_open(routes: _Routes, targets: set[str]) -> list[_Edge] | None:
+    """The first route (of routes that all go the same way) that ends at a target, passes none and is
+    open all along: as good as the cheapest for a cohort, which only takes its first step and heads
+    for its end."""
+    for route in routes.routes:
+        if route.end in targets and targets.isdisjoint(route.through) and all(_passable(e) for e in route.edges):
+            return list(route.edges)
+    return None
+
+
+def _passable(edge: _Edge) -> bool:
+    """The edge and the place it leads to are open (the search takes no other)."""
+    return _open_value(edge.link.open) >= 1.0 and _open_value(edge.destination.open) >= 1.0  # type: ignore[union-attr]
 
 
 def _outflow(link: Link) -> float:
