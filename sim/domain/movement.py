@@ -78,6 +78,9 @@ class _Place:
     freed: list[tuple[simpy.Event, int]] = field(default_factory=list)
     """Cohorts waiting before this holding place while it is full, in order: (wake-up, people)."""
 
+    pruned: int = 0
+    """How many areas' dangers had come when its queue was last rid of those exposed (see `_recount`)."""
+
     holds: bool = False
     """A hub, assembly point or home with a capacity: `room` is what is left of it beside the people
     in it or on their way in; a cohort goes in only while it fits, and waits before it otherwise."""
@@ -142,6 +145,8 @@ class _Edge:
     """The link's flow limit (people an hour)."""
     ready: float | None = None
     """When its vehicles are ready (None without vehicles)."""
+    served: list[_Population] | None = None
+    """The populations its vehicles may carry (see `Movement._may_still_come`; found when first asked)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -152,8 +157,11 @@ class _Route:
     end: str
     stem: tuple[_Edge, ...]
     """All its edges but the last."""
-    through: frozenset[str]
-    """The places it passes on the way (the ends of the stem's edges)."""
+    passes_safe: tuple[str, ...]
+    """The population's safe places it passes on the way (a route passing one that can take the cohort is
+    not taken: that one is nearer)."""
+    flags: tuple[Adjustable, ...]
+    """The open flags of its links and of the places they lead to (it is open while all are)."""
     rank: int
     """Where its last edge stands among the ways out of the place it leaves from (the search's order)."""
 
@@ -209,6 +217,8 @@ class _Population:
     no other: a search that enters a dead end finds the same route, only later)."""
     passes: frozenset[str] = frozenset()
     """Places some chain of its modes' links (open or not) leads to from its start."""
+    safe_places: tuple[tuple[str, _Place], ...] = ()
+    """Its safe places, by name."""
     routes: dict[str, _Routes | None] = field(default_factory=dict)
     """Per place it routes from: its candidate routes (None where there are too many to list)."""
     home: _Cohort | None = None
@@ -285,6 +295,7 @@ class Movement:
             safe = frozenset(spec.to) or frozenset(p.id for p in config.places if p.kind in SAFE_KINDS)
             modes = frozenset(str(m) for m in spec.modes) or frozenset(str(lk.mode) for lk in config.links)
             population = _Population(spec, safe, modes)
+            population.safe_places = tuple((name, self.places[name]) for name in sorted(safe))
             population.reach = _reaching(safe, modes, config.links)
             population.passes = _reaching(frozenset({spec.start}), modes, config.links, forward=True)
             population.ways = {  # an edge to where none of its safe places can be reached is no way
@@ -307,6 +318,8 @@ class Movement:
         self._staying: list[_Cohort] = []
         """Cohorts that do not leave (compliance below 1): nobody waits for them."""
         self._completed = False
+        self._expiries = 0
+        """Areas whose danger has come."""
         self._upstream: dict[str, frozenset[str]] = {}
         """Per place: the places from which some link leads to it (people there may still come)."""
         self._state: Any = None
@@ -826,12 +839,18 @@ class Movement:
             if not (at_once and self._admit(rider)):
                 self.env.process(self._onward(rider))
 
-    @staticmethod
-    def _recount(place: _Place) -> list[_Cohort]:
+    def _recount(self, place: _Place) -> list[_Cohort]:
         """Drop those safe or exposed from the place's queue and count it again; no riders (for a vehicle
-        whose link is closed: it looks at the queue, but routing whom it would take is wasted)."""
+        whose link is closed: it looks at the queue, but routing whom it would take is wasted).
+
+        Only an area's danger resolves a cohort in a queue (one is let in somewhere only after it left
+        the queue), and `queued` is kept as cohorts join, board or leave: until an area's danger comes,
+        the queue and its count are as a recount would leave them."""
+        if place.pruned == self._expiries:
+            return []
         place.waiting[:] = [c for c in place.waiting if not c.resolved]
         place.queued = sum(c.people for c in place.waiting)
+        place.pruned = self._expiries
         return []
 
     def _riders(self, edge: _Edge) -> list[_Cohort]:
@@ -841,9 +860,15 @@ class Movement:
         mode = str(edge.link.spec.mode)
         going: dict[tuple[str, int, str | None], bool] = {}  # one routing per kind of cohort
         riders = []
+        end = edge.destination
+        assert end is not None
+        boundless = _is_open(end) and end.room - end.heading == math.inf  # takes any cohort
         for cohort in place.waiting:
             population = cohort.population
             if mode not in population.modes:
+                continue
+            if boundless and edge.end in population.safe and edge.end != cohort.place:
+                riders.append(cohort)  # onto one of its safe places that can take it: nothing is nearer
                 continue
             key = (population.spec.id, cohort.people, cohort.bound)
             if key not in going:
@@ -886,10 +911,14 @@ class Movement:
         aboard a vehicle nor staying home. When its mode and end serve only some populations (a ship for
         care cases waits for no resident), only theirs count, and only those not yet past its start
         (a ferry back at the outer island waits for nobody already on the hub island)."""
-        mode = str(edge.link.spec.mode)
-        served = [
-            p for p in self.populations.values() if mode in p.modes and edge.end in p.reach and edge.start in p.passes
-        ]
+        served = edge.served
+        if served is None:
+            mode = str(edge.link.spec.mode)
+            served = edge.served = [
+                p
+                for p in self.populations.values()
+                if mode in p.modes and edge.end in p.reach and edge.start in p.passes
+            ]
         if len(served) == len(self.populations):
             held = sum(
                 c.people for group in (place.waiting, self._riding, self._staying) for c in group if not c.resolved
@@ -927,12 +956,12 @@ class Movement:
         every candidate route goes the same way to the same place (see `_Routes.one_way`), only
         whether one is open decides."""
         origin, population, people = cohort.place, cohort.population, cohort.people
+        routes = self._routes_from(origin, population)
+        if routes is not None and routes.one_way:
+            return self._first_open(routes, people)
         targets = self._targets(origin, population, people)
         if not targets:
             return None
-        routes = self._routes_from(origin, population)
-        if routes is not None and routes.one_way:
-            return _first_open(routes, targets)
         found = self._search(origin, population, people, cohort.bound, targets)
         return None if found is None else found[0]
 
@@ -949,8 +978,25 @@ class Movement:
 
     def _targets(self, origin: str, population: _Population, people: int) -> set[str]:
         """The population's safe places, other than `origin`, that can take `people` now."""
-        places, can_take = self.places, self._can_take
-        return {name for name in population.safe if name != origin and can_take(places[name], people)}
+        can_take = self._can_take
+        return {name for name, place in population.safe_places if name != origin and can_take(place, people)}
+
+    def _first_open(self, routes: _Routes, people: int) -> list[_Edge] | None:
+        """Of routes that all go the same way to the same place, the first open all along that passes no
+        safe place that can take the cohort (which would be nearer), if their end can take it: as good as
+        the cheapest for a cohort, which only takes the first step and heads for the end."""
+        can_take, places = self._can_take, self.places
+        if not can_take(places[routes.routes[0].end], people):
+            return None
+        for route in routes.routes:
+            if route.passes_safe and any(can_take(places[name], people) for name in route.passes_safe):
+                continue
+            for flag in route.flags:
+                if (flag.value() if flag.modifiers else flag.base) < 1.0:
+                    break
+            else:
+                return list(route.edges)
+        return None
 
     def _routes_from(self, origin: str, population: _Population) -> _Routes | None:
         """The population's candidate routes from `origin`, listed the first time they are asked for."""
@@ -1018,7 +1064,7 @@ class Movement:
         edge_cost, inf = self._edge_cost, math.inf
         best, chosen, split = inf, None, False
         for route in routes.routes:
-            if route.end not in targets or not targets.isdisjoint(route.through):
+            if route.end not in targets or (route.passes_safe and not targets.isdisjoint(route.passes_safe)):
                 continue
             total = 0.0
             for edge in route.edges:
@@ -1086,6 +1132,7 @@ class Movement:
         if area.expired:
             return
         area.expired = True
+        self._expiries += 1
         for population in area.populations:
             spec = population.spec
             caught = [c for c in population.cohorts if not c.resolved]
@@ -1116,9 +1163,9 @@ class Movement:
         return MovementTotals(self._total, self._safe, self._exposed, self._total - self._safe - self._exposed)
 
     def _check_completed(self) -> None:
-        totals = self.totals()
-        if self._completed or totals.in_danger > 0:
+        if self._completed or self._total - self._safe - self._exposed > 0:
             return
+        totals = self.totals()
         self._completed = True
         start = self._first_start if self._first_start is not None else self.ctx.now()
         self.ctx.emit(
@@ -1201,7 +1248,9 @@ def _list_routes(origin: str, population: _Population) -> _Routes | None:
                 continue
             route = (*path, edge)
             if edge.end in population.safe:
-                found.append(_Route(route, edge.end, path, frozenset(e.end for e in path), rank))
+                passes_safe = tuple(e.end for e in path if e.end in population.safe)
+                flags = tuple({id(f): f for e in route for f in (e.link.open, e.destination.open)}.values())  # type: ignore[union-attr]
+                found.append(_Route(route, edge.end, path, passes_safe, flags, rank))
                 if len(found) > ROUTE_LIMIT:
                     return False
             if not walk(edge.end, route, seen | {edge.end}):
@@ -1227,21 +1276,6 @@ def _unbounded(edge: _Edge) -> bool:
     place = edge.destination
     assert place is not None
     return place.holds and place.outflow <= 0
-
-
-def _first_open(routes: _Routes, targets: set[str]) -> list[_Edge] | None:
-    """The first route (of routes that all go the same way) that ends at a target, passes none and is
-    open all along: as good as the cheapest for a cohort, which only takes its first step and heads
-    for its end."""
-    for route in routes.routes:
-        if route.end in targets and targets.isdisjoint(route.through) and all(_passable(e) for e in route.edges):
-            return list(route.edges)
-    return None
-
-
-def _passable(edge: _Edge) -> bool:
-    """The edge and the place it leads to are open (the search takes no other)."""
-    return _open_value(edge.link.open) >= 1.0 and _open_value(edge.destination.open) >= 1.0  # type: ignore[union-attr]
 
 
 def _outflow(link: Link) -> float:
