@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,8 +76,8 @@ class _Place:
 
     queued: int = 0
     """People in `waiting` (kept as they join, board or leave; recounted when a vehicle looks)."""
-    freed: list[tuple[simpy.Event, int]] = field(default_factory=list)
-    """Cohorts waiting before this holding place while it is full, in order: (wake-up, people)."""
+    freed: deque[_Blocked] = field(default_factory=deque)
+    """Cohorts waiting before this holding place while it is full, in order."""
 
     pruned: int = 0
     """How many areas' dangers had come when its queue was last rid of those exposed (see `_recount`)."""
@@ -89,6 +90,16 @@ class _Place:
     outflow: float = math.inf
     """People a minute the links out of a holding place can take on (routing's estimate of how
     soon room frees)."""
+
+
+@dataclass(slots=True, eq=False)
+class _Blocked:
+    """A cohort waiting before a full holding place (see `_Place.freed`)."""
+
+    wake: simpy.Event
+    people: int
+    queued: bool = True
+    """Still in the place's line (`Movement._free` takes it out when it lets it go)."""
 
 
 @dataclass(slots=True)
@@ -575,11 +586,12 @@ class Movement:
         place = self.places[name]
         place.room += people
         room = place.room
-        while place.freed and place.freed[0][1] <= room:
-            event, waiting = place.freed.pop(0)
-            room -= waiting
-            if not event.triggered:  # else its way changed at this moment: it chooses again anyway
-                event.succeed()
+        while place.freed and place.freed[0].people <= room:
+            blocked = place.freed.popleft()
+            blocked.queued = False
+            room -= blocked.people
+            if not blocked.wake.triggered:  # else its way changed at this moment: it chooses again anyway
+                blocked.wake.succeed()
         self.room_freed.fire()
 
     def _left(self, cohort: _Cohort) -> None:
@@ -632,7 +644,8 @@ class Movement:
             if not link.is_open or cohort.resolved:
                 return False
             return (yield from self._ride(cohort, edge))
-        yield from self._wait_hours(link.spec.hours)
+        if edge.hours is not None and (wait := _until_open(edge.hours, self.env.now)):
+            yield self.env.timeout(wait)
         if not link.is_open or cohort.resolved:
             return False
         target = self.places[edge.end]
@@ -640,15 +653,15 @@ class Movement:
             if target.room < cohort.people:  # full: wait before it until people leave, then choose again
                 area = self.areas[cohort.population.spec.area]
                 target.blocked += cohort.people
-                entry = (self.env.event(), cohort.people)
+                entry = _Blocked(self.env.event(), cohort.people)
                 target.freed.append(entry)
                 try:
                     # not on every change of the network: those waiting are let in as room frees
                     # (each then chooses again), or choose again if this way closes
-                    yield any_of(self.env, link.changed, area.changed, event=entry[0])
+                    yield any_of(self.env, link.changed, area.changed, event=entry.wake)
                 finally:
                     target.blocked -= cohort.people
-                    if any(e is entry for e in target.freed):
+                    if entry.queued:
                         target.freed.remove(entry)
                 return False
             target.room -= cohort.people
@@ -939,10 +952,6 @@ class Movement:
             if not c.resolved and c.people > 0 and c.place in upstream and id(c) not in held
         )
         return coming + sum(p.spec.people for p in served if not p.started)
-
-    def _wait_hours(self, hours: Window) -> Iterator[simpy.Event]:
-        if wait := _until_open(hours, self.env.now):
-            yield self.env.timeout(wait)
 
     # -- routing ----------------------------------------------------------------
     def _route(self, cohort: _Cohort) -> list[_Edge] | None:
@@ -1311,7 +1320,8 @@ def _room(place: Place) -> float:
 
 
 def _is_open(thing: _Place | _Link) -> bool:
-    return _open_value(thing.open) >= 1.0
+    flag = thing.open  # as `_open_value`, inline: this is asked tens of thousands of times a run
+    return (flag.value() if flag.modifiers else flag.base) >= 1.0
 
 
 def _open_value(flag: Adjustable) -> float:
