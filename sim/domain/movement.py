@@ -198,6 +198,8 @@ class _Cohort:
     place: str
     status: str = "home"
     """`home`, `moving`, `safe` or `exposed`."""
+    resolved: bool = False
+    """Safe or exposed (set with the status: queues and counts ask this very often)."""
     boarded: simpy.Event | None = None
     """While queued for a vehicle: what wakes it (set off when carried, or when its way may have changed)."""
     carried: bool = False
@@ -206,10 +208,6 @@ class _Cohort:
     """The holding place (see `_Place.holds`) the cohort is in and takes room at, until it leaves."""
     bound: str | None = None
     """The holding place ahead on its route where it has room kept for it."""
-
-    @property
-    def resolved(self) -> bool:
-        return self.status in ("safe", "exposed")
 
 
 @dataclass(slots=True)
@@ -619,7 +617,7 @@ class Movement:
             remainder.status, remainder.place = "moving", cohort.place
             cohort.population.cohorts.append(remainder)
             self.env.process(self._onward(remainder))
-        cohort.status = "safe"
+        cohort.status, cohort.resolved = "safe", True
         self._safe += taken
         cohort.population.settled += taken
         self.ctx.emit(
@@ -798,7 +796,7 @@ class Movement:
             aboard: list[_Cohort] = []
             seats = self._board(riders, vehicles.seats, aboard)
             leave_at = self.env.now + vehicles.max_wait
-            while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place, edge) > 0:
+            while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place, edge):
                 if taking_turns:
                     yield any_of(self.env, place.boarding, edge.link.changed, within=leave_at - self.env.now)
                 else:
@@ -919,11 +917,12 @@ class Movement:
             self._riding.append(rider)
         return seats
 
-    def _may_still_come(self, place: _Place, edge: _Edge) -> int:
-        """People who might still board the edge's vehicle: not yet safe or exposed, neither waiting here,
-        aboard a vehicle nor staying home. When its mode and end serve only some populations (a ship for
-        care cases waits for no resident), only theirs count, and only those not yet past its start
-        (a ferry back at the outer island waits for nobody already on the hub island)."""
+    def _may_still_come(self, place: _Place, edge: _Edge) -> bool:
+        """Whether someone might still board the edge's vehicle: not yet safe or exposed, neither waiting
+        here, aboard a vehicle nor staying home. When its mode and end serve only some populations (a ship
+        for care cases waits for no resident), only theirs count, and only those not yet past its start
+        (a ferry back at the outer island waits for nobody already on the hub island). The first found
+        answers (while people are on their way, one of the first looked at is)."""
         served = edge.served
         if served is None:
             mode = str(edge.link.spec.mode)
@@ -936,22 +935,24 @@ class Movement:
             held = sum(
                 c.people for group in (place.waiting, self._riding, self._staying) for c in group if not c.resolved
             )
-            return self.totals().in_danger - held
+            return self.totals().in_danger - held > 0
+        if any(not p.started and p.spec.people > 0 for p in served):
+            return True
         upstream = self._upstream.get(edge.start)
         if upstream is None:
             upstream = self._upstream[edge.start] = _reaching(
                 frozenset({edge.start}), frozenset(str(m) for m in Mode), self.config.links
             )
-        held = {id(c) for group in (place.waiting, self._riding, self._staying) for c in group}
-        for p in served:  # those safe or exposed stay so: no need to look at them again
-            p.cohorts[:] = [c for c in p.cohorts if not c.resolved]
-        coming = sum(
-            c.people
-            for p in served
-            for c in p.cohorts
-            if not c.resolved and c.people > 0 and c.place in upstream and id(c) not in held
-        )
-        return coming + sum(p.spec.people for p in served if not p.started)
+        held: set[int] | None = None
+        for p in served:
+            p.cohorts[:] = [c for c in p.cohorts if not c.resolved]  # they stay so: no need to look again
+            for c in p.cohorts:
+                if c.people > 0 and c.place in upstream:
+                    if held is None:
+                        held = {id(h) for group in (place.waiting, self._riding, self._staying) for h in group}
+                    if id(c) not in held:
+                        return True
+        return False
 
     # -- routing ----------------------------------------------------------------
     def _route(self, cohort: _Cohort) -> list[_Edge] | None:
@@ -1149,7 +1150,7 @@ class Movement:
             on_the_way = sum(c.people for c in caught if c.status == "moving")
             not_started = 0 if population.started else spec.people
             for cohort in caught:
-                cohort.status = "exposed"
+                cohort.status, cohort.resolved = "exposed", True
             people = at_home + on_the_way + not_started
             if not population.started:
                 population.started = True  # nobody of it can still leave
