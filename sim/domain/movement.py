@@ -36,7 +36,7 @@ import heapq
 import math
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import simpy
@@ -82,6 +82,9 @@ class _Place:
     pruned: int = 0
     """How many areas' dangers had come when its queue was last rid of those exposed (see `_recount`)."""
 
+    walkable: bool = False
+    """Some link out of it needs no vehicle (people waiting here for one may take it instead)."""
+
     holds: bool = False
     """A hub, assembly point or home with a capacity: `room` is what is left of it beside the people
     in it or on their way in; a cohort goes in only while it fits, and waits before it otherwise."""
@@ -117,7 +120,8 @@ class _Link:
 
     @property
     def is_open(self) -> bool:
-        return _is_open(self)
+        flag = self.open  # as `_is_open`, inline (vehicles ask at every wake-up)
+        return (flag.value() if flag.modifiers else flag.base) >= 1.0
 
 
 @dataclass(slots=True, eq=False)
@@ -156,6 +160,10 @@ class _Edge:
     """The link's flow limit (people an hour)."""
     ready: float | None = None
     """When its vehicles are ready (None without vehicles)."""
+    mode: str = ""
+    """The link's mode, as events and populations name it."""
+    stream: str = ""
+    """The random stream of its travel times."""
     served: list[_Population] | None = None
     """The populations its vehicles may carry (see `Movement._may_still_come`; found when first asked)."""
 
@@ -175,6 +183,8 @@ class _Route:
     """The open flags of its links and of the places they lead to (it is open while all are)."""
     rank: int
     """Where its last edge stands among the ways out of the place it leaves from (the search's order)."""
+    index: tuple[int, ...] = ()
+    """Its edges' places in `_Routes.edges`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +192,8 @@ class _Routes:
     """A population's candidate routes from one place (see `_list_routes`)."""
 
     routes: tuple[_Route, ...]
+    edges: tuple[_Edge, ...]
+    """The edges on them, each once (`_Route.index` points into it)."""
     one_way: bool
     """All take the same first step (one link, or a vehicle from here) to the same place, and none can
     cost without bound: the cheapest open one goes the way any open one does, so routing a cohort
@@ -287,6 +299,7 @@ class Movement:
                 edge.hours = None if spec.hours.always_open else spec.hours
                 edge.open_at, edge.close_at = spec.hours.open, spec.hours.close
                 edge.per_hour = spec.per_hour
+                edge.mode, edge.stream = str(spec.mode), f"movement.link.{spec.id}"
                 if spec.vehicles is not None:
                     edge.ready = spec.vehicles.ready
                     edge.per_round = spec.vehicles.count * spec.vehicles.seats
@@ -296,6 +309,7 @@ class Movement:
                     for k in range(spec.vehicles.count):
                         self.env.process(self._vehicle(edge, k + 1))
         for name, place in self.places.items():
+            place.walkable = any(edge.link.spec.vehicles is None for edge in self._out[name])
             if place.holds:
                 place.outflow = sum(_outflow(edge.link.spec) for edge in self._out[name])
         self.areas = {a.id: _Area(a.id, Adjustable(1.0)) for a in config.areas}
@@ -705,12 +719,12 @@ class Movement:
             edge.end,
             cohort=cohort.number,
             link=spec.id,
-            mode=str(spec.mode),
+            mode=edge.mode,
             origin=edge.start,
             people=people,
         )
         self._left(cohort)
-        yield self.env.timeout(self.ctx.streams.sample(spec.time, f"movement.link.{spec.id}"))
+        yield self.env.timeout(self.ctx.streams.sample(spec.time, edge.stream))
         self._reached(cohort, edge.end)
 
     def _ride(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
@@ -725,7 +739,7 @@ class Movement:
         place.boarding.fire()
         # Only where some way out needs no vehicle can another way become quicker (a terminal's
         # people can but fly): elsewhere they wait for a vehicle, or for their area's danger.
-        walkable = any(e.link.spec.vehicles is None for e in self._out[edge.start])
+        walkable = place.walkable
         try:
             while True:
                 wake = cohort.boarded = self.env.event()  # `_board` sets it off when it carries the cohort
@@ -814,7 +828,7 @@ class Movement:
                     self._riding.remove(rider)
                     self.env.process(self._onward(rider))
                 continue
-            trip = self.ctx.streams.sample(spec.time, f"movement.link.{spec.id}")
+            trip = self.ctx.streams.sample(spec.time, edge.stream)
             for rider in aboard:
                 self.ctx.emit(
                     Kind.cohort_departed,
@@ -822,7 +836,7 @@ class Movement:
                     edge.end,
                     cohort=rider.number,
                     link=spec.id,
-                    mode=str(spec.mode),
+                    mode=edge.mode,
                     origin=edge.start,
                     people=rider.people,
                     vehicle=number,
@@ -868,7 +882,7 @@ class Movement:
         """Cohorts waiting at the edge's start, in order, whom it takes closer to one of their safe places."""
         place = self.places[edge.start]
         self._recount(place)
-        mode = str(edge.link.spec.mode)
+        mode = edge.mode
         going: dict[tuple[str, int, str | None], bool] = {}  # one routing per kind of cohort
         riders = []
         end = edge.destination
@@ -925,7 +939,7 @@ class Movement:
         answers (while people are on their way, one of the first looked at is)."""
         served = edge.served
         if served is None:
-            mode = str(edge.link.spec.mode)
+            mode = edge.mode
             served = edge.served = [
                 p
                 for p in self.populations.values()
@@ -1070,21 +1084,23 @@ class Movement:
         in name, and of the edges to it the first it tries, which is the first of them in the list's
         order. Other ties are left to it."""
         env_now, now = self.env.now, self.ctx.now()
-        costs: dict[_Edge, float] = {}
+        edges = routes.edges
+        costs: list[float | None] = [None] * len(edges)  # each edge priced once, when a route needs it
         edge_cost, inf = self._edge_cost, math.inf
         best, chosen, split = inf, None, False
         for route in routes.routes:
             if route.end not in targets or (route.passes_safe and not targets.isdisjoint(route.passes_safe)):
                 continue
             total = 0.0
-            for edge in route.edges:
-                cost = costs.get(edge)
+            for i in route.index:
+                cost = costs[i]
                 if cost is None:
+                    edge = edges[i]
                     if _open_value(edge.link.open) < 1.0 or _open_value(edge.destination.open) < 1.0:  # type: ignore[union-attr]
                         cost = inf  # the search does not take it
                     else:
                         cost = edge_cost(edge, people, bound, env_now, now)
-                    costs[edge] = cost
+                    costs[i] = cost
                 total += cost
             if total < best:
                 best, chosen, split = total, route, False
@@ -1270,9 +1286,11 @@ def _list_routes(origin: str, population: _Population) -> _Routes | None:
     if not walk(origin, (), frozenset({origin})):
         return None
     found.sort(key=lambda route: (route.end, route.rank))
+    edges = list({id(edge): edge for route in found for edge in route.edges}.values())
+    found = [replace(route, index=tuple(edges.index(edge) for edge in route.edges)) for route in found]
     ways = {(_move(route.edges[0]), route.end) for route in found}
-    bounded = all(not _unbounded(edge) for route in found for edge in route.edges)
-    return _Routes(tuple(found), len(ways) == 1 and bounded)
+    bounded = all(not _unbounded(edge) for edge in edges)
+    return _Routes(tuple(found), tuple(edges), len(ways) == 1 and bounded)
 
 
 def _move(edge: _Edge) -> _Edge | str:
