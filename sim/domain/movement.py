@@ -11,6 +11,11 @@ Routing: from where it stands, a cohort takes the shortest expected travel
 time over open links (of the modes its population may use) to the nearest
 open safe place with room left; when a link or place closes or a shelter
 fills, waiting cohorts choose again. A cohort already on a link finishes it.
+Routing runs thousands of times a run, so a population's few candidate routes
+from a place are listed once and priced instead of searched (the same route
+to the last bit; the search settles what the list cannot: a street grid with
+too many routes, ties between different ways), and where all of them go the
+same way, only whether one is open is asked.
 
 Vehicles: people wait for them at a place, in one queue per place, and a
 vehicle of any link leaving it takes whoever its link brings closer to one of
