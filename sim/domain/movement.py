@@ -1066,7 +1066,7 @@ class Movement:
         """The shortest route to one of `targets` (see `_route`) and its expected minutes (each edge's
         cost summed along it).
 
-        From most places a population has only a few ways to safety (Sakishima: one or two), listed
+        From most places a population has only a few ways to safety (an airlift: one or two), listed
         once: pricing those is cheaper than a search, and gives the route the search finds
         (`_cheapest`). The search decides where the list cannot: too many routes, or a tie it breaks
         its own way."""
