@@ -1,4 +1,4 @@
-"""Time one full default replication beside a bare SimPy loop with as many events.
+"""Time one full replication (of the default scenario, or another) beside a bare SimPy loop with as many events.
 
 Prints both figures and their ratio, measured in the same process and
 interleaved (one full run, then one bare loop, repeated), so a burst of load on
@@ -8,7 +8,7 @@ dropping cheap events does not lower it (the bare loop shrinks too); less work,
 Python overhead and allocation per event do. Targets: a full default replication in at most 0.2 s on one core
 (issue 3); at most 9.0x the bare loop, goal 2x (issue 11).
 
-    python benchmarks/bench_run.py [--repeat 7]
+    python benchmarks/bench_run.py [--repeat 7] [--scenario NAME_OR_FILE]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.scenario.bundled import default_scenario
+from sim.scenario.bundled import resolve
 from sim.scenario.loader import load_scenario
 from sim.simulation import Simulation
 
@@ -84,8 +84,11 @@ def interleaved_medians(first, second, repeat: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--scenario", metavar="NAME_OR_FILE", help="a bundled scenario's name or a scenario file (default: the default)"
+    )
     args = parser.parse_args()
-    scenario = load_scenario(default_scenario())
+    scenario = load_scenario(resolve(args.scenario))
     simpy_events, model_events = count_simpy_events(scenario)
     seeds = iter(range(10**6))
     full, bare = interleaved_medians(

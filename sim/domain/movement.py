@@ -11,6 +11,11 @@ Routing: from where it stands, a cohort takes the shortest expected travel
 time over open links (of the modes its population may use) to the nearest
 open safe place with room left; when a link or place closes or a shelter
 fills, waiting cohorts choose again. A cohort already on a link finishes it.
+Routing runs thousands of times a run, so a population's few candidate routes
+from a place are listed once and priced instead of searched (the same route
+to the last bit; the search settles what the list cannot: a street grid with
+too many routes, ties between different ways), and where all of them go the
+same way, only whether one is open is asked.
 
 Vehicles: people wait for them at a place, in one queue per place, and a
 vehicle of any link leaving it takes whoever its link brings closer to one of
@@ -34,8 +39,9 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import simpy
@@ -55,6 +61,10 @@ BATCH_MINUTES = 10.0
 """A rate turnout lets people go in batches of this many minutes' worth (at least one person), as the
 island model does: the events grow with the people moved, not with the hours that pass."""
 
+ROUTE_LIMIT = 16
+"""Most candidate routes listed for one population from one place (and, times 8, most steps taken
+listing them): beyond that (a street grid) routing searches the network every time instead."""
+
 
 @dataclass(slots=True)
 class _Place:
@@ -71,8 +81,14 @@ class _Place:
 
     queued: int = 0
     """People in `waiting` (kept as they join, board or leave; recounted when a vehicle looks)."""
-    freed: list[tuple[simpy.Event, int]] = field(default_factory=list)
-    """Cohorts waiting before this holding place while it is full, in order: (wake-up, people)."""
+    freed: deque[_Blocked] = field(default_factory=deque)
+    """Cohorts waiting before this holding place while it is full, in order."""
+
+    pruned: int = 0
+    """How many areas' dangers had come when its queue was last rid of those exposed (see `_recount`)."""
+
+    walkable: bool = False
+    """Some link out of it needs no vehicle (people waiting here for one may take it instead)."""
 
     holds: bool = False
     """A hub, assembly point or home with a capacity: `room` is what is left of it beside the people
@@ -82,6 +98,16 @@ class _Place:
     outflow: float = math.inf
     """People a minute the links out of a holding place can take on (routing's estimate of how
     soon room frees)."""
+
+
+@dataclass(slots=True, eq=False)
+class _Blocked:
+    """A cohort waiting before a full holding place (see `_Place.freed`)."""
+
+    wake: simpy.Event
+    people: int
+    queued: bool = True
+    """Still in the place's line (`Movement._free` takes it out when it lets it go)."""
 
 
 @dataclass(slots=True)
@@ -99,12 +125,13 @@ class _Link:
 
     @property
     def is_open(self) -> bool:
-        return _is_open(self)
+        flag = self.open  # as `_is_open`, inline (vehicles ask at every wake-up)
+        return (flag.value() if flag.modifiers else flag.base) >= 1.0
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Edge:
-    """One direction of a link."""
+    """One direction of a link (compared by identity: routes are tuples of these)."""
 
     link: _Link
     start: str
@@ -130,7 +157,52 @@ class _Edge:
     round_time: float = 0.0
     """Minutes of one vehicle's round: the trip's mean and the turnaround's."""
     hours: Window | None = None
-    """The link's operating hours (None when always open)."""
+    """The link's operating hours (None when always open)..."""
+    open_at: float = 0.0
+    close_at: float = MINUTES_PER_DAY
+    """... and their opening and closing minutes."""
+    per_hour: float | None = None
+    """The link's flow limit (people an hour)."""
+    ready: float | None = None
+    """When its vehicles are ready (None without vehicles)."""
+    mode: str = ""
+    """The link's mode, as events and populations name it."""
+    stream: str = ""
+    """The random stream of its travel times."""
+    served: list[_Population] | None = None
+    """The populations its vehicles may carry (see `Movement._may_still_come`; found when first asked)."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Route:
+    """One candidate route: a simple path from a place to one of a population's safe places."""
+
+    edges: tuple[_Edge, ...]
+    end: str
+    stem: tuple[_Edge, ...]
+    """All its edges but the last."""
+    passes_safe: tuple[str, ...]
+    """The population's safe places it passes on the way (a route passing one that can take the cohort is
+    not taken: that one is nearer)."""
+    flags: tuple[Adjustable, ...]
+    """The open flags of its links and of the places they lead to (it is open while all are)."""
+    rank: int
+    """Where its last edge stands among the ways out of the place it leaves from (the search's order)."""
+    index: tuple[int, ...] = ()
+    """Its edges' places in `_Routes.edges`."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Routes:
+    """A population's candidate routes from one place (see `_list_routes`)."""
+
+    routes: tuple[_Route, ...]
+    edges: tuple[_Edge, ...]
+    """The edges on them, each once (`_Route.index` points into it)."""
+    one_way: bool
+    """All take the same first step (one link, or a vehicle from here) to the same place, and none can
+    cost without bound: the cheapest open one goes the way any open one does, so routing a cohort
+    needs no costs."""
 
 
 @dataclass(slots=True, eq=False)
@@ -143,6 +215,8 @@ class _Cohort:
     place: str
     status: str = "home"
     """`home`, `moving`, `safe` or `exposed`."""
+    resolved: bool = False
+    """Safe or exposed (set with the status: queues and counts ask this very often)."""
     boarded: simpy.Event | None = None
     """While queued for a vehicle: what wakes it (set off when carried, or when its way may have changed)."""
     carried: bool = False
@@ -151,10 +225,6 @@ class _Cohort:
     """The holding place (see `_Place.holds`) the cohort is in and takes room at, until it leaves."""
     bound: str | None = None
     """The holding place ahead on its route where it has room kept for it."""
-
-    @property
-    def resolved(self) -> bool:
-        return self.status in ("safe", "exposed")
 
 
 @dataclass(slots=True)
@@ -173,6 +243,10 @@ class _Population:
     no other: a search that enters a dead end finds the same route, only later)."""
     passes: frozenset[str] = frozenset()
     """Places some chain of its modes' links (open or not) leads to from its start."""
+    safe_places: tuple[tuple[str, _Place], ...] = ()
+    """Its safe places, by name."""
+    routes: dict[str, _Routes | None] = field(default_factory=dict)
+    """Per place it routes from: its candidate routes (None where there are too many to list)."""
     home: _Cohort | None = None
     """With a rate turnout: those not yet gone from home (one cohort that a `Release` draws down)."""
     release: Release | None = None
@@ -228,7 +302,11 @@ class Movement:
                 edge = _Edge(link, start, end, spec.time.mean(), origin=self.places[start])
                 edge.destination = self.places[end]
                 edge.hours = None if spec.hours.always_open else spec.hours
+                edge.open_at, edge.close_at = spec.hours.open, spec.hours.close
+                edge.per_hour = spec.per_hour
+                edge.mode, edge.stream = str(spec.mode), f"movement.link.{spec.id}"
                 if spec.vehicles is not None:
+                    edge.ready = spec.vehicles.ready
                     edge.per_round = spec.vehicles.count * spec.vehicles.seats
                     edge.round_time = edge.cost + spec.vehicles.turnaround.mean()
                 self._out[start].append(edge)
@@ -236,6 +314,7 @@ class Movement:
                     for k in range(spec.vehicles.count):
                         self.env.process(self._vehicle(edge, k + 1))
         for name, place in self.places.items():
+            place.walkable = any(edge.link.spec.vehicles is None for edge in self._out[name])
             if place.holds:
                 place.outflow = sum(_outflow(edge.link.spec) for edge in self._out[name])
         self.areas = {a.id: _Area(a.id, Adjustable(1.0)) for a in config.areas}
@@ -244,6 +323,7 @@ class Movement:
             safe = frozenset(spec.to) or frozenset(p.id for p in config.places if p.kind in SAFE_KINDS)
             modes = frozenset(str(m) for m in spec.modes) or frozenset(str(lk.mode) for lk in config.links)
             population = _Population(spec, safe, modes)
+            population.safe_places = tuple((name, self.places[name]) for name in sorted(safe))
             population.reach = _reaching(safe, modes, config.links)
             population.passes = _reaching(frozenset({spec.start}), modes, config.links, forward=True)
             population.ways = {  # an edge to where none of its safe places can be reached is no way
@@ -266,6 +346,8 @@ class Movement:
         self._staying: list[_Cohort] = []
         """Cohorts that do not leave (compliance below 1): nobody waits for them."""
         self._completed = False
+        self._expiries = 0
+        """Areas whose danger has come."""
         self._upstream: dict[str, frozenset[str]] = {}
         """Per place: the places from which some link leads to it (people there may still come)."""
         self._state: Any = None
@@ -528,11 +610,12 @@ class Movement:
         place = self.places[name]
         place.room += people
         room = place.room
-        while place.freed and place.freed[0][1] <= room:
-            event, waiting = place.freed.pop(0)
-            room -= waiting
-            if not event.triggered:  # else its way changed at this moment: it chooses again anyway
-                event.succeed()
+        while place.freed and place.freed[0].people <= room:
+            blocked = place.freed.popleft()
+            blocked.queued = False
+            room -= blocked.people
+            if not blocked.wake.triggered:  # else its way changed at this moment: it chooses again anyway
+                blocked.wake.succeed()
         self.room_freed.fire()
 
     def _left(self, cohort: _Cohort) -> None:
@@ -560,7 +643,7 @@ class Movement:
             remainder.status, remainder.place = "moving", cohort.place
             cohort.population.cohorts.append(remainder)
             self.env.process(self._onward(remainder))
-        cohort.status = "safe"
+        cohort.status, cohort.resolved = "safe", True
         self._safe += taken
         cohort.population.settled += taken
         self.ctx.emit(
@@ -585,7 +668,8 @@ class Movement:
             if not link.is_open or cohort.resolved:
                 return False
             return (yield from self._ride(cohort, edge))
-        yield from self._wait_hours(link.spec.hours)
+        if edge.hours is not None and (wait := _until_open(edge.hours, self.env.now)):
+            yield self.env.timeout(wait)
         if not link.is_open or cohort.resolved:
             return False
         target = self.places[edge.end]
@@ -593,15 +677,15 @@ class Movement:
             if target.room < cohort.people:  # full: wait before it until people leave, then choose again
                 area = self.areas[cohort.population.spec.area]
                 target.blocked += cohort.people
-                entry = (self.env.event(), cohort.people)
+                entry = _Blocked(self.env.event(), cohort.people)
                 target.freed.append(entry)
                 try:
                     # not on every change of the network: those waiting are let in as room frees
                     # (each then chooses again), or choose again if this way closes
-                    yield any_of(self.env, link.changed, area.changed, event=entry[0])
+                    yield any_of(self.env, link.changed, area.changed, event=entry.wake)
                 finally:
                     target.blocked -= cohort.people
-                    if any(e is entry for e in target.freed):
+                    if entry.queued:
                         target.freed.remove(entry)
                 return False
             target.room -= cohort.people
@@ -647,12 +731,12 @@ class Movement:
             edge.end,
             cohort=cohort.number,
             link=spec.id,
-            mode=str(spec.mode),
+            mode=edge.mode,
             origin=edge.start,
             people=people,
         )
         self._left(cohort)
-        yield self.env.timeout(self.ctx.streams.sample(spec.time, f"movement.link.{spec.id}"))
+        yield self.env.timeout(self.ctx.streams.sample(spec.time, edge.stream))
         self._reached(cohort, edge.end)
 
     def _ride(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
@@ -667,7 +751,7 @@ class Movement:
         place.boarding.fire()
         # Only where some way out needs no vehicle can another way become quicker (a terminal's
         # people can but fly): elsewhere they wait for a vehicle, or for their area's danger.
-        walkable = any(e.link.spec.vehicles is None for e in self._out[edge.start])
+        walkable = place.walkable
         try:
             while True:
                 wake = cohort.boarded = self.env.event()  # `_board` sets it off when it carries the cohort
@@ -738,7 +822,7 @@ class Movement:
             aboard: list[_Cohort] = []
             seats = self._board(riders, vehicles.seats, aboard)
             leave_at = self.env.now + vehicles.max_wait
-            while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place, edge) > 0:
+            while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place, edge):
                 if taking_turns:
                     yield any_of(self.env, place.boarding, edge.link.changed, within=leave_at - self.env.now)
                 else:
@@ -756,7 +840,7 @@ class Movement:
                     self._riding.remove(rider)
                     self.env.process(self._onward(rider))
                 continue
-            trip = self.ctx.streams.sample(spec.time, f"movement.link.{spec.id}")
+            trip = self.ctx.streams.sample(spec.time, edge.stream)
             for rider in aboard:
                 self.ctx.emit(
                     Kind.cohort_departed,
@@ -764,7 +848,7 @@ class Movement:
                     edge.end,
                     cohort=rider.number,
                     link=spec.id,
-                    mode=str(spec.mode),
+                    mode=edge.mode,
                     origin=edge.start,
                     people=rider.people,
                     vehicle=number,
@@ -792,24 +876,36 @@ class Movement:
             if not (at_once and self._admit(rider)):
                 self.env.process(self._onward(rider))
 
-    @staticmethod
-    def _recount(place: _Place) -> list[_Cohort]:
+    def _recount(self, place: _Place) -> list[_Cohort]:
         """Drop those safe or exposed from the place's queue and count it again; no riders (for a vehicle
-        whose link is closed: it looks at the queue, but routing whom it would take is wasted)."""
+        whose link is closed: it looks at the queue, but routing whom it would take is wasted).
+
+        Only an area's danger resolves a cohort in a queue (one is let in somewhere only after it left
+        the queue), and `queued` is kept as cohorts join, board or leave: until an area's danger comes,
+        the queue and its count are as a recount would leave them."""
+        if place.pruned == self._expiries:
+            return []
         place.waiting[:] = [c for c in place.waiting if not c.resolved]
         place.queued = sum(c.people for c in place.waiting)
+        place.pruned = self._expiries
         return []
 
     def _riders(self, edge: _Edge) -> list[_Cohort]:
         """Cohorts waiting at the edge's start, in order, whom it takes closer to one of their safe places."""
         place = self.places[edge.start]
         self._recount(place)
-        mode = str(edge.link.spec.mode)
+        mode = edge.mode
         going: dict[tuple[str, int, str | None], bool] = {}  # one routing per kind of cohort
         riders = []
+        end = edge.destination
+        assert end is not None
+        boundless = _is_open(end) and end.room - end.heading == math.inf  # takes any cohort
         for cohort in place.waiting:
             population = cohort.population
             if mode not in population.modes:
+                continue
+            if boundless and edge.end in population.safe and edge.end != cohort.place:
+                riders.append(cohort)  # onto one of its safe places that can take it: nothing is nearer
                 continue
             key = (population.spec.id, cohort.people, cohort.bound)
             if key not in going:
@@ -847,39 +943,42 @@ class Movement:
             self._riding.append(rider)
         return seats
 
-    def _may_still_come(self, place: _Place, edge: _Edge) -> int:
-        """People who might still board the edge's vehicle: not yet safe or exposed, neither waiting here,
-        aboard a vehicle nor staying home. When its mode and end serve only some populations (a ship for
-        care cases waits for no resident), only theirs count, and only those not yet past its start
-        (a ferry back at the outer island waits for nobody already on the hub island)."""
-        mode = str(edge.link.spec.mode)
-        served = [
-            p for p in self.populations.values() if mode in p.modes and edge.end in p.reach and edge.start in p.passes
-        ]
+    def _may_still_come(self, place: _Place, edge: _Edge) -> bool:
+        """Whether someone might still board the edge's vehicle: not yet safe or exposed, neither waiting
+        here, aboard a vehicle nor staying home. When its mode and end serve only some populations (a ship
+        for care cases waits for no resident), only theirs count, and only those not yet past its start
+        (a ferry back at the outer island waits for nobody already on the hub island). The first found
+        answers (while people are on their way, one of the first looked at is)."""
+        served = edge.served
+        if served is None:
+            mode = edge.mode
+            served = edge.served = [
+                p
+                for p in self.populations.values()
+                if mode in p.modes and edge.end in p.reach and edge.start in p.passes
+            ]
         if len(served) == len(self.populations):
             held = sum(
                 c.people for group in (place.waiting, self._riding, self._staying) for c in group if not c.resolved
             )
-            return self.totals().in_danger - held
+            return self.totals().in_danger - held > 0
+        if any(not p.started and p.spec.people > 0 for p in served):
+            return True
         upstream = self._upstream.get(edge.start)
         if upstream is None:
             upstream = self._upstream[edge.start] = _reaching(
                 frozenset({edge.start}), frozenset(str(m) for m in Mode), self.config.links
             )
-        held = {id(c) for group in (place.waiting, self._riding, self._staying) for c in group}
-        for p in served:  # those safe or exposed stay so: no need to look at them again
-            p.cohorts[:] = [c for c in p.cohorts if not c.resolved]
-        coming = sum(
-            c.people
-            for p in served
-            for c in p.cohorts
-            if not c.resolved and c.people > 0 and c.place in upstream and id(c) not in held
-        )
-        return coming + sum(p.spec.people for p in served if not p.started)
-
-    def _wait_hours(self, hours: Window) -> Iterator[simpy.Event]:
-        if wait := _until_open(hours, self.env.now):
-            yield self.env.timeout(wait)
+        held: set[int] | None = None
+        for p in served:
+            p.cohorts[:] = [c for c in p.cohorts if not c.resolved]  # they stay so: no need to look again
+            for c in p.cohorts:
+                if c.people > 0 and c.place in upstream:
+                    if held is None:
+                        held = {id(h) for group in (place.waiting, self._riding, self._staying) for h in group}
+                    if id(c) not in held:
+                        return True
+        return False
 
     # -- routing ----------------------------------------------------------------
     def _route(self, cohort: _Cohort) -> list[_Edge] | None:
@@ -888,18 +987,59 @@ class Movement:
         A safe place qualifies if it can take the cohort (see `_can_take`). A link's expected time is
         its mean travel time plus the wait its flow limit causes for the people already queued at it
         (so cohorts spread over parallel routes as queues grow) plus the time until its vehicles are
-        ready. Computed afresh each time (networks are small; queues change with every cohort)."""
-        return self._shortest(cohort.place, cohort.population, cohort.people, cohort.bound)
+        ready. Computed afresh each time (queues change with every cohort), but cheaply: a cohort
+        takes the route's first link (or waits for a vehicle there) and heads for its end, and where
+        every candidate route goes the same way to the same place (see `_Routes.one_way`), only
+        whether one is open decides."""
+        origin, population, people = cohort.place, cohort.population, cohort.people
+        routes = self._routes_from(origin, population)
+        if routes is not None and routes.one_way:
+            return self._first_open(routes, people)
+        targets = self._targets(origin, population, people)
+        if not targets:
+            return None
+        found = self._search(origin, population, people, cohort.bound, targets)
+        return None if found is None else found[0]
 
     def _remaining(self, origin: str, population: _Population, people: int, bound: str | None = None) -> float:
         """Expected minutes from `origin` to safety for `people` of `population` (0 there, inf without a way)."""
         if origin in population.safe and self._can_take(self.places[origin], people):
             return 0.0
-        found = self._search(origin, population, people, bound)
+        targets = self._targets(origin, population, people)
+        found = self._search(origin, population, people, bound, targets) if targets else None
         return math.inf if found is None else found[1]
 
     def _is_safe_for(self, name: str, population: _Population, cohort: _Cohort) -> bool:
         return name in population.safe and name != cohort.place and self._can_take(self.places[name], cohort.people)
+
+    def _targets(self, origin: str, population: _Population, people: int) -> set[str]:
+        """The population's safe places, other than `origin`, that can take `people` now."""
+        can_take = self._can_take
+        return {name for name, place in population.safe_places if name != origin and can_take(place, people)}
+
+    def _first_open(self, routes: _Routes, people: int) -> list[_Edge] | None:
+        """Of routes that all go the same way to the same place, the first open all along that passes no
+        safe place that can take the cohort (which would be nearer), if their end can take it: as good as
+        the cheapest for a cohort, which only takes the first step and heads for the end."""
+        can_take, places = self._can_take, self.places
+        if not can_take(places[routes.routes[0].end], people):
+            return None
+        for route in routes.routes:
+            if route.passes_safe and any(can_take(places[name], people) for name in route.passes_safe):
+                continue
+            for flag in route.flags:
+                if (flag.value() if flag.modifiers else flag.base) < 1.0:
+                    break
+            else:
+                return list(route.edges)
+        return None
+
+    def _routes_from(self, origin: str, population: _Population) -> _Routes | None:
+        """The population's candidate routes from `origin`, listed the first time they are asked for."""
+        routes = population.routes.get(origin, _UNLISTED)
+        if routes is _UNLISTED:
+            routes = population.routes[origin] = _list_routes(origin, population)
+        return routes  # type: ignore[return-value]
 
     def _edge_cost(self, edge: _Edge, people: int, bound: str | None, env_now: float, now: float) -> float:
         """Expected minutes for `people` to take an edge now (`env_now` on SimPy's clock, `now` the
@@ -910,39 +1050,82 @@ class Movement:
         place it leads into (after those already waiting to go in, at the rate its links out take
         people on). Summed in that order (the order fixes the rounding, and so the routes)."""
         link = edge.link
-        spec = link.spec
-        vehicles = spec.vehicles
-        queue = link.queued / spec.per_hour * 60.0 if spec.per_hour is not None and link.queued else 0.0
-        closed = 0.0 if edge.hours is None else _until_open(edge.hours, env_now)
+        per_hour = edge.per_hour
+        queue = link.queued / per_hour * 60.0 if per_hour is not None and link.queued else 0.0
+        closed = 0.0 if edge.hours is None else minutes_until_open(env_now, edge.open_at, edge.close_at)
         ready = vehicle = 0.0
-        if vehicles is not None:
-            ready = max(0.0, vehicles.ready - now)
+        if edge.ready is not None:
+            ready = max(0.0, edge.ready - now)
             waiting = edge.origin.queued  # type: ignore[union-attr]
             if waiting > 0:
                 vehicle = math.floor(waiting / edge.per_round) * edge.round_time
         room = 0.0
         place = edge.destination
-        assert place is not None
-        if place.holds and edge.end != bound:
-            short = place.blocked + people - place.room
+        if place.holds and edge.end != bound:  # type: ignore[union-attr]
+            short = place.blocked + people - place.room  # type: ignore[union-attr]
             if short > 0:
-                room = short / place.outflow if place.outflow > 0 else math.inf
+                room = short / place.outflow if place.outflow > 0 else math.inf  # type: ignore[union-attr]
         return edge.cost + queue + closed + ready + vehicle + room
 
-    def _shortest(
-        self, origin: str, population: _Population, people: int, bound: str | None = None
-    ) -> list[_Edge] | None:
-        found = self._search(origin, population, people, bound)
-        return None if found is None else found[0]
-
     def _search(
-        self, origin: str, population: _Population, people: int, bound: str | None = None
+        self, origin: str, population: _Population, people: int, bound: str | None, targets: set[str]
     ) -> tuple[list[_Edge], float] | None:
-        """The shortest route (see `_route`) and its expected minutes (each edge's cost summed along it)."""
-        places = self.places
-        targets = {name for name in population.safe if name != origin and self._can_take(places[name], people)}
-        if not targets:
+        """The shortest route to one of `targets` (see `_route`) and its expected minutes (each edge's
+        cost summed along it).
+
+        From most places a population has only a few ways to safety (an airlift: one or two), listed
+        once: pricing those is cheaper than a search, and gives the route the search finds
+        (`_cheapest`). The search decides where the list cannot: too many routes, or a tie it breaks
+        its own way."""
+        routes = self._routes_from(origin, population)
+        if routes is not None:
+            found = self._cheapest(routes, targets, people, bound)
+            if found is not _UNDECIDED:
+                return found  # type: ignore[return-value]
+        return self._dijkstra(origin, population, people, bound, targets)
+
+    def _cheapest(
+        self, routes: _Routes, targets: set[str], people: int, bound: str | None
+    ) -> tuple[list[_Edge], float] | object | None:
+        """The cheapest of the candidate routes that end at a target and pass none: the route the
+        search would find, or `_UNDECIDED` when it is not clear which.
+
+        The search finds a cheapest such route, each edge's cost added along it in order, as here (so
+        the sums are equal to the last bit). It finds the same one when only one is cheapest, or when
+        the cheapest differ only in their last edge, out of one place: then it takes the target first
+        in name, and of the edges to it the first it tries, which is the first of them in the list's
+        order. Other ties are left to it."""
+        env_now, now = self.env.now, self.ctx.now()
+        edges = routes.edges
+        costs: list[float | None] = [None] * len(edges)  # each edge priced once, when a route needs it
+        edge_cost, inf = self._edge_cost, math.inf
+        best, chosen, split = inf, None, False
+        for route in routes.routes:
+            if route.end not in targets or (route.passes_safe and not targets.isdisjoint(route.passes_safe)):
+                continue
+            total = 0.0
+            for i in route.index:
+                cost = costs[i]
+                if cost is None:
+                    edge = edges[i]
+                    if _open_value(edge.link.open) < 1.0 or _open_value(edge.destination.open) < 1.0:  # type: ignore[union-attr]
+                        cost = inf  # the search does not take it
+                    else:
+                        cost = edge_cost(edge, people, bound, env_now, now)
+                    costs[i] = cost
+                total += cost
+            if total < best:
+                best, chosen, split = total, route, False
+            elif total == best and total < inf and route.stem != chosen.stem:  # type: ignore[union-attr]
+                split = True
+        if chosen is None:
             return None
+        return _UNDECIDED if split else (list(chosen.edges), best)
+
+    def _dijkstra(
+        self, origin: str, population: _Population, people: int, bound: str | None, targets: set[str]
+    ) -> tuple[list[_Edge], float] | None:
+        """The search: Dijkstra's over the population's ways from `origin` to the nearest of `targets`."""
         env_now, now = self.env.now, self.ctx.now()
         ways = population.ways
         best: dict[str, float] = {origin: 0.0}
@@ -987,6 +1170,7 @@ class Movement:
         if area.expired:
             return
         area.expired = True
+        self._expiries += 1
         for population in area.populations:
             spec = population.spec
             caught = [c for c in population.cohorts if not c.resolved]
@@ -994,7 +1178,7 @@ class Movement:
             on_the_way = sum(c.people for c in caught if c.status == "moving")
             not_started = 0 if population.started else spec.people
             for cohort in caught:
-                cohort.status = "exposed"
+                cohort.status, cohort.resolved = "exposed", True
             people = at_home + on_the_way + not_started
             if not population.started:
                 population.started = True  # nobody of it can still leave
@@ -1017,9 +1201,9 @@ class Movement:
         return MovementTotals(self._total, self._safe, self._exposed, self._total - self._safe - self._exposed)
 
     def _check_completed(self) -> None:
-        totals = self.totals()
-        if self._completed or totals.in_danger > 0:
+        if self._completed or self._total - self._safe - self._exposed > 0:
             return
+        totals = self.totals()
         self._completed = True
         start = self._first_start if self._first_start is not None else self.ctx.now()
         self.ctx.emit(
@@ -1078,6 +1262,62 @@ def _reaching(
     return frozenset(seen)
 
 
+_UNLISTED = object()
+"""A place whose candidate routes have not been listed yet."""
+_UNDECIDED = object()
+"""The candidate routes tie in a way only the search settles."""
+
+
+def _list_routes(origin: str, population: _Population) -> _Routes | None:
+    """Every simple path over the population's ways from `origin` to one of its safe places (passing
+    others: a full one is passed on the way to the next), ordered by their end and then their last
+    edge's place among the ways out of the place it leaves (the order in which the search breaks a
+    tie); None if there are more than `ROUTE_LIMIT` or listing them takes too many steps."""
+    found: list[_Route] = []
+    steps = 0
+
+    def walk(here: str, path: tuple[_Edge, ...], seen: frozenset[str]) -> bool:
+        nonlocal steps
+        for rank, edge in enumerate(population.ways[here]):
+            steps += 1
+            if steps > 8 * ROUTE_LIMIT:
+                return False
+            if edge.end in seen:
+                continue
+            route = (*path, edge)
+            if edge.end in population.safe:
+                passes_safe = tuple(e.end for e in path if e.end in population.safe)
+                flags = tuple({id(f): f for e in route for f in (e.link.open, e.destination.open)}.values())  # type: ignore[union-attr]
+                found.append(_Route(route, edge.end, path, passes_safe, flags, rank))
+                if len(found) > ROUTE_LIMIT:
+                    return False
+            if not walk(edge.end, route, seen | {edge.end}):
+                return False
+        return True
+
+    if not walk(origin, (), frozenset({origin})):
+        return None
+    found.sort(key=lambda route: (route.end, route.rank))
+    edges = list({id(edge): edge for route in found for edge in route.edges}.values())
+    found = [replace(route, index=tuple(edges.index(edge) for edge in route.edges)) for route in found]
+    ways = {(_move(route.edges[0]), route.end) for route in found}
+    bounded = all(not _unbounded(edge) for edge in edges)
+    return _Routes(tuple(found), tuple(edges), len(ways) == 1 and bounded)
+
+
+def _move(edge: _Edge) -> _Edge | str:
+    """What taking an edge first means for a cohort: that link, or waiting for a vehicle at its start
+    (in the place's one queue, whichever of the vehicles' links leaving there routing named)."""
+    return edge if edge.link.spec.vehicles is None else f"vehicle:{edge.start}"
+
+
+def _unbounded(edge: _Edge) -> bool:
+    """Whether an edge's cost can be infinite: into a holding place nothing leaves (no room ever frees)."""
+    place = edge.destination
+    assert place is not None
+    return place.holds and place.outflow <= 0
+
+
 def _outflow(link: Link) -> float:
     """People a minute a link can take on while it runs: its vehicles' seats over a round (or their
     departures a day over its daily hours), or its flow limit; unbounded without either."""
@@ -1111,7 +1351,8 @@ def _room(place: Place) -> float:
 
 
 def _is_open(thing: _Place | _Link) -> bool:
-    return _open_value(thing.open) >= 1.0
+    flag = thing.open  # as `_open_value`, inline: this is asked tens of thousands of times a run
+    return (flag.value() if flag.modifiers else flag.base) >= 1.0
 
 
 def _open_value(flag: Adjustable) -> float:

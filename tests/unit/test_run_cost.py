@@ -278,61 +278,18 @@ def test_learning_a_fact_reviews_only_the_decisions_that_require_it(monkeypatch,
     assert any(e[1] == "decision_taken" for log in fast for e in log)
 
 
-def _split_as_it_was(groups, n):
-    total = sum(groups.values())
-    if n >= total:
-        return {g: c for g, c in groups.items() if c}
-    if n <= 0:
-        return {}
-    if len(groups) == 1:
-        return dict.fromkeys(groups, n)
-    shares = {g: c * n / total for g, c in groups.items()}
-    taken = {g: int(s) for g, s in shares.items()}
-    short = n - sum(taken.values())
-    if short:
-        for g in sorted(shares, key=lambda g: (taken[g] - shares[g], g))[:short]:
-            taken[g] += 1
-    return {g: c for g, c in taken.items() if c}
-
-
-def _apportion_as_it_was(n, weights):
-    total = sum(weights.values())
-    if n <= 0 or total <= 0:
-        return {}
-    shares = {k: n * w / total for k, w in weights.items()}
-    out = {k: int(s) for k, s in shares.items()}
-    short = n - sum(out.values())
-    if short:
-        for k in sorted(shares, key=lambda k: (out[k] - shares[k], k))[:short]:
-            out[k] += 1
-    return {k: v for k, v in out.items() if v}
-
-
-def test_split_and_apportion_give_what_they_gave_in_the_same_order():
-    """One pass instead of three dicts and a sort key: same counts, same keys, same order (ties included)."""
-    import random
-
-    from sim.domain.ledger import apportion, split
-
-    rng = random.Random(11)
-    classes = ["resident", "care", "tourist"]
-    for _ in range(3000):
-        groups = {(rng.choice("abcd"), c): rng.choice([0, 1, 2, 3, 7, 50, 1000]) for c in rng.sample(classes, 3)}
-        n = rng.randint(-1, sum(groups.values()) + 2)
-        assert list(split(groups, n).items()) == list(_split_as_it_was(groups, n).items())
-        weights = {k: rng.choice([0, 1, 1, 2, 0.5, 3.3, 10]) for k in rng.sample("pqrstu", rng.randint(1, 6))}
-        m = rng.randint(-1, 200)
-        assert list(apportion(m, weights).items()) == list(_apportion_as_it_was(m, weights).items())
-
-
 def test_the_bus_builds_the_same_frozen_records_its_constructor_would(monkeypatch):
     import dataclasses
 
     from sim.engine import bus
     from sim.events import Kind, SimEvent
 
-    made = bus.EventBus(lambda: 12.5).emit(Kind.departed, "ishigaki_air.b737.1", "haneda", leg="x", people=150)
-    built = SimEvent(0, 12.5, Kind.departed, "ishigaki_air.b737.1", "haneda", {"leg": "x", "people": 150})
+    made = bus.EventBus(lambda: 12.5).emit(
+        Kind.cohort_departed, "ishigaki_residents", "fukuoka_airport", link="x", people=150
+    )
+    built = SimEvent(
+        0, 12.5, Kind.cohort_departed, "ishigaki_residents", "fukuoka_airport", {"link": "x", "people": 150}
+    )
     assert made == built and made.to_json() == built.to_json()
     assert repr(made) == repr(built)
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -340,7 +297,7 @@ def test_the_bus_builds_the_same_frozen_records_its_constructor_would(monkeypatc
     assert bus._SETTERS is not None  # the slots are filled directly for today's SimEvent
     monkeypatch.setattr(bus, "_SETTERS", None)  # as for a different record: its own constructor
     by_constructor = bus.EventBus(lambda: 12.5).emit(
-        Kind.departed, "ishigaki_air.b737.1", "haneda", leg="x", people=150
+        Kind.cohort_departed, "ishigaki_residents", "fukuoka_airport", link="x", people=150
     )
     assert by_constructor == made and repr(by_constructor) == repr(made)
     monkeypatch.setattr(bus, "_FIELDS", (*bus._FIELDS, "extra"))
@@ -356,148 +313,3 @@ def test_the_runs_clock_reads_what_simpy_reads_and_cannot_be_set():
     assert ours.now == plain.now == 9
     with pytest.raises(AttributeError):
         ours.now = 1.0  # type: ignore[misc]
-
-
-def _due_after_as_it_was(self, delay, prefecture, groups):
-    at = self.env.now + delay
-    parts = self._due.get(at)
-    if parts is None:
-        parts = self._due[at] = {}
-        self.env.timeout(delay, at).callbacks.append(self._reached)
-    into = parts.setdefault(prefecture, {})
-    for group, n in groups.items():
-        into[group] = into.get(group, 0) + n
-
-
-def _onward_as_it_was(self, node, groups):
-    from sim.domain.evacuation import TOURIST
-    from sim.domain.ledger import apportion
-
-    ledger = self.ledger
-    place = self._arrival_place[node]
-    going_home = {g: n for g, n in groups.items() if g[1] == TOURIST and n}
-    if going_home:
-        ledger.move(going_home, place, "homebound")
-        _due_after_as_it_was(self, self.config.tourists.home_time, None, going_home)
-    onward = {}
-    for group, n in groups.items():
-        if group[1] == TOURIST or not n:
-            continue
-        quota = self._quota[group[0]]
-        for prefecture, k in apportion(n, quota).items():
-            quota[prefecture] -= k
-            onward.setdefault(prefecture, {})[group] = k
-    for prefecture, moving in onward.items():
-        ledger.move(moving, place, self._host_places[prefecture][0])
-        _due_after_as_it_was(self, self._hosts[prefecture].transfer_time, prefecture, moving)
-
-
-def test_landed_loads_go_onward_as_they_did(monkeypatch, sakishima):
-    """Sorting a landed load in one pass and booking its parts inline sends the same people to the same
-    hosts at the same times."""
-    from sim.domain.evacuation import Evacuation
-
-    fast = [_log(sakishima, seed) for seed in (1, 2)]
-    monkeypatch.setattr(Evacuation, "_onward", _onward_as_it_was)
-    assert [_log(sakishima, seed) for seed in (1, 2)] == fast
-    assert any(e[1] == "reached_host" for e in fast[0])
-
-
-@pytest.mark.parametrize("make_env", [simpy.Environment, _CountingEnvironment])
-def test_trigger_queues_an_event_where_succeed_would(make_env):
-    """Waking a queue's waiters, an idle aircraft or a stand's next holder queues the event as
-    `succeed()` does: same time, priority and order among the others, ok with no value, and an
-    event that fired already is refused."""
-    from sim.domain.ledger import trigger
-
-    queues = []
-    for fire in (lambda event: event.succeed(), trigger):
-        env = make_env(2.5)
-        env.timeout(3.0)
-        events = [env.event() for _ in range(3)]
-        fire(events[1])
-        env.timeout(0)
-        fire(events[0])
-        assert events[0].triggered and events[0].ok and events[0].value is None and not events[2].triggered
-        with pytest.raises(RuntimeError):
-            fire(events[1])
-        queues.append([(t, p, eid, events.index(e) if e in events else None) for t, p, eid, e in sorted(env._queue)])
-        env.run()
-        assert events[0].processed and events[1].processed
-    assert queues[0] == queues[1]
-
-
-def _sample_as_it_was(self):
-    population = sum(self.ledger.population.values())
-    changes = [(t, n, None) for t, _m, n in self.ledger.departures]
-    changes += [(t, 0, total) for t, total in self._at_host]
-    changes.sort(key=lambda c: c[0])
-    hours, remaining, at_host = [0.0], [population], [0]
-    left, lodged = population, 0
-    for t, n, total in changes:
-        left -= n
-        lodged = lodged if total is None else total
-        h = round((t - self.t0) / 60.0, 4)
-        if h == hours[-1]:
-            remaining[-1], at_host[-1] = left, lodged
-        else:
-            hours.append(h)
-            remaining.append(left)
-            at_host.append(lodged)
-    return {"hours": hours, "remaining": remaining, "at_host": at_host}
-
-
-@pytest.mark.parametrize("seed", [1, 2])
-def test_the_series_rounds_each_time_once_and_reads_as_before(sakishima, seed):
-    """The `series` metric rounds a time once for all the cohorts that left at it: the same series."""
-    simulation = Simulation(sakishima, seed=seed)
-    simulation.run()
-    evacuation = simulation._evacuation
-    times = [t for t, _m, _n in evacuation.ledger.departures]
-    assert len(set(times)) < len(times)  # cohorts that left together were rounded together
-    assert evacuation._sample() == _sample_as_it_was(evacuation)
-
-
-def test_a_service_bank_books_inside_its_hours_as_next_in_window_does():
-    """`ServiceBank.serve` finds the next start inside its hours inline: the same finish times as
-    moving each start with `next_in_window`, at and around the opening and closing minutes too."""
-    import heapq
-    import random
-
-    from sim.domain.evacuation import EPS, ServiceBank, next_in_window
-    from sim.scenario.types import Window
-
-    rng = random.Random(8)
-    for hours, servers in ((("07:00", "21:00"), 3), (("00:00", "10:00"), 1), (("06:00", "23:59"), 2)):
-        window = Window(open=hours[0], close=hours[1])
-        open_at, close_at = window.open, window.close
-        bank = ServiceBank(servers, window)
-        free = [0.0] * servers
-        for _ in range(3000):
-            arrive = rng.choice([rng.uniform(0, 20000), 1440.0 * rng.randint(0, 9) + rng.choice([open_at, close_at])])
-            arrive += rng.choice([0.0, -EPS, EPS, -2 * EPS])
-            work = rng.choice([0.0, 0.5, rng.uniform(0, 300)])
-            start = next_in_window(max(arrive, free[0]), open_at, close_at - EPS)
-            heapq.heapreplace(free, start + work)
-            assert bank.serve(arrive, work) == start + work
-
-
-@pytest.mark.parametrize("dst", ["queue", "away"])  # the same category as home, and another
-def test_a_move_takes_what_the_source_holds_and_refuses_what_it_does_not(dst):
-    """`Ledger.move` reads the source's count by subscript: a cohort it holds moves as counted,
-    one it does not hold (or holds too few of) is refused with the count it holds, as before."""
-    from sim.domain.ledger import Ledger, LedgerError
-
-    ledger = Ledger({("a", "resident"): 10, ("b", "care"): 4}, lambda g: f"home:{g[0]}", lambda: 0.0)
-    ledger.add_place("queue", "at_home", off_islands=False)
-    ledger.add_place("away", "arrived", off_islands=True)
-    assert ledger.move({("a", "resident"): 6}, "home:a", dst) == 6
-    assert ledger.move({("a", "resident"): 4, ("b", "care"): 0}, "home:a", dst) == 4
-    assert ledger.groups(dst) == {("a", "resident"): 10} and ledger.total("home:a") == 0
-    with pytest.raises(LedgerError, match=r"home:a holds 0 \('b', 'care'\), cannot move 1"):
-        ledger.move({("b", "care"): 1}, "home:a", dst)
-    with pytest.raises(LedgerError, match=r"home:b holds 4 \('b', 'care'\), cannot move 5"):
-        ledger.move({("b", "care"): 5}, "home:b", dst)
-    with pytest.raises(LedgerError, match="negative move"):
-        ledger.move({("b", "care"): -1}, "home:b", dst)
-    ledger.check()
