@@ -1274,28 +1274,7 @@ def _list_routes(origin: str, population: _Population) -> _Routes | None:
     edge's place among the ways out of the place it leaves (the order in which the search breaks a
     tie); None if there are more than `ROUTE_LIMIT` or listing them takes too many steps."""
     found: list[_Route] = []
-    steps = 0
-
-    def walk(here: str, path: tuple[_Edge, ...], seen: frozenset[str]) -> bool:
-        nonlocal steps
-        for rank, edge in enumerate(population.ways[here]):
-            steps += 1
-            if steps > 8 * ROUTE_LIMIT:
-                return False
-            if edge.end in seen:
-                continue
-            route = (*path, edge)
-            if edge.end in population.safe:
-                passes_safe = tuple(e.end for e in path if e.end in population.safe)
-                flags = tuple({id(f): f for e in route for f in (e.link.open, e.destination.open)}.values())  # type: ignore[union-attr]
-                found.append(_Route(route, edge.end, path, passes_safe, flags, rank))
-                if len(found) > ROUTE_LIMIT:
-                    return False
-            if not walk(edge.end, route, seen | {edge.end}):
-                return False
-        return True
-
-    if not walk(origin, (), frozenset({origin})):
+    if not _walk_routes(population, origin, (), frozenset({origin}), found, [0]):
         return None
     found.sort(key=lambda route: (route.end, route.rank))
     edges = list({id(edge): edge for route in found for edge in route.edges}.values())
@@ -1303,6 +1282,35 @@ def _list_routes(origin: str, population: _Population) -> _Routes | None:
     ways = {(_move(route.edges[0]), route.end) for route in found}
     bounded = all(not _unbounded(edge) for edge in edges)
     return _Routes(tuple(found), tuple(edges), len(ways) == 1 and bounded)
+
+
+def _walk_routes(
+    population: _Population,
+    here: str,
+    path: tuple[_Edge, ...],
+    seen: frozenset[str],
+    found: list[_Route],
+    steps: list[int],
+) -> bool:
+    """`_list_routes`' depth-first walk from `here` (False once over its limits). A module function,
+    not a closure over itself: a self-referencing closure is a reference cycle, which only the cycle
+    collector frees (and the run loop pauses it)."""
+    for rank, edge in enumerate(population.ways[here]):
+        steps[0] += 1
+        if steps[0] > 8 * ROUTE_LIMIT:
+            return False
+        if edge.end in seen:
+            continue
+        route = (*path, edge)
+        if edge.end in population.safe:
+            passes_safe = tuple(e.end for e in path if e.end in population.safe)
+            flags = tuple({id(f): f for e in route for f in (e.link.open, e.destination.open)}.values())  # type: ignore[union-attr]
+            found.append(_Route(route, edge.end, path, passes_safe, flags, rank))
+            if len(found) > ROUTE_LIMIT:
+                return False
+        if not _walk_routes(population, edge.end, route, seen | {edge.end}, found, steps):
+            return False
+    return True
 
 
 def _move(edge: _Edge) -> _Edge | str:
