@@ -83,6 +83,9 @@ class _Place:
     """People in `waiting` (kept as they join, board or leave; recounted when a vehicle looks)."""
     freed: deque[_Blocked] = field(default_factory=deque)
     """Cohorts waiting before this holding place while it is full, in order."""
+    promised: int = 0
+    """People let go from `freed` who have not chosen again yet: the room they were let go for is kept
+    in mind for them (see `Movement._let_in`)."""
 
     pruned: int = 0
     """How many areas' dangers had come when its queue was last rid of those exposed (see `_recount`)."""
@@ -107,7 +110,9 @@ class _Blocked:
     wake: simpy.Event
     people: int
     queued: bool = True
-    """Still in the place's line (`Movement._free` takes it out when it lets it go)."""
+    """Still in the place's line (`Movement._let_in` takes it out when it lets it go)."""
+    promised: bool = False
+    """Let go for room that is kept in mind for it (`_Place.promised`) until it chooses again."""
 
 
 @dataclass(slots=True)
@@ -225,6 +230,9 @@ class _Cohort:
     """The holding place (see `_Place.holds`) the cohort is in and takes room at, until it leaves."""
     bound: str | None = None
     """The holding place ahead on its route where it has room kept for it."""
+    owed: _Place | None = None
+    """A full holding place that let it go from its line for room it keeps in mind for it, until the
+    cohort goes in or chooses another way (`Movement._settle`)."""
 
 
 @dataclass(slots=True)
@@ -590,6 +598,10 @@ class Movement:
             if cohort.place in cohort.population.safe and self._admit(cohort):
                 return
             route = self._route(cohort)
+            if cohort.owed is not None and not (
+                route and route[0].link.spec.vehicles is None and route[0].destination is cohort.owed
+            ):
+                self._settle(cohort)  # it takes another way: the room it was let go for is free for the next
             if not route:
                 yield any_of(
                     self.env, self.network_changed, self.areas[cohort.population.spec.area].changed, self.room_freed
@@ -603,20 +615,41 @@ class Movement:
                 target.heading -= cohort.people
             if handed_over:
                 return  # a vehicle carries it on from here
+        self._settle(cohort)  # safe or exposed while the room it was let go for was kept
 
     def _free(self, name: str, people: int) -> None:
         """People left a holding place: wake those waiting before it, in order, as many as now fit
         (each chooses again, and may take another way), and any cohort that had no way at all."""
         place = self.places[name]
         place.room += people
-        room = place.room
+        self._let_in(place)
+        self.room_freed.fire()
+
+    @staticmethod
+    def _let_in(place: _Place) -> None:
+        """Let go those at the head of the line before a holding place while the room not yet kept
+        for others takes them. Each chooses again; room is kept in mind for it until it goes in or
+        takes another way (`_settle`): otherwise a cohort that turns away would leave room that
+        nobody in the line is ever told of."""
+        room = place.room - place.promised
         while place.freed and place.freed[0].people <= room:
             blocked = place.freed.popleft()
             blocked.queued = False
             room -= blocked.people
             if not blocked.wake.triggered:  # else its way changed at this moment: it chooses again anyway
+                blocked.promised = True
+                place.promised += blocked.people
                 blocked.wake.succeed()
-        self.room_freed.fire()
+
+    def _settle(self, cohort: _Cohort) -> None:
+        """The cohort has chosen again after a holding place let it go (went in, or took another way):
+        the room kept for it is no longer kept, and the line there may go on."""
+        place = cohort.owed
+        if place is None:
+            return
+        cohort.owed = None
+        place.promised -= cohort.people
+        self._let_in(place)
 
     def _left(self, cohort: _Cohort) -> None:
         """The cohort sets off from its place: the room it took there is free again."""
@@ -675,6 +708,7 @@ class Movement:
         target = self.places[edge.end]
         if target.holds and cohort.bound != edge.end:
             if target.room < cohort.people:  # full: wait before it until people leave, then choose again
+                self._settle(cohort)
                 area = self.areas[cohort.population.spec.area]
                 target.blocked += cohort.people
                 entry = _Blocked(self.env.event(), cohort.people)
@@ -687,9 +721,12 @@ class Movement:
                     target.blocked -= cohort.people
                     if entry.queued:
                         target.freed.remove(entry)
+                    elif entry.promised:
+                        cohort.owed = target
                 return False
             target.room -= cohort.people
             cohort.bound = edge.end
+            self._settle(cohort)
         try:
             return (yield from self._pass(cohort, edge))
         finally:
