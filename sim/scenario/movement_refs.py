@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sim.scenario.problems import PathTuple
+from sim.scenario.types import parse_duration
 
 SAFE_KINDS = ("shelter", "destination")
 MODES = ("walk", "car", "bus", "rail", "air", "sea")
@@ -46,6 +47,7 @@ class MovementChecks:
         for i, link in links:
             for key in ("from", "to"):
                 c.expect((*base, "links", i, key), link.get(key), places, "place")
+            self._vehicles_take_time((*base, "links", i), link, kinds)
         counts = self.raw.get("counts")
         if isinstance(counts, dict):
             for key, name in counts.items():
@@ -63,6 +65,22 @@ class MovementChecks:
                 c.consequences.variable((*here, "turnout", "scale"), turnout.get("scale"))
                 c.expect((*here, "turnout", "join"), turnout.get("join"), populations, "population")
             self._reachable(here, population, kinds, links)
+
+    def _vehicles_take_time(self, here: PathTuple, link: dict[str, Any], kinds: dict[str, Any]) -> None:
+        """Report vehicles that cross in no time to a place that is not safe: routing weighs expected
+        minutes, and a vehicle takes only those it brings closer to safety, so one that brings nobody
+        closer (0 minutes to a place on the way) would never take anyone and its people would wait
+        until the horizon. At a shelter or destination, a time of 0 is how "safe once aboard" is said."""
+        if not isinstance(link.get("vehicles"), dict) or not _no_time(link.get("time")):
+            return
+        ends = [link.get("to")] + ([link.get("from")] if link.get("both_ways") else [])
+        unsafe = [end for end in ends if isinstance(end, str) and end in kinds and kinds[end] not in SAFE_KINDS]
+        if unsafe:
+            self.checker.report(
+                (*here, "time"),
+                f"vehicles that take no time to {unsafe[0]!r} (not a shelter or destination) would never take "
+                "anyone, as they bring nobody closer to safety; give the crossing's time",
+            )
 
     def _reachable(
         self, here: PathTuple, population: dict[str, Any], kinds: dict[str, Any], links: list[tuple[int, dict]]
@@ -100,3 +118,11 @@ class MovementChecks:
                 f"population {population.get('id')!r} has no route from {start!r} to a safe place ({names})"
                 f" over links of its modes; add a link or a place to 'to'",
             )
+
+
+def _no_time(value: Any) -> bool:
+    """A plain duration of 0 (a distribution, or anything unreadable, is left to the schema)."""
+    try:
+        return not isinstance(value, dict) and parse_duration(value) == 0.0
+    except ValueError:
+        return False
