@@ -728,40 +728,48 @@ class Movement:
             cohort.bound = edge.end
             self._settle(cohort)
         try:
-            return (yield from self._pass(cohort, edge))
+            if link.gate is not None:
+                return (yield from self._pass(cohort, edge))
+            if not cohort.resolved:  # no flow limit: over the link at once (one generator fewer a link)
+                yield self._depart(cohort, edge)
+                self._reached(cohort, edge.end)
+            return False
         finally:
             if cohort.bound == edge.end and cohort.place != edge.end:  # turned back before going: free the room
                 cohort.bound = None
                 self._free(edge.end, cohort.people)
 
     def _pass(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
-        """Through the link's flow limit (if any) and over it; False (choose again) if it closed meanwhile."""
+        """Through the link's flow limit and over it; False (choose again) if it closed meanwhile."""
         link = edge.link
         gate = link.gate
-        if gate is not None:
-            turn = [self.env.event(), not gate]  # passes at once if nobody is at the gate
-            gate.append(turn)
-            link.queued += cohort.people
-            try:
-                if not turn[1]:  # the one before hands the gate on, or the link changes
-                    yield link.changed.wait(self.env, turn[0])
-                    if not turn[1] or not link.is_open or cohort.resolved:
-                        return False  # closed (or opened) while queuing: choose again
-                yield self.env.timeout(cohort.people / link.spec.per_hour * 60.0)
-            finally:
-                link.queued -= cohort.people
-                gate.remove(turn)
-                if turn[1] and gate:  # the next in line passes
-                    gate[0][1] = True
-                    if not gate[0][0].triggered:
-                        gate[0][0].succeed()
+        assert gate is not None
+        turn = [self.env.event(), not gate]  # passes at once if nobody is at the gate
+        gate.append(turn)
+        link.queued += cohort.people
+        try:
+            if not turn[1]:  # the one before hands the gate on, or the link changes
+                yield link.changed.wait(self.env, turn[0])
+                if not turn[1] or not link.is_open or cohort.resolved:
+                    return False  # closed (or opened) while queuing: choose again
+            yield self.env.timeout(cohort.people / link.spec.per_hour * 60.0)
+        finally:
+            link.queued -= cohort.people
+            gate.remove(turn)
+            if turn[1] and gate:  # the next in line passes
+                gate[0][1] = True
+                if not gate[0][0].triggered:
+                    gate[0][0].succeed()
         if cohort.resolved:
             return False
-        yield from self._travel(cohort, edge, cohort.people)
+        yield self._depart(cohort, edge)
+        self._reached(cohort, edge.end)
         return False
 
-    def _travel(self, cohort: _Cohort, edge: _Edge, people: int) -> Iterator[simpy.Event]:
+    def _depart(self, cohort: _Cohort, edge: _Edge) -> simpy.Event:
+        """The cohort sets off over a link without vehicles: the timer of its arrival at the link's end."""
         spec = edge.link.spec
+        people = cohort.people
         self.ctx.emit(
             Kind.cohort_departed,
             cohort.population.spec.id,
@@ -773,8 +781,7 @@ class Movement:
             people=people,
         )
         self._left(cohort)
-        yield self.env.timeout(self.ctx.streams.sample(spec.time, edge.stream))
-        self._reached(cohort, edge.end)
+        return self.env.timeout(self.ctx.streams.sample(spec.time, edge.stream))
 
     def _ride(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
         """Wait at the link's start for a vehicle; True once the whole cohort is aboard (the vehicle moves
