@@ -936,14 +936,17 @@ class Movement:
 
     def _riders(self, edge: _Edge) -> list[_Cohort]:
         """Cohorts waiting at the edge's start, in order, whom it takes closer to one of their safe places."""
-        place = self.places[edge.start]
-        self._recount(place)
+        place = edge.origin
+        assert place is not None
+        if place.pruned != self._expiries:  # `_recount`'s own test, inline: nothing to drop most of the time
+            self._recount(place)
         mode = edge.mode
         going: dict[tuple[str, int, str | None], bool] = {}  # one routing per kind of cohort
         riders = []
         end = edge.destination
         assert end is not None
-        boundless = _is_open(end) and end.room - end.heading == math.inf  # takes any cohort
+        door = end.open
+        boundless = (door.value() if door.modifiers else door.base) >= 1.0 and end.room - end.heading == math.inf
         for cohort in place.waiting:
             population = cohort.population
             if mode not in population.modes:
