@@ -826,6 +826,7 @@ class Movement:
         if vehicles.ready > self.ctx.now():
             yield self.env.timeout(vehicles.ready - self.ctx.now())
         rationed = vehicles.per_day is not None or vehicles.headway > 0
+        flag = edge.link.open
         taking_turns = rationed or vehicles.count > 1
         while True:
             # One vehicle of a link at a time waits for riders (and, rationed, for the next departure
@@ -837,19 +838,23 @@ class Movement:
                     yield handed
                 edge.turn_taken = True
             while (
-                not (riders := self._riders(edge) if edge.link.is_open else self._recount(place))
-                or not edge.link.is_open
+                not (
+                    riders := self._riders(edge)
+                    if (running := (flag.value() if flag.modifiers else flag.base) >= 1.0)
+                    else self._recount(place)
+                )
+                or not running
                 or _until_open(spec.hours, self.env.now)
                 or not _may_depart(edge, vehicles.per_day, self.env.now)
             ):
-                if riders and edge.link.is_open:
+                if riders and running:  # (nothing since `running` was read opens or closes a link)
                     wait = _until_open(spec.hours, self.env.now)
                     if wait <= 0.0 and edge.next_at > self.env.now:  # the headway after the last departure
                         wait = edge.next_at - self.env.now
                     elif wait <= 0.0:  # the day's departures are used: until midnight
                         wait = MINUTES_PER_DAY - self.env.now % MINUTES_PER_DAY
                     yield self.env.timeout(wait)
-                elif not edge.link.is_open:  # closed: nobody joining its queue can make it go; only an opening
+                elif not running:  # closed: nobody joining its queue can make it go; only an opening
                     yield first_of(self.env, self.network_changed.wait(self.env))
                 elif rationed:  # the one vehicle holding the turn: woken directly, one step
                     yield any_of(self.env, place.boarding, self.network_changed)
