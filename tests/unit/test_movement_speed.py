@@ -273,3 +273,20 @@ def _routes_of(network: dict) -> list[list[str]]:
 
     walk([home])
     return found
+
+
+def test_the_safe_places_that_can_take_a_cohort_are_those_can_take_accepts(monkeypatch):
+    """`_targets` tests each safe place inline; it names exactly those `_can_take` accepts."""
+    targets = Movement._targets
+    seen = []
+
+    def checked(self, origin, population, people):
+        fast = targets(self, origin, population, people)
+        plain = {n for n, p in population.safe_places if n != origin and Movement._can_take(p, people)}
+        assert fast == plain, (origin, population.spec.id, people)
+        seen.append(len(fast))
+        return fast
+
+    monkeypatch.setattr(Movement, "_targets", checked)
+    _run_all()
+    assert sum(n > 0 for n in seen) > 100
