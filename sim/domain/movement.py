@@ -1082,7 +1082,11 @@ class Movement:
         safe place that can take the cohort (which would be nearer), if their end can take it: as good as
         the cheapest for a cohort, which only takes the first step and heads for the end."""
         can_take, places = self._can_take, self.places
-        if not can_take(places[routes.routes[0].end], people):
+        end = places[routes.routes[0].end]
+        door, free = end.open, end.room - end.heading  # `can_take(end, people)`, inline
+        if (door.value() if door.modifiers else door.base) < 1.0 or not (
+            free >= people or (end.heading == 0 and free > 0)
+        ):
             return None
         for route in routes.routes:
             if route.passes_safe and any(can_take(places[name], people) for name in route.passes_safe):
