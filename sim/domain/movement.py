@@ -246,6 +246,8 @@ class _Population:
     modes: frozenset[str]
     cohorts: list[_Cohort] = field(default_factory=list)
     started: bool = False
+    announced: bool = False
+    """Its start was in a `movement_started` (its own, or its area's with others told to move with it)."""
     settled: int = 0
     """People of it safe or exposed."""
     reach: frozenset[str] = frozenset()
@@ -531,7 +533,7 @@ class Movement:
         if not spec.turnout.voluntary:
             if self._first_start is None:
                 self._first_start = self.ctx.now()
-            self.ctx.emit(Kind.movement_started, spec.area, None, municipality=spec.area, people=spec.people)
+            self._announce(population, area)
         if area.expired:
             return  # the danger came first: these people were counted exposed already
         leaving = spec.people
@@ -553,6 +555,24 @@ class Movement:
         for joiner in self.populations.values():
             if joiner.spec.turnout.join == spec.id:
                 self._join(joiner, population, cause)
+
+    def _announce(self, population: _Population, area: _Area) -> None:
+        """One `movement_started` for the area's populations told to move together: those that start on
+        the same `when:` (its residents and its care cases on the town's order) are one start of the
+        area's movement, read as one line, with their people added up. A population of the area that
+        starts on another condition is announced when it starts."""
+        if population.announced:
+            return
+        when = population.spec.turnout.when
+        together = [
+            p
+            for p in area.populations
+            if not p.announced and not p.spec.turnout.voluntary and p.spec.turnout.when == when
+        ]
+        for p in together:
+            p.announced = True
+        people = sum(p.spec.people for p in together)
+        self.ctx.emit(Kind.movement_started, area.id, None, municipality=area.id, people=people)
 
     def _join(self, joiner: _Population, population: _Population, cause: str) -> None:
         """`population` started: those of `joiner` still at home leave now, in its batches."""
