@@ -85,11 +85,12 @@ def report(path: Path, seeds: int) -> None:
     scenario = load_scenario(path, reforms=["unthreatened"])
     if scenario.movement is None:
         raise SystemExit(f"{path} has no movement network (`movement:`); nothing to calibrate.")
-    completions, per_hub, steps, ms = [], defaultdict(list), [], []
+    completions, clearances, per_hub, steps, ms = [], [], defaultdict(list), [], []
     for seed in range(seeds):
         result, n, elapsed = run_counted(scenario, seed)
         hours, hubs = network_figures(scenario, result)
         completions.append(hours)
+        clearances.append(result.metrics.get("clearance_hours"))
         for hub, value in hubs.items():
             if value is not None:
                 per_hub[hub].append(value)
@@ -100,9 +101,14 @@ def report(path: Path, seeds: int) -> None:
     print(f"{shown}  ({seeds} seeds of 'unthreatened')")
     if done:
         print(
-            f"  completion: mean {statistics.mean(done):.1f} h, min {min(done):.1f}, max {max(done):.1f}"
-            f" ({len(done)}/{seeds} completed)  target 120-168"
+            f"  completion: mean {statistics.mean(done):.1f} h, median {statistics.median(done):.1f}, "
+            f"min {min(done):.1f}, max {max(done):.1f} ({len(done)}/{seeds} completed)  target 120-168"
         )
+        over = [f"{seed} ({h:.1f} h)" for seed, h in enumerate(completions) if h is not None and h > 168]
+        print(f"  seeds above the plan's 168 h: {', '.join(over) or 'none'}")
+    cleared = [h for h in clearances if h is not None]
+    if cleared:
+        print(f"  clearance from T+0: mean {statistics.mean(cleared):.1f} h ({len(cleared)}/{seeds} runs)")
     for hub, planned in PLAN_DAILY.items():
         values = per_hub.get(hub)
         if values:

@@ -156,10 +156,11 @@ CATALOGUE: dict[Kind, KindSpec] = {
         {"times": "how many times it has been taken so far"},
     ),
     Kind.movement_started: KindSpec(
-        "An area's people started to move (its `when:` held, or a `movement` effect started it).",
+        "An area's people started to move (its `when:` held, or a `movement` effect started it): one event for"
+        " the area's populations that start on the same `when:` (voluntary ones have none).",
         "area id",
         "none",
-        {"municipality": "area id", "people": "people still at home"},
+        {"municipality": "area id", "people": "people of those populations"},
     ),
     Kind.movement_changed: KindSpec(
         "A `movement` effect stopped or started people leaving home.",

@@ -127,6 +127,10 @@ class _Link:
     queued: int = 0
     """People waiting for or passing the gate (routing adds the wait they cause)."""
     changed: Signal = field(default_factory=Signal)
+    factor: float = 1.0
+    """Its capacity now as a share of the scenario's (its `scale:` variable's value, at least 0)."""
+    hold: int = 0
+    """With a `scale:`: the token of the closure the scale holds on `open` while it is 0."""
 
     @property
     def is_open(self) -> bool:
@@ -242,6 +246,8 @@ class _Population:
     modes: frozenset[str]
     cohorts: list[_Cohort] = field(default_factory=list)
     started: bool = False
+    announced: bool = False
+    """Its start was in a `movement_started` (its own, or its area's with others told to move with it)."""
     settled: int = 0
     """People of it safe or exposed."""
     reach: frozenset[str] = frozenset()
@@ -301,7 +307,7 @@ class Movement:
         self.links: dict[str, _Link] = {}
         self._out: dict[str, list[_Edge]] = {p.id: [] for p in config.places}
         for spec in config.links:
-            link = _Link(spec, Adjustable(1.0 if spec.open else 0.0), None)
+            link = _Link(spec, Adjustable(1.0 if spec.open else 0.0), None, hold=-1 - len(self.links))
             if spec.per_hour is not None:
                 link.gate = []
             self.links[spec.id] = link
@@ -366,14 +372,42 @@ class Movement:
         """The world state (compliance, the `counts` variables) and the conditions (`when:`) this model reads."""
         self._state = state
         self._conditions = conditions
-        if any(p.turnout.scale is not None for p in self.config.populations):
+        scaled = [link for link in self.links.values() if link.spec.scale is not None]
+        if scaled or any(p.turnout.scale is not None for p in self.config.populations):
             state.on_change(self._state_changed)
+        for link in scaled:
+            self._rescale(link, "scenario")
 
     def _state_changed(self, name: str) -> None:
-        """A state variable changed: rate turnouts scaled by it re-plan their next batch."""
+        """A state variable changed: rate turnouts scaled by it re-plan their next batch, and links
+        scaled by it take their new capacity (or close at 0, and open again above it)."""
         for population in self.populations.values():
             if population.release is not None and population.spec.turnout.scale == name:
                 population.release.replan()
+        for link in self.links.values():
+            if link.spec.scale == name:
+                self._rescale(link, f"state:{name}")
+
+    def _rescale(self, link: _Link, cause: str) -> None:
+        """Read a scaled link's variable: its capacity is that share of the scenario's, and at 0 it is
+        closed (a closure of its own on the link's `open`, so effects' closures and openings of the
+        link keep their own durations; a permanent `open` effect ends it, as it ends every closure)."""
+        assert link.spec.scale is not None and self._state is not None
+        link.factor = max(0.0, float(self._state.value(link.spec.scale)))
+        flag = link.open
+        held = any(m.token == link.hold for m in flag.modifiers)
+        was_open = link.is_open
+        if link.factor <= 0.0 and not held:
+            flag.change("scale", 0.0, link.hold)
+        elif link.factor > 0.0 and held:
+            flag.remove(link.hold)
+        if was_open and not link.is_open:
+            self.ctx.emit(
+                Kind.leg_closed, cause, None, mode=str(link.spec.mode), places=[], legs=[link.spec.id], hours=None
+            )
+        elif link.is_open and not was_open:
+            self.ctx.emit(Kind.leg_reopened, cause, None, legs=[link.spec.id])
+        self._changed([link])
 
     def start(self) -> None:
         """At T+0: arm each area's deadline and each population's start."""
@@ -440,7 +474,7 @@ class Movement:
             lk for name, lk in self.links.items() if (not names or name in names) and mode in ("all", str(lk.spec.mode))
         ]
         if names and not places and not links:
-            return  # names of another model's places (a scenario with both `evacuation:` and `movement:`)
+            return  # names that are neither places nor links of this network
         things: list[_Place | _Link] = [*places, *links]
         was_open = [_is_open(x) for x in things]
         undone: list[_Place | _Link] = []  # those whose change ran out (not ended before by a later `set`)
@@ -499,7 +533,7 @@ class Movement:
         if not spec.turnout.voluntary:
             if self._first_start is None:
                 self._first_start = self.ctx.now()
-            self.ctx.emit(Kind.movement_started, spec.area, None, municipality=spec.area, people=spec.people)
+            self._announce(population, area)
         if area.expired:
             return  # the danger came first: these people were counted exposed already
         leaving = spec.people
@@ -521,6 +555,24 @@ class Movement:
         for joiner in self.populations.values():
             if joiner.spec.turnout.join == spec.id:
                 self._join(joiner, population, cause)
+
+    def _announce(self, population: _Population, area: _Area) -> None:
+        """One `movement_started` for the area's populations told to move together: those that start on
+        the same `when:` (its residents and its care cases on the town's order) are one start of the
+        area's movement, read as one line, with their people added up. A population of the area that
+        starts on another condition is announced when it starts."""
+        if population.announced:
+            return
+        when = population.spec.turnout.when
+        together = [
+            p
+            for p in area.populations
+            if not p.announced and not p.spec.turnout.voluntary and p.spec.turnout.when == when
+        ]
+        for p in together:
+            p.announced = True
+        people = sum(p.spec.people for p in together)
+        self.ctx.emit(Kind.movement_started, area.id, None, municipality=area.id, people=people)
 
     def _join(self, joiner: _Population, population: _Population, cause: str) -> None:
         """`population` started: those of `joiner` still at home leave now, in its batches."""
@@ -752,7 +804,7 @@ class Movement:
                 yield link.changed.wait(self.env, turn[0])
                 if not turn[1] or not link.is_open or cohort.resolved:
                     return False  # closed (or opened) while queuing: choose again
-            yield self.env.timeout(cohort.people / link.spec.per_hour * 60.0)
+            yield self.env.timeout(cohort.people / (link.spec.per_hour * link.factor) * 60.0)
         finally:
             link.queued -= cohort.people
             gate.remove(turn)
@@ -869,7 +921,7 @@ class Movement:
                 else:
                     edge.turn_taken = False
             aboard: list[_Cohort] = []
-            seats = self._board(riders, vehicles.seats, aboard)
+            seats = self._board(riders, _seats(vehicles.seats, edge.link.factor), aboard)
             leave_at = self.env.now + vehicles.max_wait
             while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place, edge):
                 if taking_turns:
@@ -1115,14 +1167,14 @@ class Movement:
         people on). Summed in that order (the order fixes the rounding, and so the routes)."""
         link = edge.link
         per_hour = edge.per_hour
-        queue = link.queued / per_hour * 60.0 if per_hour is not None and link.queued else 0.0
+        queue = link.queued / (per_hour * link.factor) * 60.0 if per_hour is not None and link.queued else 0.0
         closed = 0.0 if edge.hours is None else minutes_until_open(env_now, edge.open_at, edge.close_at)
         ready = vehicle = 0.0
         if edge.ready is not None:
             ready = max(0.0, edge.ready - now)
             waiting = edge.origin.queued  # type: ignore[union-attr]
             if waiting > 0:
-                vehicle = math.floor(waiting / edge.per_round) * edge.round_time
+                vehicle = math.floor(waiting / _seats(edge.per_round, link.factor)) * edge.round_time
         room = 0.0
         place = edge.destination
         if place.holds and edge.end != bound:  # type: ignore[union-attr]
@@ -1180,14 +1232,18 @@ class Movement:
                         cost = inf  # the search does not take it
                     else:  # `_edge_cost`, inline (the same terms summed in the same order): most of routing's time
                         per_hour = edge.per_hour
-                        queue = link.queued / per_hour * 60.0 if per_hour is not None and link.queued else 0.0
+                        queue = (
+                            link.queued / (per_hour * link.factor) * 60.0
+                            if per_hour is not None and link.queued
+                            else 0.0
+                        )
                         closed = 0.0 if edge.hours is None else until_open(env_now, edge.open_at, edge.close_at)
                         ready = vehicle = 0.0
                         if edge.ready is not None:
                             ready = max(0.0, edge.ready - now)
                             waiting = edge.origin.queued  # type: ignore[union-attr]
                             if waiting > 0:
-                                vehicle = floor(waiting / edge.per_round) * edge.round_time
+                                vehicle = floor(waiting / _seats(edge.per_round, link.factor)) * edge.round_time
                         room = 0.0
                         if place.holds and edge.end != bound:  # type: ignore[union-attr]
                             short = place.blocked + people - place.room  # type: ignore[union-attr]
@@ -1434,6 +1490,11 @@ def _count_departure(edge: _Edge, now: float) -> None:
     if day != edge.day:
         edge.day, edge.departures = day, 0
     edge.departures += 1
+
+
+def _seats(seats: int, factor: float) -> int:
+    """Seats at a share of a link's capacity (its `scale:`; at least one while it runs at all)."""
+    return seats if factor == 1.0 else max(1, int(seats * factor))
 
 
 def _room(place: Place) -> float:

@@ -141,6 +141,11 @@ class Link(Cited):
     """Open at T+0; a closed link is left out of every route until an `open` effect names it."""
     both_ways: bool = False
     """The same link also runs from `to` back to `from` (same time, capacity and status)."""
+    scale: Identifier | None = None
+    """A state variable the link's capacity is multiplied by, read whenever it changes: its flow limit
+    (`per_hour`) and its vehicles' seats take that share (at least one seat while it runs), and at 0
+    the link is closed until the variable rises again (flights grounded while `airspace_open` is 0,
+    half the buses while `fuel` is 0.5). Default: the capacity as given."""
 
     @model_validator(mode="after")
     def _distinct_ends(self) -> Link:

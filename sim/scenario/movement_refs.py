@@ -48,6 +48,7 @@ class MovementChecks:
             for key in ("from", "to"):
                 c.expect((*base, "links", i, key), link.get(key), places, "place")
             self._vehicles_take_time((*base, "links", i), link, kinds)
+            c.consequences.variable((*base, "links", i, "scale"), link.get("scale"))
         counts = self.raw.get("counts")
         if isinstance(counts, dict):
             for key, name in counts.items():

@@ -38,7 +38,7 @@ def default_aar(sakishima):
 
 def test_report_draws_the_critical_path_and_names_the_costliest_seams(default_aar):
     html = render_html(default_aar)
-    assert "<h3>Where the hours went: T+0 to the last evacuee off the islands (h), 250.7 h</h3>" in html
+    assert "<h3>Where the hours went: T+0 to the last evacuee off the islands (h), 251.3 h</h3>" in html
     start = html.index('<figure id="critical_path">')
     figure = html[start : html.index("</figure>", start)]
     assert "<svg" in figure and "hours after T+0" in figure and "cabinet" in figure
@@ -50,7 +50,7 @@ def test_report_draws_the_critical_path_and_names_the_costliest_seams(default_aa
 
 def test_markdown_report_has_the_chart_and_the_table(default_aar):
     text = render_markdown(default_aar)
-    assert "### Where the hours went: T+0 to the last evacuee off the islands (h), 250.7 h" in text
+    assert "### Where the hours went: T+0 to the last evacuee off the islands (h), 251.3 h" in text
     assert "![Where the hours went](data:image/png;base64," in text
     assert "| cabinet | 74.7 h | 30 % |" in text
 
