@@ -176,7 +176,7 @@ async def test_adhoc_inject_is_validated_then_fired(make):
         assert modal.build_adhoc() is None
         assert "to" in str(modal.query_one("#adhoc-error").render())
         modal.query_one("#f-to").value = "okinawa_pref"
-        modal.query_one("#f-effects").value = '[{"kind": "compliance", "factor": 0.5, "duration": "6h"}]'
+        modal.query_one("#f-effects").value = '[{"kind": "scale", "state": "compliance", "factor": 0.5, "for": "6h"}]'
         modal.action_submit_adhoc()
         await pilot.pause()
         await pilot.press("y")

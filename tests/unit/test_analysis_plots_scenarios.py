@@ -163,7 +163,7 @@ def test_one_or_zero_metrics_are_drawn_as_shares_of_runs_in_percentage_points():
 @pytest.mark.slow
 def test_the_default_scenario_keeps_its_time_metrics_on_one_hours_axis(monkeypatch, tmp_path):
     """The evacuation scenario's page was good: its objectives' times, on one axis in hours,
-    under the evacuation curves and two seams."""
+    under the curves of people still in danger and two seams."""
     fig, seen = _overview(monkeypatch, tmp_path, ["compare", "--reform", "integrated_authority", "-n", "4"])
     labels, table = seen["labels"], seen["payload"]["metrics"]
     hours = [ax for ax in _differences(fig) if ax.get_xlabel().startswith("difference, hours")]
@@ -176,7 +176,7 @@ def test_the_default_scenario_keeps_its_time_metrics_on_one_hours_axis(monkeypat
         and any((row.get("difference") or {}).get("mean") for row in table[m].values())
     ]
     assert differing and set(differing) <= {name.replace("\n", " ") for name in _names(hours[0])}
-    assert any(ax.get_ylabel() == "people still to move" for ax in fig.axes)
+    assert any(ax.get_ylabel() == "people still in danger" for ax in fig.axes)
 
 
 def test_out_draws_the_distributions_of_the_metrics_that_differ_beside_the_seams(tmp_path, tsunami):

@@ -32,7 +32,7 @@ def _class_session(path):
             "on_demand": True,
             "to": ["okinawa_pref"],
             "synopsis": "=HYPERLINK(rumour) a rumour of closed ferries spreads",
-            "effects": [{"kind": "compliance", "factor": 0.5, "duration": "1d"}],
+            "effects": [{"kind": "scale", "state": "compliance", "factor": 0.5, "for": "1d"}],
         }
     )
     while not sim.finished:
