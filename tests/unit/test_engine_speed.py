@@ -203,6 +203,39 @@ def test_a_quiet_signal_drops_exactly_the_waits_set_off_elsewhere():
     assert quiet._waiters == pending
 
 
+def test_firing_a_signal_sets_off_what_asking_triggered_first_would():
+    """`fire` lets `succeed` refuse a wait set off already, instead of asking `triggered` of each: the same
+    waits are set off, none twice, and those processed or set off elsewhere are left as they were."""
+
+    def plain_fire(signal):
+        waiters, signal._waiters = signal._waiters, []
+        for event in waiters:
+            if event.callbacks and not event.triggered:
+                event.succeed()
+
+    outcomes = []
+    for fire in (Signal.fire, plain_fire):
+        env = simpy.Environment()
+        signal = Signal()
+        waits = [signal.wait(env) for _ in range(12)]
+        for i, event in enumerate(waits):
+            if i % 4 != 3:
+                event.callbacks.append(lambda _e: None)  # listened to (a wait nobody yields is dropped)
+            if i % 4 == 0:
+                event.succeed("elsewhere")  # set off before the signal fires
+        env.run(until=1)  # those are processed: no callbacks left
+        for i, event in enumerate(waits):
+            if i % 4 == 1:
+                event.succeed("same instant")  # set off, not yet processed
+        fire(signal)
+        env.run(until=2)
+        outcomes.append([(e.processed, e.value if e.triggered else "pending") for e in waits])
+        assert signal._waiters == []
+    assert outcomes[0] == outcomes[1]
+    assert {value for processed, value in outcomes[0] if processed} == {"elsewhere", "same instant", None}
+    assert sum(processed for processed, _ in outcomes[0]) == 9  # all but the waits nobody listened to
+
+
 # -- streams -------------------------------------------------------------------------------------------
 DISTRIBUTIONS = [
     Fixed(value=30.0),
