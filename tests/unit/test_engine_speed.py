@@ -277,6 +277,22 @@ def test_a_named_stream_draws_what_the_labelled_draw_gives_and_keeps_the_compone
         streams.sample(object(), "s0")
 
 
+def test_fixed_draws_make_no_stream_and_leave_every_stream_drawing_what_it_would():
+    """A stream asked only for fixed values is never seeded; one asked for fixed and random values in turn
+    gives the random ones a stream made up front gives (fixed draws take nothing from it)."""
+    fixed, spread = Fixed(value=30.0), Uniform(kind="uniform", low=5.0, high=90.0)
+    pattern = [fixed, fixed, spread, fixed, spread, spread, fixed, DISTRIBUTIONS[-1], fixed, spread]
+    lazy = RandomStreams(7)
+    eager = RandomStreams(7)
+    eager.stream("mixed")  # made before any draw, as every stream was
+    drawn = [(lazy.sample(dist, "mixed"), eager.sample(dist, "mixed")) for dist in pattern]
+    assert all(a == b for a, b in drawn) and drawn[0] == (30.0, 30.0)
+    assert lazy.components == eager.components
+    assert [lazy.sample(fixed, "only_fixed") for _ in range(3)] == [30.0] * 3
+    assert "only_fixed" not in lazy._streams and "mixed" in lazy._streams
+    assert lazy.stream("only_fixed").random() == random.Random(derive_seed(7, "only_fixed")).random()
+
+
 # -- metrics -------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def events(sakishima):
