@@ -29,7 +29,7 @@ from sim.domain.consequences import Consequences
 from sim.domain.context import Context
 from sim.domain.decisions import DecisionBoard, DecisionError, DecisionState, InputError
 from sim.engine.bus import EventBus, Sink
-from sim.engine.clock import Clock, scenario_time
+from sim.engine.clock import Clock
 from sim.engine.streams import RandomStreams
 from sim.errors import ModelError
 from sim.events import Kind, SimEvent
@@ -441,8 +441,6 @@ class Simulation:
         self._env = _CountingEnvironment(
             self.clock.offset, lambda env_time: self.clock.label(self.clock.to_scenario(env_time))
         )
-        self._now = scenario_time(self._env, self.clock)
-        """Scenario minutes since T+0, as a function (what the model parts and the bus read)."""
         self._bus = EventBus(self._now, list(sinks))
         self._streams = RandomStreams(seed)
         self._inputs: list[Input] = []
@@ -512,6 +510,9 @@ class Simulation:
             )
 
     # -- time ---------------------------------------------------------------
+    def _now(self) -> float:
+        return self._env.now - self.clock.offset
+
     @property
     def now(self) -> float:
         """Scenario minutes since T+0."""

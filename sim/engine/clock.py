@@ -9,10 +9,8 @@ time and the exercise label `D+1 06:00`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 MINUTES_PER_DAY = 1440.0
 
@@ -42,21 +40,6 @@ class Clock:
         env = self.to_env(scenario_minutes)
         day, minute = divmod(int(env), int(MINUTES_PER_DAY))
         return f"D+{day} {minute // 60:02d}:{minute % 60:02d}"
-
-
-def scenario_time(env: Any, clock: Clock) -> Callable[[], float]:
-    """A function of no arguments that reads the run's time in scenario minutes: `env.now - clock.offset`.
-
-    The model reads the clock over ten thousand times a run (every event's stamp, every
-    decision and message): a closure over the environment and the offset (fixed, as `Clock` is
-    frozen) skips the method call's two attribute look-ups (tests/unit/test_engine_speed.py
-    compares it with the plain computation)."""
-    offset = clock.offset
-
-    def now() -> float:
-        return env.now - offset
-
-    return now
 
 
 def minutes_until_open(now_env: float, open_at: float, close_at: float) -> float:
