@@ -448,29 +448,3 @@ def test_the_collector_is_paused_while_the_loop_runs_and_as_it_was_after():
 def _spinner(env):
     while True:
         yield env.timeout(0)
-
-
-def test_the_runs_clock_reads_scenario_minutes_as_the_environment_and_offset_give():
-    """`scenario_time` (a closure) reads what `env.now - clock.offset` reads, as time passes and after a run."""
-    from datetime import datetime
-
-    from sim.engine.clock import Clock, scenario_time
-
-    clock = Clock(datetime(2026, 3, 1, 6, 40, 30))
-    env = _CountingEnvironment(clock.offset)
-    now = scenario_time(env, clock)
-    seen = []
-
-    def ticker():
-        for delay in (0.0, 0.1, 7.25, 1e-9, 1440.0):
-            yield env.timeout(delay)
-            seen.append((now(), env.now - clock.offset))
-
-    env.process(ticker())
-    env.run()
-    assert len(seen) == 5 and all(fast == plain for fast, plain in seen)
-    assert now() == env.now - clock.offset and seen[-1][0] > 1447.0
-    sim = Simulation(load_scenario(ROOT / "scenarios" / "tsunami.yaml"), seed=1)
-    sim.advance(90.0)
-    assert sim.now == sim._env.now - sim.clock.offset == 90.0
-    assert [e.time for e in sim.events] == sorted(e.time for e in sim.events)
