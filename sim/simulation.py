@@ -73,6 +73,9 @@ def _simpy_requeues_stopped_runs() -> bool:
 
 
 _new_event = object.__new__
+_heappush = heapq.heappush
+_Event, _Timeout = simpy.Event, simpy.Timeout
+"""Looked up once: the run builds tens of thousands of events (`_CountingEnvironment.timeout`, `.event`)."""
 
 MAX_STEPS_PER_INSTANT = 200_000
 """Most SimPy events one simulated instant may process. The bundled scenario needs
@@ -178,18 +181,18 @@ class _CountingEnvironment(simpy.Environment):
         so runs are unchanged (tests/unit/test_run_cost.py compares it with SimPy's own)."""
         if delay < 0:
             raise ValueError(f"Negative delay {delay}")
-        event = _new_event(simpy.Timeout)
+        event = _new_event(_Timeout)
         event.env = self
         event.callbacks = []
         event._value = value
         event._delay = delay
         event._ok = True
-        heapq.heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), event))
+        _heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), event))
         return event
 
     def event(self) -> simpy.Event:
         """`simpy.Environment.event`, built without the bound class's extra call (as `timeout`)."""
-        event = _new_event(simpy.Event)
+        event = _new_event(_Event)
         event.env = self
         event.callbacks = []
         return event

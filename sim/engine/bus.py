@@ -14,23 +14,37 @@ Sink = Callable[[SimEvent], None]
 _FIELDS = ("seq", "time", "kind", "source", "target", "data")
 
 
-def _record_setters() -> tuple[Callable[[SimEvent, Any], None], ...] | None:
-    """What fills the bus's `SimEvent`s: the six slots' own setters, or None for its constructor.
+class _Draft:
+    """A `SimEvent` while `EventBus.emit` fills it: the same six slots, writable.
 
     A frozen dataclass's `__init__` sets each field through `object.__setattr__` (a global
-    lookup and a call per field); every event of a run is built by `EventBus.emit`, which sets
-    the same six slots through their descriptors instead, about a third cheaper. Only while
-    `SimEvent` is the six-field slotted record without `__post_init__` it is now: otherwise
-    None, and `emit` calls its constructor (tests/unit/test_run_cost.py checks both give
-    equal records)."""
+    look-up and a call per field), and every event of a run is built by `emit`. A draft's slots
+    are set by plain (specialised) attribute stores, then the draft becomes a `SimEvent` by
+    class assignment, which Python allows between classes of the same slot layout: no reader
+    ever sees a draft, and the record is as frozen as one its constructor built, for less than
+    half the cost (tests/unit/test_run_cost.py checks both give equal records)."""
+
+    __slots__ = _FIELDS
+
+
+def _drafts_fit() -> bool:
+    """Whether a `_Draft` can become a `SimEvent`: while `SimEvent` is the six-field slotted record
+    without `__post_init__` it is now. Otherwise `emit` calls its constructor."""
     layout = tuple(f.name for f in dataclasses.fields(SimEvent))
     if layout != _FIELDS or getattr(SimEvent, "__slots__", None) != _FIELDS or hasattr(SimEvent, "__post_init__"):
-        return None
-    return tuple(getattr(SimEvent, name).__set__ for name in _FIELDS)
+        return False
+    probe = _new(_Draft)
+    for name in _FIELDS:
+        setattr(probe, name, None)
+    try:
+        probe.__class__ = SimEvent
+    except TypeError:  # a layout Python will not convert (a `__weakref__` or `__dict__` slot added)
+        return False
+    return True
 
 
-_SETTERS = _record_setters()
 _new = object.__new__
+_DRAFTS = _drafts_fit()
 
 MAX_EVENTS = 500_000
 """Most events one run may record. The bundled scenario records a few thousand in
@@ -65,18 +79,17 @@ class EventBus:
                 f"the run recorded {self.max_events:,} events before its horizon (the last: {kind} from "
                 f"{source}{f' to {target}' if target else ''}); shorten the horizon or check what repeats so often"
             )
-        setters = _SETTERS
-        if setters is None:
+        if _DRAFTS:  # the record's slots filled here, not in a function of their own (every event of a run)
+            event = _new(_Draft)
+            event.seq = seq
+            event.time = self._clock()
+            event.kind = kind
+            event.source = source
+            event.target = target
+            event.data = data
+            event.__class__ = SimEvent
+        else:
             event = SimEvent(seq, self._clock(), kind, source, target, data)
-        else:  # the record's slots filled here, not in a function of their own (every event of a run)
-            seq_, time_, kind_, source_, target_, data_ = setters
-            event = _new(SimEvent)
-            seq_(event, seq)
-            time_(event, self._clock())
-            kind_(event, kind)
-            source_(event, source)
-            target_(event, target)
-            data_(event, data)
         log.append(event)
         if self.sinks:  # none in a plain run
             for sink in self.sinks:

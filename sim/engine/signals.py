@@ -49,8 +49,11 @@ class Signal:
             return
         waiters, self._waiters = self._waiters, []
         for event in waiters:
-            if event.callbacks and not event.triggered:
-                event.succeed()
+            if event.callbacks:  # still listened to; asking `triggered` first would cost a call per wait
+                try:  # noqa: SIM105 (`contextlib.suppress` is a context manager: a call in and out per wait)
+                    event.succeed()
+                except RuntimeError:  # set off already at this instant (by another signal or the model)
+                    pass
 
 
 def any_of(

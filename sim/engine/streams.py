@@ -48,15 +48,24 @@ class RandomStreams:
         return rng
 
     def sample(self, dist, stream: str) -> float:
-        """Draw one value of a scenario distribution from the named stream."""
-        rng = self._streams.get(stream)
-        if rng is None:
-            rng = self.stream(stream)
-        draw = _DRAWS.get(type(dist))  # a plain distribution: no label (thousands of draws a run)
-        if draw is not None:
-            value, label = draw(dist, rng), None
+        """Draw one value of a scenario distribution from the named stream.
+
+        A fixed value draws nothing, so its stream is not even made: seeding a stream costs about as
+        much as a hundred draws, and a third of the bundled scenario's streams are only ever asked
+        for fixed delays. A stream made later, at its first real draw, gives the numbers it would
+        have given (no draw from it came before)."""
+        kind = type(dist)
+        if kind is Fixed:
+            value, label = dist.value, None
         else:
-            value, label = sample_labelled(dist, rng)
+            rng = self._streams.get(stream)
+            if rng is None:
+                rng = self.stream(stream)
+            draw = _DRAWS.get(kind)  # a plain distribution: no label (thousands of draws a run)
+            if draw is not None:
+                value, label = draw(dist, rng), None
+            else:
+                value, label = sample_labelled(dist, rng)
         if label is not None or stream in self.components:
             self.components[stream] = label
         return value

@@ -203,6 +203,39 @@ def test_a_quiet_signal_drops_exactly_the_waits_set_off_elsewhere():
     assert quiet._waiters == pending
 
 
+def test_firing_a_signal_sets_off_what_asking_triggered_first_would():
+    """`fire` lets `succeed` refuse a wait set off already, instead of asking `triggered` of each: the same
+    waits are set off, none twice, and those processed or set off elsewhere are left as they were."""
+
+    def plain_fire(signal):
+        waiters, signal._waiters = signal._waiters, []
+        for event in waiters:
+            if event.callbacks and not event.triggered:
+                event.succeed()
+
+    outcomes = []
+    for fire in (Signal.fire, plain_fire):
+        env = simpy.Environment()
+        signal = Signal()
+        waits = [signal.wait(env) for _ in range(12)]
+        for i, event in enumerate(waits):
+            if i % 4 != 3:
+                event.callbacks.append(lambda _e: None)  # listened to (a wait nobody yields is dropped)
+            if i % 4 == 0:
+                event.succeed("elsewhere")  # set off before the signal fires
+        env.run(until=1)  # those are processed: no callbacks left
+        for i, event in enumerate(waits):
+            if i % 4 == 1:
+                event.succeed("same instant")  # set off, not yet processed
+        fire(signal)
+        env.run(until=2)
+        outcomes.append([(e.processed, e.value if e.triggered else "pending") for e in waits])
+        assert signal._waiters == []
+    assert outcomes[0] == outcomes[1]
+    assert {value for processed, value in outcomes[0] if processed} == {"elsewhere", "same instant", None}
+    assert sum(processed for processed, _ in outcomes[0]) == 9  # all but the waits nobody listened to
+
+
 # -- streams -------------------------------------------------------------------------------------------
 DISTRIBUTIONS = [
     Fixed(value=30.0),
@@ -242,6 +275,22 @@ def test_a_named_stream_draws_what_the_labelled_draw_gives_and_keeps_the_compone
             assert {"by telephone", None} <= set(components)
     with pytest.raises(TypeError, match="not a distribution"):
         streams.sample(object(), "s0")
+
+
+def test_fixed_draws_make_no_stream_and_leave_every_stream_drawing_what_it_would():
+    """A stream asked only for fixed values is never seeded; one asked for fixed and random values in turn
+    gives the random ones a stream made up front gives (fixed draws take nothing from it)."""
+    fixed, spread = Fixed(value=30.0), Uniform(kind="uniform", low=5.0, high=90.0)
+    pattern = [fixed, fixed, spread, fixed, spread, spread, fixed, DISTRIBUTIONS[-1], fixed, spread]
+    lazy = RandomStreams(7)
+    eager = RandomStreams(7)
+    eager.stream("mixed")  # made before any draw, as every stream was
+    drawn = [(lazy.sample(dist, "mixed"), eager.sample(dist, "mixed")) for dist in pattern]
+    assert all(a == b for a, b in drawn) and drawn[0] == (30.0, 30.0)
+    assert lazy.components == eager.components
+    assert [lazy.sample(fixed, "only_fixed") for _ in range(3)] == [30.0] * 3
+    assert "only_fixed" not in lazy._streams and "mixed" in lazy._streams
+    assert lazy.stream("only_fixed").random() == random.Random(derive_seed(7, "only_fixed")).random()
 
 
 # -- metrics -------------------------------------------------------------------------------------------

@@ -294,14 +294,16 @@ def test_the_bus_builds_the_same_frozen_records_its_constructor_would(monkeypatc
     assert repr(made) == repr(built)
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.time = 0.0  # type: ignore[misc]
-    assert bus._SETTERS is not None  # the slots are filled directly for today's SimEvent
-    monkeypatch.setattr(bus, "_SETTERS", None)  # as for a different record: its own constructor
+    assert type(made) is SimEvent and bus._DRAFTS  # filled as a draft for today's SimEvent
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.data = {}  # type: ignore[misc]
+    monkeypatch.setattr(bus, "_DRAFTS", False)  # as for a different record: its own constructor
     by_constructor = bus.EventBus(lambda: 12.5).emit(
         Kind.cohort_departed, "ishigaki_residents", "fukuoka_airport", link="x", people=150
     )
     assert by_constructor == made and repr(by_constructor) == repr(made)
     monkeypatch.setattr(bus, "_FIELDS", (*bus._FIELDS, "extra"))
-    assert bus._record_setters() is None  # a different record is not filled slot by slot
+    assert not bus._drafts_fit()  # a different record is not filled as a draft
 
 
 def test_the_runs_clock_reads_what_simpy_reads_and_cannot_be_set():
