@@ -9,6 +9,7 @@ from sim.events import Kind
 from sim.scenario.loader import ScenarioError
 from tests.unit.test_movement import _network, _run, _scenario
 
+
 def _state(initial: float) -> list[dict]:
     return [{"id": "capacity", "initial": initial, "min": 0, "max": 1}]
 
