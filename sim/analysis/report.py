@@ -39,6 +39,7 @@ import html
 import io
 import math
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -600,8 +601,20 @@ def _axis_unit(aar: Aar) -> tuple[float, str]:
     return (1.0, "minutes") if aar.end < MINUTES_AXIS_BELOW else (60.0, "hours")
 
 
+def _have_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _plots(aar: Aar, fmt: str) -> dict[str, str]:
-    """name -> inline SVG text (fmt 'svg') or base64 PNG (fmt 'png')."""
+    """name -> inline SVG text (fmt 'svg') or base64 PNG (fmt 'png'); none, with a note, without
+    matplotlib (a plain install): the report's tables need nothing more, so it is written without them."""
+    if not _have_matplotlib():
+        warnings.warn(NO_FIGURES, stacklevel=2)
+        return {}
     import matplotlib.pyplot as plt
 
     from sim.analysis.fonts import render
@@ -679,6 +692,10 @@ AREA_HEADERS = (
     "Danger arrived",
 )
 NO_CURVE = "No evacuation curve: nobody reached a safe place in this record."
+NO_FIGURES = (
+    "This report has no figures: they need matplotlib, which is not installed "
+    "(install the analysis extra, e.g. pip install 'ttxsim[analysis]')."
+)
 
 
 def _area_cells(aar: Aar) -> list[tuple[str, ...]]:
@@ -846,7 +863,9 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
         out.append('<table id="areas"><tr>' + "".join(f"<th>{h}</th>" for h in AREA_HEADERS) + "</tr>")
         out += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>" for cells in _area_cells(aar)]
         out.append("</table>")
-    if "evacuation_curve" not in plots and aar.areas:
+    if not plots and not _have_matplotlib():
+        out.append(f'<p class="small">{NO_FIGURES}</p>')
+    elif "evacuation_curve" not in plots and aar.areas:
         out.append(f'<p class="small">{NO_CURVE}</p>')
     for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
         if name in plots:
@@ -997,6 +1016,8 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
         out += [f"### {AREA_HEADING}", "", "| " + " | ".join(AREA_HEADERS) + " |", "|---" * len(AREA_HEADERS) + "|"]
         out += ["| " + " | ".join(_md(c) for c in cells) + " |" for cells in _area_cells(aar)]
         out.append("")
+    if not plots and not _have_matplotlib():
+        out += [f"*{NO_FIGURES}*", ""]
     for name in ("evacuation_curve", "decision_timeline", "decision_latencies"):
         if name in plots:
             out += [f"![{_PLOT_TITLES[name]}](data:image/png;base64,{plots[name]})", ""]

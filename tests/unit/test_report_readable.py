@@ -223,3 +223,20 @@ def test_rating_reasons_word_times_at_their_scale(waited, within, reason):
     from sim.analysis.ratings import rate_decision
 
     assert rate_decision("taken", waited, within).reason == reason
+
+
+def test_a_plain_install_writes_the_report_without_figures_and_says_why(monkeypatch, tmp_path):
+    """Without matplotlib (no analysis extra) `report` used to fail 'unexpectedly'; it now writes the
+    report's tables, says in it and on the terminal why there are no figures, and exits 0."""
+    import sys
+
+    from sim.cli import main
+
+    journal = tmp_path / "run.ttxj"
+    assert main(["run", "tsunami", "--journal", str(journal)]) == 0
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` raises ImportError
+    out = tmp_path / "aar.html"
+    assert main(["report", str(journal), "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "they need matplotlib, which is not installed" in html and "<svg" not in html
+    assert "People by area" in html or "<table" in html
