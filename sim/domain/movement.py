@@ -1214,7 +1214,7 @@ class Movement:
         env_now, now = self.env.now, self.ctx.now()
         edges = routes.edges
         costs: list[float | None] = [None] * len(edges)  # each edge priced once, when a route needs it
-        inf, floor, until_open = math.inf, math.floor, minutes_until_open
+        inf, edge_cost = math.inf, self._edge_cost
         best, chosen, split = inf, None, False
         for route in routes.routes:
             if route.end not in targets or (route.passes_safe and not targets.isdisjoint(route.passes_safe)):
@@ -1224,32 +1224,13 @@ class Movement:
                 cost = costs[i]
                 if cost is None:
                     edge = edges[i]
-                    link, place = edge.link, edge.destination
-                    flag, door = link.open, place.open  # type: ignore[union-attr]
+                    flag, door = edge.link.open, edge.destination.open  # type: ignore[union-attr]
                     if (flag.value() if flag.modifiers else flag.base) < 1.0 or (
                         door.value() if door.modifiers else door.base
                     ) < 1.0:
                         cost = inf  # the search does not take it
-                    else:  # `_edge_cost`, inline (the same terms summed in the same order): most of routing's time
-                        per_hour = edge.per_hour
-                        queue = (
-                            link.queued / (per_hour * link.factor) * 60.0
-                            if per_hour is not None and link.queued
-                            else 0.0
-                        )
-                        closed = 0.0 if edge.hours is None else until_open(env_now, edge.open_at, edge.close_at)
-                        ready = vehicle = 0.0
-                        if edge.ready is not None:
-                            ready = max(0.0, edge.ready - now)
-                            waiting = edge.origin.queued  # type: ignore[union-attr]
-                            if waiting > 0:
-                                vehicle = floor(waiting / _seats(edge.per_round, link.factor)) * edge.round_time
-                        room = 0.0
-                        if place.holds and edge.end != bound:  # type: ignore[union-attr]
-                            short = place.blocked + people - place.room  # type: ignore[union-attr]
-                            if short > 0:
-                                room = short / place.outflow if place.outflow > 0 else inf  # type: ignore[union-attr]
-                        cost = edge.cost + queue + closed + ready + vehicle + room
+                    else:
+                        cost = edge_cost(edge, people, bound, env_now, now)
                     costs[i] = cost
                 total += cost
             if total < best:
