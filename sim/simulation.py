@@ -74,8 +74,9 @@ def _simpy_requeues_stopped_runs() -> bool:
 
 _new_event = object.__new__
 _heappush = heapq.heappush
-_Event, _Timeout = simpy.Event, simpy.Timeout
-"""Looked up once: the run builds tens of thousands of events (`_CountingEnvironment.timeout`, `.event`)."""
+_Event, _Timeout, _Process, _Initialize = simpy.Event, simpy.Timeout, simpy.Process, simpy.events.Initialize
+"""Looked up once: the run builds tens of thousands of events (`_CountingEnvironment.timeout`, `.event`,
+`.process`)."""
 
 MAX_STEPS_PER_INSTANT = 200_000
 """Most SimPy events one simulated instant may process. The bundled scenario needs
@@ -196,6 +197,26 @@ class _CountingEnvironment(simpy.Environment):
         event.env = self
         event.callbacks = []
         return event
+
+    def process(self, generator: Any) -> simpy.Process:
+        """`simpy.Environment.process`, built in one step (as `timeout`): every cohort moving on from a
+        place is a process of its own, thousands a run. The process and the `Initialize` event that
+        starts it are SimPy's, with the attributes their constructors set, and the start is queued
+        where SimPy's would be (tests/unit/test_run_cost.py compares them)."""
+        if not hasattr(generator, "throw"):
+            raise ValueError(f"{generator} is not a generator.")
+        process = _new_event(_Process)
+        process.env = self
+        process.callbacks = []
+        process._generator = generator
+        start = _new_event(_Initialize)
+        start.env = self
+        start.callbacks = [process._resume]
+        start._value = None
+        start._ok = True
+        process._target = start
+        _heappush(self._queue, (self._now, URGENT, next(self._eid), start))
+        return process
 
     def run(self, until: Any = None) -> Any:
         already_done = isinstance(until, simpy.Event) and until.processed  # SimPy returns at once: no stop

@@ -52,7 +52,7 @@ from sim.engine.clock import MINUTES_PER_DAY, minutes_until_open
 from sim.engine.release import Release
 from sim.engine.signals import Signal, any_of, first_of
 from sim.events import Kind
-from sim.scenario.movement import SAFE_KINDS, Link, Mode, MovementConfig, Place, Population, Turnout
+from sim.scenario.movement import SAFE_KINDS, Link, Mode, MovementConfig, Place, Population, Turnout, Vehicles
 from sim.scenario.types import Window
 
 SOURCE = "movement"
@@ -131,6 +131,14 @@ class _Link:
     """Its capacity now as a share of the scenario's (its `scale:` variable's value, at least 0)."""
     hold: int = 0
     """With a `scale:`: the token of the closure the scale holds on `open` while it is 0."""
+    id: str = field(init=False)
+    vehicles: Vehicles | None = field(init=False)
+    per_hour: float | None = field(init=False)
+    """The spec's, read once: a scenario's types are pydantic models, whose attributes are read
+    through a Python hook, and the run reads these at every step of every cohort."""
+
+    def __post_init__(self) -> None:
+        self.id, self.vehicles, self.per_hour = self.spec.id, self.spec.vehicles, self.spec.per_hour
 
     @property
     def is_open(self) -> bool:
@@ -266,6 +274,13 @@ class _Population:
     release: Release | None = None
     joined: bool = False
     """With a `join`: the joined population has started, so those left have gone with it."""
+    id: str = field(init=False)
+    area: str = field(init=False)
+    start: str = field(init=False)
+    """The spec's, read once (as `_Link.id`)."""
+
+    def __post_init__(self) -> None:
+        self.id, self.area, self.start = self.spec.id, self.spec.area, self.spec.start
 
 
 @dataclass(slots=True)
@@ -328,7 +343,7 @@ class Movement:
                     for k in range(spec.vehicles.count):
                         self.env.process(self._vehicle(edge, k + 1))
         for name, place in self.places.items():
-            place.walkable = any(edge.link.spec.vehicles is None for edge in self._out[name])
+            place.walkable = any(edge.link.vehicles is None for edge in self._out[name])
             if place.holds:
                 place.outflow = sum(_outflow(edge.link.spec) for edge in self._out[name])
         self.areas = {a.id: _Area(a.id, Adjustable(1.0)) for a in config.areas}
@@ -597,13 +612,15 @@ class Movement:
         hours = turnout.hours
         window = (0.0, MINUTES_PER_DAY) if hours.always_open else (hours.open, hours.close)
 
+        per_minute, scaled_by = turnout.per_hour / 60.0, turnout.scale  # read once: asked at every batch
+
         def rate() -> float:
             if area.flowing.value() < 1.0 or area.expired or population.joined:
                 return 0.0
-            scale = 1.0
-            if turnout.scale is not None and self._state is not None:
-                scale = max(0.0, self._state.value(turnout.scale))
-            return turnout.per_hour / 60.0 * scale
+            if scaled_by is None or self._state is None:
+                return per_minute
+            scale = self._state.value(scaled_by)
+            return per_minute * (scale if scale > 0.0 else 0.0)
 
         population.release = Release(
             self.env,
@@ -630,7 +647,7 @@ class Movement:
 
     def _cohort(self, population: _Population, people: int) -> _Cohort:
         self._cohort_numbers += 1
-        return _Cohort(self._cohort_numbers, population, people, population.spec.start)
+        return _Cohort(self._cohort_numbers, population, people, population.start)
 
     def _journey(self, cohort: _Cohort) -> Iterator[simpy.Event]:
         """One cohort: wait to leave, then move link by link until safe (or exposed)."""
@@ -651,12 +668,12 @@ class Movement:
                 return
             route = self._route(cohort)
             if cohort.owed is not None and not (
-                route and route[0].link.spec.vehicles is None and route[0].destination is cohort.owed
+                route and route[0].link.vehicles is None and route[0].destination is cohort.owed
             ):
                 self._settle(cohort)  # it takes another way: the room it was let go for is free for the next
             if not route:
                 yield any_of(
-                    self.env, self.network_changed, self.areas[cohort.population.spec.area].changed, self.room_freed
+                    self.env, self.network_changed, self.areas[cohort.population.area].changed, self.room_freed
                 )
                 continue
             target = self.places[route[-1].end]
@@ -733,10 +750,10 @@ class Movement:
         cohort.population.settled += taken
         self.ctx.emit(
             Kind.cohort_arrived,
-            cohort.population.spec.id,
+            cohort.population.id,
             cohort.place,
             cohort=cohort.number,
-            area=cohort.population.spec.area,
+            area=cohort.population.area,
             people=taken,
             hours=round((self.ctx.now() - (self._first_start or 0.0)) / 60.0, 4),
         )
@@ -749,11 +766,11 @@ class Movement:
     def _traverse(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
         """Take one link; returns True if a vehicle took the whole cohort (its process then carries on)."""
         link = edge.link
-        if link.spec.vehicles is not None:  # wait in the place's queue; the vehicles keep the link's hours
+        if link.vehicles is not None:  # wait in the place's queue; the vehicles keep the link's hours
             if not link.is_open or cohort.resolved:
                 return False
             return (yield from self._ride(cohort, edge))
-        if edge.hours is not None and (wait := _until_open(edge.hours, self.env.now)):
+        if edge.hours is not None and (wait := minutes_until_open(self.env.now, edge.open_at, edge.close_at)):
             yield self.env.timeout(wait)
         if not link.is_open or cohort.resolved:
             return False
@@ -761,7 +778,7 @@ class Movement:
         if target.holds and cohort.bound != edge.end:
             if target.room < cohort.people:  # full: wait before it until people leave, then choose again
                 self._settle(cohort)
-                area = self.areas[cohort.population.spec.area]
+                area = self.areas[cohort.population.area]
                 target.blocked += cohort.people
                 entry = _Blocked(self.env.event(), cohort.people)
                 target.freed.append(entry)
@@ -804,7 +821,7 @@ class Movement:
                 yield link.changed.wait(self.env, turn[0])
                 if not turn[1] or not link.is_open or cohort.resolved:
                     return False  # closed (or opened) while queuing: choose again
-            yield self.env.timeout(cohort.people / (link.spec.per_hour * link.factor) * 60.0)
+            yield self.env.timeout(cohort.people / (link.per_hour * link.factor) * 60.0)
         finally:
             link.queued -= cohort.people
             gate.remove(turn)
@@ -820,27 +837,27 @@ class Movement:
 
     def _depart(self, cohort: _Cohort, edge: _Edge) -> simpy.Event:
         """The cohort sets off over a link without vehicles: the timer of its arrival at the link's end."""
-        spec = edge.link.spec
+        link = edge.link
         people = cohort.people
         self.ctx.emit(
             Kind.cohort_departed,
-            cohort.population.spec.id,
+            cohort.population.id,
             edge.end,
             cohort=cohort.number,
-            link=spec.id,
+            link=link.id,
             mode=edge.mode,
             origin=edge.start,
             people=people,
         )
         self._left(cohort)
-        return self.env.timeout(self.ctx.streams.sample(spec.time, edge.stream))
+        return self.env.timeout(self.ctx.streams.sample(link.spec.time, edge.stream))
 
     def _ride(self, cohort: _Cohort, edge: _Edge) -> Iterator[simpy.Event]:
         """Wait at the link's start for a vehicle; True once the whole cohort is aboard (the vehicle moves
         it on), False if a way without vehicles has become quicker (choose again). The cohort keeps its
         place in the queue while links open and close; part of it may ride first, split off by a vehicle."""
         place = self.places[edge.start]
-        area = self.areas[cohort.population.spec.area]
+        area = self.areas[cohort.population.area]
         cohort.carried = False
         place.waiting.append(cohort)
         place.queued += cohort.people
@@ -860,7 +877,7 @@ class Movement:
                 if cohort.resolved:
                     return False
                 route = self._route(cohort)
-                if route and route[0].link.spec.vehicles is None:
+                if route and route[0].link.vehicles is None:
                     return False
         finally:
             cohort.boarded = None
@@ -877,7 +894,13 @@ class Movement:
         place = self.places[edge.start]
         if vehicles.ready > self.ctx.now():
             yield self.env.timeout(vehicles.ready - self.ctx.now())
-        rationed = vehicles.per_day is not None or vehicles.headway > 0
+        # The spec's values, read once (pydantic attributes cost a Python hook each; this loop runs
+        # at every wake-up of every vehicle).
+        per_day, headway, seats_each, max_wait = vehicles.per_day, vehicles.headway, vehicles.seats, vehicles.max_wait
+        time, turnaround, link_id = spec.time, vehicles.turnaround, spec.id
+        turnaround_stream = f"movement.vehicle.{link_id}"
+        always_open, open_at, close_at = edge.hours is None, edge.open_at, edge.close_at  # its hours, as numbers
+        rationed = per_day is not None or headway > 0
         flag = edge.link.open
         taking_turns = rationed or vehicles.count > 1
         while True:
@@ -896,11 +919,11 @@ class Movement:
                     else self._recount(place)
                 )
                 or not running
-                or _until_open(spec.hours, self.env.now)
-                or not _may_depart(edge, vehicles.per_day, self.env.now)
+                or (not always_open and minutes_until_open(self.env.now, open_at, close_at))
+                or not _may_depart(edge, per_day, self.env.now)
             ):
                 if riders and running:  # (nothing since `running` was read opens or closes a link)
-                    wait = _until_open(spec.hours, self.env.now)
+                    wait = 0.0 if always_open else minutes_until_open(self.env.now, open_at, close_at)
                     if wait <= 0.0 and edge.next_at > self.env.now:  # the headway after the last departure
                         wait = edge.next_at - self.env.now
                     elif wait <= 0.0:  # the day's departures are used: until midnight
@@ -912,17 +935,17 @@ class Movement:
                     yield any_of(self.env, place.boarding, self.network_changed)
                 else:  # two steps, as `a | b` was (one changes who boards which boat in the Izu-Oshima log)
                     yield first_of(self.env, place.boarding.wait(self.env), self.network_changed.wait(self.env))
-            if vehicles.per_day is not None:
+            if per_day is not None:
                 _count_departure(edge, self.env.now)
-            edge.next_at = self.env.now + vehicles.headway
+            edge.next_at = self.env.now + headway
             if taking_turns:  # the next vehicle in line takes the turn (no SimPy resource: one step, not three)
                 if edge.turn_line:
                     edge.turn_line.pop(0).succeed()
                 else:
                     edge.turn_taken = False
             aboard: list[_Cohort] = []
-            seats = self._board(riders, _seats(vehicles.seats, edge.link.factor), aboard)
-            leave_at = self.env.now + vehicles.max_wait
+            seats = self._board(riders, _seats(seats_each, edge.link.factor), aboard)
+            leave_at = self.env.now + max_wait
             while seats > 0 and leave_at - self.env.now > 1e-9 and self._may_still_come(place, edge):
                 if taking_turns:
                     yield any_of(self.env, place.boarding, edge.link.changed, within=leave_at - self.env.now)
@@ -941,14 +964,14 @@ class Movement:
                     self._riding.remove(rider)
                     self.env.process(self._onward(rider))
                 continue
-            trip = self.ctx.streams.sample(spec.time, edge.stream)
+            trip = self.ctx.streams.sample(time, edge.stream)
             for rider in aboard:
                 self.ctx.emit(
                     Kind.cohort_departed,
-                    rider.population.spec.id,
+                    rider.population.id,
                     edge.end,
                     cohort=rider.number,
-                    link=spec.id,
+                    link=link_id,
                     mode=edge.mode,
                     origin=edge.start,
                     people=rider.people,
@@ -957,7 +980,7 @@ class Movement:
                 self._left(rider)
             if trip > 0.0:  # a trip counted as taking no time (people safe once off) needs no wake-up
                 yield self.env.timeout(trip)
-            back = self.env.timeout(self.ctx.streams.sample(vehicles.turnaround, f"movement.vehicle.{spec.id}"))
+            back = self.env.timeout(self.ctx.streams.sample(turnaround, turnaround_stream))
             self._set_down(aboard, edge.end)
             yield back
 
@@ -1011,7 +1034,7 @@ class Movement:
             if boundless and edge.end in population.safe and edge.end != cohort.place:
                 riders.append(cohort)  # onto one of its safe places that can take it: nothing is nearer
                 continue
-            key = (population.spec.id, cohort.people, cohort.bound)
+            key = (population.id, cohort.people, cohort.bound)
             if key not in going:
                 if self._is_safe_for(edge.end, population, cohort):
                     going[key] = True  # onto one of its safe places that can take it: nothing is nearer
@@ -1500,7 +1523,3 @@ def _split(people: int, parts: int) -> list[int]:
     base, extra = divmod(people, parts)
     return [base + (1 if k < extra else 0) for k in range(parts)]
 
-
-def _until_open(hours: Window, env_now: float) -> float:
-    """Minutes from `env_now` until the daily window next opens (0 while it is open)."""
-    return minutes_until_open(env_now, hours.open, hours.close)

@@ -109,6 +109,33 @@ def test_the_runs_timeouts_and_events_are_what_simpy_makes():
         ours.timeout(-1)
 
 
+def test_the_runs_processes_are_what_simpy_makes():
+    """The run's environment builds a process and the event that starts it itself: the same objects,
+    queued alike, started alike."""
+    ours, plain = _CountingEnvironment(10.0), simpy.Environment(10.0)
+
+    def story(env):
+        yield env.timeout(1)
+
+    made = []
+    for env in (ours, plain):
+        env.timeout(0)
+        made.append(env.process(story(env)))
+    def without_callbacks(env):  # the start's callback is its own process's: compared below
+        return [row[:4] + row[5:] for row in _queued(env)]
+
+    assert without_callbacks(ours) == without_callbacks(plain)
+    mine, simpys = made
+    assert type(mine) is type(simpys) and type(mine._target) is type(simpys._target)
+    assert mine._target.callbacks == [mine._resume] and simpys._target.callbacks == [simpys._resume]
+    assert (mine.callbacks, mine._value, mine.is_alive) == (simpys.callbacks, simpys._value, simpys.is_alive)
+    for env in (ours, plain):
+        env.run()
+    assert (mine.ok, mine.value, ours.now) == (simpys.ok, simpys.value, plain.now)
+    with pytest.raises(ValueError, match="is not a generator"):
+        ours.process(lambda: None)
+
+
 def test_a_process_waits_on_the_runs_timeouts_and_events():
     env = _CountingEnvironment(0.0)
     seen = []
