@@ -1522,4 +1522,3 @@ def _split(people: int, parts: int) -> list[int]:
         return []
     base, extra = divmod(people, parts)
     return [base + (1 if k < extra else 0) for k in range(parts)]
-

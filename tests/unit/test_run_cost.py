@@ -121,6 +121,7 @@ def test_the_runs_processes_are_what_simpy_makes():
     for env in (ours, plain):
         env.timeout(0)
         made.append(env.process(story(env)))
+
     def without_callbacks(env):  # the start's callback is its own process's: compared below
         return [row[:4] + row[5:] for row in _queued(env)]
 
