@@ -1194,7 +1194,8 @@ class Movement:
         closed = 0.0 if edge.hours is None else minutes_until_open(env_now, edge.open_at, edge.close_at)
         ready = vehicle = 0.0
         if edge.ready is not None:
-            ready = max(0.0, edge.ready - now)
+            ready = edge.ready - now
+            ready = ready if ready > 0.0 else 0.0  # `max(0.0, ...)`, without the call
             waiting = edge.origin.queued  # type: ignore[union-attr]
             if waiting > 0:
                 vehicle = math.floor(waiting / _seats(edge.per_round, link.factor)) * edge.round_time

@@ -35,7 +35,10 @@ def open_minutes(t1: float, t2: float, open_at: float, close_at: float) -> float
 
 def _open_since_zero(t: float, open_at: float, close_at: float) -> float:
     day = math.floor(t / DAY)
-    return day * (close_at - open_at) + min(max(t - day * DAY - open_at, 0.0), close_at - open_at)
+    into, length = t - day * DAY - open_at, close_at - open_at
+    # `min(max(into, 0.0), length)`, without the calls (`Release` asks twice at every batch)
+    into = 0.0 if into < 0.0 else into
+    return day * length + (length if length < into else into)
 
 
 def window_stretch(t: float, open_at: float, close_at: float) -> tuple[float, float]:
@@ -46,7 +49,7 @@ def window_stretch(t: float, open_at: float, close_at: float) -> tuple[float, fl
     tod = t - day * DAY
     if tod >= close_at - EPS:
         day, tod = day + 1, open_at
-    start = day * DAY + max(tod, open_at)
+    start = day * DAY + (open_at if open_at > tod else tod)  # `max(tod, open_at)`
     return start, day * DAY + close_at
 
 
@@ -155,10 +158,11 @@ class Release:
             self._plan += 1  # held, shut or empty: sleep until the next replan
             self._wake_at = math.inf
             return
-        target = min(self._batch, supply)
+        target = supply if supply < self._batch else self._batch  # `min(batch, supply)`
         start, close = window_stretch(now, self._open, self._close)  # looked up once for the due time and the close
-        due = after_open_minutes_in(start, close, max(0.0, target - self._credit) / rate, self._open, self._close)
-        at = min(due, close)
+        short = target - self._credit
+        due = after_open_minutes_in(start, close, (short if short > 0.0 else 0.0) / rate, self._open, self._close)
+        at = close if close < due else due  # `min(due, close)`
         if not math.isfinite(at):
             self._plan += 1
             self._wake_at = math.inf
@@ -183,9 +187,11 @@ class Release:
             return
         self._wake_at = math.inf
         self._book(self._env.now)
-        credit = max(self._credit, self._due)  # a batch's wake-up owes the batch (float rounding aside)
-        n = min(int(credit + EPS), self._available())
-        self._credit = max(0.0, credit - int(credit + EPS))
+        credit = self._due if self._due > self._credit else self._credit  # a batch's wake-up owes the batch
+        whole, available = int(credit + EPS), self._available()  # (float rounding aside)
+        n = available if available < whole else whole
+        rest = credit - whole
+        self._credit = rest if rest > 0.0 else 0.0
         if n > 0:
             self._release(n)
         self.replan()
