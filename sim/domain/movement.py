@@ -736,7 +736,8 @@ class Movement:
         place = self.places[cohort.place]
         if not _is_open(place) or place.room <= 0:
             return False
-        taken = int(min(cohort.people, place.room))
+        room, people = place.room, cohort.people
+        taken = int(room if room < people else people)  # `min(people, room)`, without the call
         place.room -= taken
         rest = cohort.people - taken
         if rest:
@@ -1089,8 +1090,9 @@ class Movement:
                 c.people for group in (place.waiting, self._riding, self._staying) for c in group if not c.resolved
             )
             return self.totals().in_danger - held > 0
-        if any(not p.started and p.spec.people > 0 for p in served):
-            return True
+        for p in served:  # `any(...)` over them, without a generator (a vehicle asks at every wake-up)
+            if not p.started and p.spec.people > 0:
+                return True
         upstream = self._upstream.get(edge.start)
         if upstream is None:
             upstream = self._upstream[edge.start] = _reaching(
