@@ -636,7 +636,7 @@ class Movement:
         """`people` of a rate turnout leave home together as one cohort."""
         home = population.home
         assert home is not None
-        people = min(people, home.people)
+        people = home.people if home.people < people else people  # `min(people, home.people)`
         if people <= 0 or home.status != "home":
             return
         home.people -= people

@@ -174,7 +174,8 @@ class Release:
         self._wake_at = at
         self._due = owed_then
         plan = self._plan
-        self._env.timeout(max(0.0, at - now), plan).callbacks.append(self._wake)  # the timer carries its plan
+        wait = at - now
+        self._env.timeout(wait if wait > 0.0 else 0.0, plan).callbacks.append(self._wake)  # the timer carries its plan
 
     def _book(self, now: float) -> None:
         if self._rate_now > 0.0:
