@@ -221,11 +221,24 @@ def render_summary(result, simulation) -> str:
     if movement is not None:
         lines += _movement_lines(simulation.scenario, movement, result.events)
     lines += _scenario_metric_lines(simulation.scenario, metrics)
-    lines.append("Decisions (taken, after T+0)")
+    lines.append("Decisions (first taken, after T+0)")
     for decision_id, row in metrics["decisions"].items():
-        when = duration_text(row["taken_hours"])
-        lines.append(f"  {decision_id:<34} {row['status']:<8} {when:>9}  {row['option'] or ''}")
+        lines.append(_decision_line(decision_id, row).rstrip())
     return "\n".join(lines)
+
+
+def _decision_line(decision_id: str, row: dict) -> str:
+    """One decision: its status, when it was first taken and the option. A repeatable decision
+    taken more than once (or taken and due again) says how many times and the last option and
+    time instead, so its first taking, which set the rest of the run going, is not hidden behind
+    its last, nor a re-opened one read as an answer still to come."""
+    times = row.get("times")
+    first = row.get("first_taken_hours", row["taken_hours"])
+    head = f"  {decision_id:<34} {row['status']:<8} {duration_text(first):>9}  "
+    if not times or (times == 1 and row["status"] == "taken"):
+        return head + (row["option"] or "")
+    count = f"{times} time{'s' if times != 1 else ''}"
+    return head + f"taken {count}, last {row['option']} at {duration_text(row['taken_hours'])}"
 
 
 def _movement_lines(scenario, movement: dict, events) -> list[str]:

@@ -17,7 +17,7 @@ def test_the_run_summary_words_metrics_by_kind_and_times_as_durations(capsys):
     for metric in scenario.metrics:
         line = next(row for row in out.splitlines() if row.split()[:1] == [metric.id])
         assert metric_text(metric.kind, metrics.get(metric.id)) in line
-    assert "Decisions (taken, after T+0)" in out
+    assert "Decisions (first taken, after T+0)" in out
     for decision_id, row in metrics["decisions"].items():
         line = next(r for r in out.splitlines() if r.split()[:1] == [decision_id])
         assert duration_text(row["taken_hours"]) in line
@@ -53,3 +53,25 @@ def test_an_area_the_danger_reached_says_how_many_it_caught(capsys):
     for area in scenario.movement.areas:
         line = next(row for row in out.splitlines() if row.startswith(f"    {area.title} "))
         assert " caught " in line and "done at" in line
+
+
+def test_a_repeated_decision_reads_as_first_taken_how_often_and_last_option(capsys):
+    """A repeatable decision is shown at its first taking (which set the rest of the run going),
+    with how many times and the last option; one taken and due again is `reopened`, not
+    `waiting` with a stale option. The JSON adds `times` and `first_taken_hours`."""
+    result = Simulation(load_scenario(resolve("senkaku")), seed=1).run()
+    decisions = result.metrics["decisions"]
+    repeated, reopened = decisions["jcg_response"], decisions["counter_disinfo"]
+    assert repeated["times"] > 1 and repeated["first_taken_hours"] < repeated["taken_hours"]
+    first = min(e.time for e in result.events if e.kind == "decision_taken" and e.target == "jcg_response")
+    assert repeated["first_taken_hours"] == round(first / 60, 4)
+    assert reopened["status"] == "reopened" and reopened["times"] == 1
+    assert "times" not in decisions["alliance_signal"]  # not repeatable: its entry is as before
+    assert cli.main(["run", "senkaku", "--seed", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    row = next(r for r in lines if r.split()[:1] == ["jcg_response"])
+    assert row.split()[1:4] == ["taken", *duration_text(repeated["first_taken_hours"]).split()]
+    last = duration_text(repeated["taken_hours"])
+    assert row.endswith(f"taken {repeated['times']} times, last {repeated['option']} at {last}")
+    row = next(r for r in lines if r.split()[:1] == ["counter_disinfo"])
+    assert row.split()[1] == "reopened" and "taken 1 time, last release_evidence" in row
