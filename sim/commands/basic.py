@@ -244,7 +244,8 @@ def _decision_line(decision_id: str, row: dict) -> str:
 def _movement_lines(scenario, movement: dict, events) -> list[str]:
     """The movement network's ledger, when it started and completed, and each area: its people safe
     of its total (and caught, if any) and when its last person was safe or caught, in hours after
-    the movement started (as the completion), from the run's events."""
+    the movement started (as the completion) and after T+0 (as the report's clock), each line
+    naming its reference, from the run's events."""
     from sim.analysis.areas import area_progress, movement_times
 
     times = movement_times(events)
@@ -264,9 +265,10 @@ def _movement_lines(scenario, movement: dict, events) -> list[str]:
         if area.finished is None:
             done = "not done"
         elif origin is None or area.finished < origin:
-            done = f"done at {_hours(area.finished / 60.0)} after T+0"
-        else:
-            done = f"done at {_hours((area.finished - origin) / 60.0)}"
+            done = f"done {_hours(area.finished / 60.0)} after T+0"
+        else:  # both references: the completion's (movement start) and the report's clock (T+0)
+            since_start, since_zero = _hours((area.finished - origin) / 60.0), _hours(area.finished / 60.0)
+            done = f"done {since_start} after movement start ({since_zero} after T+0)"
         lines.append(f"    {area.title:<{width}} {area.safe:>7,} of {area.population:>7,} safe{caught}   {done}")
     lines.append("")
     return lines

@@ -26,7 +26,7 @@ def test_the_run_summary_words_metrics_by_kind_and_times_as_durations(capsys):
 
 def test_the_run_summary_tells_each_area_safe_of_its_people_and_when_it_was_done(capsys):
     """Per area (by its title): people safe of its people, caught if any, and when its last person was
-    safe or caught, in hours after the movement started, as the run's events say; then the
+    safe or caught, in hours after the movement started and after T+0, each named, as the run's events say; then the
     movement's start and completion, the same figures the scenario's own metrics report."""
     from sim.analysis.areas import area_progress, movement_times
 
@@ -42,7 +42,9 @@ def test_the_run_summary_tells_each_area_safe_of_its_people_and_when_it_was_done
     for area in area_progress(scenario, result.events):
         line = next(row for row in lines if row.startswith(f"    {area.title} "))
         assert f"{area.safe:>7,} of {area.population:>7,} safe" in line and area.safe == area.population
-        assert line.endswith(f"done at {duration_text((area.finished - times.started) / 60)}"), line
+        since_start = duration_text((area.finished - times.started) / 60)
+        since_zero = duration_text(area.finished / 60)
+        assert line.endswith(f"done {since_start} after movement start ({since_zero} after T+0)"), line
     assert completion in next(row for row in lines if row.startswith("    Miyakojima City "))  # the last area
 
 
@@ -52,7 +54,7 @@ def test_an_area_the_danger_reached_says_how_many_it_caught(capsys):
     scenario = load_scenario(resolve("tsunami"))
     for area in scenario.movement.areas:
         line = next(row for row in out.splitlines() if row.startswith(f"    {area.title} "))
-        assert " caught " in line and "done at" in line
+        assert " caught " in line and "after movement start" in line
 
 
 def test_a_repeated_decision_reads_as_first_taken_how_often_and_last_option(capsys):
