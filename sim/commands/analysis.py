@@ -194,7 +194,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME",
         help="a metric to show in the table besides the headline ones and the scenario's own (repeatable); "
-        "--precision waits for every one given (default: the scenario's headline time metric, as explain's)",
+        "--precision waits for every one given (default: the scenario's headline time metric, as explain's); "
+        "an unknown NAME is refused before anything runs, with the names the runs record",
     )
     compare.add_argument(
         "--max-replications", type=_positive_int, default=5000, metavar="N", help="cap for --precision (default 5000)"
@@ -226,7 +227,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME",
         help="metric for the table and the plot (repeatable; default: the scenario's own metrics and "
-        "objectives, or a movement network's own figures when it declares none)",
+        "objectives, or a movement network's own figures when it declares none); an unknown NAME is "
+        "refused before anything runs, with the names the runs record",
     )
     sweep.set_defaults(handler=run_sweep)
 
@@ -358,6 +360,20 @@ def _table_metrics(scenario, requested: Sequence[str] = ()) -> list[str]:
     own = [m.id for m in scenario.metrics] + [f"objectives.{o.id}" for o in scenario.objectives]
     builtin = [] if own else list(HEADLINE_METRICS)
     return list(dict.fromkeys([*builtin, *own, *requested]))
+
+
+def _refuse_unknown_metrics(requested: Sequence[str], arms, seed: int) -> None:
+    """Refuse a --metric no replication would record, before any runs (exit 2, explain's wording),
+    rather than run them all (or to the --max-replications cap) and then say so under the table."""
+    if not requested:
+        return
+    from sim.analysis.metric_names import unknown_metric
+    from sim.runner import metric_names, replication_seed
+
+    known = metric_names(arms, replication_seed(seed, 0), requested)
+    for metric in requested:
+        if metric not in known:
+            raise UsageError(unknown_metric(metric, known))
 
 
 def _precision_target(text: str, metric: str) -> float:
@@ -493,6 +509,7 @@ def run_compare(args: argparse.Namespace) -> int:
         from sim.commands.decide import parse_decide
 
         arms = with_forced(arms, parse_decide(args.decide, base))
+    _refuse_unknown_metrics(args.metric, arms, args.seed)
     metrics = list(dict.fromkeys(args.metric)) or [precision_metric(base)]
     precision = None
     if args.precision is not None:
@@ -589,6 +606,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         arms = build_points(text, str(path), params, args.reform)
     except SweepError as error:
         raise UsageError(str(error)) from None
+    _refuse_unknown_metrics(args.metric, arms, args.seed)
 
     progress = Progress(f"paired replications x {len(arms)} points", enabled=not args.quiet)
     with _backend(args) as backend:

@@ -358,3 +358,34 @@ def test_compare_shows_short_times_in_minutes_and_shares_with_three_decimals(cap
     assert "    12.0     3.0  [10.8, 13.2]" in out and "-6.0 [-7.2, -4.8]" in out
     assert "   0.494   0.068  [0.469, 0.519]" in out
     assert "completion_hours (hours)" in out and "   152.8     9.0  [149.4, 156.2]" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["compare", MINIMAL, "-n", "3", "-j", "1"],
+        ["compare", MINIMAL, "-n", "3", "-j", "1", "--precision", "1", "--max-replications", "5"],
+        ["sweep", MINIMAL, "--param", "decisions.evacuation_instruction.delay=30m,2h", "-n", "3", "-j", "1"],
+    ],
+    ids=["compare", "compare-precision", "sweep"],
+)
+def test_an_unknown_metric_is_refused_before_any_replication_in_explains_words(argv, capsys, monkeypatch):
+    """Not run to the end (or to the --max-replications cap) and then noted under the table with
+    exit 0: exit 2 and one line naming what the runs record, before the replications start."""
+    import sim.commands.analysis as commands
+
+    def no_replications(*_args, **_kwargs):
+        raise AssertionError("replications ran for an unknown metric")
+
+    monkeypatch.setattr(commands, "_run", no_replications)
+    assert main([*argv, "--metric", DECISION.replace("taken", "taken_")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ttxsim: unknown metric 'decisions.evacuation_order.taken__hours' (did you mean ")
+    assert "decisions.ID.taken_hours" in err and "critical_path.KIND_hours" in err and err.count("\n") == 1
+
+
+def test_a_critical_path_metric_is_known_before_the_replications(capsys):
+    payload = _json(
+        capsys, ["compare", MINIMAL, "-n", "2", "-j", "1", "--json", "--metric", "critical_path.deliberation_hours"]
+    )
+    assert "critical_path.deliberation_hours" in payload["metrics"]
