@@ -158,7 +158,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="a reform arm (repeatable); join names with + for a combined arm, e.g. a+b",
+        help="a reform arm (repeatable); join names with + for a combined arm, e.g. a+b "
+        "(--list-reforms lists the scenario's reforms)",
+    )
+    compare.add_argument(
+        "--list-reforms",
+        action="store_true",
+        help="list the scenario's reforms (id and title; with --json, also the description), run nothing",
     )
     compare.add_argument(
         "--decide",
@@ -474,6 +480,23 @@ def _rounded(value):
     return value
 
 
+def _list_reforms(as_json: bool, scenario) -> int:
+    """`compare --list-reforms`: what `--reform` may name, without running (as `sensitivity --list`
+    lists the parameters): one line per reform, id and title; JSON adds the description."""
+    from sim.text import terminal_safe
+
+    reforms = [{"id": r.id, "title": r.title, "description": r.description} for r in scenario.reforms]
+    if as_json:
+        print_json({"scenario": scenario.scenario.id, "reforms": reforms})
+        return 0
+    count = f"{len(reforms)} reform{'s' if len(reforms) != 1 else ''}"
+    lines = [f"{scenario.scenario.title}: {count}" + ("" if reforms else " (the scenario has no reforms:)")]
+    width = max([len(r["id"]) for r in reforms] + [0]) + 2
+    lines += [f"  {r['id']:<{width}}{r['title']}" for r in reforms]
+    print(terminal_safe("\n".join(lines)))
+    return 0
+
+
 @_failing_cleanly
 def run_compare(args: argparse.Namespace) -> int:
     from datetime import datetime
@@ -486,6 +509,8 @@ def run_compare(args: argparse.Namespace) -> int:
 
     started = datetime.now().astimezone()
     path, text = _read_scenario(args.file)
+    if args.list_reforms:
+        return _list_reforms(args.json, load_scenario_text(text, str(path)))
     _refuse_inputs(args, [path, args.decisions])
     _check_outputs(args)
     if args.use_journal_scenario and args.decisions is None:

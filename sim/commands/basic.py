@@ -61,7 +61,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="stop after this many simulated hours (default: the scenario horizon)",
     )
     run.add_argument(
-        "--reform", action="append", default=[], metavar="NAME", help="apply a named reform overlay (repeatable)"
+        "--reform",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="apply a named reform overlay (repeatable; 'ttxsim compare FILE --list-reforms' lists them)",
     )
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     run.add_argument(

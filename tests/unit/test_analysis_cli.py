@@ -389,3 +389,23 @@ def test_a_critical_path_metric_is_known_before_the_replications(capsys):
         capsys, ["compare", MINIMAL, "-n", "2", "-j", "1", "--json", "--metric", "critical_path.deliberation_hours"]
     )
     assert "critical_path.deliberation_hours" in payload["metrics"]
+
+
+def test_list_reforms_names_what_reform_may_take_and_runs_nothing(capsys, monkeypatch):
+    """`compare FILE --list-reforms`: the scenario's reforms, id and title, without running (as
+    `sensitivity --list`); `--json` adds the description; `--help` says how to find them."""
+    import sim.commands.analysis as commands
+    from sim.scenario.bundled import resolve
+    from sim.scenario.loader import load_scenario
+
+    monkeypatch.setattr(commands, "_run", lambda *_a, **_k: pytest.fail("replications ran"))
+    assert main(["compare", "tsunami", "--list-reforms"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    reforms = load_scenario(resolve("tsunami")).reforms
+    assert lines[0].endswith(f": {len(reforms)} reforms")
+    assert [line.split(None, 1) for line in lines[1:]] == [[r.id, r.title] for r in reforms]
+    payload = _json(capsys, ["compare", MINIMAL, "--list-reforms", "--json"])
+    assert [r["id"] for r in payload["reforms"]] == ["fast_instruction"] and "description" in payload["reforms"][0]
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    assert "--list-reforms" in capsys.readouterr().out
