@@ -412,13 +412,20 @@ class RunResult:
     events: tuple[SimEvent, ...]
     inputs: tuple[Input, ...]
     metrics: dict[str, Any] = field(default_factory=dict)
+    forced: Mapping[str, tuple[str, float | None]] = field(default_factory=dict)
+    """Decisions taken by a script (`--decide`): id -> (option, delay in minutes or None for the
+    modelled delay). Echoed beside `reforms`, as it changes the run as much."""
 
     def summary(self) -> dict[str, Any]:
-        """The JSON shape of `ttxsim run --json` (design.md)."""
+        """The JSON shape of `ttxsim run --json` (design.md), plus `forced` (docs/cli.md)."""
         return {
             "scenario": self.scenario,
             "seed": self.seed,
             "reforms": list(self.reforms),
+            "forced": {
+                decision: {"option": option, "delay_hours": None if delay is None else round(delay / 60, 4)}
+                for decision, (option, delay) in self.forced.items()
+            },
             "events": len(self.events),
             "metrics": self.metrics,
         }
@@ -869,6 +876,7 @@ class Simulation:
             events=tuple(self._bus.log),
             inputs=tuple(self._inputs),
             metrics=self.metrics(),
+            forced=dict(self._board.forced),
         )
 
 

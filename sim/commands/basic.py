@@ -219,6 +219,7 @@ def render_summary(result, simulation) -> str:
         f"{simulation.scenario.scenario.title}",
         f"  seed {result.seed}   reforms: {', '.join(result.reforms) or 'none'}   "
         f"simulated to {simulation.clock.label(simulation.now)}   {len(result.events):,} events",
+        *([f"  forced: {_forced_text(result.forced)}"] if result.forced else []),
         "",
     ]
     movement = metrics.get("movement")
@@ -229,6 +230,14 @@ def render_summary(result, simulation) -> str:
     for decision_id, row in metrics["decisions"].items():
         lines.append(_decision_line(decision_id, row).rstrip())
     return "\n".join(lines)
+
+
+def _forced_text(forced) -> str:
+    """The `--decide` choices as given (`a=x, b=y@2 h`), so a forced run does not read as a plain one."""
+    return ", ".join(
+        f"{decision}={option}" + ("" if delay is None else f"@{duration_text(delay / 60)}")
+        for decision, (option, delay) in forced.items()
+    )
 
 
 def _decision_line(decision_id: str, row: dict) -> str:

@@ -77,3 +77,24 @@ def test_a_repeated_decision_reads_as_first_taken_how_often_and_last_option(caps
     assert row.endswith(f"taken {repeated['times']} times, last {repeated['option']} at {last}")
     row = next(r for r in lines if r.split()[:1] == ["counter_disinfo"])
     assert row.split()[1] == "reopened" and "taken 1 time, last release_evidence" in row
+
+
+def test_a_forced_run_says_so_in_its_header_and_at_the_json_top_level(capsys):
+    """`--decide` changes a run as much as a reform: the header lists it (`forced: a=x`) and
+    `run --json` has it at the top level (`forced`), not only as `"by": "forced"` in a decision."""
+    import json
+
+    argv = ["run", "senkaku", "--decide", "jcg_response=board", "--decide", "mofa_protest=diplomatic_channels@2h"]
+    assert cli.main(argv) == 0
+    header = capsys.readouterr().out.splitlines()[:4]
+    assert "  forced: jcg_response=board, mofa_protest=diplomatic_channels@2.0 h" in header
+    assert cli.main([*argv, "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["forced"] == {
+        "jcg_response": {"option": "board", "delay_hours": None},
+        "mofa_protest": {"option": "diplomatic_channels", "delay_hours": 2.0},
+    }
+    assert cli.main(["run", "tsunami", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["forced"] == {}
+    assert cli.main(["run", "tsunami"]) == 0
+    assert "forced:" not in capsys.readouterr().out
