@@ -409,3 +409,26 @@ def test_list_reforms_names_what_reform_may_take_and_runs_nothing(capsys, monkey
     with pytest.raises(SystemExit):
         main(["compare", "--help"])
     assert "--list-reforms" in capsys.readouterr().out
+
+
+def test_people_counted_safe_have_a_better_direction_and_the_table_says_what_dash_means():
+    """`people_safe +715 ... -` sat beside `exposed_people -715 ... 100%`: a count of people who
+    reached safety had no direction (no objective names it). Counts of the movement's own events
+    now have one (safe: more is better; exposed: fewer), and a line under the table says what
+    `better` is and that `-` means no known direction."""
+    from sim.analysis.compare import BETTER_LEGEND, MetricTraits, render_table
+    from sim.scenario.bundled import resolve
+    from sim.scenario.loader import load_scenario
+
+    traits = MetricTraits.of(load_scenario(resolve("tsunami")))
+    assert traits.directions["people_safe"] is False and traits.directions["exposed_people"] is True
+    assert "zone_cleared" not in traits.directions  # an indicator without an objective: no direction
+
+    row = {"mean": 1.0, "sd": 0.0, "ci95": [1.0, 1.0], "n": 3, "missing": 0}
+    diff = {"mean": 0.0, "ci95": [0.0, 0.0], "better_share": None}
+    payload = {"metrics": {"zone_cleared": {"baseline": row, "drill": {**row, "difference": diff}}}}
+    lines = render_table(payload, ["zone_cleared"]).splitlines()
+    assert lines[-2].endswith(" -") and lines[-1] == BETTER_LEGEND
+    assert "better" in BETTER_LEGEND and "-: no known better direction" in BETTER_LEGEND
+    lone = {"metrics": {"zone_cleared": {"baseline": row}}}
+    assert BETTER_LEGEND not in render_table(lone, ["zone_cleared"])  # no arm to compare: no column to explain
