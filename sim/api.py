@@ -522,8 +522,8 @@ def sensitivity_analysis(
     import time
 
     from sim.analysis import sensitivity as sa
-    from sim.analysis.replications import Arm, flatten_metrics
-    from sim.runner import replication_seed
+    from sim.analysis.replications import Arm
+    from sim.runner import metric_names, replication_seed
 
     if method not in sa.METHODS:
         raise ExperimentError(f"unknown method {method!r} (choose {' or '.join(sa.METHODS)})")
@@ -542,15 +542,14 @@ def sensitivity_analysis(
     if not parameters:
         raise ExperimentError(f"{filename}: no number in this scenario is marked as an assumption: to vary")
 
-    probe = run(model, seed=replication_seed(seed, 0))  # ~0.4 s: learn the metric names before the design
-    flat = flatten_metrics(probe.metrics)
-    names = list(flat)
+    # ~0.4 s: learn the metric names before the design, as compare does (`critical_path.*` too)
+    names = metric_names([Arm("probe", text, filename, tuple(reforms))], replication_seed(seed, 0))
     chosen = list(dict.fromkeys(metrics)) or [default_metric(model, names)]
     for metric in chosen:
         if metric not in names:
-            from sim.scenario.loader import suggest
+            from sim.analysis.metric_names import unknown_metric
 
-            raise ExperimentError(f"--metric {metric!r}: no such metric{suggest(metric, names)}")
+            raise ExperimentError(unknown_metric(metric, names))
     try:
         sa.check_extremes(raw, parameters, filename)
     except sa.SensitivityError as error:

@@ -139,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             if not args.debug:
                 warnings.showwarning = _print_note
+            refuse_repeated_reforms(getattr(args, "reform", None) or [])
             return int(args.handler(args) or EXIT_OK)
     except KeyboardInterrupt:
         print("ttxsim: interrupted", file=sys.stderr)
@@ -151,6 +152,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         status, message = explain(error, args)
         print(terminal_safe(message), file=sys.stderr)
         return status
+
+
+def refuse_repeated_reforms(reforms: Sequence[str]) -> None:
+    """A reform named twice (`--reform a --reform a`, or `a+a` in one compare arm) is refused, as a
+    decision named twice by `--decide` is: it would apply once but be echoed twice (`reforms: a, a`),
+    and a typo for another reform is likelier than a wish to repeat one. Every command with --reform.
+
+    Raises:
+        UsageError: the first name given twice.
+    """
+    for value in reforms:
+        parts = [part.strip() for part in value.split("+")]
+        twice = next((part for i, part in enumerate(parts) if part and part in parts[:i]), None)
+        if twice is not None:
+            raise UsageError(f"--reform {value!r} names reform {twice!r} twice")
+    twice = next((value for i, value in enumerate(reforms) if value in reforms[:i]), None)
+    if twice is not None:
+        raise UsageError(f"--reform names reform {twice!r} twice")
 
 
 def _print_note(

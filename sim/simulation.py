@@ -412,13 +412,20 @@ class RunResult:
     events: tuple[SimEvent, ...]
     inputs: tuple[Input, ...]
     metrics: dict[str, Any] = field(default_factory=dict)
+    forced: Mapping[str, tuple[str, float | None]] = field(default_factory=dict)
+    """Decisions taken by a script (`--decide`): id -> (option, delay in minutes or None for the
+    modelled delay). Echoed beside `reforms`, as it changes the run as much."""
 
     def summary(self) -> dict[str, Any]:
-        """The JSON shape of `ttxsim run --json` (design.md)."""
+        """The JSON shape of `ttxsim run --json` (design.md), plus `forced` (docs/cli.md)."""
         return {
             "scenario": self.scenario,
             "seed": self.seed,
             "reforms": list(self.reforms),
+            "forced": {
+                decision: {"option": option, "delay_hours": None if delay is None else round(delay / 60, 4)}
+                for decision, (option, delay) in self.forced.items()
+            },
             "events": len(self.events),
             "metrics": self.metrics,
         }
@@ -857,16 +864,7 @@ class Simulation:
         scenario = self.scenario
         return {
             **({"movement": self._movement.metrics()} if self._movement is not None else {}),
-            "decisions": {
-                s.spec.id: {
-                    "status": s.status,
-                    "option": s.option,
-                    "by": s.by,
-                    "came_up_hours": None if s.came_up_at is None else round(s.came_up_at / 60, 4),
-                    "taken_hours": None if s.taken_at is None else round(s.taken_at / 60, 4),
-                }
-                for s in self._board.states.values()
-            },
+            "decisions": {s.spec.id: _decision_row(s) for s in self._board.states.values()},
             **run_metrics(scenario, self._bus.log, self.now),  # the scenario's own metrics (sim.analysis.metrics)
         }
 
@@ -878,4 +876,27 @@ class Simulation:
             events=tuple(self._bus.log),
             inputs=tuple(self._inputs),
             metrics=self.metrics(),
+            forced=dict(self._board.forced),
         )
+
+
+def _hours_or_none(minutes: float | None) -> float | None:
+    return None if minutes is None else round(minutes / 60, 4)
+
+
+def _decision_row(state: DecisionState) -> dict[str, Any]:
+    """One decision in `run --json` (docs/cli.md). `option`, `by` and `taken_hours` are its last
+    taking; a repeatable decision (`repeat:`) also says how many times it was taken (`times`) and
+    when first (`first_taken_hours`), and one taken and due again says `reopened` rather than
+    `waiting`/`pending`, so its option does not read as an answer still to come."""
+    row: dict[str, Any] = {
+        "status": "reopened" if state.reopened else state.status,
+        "option": state.option,
+        "by": state.by,
+        "came_up_hours": _hours_or_none(state.came_up_at),
+        "taken_hours": _hours_or_none(state.taken_at),
+    }
+    if state.spec.repeat is not None:
+        row["times"] = state.times
+        row["first_taken_hours"] = _hours_or_none(state.first_taken_at)
+    return row

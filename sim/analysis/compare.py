@@ -30,6 +30,7 @@ from sim.analysis.stats import (
     summarize,
     t_quantile,
 )
+from sim.events import Kind
 from sim.text import in_minutes
 
 HEADLINE_METRICS = ("movement.moved", "movement.exposed", "movement.in_danger")
@@ -58,7 +59,8 @@ class MetricTraits:
         """The traits of a loaded scenario's metrics and objectives."""
         proportions = {m.id for m in scenario.metrics if m.kind == "indicator"}
         proportions |= {f"objectives.{o.id}" for o in scenario.objectives}
-        return cls(objective_directions(scenario.objectives), frozenset(proportions))
+        directions = {**event_directions(scenario.metrics), **objective_directions(scenario.objectives)}
+        return cls(directions, frozenset(proportions))
 
 
 def compare(
@@ -88,6 +90,23 @@ def compare(
             entry[arm] = row
         out[metric] = entry
     return {"replications": rs.replications, "metrics": out}
+
+
+COUNTED_EVENT_DIRECTIONS = {str(Kind.cohort_arrived): False, str(Kind.people_exposed): True}
+"""Whether lower is better for a count of these movement events, whatever their filter: people who
+reached a safe place are better many, people an area's deadline caught better few (as
+`movement.moved` and `movement.exposed`)."""
+
+
+def event_directions(metrics: Sequence[Any]) -> dict[str, bool]:
+    """Which way is better for a scenario's `count` metrics of the movement's own events (a
+    tsunami's `people_safe`), which no objective may target: without this their `better` was `-`
+    beside a `97%` for the same people counted the other way (`exposed_people`, which has one)."""
+    return {
+        m.id: COUNTED_EVENT_DIRECTIONS[m.event]
+        for m in metrics
+        if m.kind == "count" and m.event in COUNTED_EVENT_DIRECTIONS
+    }
 
 
 def objective_directions(objectives: Sequence[Any]) -> dict[str, bool]:
@@ -196,6 +215,13 @@ def _scaled(row: dict[str, Any], factor: float) -> dict[str, Any]:
     return scaled
 
 
+BETTER_LEGEND = (
+    "(better: share of pairs in which the arm did strictly better than the first; "
+    "-: no known better direction, see docs/analyst-guide.md)"
+)
+"""The one line under a table with a `better` column: what its share is and why it may be `-`."""
+
+
 def render_table(
     payload: dict[str, Any],
     metrics: Sequence[str] | None = None,
@@ -244,6 +270,8 @@ def render_table(
             lines.append(text.rstrip())
     if never:
         lines.append(f"(did not happen in any replication: {', '.join(never)})")
+    if any(len(table[m]) > 1 for m in names):
+        lines.append(BETTER_LEGEND)
     missing = [m for m in requested if m not in table]
     if missing:
         lines.append(f"(no such metric in the results: {', '.join(missing)})")

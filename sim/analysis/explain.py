@@ -182,8 +182,9 @@ def explain(scenario, events: Sequence[SimEvent], metric: str | None = None) -> 
     metric = metric or default_metric(scenario, events)
     known = time_metrics(scenario)
     if metric not in known:
-        choices = ", ".join(k for k in known if not k.startswith("decision.")) or "decision.ID"
-        raise ExplainError(f"unknown time metric '{metric}' (try {choices} or decision.ID)")
+        from sim.analysis.metric_names import unknown_metric
+
+        raise ExplainError(unknown_metric(metric, known, "time metric"))
     walker = _Walker(scenario, events)
     start, end = walker.interval(metric)
     full = walker.path_to(metric, end)

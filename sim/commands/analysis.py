@@ -158,7 +158,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="a reform arm (repeatable); join names with + for a combined arm, e.g. a+b",
+        help="a reform arm (repeatable); join names with + for a combined arm, e.g. a+b "
+        "(--list-reforms lists the scenario's reforms)",
+    )
+    compare.add_argument(
+        "--list-reforms",
+        action="store_true",
+        help="list the scenario's reforms (id and title; with --json, also the description), run nothing",
     )
     compare.add_argument(
         "--decide",
@@ -194,7 +200,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME",
         help="a metric to show in the table besides the headline ones and the scenario's own (repeatable); "
-        "--precision waits for every one given (default: the scenario's headline time metric, as explain's)",
+        "--precision waits for every one given (default: the scenario's headline time metric, as explain's); "
+        "an unknown NAME is refused before anything runs, with the names the runs record",
     )
     compare.add_argument(
         "--max-replications", type=_positive_int, default=5000, metavar="N", help="cap for --precision (default 5000)"
@@ -226,7 +233,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME",
         help="metric for the table and the plot (repeatable; default: the scenario's own metrics and "
-        "objectives, or a movement network's own figures when it declares none)",
+        "objectives, or a movement network's own figures when it declares none); an unknown NAME is "
+        "refused before anything runs, with the names the runs record",
     )
     sweep.set_defaults(handler=run_sweep)
 
@@ -360,6 +368,20 @@ def _table_metrics(scenario, requested: Sequence[str] = ()) -> list[str]:
     return list(dict.fromkeys([*builtin, *own, *requested]))
 
 
+def _refuse_unknown_metrics(requested: Sequence[str], arms, seed: int) -> None:
+    """Refuse a --metric no replication would record, before any runs (exit 2, explain's wording),
+    rather than run them all (or to the --max-replications cap) and then say so under the table."""
+    if not requested:
+        return
+    from sim.analysis.metric_names import unknown_metric
+    from sim.runner import metric_names, replication_seed
+
+    known = metric_names(arms, replication_seed(seed, 0), requested)
+    for metric in requested:
+        if metric not in known:
+            raise UsageError(unknown_metric(metric, known))
+
+
 def _precision_target(text: str, metric: str) -> float:
     from sim.scenario.types import parse_duration
 
@@ -458,6 +480,23 @@ def _rounded(value):
     return value
 
 
+def _list_reforms(as_json: bool, scenario) -> int:
+    """`compare --list-reforms`: what `--reform` may name, without running (as `sensitivity --list`
+    lists the parameters): one line per reform, id and title; JSON adds the description."""
+    from sim.text import terminal_safe
+
+    reforms = [{"id": r.id, "title": r.title, "description": r.description} for r in scenario.reforms]
+    if as_json:
+        print_json({"scenario": scenario.scenario.id, "reforms": reforms})
+        return 0
+    count = f"{len(reforms)} reform{'s' if len(reforms) != 1 else ''}"
+    lines = [f"{scenario.scenario.title}: {count}" + ("" if reforms else " (the scenario has no reforms:)")]
+    width = max([len(r["id"]) for r in reforms] + [0]) + 2
+    lines += [f"  {r['id']:<{width}}{r['title']}" for r in reforms]
+    print(terminal_safe("\n".join(lines)))
+    return 0
+
+
 @_failing_cleanly
 def run_compare(args: argparse.Namespace) -> int:
     from datetime import datetime
@@ -470,6 +509,8 @@ def run_compare(args: argparse.Namespace) -> int:
 
     started = datetime.now().astimezone()
     path, text = _read_scenario(args.file)
+    if args.list_reforms:
+        return _list_reforms(args.json, load_scenario_text(text, str(path)))
     _refuse_inputs(args, [path, args.decisions])
     _check_outputs(args)
     if args.use_journal_scenario and args.decisions is None:
@@ -493,6 +534,7 @@ def run_compare(args: argparse.Namespace) -> int:
         from sim.commands.decide import parse_decide
 
         arms = with_forced(arms, parse_decide(args.decide, base))
+    _refuse_unknown_metrics(args.metric, arms, args.seed)
     metrics = list(dict.fromkeys(args.metric)) or [precision_metric(base)]
     precision = None
     if args.precision is not None:
@@ -589,6 +631,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         arms = build_points(text, str(path), params, args.reform)
     except SweepError as error:
         raise UsageError(str(error)) from None
+    _refuse_unknown_metrics(args.metric, arms, args.seed)
 
     progress = Progress(f"paired replications x {len(arms)} points", enabled=not args.quiet)
     with _backend(args) as backend:

@@ -61,7 +61,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="stop after this many simulated hours (default: the scenario horizon)",
     )
     run.add_argument(
-        "--reform", action="append", default=[], metavar="NAME", help="apply a named reform overlay (repeatable)"
+        "--reform",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="apply a named reform overlay (repeatable; 'ttxsim compare FILE --list-reforms' lists them)",
     )
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     run.add_argument(
@@ -215,23 +219,46 @@ def render_summary(result, simulation) -> str:
         f"{simulation.scenario.scenario.title}",
         f"  seed {result.seed}   reforms: {', '.join(result.reforms) or 'none'}   "
         f"simulated to {simulation.clock.label(simulation.now)}   {len(result.events):,} events",
+        *([f"  forced: {_forced_text(result.forced)}"] if result.forced else []),
         "",
     ]
     movement = metrics.get("movement")
     if movement is not None:
         lines += _movement_lines(simulation.scenario, movement, result.events)
     lines += _scenario_metric_lines(simulation.scenario, metrics)
-    lines.append("Decisions (taken, after T+0)")
+    lines.append("Decisions (first taken, after T+0)")
     for decision_id, row in metrics["decisions"].items():
-        when = duration_text(row["taken_hours"])
-        lines.append(f"  {decision_id:<34} {row['status']:<8} {when:>9}  {row['option'] or ''}")
+        lines.append(_decision_line(decision_id, row).rstrip())
     return "\n".join(lines)
+
+
+def _forced_text(forced) -> str:
+    """The `--decide` choices as given (`a=x, b=y@2 h`), so a forced run does not read as a plain one."""
+    return ", ".join(
+        f"{decision}={option}" + ("" if delay is None else f"@{duration_text(delay / 60)}")
+        for decision, (option, delay) in forced.items()
+    )
+
+
+def _decision_line(decision_id: str, row: dict) -> str:
+    """One decision: its status, when it was first taken and the option. A repeatable decision
+    taken more than once (or taken and due again) says how many times and the last option and
+    time instead, so its first taking, which set the rest of the run going, is not hidden behind
+    its last, nor a re-opened one read as an answer still to come."""
+    times = row.get("times")
+    first = row.get("first_taken_hours", row["taken_hours"])
+    head = f"  {decision_id:<34} {row['status']:<8} {duration_text(first):>9}  "
+    if not times or (times == 1 and row["status"] == "taken"):
+        return head + (row["option"] or "")
+    count = f"{times} time{'s' if times != 1 else ''}"
+    return head + f"taken {count}, last {row['option']} at {duration_text(row['taken_hours'])}"
 
 
 def _movement_lines(scenario, movement: dict, events) -> list[str]:
     """The movement network's ledger, when it started and completed, and each area: its people safe
     of its total (and caught, if any) and when its last person was safe or caught, in hours after
-    the movement started (as the completion), from the run's events."""
+    the movement started (as the completion) and after T+0 (as the report's clock), each line
+    naming its reference, from the run's events."""
     from sim.analysis.areas import area_progress, movement_times
 
     times = movement_times(events)
@@ -251,9 +278,10 @@ def _movement_lines(scenario, movement: dict, events) -> list[str]:
         if area.finished is None:
             done = "not done"
         elif origin is None or area.finished < origin:
-            done = f"done at {_hours(area.finished / 60.0)} after T+0"
-        else:
-            done = f"done at {_hours((area.finished - origin) / 60.0)}"
+            done = f"done {_hours(area.finished / 60.0)} after T+0"
+        else:  # both references: the completion's (movement start) and the report's clock (T+0)
+            since_start, since_zero = _hours((area.finished - origin) / 60.0), _hours(area.finished / 60.0)
+            done = f"done {since_start} after movement start ({since_zero} after T+0)"
         lines.append(f"    {area.title:<{width}} {area.safe:>7,} of {area.population:>7,} safe{caught}   {done}")
     lines.append("")
     return lines

@@ -45,6 +45,15 @@ class DecisionState:
     answer: simpy.Event | None = None
     times: int = 0
     """How many times it has been taken (a repeatable decision is taken again after `repeat`)."""
+    first_taken_at: float | None = None
+    """When it was first taken: `taken_at` is the last taking, which for a repeatable decision
+    can be days after the taking that set the rest of the run going."""
+
+    @property
+    def reopened(self) -> bool:
+        """Taken before and due again (waiting for its conditions or pending again): its
+        `option` and `taken_at` are then the last taking's, not an answer still to come."""
+        return self.times > 0 and self.status in ("waiting", "pending")
 
 
 class DecisionBoard:
@@ -184,6 +193,8 @@ class DecisionBoard:
     def _take(self, state: DecisionState, option: str, by: str) -> None:
         state.status = "taken"
         state.times += 1
+        if state.first_taken_at is None:
+            state.first_taken_at = self.now()
         self._record(state, option, by, Kind.decision_taken)
         if state.spec.repeat is not None:
             self.env.timeout(state.spec.repeat).callbacks.append(lambda _event: self._reopen(state))

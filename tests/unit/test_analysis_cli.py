@@ -358,3 +358,77 @@ def test_compare_shows_short_times_in_minutes_and_shares_with_three_decimals(cap
     assert "    12.0     3.0  [10.8, 13.2]" in out and "-6.0 [-7.2, -4.8]" in out
     assert "   0.494   0.068  [0.469, 0.519]" in out
     assert "completion_hours (hours)" in out and "   152.8     9.0  [149.4, 156.2]" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["compare", MINIMAL, "-n", "3", "-j", "1"],
+        ["compare", MINIMAL, "-n", "3", "-j", "1", "--precision", "1", "--max-replications", "5"],
+        ["sweep", MINIMAL, "--param", "decisions.evacuation_instruction.delay=30m,2h", "-n", "3", "-j", "1"],
+    ],
+    ids=["compare", "compare-precision", "sweep"],
+)
+def test_an_unknown_metric_is_refused_before_any_replication_in_explains_words(argv, capsys, monkeypatch):
+    """Not run to the end (or to the --max-replications cap) and then noted under the table with
+    exit 0: exit 2 and one line naming what the runs record, before the replications start."""
+    import sim.commands.analysis as commands
+
+    def no_replications(*_args, **_kwargs):
+        raise AssertionError("replications ran for an unknown metric")
+
+    monkeypatch.setattr(commands, "_run", no_replications)
+    assert main([*argv, "--metric", DECISION.replace("taken", "taken_")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ttxsim: unknown metric 'decisions.evacuation_order.taken__hours' (did you mean ")
+    assert "decisions.ID.taken_hours" in err and "critical_path.KIND_hours" in err and err.count("\n") == 1
+
+
+def test_a_critical_path_metric_is_known_before_the_replications(capsys):
+    payload = _json(
+        capsys, ["compare", MINIMAL, "-n", "2", "-j", "1", "--json", "--metric", "critical_path.deliberation_hours"]
+    )
+    assert "critical_path.deliberation_hours" in payload["metrics"]
+
+
+def test_list_reforms_names_what_reform_may_take_and_runs_nothing(capsys, monkeypatch):
+    """`compare FILE --list-reforms`: the scenario's reforms, id and title, without running (as
+    `sensitivity --list`); `--json` adds the description; `--help` says how to find them."""
+    import sim.commands.analysis as commands
+    from sim.scenario.bundled import resolve
+    from sim.scenario.loader import load_scenario
+
+    monkeypatch.setattr(commands, "_run", lambda *_a, **_k: pytest.fail("replications ran"))
+    assert main(["compare", "tsunami", "--list-reforms"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    reforms = load_scenario(resolve("tsunami")).reforms
+    assert lines[0].endswith(f": {len(reforms)} reforms")
+    assert [line.split(None, 1) for line in lines[1:]] == [[r.id, r.title] for r in reforms]
+    payload = _json(capsys, ["compare", MINIMAL, "--list-reforms", "--json"])
+    assert [r["id"] for r in payload["reforms"]] == ["fast_instruction"] and "description" in payload["reforms"][0]
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    assert "--list-reforms" in capsys.readouterr().out
+
+
+def test_people_counted_safe_have_a_better_direction_and_the_table_says_what_dash_means():
+    """`people_safe +715 ... -` sat beside `exposed_people -715 ... 100%`: a count of people who
+    reached safety had no direction (no objective names it). Counts of the movement's own events
+    now have one (safe: more is better; exposed: fewer), and a line under the table says what
+    `better` is and that `-` means no known direction."""
+    from sim.analysis.compare import BETTER_LEGEND, MetricTraits, render_table
+    from sim.scenario.bundled import resolve
+    from sim.scenario.loader import load_scenario
+
+    traits = MetricTraits.of(load_scenario(resolve("tsunami")))
+    assert traits.directions["people_safe"] is False and traits.directions["exposed_people"] is True
+    assert "zone_cleared" not in traits.directions  # an indicator without an objective: no direction
+
+    row = {"mean": 1.0, "sd": 0.0, "ci95": [1.0, 1.0], "n": 3, "missing": 0}
+    diff = {"mean": 0.0, "ci95": [0.0, 0.0], "better_share": None}
+    payload = {"metrics": {"zone_cleared": {"baseline": row, "drill": {**row, "difference": diff}}}}
+    lines = render_table(payload, ["zone_cleared"]).splitlines()
+    assert lines[-2].endswith(" -") and lines[-1] == BETTER_LEGEND
+    assert "better" in BETTER_LEGEND and "-: no known better direction" in BETTER_LEGEND
+    lone = {"metrics": {"zone_cleared": {"baseline": row}}}
+    assert BETTER_LEGEND not in render_table(lone, ["zone_cleared"])  # no arm to compare: no column to explain

@@ -306,3 +306,21 @@ def test_max_size_raises_the_scenario_size_limit(tmp_path, capsys):
     with pytest.raises(SystemExit) as refused:
         main(["--max-size", "lots", "validate", str(big)])
     assert refused.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "tsunami", "--reform", "drilled_town", "--reform", "drilled_town"], "--reform names reform"),
+        (["explain", "tsunami", "--reform", "drilled_town", "--reform", "drilled_town"], "--reform names reform"),
+        (["compare", "tsunami", "--reform", "drilled_town", "--reform", "drilled_town"], "--reform names reform"),
+        (["compare", "tsunami", "--reform", "drilled_town+drilled_town"], "--reform 'drilled_town+drilled_town' names"),
+    ],
+    ids=["run", "explain", "compare", "compare-combined"],
+)
+def test_a_reform_named_twice_is_refused_as_a_decision_forced_twice_is(capsys, argv, message):
+    """Not applied once and echoed twice (`reforms: drilled_town, drilled_town`): exit 2, one line,
+    before anything runs (as `--decide` naming a decision twice)."""
+    code, out, err = _run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith(f"ttxsim: {message}") and "'drilled_town' twice" in err and err.count("\n") == 1
