@@ -1,0 +1,19 @@
+"""QA findings on the after-action report and the journal files it reads (one test per finding)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sim.journal import default_journal_path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_readme_names_journals_by_the_suffix_the_journal_code_writes(tmp_path):
+    """README's `ttxsim report` example uses the suffix `run --journal`/`play` give a journal by default."""
+    suffix = default_journal_path("x", 1, folder=tmp_path).suffix
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"ttxsim report (\S+)", readme)
+    assert examples, "README shows no `ttxsim report` example"
+    assert all(Path(example).suffix == suffix for example in examples), examples
