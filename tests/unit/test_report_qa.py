@@ -17,3 +17,23 @@ def test_readme_names_journals_by_the_suffix_the_journal_code_writes(tmp_path):
     examples = re.findall(r"ttxsim report (\S+)", readme)
     assert examples, "README shows no `ttxsim report` example"
     assert all(Path(example).suffix == suffix for example in examples), examples
+
+
+def _journal_of_a_run(folder: Path) -> Path:
+    from sim.cli import main
+
+    path = folder / "s.ttxj"
+    assert main(["run", str(ROOT / "tests" / "data" / "minimal.yaml"), "--journal", str(path)]) == 0
+    return path
+
+
+def test_report_leaves_no_side_files_beside_the_journal(tmp_path, capsys):
+    """`ttxsim report` reads a closed journal without leaving `-wal`/`-shm` files: only the outputs are new."""
+    from sim.cli import main
+
+    journal = _journal_of_a_run(tmp_path / "sessions")
+    before = set(journal.parent.iterdir())
+    out = tmp_path / "out" / "aar.html"
+    assert main(["report", str(journal), "--out", str(out)]) == 0
+    assert set(journal.parent.iterdir()) == before
+    assert {p.name for p in out.parent.iterdir()} == {"aar.html", "aar-improvement-plan.csv"}
