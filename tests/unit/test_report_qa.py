@@ -37,3 +37,20 @@ def test_report_leaves_no_side_files_beside_the_journal(tmp_path, capsys):
     assert main(["report", str(journal), "--out", str(out)]) == 0
     assert set(journal.parent.iterdir()) == before
     assert {p.name for p in out.parent.iterdir()} == {"aar.html", "aar-improvement-plan.csv"}
+
+
+def test_an_indicator_objective_reads_as_a_sentence():
+    """An objective on an indicator whose title carries a reading note reads `met: Clash at sea — no (target: no)`."""
+    from types import SimpleNamespace
+
+    from sim.text import objective_text
+
+    metric = SimpleNamespace(kind="indicator", title="Clash at sea (1 = yes; compare: share of runs)")
+    objective = SimpleNamespace(metric="clash", at_least=None, at_most=0)
+    assert objective_text(objective, metric, 0, 1) == "met: Clash at sea — no (target: no)"
+    counted = SimpleNamespace(kind="count", title="People caught by the first wave")
+    capped = SimpleNamespace(metric="caught", at_least=None, at_most=500)
+    assert (
+        objective_text(capped, counted, 4891, 0)
+        == "not met: People caught by the first wave — 4,891 (target: at most 500)"
+    )
