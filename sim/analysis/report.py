@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import dataclasses
 import html
 import io
 import math
@@ -142,6 +143,8 @@ class Aar:
     """The scenario's own metrics and objectives as (label, value) rows, in declaration order."""
     critical_path: Explanation | None = None
     """Where the hours of the headline time metric went (`sim.analysis.explain`), None if nothing to explain."""
+    seam_names: dict[str, str] = field(default_factory=dict)
+    """How each seam of `critical_path` reads (agency, channel, population or link name), by its id."""
     deliberations: list[Deliberation] = field(default_factory=list)
     """Each decision a person took, timed (`sim.analysis.deliberation`, as the console debrief shows it)."""
     areas: list[AreaProgress] = field(default_factory=list)
@@ -156,6 +159,10 @@ class Aar:
         when = self.start + timedelta(minutes=minutes)
         day = (when.date() - self.start.date()).days
         return f"D+{day} {when:%H:%M}"
+
+    def owner_names(self, owner: str) -> str:
+        """A row's owner (one agency id, or an inject's addressees `a, b`) by the agencies' names."""
+        return ", ".join(self.agency_names.get(a.strip(), a.strip()) for a in owner.split(","))
 
 
 # ---------------------------------------------------------------------------
@@ -285,9 +292,9 @@ def build_aar(
                 row = decision_rows.get(decision.id)
                 if row is None:
                     linked_rating = outcomes[decision.id].rating
-                    linked_ratings.append((decision.id, linked_rating.value, linked_rating.reason))
+                    linked_ratings.append((decision.title, linked_rating.value, linked_rating.reason))
                 else:
-                    linked_ratings.append((decision.id, row.rating, row.reason))
+                    linked_ratings.append((decision.title, row.rating, row.reason))
             rating = _worst(r for _, r, _ in linked_ratings)
             if linked_ratings:
                 reason = "; ".join(f"{d}: {r or '-'} {why}" for d, r, why in linked_ratings)
@@ -322,11 +329,11 @@ def build_aar(
     for row in rows:
         capabilities.setdefault(row.capability, []).append(row)
     capability_table = [
-        (name, _worst(r.rating for r in group), [r.id for r in group]) for name, group in capabilities.items()
+        (name, _worst(r.rating for r in group), [_named(_short(r.title), r.id) for r in group])
+        for name, group in capabilities.items()
     ]
 
     timeline: list[tuple[float, str, str, str]] = []
-    titles = {d.id: d.title for d in scenario.decisions}
     # Players' messages between roles (`Simulation.message`): ids msg1, msg2, ... in input order.
     said = [i.payload for i in inputs if getattr(i, "kind", None) == "message"]
     messages = {f"msg{n}": payload for n, payload in enumerate(said, 1)}
@@ -335,13 +342,20 @@ def build_aar(
         kind = str(event.kind)
         message = messages.get(str(event.data.get("fact"))) if kind == "message_sent" else None
         if message is not None and (message["from"], message["to"]) == (event.source, event.target):
-            timeline.append((event.time, "message", f"to {event.target}: {message['text']}", event.source))
+            timeline.append(
+                (
+                    event.time,
+                    "message",
+                    f"to {names.get(event.target or '', event.target)}: {message['text']}",
+                    names.get(event.source, event.source),
+                )
+            )
         if kind == "inject_fired":
             timeline.append(
                 (
                     event.time,
                     "inject",
-                    f"{event.data.get('inject')}: {event.data.get('synopsis', '')}",
+                    _named(str(event.data.get("synopsis", "")), str(event.data.get("inject"))),
                     "facilitator" if event.data.get("manual") else "MSEL",
                 )
             )
@@ -350,7 +364,7 @@ def build_aar(
                 (
                     event.time,
                     "decision",
-                    f"{event.target}: {titles.get(event.target or '', '')} -> {event.data.get('label')}",
+                    _named(f"{scenario.decision_title(event.target)} -> {event.data.get('label')}", str(event.target)),
                     str(event.data.get("by")),
                 )
             )
@@ -359,7 +373,7 @@ def build_aar(
                 (
                     event.time,
                     "pending",
-                    f"{event.target}: {titles.get(event.target or '', '')}",
+                    _named(scenario.decision_title(event.target), str(event.target)),
                     names.get(event.source, event.source),
                 )
             )
@@ -373,6 +387,7 @@ def build_aar(
     # people start to move because of what happened that minute: the inject or decision reads first
     timeline.sort(key=lambda row: (math.floor(row[0]), row[1] in ("movement", "danger")))
 
+    path = _critical_path(scenario, events)
     aar = Aar(
         title=meta.title,
         scenario_id=meta.id,
@@ -392,7 +407,8 @@ def build_aar(
         agency_names=names,
         series=_series(scenario, events),
         scenario_rows=scenario_metric_rows(scenario, metrics),
-        critical_path=_critical_path(scenario, events),
+        critical_path=path,
+        seam_names={s.seam: _seam_name(scenario, s.seam) for s in (path.segments if path else ())},
         areas=area_progress(scenario, events),
         movement=movement_times(events),
         deliberations=human_deliberations(
@@ -401,6 +417,33 @@ def build_aar(
     )
     aar.plan = _plan(aar)
     return aar
+
+
+def _named(name: str, ident: str) -> str:
+    """A name with its id beside it for the analyst: `Situation assessment (situation_assessment)`;
+    the name alone when it is the id."""
+    return name if not ident or name == ident else f"{name} ({ident})"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """`text` cut at a word to about `limit` characters (a long inject synopsis in a list of items)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+SEAM_NAMES = {"simcell": "Exercise control (MSEL)", "model": "The model (not explained)", "scenario": "Scenario script"}
+"""Seams of a critical path that are no thing of the scenario (`sim.analysis.explain`)."""
+
+
+def _seam_name(scenario: Scenario, seam: str) -> str:
+    """How a seam of the critical path reads: the scenario's name for it, a hop `a->b` between
+    agencies as `A -> B`, the exercise control and the model in words."""
+    if seam in SEAM_NAMES:
+        return SEAM_NAMES[seam]
+    if "->" in seam and scenario.name_of(seam) == seam:
+        return " -> ".join(scenario.name_of(part) for part in seam.split("->"))
+    return scenario.name_of(seam)
 
 
 def _label(start: datetime, minutes: float) -> str:
@@ -477,12 +520,12 @@ def _plan(aar: Aar) -> list[PlanItem]:
     for row in aar.rows:
         if row.rating not in ("S", "M", "U"):
             continue
-        owner = aar.agency_names.get(row.owner, row.owner)
+        owner = aar.owner_names(row.owner)
         if row.kind == "decision":
             if row.rating == "U":
                 issue = f"'{row.title}' came up but was not answered before the end of play."
                 action = (
-                    f"Assign and rehearse the decision '{row.id}' at {owner}; pre-draft the options and the "
+                    f"Assign and rehearse the decision '{row.title}' at {owner}; pre-draft the options and the "
                     f"authority to decide by telephone or circulated document."
                 )
             else:
@@ -490,14 +533,13 @@ def _plan(aar: Aar) -> list[PlanItem]:
                     f"'{row.title}' took {duration(row.waited)} against an expected {duration(row.expected_within)}."
                 )
                 action = (
-                    f"Shorten the time to decide '{row.id}' below {duration(row.expected_within)}: standing "
+                    f"Shorten the time to decide '{row.title}' below {duration(row.expected_within)}: standing "
                     f"procedure, delegated authority or a pre-agreed trigger at {owner}."
                 )
         else:
             if not row.reason.startswith(("rated", "no modelled")):
                 continue  # rated from its decisions, which have their own plan items
-            owner = ", ".join(aar.agency_names.get(a.strip(), a.strip()) for a in row.owner.split(","))
-            issue = f"Inject {row.id} ({row.capability}): expected '{row.expected}' - {row.reason}."
+            issue = f"Inject '{row.title}' ({row.id}, {row.capability}): expected '{row.expected}' - {row.reason}."
             action = f"Review the procedures behind: {row.expected}"
         if row.notes:
             issue += " Observer: " + " | ".join(row.notes)
@@ -508,6 +550,14 @@ def _plan(aar: Aar) -> list[PlanItem]:
 # ---------------------------------------------------------------------------
 # Plots (matplotlib, imported only here)
 # ---------------------------------------------------------------------------
+
+
+def _by_seam_name(aar: Aar) -> Explanation:
+    """The critical path with its seams named for the figure's rows (ids stay in the table beside it)."""
+    path = aar.critical_path
+    assert path is not None
+    segments = tuple(dataclasses.replace(s, seam=aar.seam_names.get(s.seam, s.seam)) for s in path.segments)
+    return dataclasses.replace(path, segments=segments)
 
 
 def _figures(aar: Aar) -> dict[str, Any]:
@@ -540,7 +590,7 @@ def _figures(aar: Aar) -> dict[str, Any]:
             )
             if row.expected_within is not None:
                 ax.plot([start + row.expected_within / per] * 2, [y - 0.4, y + 0.4], color="black", lw=1.2)
-        ax.set_yticks(range(len(timed)), [r.id for r in timed])
+        ax.set_yticks(range(len(timed)), [_short(r.title, 48).replace("$", r"\$") for r in timed])
         ax.invert_yaxis()
         ax.set_xlabel(f"{unit} after T+0 (bar: came up -> answered; tick: expected by)")
         ax.set_title("Decision timeline")
@@ -554,7 +604,7 @@ def _figures(aar: Aar) -> dict[str, Any]:
             if row.expected_within is not None:
                 ax.plot([row.expected_within / per] * 2, [y - 0.4, y + 0.4], color="black", lw=1.2)
             ax.text(waited / per, y, f" {duration(waited)} {row.rating}", va="center", fontsize=8)
-        ax.set_yticks(range(len(timed)), [r.id for r in timed])
+        ax.set_yticks(range(len(timed)), [_short(r.title, 48).replace("$", r"\$") for r in timed])
         ax.invert_yaxis()
         ax.set_xlabel(f"{unit} from coming up to the answer (tick: expected within)")
         ax.set_title("Decision latencies")
@@ -574,7 +624,7 @@ def _figures(aar: Aar) -> dict[str, Any]:
         fig.tight_layout()
         figures["evacuation_curve"] = fig
     if aar.critical_path is not None and aar.critical_path.segments:
-        figure = critical_path_figure(aar.critical_path, aar.title)
+        figure = critical_path_figure(_by_seam_name(aar), aar.title)
         if per == 1.0:
             _hours_axis_in_minutes(figure.axes[0])
         figures["critical_path"] = figure
@@ -658,7 +708,10 @@ def _seam_hours(aar: Aar) -> list[tuple[str, str, str]]:
     path = aar.critical_path
     if path is None or not path.value_hours:
         return []
-    return [(seam, duration_text(hours), f"{100 * hours / path.value_hours:.0f} %") for seam, hours in path.by_seam()]
+    return [
+        (_named(aar.seam_names.get(seam, seam), seam), duration_text(hours), f"{100 * hours / path.value_hours:.0f} %")
+        for seam, hours in path.by_seam()
+    ]
 
 
 def _overview(aar: Aar) -> list[tuple[str, str]]:
@@ -834,7 +887,7 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     out.append("<table><tr><th>ID</th><th>Item</th><th>Expected</th><th>Actual</th><th>Rating</th><th>Why</th></tr>")
     for row in aar.rows:
         notes = "".join(f'<div class="small">Note: {e(n)}</div>' for n in row.notes)
-        owner = aar.agency_names.get(row.owner, row.owner)
+        owner = aar.owner_names(row.owner)
         out.append(
             f'<tr><td class="nowrap">{e(row.id)}<div class="small">{e(row.kind)}</div></td>'
             f'<td>{e(row.title)}<div class="small">{e(owner)} · {e(row.capability)}</div></td>'

@@ -77,7 +77,7 @@ def aar_row(aar, ident):
 def test_since_trigger_counts_from_the_triggering_decision(aar):
     row = next(d for d in aar.deliberations if d.decision == "governor_instruction")
     instruction = next(
-        r for r in aar.timeline if r[1] == "decision" and r[2].startswith("evacuation_measures_instruction")
+        r for r in aar.timeline if r[1] == "decision" and r[2].endswith("(evacuation_measures_instruction)")
     )
     assert row.triggered_at == instruction[0]  # when the Response HQ took it, not when the governor heard of it
     assert row.from_trigger > row.deliberation

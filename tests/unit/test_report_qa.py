@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from html import escape
 from pathlib import Path
+
+import pytest
 
 from sim.journal import default_journal_path
 
@@ -54,3 +57,80 @@ def test_an_indicator_objective_reads_as_a_sentence():
         objective_text(capped, counted, 4891, 0)
         == "not met: People caught by the first wave — 4,891 (target: at most 500)"
     )
+
+
+# -- 1. names, not ids ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sakishima_aar(sakishima):
+    from sim.analysis.report import build_aar
+    from sim.simulation import Simulation
+
+    sim = Simulation(sakishima, seed=1)
+    sim.run()
+    return build_aar(sakishima, sim.events, sim.inputs, sim.metrics(), seed=1)
+
+
+def test_the_scenario_names_every_kind_of_thing_an_analysis_meets(sakishima):
+    """Agencies, decisions, channels, links and populations read by name; an unknown id reads as itself."""
+    agency, decision = sakishima.agencies[0], sakishima.decisions[0]
+    assert sakishima.agency_name(agency.id) == sakishima.name_of(agency.id) == agency.name
+    assert sakishima.decision_title(decision.id) == sakishima.name_of(decision.id) == decision.title
+    channel = next(c for c in sakishima.channels if c.id)
+    assert (
+        sakishima.name_of(channel.id)
+        == f"{sakishima.agency_name(channel.from_)} -> {sakishima.agency_name(channel.to)}"
+    )
+    link = next(k for k in sakishima.movement.links if k.title)
+    assert sakishima.name_of(link.id) == link.title
+    population = sakishima.movement.populations[0]
+    assert sakishima.name_of(population.id).startswith(sakishima.area_name(population.area) + ": ")
+    assert sakishima.name_of("no_such_thing") == "no_such_thing"
+
+
+def test_rated_items_read_by_title_with_the_id_beside_it(sakishima_aar, sakishima):
+    """`Rated items` lists each item by its title and keeps its id in brackets, never a bare id."""
+    titles = {d.id: d.title for d in sakishima.decisions}
+    for _capability, _rating, items in sakishima_aar.capabilities:
+        for item in items:
+            ident = re.fullmatch(r".+ \((\w+)\)", item)
+            assert ident, item
+            if ident.group(1) in titles:
+                assert item.startswith(titles[ident.group(1)][:20])
+
+
+def test_inject_rows_name_their_addressees(sakishima_aar, sakishima):
+    """An inject sent to several agencies lists them by name in the expected-versus-actual table."""
+    from sim.analysis.report import render_html
+
+    inject = next(i for i in sakishima.injects if len(i.to) > 1 and i.expected_action)
+    html = render_html(sakishima_aar, plots={})
+    names = ", ".join(sakishima.agency_name(a) for a in inject.to)
+    assert f"{escape(names)} · " in html
+    assert f"{', '.join(inject.to)} · " not in html
+
+
+def test_where_the_hours_went_names_its_seams(sakishima_aar, sakishima):
+    """The seam table reads `Cabinet (cabinet)`, a channel `A -> B (id)`, the exercise control in words."""
+    from sim.analysis.report import render_markdown
+
+    text = render_markdown(sakishima_aar, plots={})
+    table = text[text.index("| Seam | Time | Share |") :].split("\n\n")[0]
+    seams = [line.split(" | ")[0].lstrip("| ") for line in table.splitlines()[2:]]
+    assert seams
+    for seam in seams:
+        ident = re.fullmatch(r".+ \(([\w>-]+)\)", seam)
+        assert ident, seam
+    by_id = {re.fullmatch(r".+ \(([\w>-]+)\)", s).group(1): s for s in seams}
+    for ident, shown in by_id.items():
+        if any(a.id == ident for a in sakishima.agencies):
+            assert shown == f"{sakishima.agency_name(ident)} ({ident})"
+
+
+def test_the_improvement_plan_names_the_decision(sakishima_aar, sakishima):
+    """A corrective action names the decision by its title, not its id."""
+    item = next(p for p in sakishima_aar.plan if p.element == "Planning")
+    decision = next(d for d in sakishima.decisions if f"'{d.title}'" in item.issue)
+    assert f"'{decision.title}'" in item.corrective_action
+    assert f"'{decision.id}'" not in item.corrective_action
