@@ -338,6 +338,7 @@ def build_aar(
     said = [i.payload for i in inputs if getattr(i, "kind", None) == "message"]
     messages = {f"msg{n}": payload for n, payload in enumerate(said, 1)}
     merged: dict[tuple[str, str, str], tuple[int, int, int]] = {}  # rows of an area in a minute, see `_area_row`
+    repeats, shown = _firing_times(events), set()
     for event in events:
         kind = str(event.kind)
         message = messages.get(str(event.data.get("fact"))) if kind == "message_sent" else None
@@ -351,14 +352,13 @@ def build_aar(
                 )
             )
         if kind == "inject_fired":
-            timeline.append(
-                (
-                    event.time,
-                    "inject",
-                    _named(str(event.data.get("synopsis", "")), str(event.data.get("inject"))),
-                    "facilitator" if event.data.get("manual") else "MSEL",
-                )
-            )
+            by = "facilitator" if event.data.get("manual") else "MSEL"
+            key = (str(event.data.get("inject")), by)
+            if key not in shown:
+                shown.add(key)
+                times = repeats[key]
+                text = _named(str(event.data.get("synopsis", "")), str(event.data.get("inject")))
+                timeline.append((event.time, "inject", text + _repeated(times, meta.start), by))
         elif kind == "decision_taken":
             timeline.append(
                 (
@@ -444,6 +444,24 @@ def _seam_name(scenario: Scenario, seam: str) -> str:
     if "->" in seam and scenario.name_of(seam) == seam:
         return " -> ".join(scenario.name_of(part) for part in seam.split("->"))
     return scenario.name_of(seam)
+
+
+def _firing_times(events: Sequence[SimEvent]) -> dict[tuple[str, str], list[float]]:
+    """When each inject fired, by (inject, who fired it: MSEL or facilitator), in time order. An inject
+    a hazard fires again and again (an airspace closure every few hours) is one timeline row, not 27."""
+    times: dict[tuple[str, str], list[float]] = {}
+    for event in events:
+        if str(event.kind) == "inject_fired":
+            by = "facilitator" if event.data.get("manual") else "MSEL"
+            times.setdefault((str(event.data.get("inject")), by), []).append(event.time)
+    return times
+
+
+def _repeated(times: Sequence[float], start: datetime) -> str:
+    """` — 27 times, D+4 12:04 to D+20 20:23` for an inject that fired more than once, else nothing."""
+    if len(times) < 2:
+        return ""
+    return f" — {len(times)} times, {_label(start, times[0])} to {_label(start, times[-1])}"
 
 
 def _label(start: datetime, minutes: float) -> str:

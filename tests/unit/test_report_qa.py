@@ -134,3 +134,17 @@ def test_the_improvement_plan_names_the_decision(sakishima_aar, sakishima):
     decision = next(d for d in sakishima.decisions if f"'{d.title}'" in item.issue)
     assert f"'{decision.title}'" in item.corrective_action
     assert f"'{decision.id}'" not in item.corrective_action
+
+
+# -- 4. one timeline row per repeated inject ---------------------------------------------------
+
+
+def test_an_inject_fired_again_and_again_is_one_timeline_row(sakishima_aar):
+    """A repeating inject (a hazard's airspace closure) is one row with its count, first and last time."""
+    fired = [r for r in sakishima_aar.timeline if r[1] == "inject"]
+    texts = [text for _, _, text, _ in fired]
+    assert len(texts) == len(set(texts))
+    repeated = [r for r in fired if re.search(r" — \d+ times, D\+\d+ \d\d:\d\d to D\+\d+ \d\d:\d\d$", r[2])]
+    assert repeated
+    count, first, last = re.search(r" — (\d+) times, (\S+ \S+) to (\S+ \S+)$", repeated[0][2]).groups()
+    assert int(count) > 1 and first == sakishima_aar.label(repeated[0][0]) and first != last
