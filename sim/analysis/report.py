@@ -41,7 +41,7 @@ import io
 import math
 import re
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -151,6 +151,8 @@ class Aar:
     """Each danger area of a movement network at the end of the record (`sim.analysis.areas`); none without one."""
     movement: MovementTimes = field(default_factory=lambda: MovementTimes(None, None))
     """When the movement network's first area started to move and when nobody was left in danger."""
+    spans_measured: frozenset[tuple[str, str | None]] = frozenset()
+    """Event spans the scenario's own metrics time (`spans_measured`): movement times not repeated."""
 
     def label(self, minutes: float | None) -> str:
         """`D+1 06:00` (calendar day of T+0 is D+0), as the console shows time."""
@@ -411,6 +413,7 @@ def build_aar(
         seam_names={s.seam: _seam_name(scenario, s.seam) for s in (path.segments if path else ())},
         areas=area_progress(scenario, events),
         movement=movement_times(events),
+        spans_measured=spans_measured(scenario),
         deliberations=human_deliberations(
             scenario, events, inputs, late_factor=late_factor, label=lambda t: _label(meta.start, t)
         ),
@@ -799,23 +802,50 @@ def _minutes_as_hours(minutes: float | None) -> float | None:
     return None if minutes is None else minutes / 60.0
 
 
-def movement_rows(movement: Mapping[str, Any] | None, times: MovementTimes) -> list[tuple[str, str]]:
+MOVEMENT_START = ("movement_started", None)
+"""The span `Movement start (after T+0)` measures: (its event, the event it counts from; None is T+0)."""
+MOVEMENT_COMPLETE = ("movement_completed", "movement_started")
+"""The span `Movement complete (after movement start)` measures."""
+
+
+def movement_rows(
+    movement: Mapping[str, Any] | None, times: MovementTimes, measured: Collection[tuple[str, str | None]] = ()
+) -> list[tuple[str, str]]:
     """A movement network's ledger and times as (label, value) rows (none without one): people safe of
     everyone, caught, still in danger, when the movement started and how long it took to complete.
-    The console debrief shows the same rows."""
+    A time the scenario's own metrics measure already (`measured`, see `spans_measured`) is left to
+    them, so a table does not show one figure twice. The console debrief shows the same rows."""
     if not movement or movement.get("population") is None:
         return []
-    return [
+    rows = [
         ("Safe", f"{movement.get('moved', 0):,} of {movement['population']:,}"),
         ("Caught by the danger", f"{movement.get('exposed', 0):,}"),
         ("Still in danger at the end", f"{movement.get('in_danger', 0):,}"),
-        ("Movement start (after T+0)", metric_text("time", _minutes_as_hours(times.started))),
-        ("Movement complete (after movement start)", metric_text("span", times.completion_hours)),
     ]
+    if MOVEMENT_START not in measured:
+        rows.append(("Movement start (after T+0)", metric_text("time", _minutes_as_hours(times.started))))
+    if MOVEMENT_COMPLETE not in measured:
+        rows.append(("Movement complete (after movement start)", metric_text("span", times.completion_hours)))
+    return rows
+
+
+def spans_measured(scenario: Scenario) -> frozenset[tuple[str, str | None]]:
+    """(event, counted-from event or None for T+0) of each scenario metric timing the first event of a
+    kind, any source and target: what it measures, whatever its title says. A movement time equal to
+    one of them (`MOVEMENT_START`, `MOVEMENT_COMPLETE`) is the scenario's metric under another name."""
+    spans = set()
+    for metric in scenario.metrics:
+        if metric.kind != "event_time" or metric.last or metric.target or metric.source:
+            continue
+        since = metric.since
+        if since is not None and (since.target or since.source):
+            continue
+        spans.add((metric.event, since.event if since is not None else None))
+    return frozenset(spans)
 
 
 def _key_metrics(aar: Aar) -> list[tuple[str, str]]:
-    rows = movement_rows(aar.metrics.get("movement"), aar.movement)
+    rows = movement_rows(aar.metrics.get("movement"), aar.movement, aar.spans_measured)
     rows += aar.scenario_rows
     rated = [r.rating for r in aar.rows if r.rating]
     rows.append(("Ratings", ", ".join(f"{k}: {rated.count(k)}" for k in "PSMU")))

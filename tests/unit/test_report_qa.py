@@ -148,3 +148,49 @@ def test_an_inject_fired_again_and_again_is_one_timeline_row(sakishima_aar):
     assert repeated
     count, first, last = re.search(r" — (\d+) times, (\S+ \S+) to (\S+ \S+)$", repeated[0][2]).groups()
     assert int(count) > 1 and first == sakishima_aar.label(repeated[0][0]) and first != last
+
+
+# -- 3. one figure once -------------------------------------------------------------------------
+
+
+def test_a_movement_time_the_scenario_measures_is_shown_once(sakishima_aar):
+    """Sakishima times movement start -> completion itself: the built-in movement rows give way to its metrics."""
+    from sim.analysis.report import render_markdown
+
+    text = render_markdown(sakishima_aar, plots={})
+    assert "Movement complete (after movement start)" not in text
+    assert "Movement start (after T+0)" not in text
+    values = [line.split(" | ")[1] for line in text.splitlines() if line.startswith("| Movement start to the last")]
+    assert len(values) == 1
+
+
+def test_the_span_not_the_title_decides_what_duplicates_a_movement_time():
+    """A metric timing movement completion from movement start under any title duplicates the built-in
+    row; one filtered to a single area, or timing the last event, measures something else."""
+    from types import SimpleNamespace
+
+    from sim.analysis.areas import MovementTimes
+    from sim.analysis.report import MOVEMENT_COMPLETE, MOVEMENT_START, movement_rows, spans_measured
+
+    def event_time(event, since=None, **extra):
+        fields = {"kind": "event_time", "event": event, "target": None, "source": None, "last": False}
+        return SimpleNamespace(
+            **{**fields, **extra, "since": since and SimpleNamespace(event=since, target=None, source=None)}
+        )
+
+    plain = SimpleNamespace(
+        metrics=[event_time("movement_completed", "movement_started"), event_time("movement_started")]
+    )
+    assert spans_measured(plain) == {MOVEMENT_COMPLETE, MOVEMENT_START}
+    other = SimpleNamespace(
+        metrics=[
+            event_time("movement_completed", "movement_started", target="north"),
+            event_time("movement_started", last=True),
+        ]
+    )
+    assert spans_measured(other) == frozenset()
+    ledger = {"population": 10, "moved": 10, "exposed": 0, "in_danger": 0}
+    times = MovementTimes(60.0, 600.0)
+    labels = [label for label, _ in movement_rows(ledger, times, spans_measured(plain))]
+    assert "Movement complete (after movement start)" not in labels and "Safe" in labels
+    assert "Movement complete (after movement start)" in [label for label, _ in movement_rows(ledger, times)]
