@@ -914,7 +914,7 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
         out.append("<ol>" + "".join(f"<li>{e(o)}</li>" for o in aar.objectives) + "</ol>")
     out.append("<table><tr><th>Objective / core capability</th><th>Rating</th><th>Rated items</th></tr>")
     out += [
-        f"<tr><td>{e(name)}</td><td>{_badge(r)}</td><td>{e(', '.join(ids))}</td></tr>"
+        f"<tr><td>{e(name)}</td><td>{_badge(r)}</td><td>{'<br>'.join(e(i) for i in ids)}</td></tr>"
         for name, r, ids in aar.capabilities
     ]
     out.append("</table>")
@@ -1085,7 +1085,7 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     out += ["", "## 2. Objectives and core capabilities", ""]
     out += [f"{i}. {_md(o)}" for i, o in enumerate(aar.objectives, 1)]
     out += ["", "| Objective / core capability | Rating | Rated items |", "|---|---|---|"]
-    out += [f"| {_md(n)} | {r or '-'} | {_md(', '.join(ids))} |" for n, r, ids in aar.capabilities]
+    out += [f"| {_md(n)} | {r or '-'} | {_md('; '.join(ids))} |" for n, r, ids in aar.capabilities]
     out += ["", "## 3. Timeline of injects and decisions", "", "| Time | Type | What | By |", "|---|---|---|---|"]
     out += [f"| {aar.label(t)} | {_md(k)} | {_md(w)} | {_md(b)} |" for t, k, w, b in aar.timeline]
     out += [

@@ -194,3 +194,12 @@ def test_the_span_not_the_title_decides_what_duplicates_a_movement_time():
     labels = [label for label, _ in movement_rows(ledger, times, spans_measured(plain))]
     assert "Movement complete (after movement start)" not in labels and "Safe" in labels
     assert "Movement complete (after movement start)" in [label for label, _ in movement_rows(ledger, times)]
+
+
+def test_rated_items_stand_one_a_line_in_html(sakishima_aar):
+    """Titles hold commas, so the HTML puts each rated item on its own line rather than comma-joining them."""
+    from sim.analysis.report import render_html
+
+    html = render_html(sakishima_aar, plots={})
+    _name, _rating, items = next(c for c in sakishima_aar.capabilities if len(c[2]) > 1)
+    assert "<br>".join(escape(i) for i in items) in html
