@@ -40,6 +40,7 @@ import html
 import io
 import math
 import re
+import textwrap
 import warnings
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -574,11 +575,21 @@ def _plan(aar: Aar) -> list[PlanItem]:
 
 
 def _by_seam_name(aar: Aar) -> Explanation:
-    """The critical path with its seams named for the figure's rows (ids stay in the table beside it)."""
+    """The critical path with its seams named for the figure's rows, wrapped and cut short so the
+    plot keeps its width (full names and ids stay in the table beside it). Two seams whose short
+    names agree keep their ids, as the figure would otherwise add their hours up in one row."""
     path = aar.critical_path
     assert path is not None
-    segments = tuple(dataclasses.replace(s, seam=aar.seam_names.get(s.seam, s.seam)) for s in path.segments)
+    short = {seam: _figure_label(aar.seam_names.get(seam, seam)) for seam in {s.seam for s in path.segments}}
+    clashes = {label for label in short.values() if list(short.values()).count(label) > 1}
+    labels = {seam: f"{label} ({seam})" if label in clashes else label for seam, label in short.items()}
+    segments = tuple(dataclasses.replace(s, seam=labels[s.seam]) for s in path.segments)
     return dataclasses.replace(path, segments=segments)
+
+
+def _figure_label(name: str) -> str:
+    """A figure's row label: at most two lines of about 34 characters."""
+    return textwrap.fill(name, 34, max_lines=2, placeholder="…")
 
 
 def _figures(aar: Aar) -> dict[str, Any]:

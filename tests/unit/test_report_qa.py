@@ -203,3 +203,12 @@ def test_rated_items_stand_one_a_line_in_html(sakishima_aar):
     html = render_html(sakishima_aar, plots={})
     _name, _rating, items = next(c for c in sakishima_aar.capabilities if len(c[2]) > 1)
     assert "<br>".join(escape(i) for i in items) in html
+
+
+def test_the_hours_figure_keeps_seams_apart_whose_names_start_alike(sakishima_aar):
+    """Cutting names short for the figure never merges two seams into one row."""
+    from sim.analysis.report import _by_seam_name
+
+    named = _by_seam_name(sakishima_aar)
+    assert len(named.by_seam()) == len(sakishima_aar.critical_path.by_seam())
+    assert all(len(label.splitlines()) <= 2 for label, _ in named.by_seam())
