@@ -1026,12 +1026,13 @@ DELIBERATION_NOTE = (
 
 def _deliberation_cells(aar: Aar, row: Deliberation) -> tuple[str, ...]:
     """One person's decision as table cells (plain text; each renderer escapes it)."""
-    by = f"facilitator (for {aar.agency_names.get(row.owner, row.owner)})" if row.overridden else row.role
+    role = aar.agency_names.get(row.role, row.role)
+    by = f"facilitator (for {aar.agency_names.get(row.owner, row.owner)})" if row.overridden else role
     trigger = row.trigger or "-"
     if row.triggered_at is not None:
         trigger += f" at {aar.label(row.triggered_at)}"
     return (
-        f"{row.decision}: {row.label}",
+        _named(f"{row.title} -> {row.label}", row.decision),
         by,
         aar.label(row.came_up),
         aar.label(row.taken),
