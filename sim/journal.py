@@ -512,6 +512,13 @@ class Journal:
         be opened that way, as SQLite would need to create its shared-memory
         file; it is then opened `immutable=1`, which is exact because nothing
         beyond the main file exists to be read and nobody can write there.
+
+        A journal nobody has open (no `-wal`/`-shm` beside it, no writer lock
+        held) is opened `immutable=1` straight away: a `mode=ro` reader of a
+        WAL database creates both side files and, being read-only, cannot
+        remove them when it closes, so `ttxsim report` would leave them behind.
+        Everything is in the main file then; a writer resuming meanwhile
+        appends to its own write-ahead log, which a short read never sees.
         """
         uri = path.resolve().as_uri()
 
@@ -525,6 +532,9 @@ class Journal:
                 raise
             return connection
 
+        side_files = [Path(f"{path}-wal"), Path(f"{path}-shm")]
+        if not any(side.exists() for side in side_files) and writer_of(path) is None:
+            return connect("mode=ro&immutable=1")
         try:
             return connect("mode=ro")
         except sqlite3.DatabaseError:

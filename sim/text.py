@@ -119,12 +119,19 @@ def target_text(kind: str, at_least: float | None, at_most: float | None) -> str
     return " and ".join(f"{word} {metric_text(kind, bound)}" for word, bound in bounds if bound is not None)
 
 
+def sentence_title(title: str) -> str:
+    """A metric title as a sentence names it: without a trailing reading note in brackets
+    (`Clash at sea (1 = yes; compare: share of runs)` -> `Clash at sea`, `... off the islands (h)`
+    -> `... off the islands`), which explains a table column but only interrupts a sentence."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", title).strip() or title
+
+
 def objective_text(objective: Any, metric: Any, value: float | None, met: int | None) -> str:
-    """How an objective came out, naming its metric by its title: `not met (People caught by the
-    first wave: 4,891, target at most 500)`. `metric` is the scenario metric it names (None if unknown),
+    """How an objective came out, naming its metric by its title: `not met: People caught by the
+    first wave — 4,891 (target: at most 500)`. `metric` is the scenario metric it names (None if unknown),
     `met` the run's result (1, 0, or None when the metric did not happen)."""
     kind = getattr(metric, "kind", "")
     title = (getattr(metric, "title", None) or objective.metric) if metric is not None else objective.metric
     verdict = {1: "met", 0: "not met"}.get(met, "not measured")  # type: ignore[arg-type]
     target = target_text(kind, objective.at_least, objective.at_most)
-    return f"{verdict} ({title}: {metric_text(kind, value)}, target {target})"
+    return f"{verdict}: {sentence_title(title)} — {metric_text(kind, value)} (target: {target})"

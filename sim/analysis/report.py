@@ -35,12 +35,14 @@ from __future__ import annotations
 
 import base64
 import csv
+import dataclasses
 import html
 import io
 import math
 import re
+import textwrap
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -142,12 +144,16 @@ class Aar:
     """The scenario's own metrics and objectives as (label, value) rows, in declaration order."""
     critical_path: Explanation | None = None
     """Where the hours of the headline time metric went (`sim.analysis.explain`), None if nothing to explain."""
+    seam_names: dict[str, str] = field(default_factory=dict)
+    """How each seam of `critical_path` reads (agency, channel, population or link name), by its id."""
     deliberations: list[Deliberation] = field(default_factory=list)
     """Each decision a person took, timed (`sim.analysis.deliberation`, as the console debrief shows it)."""
     areas: list[AreaProgress] = field(default_factory=list)
     """Each danger area of a movement network at the end of the record (`sim.analysis.areas`); none without one."""
     movement: MovementTimes = field(default_factory=lambda: MovementTimes(None, None))
     """When the movement network's first area started to move and when nobody was left in danger."""
+    spans_measured: frozenset[tuple[str, str | None]] = frozenset()
+    """Event spans the scenario's own metrics time (`spans_measured`): movement times not repeated."""
 
     def label(self, minutes: float | None) -> str:
         """`D+1 06:00` (calendar day of T+0 is D+0), as the console shows time."""
@@ -156,6 +162,10 @@ class Aar:
         when = self.start + timedelta(minutes=minutes)
         day = (when.date() - self.start.date()).days
         return f"D+{day} {when:%H:%M}"
+
+    def owner_names(self, owner: str) -> str:
+        """A row's owner (one agency id, or an inject's addressees `a, b`) by the agencies' names."""
+        return ", ".join(self.agency_names.get(a.strip(), a.strip()) for a in owner.split(","))
 
 
 # ---------------------------------------------------------------------------
@@ -285,9 +295,9 @@ def build_aar(
                 row = decision_rows.get(decision.id)
                 if row is None:
                     linked_rating = outcomes[decision.id].rating
-                    linked_ratings.append((decision.id, linked_rating.value, linked_rating.reason))
+                    linked_ratings.append((decision.title, linked_rating.value, linked_rating.reason))
                 else:
-                    linked_ratings.append((decision.id, row.rating, row.reason))
+                    linked_ratings.append((decision.title, row.rating, row.reason))
             rating = _worst(r for _, r, _ in linked_ratings)
             if linked_ratings:
                 reason = "; ".join(f"{d}: {r or '-'} {why}" for d, r, why in linked_ratings)
@@ -322,35 +332,42 @@ def build_aar(
     for row in rows:
         capabilities.setdefault(row.capability, []).append(row)
     capability_table = [
-        (name, _worst(r.rating for r in group), [r.id for r in group]) for name, group in capabilities.items()
+        (name, _worst(r.rating for r in group), [_named(_short(r.title), r.id) for r in group])
+        for name, group in capabilities.items()
     ]
 
     timeline: list[tuple[float, str, str, str]] = []
-    titles = {d.id: d.title for d in scenario.decisions}
     # Players' messages between roles (`Simulation.message`): ids msg1, msg2, ... in input order.
     said = [i.payload for i in inputs if getattr(i, "kind", None) == "message"]
     messages = {f"msg{n}": payload for n, payload in enumerate(said, 1)}
     merged: dict[tuple[str, str, str], tuple[int, int, int]] = {}  # rows of an area in a minute, see `_area_row`
+    repeats, shown = _firing_times(events), set()
     for event in events:
         kind = str(event.kind)
         message = messages.get(str(event.data.get("fact"))) if kind == "message_sent" else None
         if message is not None and (message["from"], message["to"]) == (event.source, event.target):
-            timeline.append((event.time, "message", f"to {event.target}: {message['text']}", event.source))
-        if kind == "inject_fired":
             timeline.append(
                 (
                     event.time,
-                    "inject",
-                    f"{event.data.get('inject')}: {event.data.get('synopsis', '')}",
-                    "facilitator" if event.data.get("manual") else "MSEL",
+                    "message",
+                    f"to {names.get(event.target or '', event.target)}: {message['text']}",
+                    names.get(event.source, event.source),
                 )
             )
+        if kind == "inject_fired":
+            by = "facilitator" if event.data.get("manual") else "MSEL"
+            key = (str(event.data.get("inject")), by)
+            if key not in shown:
+                shown.add(key)
+                times = repeats[key]
+                text = _named(str(event.data.get("synopsis", "")), str(event.data.get("inject")))
+                timeline.append((event.time, "inject", text + _repeated(times, meta.start), by))
         elif kind == "decision_taken":
             timeline.append(
                 (
                     event.time,
                     "decision",
-                    f"{event.target}: {titles.get(event.target or '', '')} -> {event.data.get('label')}",
+                    _named(f"{scenario.decision_title(event.target)} -> {event.data.get('label')}", str(event.target)),
                     str(event.data.get("by")),
                 )
             )
@@ -359,7 +376,7 @@ def build_aar(
                 (
                     event.time,
                     "pending",
-                    f"{event.target}: {titles.get(event.target or '', '')}",
+                    _named(scenario.decision_title(event.target), str(event.target)),
                     names.get(event.source, event.source),
                 )
             )
@@ -373,6 +390,7 @@ def build_aar(
     # people start to move because of what happened that minute: the inject or decision reads first
     timeline.sort(key=lambda row: (math.floor(row[0]), row[1] in ("movement", "danger")))
 
+    path = _critical_path(scenario, events)
     aar = Aar(
         title=meta.title,
         scenario_id=meta.id,
@@ -392,15 +410,62 @@ def build_aar(
         agency_names=names,
         series=_series(scenario, events),
         scenario_rows=scenario_metric_rows(scenario, metrics),
-        critical_path=_critical_path(scenario, events),
+        critical_path=path,
+        seam_names={s.seam: _seam_name(scenario, s.seam) for s in (path.segments if path else ())},
         areas=area_progress(scenario, events),
         movement=movement_times(events),
+        spans_measured=spans_measured(scenario),
         deliberations=human_deliberations(
             scenario, events, inputs, late_factor=late_factor, label=lambda t: _label(meta.start, t)
         ),
     )
     aar.plan = _plan(aar)
     return aar
+
+
+def _named(name: str, ident: str) -> str:
+    """A name with its id beside it for the analyst: `Situation assessment (situation_assessment)`;
+    the name alone when it is the id."""
+    return name if not ident or name == ident else f"{name} ({ident})"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """`text` cut at a word to about `limit` characters (a long inject synopsis in a list of items)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+SEAM_NAMES = {"simcell": "Exercise control (MSEL)", "model": "The model (not explained)", "scenario": "Scenario script"}
+"""Seams of a critical path that are no thing of the scenario (`sim.analysis.explain`)."""
+
+
+def _seam_name(scenario: Scenario, seam: str) -> str:
+    """How a seam of the critical path reads: the scenario's name for it, a hop `a->b` between
+    agencies as `A -> B`, the exercise control and the model in words."""
+    if seam in SEAM_NAMES:
+        return SEAM_NAMES[seam]
+    if "->" in seam and scenario.name_of(seam) == seam:
+        return " -> ".join(scenario.name_of(part) for part in seam.split("->"))
+    return scenario.name_of(seam)
+
+
+def _firing_times(events: Sequence[SimEvent]) -> dict[tuple[str, str], list[float]]:
+    """When each inject fired, by (inject, who fired it: MSEL or facilitator), in time order. An inject
+    a hazard fires again and again (an airspace closure every few hours) is one timeline row, not 27."""
+    times: dict[tuple[str, str], list[float]] = {}
+    for event in events:
+        if str(event.kind) == "inject_fired":
+            by = "facilitator" if event.data.get("manual") else "MSEL"
+            times.setdefault((str(event.data.get("inject")), by), []).append(event.time)
+    return times
+
+
+def _repeated(times: Sequence[float], start: datetime) -> str:
+    """` — 27 times, D+4 12:04 to D+20 20:23` for an inject that fired more than once, else nothing."""
+    if len(times) < 2:
+        return ""
+    return f" — {len(times)} times, {_label(start, times[0])} to {_label(start, times[-1])}"
 
 
 def _label(start: datetime, minutes: float) -> str:
@@ -477,12 +542,12 @@ def _plan(aar: Aar) -> list[PlanItem]:
     for row in aar.rows:
         if row.rating not in ("S", "M", "U"):
             continue
-        owner = aar.agency_names.get(row.owner, row.owner)
+        owner = aar.owner_names(row.owner)
         if row.kind == "decision":
             if row.rating == "U":
                 issue = f"'{row.title}' came up but was not answered before the end of play."
                 action = (
-                    f"Assign and rehearse the decision '{row.id}' at {owner}; pre-draft the options and the "
+                    f"Assign and rehearse the decision '{row.title}' at {owner}; pre-draft the options and the "
                     f"authority to decide by telephone or circulated document."
                 )
             else:
@@ -490,14 +555,13 @@ def _plan(aar: Aar) -> list[PlanItem]:
                     f"'{row.title}' took {duration(row.waited)} against an expected {duration(row.expected_within)}."
                 )
                 action = (
-                    f"Shorten the time to decide '{row.id}' below {duration(row.expected_within)}: standing "
+                    f"Shorten the time to decide '{row.title}' below {duration(row.expected_within)}: standing "
                     f"procedure, delegated authority or a pre-agreed trigger at {owner}."
                 )
         else:
             if not row.reason.startswith(("rated", "no modelled")):
                 continue  # rated from its decisions, which have their own plan items
-            owner = ", ".join(aar.agency_names.get(a.strip(), a.strip()) for a in row.owner.split(","))
-            issue = f"Inject {row.id} ({row.capability}): expected '{row.expected}' - {row.reason}."
+            issue = f"Inject '{row.title}' ({row.id}, {row.capability}): expected '{row.expected}' - {row.reason}."
             action = f"Review the procedures behind: {row.expected}"
         if row.notes:
             issue += " Observer: " + " | ".join(row.notes)
@@ -508,6 +572,24 @@ def _plan(aar: Aar) -> list[PlanItem]:
 # ---------------------------------------------------------------------------
 # Plots (matplotlib, imported only here)
 # ---------------------------------------------------------------------------
+
+
+def _by_seam_name(aar: Aar) -> Explanation:
+    """The critical path with its seams named for the figure's rows, wrapped and cut short so the
+    plot keeps its width (full names and ids stay in the table beside it). Two seams whose short
+    names agree keep their ids, as the figure would otherwise add their hours up in one row."""
+    path = aar.critical_path
+    assert path is not None
+    short = {seam: _figure_label(aar.seam_names.get(seam, seam)) for seam in {s.seam for s in path.segments}}
+    clashes = {label for label in short.values() if list(short.values()).count(label) > 1}
+    labels = {seam: f"{label} ({seam})" if label in clashes else label for seam, label in short.items()}
+    segments = tuple(dataclasses.replace(s, seam=labels[s.seam]) for s in path.segments)
+    return dataclasses.replace(path, segments=segments)
+
+
+def _figure_label(name: str) -> str:
+    """A figure's row label: at most two lines of about 34 characters."""
+    return textwrap.fill(name, 34, max_lines=2, placeholder="…")
 
 
 def _figures(aar: Aar) -> dict[str, Any]:
@@ -540,7 +622,7 @@ def _figures(aar: Aar) -> dict[str, Any]:
             )
             if row.expected_within is not None:
                 ax.plot([start + row.expected_within / per] * 2, [y - 0.4, y + 0.4], color="black", lw=1.2)
-        ax.set_yticks(range(len(timed)), [r.id for r in timed])
+        ax.set_yticks(range(len(timed)), [_short(r.title, 48).replace("$", r"\$") for r in timed])
         ax.invert_yaxis()
         ax.set_xlabel(f"{unit} after T+0 (bar: came up -> answered; tick: expected by)")
         ax.set_title("Decision timeline")
@@ -554,7 +636,7 @@ def _figures(aar: Aar) -> dict[str, Any]:
             if row.expected_within is not None:
                 ax.plot([row.expected_within / per] * 2, [y - 0.4, y + 0.4], color="black", lw=1.2)
             ax.text(waited / per, y, f" {duration(waited)} {row.rating}", va="center", fontsize=8)
-        ax.set_yticks(range(len(timed)), [r.id for r in timed])
+        ax.set_yticks(range(len(timed)), [_short(r.title, 48).replace("$", r"\$") for r in timed])
         ax.invert_yaxis()
         ax.set_xlabel(f"{unit} from coming up to the answer (tick: expected within)")
         ax.set_title("Decision latencies")
@@ -574,7 +656,7 @@ def _figures(aar: Aar) -> dict[str, Any]:
         fig.tight_layout()
         figures["evacuation_curve"] = fig
     if aar.critical_path is not None and aar.critical_path.segments:
-        figure = critical_path_figure(aar.critical_path, aar.title)
+        figure = critical_path_figure(_by_seam_name(aar), aar.title)
         if per == 1.0:
             _hours_axis_in_minutes(figure.axes[0])
         figures["critical_path"] = figure
@@ -658,7 +740,10 @@ def _seam_hours(aar: Aar) -> list[tuple[str, str, str]]:
     path = aar.critical_path
     if path is None or not path.value_hours:
         return []
-    return [(seam, duration_text(hours), f"{100 * hours / path.value_hours:.0f} %") for seam, hours in path.by_seam()]
+    return [
+        (_named(aar.seam_names.get(seam, seam), seam), duration_text(hours), f"{100 * hours / path.value_hours:.0f} %")
+        for seam, hours in path.by_seam()
+    ]
 
 
 def _overview(aar: Aar) -> list[tuple[str, str]]:
@@ -728,23 +813,50 @@ def _minutes_as_hours(minutes: float | None) -> float | None:
     return None if minutes is None else minutes / 60.0
 
 
-def movement_rows(movement: Mapping[str, Any] | None, times: MovementTimes) -> list[tuple[str, str]]:
+MOVEMENT_START = ("movement_started", None)
+"""The span `Movement start (after T+0)` measures: (its event, the event it counts from; None is T+0)."""
+MOVEMENT_COMPLETE = ("movement_completed", "movement_started")
+"""The span `Movement complete (after movement start)` measures."""
+
+
+def movement_rows(
+    movement: Mapping[str, Any] | None, times: MovementTimes, measured: Collection[tuple[str, str | None]] = ()
+) -> list[tuple[str, str]]:
     """A movement network's ledger and times as (label, value) rows (none without one): people safe of
     everyone, caught, still in danger, when the movement started and how long it took to complete.
-    The console debrief shows the same rows."""
+    A time the scenario's own metrics measure already (`measured`, see `spans_measured`) is left to
+    them, so a table does not show one figure twice. The console debrief shows the same rows."""
     if not movement or movement.get("population") is None:
         return []
-    return [
+    rows = [
         ("Safe", f"{movement.get('moved', 0):,} of {movement['population']:,}"),
         ("Caught by the danger", f"{movement.get('exposed', 0):,}"),
         ("Still in danger at the end", f"{movement.get('in_danger', 0):,}"),
-        ("Movement start (after T+0)", metric_text("time", _minutes_as_hours(times.started))),
-        ("Movement complete (after movement start)", metric_text("span", times.completion_hours)),
     ]
+    if MOVEMENT_START not in measured:
+        rows.append(("Movement start (after T+0)", metric_text("time", _minutes_as_hours(times.started))))
+    if MOVEMENT_COMPLETE not in measured:
+        rows.append(("Movement complete (after movement start)", metric_text("span", times.completion_hours)))
+    return rows
+
+
+def spans_measured(scenario: Scenario) -> frozenset[tuple[str, str | None]]:
+    """(event, counted-from event or None for T+0) of each scenario metric timing the first event of a
+    kind, any source and target: what it measures, whatever its title says. A movement time equal to
+    one of them (`MOVEMENT_START`, `MOVEMENT_COMPLETE`) is the scenario's metric under another name."""
+    spans = set()
+    for metric in scenario.metrics:
+        if metric.kind != "event_time" or metric.last or metric.target or metric.source:
+            continue
+        since = metric.since
+        if since is not None and (since.target or since.source):
+            continue
+        spans.add((metric.event, since.event if since is not None else None))
+    return frozenset(spans)
 
 
 def _key_metrics(aar: Aar) -> list[tuple[str, str]]:
-    rows = movement_rows(aar.metrics.get("movement"), aar.movement)
+    rows = movement_rows(aar.metrics.get("movement"), aar.movement, aar.spans_measured)
     rows += aar.scenario_rows
     rated = [r.rating for r in aar.rows if r.rating]
     rows.append(("Ratings", ", ".join(f"{k}: {rated.count(k)}" for k in "PSMU")))
@@ -813,7 +925,7 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
         out.append("<ol>" + "".join(f"<li>{e(o)}</li>" for o in aar.objectives) + "</ol>")
     out.append("<table><tr><th>Objective / core capability</th><th>Rating</th><th>Rated items</th></tr>")
     out += [
-        f"<tr><td>{e(name)}</td><td>{_badge(r)}</td><td>{e(', '.join(ids))}</td></tr>"
+        f"<tr><td>{e(name)}</td><td>{_badge(r)}</td><td>{'<br>'.join(e(i) for i in ids)}</td></tr>"
         for name, r, ids in aar.capabilities
     ]
     out.append("</table>")
@@ -834,7 +946,7 @@ def render_html(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     out.append("<table><tr><th>ID</th><th>Item</th><th>Expected</th><th>Actual</th><th>Rating</th><th>Why</th></tr>")
     for row in aar.rows:
         notes = "".join(f'<div class="small">Note: {e(n)}</div>' for n in row.notes)
-        owner = aar.agency_names.get(row.owner, row.owner)
+        owner = aar.owner_names(row.owner)
         out.append(
             f'<tr><td class="nowrap">{e(row.id)}<div class="small">{e(row.kind)}</div></td>'
             f'<td>{e(row.title)}<div class="small">{e(owner)} · {e(row.capability)}</div></td>'
@@ -914,12 +1026,13 @@ DELIBERATION_NOTE = (
 
 def _deliberation_cells(aar: Aar, row: Deliberation) -> tuple[str, ...]:
     """One person's decision as table cells (plain text; each renderer escapes it)."""
-    by = f"facilitator (for {aar.agency_names.get(row.owner, row.owner)})" if row.overridden else row.role
+    role = aar.agency_names.get(row.role, row.role)
+    by = f"facilitator (for {aar.agency_names.get(row.owner, row.owner)})" if row.overridden else role
     trigger = row.trigger or "-"
     if row.triggered_at is not None:
         trigger += f" at {aar.label(row.triggered_at)}"
     return (
-        f"{row.decision}: {row.label}",
+        _named(f"{row.title} -> {row.label}", row.decision),
         by,
         aar.label(row.came_up),
         aar.label(row.taken),
@@ -984,7 +1097,7 @@ def render_markdown(aar: Aar, *, plots: Mapping[str, str] | None = None) -> str:
     out += ["", "## 2. Objectives and core capabilities", ""]
     out += [f"{i}. {_md(o)}" for i, o in enumerate(aar.objectives, 1)]
     out += ["", "| Objective / core capability | Rating | Rated items |", "|---|---|---|"]
-    out += [f"| {_md(n)} | {r or '-'} | {_md(', '.join(ids))} |" for n, r, ids in aar.capabilities]
+    out += [f"| {_md(n)} | {r or '-'} | {_md('; '.join(ids))} |" for n, r, ids in aar.capabilities]
     out += ["", "## 3. Timeline of injects and decisions", "", "| Time | Type | What | By |", "|---|---|---|---|"]
     out += [f"| {aar.label(t)} | {_md(k)} | {_md(w)} | {_md(b)} |" for t, k, w, b in aar.timeline]
     out += [

@@ -401,6 +401,51 @@ class Scenario(Cited):
         """A movement network place's title (`Shiroyama hill (26 m)`), or its id when it has none."""
         return _name_of([(p.id, p.title) for p in self.movement.places] if self.movement else [], place_id)
 
+    def agency_name(self, agency_id: str | None) -> str:
+        """An agency's name (`National Security Secretariat / NSC`), or its id when there is no such agency."""
+        return _name_of([(a.id, a.name) for a in self.agencies], agency_id)
+
+    def decision_title(self, decision_id: str | None) -> str:
+        """A decision's title (the question put to its owner), or its id when there is no such decision."""
+        return _name_of([(d.id, d.title) for d in self.decisions], decision_id)
+
+    def link_name(self, link_id: str | None) -> str:
+        """A movement network link's title (`One patrol vessel A -> B`), or its id when it has none."""
+        return _name_of([(k.id, k.title) for k in self.movement.links] if self.movement else [], link_id)
+
+    def population_name(self, population_id: str | None) -> str:
+        """A population as people read it: its area's name and its class (`Harbour district: care home`),
+        populations having no title of their own; its id when there is no such population."""
+        for population in self.movement.populations if self.movement else []:
+            if population.id == population_id:
+                return f"{self.area_name(population.area)}: {population.class_.replace('_', ' ')}"
+        return str(population_id)
+
+    def channel_name(self, channel_id: str | None) -> str:
+        """A named channel as the two agencies it joins (`Agency A -> Agency B`), or its id."""
+        for channel in self.channels:
+            if channel.id is not None and channel.id == channel_id:
+                return f"{self.agency_name(channel.from_)} -> {self.agency_name(channel.to)}"
+        return str(channel_id)
+
+    def name_of(self, ident: str | None) -> str:
+        """Whatever `ident` names in this scenario, as people read it: an agency, decision, channel,
+        movement link, population, area or place (in that order); `ident` itself when nothing has it.
+        For ids met in analyses (seams of a critical path) whose kind is not known beforehand."""
+        for name in (
+            self.agency_name,
+            self.decision_title,
+            self.channel_name,
+            self.link_name,
+            self.population_name,
+            self.area_name,
+            self.place_name,
+        ):
+            named = name(ident)
+            if named != str(ident):
+                return named
+        return str(ident)
+
 
 def _name_of(named: list[tuple[str, str | None]], ident: str | None) -> str:
     """The first non-empty name given to `ident`, else `ident` itself as text."""

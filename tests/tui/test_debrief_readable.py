@@ -10,6 +10,7 @@ from helpers import drawn, until
 from textual.widgets import Static
 
 from sim.scenario.bundled import bundled_dir
+from sim.text import sentence_title
 from tui.screens.debrief import DebriefScreen
 from tui.screens.exercise import ExerciseScreen
 
@@ -50,7 +51,10 @@ async def test_tsunami_debrief_reads_in_minutes_and_words_metrics_by_kind():
     assert f"{indicator.title} {'yes' if metrics[indicator.id] else 'no'}" in lines
     flat = " ".join(key.split())
     verdict = {1: "met", 0: "not met"}[metrics["objectives"][exposed.id]]
-    assert f"{verdict} ({count.title}: {metrics[count.id]:,}, target at most {exposed.at_most:,.0f})" in flat
+    worded = (
+        f"{verdict}: {sentence_title(count.title)} — {metrics[count.id]:,} (target: at most {exposed.at_most:,.0f})"
+    )
+    assert worded in flat
     # decision times: the MSEL's standard and the wait, in minutes
     taken = {e.target: float(e.data["waited"]) for e in sim.events if str(e.kind) == "decision_taken"}
     rows = " ".join(expected.split())

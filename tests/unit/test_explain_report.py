@@ -41,18 +41,18 @@ def test_report_draws_the_critical_path_and_names_the_costliest_seams(default_aa
     assert "<h3>Where the hours went: T+0 to the last evacuee off the islands (h), 251.3 h</h3>" in html
     start = html.index('<figure id="critical_path">')
     figure = html[start : html.index("</figure>", start)]
-    assert "<svg" in figure and "hours after T+0" in figure and "cabinet" in figure
+    assert "<svg" in figure and "hours after T+0" in figure and "Cabinet" in figure
     table = html[html.index('<table id="seam-hours">') :]
     rows = table[: table.index("</table>")].split("<tr>")[2:]
-    assert rows[0].startswith("<td>shimojishima_air</td>")
-    assert "<td>cabinet</td><td>74.7 h</td><td>30 %</td>" in rows[1]
+    assert rows[0].startswith("<td>Shimojishima -&gt; Kagoshima, B737-800 (shimojishima_air)</td>")
+    assert "<td>Cabinet (cabinet)</td><td>74.7 h</td><td>30 %</td>" in rows[1]
 
 
 def test_markdown_report_has_the_chart_and_the_table(default_aar):
     text = render_markdown(default_aar)
     assert "### Where the hours went: T+0 to the last evacuee off the islands (h), 251.3 h" in text
     assert "![Where the hours went](data:image/png;base64," in text
-    assert "| cabinet | 74.7 h | 30 % |" in text
+    assert "| Cabinet (cabinet) | 74.7 h | 30 % |" in text
 
 
 def test_scenario_text_in_the_chart_is_escaped():

@@ -58,12 +58,12 @@ def test_html_lists_each_decision_a_person_took_with_its_times(aar, tmp_path):
     assert "Decisions people took: deliberation and timeliness" in html
     rows = table(html, "deliberation")
     assert rows[0] == ["Decision", "By", "Came up", "Taken", "Deliberation", "Triggered by", "Since trigger", "Rating"]
-    body = {row[0].split(":")[0]: row for row in rows[1:]}
+    body = {row[0].rsplit("(", 1)[1].rstrip(")"): row for row in rows[1:]}
     humans = {r.id for r in aar.rows if r.kind == "decision" and (r.by or "").startswith("human:")}
     assert humans and humans <= set(body)  # every played decision of the expected-versus-actual table
     governor = aar_row(aar, "governor_instruction")
     cells = body["governor_instruction"]
-    assert cells[1] == "okinawa_pref"
+    assert cells[1] == aar.agency_names["okinawa_pref"]  # by name, not id
     assert cells[2:4] == [aar.label(governor.came_up), aar.label(governor.taken)]
     assert cells[4] == f"{governor.waited / 60:.1f} h"  # deliberation: came up -> taken, as the rater timed it
     assert cells[5].startswith("decision evacuation_measures_instruction at D+")
@@ -77,7 +77,7 @@ def aar_row(aar, ident):
 def test_since_trigger_counts_from_the_triggering_decision(aar):
     row = next(d for d in aar.deliberations if d.decision == "governor_instruction")
     instruction = next(
-        r for r in aar.timeline if r[1] == "decision" and r[2].startswith("evacuation_measures_instruction")
+        r for r in aar.timeline if r[1] == "decision" and r[2].endswith("(evacuation_measures_instruction)")
     )
     assert row.triggered_at == instruction[0]  # when the Response HQ took it, not when the governor heard of it
     assert row.from_trigger > row.deliberation
@@ -86,8 +86,8 @@ def test_since_trigger_counts_from_the_triggering_decision(aar):
 def test_markdown_has_the_same_table(aar):
     text = render_markdown(aar, plots={})
     assert "### Decisions people took: deliberation and timeliness" in text
-    line = next(x for x in text.splitlines() if x.startswith("| governor_instruction:"))
-    assert "| okinawa_pref |" in line and "**S**" in line
+    line = next(x for x in text.splitlines() if "(governor_instruction) |" in x and x.startswith("| Governor"))
+    assert f"| {aar.agency_names['okinawa_pref']} |" in line and "**S**" in line
 
 
 def test_a_facilitator_override_is_named_as_such(sakishima, tmp_path):
@@ -98,7 +98,8 @@ def test_a_facilitator_override_is_named_as_such(sakishima, tmp_path):
     sim.advance(60)
     html = render_html(build_aar(sakishima, sim.events, sim.inputs, sim.metrics()), plots={})
     rows = table(html, "deliberation")
-    assert len(rows) == 2 and rows[1][0].startswith(f"{pending.id}:")
+    assert len(rows) == 2 and rows[1][0].endswith(f"({pending.id})")
+    assert rows[1][0].startswith(sakishima.decision_title(pending.id))
     owner = next(a.name for a in sakishima.agencies if a.id == pending.owner)
     assert rows[1][1] == f"facilitator (for {owner})"
 

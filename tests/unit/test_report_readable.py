@@ -13,7 +13,7 @@ from sim.analysis.report import build_aar, render_html, render_markdown
 from sim.scenario.bundled import bundled_dir
 from sim.scenario.loader import load_scenario
 from sim.simulation import Simulation
-from sim.text import count_text, duration_text, metric_text, number_text
+from sim.text import count_text, duration_text, metric_text, number_text, sentence_title
 
 
 def _aar(sim: Simulation):
@@ -121,7 +121,7 @@ def test_objectives_name_their_metric_value_and_target(tsunami):
         bound = objective.at_most if objective.at_most is not None else objective.at_least
         word = "at most" if objective.at_most is not None else "at least"
         target = f"{bound:,.0f}" if bound == int(bound) else f"{bound:.3g}"
-        expected = f"{verdict} ({titles[objective.metric]}: {shown}, target {word} {target})"
+        expected = f"{verdict}: {sentence_title(titles[objective.metric])} — {shown} (target: {word} {target})"
         assert rows[f"Objective: {objective.title}"] == expected
 
 

@@ -145,7 +145,9 @@ def test_withheld_order_is_rated_against_the_msel(sakishima):
     assert row.rating == "U"
     assert "Withhold for now" in row.reason and "the MSEL expected" in row.reason
     assert "on time" not in row.reason
-    capability = next(rating for name, rating, ids in aar.capabilities if "defense_operation_order" in ids)
+    capability = next(
+        rating for name, rating, ids in aar.capabilities if any(i.endswith("(defense_operation_order)") for i in ids)
+    )
     assert capability == "U"
     assert "JCG under MoD control" in render_markdown(aar, plots={})
 
