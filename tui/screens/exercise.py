@@ -47,6 +47,8 @@ RETRY = 5.0
 """Wall seconds between attempts to write inputs a failed write kept in memory."""
 NO_MOVEMENT = "This scenario moves nobody; its own metrics are in the debrief."
 """Shown where the movement board would be, for a scenario without a movement network."""
+HELD_NOTE = "while the dialog is open"
+"""The clock line's note while an open dialog holds a running clock."""
 PANELS = ("msel-panel", "agency-panel", "evac-panel", "log-panel")
 
 
@@ -185,6 +187,7 @@ class ExerciseScreen(Screen):
         clock.speed = speed_label(self.session.speed)
         clock.paused = self.session.paused or self.busy
         clock.note = "FAST-FORWARD (esc stops)" if self.busy else ("END" if view.finished else "")
+        self._show_held()
         if self.app.show_wall_clock:  # type: ignore[attr-defined]
             clock.wall = datetime.now().strftime("%H:%M:%S")
         humans = frozenset(d.owner for d in view.decisions if d.human) | self.app.human_roles  # type: ignore[attr-defined]
@@ -216,16 +219,38 @@ class ExerciseScreen(Screen):
     def _tick(self) -> None:
         if self.app.show_wall_clock:  # type: ignore[attr-defined]
             self.query_one(SimClock).wall = datetime.now().strftime("%H:%M:%S")
-        if self.session.paused or self.busy or self.sim.finished:
-            return
-        if self.app.screen is not self:  # a dialog is open: hold the clock
+        self._show_held()
+        if self.session.paused or self.busy or self.sim.finished or self._held_by_dialog():
             return
         started = time.perf_counter()
         outcome = self.session.advance_by(self.session.speed * TICK, budget=TICK_BUDGET)
         self._refresh(outcome.events)
+        if isinstance(self.app.screen, DecisionModal):  # the person deciding sees the time it costs
+            self.app.screen.show_now(self.sim.clock.label(self.sim.now))
         self.tick_costs = (self.tick_costs + [time.perf_counter() - started])[-50:]
         if outcome.stopped_for:
             self._stop_for_decision(outcome.stopped_for)
+
+    def _held_by_dialog(self) -> bool:
+        """Whether an open dialog holds the clock. A decision dialog does not, unless
+        `--pause-on-decision`: deliberation costs simulated time, as the briefing says.
+        Every other dialog does (an inject or note is stamped with the time it shows)."""
+        top = self.app.screen
+        if top is self:
+            return False
+        return self.session.pause_on_decision or not isinstance(top, DecisionModal)
+
+    def _show_held(self) -> None:
+        """The clock line says PAUSED while a dialog holds a running clock, never RUNNING."""
+        if self.busy:
+            return
+        clock = self.query_one(SimClock)
+        held = not self.session.paused and not self.sim.finished and self._held_by_dialog()
+        clock.paused = self.session.paused or held
+        if held:
+            clock.note = HELD_NOTE
+        elif clock.note == HELD_NOTE:
+            clock.note = ""
 
     def _retry_unsaved(self) -> None:
         if not self.busy:  # a fast-forward owns the run (and the journal's connection)
@@ -418,7 +443,8 @@ class ExerciseScreen(Screen):
             self._prompt_next()
 
         owner = agency_name(self.scenario, decision.owner)
-        self.app.push_screen(DecisionModal(decision, owner, when, knows, expected), done)
+        now = label(self.sim.now)
+        self.app.push_screen(DecisionModal(decision, owner, when, knows, expected, now=now), done)
 
     def action_role(self) -> None:
         items = [(FACILITATOR, "Facilitator (everything)")]

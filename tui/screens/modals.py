@@ -239,10 +239,12 @@ class DecisionModal(ModalScreen[str | None]):
         when: str,
         knows: list[str],
         expected: str | None,
+        now: str = "",
     ) -> None:
         super().__init__()
         self.decision = decision
         self._owner_name, self._when, self._knows, self._expected = owner_name, when, knows, expected
+        self._now = now
 
     def compose(self) -> ComposeResult:
         d = self.decision
@@ -257,10 +259,18 @@ class DecisionModal(ModalScreen[str | None]):
                 if self._expected is not None:
                     yield Label("MSEL expects (facilitator only)", classes="section")
                     yield Static(Text(self._expected))
+            yield Label(Text(self._now_text(self._now)), id="now", classes="hint")
             yield Label("1-9 or enter: answer   escape: answer later (stays pending)", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+
+    def _now_text(self, now: str) -> str:
+        return f"now {now}: the answer is taken at the time it is given" if now else ""
+
+    def show_now(self, now: str) -> None:
+        """The current simulated time (the clock may run while a person decides)."""
+        self.query_one("#now", Label).update(Text(self._now_text(now)))
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

@@ -1,0 +1,84 @@
+"""Console QA pass: the clock under dialogs, help, step, escape, the log, names, layout."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import drawn, until
+
+from tui.screens.briefing import BriefingScreen
+from tui.screens.exercise import HELD_NOTE, ExerciseScreen
+from tui.screens.modals import DecisionModal, HelpModal
+from tui.widgets.sim_clock import SimClock
+
+pytestmark = pytest.mark.tui
+SIZE = (160, 48)
+
+
+async def start(pilot) -> ExerciseScreen:
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, BriefingScreen)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ExerciseScreen))
+    return pilot.app.screen
+
+
+def _pending_for(app, owner: str):
+    return [d for d in app.sim.view().decisions if d.status == "pending" and d.owner == owner]
+
+
+async def _decision_open(pilot, app):
+    """Run until nss's decision is up, then open it with d (the clock running)."""
+    await start(pilot)
+    while not _pending_for(app, "nss"):
+        app.session.advance_by(10)
+    await pilot.press("space")
+    assert not app.session.paused
+    await pilot.press("d")
+    await until(pilot, lambda: isinstance(app.screen, DecisionModal))
+
+
+async def test_the_clock_keeps_running_under_the_decision_dialog(make):
+    """By default deliberation costs time: the clock runs while the dialog is open, the dialog
+    shows the time, and the answer is taken at the time it is given (not when the dialog opened)."""
+    app = make(roles=("nss",), pause_on_decision=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _decision_open(pilot, app)
+        opened = app.sim.now
+        await until(pilot, lambda: app.sim.now >= opened + 30)
+        clock = pilot.app.screen_stack[-2].query_one(SimClock)
+        assert not clock.paused
+        assert app.sim.clock.label(app.sim.now)[:5] in str(app.screen.query_one("#now").render())
+        await pilot.press("1")
+        await pilot.pause()
+        taken = next(e for e in app.sim.events if e.kind.value == "decision_taken")
+        assert taken.time >= opened + 30
+
+
+async def test_with_pause_on_decision_the_dialog_holds_the_clock_and_the_header_says_paused(make):
+    app = make(roles=("nss",), pause_on_decision=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await _decision_open(pilot, app)
+        opened = app.sim.now
+        await pilot.pause(0.4)
+        clock = pilot.app.screen_stack[-2].query_one(SimClock)
+        assert app.sim.now == opened
+        assert clock.paused and clock.note == HELD_NOTE
+        assert "PAUSED" in drawn(clock) and "RUNNING" not in drawn(clock)
+
+
+async def test_other_dialogs_hold_the_clock_and_the_header_says_paused(make):
+    """Help (or an inject, a note) stamps the time it shows: the clock holds, and says so."""
+    app = make(pause_on_decision=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(pilot)
+        await pilot.press("space")
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpModal))
+        await pilot.pause(0.3)
+        before = app.sim.now
+        await pilot.pause(0.3)
+        clock = screen.query_one(SimClock)
+        assert app.sim.now == before and clock.paused and clock.note == HELD_NOTE
+        await pilot.press("escape")
+        await until(pilot, lambda: app.sim.now > before)
+        assert not clock.paused and clock.note == ""
