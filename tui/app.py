@@ -116,7 +116,7 @@ class TabletopApp(App):
         self.notify(f"Session journal writable again: {written} kept input(s) written.", title="Recorded", timeout=8)
 
     def action_help(self) -> None:
-        self.push_screen(HelpModal())
+        self.push_screen(HelpModal(self.pause_on_decision))
 
     def action_quit_confirmed(self) -> None:
         if isinstance(self.screen, ConfirmModal):

@@ -82,3 +82,27 @@ async def test_other_dialogs_hold_the_clock_and_the_header_says_paused(make):
         await pilot.press("escape")
         await until(pilot, lambda: app.sim.now > before)
         assert not clock.paused and clock.note == ""
+
+
+def _help_text(app) -> str:
+    from textual.widgets import Static
+
+    return " ".join(drawn(w, 200) for w in app.screen.query(Static))
+
+
+@pytest.mark.parametrize(
+    ("pause_on_decision", "said"),
+    [(False, "keeps running while they decide"), (True, "stops until it is answered (--pause-on-decision)")],
+)
+async def test_help_says_what_the_clock_does_with_the_real_option(make, pause_on_decision, said):
+    """The help once named a `--no-pause-on-decision` that does not exist, with the opposite default."""
+    from tui.command import PAUSE_FLAG
+
+    app = make(pause_on_decision=pause_on_decision)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpModal))
+        text = " ".join(_help_text(app).split())
+        assert said in text and PAUSE_FLAG in text
+        assert "--no-pause" not in text

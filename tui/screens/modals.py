@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from sim.scenario.schema import Inject
 from sim.scenario.types import parse_duration
 from sim.simulation import DecisionView
+from tui.command import decision_clock_text
 
 MODAL_CSS = """
 {name} {{ align: center middle; }}
@@ -92,7 +93,6 @@ HELP = """\
   ?       this help          q   quit (asks first)
 
 Pausing never shifts an inject: injects are scheduled in simulated time.
-When a person's decision comes up the clock pauses (unless --no-pause-on-decision).
 """
 
 
@@ -100,11 +100,15 @@ class HelpModal(ModalScreen[None]):
     DEFAULT_CSS = modal_css("HelpModal")
     BINDINGS = [Binding("escape,question_mark,q,enter", "dismiss", "Close")]
 
+    def __init__(self, pause_on_decision: bool = False) -> None:
+        super().__init__()
+        self._pause_on_decision = pause_on_decision
+
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("Keys", id="dialog-title")
             with VerticalScroll():
-                yield Static(HELP)
+                yield Static(HELP + decision_clock_text(self._pause_on_decision), markup=True)
             yield Label("escape closes", classes="hint")
 
     def action_dismiss(self, result=None) -> None:  # type: ignore[override]
