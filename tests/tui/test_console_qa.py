@@ -106,3 +106,23 @@ async def test_help_says_what_the_clock_does_with_the_real_option(make, pause_on
         text = " ".join(_help_text(app).split())
         assert said in text and PAUSE_FLAG in text
         assert "--no-pause" not in text
+
+
+async def test_step_says_nothing_is_scheduled_only_when_nothing_is(make):
+    """A step often runs a model event that logs nothing; that is no reason to say the run is over."""
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        told: list[str] = []
+        app.notify = lambda message, **kw: told.append(str(message))  # type: ignore[method-assign]
+        for _ in range(12):  # some of the first twelve steps log nothing (seed 1)
+            before = app.sim.now
+            await pilot.press("n")
+            await pilot.pause()
+            assert app.sim.now >= before
+        assert app.sim.now > 0
+        assert not any("Nothing more" in t for t in told)
+        app.session.advance_to(app.sim.horizon)
+        await pilot.press("n")
+        await pilot.pause()
+        assert any("Nothing more" in t for t in told)

@@ -301,9 +301,10 @@ class ExerciseScreen(Screen):
     def action_step(self) -> None:
         if self._refuse_if_busy():
             return
-        outcome = self.session.step()
-        if not outcome.events:
+        if self.sim.next_event_time() is None:  # a step may run a model event that logs nothing
             self.app.notify("Nothing more is scheduled before the horizon.")
+            return
+        outcome = self.session.step()
         self._refresh(outcome.events)
         if outcome.stopped_for and self.session.pause_on_decision:
             self._stop_for_decision(outcome.stopped_for)
