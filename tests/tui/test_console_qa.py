@@ -126,3 +126,15 @@ async def test_step_says_nothing_is_scheduled_only_when_nothing_is(make):
         await pilot.press("n")
         await pilot.pause()
         assert any("Nothing more" in t for t in told)
+
+
+async def test_one_escape_closes_the_decision_dialog_opened_with_d(make):
+    """escape ('answer later') closed the dialog and at once reopened the same decision, since
+    a dialog opened with d was not marked as shown; keys typed next went into it."""
+    app = make(roles=("nss",), pause_on_decision=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _decision_open(pilot, app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ExerciseScreen)
+        assert _pending_for(app, "nss")

@@ -411,6 +411,7 @@ class ExerciseScreen(Screen):
 
     def open_decision(self, decision: DecisionView) -> None:
         """The decision dialog: question, options, the owner's knowledge, the MSEL's expectation."""
+        self._prompted.add(decision.id)  # shown now: escape must not reopen it as "not yet shown"
         label = self.sim.clock.label
         knows = [
             f"{label(t)}  {fact_text(self.scenario, ident, option)}"
