@@ -138,3 +138,44 @@ async def test_one_escape_closes_the_decision_dialog_opened_with_d(make):
         await pilot.pause()
         assert isinstance(app.screen, ExerciseScreen)
         assert _pending_for(app, "nss")
+
+
+def _log_text(screen) -> str:
+    from tui.widgets.event_log import EventLog
+
+    log = screen.query_one("#log", EventLog)
+    return "\n".join(strip.text for strip in log.lines)
+
+
+async def test_movement_lines_are_quiet_until_m_shows_them(make):
+    """Each group leaving or arriving flooded the log; milestones stay, m shows the groups."""
+    from sim.events import Kind
+
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(pilot)
+        app.session.advance_to(24 * 60)
+        kinds = {e.kind for e in app.sim.events}
+        assert {Kind.cohort_departed, Kind.cohort_arrived} <= kinds
+        screen._refresh(app.sim.events)
+        await pilot.pause()
+        text = _log_text(screen)
+        assert "INJECT" in text and "DECISION UP" in text
+        assert "people leave" not in text and "SAFE:" not in text
+        assert "(m) show movement" in screen.query_one("#log-panel").border_title
+        await pilot.press("m")
+        await pilot.pause()
+        text = _log_text(screen)
+        assert "people leave" in text and "SAFE:" in text and "INJECT" in text
+        assert "(m) hide movement" in screen.query_one("#log-panel").border_title
+
+
+def test_movement_milestones_are_never_quiet():
+    from sim.events import Kind, SimEvent
+    from tui.widgets.event_log import EventLog
+
+    log = EventLog(str, str)
+    milestones = [Kind.movement_started, Kind.people_exposed, Kind.movement_completed, Kind.leg_closed]
+    milestones.append(Kind.leg_reopened)
+    assert all(log._wanted(SimEvent(0, 0.0, kind, "x")) for kind in milestones)
+    assert not log._wanted(SimEvent(0, 0.0, Kind.cohort_departed, "x"))

@@ -67,6 +67,7 @@ class ExerciseScreen(Screen):
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("q", "app.quit_confirmed", "Quit"),
         Binding("f", "filter", "Filter log", show=False),
+        Binding("m", "movement_lines", "Movement lines", show=False),
         Binding("p", "next_panel", "Next panel", show=False),
         Binding("b", "debrief", "Debrief", show=False),
         Binding("escape", "cancel_advance", "Stop fast-forward", show=False),
@@ -126,7 +127,7 @@ class ExerciseScreen(Screen):
             "msel-panel": "MSEL timeline",
             "agency-panel": "Agencies",
             "evac-panel": "Seams, state & movement",
-            "log-panel": "Event log: all agencies  (f) filter",
+            "log-panel": "Event log",
             "role-panel": "Role view",
             "role-log-panel": "Your agency's activity",
         }
@@ -155,8 +156,9 @@ class ExerciseScreen(Screen):
             panel.border_subtitle = f"panel {n + 1} of {len(PANELS)}  (p) next panel" if narrow else ""
         self.query_one("#left").set_class(self._panel < 2, "-holds")
         self.query_one("#right").set_class(self._panel >= 2, "-holds")
-        agency = self.query_one("#log", EventLog).agency
-        self.query_one("#log-panel").border_title = f"Event log: {agency or 'all agencies'}  (f) filter"
+        log = self.query_one("#log", EventLog)
+        movement = "(m) hide movement" if log.show_movement else "(m) show movement"
+        self.query_one("#log-panel").border_title = f"Event log: {log.agency or 'all agencies'}  (f) filter  {movement}"
 
     def _apply_viewer(self) -> None:
         role = self.viewer != FACILITATOR
@@ -514,6 +516,15 @@ class ExerciseScreen(Screen):
                 self._apply_size()
 
         self.app.push_screen(PickModal("Show events about...", items, current=log.agency or "*"), done)
+
+    def action_movement_lines(self) -> None:
+        """Show or hide each group's departure and arrival in the event log."""
+        if self._refuse_if_busy():
+            return
+        log = self.query_one("#log", EventLog)
+        log.show_movement = not log.show_movement
+        log.rebuild(self.sim.events)
+        self._apply_size()
 
     def action_next_panel(self) -> None:
         self._panel = (self._panel + 1) % len(PANELS)

@@ -89,6 +89,7 @@ HELP = """\
   r       switch role view (a student sees only their agency's inbox and decisions)
   p       next panel (narrow terminals show one panel at a time)
   f       filter the event log by agency
+  m       show / hide movement lines (each group leaving or arriving; hidden at first)
   b       debrief: metrics, expected vs actual, decision timeline
   ?       this help          q   quit (asks first)
 
