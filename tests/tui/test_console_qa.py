@@ -179,3 +179,26 @@ def test_movement_milestones_are_never_quiet():
     milestones.append(Kind.leg_reopened)
     assert all(log._wanted(SimEvent(0, 0.0, kind, "x")) for kind in milestones)
     assert not log._wanted(SimEvent(0, 0.0, Kind.cohort_departed, "x"))
+
+
+@pytest.mark.parametrize("kind", list(__import__("sim.events", fromlist=["Kind"]).Kind))
+def test_every_event_kind_has_a_sentence(sakishima, monkeypatch, kind):
+    """No kind falls to the key=value fallback (Senkaku showed `told hazard:incursion message=...`)."""
+    import tui.format
+    from sim.events import SimEvent
+
+    def fallback(event):
+        raise AssertionError(f"{event.kind.value} has no sentence in tui/format.py")
+
+    monkeypatch.setattr(tui.format, "generic", fallback)
+    line = tui.format.describe(SimEvent(0, 0.0, kind, "hazard:incursion", "x", {}), sakishima)
+    assert line and "=" not in line.replace("->", "")
+
+
+def test_a_tell_reads_as_a_sentence_with_agency_names(sakishima):
+    from sim.events import Kind, SimEvent
+    from tui.format import agency_name, describe
+
+    data = {"message": "hazard:incursion#1", "to": ["nss"], "synopsis": "More vessels sighted"}
+    line = describe(SimEvent(0, 0.0, Kind.told, "hazard:incursion", None, data), sakishima)
+    assert line == f"TOLD {agency_name(sakishima, 'nss')}: More vessels sighted (after hazard incursion)"
