@@ -60,7 +60,7 @@ def describe(event: SimEvent, scenario: Scenario) -> str:
         return f"Run started: seed {d.get('seed')}, human roles: {humans}"
     if k is Kind.inject_fired:
         how = " (fired by hand)" if d.get("manual") else ""
-        return f"INJECT {d.get('inject')}{how} to {', '.join(d.get('to', []))}: {d.get('synopsis', '')}"
+        return f"INJECT {d.get('inject')}{how} to {agency_names(scenario, d.get('to'))}: {d.get('synopsis', '')}"
     if k is Kind.message_sent:
         return f"{event.source} -> {event.target}: sends {d.get('fact')}"
     if k is Kind.message_lost:
@@ -69,10 +69,10 @@ def describe(event: SimEvent, scenario: Scenario) -> str:
         return f"{event.source} -> {event.target}: {d.get('fact')} delivered"
     if k is Kind.message_handled:
         relay = " (relayed)" if d.get("relay") else ""
-        return f"{event.source} handled {d.get('fact')}{relay}"
+        return f"{agency_name(scenario, event.source)} handled {d.get('fact')}{relay}"
     if k is Kind.decision_pending:
         who = "a PERSON" if d.get("human") else "the model"
-        return f"DECISION UP for {event.source} ({who}): {d.get('title', event.target)}"
+        return f"DECISION UP for {agency_name(scenario, event.source)} ({who}): {d.get('title', event.target)}"
     if k is Kind.decision_taken:
         return f"DECIDED {event.target}: {d.get('label', d.get('option'))} (by {d.get('by')}, waited {duration_text(float(d.get('waited') or 0) / 60)})"
     if k is Kind.decision_skipped:

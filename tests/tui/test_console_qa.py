@@ -47,10 +47,11 @@ async def test_the_clock_keeps_running_under_the_decision_dialog(make):
         await until(pilot, lambda: app.sim.now >= opened + 30)
         clock = pilot.app.screen_stack[-2].query_one(SimClock)
         assert not clock.paused
-        assert app.sim.clock.label(app.sim.now)[:5] in str(app.screen.query_one("#now").render())
+        decision = app.screen.decision.id
+        await until(pilot, lambda: app.sim.clock.label(app.sim.now) in str(app.screen.query_one("#now").render()))
         await pilot.press("1")
         await pilot.pause()
-        taken = next(e for e in app.sim.events if e.kind.value == "decision_taken")
+        taken = next(e for e in app.sim.events if e.kind.value == "decision_taken" and e.target == decision)
         assert taken.time >= opened + 30
 
 
@@ -202,3 +203,42 @@ def test_a_tell_reads_as_a_sentence_with_agency_names(sakishima):
     data = {"message": "hazard:incursion#1", "to": ["nss"], "synopsis": "More vessels sighted"}
     line = describe(SimEvent(0, 0.0, Kind.told, "hazard:incursion", None, data), sakishima)
     assert line == f"TOLD {agency_name(sakishima, 'nss')}: More vessels sighted (after hazard incursion)"
+
+
+def test_people_read_agency_names_not_ids(sakishima):
+    """The log's DECISION UP and INJECT lines and the MSEL's To column name agencies."""
+    from sim.events import Kind, SimEvent
+    from tui.format import agency_name, describe
+    from tui.widgets.timeline import addressees
+
+    nss = agency_name(sakishima, "nss")
+    up = describe(SimEvent(0, 0.0, Kind.decision_pending, "nss", "d1", {"human": False, "title": "Q?"}), sakishima)
+    assert up == f"DECISION UP for {nss} (the model): Q?"
+    fired = describe(SimEvent(0, 0.0, Kind.inject_fired, "simcell", None, {"inject": "m06", "to": ["nss"]}), sakishima)
+    assert f"to {nss}:" in fired
+    assert addressees(["Disaster Management Agency", "Okinawa", "Ishigaki"], 12) == "Disaster… +2"
+    assert addressees(["Ishigaki City"], 12) == "Ishigaki Ci…"
+
+
+async def test_the_inject_confirmation_names_the_agencies(make):
+    from tui.format import agency_name
+    from tui.screens.modals import ConfirmModal, InjectModal
+
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, InjectModal))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        body = drawn(app.screen.query_one("#confirm-body"), 200)
+        inject = next(i for i in app.scenario.injects if i.on_demand)
+        assert f"to {agency_name(app.scenario, inject.to[0])}" in body
+
+
+def test_the_debrief_names_the_costliest_seam(sakishima):
+    from tui.format import agency_name
+    from tui.screens.debrief import seam_name
+
+    assert seam_name(sakishima, "nss") == agency_name(sakishima, "nss") != "nss"
+    assert seam_name(sakishima, "not_an_agency") == "not_an_agency"

@@ -88,7 +88,7 @@ def critical_path(sim: Simulation) -> tuple[str, Table | None, Text | None]:
     worst = max(rows, key=lambda r: r.hours) if rows else None
     headline = f"{explanation.title}: {duration_text(explanation.value_hours)}"
     if worst is not None:
-        headline += f"; the costliest seam is {worst.seam} ({duration_text(worst.hours)})"
+        headline += f"; the costliest seam is {seam_name(sim.scenario, worst.seam)} ({duration_text(worst.hours)})"
     table = Table(box=None, padding=(0, 1), show_header=True)
     table.add_column("Seam", overflow="fold")
     table.add_column("Time", justify="right")
@@ -98,12 +98,19 @@ def critical_path(sim: Simulation) -> tuple[str, Table | None, Text | None]:
         bar = Text()
         for kind in gantt_cells(row, origin, total, CHART_WIDTH):
             bar.append("\u2588" if kind else "\u00b7", style=KIND_COLOURS.get(kind, "grey37") if kind else "grey37")
-        table.add_row(Text(row.seam), duration_text(row.hours), bar)
+        table.add_row(Text(seam_name(sim.scenario, row.seam)), duration_text(row.hours), bar)
     legend = Text()
     for kind in dict.fromkeys(s.kind for s in explanation.segments):
         legend.append("\u2588 ", style=KIND_COLOURS.get(kind, ""))
         legend.append(kind.replace("_", " ") + "  ")
     return headline, table, legend
+
+
+def seam_name(scenario, seam: str) -> str:
+    """A seam is mostly an agency: its name for people (other seams keep their id)."""
+    from tui.format import agency_name
+
+    return agency_name(scenario, seam)
 
 
 def chart_span(start_hours: float, end_hours: float) -> str:

@@ -105,7 +105,9 @@ class ExerciseScreen(Screen):
         with Horizontal(id="panels"):
             with Vertical(id="left"):
                 with Vertical(id="msel-panel", classes="panel"):
-                    yield MselTimeline((i.id for i in self.scenario.injects), id="msel")
+                    yield MselTimeline(
+                        (i.id for i in self.scenario.injects), lambda a: agency_name(self.scenario, a), id="msel"
+                    )
                 with Vertical(id="agency-panel", classes="panel"):
                     yield AgencyBoard(id="agencies")
             with Vertical(id="right"):
@@ -373,7 +375,15 @@ class ExerciseScreen(Screen):
                 self.fire(inject)
 
         self.app.push_screen(
-            InjectModal(msel, library, view.label, schedule, [a.id for a in self.scenario.agencies]), done
+            InjectModal(
+                msel,
+                library,
+                view.label,
+                schedule,
+                [a.id for a in self.scenario.agencies],
+                names={a.id: a.name for a in self.scenario.agencies},
+            ),
+            done,
         )
 
     def fire(self, inject: Inject) -> None:

@@ -310,9 +310,12 @@ class InjectModal(ModalScreen[Inject | None]):
         when: str,
         describe_schedule: Callable[[Inject], str],
         agencies: Sequence[str] = (),
+        names: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self._agencies = set(agencies)
+        self._names = names or {}
+        """Agency id -> name, for the confirmation (ids are what the ad-hoc form takes)."""
         self._taken_ids = {i.id for i in [*msel, *library]}
         self._msel = {i.id: i for i in msel}
         self._library = {i.id: i for i in library}
@@ -430,7 +433,8 @@ class InjectModal(ModalScreen[Inject | None]):
         extra = ""
         if inject.id in self._msel and inject.at is not None:
             extra = "\n\nNote: its scheduled firing stays in the MSEL (the engine fires it again then)."
-        body = f"{inject.id} to {', '.join(inject.to)}:\n{inject.synopsis}{extra}"
+        to = ", ".join(self._names.get(a, a) for a in inject.to)
+        body = f"{inject.id} to {to}:\n{inject.synopsis}{extra}"
 
         def done(yes: bool | None) -> None:
             if yes:

@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from sim.simulation import InjectView
 
-SYNOPSIS, TO = 26, 10
+SYNOPSIS, TO = 26, 12
 """Column widths of the synopsis and the addressees."""
 
 ID_WIDTH = (4, 16)
@@ -27,8 +27,10 @@ class MselTimeline(DataTable):
     MselTimeline { height: 1fr; }
     """
 
-    def __init__(self, inject_ids: Iterable[str] = (), **kwargs) -> None:
+    def __init__(self, inject_ids: Iterable[str] = (), names: Callable[[str], str] = str, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self._names = names
+        """An agency id's name (the To column is read, never typed)."""
         self._key: tuple | None = None
         longest = max((len(i) for i in inject_ids), default=0)
         self.id_width = min(max(longest, ID_WIDTH[0]), ID_WIDTH[1])
@@ -70,11 +72,19 @@ class MselTimeline(DataTable):
                 when,
                 status,
                 Text(_fit(inject.synopsis, self.synopsis_width)),
-                Text(_fit(", ".join(inject.to), TO)),
+                Text(addressees([self._names(a) for a in inject.to], TO)),
                 key=inject.id,
             )
         if self.row_count:
             self.move_cursor(row=min(row, self.row_count - 1))
+
+
+def addressees(names: list[str], width: int) -> str:
+    """The first addressee's name, cut to fit, and how many more: `Disaster… +3`."""
+    if len(names) <= 1:
+        return _fit(names[0] if names else "", width)
+    more = f" +{len(names) - 1}"
+    return _fit(names[0], width - len(more)) + more
 
 
 def _fit(text: str, width: int) -> str:
