@@ -107,10 +107,11 @@ def critical_path(sim: Simulation) -> tuple[str, Table | None, Text | None]:
 
 
 def seam_name(scenario, seam: str) -> str:
-    """A seam is mostly an agency: its name for people (other seams keep their id)."""
-    from tui.format import agency_name
+    """A seam's name for people: an agency's name, a movement place's or link's title, else its id."""
+    from tui.format import agency_name, leg_name
 
-    return agency_name(scenario, seam)
+    named = agency_name(scenario, seam)
+    return leg_name(scenario, seam) if named == seam else named
 
 
 def chart_span(start_hours: float, end_hours: float) -> str:
