@@ -242,3 +242,34 @@ def test_the_debrief_names_the_costliest_seam(sakishima):
 
     assert seam_name(sakishima, "nss") == agency_name(sakishima, "nss") != "nss"
     assert seam_name(sakishima, "not_an_agency") == "not_an_agency"
+
+
+KEY_WORDS = {"space": "space", "plus": "+", "equals_sign": "+", "minus": "-", "question_mark": "?", "f1": "F1"}
+
+
+def test_help_lists_every_key_of_the_exercise_screen():
+    """Derived from the bindings: a key added to the screen and left out of the help fails here."""
+    from tui.screens.modals import HELP
+
+    keys = [key for b in ExerciseScreen.BINDINGS for key in b.key.split(",")]
+    listed = {line.split()[0] for line in HELP.splitlines() if line.startswith("  ")}
+    listed |= {word for line in HELP.splitlines() if line.startswith("  ") for word in line.split()[:2]}
+    missing = [key for key in keys if KEY_WORDS.get(key, key) not in listed]
+    assert not missing, f"keys missing from the help: {missing}"
+
+
+async def test_f1_opens_help_and_the_footer_shows_every_command_key(make):
+    from textual.widgets import Footer
+
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(pilot)
+        shown = {b.key for b in ExerciseScreen.BINDINGS if b.show}
+        assert {"o", "e", "f", "m", "p", "b"} <= shown
+        footer = " ".join(str(w.render()) for w in screen.query_one(Footer).query("*"))
+        for description in ("Note", "Rate", "Filter", "Moves", "Panel", "Debrief"):
+            assert description in footer
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpModal))
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, ExerciseScreen))

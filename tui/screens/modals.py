@@ -91,7 +91,9 @@ HELP = """\
   f       filter the event log by agency
   m       show / hide movement lines (each group leaving or arriving; hidden at first)
   b       debrief: metrics, expected vs actual, decision timeline
-  ?       this help          q   quit (asks first)
+  ? F1    this help
+  q       quit (asks first)
+  escape  stop a fast-forward; in a dialog: cancel (a decision stays pending)
 
 Pausing never shifts an inject: injects are scheduled in simulated time.
 """
@@ -99,7 +101,7 @@ Pausing never shifts an inject: injects are scheduled in simulated time.
 
 class HelpModal(ModalScreen[None]):
     DEFAULT_CSS = modal_css("HelpModal")
-    BINDINGS = [Binding("escape,question_mark,q,enter", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,question_mark,f1,q,enter", "dismiss", "Close")]
 
     def __init__(self, pause_on_decision: bool = False) -> None:
         super().__init__()
