@@ -273,3 +273,18 @@ async def test_f1_opens_help_and_the_footer_shows_every_command_key(make):
         await until(pilot, lambda: isinstance(app.screen, HelpModal))
         await pilot.press("f1")
         await until(pilot, lambda: isinstance(app.screen, ExerciseScreen))
+
+
+async def test_a_mid_session_debrief_says_so_far_not_at_the_end(make):
+    """At D+1 'Still in danger at the end 118,237' read as a final value; it is the value now."""
+    from tui.screens.debrief import DebriefScreen
+
+    app = make(skip_briefing=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ExerciseScreen))
+        app.session.advance_to(24 * 60)
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, DebriefScreen))
+        metrics = drawn(app.screen.query_one("#key-metrics"))
+        assert "Still in danger now" in metrics and "at the end" not in metrics
+        assert "not final" in drawn(app.screen.query_one("#so-far"))
