@@ -158,7 +158,9 @@ class DebriefScreen(Screen):
             # worded as the after-action report words them
             rows = movement_rows(metrics.get("movement"), movement_times(sim.events))
             for title, value in [*rows, *scenario_metric_rows(sim.scenario, metrics)]:
-                table.add_row(Text(title if sim.finished else so_far(title)), Text(value))
+                table.add_row(
+                    Text(title if sim.finished else so_far(title)), Text(value if sim.finished else so_far(value))
+                )
             yield Static(table, id="key-metrics")
 
             yield Label("Where the hours went", classes="section")
