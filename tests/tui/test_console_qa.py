@@ -288,3 +288,23 @@ async def test_a_mid_session_debrief_says_so_far_not_at_the_end(make):
         metrics = drawn(app.screen.query_one("#key-metrics"))
         assert "Still in danger now" in metrics and "at the end" not in metrics
         assert "not final" in drawn(app.screen.query_one("#so-far"))
+
+
+async def test_at_80x24_the_texts_fit_and_the_msel_synopsis_gets_the_room(make):
+    """The briefing's roles header and the inject dialog's hint were cut; the MSEL's synopsis got 14 cells."""
+    from textual.widgets import Label
+
+    from tui.screens.modals import InjectModal
+    from tui.widgets.timeline import MselTimeline
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        header = next(w for w in app.screen.query(Label) if "space" in str(w.render()))
+        assert len(str(header.render())) <= header.region.width
+        screen = await start(pilot)
+        assert screen.query_one(MselTimeline).synopsis_width >= 24
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, InjectModal))
+        hint = app.screen.query(".hint").last()
+        assert len(str(hint.render())) <= hint.region.width

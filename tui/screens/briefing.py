@@ -59,7 +59,7 @@ class BriefingScreen(Screen):
                     f"{len(self.scenario.decisions)} decision points, {len(self.scenario.agencies)} agencies."
                 )
             with Vertical(id="briefing-roles"):
-                yield Label("Roles played by a person (space toggles)", classes="section")
+                yield Label("Played by a person (space)", classes="section")
                 yield SelectionList[str](
                     *[
                         Selection(Text(f"{a.role or a.name}  ({a.id})"), a.id, a.id in self.roles)

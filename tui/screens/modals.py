@@ -353,9 +353,7 @@ class InjectModal(ModalScreen[Inject | None]):
                         id="f-effects",
                     )
                     yield Static("", classes="error", id="adhoc-error")
-            yield Label(
-                "enter: choose (then confirm)   ctrl+s: submit the ad-hoc form   escape: cancel", classes="hint"
-            )
+            yield Label("enter: choose, then confirm   ctrl+s: send ad hoc   escape: cancel", classes="hint")
 
     BINDINGS = BINDINGS + [Binding("ctrl+s", "submit_adhoc", "Submit ad hoc", show=False)]
 

@@ -10,9 +10,13 @@ from textual.widgets import DataTable
 from sim.simulation import InjectView
 
 SYNOPSIS, TO = 26, 12
-"""Column widths of the synopsis and the addressees."""
+"""Column widths of the synopsis (at the least: it takes what the panel has spare) and the addressees."""
 
-ID_WIDTH = (4, 16)
+WHEN = 16
+"""One column for the schedule and the status (`D+20 06:00`, `fired D+20 06:00`, `awaits trigger`,
+`library`): a separate status column left the synopsis 14 cells at 80 columns."""
+
+ID_WIDTH = (4, 13)
 """Narrowest and widest inject-id column: as wide as the scenario's longest id within
 these bounds; the synopsis gives up what the ids take beyond the narrowest."""
 
@@ -41,15 +45,27 @@ class MselTimeline(DataTable):
         # Sized to fit 80 columns.
         columns = (
             ("#", self.id_width),
-            ("When", 11),
-            ("Status", 17),
+            ("When / status", WHEN),
             ("Synopsis", self.synopsis_width),
             ("To", TO),
         )
         for label, width in columns:
-            self.add_column(label, width=width)
+            self.add_column(label, width=width, key=label)
+        self._shown: tuple | None = None
+
+    def on_resize(self) -> None:
+        """The synopsis takes the width the other columns leave (never less than `MIN_SYNOPSIS`)."""
+        fixed = self.id_width + WHEN + TO + 2 * self.cell_padding * 4 + 2  # + a scroll bar
+        width = max(MIN_SYNOPSIS, self.size.width - fixed)
+        if width != self.synopsis_width:
+            self.synopsis_width = width
+            self.columns["Synopsis"].width = width
+            if self._shown is not None:
+                self._key = None
+                self.show(*self._shown)
 
     def show(self, injects: tuple[InjectView, ...], label: Callable[[float], str], now: float) -> None:
+        self._shown = (injects, label, now)
         key = tuple((i.id, i.fired_at) for i in injects)
         if key == self._key:
             return
@@ -58,19 +74,17 @@ class MselTimeline(DataTable):
         self.clear()
         ordered = sorted(injects, key=lambda i: (i.on_demand, i.at if i.at is not None else 1e18, i.id))
         for inject in ordered:
-            when = label(inject.at) if inject.at is not None else ("on demand" if inject.on_demand else "triggered")
             if inject.fired_at is not None:
-                status = f"fired {label(inject.fired_at)}"
+                when = f"fired {label(inject.fired_at)}"
             elif inject.on_demand:
-                status = "library"
+                when = "library"
             elif inject.at is None:
-                status = "awaits trigger"
+                when = "awaits trigger"
             else:
-                status = "scheduled"
+                when = label(inject.at)
             self.add_row(
                 Text(_fit(inject.id, self.id_width)),
                 when,
-                status,
                 Text(_fit(inject.synopsis, self.synopsis_width)),
                 Text(addressees([self._names(a) for a in inject.to], TO)),
                 key=inject.id,
