@@ -67,6 +67,7 @@ async def test_with_pause_on_decision_the_dialog_holds_the_clock_and_the_header_
         assert "PAUSED" in drawn(clock) and "RUNNING" not in drawn(clock)
 
 
+@pytest.mark.slow
 async def test_other_dialogs_hold_the_clock_and_the_header_says_paused(make):
     """Help (or an inject, a note) stamps the time it shows: the clock holds, and says so."""
     app = make(pause_on_decision=False)
@@ -109,6 +110,7 @@ async def test_help_says_what_the_clock_does_with_the_real_option(make, pause_on
         assert "--no-pause" not in text
 
 
+@pytest.mark.slow
 async def test_step_says_nothing_is_scheduled_only_when_nothing_is(make):
     """A step often runs a model event that logs nothing; that is no reason to say the run is over."""
     app = make()
