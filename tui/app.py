@@ -26,7 +26,10 @@ class TabletopApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "ttxsim"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [Binding("ctrl+c", "quit_confirmed", "Quit", show=False, priority=True)]
+    BINDINGS = [
+        Binding("ctrl+c", "quit_confirmed", "Quit", show=False, priority=True),
+        Binding("f1", "help", "Help", show=False),
+    ]
 
     def __init__(
         self,
@@ -116,7 +119,8 @@ class TabletopApp(App):
         self.notify(f"Session journal writable again: {written} kept input(s) written.", title="Recorded", timeout=8)
 
     def action_help(self) -> None:
-        self.push_screen(HelpModal())
+        if not isinstance(self.screen, HelpModal):
+            self.push_screen(HelpModal(self.pause_on_decision))
 
     def action_quit_confirmed(self) -> None:
         if isinstance(self.screen, ConfirmModal):

@@ -9,6 +9,20 @@ import sys
 
 from sim.cli import scenario_argument
 
+PAUSE_FLAG = "--pause-on-decision"
+"""`ttxsim play`'s option that stops the clock when a person's decision comes up (said once:
+the parser and the in-app help both use it)."""
+
+
+def decision_clock_text(pause_on_decision: bool) -> str:
+    """What the clock does when a person's decision comes up, in this session."""
+    if pause_on_decision:
+        return f"When a person's decision comes up the clock stops until it is answered ({PAUSE_FLAG})."
+    return (
+        "When a person's decision comes up the clock keeps running while they decide "
+        f"(deliberation costs time; play {PAUSE_FLAG} stops it instead)."
+    )
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     play = subparsers.add_parser(
@@ -43,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="resume a recorded session exactly where it stopped (after a crash or quit)",
     )
     play.add_argument(
-        "--pause-on-decision",
+        PAUSE_FLAG,
         dest="pause_on_decision",
         action="store_true",
         help="stop the clock whenever a human-played decision comes up (by default it keeps running: "

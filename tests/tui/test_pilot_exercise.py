@@ -52,8 +52,8 @@ async def test_briefing_says_whether_a_decision_stops_the_clock(make, pause_on_d
         assert said in shown
 
 
-async def test_msel_shows_inject_ids_in_full_up_to_sixteen_characters(make):
-    """The MSEL's id column is as wide as the scenario's ids (within 4..16), so a
+async def test_msel_shows_inject_ids_in_full_up_to_thirteen_characters(make):
+    """The MSEL's id column is as wide as the scenario's ids (within 4..13), so a
     facilitator can tell `x_hq_complete` from `x_hubs_instructed`."""
     from tui.widgets.timeline import MselTimeline
 
@@ -62,7 +62,7 @@ async def test_msel_shows_inject_ids_in_full_up_to_sixteen_characters(make):
         await start(pilot)
         table = app.screen.query_one(MselTimeline)
         assert str(table.get_row("x_hq_complete")[0]) == "x_hq_complete"
-        assert str(table.get_row("x_hubs_instructed")[0]) == "x_hubs_instruct…"  # 17 characters: cut, visibly
+        assert str(table.get_row("x_hubs_instructed")[0]) == "x_hubs_instr…"  # 17 characters: cut, visibly
 
 
 async def test_a_small_terminal_shows_one_panel_and_says_how_to_reach_the_next(make):

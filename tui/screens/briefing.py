@@ -59,7 +59,7 @@ class BriefingScreen(Screen):
                     f"{len(self.scenario.decisions)} decision points, {len(self.scenario.agencies)} agencies."
                 )
             with Vertical(id="briefing-roles"):
-                yield Label("Roles played by a person (space toggles)", classes="section")
+                yield Label("Played by a person (space)", classes="section")
                 yield SelectionList[str](
                     *[
                         Selection(Text(f"{a.role or a.name}  ({a.id})"), a.id, a.id in self.roles)
@@ -69,11 +69,12 @@ class BriefingScreen(Screen):
                     id="roles",
                 )
                 yield Static(
-                    "Unticked roles are played by the modelled policy. A person's decision opens a dialog; "
+                    "Unticked roles are played by the modelled policy. "
                     + (
-                        "the clock stops until it is answered."
+                        "A person's decision opens a dialog; the clock stops until it is answered."
                         if getattr(self.app, "pause_on_decision", True)
-                        else "the clock keeps running while they decide, so deliberation costs time."
+                        else "A person's decision waits for them (d opens it); "
+                        "the clock keeps running while they decide, so deliberation costs time."
                     ),
                     classes="dim",
                 )

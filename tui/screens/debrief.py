@@ -20,6 +20,7 @@ from sim.analysis.report import movement_rows, scenario_metric_rows
 from sim.events import Kind
 from sim.simulation import Simulation
 from sim.text import duration_text
+from tui.format import agency_name
 
 RATING_STYLES = {"P": "bold green", "S": "yellow", "M": "bold yellow", "U": "bold red", "": "dim"}
 
@@ -88,7 +89,7 @@ def critical_path(sim: Simulation) -> tuple[str, Table | None, Text | None]:
     worst = max(rows, key=lambda r: r.hours) if rows else None
     headline = f"{explanation.title}: {duration_text(explanation.value_hours)}"
     if worst is not None:
-        headline += f"; the costliest seam is {worst.seam} ({duration_text(worst.hours)})"
+        headline += f"; the costliest seam is {seam_name(sim.scenario, worst.seam)} ({duration_text(worst.hours)})"
     table = Table(box=None, padding=(0, 1), show_header=True)
     table.add_column("Seam", overflow="fold")
     table.add_column("Time", justify="right")
@@ -98,12 +99,25 @@ def critical_path(sim: Simulation) -> tuple[str, Table | None, Text | None]:
         bar = Text()
         for kind in gantt_cells(row, origin, total, CHART_WIDTH):
             bar.append("\u2588" if kind else "\u00b7", style=KIND_COLOURS.get(kind, "grey37") if kind else "grey37")
-        table.add_row(Text(row.seam), duration_text(row.hours), bar)
+        table.add_row(Text(seam_name(sim.scenario, row.seam)), duration_text(row.hours), bar)
     legend = Text()
     for kind in dict.fromkeys(s.kind for s in explanation.segments):
         legend.append("\u2588 ", style=KIND_COLOURS.get(kind, ""))
         legend.append(kind.replace("_", " ") + "  ")
     return headline, table, legend
+
+
+def so_far(title: str) -> str:
+    """A metric's title before the run's end: the report's words are for the final values."""
+    return title.replace(" at the end", " now")
+
+
+def seam_name(scenario, seam: str) -> str:
+    """A seam's name for people: an agency's name, a movement place's or link's title, else its id."""
+    from tui.format import leg_name
+
+    named = agency_name(scenario, seam)
+    return leg_name(scenario, seam) if named == seam else named
 
 
 def chart_span(start_hours: float, end_hours: float) -> str:
@@ -133,13 +147,20 @@ class DebriefScreen(Screen):
                 f"Stopped at {label(sim.now)} ({sim.clock.calendar(sim.now):%Y-%m-%d %H:%M}), seed {sim.seed}."
             )
 
-            yield Label("Key metrics", classes="section")
+            yield Label("Key metrics" if sim.finished else "Key metrics so far", classes="section")
+            if not sim.finished:
+                yield Static(
+                    f"The run goes on to {label(sim.horizon)}: these are the values at {label(sim.now)}, not final.",
+                    id="so-far",
+                )
             table = Table(show_header=False, box=None, padding=(0, 2))
             # the movement network's ledger and times, then the scenario's metrics and objectives,
             # worded as the after-action report words them
             rows = movement_rows(metrics.get("movement"), movement_times(sim.events))
             for title, value in [*rows, *scenario_metric_rows(sim.scenario, metrics)]:
-                table.add_row(Text(title), Text(value))
+                table.add_row(
+                    Text(title if sim.finished else so_far(title)), Text(value if sim.finished else so_far(value))
+                )
             yield Static(table, id="key-metrics")
 
             yield Label("Where the hours went", classes="section")
@@ -164,7 +185,7 @@ class DebriefScreen(Screen):
                 waited = None if outcome.waited is None or outcome.status != "taken" else outcome.waited / 60
                 expected.add_row(
                     Text(outcome.id),
-                    Text(spec.owner),
+                    Text(agency_name(sim.scenario, spec.owner)),
                     Text(exp),
                     Text(actual),
                     duration_text(waited),

@@ -47,6 +47,8 @@ RETRY = 5.0
 """Wall seconds between attempts to write inputs a failed write kept in memory."""
 NO_MOVEMENT = "This scenario moves nobody; its own metrics are in the debrief."
 """Shown where the movement board would be, for a scenario without a movement network."""
+HELD_NOTE = "while the dialog is open"
+"""The clock line's note while an open dialog holds a running clock."""
 PANELS = ("msel-panel", "agency-panel", "evac-panel", "log-panel")
 
 
@@ -60,13 +62,14 @@ class ExerciseScreen(Screen):
         Binding("i", "inject", "Inject"),
         Binding("d", "decide", "Decide"),
         Binding("r", "role", "Role"),
-        Binding("o", "note", "Note", show=False),
-        Binding("e", "evaluate", "Rate", show=False),
-        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("o", "note", "Note"),
+        Binding("e", "evaluate", "Rate"),
+        Binding("f", "filter", "Filter"),
+        Binding("m", "movement_lines", "Moves"),
+        Binding("p", "next_panel", "Panel"),
+        Binding("b", "debrief", "Debrief"),
+        Binding("question_mark,f1", "app.help", "Help", key_display="?"),
         Binding("q", "app.quit_confirmed", "Quit"),
-        Binding("f", "filter", "Filter log", show=False),
-        Binding("p", "next_panel", "Next panel", show=False),
-        Binding("b", "debrief", "Debrief", show=False),
         Binding("escape", "cancel_advance", "Stop fast-forward", show=False),
     ]
 
@@ -102,7 +105,9 @@ class ExerciseScreen(Screen):
         with Horizontal(id="panels"):
             with Vertical(id="left"):
                 with Vertical(id="msel-panel", classes="panel"):
-                    yield MselTimeline((i.id for i in self.scenario.injects), id="msel")
+                    yield MselTimeline(
+                        (i.id for i in self.scenario.injects), lambda a: agency_name(self.scenario, a), id="msel"
+                    )
                 with Vertical(id="agency-panel", classes="panel"):
                     yield AgencyBoard(id="agencies")
             with Vertical(id="right"):
@@ -124,7 +129,7 @@ class ExerciseScreen(Screen):
             "msel-panel": "MSEL timeline",
             "agency-panel": "Agencies",
             "evac-panel": "Seams, state & movement",
-            "log-panel": "Event log: all agencies  (f) filter",
+            "log-panel": "Event log",
             "role-panel": "Role view",
             "role-log-panel": "Your agency's activity",
         }
@@ -153,8 +158,9 @@ class ExerciseScreen(Screen):
             panel.border_subtitle = f"panel {n + 1} of {len(PANELS)}  (p) next panel" if narrow else ""
         self.query_one("#left").set_class(self._panel < 2, "-holds")
         self.query_one("#right").set_class(self._panel >= 2, "-holds")
-        agency = self.query_one("#log", EventLog).agency
-        self.query_one("#log-panel").border_title = f"Event log: {agency or 'all agencies'}  (f) filter"
+        log = self.query_one("#log", EventLog)
+        movement = "(m) hide movement" if log.show_movement else "(m) show movement"
+        self.query_one("#log-panel").border_title = f"Event log: {log.agency or 'all agencies'}  (f) filter  {movement}"
 
     def _apply_viewer(self) -> None:
         role = self.viewer != FACILITATOR
@@ -185,6 +191,7 @@ class ExerciseScreen(Screen):
         clock.speed = speed_label(self.session.speed)
         clock.paused = self.session.paused or self.busy
         clock.note = "FAST-FORWARD (esc stops)" if self.busy else ("END" if view.finished else "")
+        self._show_held()
         if self.app.show_wall_clock:  # type: ignore[attr-defined]
             clock.wall = datetime.now().strftime("%H:%M:%S")
         humans = frozenset(d.owner for d in view.decisions if d.human) | self.app.human_roles  # type: ignore[attr-defined]
@@ -216,16 +223,38 @@ class ExerciseScreen(Screen):
     def _tick(self) -> None:
         if self.app.show_wall_clock:  # type: ignore[attr-defined]
             self.query_one(SimClock).wall = datetime.now().strftime("%H:%M:%S")
-        if self.session.paused or self.busy or self.sim.finished:
-            return
-        if self.app.screen is not self:  # a dialog is open: hold the clock
+        self._show_held()
+        if self.session.paused or self.busy or self.sim.finished or self._held_by_dialog():
             return
         started = time.perf_counter()
         outcome = self.session.advance_by(self.session.speed * TICK, budget=TICK_BUDGET)
         self._refresh(outcome.events)
+        if isinstance(self.app.screen, DecisionModal):  # the person deciding sees the time it costs
+            self.app.screen.show_now(self.sim.clock.label(self.sim.now))
         self.tick_costs = (self.tick_costs + [time.perf_counter() - started])[-50:]
         if outcome.stopped_for:
             self._stop_for_decision(outcome.stopped_for)
+
+    def _held_by_dialog(self) -> bool:
+        """Whether an open dialog holds the clock. A decision dialog does not, unless
+        `--pause-on-decision`: deliberation costs simulated time, as the briefing says.
+        Every other dialog does (an inject or note is stamped with the time it shows)."""
+        top = self.app.screen
+        if top is self:
+            return False
+        return self.session.pause_on_decision or not isinstance(top, DecisionModal)
+
+    def _show_held(self) -> None:
+        """The clock line says PAUSED while a dialog holds a running clock, never RUNNING."""
+        if self.busy:
+            return
+        clock = self.query_one(SimClock)
+        held = not self.session.paused and not self.sim.finished and self._held_by_dialog()
+        clock.paused = self.session.paused or held
+        if held:
+            clock.note = HELD_NOTE
+        elif clock.note == HELD_NOTE:
+            clock.note = ""
 
     def _retry_unsaved(self) -> None:
         if not self.busy:  # a fast-forward owns the run (and the journal's connection)
@@ -276,9 +305,10 @@ class ExerciseScreen(Screen):
     def action_step(self) -> None:
         if self._refuse_if_busy():
             return
-        outcome = self.session.step()
-        if not outcome.events:
+        if self.sim.next_event_time() is None:  # a step may run a model event that logs nothing
             self.app.notify("Nothing more is scheduled before the horizon.")
+            return
+        outcome = self.session.step()
         self._refresh(outcome.events)
         if outcome.stopped_for and self.session.pause_on_decision:
             self._stop_for_decision(outcome.stopped_for)
@@ -345,7 +375,15 @@ class ExerciseScreen(Screen):
                 self.fire(inject)
 
         self.app.push_screen(
-            InjectModal(msel, library, view.label, schedule, [a.id for a in self.scenario.agencies]), done
+            InjectModal(
+                msel,
+                library,
+                view.label,
+                schedule,
+                [a.id for a in self.scenario.agencies],
+                names={a.id: a.name for a in self.scenario.agencies},
+            ),
+            done,
         )
 
     def fire(self, inject: Inject) -> None:
@@ -385,6 +423,7 @@ class ExerciseScreen(Screen):
 
     def open_decision(self, decision: DecisionView) -> None:
         """The decision dialog: question, options, the owner's knowledge, the MSEL's expectation."""
+        self._prompted.add(decision.id)  # shown now: escape must not reopen it as "not yet shown"
         label = self.sim.clock.label
         knows = [
             f"{label(t)}  {fact_text(self.scenario, ident, option)}"
@@ -418,7 +457,8 @@ class ExerciseScreen(Screen):
             self._prompt_next()
 
         owner = agency_name(self.scenario, decision.owner)
-        self.app.push_screen(DecisionModal(decision, owner, when, knows, expected), done)
+        now = label(self.sim.now)
+        self.app.push_screen(DecisionModal(decision, owner, when, knows, expected, now=now), done)
 
     def action_role(self) -> None:
         items = [(FACILITATOR, "Facilitator (everything)")]
@@ -486,6 +526,15 @@ class ExerciseScreen(Screen):
                 self._apply_size()
 
         self.app.push_screen(PickModal("Show events about...", items, current=log.agency or "*"), done)
+
+    def action_movement_lines(self) -> None:
+        """Show or hide each group's departure and arrival in the event log."""
+        if self._refuse_if_busy():
+            return
+        log = self.query_one("#log", EventLog)
+        log.show_movement = not log.show_movement
+        log.rebuild(self.sim.events)
+        self._apply_size()
 
     def action_next_panel(self) -> None:
         self._panel = (self._panel + 1) % len(PANELS)

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from sim.scenario.schema import Inject
 from sim.scenario.types import parse_duration
 from sim.simulation import DecisionView
+from tui.command import decision_clock_text
 
 MODAL_CSS = """
 {name} {{ align: center middle; }}
@@ -88,23 +89,29 @@ HELP = """\
   r       switch role view (a student sees only their agency's inbox and decisions)
   p       next panel (narrow terminals show one panel at a time)
   f       filter the event log by agency
+  m       show / hide movement lines (each group leaving or arriving; hidden at first)
   b       debrief: metrics, expected vs actual, decision timeline
-  ?       this help          q   quit (asks first)
+  ? F1    this help
+  q       quit (asks first)
+  escape  stop a fast-forward; in a dialog: cancel (a decision stays pending)
 
 Pausing never shifts an inject: injects are scheduled in simulated time.
-When a person's decision comes up the clock pauses (unless --no-pause-on-decision).
 """
 
 
 class HelpModal(ModalScreen[None]):
     DEFAULT_CSS = modal_css("HelpModal")
-    BINDINGS = [Binding("escape,question_mark,q,enter", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,question_mark,f1,q,enter", "dismiss", "Close")]
+
+    def __init__(self, pause_on_decision: bool = False) -> None:
+        super().__init__()
+        self._pause_on_decision = pause_on_decision
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("Keys", id="dialog-title")
             with VerticalScroll():
-                yield Static(HELP)
+                yield Static(HELP + decision_clock_text(self._pause_on_decision), markup=True)
             yield Label("escape closes", classes="hint")
 
     def action_dismiss(self, result=None) -> None:  # type: ignore[override]
@@ -239,10 +246,12 @@ class DecisionModal(ModalScreen[str | None]):
         when: str,
         knows: list[str],
         expected: str | None,
+        now: str = "",
     ) -> None:
         super().__init__()
         self.decision = decision
         self._owner_name, self._when, self._knows, self._expected = owner_name, when, knows, expected
+        self._now = now
 
     def compose(self) -> ComposeResult:
         d = self.decision
@@ -257,10 +266,18 @@ class DecisionModal(ModalScreen[str | None]):
                 if self._expected is not None:
                     yield Label("MSEL expects (facilitator only)", classes="section")
                     yield Static(Text(self._expected))
+            yield Label(Text(self._now_text(self._now)), id="now", classes="hint")
             yield Label("1-9 or enter: answer   escape: answer later (stays pending)", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+
+    def _now_text(self, now: str) -> str:
+        return f"now {now}: the answer is taken at the time it is given" if now else ""
+
+    def show_now(self, now: str) -> None:
+        """The current simulated time (the clock may run while a person decides)."""
+        self.query_one("#now", Label).update(Text(self._now_text(now)))
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -295,9 +312,12 @@ class InjectModal(ModalScreen[Inject | None]):
         when: str,
         describe_schedule: Callable[[Inject], str],
         agencies: Sequence[str] = (),
+        names: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self._agencies = set(agencies)
+        self._names = names or {}
+        """Agency id -> name, for the confirmation (ids are what the ad-hoc form takes)."""
         self._taken_ids = {i.id for i in [*msel, *library]}
         self._msel = {i.id: i for i in msel}
         self._library = {i.id: i for i in library}
@@ -333,9 +353,7 @@ class InjectModal(ModalScreen[Inject | None]):
                         id="f-effects",
                     )
                     yield Static("", classes="error", id="adhoc-error")
-            yield Label(
-                "enter: choose (then confirm)   ctrl+s: submit the ad-hoc form   escape: cancel", classes="hint"
-            )
+            yield Label("enter: choose, then confirm   ctrl+s: send ad hoc   escape: cancel", classes="hint")
 
     BINDINGS = BINDINGS + [Binding("ctrl+s", "submit_adhoc", "Submit ad hoc", show=False)]
 
@@ -415,7 +433,8 @@ class InjectModal(ModalScreen[Inject | None]):
         extra = ""
         if inject.id in self._msel and inject.at is not None:
             extra = "\n\nNote: its scheduled firing stays in the MSEL (the engine fires it again then)."
-        body = f"{inject.id} to {', '.join(inject.to)}:\n{inject.synopsis}{extra}"
+        to = ", ".join(self._names.get(a, a) for a in inject.to)
+        body = f"{inject.id} to {to}:\n{inject.synopsis}{extra}"
 
         def done(yes: bool | None) -> None:
             if yes:

@@ -18,6 +18,10 @@ STYLES = {
 }
 QUIET = {Kind.message_sent, Kind.message_delivered}
 """Kinds shown only when the log is filtered to one agency (they are many)."""
+MOVEMENT_LINES = {Kind.cohort_departed, Kind.cohort_arrived}
+"""Each group of people leaving or arriving: hundreds of lines that bury injects and decisions,
+shown only on request (`m`). The movement's milestones (start, people caught, end,
+closures) are other kinds and always shown; the movement board counts every group."""
 
 
 class EventLog(RichLog):
@@ -33,9 +37,13 @@ class EventLog(RichLog):
         """Show only events about this agency (None: all)."""
         self.only: Callable[[SimEvent], bool] | None = None
         """An extra rule (the role view uses it: the agency's own events only)."""
+        self.show_movement = False
+        """Show each group's departure and arrival (`MOVEMENT_LINES`)."""
 
     def _wanted(self, event: SimEvent) -> bool:
         if self.only is not None and not self.only(event):
+            return False
+        if event.kind in MOVEMENT_LINES and not self.show_movement:
             return False
         if self.agency is None:
             return event.kind not in QUIET

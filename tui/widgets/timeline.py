@@ -9,10 +9,14 @@ from textual.widgets import DataTable
 
 from sim.simulation import InjectView
 
-SYNOPSIS, TO = 26, 10
-"""Column widths of the synopsis and the addressees."""
+SYNOPSIS, TO = 26, 12
+"""Column widths of the synopsis (at the least: it takes what the panel has spare) and the addressees."""
 
-ID_WIDTH = (4, 16)
+WHEN = 16
+"""One column for the schedule and the status (`D+20 06:00`, `fired D+20 06:00`, `awaits trigger`,
+`library`): a separate status column left the synopsis 14 cells at 80 columns."""
+
+ID_WIDTH = (4, 13)
 """Narrowest and widest inject-id column: as wide as the scenario's longest id within
 these bounds; the synopsis gives up what the ids take beyond the narrowest."""
 
@@ -27,8 +31,10 @@ class MselTimeline(DataTable):
     MselTimeline { height: 1fr; }
     """
 
-    def __init__(self, inject_ids: Iterable[str] = (), **kwargs) -> None:
+    def __init__(self, inject_ids: Iterable[str] = (), names: Callable[[str], str] = str, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self._names = names
+        """An agency id's name (the To column is read, never typed)."""
         self._key: tuple | None = None
         longest = max((len(i) for i in inject_ids), default=0)
         self.id_width = min(max(longest, ID_WIDTH[0]), ID_WIDTH[1])
@@ -39,15 +45,27 @@ class MselTimeline(DataTable):
         # Sized to fit 80 columns.
         columns = (
             ("#", self.id_width),
-            ("When", 11),
-            ("Status", 17),
+            ("When / status", WHEN),
             ("Synopsis", self.synopsis_width),
             ("To", TO),
         )
         for label, width in columns:
-            self.add_column(label, width=width)
+            self.add_column(label, width=width, key=label)
+        self._shown: tuple | None = None
+
+    def on_resize(self) -> None:
+        """The synopsis takes the width the other columns leave (never less than `MIN_SYNOPSIS`)."""
+        fixed = self.id_width + WHEN + TO + 2 * self.cell_padding * 4 + 2  # + a scroll bar
+        width = max(MIN_SYNOPSIS, self.size.width - fixed)
+        if width != self.synopsis_width:
+            self.synopsis_width = width
+            self.columns["Synopsis"].width = width
+            if self._shown is not None:
+                self._key = None
+                self.show(*self._shown)
 
     def show(self, injects: tuple[InjectView, ...], label: Callable[[float], str], now: float) -> None:
+        self._shown = (injects, label, now)
         key = tuple((i.id, i.fired_at) for i in injects)
         if key == self._key:
             return
@@ -56,25 +74,31 @@ class MselTimeline(DataTable):
         self.clear()
         ordered = sorted(injects, key=lambda i: (i.on_demand, i.at if i.at is not None else 1e18, i.id))
         for inject in ordered:
-            when = label(inject.at) if inject.at is not None else ("on demand" if inject.on_demand else "triggered")
             if inject.fired_at is not None:
-                status = f"fired {label(inject.fired_at)}"
+                when = f"fired {label(inject.fired_at)}"
             elif inject.on_demand:
-                status = "library"
+                when = "library"
             elif inject.at is None:
-                status = "awaits trigger"
+                when = "awaits trigger"
             else:
-                status = "scheduled"
+                when = label(inject.at)
             self.add_row(
                 Text(_fit(inject.id, self.id_width)),
                 when,
-                status,
                 Text(_fit(inject.synopsis, self.synopsis_width)),
-                Text(_fit(", ".join(inject.to), TO)),
+                Text(addressees([self._names(a) for a in inject.to], TO)),
                 key=inject.id,
             )
         if self.row_count:
             self.move_cursor(row=min(row, self.row_count - 1))
+
+
+def addressees(names: list[str], width: int) -> str:
+    """The first addressee's name, cut to fit, and how many more: `Disaster… +3`."""
+    if len(names) <= 1:
+        return _fit(names[0] if names else "", width)
+    more = f" +{len(names) - 1}"
+    return _fit(names[0], width - len(more)) + more
 
 
 def _fit(text: str, width: int) -> str:
