@@ -85,3 +85,23 @@ def test_a_critical_path_of_minutes_has_a_chart_in_minutes():
     header = str(table.columns[2].header)
     assert header.endswith(" min after T+0") and " h " not in header
     assert headline.split(": ")[-1].split(";")[0].endswith(" min")
+
+
+async def test_sakishima_debrief_shows_a_movement_time_its_own_metric_measures_once():
+    """Sakishima's own metrics time the movement's start and completion: the debrief lists them under
+    the scenario's titles and not again as the movement's built-in rows (as the report does)."""
+    from sim.analysis.report import MOVEMENT_COMPLETE, MOVEMENT_START, spans_measured
+    from sim.scenario.loader import load_scenario
+    from tui.app import TabletopApp
+
+    scenario = load_scenario(bundled_dir() / "sakishima.yaml")
+    assert {MOVEMENT_START, MOVEMENT_COMPLETE} <= spans_measured(scenario)
+    app = TabletopApp(scenario, show_wall_clock=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ExerciseScreen))
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, DebriefScreen) and app.screen.query("#key-metrics"))
+        key = drawn(app.screen.query_one("#key-metrics"))
+    assert "Safe " in key
+    assert "Movement start (after T+0)" not in key and "Movement complete (after movement start)" not in key

@@ -16,7 +16,7 @@ from textual.widgets import Footer, Label, Static
 
 from sim.analysis.areas import movement_times
 from sim.analysis.ratings import DecisionOutcome, rate_decisions
-from sim.analysis.report import movement_rows, scenario_metric_rows
+from sim.analysis.report import movement_rows, scenario_metric_rows, spans_measured
 from sim.events import Kind
 from sim.simulation import Simulation
 from sim.text import duration_text
@@ -156,7 +156,7 @@ class DebriefScreen(Screen):
             table = Table(show_header=False, box=None, padding=(0, 2))
             # the movement network's ledger and times, then the scenario's metrics and objectives,
             # worded as the after-action report words them
-            rows = movement_rows(metrics.get("movement"), movement_times(sim.events))
+            rows = movement_rows(metrics.get("movement"), movement_times(sim.events), spans_measured(sim.scenario))
             for title, value in [*rows, *scenario_metric_rows(sim.scenario, metrics)]:
                 table.add_row(
                     Text(title if sim.finished else so_far(title)), Text(value if sim.finished else so_far(value))
