@@ -227,6 +227,7 @@ async def _reach_decision(make, key: str):
         return state, app.sim.metrics()
 
 
+@pytest.mark.slow
 async def test_decision_modal_answer_changes_the_run(make):
     """The modal's answer goes to Simulation.decide() and the run differs by choice."""
     first, metrics_a = await _reach_decision(make, "1")
@@ -343,6 +344,7 @@ async def test_filter_log_by_agency(make):
         assert screen.query_one("#log").agency == "mod"
 
 
+@pytest.mark.slow
 async def test_quit_asks_first(make):
     """q asks for confirmation; n stays, y exits."""
     app = make()

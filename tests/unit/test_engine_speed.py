@@ -358,6 +358,7 @@ def _event_metrics(events):
     return found
 
 
+@pytest.mark.slow
 def test_event_times_and_counts_are_what_scanning_every_event_gives(events):
     metrics = _event_metrics(events)
     assert len(metrics) > 100
