@@ -292,6 +292,7 @@ async def test_role_switch_hides_the_msel(make):
         assert screen.viewer == "facilitator" and screen.query_one("#panels").display
 
 
+@pytest.mark.slow
 async def test_advance_runs_in_a_worker(make):
     """a 1d advances one simulated day off the UI thread."""
     app = make()
@@ -304,6 +305,7 @@ async def test_advance_runs_in_a_worker(make):
         assert app.sim.now == 1440.0
 
 
+@pytest.mark.slow
 async def test_advance_stops_at_a_persons_decision(make):
     """A fast-forward stops at the instant a played role's decision comes up."""
     app = make(roles=("nss",))
