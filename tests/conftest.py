@@ -29,3 +29,15 @@ def minimal():
     from sim.scenario.loader import load_scenario
 
     return load_scenario(MINIMAL_SCENARIO)
+
+
+@pytest.fixture(scope="session")
+def scripted_aar(tmp_path_factory):
+    """The after-action report of tests/scripted_session.py's class session (PM, Cabinet and the
+    prefecture played). Session-wide: playing it takes seconds, and the report tests only read it."""
+    from sim.commands.record import aar_from_journal
+    from tests.scripted_session import play
+
+    path = tmp_path_factory.mktemp("scripted") / "session.ttxj"
+    play(path, echo=False)
+    return aar_from_journal(path)

@@ -92,10 +92,23 @@ _wrong_values = st.sampled_from(
 )
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=30)
 @given(st.sampled_from(PATHS))
 def test_malformed_deleted_key(path: tuple[Any, ...]) -> None:
-    """Deleting any key or list item gives a valid scenario or a ScenarioError."""
+    """Deleting any key or list item gives a valid scenario or a ScenarioError (30 draws in the
+    default set, 100 in the slow twin below)."""
+    _delete_and_load(path)
+
+
+@pytest.mark.slow
+@SETTINGS
+@given(st.sampled_from(PATHS))
+def test_malformed_deleted_key_over_many_draws(path: tuple[Any, ...]) -> None:
+    """The same, over 100 draws."""
+    _delete_and_load(path)
+
+
+def _delete_and_load(path: tuple[Any, ...]) -> None:
     raw = _copy()
     del _at(raw, path[:-1])[path[-1]]
     _load(_dump(raw))

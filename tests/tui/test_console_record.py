@@ -195,6 +195,7 @@ async def test_withheld_order_is_not_shown_running(make, sakishima):
         assert shown[ids.index("defense_operation_order")] == "U"
 
 
+@pytest.mark.slow
 async def test_debrief_table_shows_the_shared_rating(make, sakishima):
     """The debrief's Rating column is the one rater's verdict for each row, '-' when not rated."""
     sim = Simulation(sakishima, seed=1, human_roles=["cabinet"])
@@ -326,6 +327,7 @@ async def test_resume_opens_a_role_view_it_was_in(make, tmp_path):
     assert shown == "mofa"
 
 
+@pytest.mark.slow
 async def test_evaluator_rates_with_the_e_dialog(make):
     """`e` records an evaluator's rating as an evaluation input; the debrief shows it; a note does not rate."""
     app = make(skip_briefing=True)

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.tui
 SIZE = (200, 60)
 
 
+@pytest.mark.slow
 async def test_debrief_shows_the_deliberation_time_of_a_played_decision(make):
     """NSS is played; its decision comes up at 00:20 (D+0 06:20), the clock runs on for 95
     minutes of model time before the player answers, and the debrief says so."""

@@ -227,6 +227,7 @@ async def _reach_decision(make, key: str):
         return state, app.sim.metrics()
 
 
+@pytest.mark.slow
 async def test_decision_modal_answer_changes_the_run(make):
     """The modal's answer goes to Simulation.decide() and the run differs by choice."""
     first, metrics_a = await _reach_decision(make, "1")
@@ -291,6 +292,7 @@ async def test_role_switch_hides_the_msel(make):
         assert screen.viewer == "facilitator" and screen.query_one("#panels").display
 
 
+@pytest.mark.slow
 async def test_advance_runs_in_a_worker(make):
     """a 1d advances one simulated day off the UI thread."""
     app = make()
@@ -303,6 +305,7 @@ async def test_advance_runs_in_a_worker(make):
         assert app.sim.now == 1440.0
 
 
+@pytest.mark.slow
 async def test_advance_stops_at_a_persons_decision(make):
     """A fast-forward stops at the instant a played role's decision comes up."""
     app = make(roles=("nss",))
@@ -343,6 +346,7 @@ async def test_filter_log_by_agency(make):
         assert screen.query_one("#log").agency == "mod"
 
 
+@pytest.mark.slow
 async def test_quit_asks_first(make):
     """q asks for confirmation; n stays, y exits."""
     app = make()

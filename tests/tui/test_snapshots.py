@@ -75,6 +75,7 @@ class TestDecisionModal:
         assert snap_compare(make(roles=("nss",)), terminal_size=NARROW, run_before=self.run_before)
 
 
+@pytest.mark.slow
 class TestRoleView:
     @staticmethod
     async def run_before(pilot) -> None:

@@ -54,6 +54,7 @@ def test_a_decision_that_never_came_up_does_not_become_a_numeric_column(tmp_path
     assert str(table.schema.field("decisions.evacuation_order.option").type) == "string"
 
 
+@pytest.mark.slow
 def test_figures_carry_the_scenario_title_and_its_own_labels(tmp_path, capsys):
     pytest.importorskip("matplotlib", reason="optional extra ttxsim[analysis] not installed")
     out = _compare_out(tmp_path, "--metric", "decisions.evacuation_order.taken_hours")
@@ -71,6 +72,7 @@ def test_figures_carry_the_scenario_title_and_its_own_labels(tmp_path, capsys):
     assert "Order the evacuation of Ishigaki: decided" in overview  # the decision's own question
 
 
+@pytest.mark.slow
 def test_png_figures_are_print_resolution(tmp_path, capsys):
     pytest.importorskip("matplotlib", reason="optional extra ttxsim[analysis] not installed")
     from PIL import Image

@@ -81,6 +81,7 @@ def test_a_title_without_its_unit_gets_it_and_one_that_says_hours_does_not():
 # 2. the differences page --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_differences_figure_draws_the_headline_metrics_and_says_what_it_left_out(tmp_path):
     """30 time metrics x 3 reforms made a 90-row differences figure (over 9,000 px tall at 300 dpi)."""
     from PIL import Image

@@ -67,6 +67,7 @@ def tsunami(tmp_path_factory):
         mp.undo()
 
 
+@pytest.mark.slow
 def test_the_tsunami_page_draws_its_own_metrics_that_differ_each_on_its_own_axis(tsunami):
     fig, seen = tsunami
     panels = _differences(fig)
@@ -179,6 +180,7 @@ def test_the_default_scenario_keeps_its_time_metrics_on_one_hours_axis(monkeypat
     assert any(ax.get_ylabel() == "people still in danger" for ax in fig.axes)
 
 
+@pytest.mark.slow
 def test_out_draws_the_distributions_of_the_metrics_that_differ_beside_the_seams(tmp_path, tsunami):
     """`--out` drew the tsunami's distributions only for its seams (the order time, equal in every
     arm); the counts and the share that the drills change had no distribution anywhere."""

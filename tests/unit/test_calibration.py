@@ -15,6 +15,7 @@ docs/model.md, not asserted here.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import statistics
@@ -206,15 +207,25 @@ SEAMS = [("standing_jcg_order", "handover.transfer_hours"), ("bilateral_cell", "
 
 def paired_seams(reform: str, metric: str, seeds: range) -> list[tuple[float, float]]:
     """(without, with) the reform, per seed, for the seeds where both runs reach the seam."""
-    base = load_scenario(DEFAULT_SCENARIO)
-    reformed = load_scenario(DEFAULT_SCENARIO, reforms=[reform])
     pairs = []
     for seed in seeds:
-        a = Simulation(base, seed=seed).run().metrics[metric]
-        b = Simulation(reformed, seed=seed).run().metrics[metric]
+        a = _seam_metrics(None, seed)[metric]
+        b = _seam_metrics(reform, seed)[metric]
         if a is not None and b is not None:
             pairs.append((a, b))
     return pairs
+
+
+@functools.cache
+def _seam_scenario(reform: str | None):
+    return load_scenario(DEFAULT_SCENARIO, reforms=[reform] if reform else [])
+
+
+@functools.cache
+def _seam_metrics(reform: str | None, seed: int) -> dict:
+    """One run's metrics, kept for the module: every reform is paired with the same baseline runs,
+    so each baseline seed runs once, not once per reform."""
+    return Simulation(_seam_scenario(reform), seed=seed).run().metrics
 
 
 @pytest.mark.slow

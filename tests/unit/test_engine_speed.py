@@ -358,6 +358,7 @@ def _event_metrics(events):
     return found
 
 
+@pytest.mark.slow
 def test_event_times_and_counts_are_what_scanning_every_event_gives(events):
     metrics = _event_metrics(events)
     assert len(metrics) > 100
@@ -395,7 +396,14 @@ def test_the_metrics_of_a_run_read_its_events_twice_however_many_metrics_it_decl
 
 
 # -- the cycle collector ----------------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["scenarios/sakishima.yaml", "scenarios/tsunami.yaml", "scenarios/senkaku.yaml"])
+@pytest.mark.parametrize(
+    "path",
+    [  # Sakishima, the longest run (~1.2 s on a quiet 2-core machine), in the slow set; the others by default
+        pytest.param("scenarios/sakishima.yaml", marks=pytest.mark.slow),
+        "scenarios/tsunami.yaml",
+        "scenarios/senkaku.yaml",
+    ],
+)
 def test_a_run_makes_no_reference_cycles_so_pausing_the_collector_keeps_nothing_longer(path):
     """The run loop pauses the cycle collector: it would have found nothing to free while the model runs."""
     simulation = Simulation(load_scenario(ROOT / path), seed=2)

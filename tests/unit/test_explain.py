@@ -182,6 +182,7 @@ def _regular_cabinet_seed(scenario) -> tuple[int, float]:
     raise AssertionError("no seed in 1..59 waited a day for the regular Cabinet")
 
 
+@pytest.mark.slow
 def test_regular_cabinet_slot_is_calendar_on_the_bundled_scenario(capsys, bundled_sakishima):
     """Sakishima writes the regular Cabinet as time windows in a `when:` (nested in all/any):
     the wait for the slot is `calendar`, charged to the Cabinet, and ends when the slot opens."""

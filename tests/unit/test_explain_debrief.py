@@ -45,6 +45,7 @@ async def debrief_after(app, pilot, minutes: float):
     raise AssertionError("the debrief did not open")
 
 
+@pytest.mark.slow
 async def test_debrief_shows_the_critical_path_by_seam(sakishima):
     from tui.app import TabletopApp
 

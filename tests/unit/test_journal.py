@@ -64,6 +64,7 @@ def test_journal_round_trip(tmp_path):
         assert journal.events() == list(sim.events)
 
 
+@pytest.mark.slow
 def test_journal_resume_after_crash_rebuilds_state(tmp_path):
     """A journal left open (as after kill -9) resumes to the same events, inputs and clock."""
     path = tmp_path / "s.ttxj"

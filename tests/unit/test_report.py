@@ -8,15 +8,13 @@ import io
 import pytest
 
 from sim.analysis.report import improvement_plan_csv, rate_decision, render_markdown, write_report
-from sim.commands.record import aar_from_journal
-from tests.scripted_session import play
 
 
 @pytest.fixture(scope="module")
-def aar(tmp_path_factory):
-    path = tmp_path_factory.mktemp("aar") / "session.ttxj"
-    play(path, echo=False)
-    return aar_from_journal(path)
+def aar(scripted_aar):
+    """The scripted class session: PM, Cabinet and the prefecture played, answering after a fixed think time
+    (conftest's session-wide `scripted_aar`, shared with the other report tests)."""
+    return scripted_aar
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,7 @@ from html.parser import HTMLParser
 import pytest
 
 from sim.analysis.report import build_aar, render_html, render_markdown, write_report
-from sim.commands.record import aar_from_journal
 from sim.simulation import Simulation
-from tests.scripted_session import play
 
 
 class _Table(HTMLParser):
@@ -46,11 +44,10 @@ def table(html: str, table_id: str) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def aar(tmp_path_factory):
-    """The scripted class session: PM, Cabinet and the prefecture played, answering after a fixed think time."""
-    path = tmp_path_factory.mktemp("deliberation") / "session.ttxj"
-    play(path, echo=False)
-    return aar_from_journal(path)
+def aar(scripted_aar):
+    """The scripted class session: PM, Cabinet and the prefecture played, answering after a fixed think time
+    (conftest's session-wide `scripted_aar`, shared with the other report tests)."""
+    return scripted_aar
 
 
 def test_html_lists_each_decision_a_person_took_with_its_times(aar, tmp_path):

@@ -11,6 +11,7 @@ import pytest
 
 from sim.analysis.curves import hourly, in_danger_steps, safe_curve
 from sim.analysis.report import PlanItem, build_aar, improvement_plan_csv, render_html, render_markdown, write_report
+from sim.events import Kind
 from sim.simulation import Simulation
 from tui.screens.debrief import expected_rows
 
@@ -123,14 +124,21 @@ def test_debrief_and_report_rate_every_decision_alike(sakishima, hours):
 
 
 def pm_withholds(sakishima) -> Simulation:
-    """The PM (a person) answers the defence-operation order 'withheld'; the run goes to its end."""
+    """The PM (a person) answers the defence-operation order 'withheld'; the run goes to its end.
+
+    The view is read again only once the record holds a new PM `decision_pending` event (from a
+    step, or from an answer): reading it after each of the ~3,600 steps cost ~70 s, all of it in
+    the view's span metrics."""
     sim = Simulation(sakishima, seed=1, human_roles=["pm"])
+    seen = 0  # events already looked at; the view is read once before the first step too
     while True:
-        pending = [d for d in sim.view().decisions if d.owner == "pm" and d.status == "pending"]
-        if any(d.id == "defense_operation_order" for d in pending):
-            break
-        for decision in pending:  # the PM's earlier questions: the first option, as a player might
-            sim.decide(decision.id, decision.options[0][0], "pm")
+        if seen == 0 or any(e.kind is Kind.decision_pending and e.source == "pm" for e in sim.events[seen:]):
+            seen = len(sim.events)
+            pending = [d for d in sim.view().decisions if d.owner == "pm" and d.status == "pending"]
+            if any(d.id == "defense_operation_order" for d in pending):
+                break
+            for decision in pending:  # the PM's earlier questions: the first option, as a player might
+                sim.decide(decision.id, decision.options[0][0], "pm")
         assert sim.next_event_time() is not None, "the defence-operation order never came up"
         sim.step()
     sim.decide("defense_operation_order", "withheld", "pm")

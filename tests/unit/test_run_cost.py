@@ -285,7 +285,11 @@ def _log(scenario, seed, **options):
     ("path", "reforms"),
     [
         ("scenarios/sakishima.yaml", ()),
-        ("scenarios/sakishima.yaml", ("integrated_authority", "early_evacuation", "bilateral_cell")),
+        pytest.param(  # a second whole Sakishima run pair (~1.5 s on a quiet 2-core machine): slow set
+            "scenarios/sakishima.yaml",
+            ("integrated_authority", "early_evacuation", "bilateral_cell"),
+            marks=pytest.mark.slow,
+        ),
         ("scenarios/senkaku.yaml", ()),
         ("scenarios/tsunami.yaml", ()),
         ("tests/data/consequences.yaml", ()),

@@ -101,6 +101,7 @@ def test_ad_hoc_inject_validates_through_the_schema(sakishima):
         Inject.model_validate({"id": "bad", "on_demand": True, "to": [], "synopsis": "x"})
 
 
+@pytest.mark.slow
 def test_replaying_inputs_reproduces_the_session(sakishima):
     """Scenario + seed + inputs in order give the same event log, byte for byte."""
     live = Simulation(sakishima, seed=9, human_roles={"okinawa_pref"})
