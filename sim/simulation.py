@@ -23,7 +23,7 @@ from typing import Any
 import simpy
 from simpy.events import NORMAL, URGENT
 
-from sim.analysis.metrics import run_metrics, span_progress
+from sim.analysis.metrics import FactIndex, run_metrics, span_progress
 from sim.domain.comms import Fact, Network
 from sim.domain.consequences import Consequences
 from sim.domain.context import Context
@@ -508,6 +508,8 @@ class Simulation:
             self._consequences.attach_movement(self._movement)
         self._span_cache: tuple[tuple[int, float], tuple[SpanView, ...]] | None = None
         """The last `_spans()` and the (event count, time) it was computed at: a paused console redraws often."""
+        self._span_facts = FactIndex()
+        """The log's events indexed by what they change, grown as the log grows (see `_spans`)."""
         self._bus.emit(
             Kind.run_started,
             "engine",
@@ -853,9 +855,11 @@ class Simulation:
         if self._span_cache is not None and self._span_cache[0] == key:
             return self._span_cache[1]
         out = []
+        facts = self._span_facts
+        facts.update(self._bus.log)
         for metric in self.scenario.metrics:
             if isinstance(metric, SpanMetric):
-                started, hours = span_progress(metric, self._bus.log, self.now)
+                started, hours = span_progress(metric, facts.about(metric.start, metric.end), self.now)
                 out.append(SpanView(metric.id, metric.title or metric.id, started, hours))
         self._span_cache = (key, tuple(out))
         return self._span_cache[1]

@@ -49,13 +49,13 @@ def scenario_metrics(metrics: Sequence[Any], events: Sequence[SimEvent], end: fl
     by_kind: defaultdict[str, list[SimEvent]] = defaultdict(list)  # read with `get`: no empty lists added
     for event in events:
         by_kind[event.kind].append(event)
-    facts = _facts_by_subject(events)
+    facts = FactIndex(events)
     values: dict[str, Value] = {}
     for metric in metrics:
         if isinstance(metric, SpanMetric):
-            values[metric.id] = metric_value(metric, _facts_about(facts, metric.start, metric.end), end)
+            values[metric.id] = metric_value(metric, facts.about(metric.start, metric.end), end)
         elif isinstance(metric, TimeMetric | IndicatorMetric):
-            values[metric.id] = metric_value(metric, _facts_about(facts, metric.when), end)
+            values[metric.id] = metric_value(metric, facts.about(metric.when), end)
         elif isinstance(metric, StateMetric):
             values[metric.id] = metric_value(metric, by_kind.get(Kind.state_changed, ()), end)
         elif isinstance(metric, CountMetric):
@@ -69,24 +69,39 @@ def scenario_metrics(metrics: Sequence[Any], events: Sequence[SimEvent], end: fl
     return values
 
 
-def _facts_by_subject(events: Sequence[SimEvent]) -> dict[Subject, list[tuple[int, SimEvent]]]:
-    """The events conditions learn from, by the subject each changes, with its place in the stream."""
-    index: dict[Subject, list[tuple[int, SimEvent]]] = {}
-    for position, event in enumerate(events):
-        if event.kind in RECORDED_KINDS:
-            subject = subject_of(event)
-            if subject is not None:
-                index.setdefault(subject, []).append((position, event))
-    return index
+class FactIndex:
+    """The events conditions learn from, by the subject each changes, with its place in the stream;
+    `update` indexes only what a growing log added since it last looked (a live console asks
+    for span progress at every redraw, over a log of thousands of events)."""
 
+    __slots__ = ("_by_subject", "_seen")
 
-def _facts_about(index: dict[Subject, list[tuple[int, SimEvent]]], *conds: When) -> list[SimEvent]:
-    """The events, in stream order, that change a subject one of `conds` reads: replaying only these
-    gives the same answer as replaying the whole stream (`sim.domain.conditions.evaluations`), for a
-    fraction of the cost when a scenario declares dozens of condition metrics."""
-    found = [item for key in dict.fromkeys(s for cond in conds for s in subjects(cond)) for item in index.get(key, ())]
-    found.sort(key=_position)
-    return [event for _, event in found]
+    def __init__(self, events: Sequence[SimEvent] = ()) -> None:
+        self._by_subject: dict[Subject, list[tuple[int, SimEvent]]] = {}
+        self._seen = 0
+        self.update(events)
+
+    def update(self, events: Sequence[SimEvent]) -> None:
+        """Index `events[seen:]`: `events` is the same stream, grown (never rewritten)."""
+        index = self._by_subject
+        for position in range(self._seen, len(events)):
+            event = events[position]
+            if event.kind in RECORDED_KINDS:
+                subject = subject_of(event)
+                if subject is not None:
+                    index.setdefault(subject, []).append((position, event))
+        self._seen = len(events)
+
+    def about(self, *conds: When) -> list[SimEvent]:
+        """The events, in stream order, that change a subject one of `conds` reads: replaying only
+        these gives the same answer as replaying the whole stream (`sim.domain.conditions.evaluations`),
+        for a fraction of the cost when a scenario declares dozens of condition metrics."""
+        index = self._by_subject
+        found = [
+            item for key in dict.fromkeys(s for cond in conds for s in subjects(cond)) for item in index.get(key, ())
+        ]
+        found.sort(key=_position)
+        return [event for _, event in found]
 
 
 def _position(item: tuple[int, SimEvent]) -> int:

@@ -62,6 +62,25 @@ def test_every_scenario_metric_is_what_it_is_over_the_whole_stream(sakishima, ru
     assert any(v is not None for v in plain.values())
 
 
+def test_the_live_span_view_is_the_spans_over_the_whole_log_as_the_log_grows(sakishima):
+    """`Simulation.view()` replays each span over the events it reads, indexed as the log grows
+    (a console redraws at every step): the same start and hours as over the whole log, at every
+    point of a run, spans starting and ending along the way."""
+    from sim.analysis.metrics import span_progress
+
+    sim = Simulation(sakishima, seed=2)
+    spans = [m for m in sakishima.metrics if isinstance(m, SpanMetric)]
+    seen_running = seen_done = False
+    for hours in (0.5, 6, 24, 48, 70, 100, 160, 240, 504):
+        sim.advance(hours * 60.0)
+        live = {s.id: (s.started_at, s.hours) for s in sim.view().spans}
+        plain = {m.id: span_progress(m, sim.events, sim.now) for m in spans}
+        assert live == plain
+        seen_running |= any(start is not None and value is None for start, value in plain.values())
+        seen_done |= any(value is not None for _, value in plain.values())
+    assert seen_running and seen_done
+
+
 def test_conditions_skip_events_about_other_subjects_with_the_same_result(sakishima, run):
     """`first_held` skips events whose subject the condition does not read."""
     end = run.events[-1].time
