@@ -60,4 +60,7 @@ async def test_kill_9_then_resume_restores_the_session_and_the_codes(tmp_path):
     assert "identical" in replay.stdout
     report = ttxsim("report", str(journal), "--out", str(tmp_path / "aar.md"))
     assert report.returncode == 0, report.stderr
-    assert "| message | to cabinet: Please recognise tonight. | pref |" in (tmp_path / "aar.md").read_text()
+    assert (
+        "| message | to Cabinet Office: Please recognise tonight. | Okinawa Prefecture |"
+        in (tmp_path / "aar.md").read_text()
+    )
