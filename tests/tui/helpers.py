@@ -13,6 +13,18 @@ async def until(pilot, predicate, timeout: float = 5.0) -> None:
             raise AssertionError("condition not reached in time")
 
 
+async def start(pilot):
+    """From the briefing into the exercise screen (Enter), returning that screen."""
+    from tui.screens.briefing import BriefingScreen
+    from tui.screens.exercise import ExerciseScreen
+
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, BriefingScreen)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ExerciseScreen))
+    return pilot.app.screen
+
+
 def drawn(widget, width: int = 240) -> str:
     """A Static's content as plain text, the way a terminal `width` cells wide shows it."""
     import io

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from helpers import drawn, until
+from helpers import drawn, start, until
 
-from tui.screens.briefing import BriefingScreen
 from tui.screens.exercise import HELD_NOTE, ExerciseScreen
 from tui.screens.modals import DecisionModal, HelpModal
 from tui.widgets.sim_clock import SimClock
 
 pytestmark = pytest.mark.tui
 SIZE = (160, 48)
-
-
-async def start(pilot) -> ExerciseScreen:
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, BriefingScreen)
-    await pilot.press("enter")
-    await until(pilot, lambda: isinstance(pilot.app.screen, ExerciseScreen))
-    return pilot.app.screen
 
 
 def _pending_for(app, owner: str):

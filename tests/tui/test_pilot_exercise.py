@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers import until
+from helpers import start, until
 
 from sim.events import Kind
 from sim.scenario.schema import Inject
-from tui.screens.briefing import BriefingScreen
 from tui.screens.debrief import DebriefScreen
 from tui.screens.exercise import ExerciseScreen
 from tui.screens.modals import ConfirmModal, DecisionModal, InjectModal, PickModal
@@ -15,14 +14,6 @@ from tui.session import SPEEDS
 
 pytestmark = pytest.mark.tui
 SIZE = (160, 48)
-
-
-async def start(pilot) -> ExerciseScreen:
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, BriefingScreen)
-    await pilot.press("enter")
-    await until(pilot, lambda: isinstance(pilot.app.screen, ExerciseScreen))
-    return pilot.app.screen
 
 
 async def test_briefing_roles_become_human(make):
