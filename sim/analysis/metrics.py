@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 from sim.domain.conditions import RECORDED_KINDS, Subject, first_held, subject_of, subjects
@@ -84,8 +85,7 @@ class FactIndex:
     def update(self, events: Sequence[SimEvent]) -> None:
         """Index `events[seen:]`: `events` is the same stream, grown (never rewritten)."""
         index = self._by_subject
-        for position in range(self._seen, len(events)):
-            event = events[position]
+        for position, event in enumerate(islice(events, self._seen, None), self._seen):  # skipped in C
             if event.kind in RECORDED_KINDS:
                 subject = subject_of(event)
                 if subject is not None:
