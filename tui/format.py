@@ -43,12 +43,8 @@ def leg_name(scenario: Scenario, ident: str) -> str:
 
 
 def agency_name(scenario: Scenario, agency_id: str | None) -> str:
-    if agency_id is None:
-        return ""
-    try:
-        return scenario.agency(agency_id).name
-    except StopIteration:
-        return agency_id
+    """`Scenario.agency_name`, with nothing for no agency (a log line leaves the place empty)."""
+    return "" if agency_id is None else scenario.agency_name(agency_id)
 
 
 def describe(event: SimEvent, scenario: Scenario) -> str:
