@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim.scenario.bundled import resolve
 from sim.scenario.loader import load_scenario
+from sim.scenario.problems import ScenarioError
 from sim.simulation import Simulation
 
 
@@ -90,7 +91,12 @@ def main() -> None:
         "--scenario", metavar="NAME_OR_FILE", help="a bundled scenario's name or a scenario file (default: the default)"
     )
     args = parser.parse_args()
-    scenario = load_scenario(resolve(args.scenario))
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    try:
+        scenario = load_scenario(resolve(args.scenario))
+    except ScenarioError as error:
+        parser.exit(2, f"{parser.prog}: {error}\n")
     simpy_events, model_events = count_simpy_events(scenario)
     seeds = iter(range(10**6))
     full, bare = interleaved_medians(
